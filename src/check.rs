@@ -1,0 +1,60 @@
+//! `pmsite check`: load, lint and link the knowledge base, and report.
+
+use crate::diagnostics::{self, Diagnostic, Format};
+use crate::kb::{self, KnowledgeBase};
+use crate::load;
+use jiff::civil::Date;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub strict: bool,
+    pub drafts: bool,
+    pub today: Date,
+}
+
+/// The checked model and every diagnostic, sorted by file and line.
+pub struct Checked {
+    pub kb: KnowledgeBase,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    pub fn errors(&self) -> usize {
+        diagnostics::count_errors(&self.diagnostics)
+    }
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+}
+
+/// Runs every stage up to and including link.
+pub fn check(root: &Path, opts: &Options) -> Checked {
+    let loaded = load::load(root);
+    let mut diags = Vec::new();
+    let kb = KnowledgeBase::link(loaded, &kb::Options { today: opts.today, include_drafts: opts.drafts }, &mut diags);
+    if opts.strict {
+        diagnostics::promote_warnings(&mut diags);
+    }
+    diagnostics::sort(&mut diags);
+    Checked { kb, diagnostics: diags }
+}
+
+/// Renders diagnostics with source lines read from `root`.
+pub fn report(root: &Path, diags: &[Diagnostic], format: Format, color: bool) -> String {
+    let root: PathBuf = root.to_path_buf();
+    diagnostics::render(diags, format, color, &move |p| std::fs::read_to_string(root.join(p)).ok())
+}
+
+/// The one-line tally a person reads last.
+pub fn summary_line(checked: &Checked) -> String {
+    let n = checked.kb.postmortems.len();
+    let (e, w) = (checked.errors(), checked.warnings());
+    let plural = |n: usize, s: &str| if n == 1 { format!("{n} {s}") } else { format!("{n} {s}s") };
+    format!("checked {}: {}, {}", plural(n, "postmortem"), plural(e, "error"), plural(w, "warning"))
+}
+
+/// Today's date in the site's timezone unless overridden.
+pub fn today(tz: &jiff::tz::TimeZone) -> Date {
+    jiff::Timestamp::now().to_zoned_datetime(tz.clone()).date()
+}

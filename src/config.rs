@@ -1,0 +1,251 @@
+//! site.toml: the site's settings, severities and the shared factor taxonomy.
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::model::Factor;
+use jiff::tz::TimeZone;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+pub const FILE: &str = "site.toml";
+
+pub const DEFAULT_BLAME_PHRASES: &[&str] =
+    &["human error", "careless", "carelessness", "should have known", "negligent", "negligence", "fault of", "blame", "incompetent", "sloppy"];
+pub const DEFAULT_VAGUE_ACTION_PHRASES: &[&str] = &[
+    "improve monitoring",
+    "update documentation",
+    "be more careful",
+    "investigate",
+    "look into",
+    "add more tests",
+    "improve alerting",
+    "improve testing",
+    "review process",
+];
+
+#[derive(Debug, Clone)]
+pub struct Lint {
+    pub blame_phrases: Vec<String>,
+    pub vague_action_phrases: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SiteConfig {
+    pub title: String,
+    /// Always ends with `/`.
+    pub base_url: String,
+    pub timezone_name: String,
+    pub timezone: TimeZone,
+    pub repo_url: Option<String>,
+    pub theme: String,
+    /// Most severe first.
+    pub severities: Vec<String>,
+    pub factors: BTreeMap<String, Factor>,
+    pub lint: Lint,
+    /// Keys this version does not know, passed to templates as `config.extra`.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        SiteConfig {
+            title: "Postmortems".into(),
+            base_url: "/".into(),
+            timezone_name: "UTC".into(),
+            timezone: TimeZone::UTC,
+            repo_url: None,
+            theme: "default".into(),
+            severities: ["SEV1", "SEV2", "SEV3", "SEV4"].map(String::from).to_vec(),
+            factors: BTreeMap::new(),
+            lint: Lint {
+                blame_phrases: DEFAULT_BLAME_PHRASES.iter().map(|s| s.to_string()).collect(),
+                vague_action_phrases: DEFAULT_VAGUE_ACTION_PHRASES.iter().map(|s| s.to_string()).collect(),
+            },
+            extra: Default::default(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RawFactor {
+    title: Option<String>,
+    category: Option<String>,
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawLint {
+    blame_phrases: Option<Vec<String>>,
+    vague_action_phrases: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct RawConfig {
+    title: Option<String>,
+    base_url: Option<Spanned<String>>,
+    timezone: Option<Spanned<String>>,
+    repo_url: Option<String>,
+    theme: Option<String>,
+    severities: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    factors: BTreeMap<String, Spanned<RawFactor>>,
+    lint: Option<RawLint>,
+    #[serde(flatten)]
+    extra: BTreeMap<String, toml::Value>,
+}
+
+/// 1-based line and column of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// Parses site.toml. Returns the config (defaults where values are bad) plus diagnostics.
+pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut cfg = SiteConfig::default();
+    let raw: RawConfig = match toml::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            let (line, col) = e.span().map_or((1, 1), |s| line_col(text, s.start));
+            let msg = e.message().trim().to_string();
+            diags.push(
+                Diagnostic::error(Code::ConfigSyntax, FILE, line, col, format!("site.toml is not valid: {msg}"))
+                    .with_suggestion("see the site.toml section of docs/format.md for every key and its type"),
+            );
+            return (cfg, diags);
+        }
+    };
+    let err = |diags: &mut Vec<Diagnostic>, span: std::ops::Range<usize>, msg: String, help: &str| {
+        let (line, col) = line_col(text, span.start);
+        diags.push(
+            Diagnostic::error(Code::ConfigValue, FILE, line, col, msg)
+                .with_width(span.len())
+                .with_suggestion(help.to_string()),
+        );
+    };
+    if let Some(t) = raw.title {
+        cfg.title = t;
+    }
+    if let Some(b) = raw.base_url {
+        let span = b.span();
+        let mut url = b.into_inner();
+        if !(url.starts_with("http://") || url.starts_with("https://") || url.starts_with('/')) {
+            err(&mut diags, span, format!("base_url `{url}` is not an absolute URL or path"), "use a URL such as \"https://postmortems.example.internal/\" or a path such as \"/\"");
+        } else {
+            if !url.ends_with('/') {
+                url.push('/');
+            }
+            cfg.base_url = url;
+        }
+    }
+    if let Some(tz) = raw.timezone {
+        let span = tz.span();
+        let name = tz.into_inner();
+        match TimeZone::get(&name) {
+            Ok(z) => {
+                cfg.timezone = z;
+                cfg.timezone_name = name;
+            }
+            Err(_) => err(&mut diags, span, format!("unknown timezone `{name}`"), "use an IANA name such as \"UTC\" or \"Europe/Berlin\""),
+        }
+    }
+    cfg.repo_url = raw.repo_url.map(|u| u.trim_end_matches('/').to_string()).filter(|u| !u.is_empty());
+    if let Some(t) = raw.theme {
+        cfg.theme = t;
+    }
+    if let Some(sev) = raw.severities {
+        let span = sev.span();
+        let list = sev.into_inner();
+        let mut seen = std::collections::HashSet::new();
+        if list.is_empty() {
+            err(&mut diags, span, "severities is empty".into(), "list the severities, most severe first, e.g. [\"SEV1\", \"SEV2\", \"SEV3\"]");
+        } else if let Some(dup) = list.iter().find(|s| !seen.insert(s.as_str())) {
+            err(&mut diags, span, format!("severity `{dup}` is listed twice"), "list each severity once");
+        } else {
+            cfg.severities = list;
+        }
+    }
+    for (id, f) in raw.factors {
+        let span = f.span();
+        let f = f.into_inner();
+        if !is_slug(&id) {
+            err(&mut diags, span.clone(), format!("factor id `{id}` must be lowercase letters, digits and dashes"), "rename it, e.g. [factors.missing-alert]");
+        }
+        let title = match f.title {
+            Some(t) if !t.trim().is_empty() => t,
+            _ => {
+                err(&mut diags, span, format!("factor `{id}` has no title"), "add title = \"…\" to the factor's table");
+                id.clone()
+            }
+        };
+        cfg.factors.insert(
+            id.clone(),
+            Factor {
+                id,
+                title,
+                category: f.category.filter(|c| !c.trim().is_empty()).unwrap_or_else(|| "uncategorised".into()),
+                description: f.description.unwrap_or_default(),
+            },
+        );
+    }
+    if let Some(l) = raw.lint {
+        if let Some(b) = l.blame_phrases {
+            cfg.lint.blame_phrases = b;
+        }
+        if let Some(v) = l.vague_action_phrases {
+            cfg.lint.vague_action_phrases = v;
+        }
+    }
+    cfg.extra = raw.extra.into_iter().filter_map(|(k, v)| serde_json::to_value(v).ok().map(|v| (k, v))).collect();
+    (cfg, diags)
+}
+
+/// Lowercase ASCII letters, digits and dashes: safe in URLs and file names.
+pub fn is_slug(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_contract_example() {
+        let (c, d) = parse(
+            "title = \"Acme\"\nbase_url = \"https://x.example/pm\"\ntimezone = \"Europe/Berlin\"\nseverities = [\"SEV1\", \"SEV2\"]\n\n[factors.missing-alert]\ntitle = \"Missing alert\"\ncategory = \"operational\"\n\n[lint]\nblame_phrases = [\"oops\"]\n\n[extra_thing]\nx = 1\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c.base_url, "https://x.example/pm/");
+        assert_eq!(c.timezone_name, "Europe/Berlin");
+        assert_eq!(c.severities, ["SEV1", "SEV2"]);
+        assert_eq!(c.factors["missing-alert"].category, "operational");
+        assert_eq!(c.lint.blame_phrases, ["oops"]);
+        assert!(!c.lint.vague_action_phrases.is_empty());
+        assert_eq!(c.extra["extra_thing"]["x"], 1);
+    }
+
+    #[test]
+    fn syntax_error_has_line() {
+        let (_, d) = parse("title = \"a\"\nseverities = [\"SEV1\"\n");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].code, Code::ConfigSyntax);
+        assert!(d[0].line >= 2, "{d:?}");
+    }
+
+    #[test]
+    fn bad_values_have_lines() {
+        let (_, d) = parse("title = \"a\"\ntimezone = \"Mars/Olympus\"\nseverities = []\n");
+        assert_eq!(d.len(), 2);
+        assert_eq!((d[0].line, d[0].column), (2, 12));
+        assert_eq!(d[1].line, 3);
+    }
+
+    #[test]
+    fn line_col_counts_chars() {
+        assert_eq!(line_col("ab\ncé d", 7), (2, 4));
+    }
+}

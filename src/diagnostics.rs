@@ -1,0 +1,337 @@
+//! Diagnostics: every problem pmsite finds in a knowledge base, with its place.
+//!
+//! Loading never stops at the first problem: each stage pushes `Diagnostic`s into a
+//! list and keeps going, so a writer sees everything at once (Zola stops at the first
+//! error; its users complain). Codes are stable strings so CI scripts and editors can
+//! match on them; `docs/diagnostics.md` lists them.
+
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Whether a diagnostic fails the build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        }
+    }
+}
+
+/// Stable diagnostic codes. The string form is part of the public contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Code {
+    // Files and front matter.
+    NotUtf8,
+    FrontMatterMissing,
+    FrontMatterUnclosed,
+    YamlSyntax,
+    FieldMissing,
+    FieldType,
+    InvalidDate,
+    InvalidTimestamp,
+    UnknownSeverity,
+    UnknownFactor,
+    UnknownStatus,
+    UnknownEventKind,
+    UnknownActionStatus,
+    UnknownActionType,
+    DuplicateId,
+    UnknownRelated,
+    BrokenLink,
+    // site.toml
+    ConfigSyntax,
+    ConfigValue,
+    ConfigMissing,
+    // Warnings.
+    ActionNoOwner,
+    ActionNoDue,
+    ActionNoOutcome,
+    VagueAction,
+    BlameLanguage,
+    TimelineMissingKind,
+    TimelineUnordered,
+    // Build.
+    Template,
+    Io,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::NotUtf8 => "not-utf8",
+            Code::FrontMatterMissing => "front-matter-missing",
+            Code::FrontMatterUnclosed => "front-matter-unclosed",
+            Code::YamlSyntax => "yaml-syntax",
+            Code::FieldMissing => "field-missing",
+            Code::FieldType => "field-type",
+            Code::InvalidDate => "invalid-date",
+            Code::InvalidTimestamp => "invalid-timestamp",
+            Code::UnknownSeverity => "unknown-severity",
+            Code::UnknownFactor => "unknown-factor",
+            Code::UnknownStatus => "unknown-status",
+            Code::UnknownEventKind => "unknown-event-kind",
+            Code::UnknownActionStatus => "unknown-action-status",
+            Code::UnknownActionType => "unknown-action-type",
+            Code::DuplicateId => "duplicate-id",
+            Code::UnknownRelated => "unknown-related",
+            Code::BrokenLink => "broken-link",
+            Code::ConfigSyntax => "config-syntax",
+            Code::ConfigValue => "config-value",
+            Code::ConfigMissing => "config-missing",
+            Code::ActionNoOwner => "action-no-owner",
+            Code::ActionNoDue => "action-no-due",
+            Code::ActionNoOutcome => "action-no-outcome",
+            Code::VagueAction => "vague-action",
+            Code::BlameLanguage => "blame-language",
+            Code::TimelineMissingKind => "timeline-missing-kind",
+            Code::TimelineUnordered => "timeline-unordered",
+            Code::Template => "template",
+            Code::Io => "io",
+        }
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// One problem, at one place. `line` and `column` are 1-based; 0 means "the whole file".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub level: Level,
+    pub code: Code,
+    /// Path relative to the knowledge base root, with `/` separators.
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    /// How many characters to underline from `column` (at least 1 when shown).
+    #[serde(skip)]
+    pub width: usize,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(level: Level, code: Code, file: impl Into<PathBuf>, line: usize, column: usize, message: impl Into<String>) -> Self {
+        Diagnostic { level, code, file: file.into(), line, column, width: 1, message: message.into(), suggestion: None }
+    }
+    pub fn error(code: Code, file: impl Into<PathBuf>, line: usize, column: usize, message: impl Into<String>) -> Self {
+        Self::new(Level::Error, code, file, line, column, message)
+    }
+    pub fn warning(code: Code, file: impl Into<PathBuf>, line: usize, column: usize, message: impl Into<String>) -> Self {
+        Self::new(Level::Warning, code, file, line, column, message)
+    }
+    pub fn with_suggestion(mut self, s: impl Into<String>) -> Self {
+        self.suggestion = Some(s.into());
+        self
+    }
+    pub fn with_width(mut self, width: usize) -> Self {
+        self.width = width.max(1);
+        self
+    }
+    pub fn is_error(&self) -> bool {
+        self.level == Level::Error
+    }
+    /// `path:line:col: level[code]: message`, the one-line form of the format contract.
+    pub fn one_line(&self) -> String {
+        format!(
+            "{}:{}:{}: {}[{}]: {}",
+            display_path(&self.file),
+            self.line,
+            self.column,
+            self.level.as_str(),
+            self.code.as_str(),
+            self.message
+        )
+    }
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.one_line())?;
+        if let Some(s) = &self.suggestion {
+            write!(f, " (help: {s})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Sort by file, line, column, then code, so output is stable across parallel runs.
+pub fn sort(diags: &mut [Diagnostic]) {
+    diags.sort_by(|a, b| {
+        (&a.file, a.line, a.column, a.code, &a.message).cmp(&(&b.file, b.line, b.column, b.code, &b.message))
+    });
+}
+
+pub fn count_errors(diags: &[Diagnostic]) -> usize {
+    diags.iter().filter(|d| d.is_error()).count()
+}
+
+/// Under `--strict` warnings fail the build, so they become errors before reporting.
+pub fn promote_warnings(diags: &mut [Diagnostic]) {
+    for d in diags {
+        d.level = Level::Error;
+    }
+}
+
+pub fn display_path(p: &Path) -> String {
+    p.to_string_lossy().replace('\\', "/")
+}
+
+/// Output styles for `pmsite check --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+    Github,
+}
+
+/// Renders diagnostics. `source` gives the text of a file (for the underlined line).
+pub fn render(diags: &[Diagnostic], format: Format, color: bool, source: &dyn Fn(&Path) -> Option<String>) -> String {
+    match format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(diags).unwrap_or_else(|_| "[]".into());
+            s.push('\n');
+            s
+        }
+        Format::Github => diags.iter().map(github_line).collect(),
+        Format::Human => {
+            let mut out = String::new();
+            let mut cache: Option<(PathBuf, Option<String>)> = None;
+            for d in diags {
+                if cache.as_ref().is_none_or(|(p, _)| p != &d.file) {
+                    cache = Some((d.file.clone(), source(&d.file)));
+                }
+                let text = cache.as_ref().and_then(|(_, t)| t.as_deref());
+                human(&mut out, d, text, color);
+            }
+            out
+        }
+    }
+}
+
+fn github_line(d: &Diagnostic) -> String {
+    let level = match d.level {
+        Level::Error => "error",
+        Level::Warning => "warning",
+    };
+    let mut msg = format!("[{}] {}", d.code.as_str(), d.message);
+    if let Some(s) = &d.suggestion {
+        msg.push_str(&format!(" (help: {s})"));
+    }
+    // GitHub's workflow-command escaping: %, CR and LF in the message; also , and : in properties.
+    let msg = msg.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let file = display_path(&d.file).replace('%', "%25").replace(',', "%2C").replace(':', "%3A");
+    format!("::{level} file={file},line={},col={},title=pmsite {}::{msg}\n", d.line.max(1), d.column.max(1), d.code.as_str())
+}
+
+struct Style {
+    on: bool,
+}
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.on { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+    }
+}
+
+fn human(out: &mut String, d: &Diagnostic, source: Option<&str>, color: bool) {
+    let st = Style { on: color };
+    let (lvl_color, caret_color) = match d.level {
+        Level::Error => ("1;31", "1;31"),
+        Level::Warning => ("1;33", "1;33"),
+    };
+    let _ = writeln!(
+        out,
+        "{}{} {}",
+        st.paint(lvl_color, &format!("{}[{}]", d.level.as_str(), d.code.as_str())),
+        st.paint("1", ":"),
+        st.paint("1", &d.message)
+    );
+    let gutter = d.line.to_string().len().max(1);
+    let pad = " ".repeat(gutter);
+    let _ = writeln!(out, "{pad}{} {}:{}:{}", st.paint("1;34", "-->"), display_path(&d.file), d.line, d.column);
+    if let Some(text) = source.filter(|_| d.line > 0) {
+        if let Some(line_text) = text.lines().nth(d.line - 1) {
+            let line_text = line_text.trim_end_matches('\r');
+            let _ = writeln!(out, "{pad} {}", st.paint("1;34", "|"));
+            let _ = writeln!(out, "{} {} {}", st.paint("1;34", &d.line.to_string()), st.paint("1;34", "|"), line_text.replace('\t', " "));
+            let col = d.column.max(1);
+            let avail = line_text.chars().count().saturating_sub(col - 1).max(1);
+            let width = d.width.clamp(1, avail);
+            let _ = writeln!(
+                out,
+                "{pad} {} {}{}",
+                st.paint("1;34", "|"),
+                " ".repeat(col - 1),
+                st.paint(caret_color, &"^".repeat(width))
+            );
+        }
+    }
+    if let Some(s) = &d.suggestion {
+        let _ = writeln!(out, "{pad} {} {}: {s}", st.paint("1;34", "="), st.paint("1", "help"));
+    }
+    out.push('\n');
+}
+
+/// Whether to colour output: a terminal, and `NO_COLOR` unset (https://no-color.org).
+pub fn color_enabled(stream_is_terminal: bool) -> bool {
+    stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d() -> Diagnostic {
+        Diagnostic::error(Code::UnknownFactor, "content/a.md", 3, 5, "unknown factor `retry-strom`")
+            .with_suggestion("did you mean `retry-storm`?")
+            .with_width(11)
+    }
+
+    #[test]
+    fn human_output_underlines_the_span() {
+        let out = render(&[d()], Format::Human, false, &|_| Some("---\ntitle: x\nfactors: [retry-strom]\n".into()));
+        assert!(out.contains("error[unknown-factor]: unknown factor `retry-strom`"), "{out}");
+        assert!(out.contains("--> content/a.md:3:5"));
+        assert!(out.contains("3 | factors: [retry-strom]"));
+        // Caret starts under column 5 ("factors" starts at 1): 4 spaces after "  | ".
+        assert!(out.contains("  |     ^^^^^^^^^^^"), "{out}");
+        assert!(out.contains("= help: did you mean `retry-storm`?"));
+        assert!(!out.contains('\x1b'));
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let out = render(&[d()], Format::Human, true, &|_| None);
+        assert!(out.contains("\x1b[1;31m"));
+    }
+
+    #[test]
+    fn github_format_escapes() {
+        let mut x = d();
+        x.message = "50% bad\nnext".into();
+        let out = render(&[x], Format::Github, false, &|_| None);
+        assert!(out.starts_with("::error file=content/a.md,line=3,col=5,title=pmsite unknown-factor::[unknown-factor] 50%25 bad%0Anext"), "{out}");
+    }
+
+    #[test]
+    fn json_parses() {
+        let out = render(&[d()], Format::Json, false, &|_| None);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v[0]["code"], "unknown-factor");
+        assert_eq!(v[0]["line"], 3);
+        assert_eq!(v[0]["level"], "error");
+    }
+}

@@ -1,0 +1,276 @@
+//! Link stage: the `KnowledgeBase`, built once from what `load` read, with every
+//! cross-index and derived figure precomputed. Later stages only borrow it.
+//!
+//! Checks that need the whole tree (duplicate ids, `related` ids, links between
+//! files) live here too, because they are answered by the same indexes.
+
+use crate::config::SiteConfig;
+use crate::diagnostics::{self, Code, Diagnostic};
+use crate::figures::Figures;
+use crate::load::Loaded;
+use crate::model::{Postmortem, Status};
+use jiff::civil::Date;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Component, Path, PathBuf};
+
+/// Postmortem positions in `KnowledgeBase::postmortems`, newest first.
+pub type Ids = Vec<usize>;
+
+/// An earlier incident that shares a service and a factor with this one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recurrence {
+    pub earlier: usize,
+    pub services: Vec<String>,
+    pub factors: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Indexes {
+    pub services: BTreeMap<String, Ids>,
+    pub teams: BTreeMap<String, Ids>,
+    pub factors: BTreeMap<String, Ids>,
+    pub severities: BTreeMap<String, Ids>,
+    pub years: BTreeMap<i16, Ids>,
+    pub tags: BTreeMap<String, Ids>,
+    pub authors: BTreeMap<String, Ids>,
+    pub owners: BTreeMap<String, Ids>,
+}
+
+#[derive(Debug, Clone)]
+pub struct KnowledgeBase {
+    pub root: PathBuf,
+    pub config: SiteConfig,
+    /// Every loaded postmortem, newest first (date descending, then id).
+    pub postmortems: Vec<Postmortem>,
+    /// Whether each postmortem is on the site (drafts only with `--drafts`).
+    pub visible: Vec<bool>,
+    pub by_id: HashMap<String, usize>,
+    pub figures: Vec<Figures>,
+    /// Visible postmortems whose `related` or body links name this one.
+    pub referenced_by: Vec<Ids>,
+    pub recurrences: Vec<Vec<Recurrence>>,
+    /// Over visible postmortems only, so every listed page exists.
+    pub indexes: Indexes,
+    pub home_text: Option<String>,
+    pub assets: Vec<PathBuf>,
+    pub today: Date,
+}
+
+pub struct Options {
+    pub today: Date,
+    pub include_drafts: bool,
+}
+
+impl KnowledgeBase {
+    /// Builds the model and runs the whole-tree checks, appending to `diags`.
+    pub fn link(loaded: Loaded, opts: &Options, diags: &mut Vec<Diagnostic>) -> KnowledgeBase {
+        let Loaded { root, config, mut postmortems, home_text, assets, diagnostics } = loaded;
+        diags.extend(diagnostics);
+        postmortems.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.id.cmp(&b.id)));
+
+        let mut by_id: HashMap<String, usize> = HashMap::with_capacity(postmortems.len());
+        let mut dropped = vec![false; postmortems.len()];
+        for (i, pm) in postmortems.iter().enumerate() {
+            if let Some(&first) = by_id.get(&pm.id) {
+                let (a, b) = order_paths(&postmortems[first].path, &pm.path);
+                diags.push(
+                    Diagnostic::error(Code::DuplicateId, b, 1, 1, format!("id `{}` is used by two files: {} and {}", pm.id, diagnostics::display_path(a), diagnostics::display_path(b)))
+                        .with_suggestion("ids are file names without .md and must be unique across content/; rename one file"),
+                );
+                dropped[i] = true;
+            } else {
+                by_id.insert(pm.id.clone(), i);
+            }
+        }
+        let path_to_id: HashMap<&Path, usize> = postmortems.iter().enumerate().map(|(i, p)| (p.path.as_path(), i)).collect();
+
+        let visible: Vec<bool> = postmortems
+            .iter()
+            .zip(&dropped)
+            .map(|(p, &d)| !d && (opts.include_drafts || p.status != Status::Draft))
+            .collect();
+
+        let mut referenced_by: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); postmortems.len()];
+        for (i, pm) in postmortems.iter().enumerate() {
+            for rel in &pm.related {
+                match by_id.get(rel) {
+                    Some(&j) if j != i => {
+                        if visible[i] {
+                            referenced_by[j].insert(i);
+                        }
+                    }
+                    Some(_) => {}
+                    None => {
+                        let suggestion = crate::frontmatter::nearest(rel, by_id.keys().map(String::as_str));
+                        let line = pm.lines.title.max(1);
+                        diags.push(
+                            Diagnostic::error(Code::UnknownRelated, &pm.path, related_line(pm, line), 1, format!("`related` names `{rel}`, which is not a postmortem id"))
+                                .with_suggestion(match suggestion {
+                                    Some(s) => format!("did you mean `{s}`? An id is a file name without .md"),
+                                    None => "use the file name of another postmortem, without .md".into(),
+                                }),
+                        );
+                    }
+                }
+            }
+            for link in &pm.links {
+                let target = resolve(&pm.path, &link.target);
+                match target.as_deref().and_then(|t| path_to_id.get(t)) {
+                    Some(&j) => {
+                        if visible[i] && j != i {
+                            referenced_by[j].insert(i);
+                        }
+                    }
+                    None => {
+                        let exists_elsewhere = target.as_ref().is_some_and(|t| root.join(t).is_file());
+                        if !exists_elsewhere {
+                            diags.push(
+                                Diagnostic::error(Code::BrokenLink, &pm.path, link.line, link.column, format!("link to `{}`, which does not exist", link.target))
+                                    .with_width(link.width)
+                                    .with_suggestion("links are relative to this file, e.g. ../2023/2023-11-02-foo.md"),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        let referenced_by = referenced_by.into_iter().map(|s| s.into_iter().filter(|&i| visible[i]).collect()).collect();
+
+        let figures = postmortems.iter().map(|p| Figures::from_timeline(&p.timeline)).collect();
+        let indexes = build_indexes(&postmortems, &visible);
+        let recurrences = recurrences(&postmortems, &visible);
+        KnowledgeBase { root, config, postmortems, visible, by_id, figures, referenced_by, recurrences, indexes, home_text, assets, today: opts.today }
+    }
+
+    /// Visible postmortems, newest first.
+    pub fn visible_ids(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.postmortems.len()).filter(|&i| self.visible[i])
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Postmortem> {
+        self.by_id.get(id).map(|&i| &self.postmortems[i])
+    }
+}
+
+fn related_line(pm: &Postmortem, fallback: usize) -> usize {
+    // The model does not keep the `related` line; the title line is a stable anchor.
+    fallback.max(pm.lines.title)
+}
+
+fn order_paths<'a>(a: &'a Path, b: &'a Path) -> (&'a Path, &'a Path) {
+    if a <= b { (a, b) } else { (b, a) }
+}
+
+/// Resolves a relative link from the file `from` into a root-relative path.
+pub fn resolve(from: &Path, target: &str) -> Option<PathBuf> {
+    let target = percent_decode(target);
+    let mut out: Vec<Component> = from.parent().map(|p| p.components().collect()).unwrap_or_default();
+    for c in Path::new(&target).components() {
+        match c {
+            Component::ParentDir => {
+                out.pop()?;
+            }
+            Component::CurDir => {}
+            Component::Normal(_) => out.push(c),
+            _ => return None,
+        }
+    }
+    Some(out.iter().collect())
+}
+
+fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn build_indexes(pms: &[Postmortem], visible: &[bool]) -> Indexes {
+    let mut ix = Indexes::default();
+    fn add(map: &mut BTreeMap<String, Ids>, key: &str, i: usize) {
+        let list = map.entry(key.to_string()).or_default();
+        // A postmortem that names a value twice is listed once.
+        if list.last() != Some(&i) {
+            list.push(i);
+        }
+    }
+    for (i, pm) in pms.iter().enumerate().filter(|(i, _)| visible[*i]) {
+        pm.services.iter().for_each(|s| add(&mut ix.services, s, i));
+        pm.teams.iter().for_each(|s| add(&mut ix.teams, s, i));
+        pm.factors.iter().for_each(|f| add(&mut ix.factors, &f.id, i));
+        add(&mut ix.severities, &pm.severity, i);
+        ix.years.entry(pm.date.year()).or_default().push(i);
+        pm.tags.iter().for_each(|s| add(&mut ix.tags, s, i));
+        pm.authors.iter().for_each(|s| add(&mut ix.authors, s, i));
+        for item in &pm.action_items {
+            if let Some(o) = &item.owner {
+                add(&mut ix.owners, o, i);
+            }
+        }
+    }
+    ix
+}
+
+/// For each postmortem, the earlier visible ones sharing a (service, factor) pair.
+fn recurrences(pms: &[Postmortem], visible: &[bool]) -> Vec<Vec<Recurrence>> {
+    // pms are newest first, so iterating in reverse visits older incidents first.
+    let mut seen: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    let mut out = vec![Vec::new(); pms.len()];
+    for i in (0..pms.len()).rev().filter(|&i| visible[i]) {
+        let pm = &pms[i];
+        let mut found: BTreeMap<usize, (BTreeSet<&str>, BTreeSet<&str>)> = BTreeMap::new();
+        for s in &pm.services {
+            for f in &pm.factors {
+                let key = (s.as_str(), f.id.as_str());
+                if let Some(list) = seen.get(&key) {
+                    for &j in list {
+                        let e = found.entry(j).or_default();
+                        e.0.insert(s);
+                        e.1.insert(&f.id);
+                    }
+                }
+            }
+        }
+        for s in &pm.services {
+            for f in &pm.factors {
+                let list = seen.entry((s.as_str(), f.id.as_str())).or_default();
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
+            }
+        }
+        // Nearest earlier incidents first: larger index = older, so sort ascending.
+        out[i] = found
+            .into_iter()
+            .map(|(j, (s, f))| Recurrence { earlier: j, services: s.into_iter().map(String::from).collect(), factors: f.into_iter().map(String::from).collect() })
+            .collect();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_relative_links() {
+        let from = Path::new("content/2024/a.md");
+        assert_eq!(resolve(from, "../2023/b.md"), Some(PathBuf::from("content/2023/b.md")));
+        assert_eq!(resolve(from, "./c%20d.md"), Some(PathBuf::from("content/2024/c d.md")));
+        assert_eq!(resolve(from, "../../../../x.md"), None);
+    }
+}

@@ -1,0 +1,19 @@
+//! pmsite: a knowledge base of postmortems, built into a cross-linked static site.
+//!
+//! The pipeline reads top to bottom: `load` (parse files in parallel) -> `lint` and
+//! whole-tree checks -> `kb` (link: cross-indexes, derived figures) -> `render`
+//! (parallel) -> `output` (atomic write). Each stage borrows what the previous one
+//! produced; data flows one way.
+
+pub mod check;
+pub mod config;
+pub mod diagnostics;
+pub mod figures;
+pub mod frontmatter;
+pub mod kb;
+pub mod lint;
+pub mod load;
+pub mod markdown;
+pub mod model;
+pub mod scaffold;
+pub mod yaml;

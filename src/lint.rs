@@ -1,0 +1,186 @@
+//! Writing checks that do not stop a build: blame language, vague or unowned action
+//! items, incomplete timelines. They are warnings (errors under `--strict`).
+//!
+//! A `Linter` compiles the site's phrase lists once; checking a postmortem is then one
+//! pass of an Aho-Corasick automaton per text, so 10,000 files stay cheap.
+
+use crate::config::SiteConfig;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::model::{EventKind, Postmortem};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+pub struct Linter {
+    blame: Option<AhoCorasick>,
+    blame_phrases: Vec<String>,
+    vague: Option<AhoCorasick>,
+    vague_phrases: Vec<String>,
+}
+
+/// Verbs that make an action item vague when they are nearly all it says
+/// ("Improve alerting", "Fix the bug").
+const VAGUE_VERBS: &[&str] = &[
+    "improve", "investigate", "review", "fix", "update", "monitor", "consider", "look", "check", "enhance", "explore",
+    "revisit", "address", "discuss", "evaluate", "research", "clean", "refactor", "optimize", "optimise",
+];
+
+fn automaton(phrases: &[String]) -> Option<AhoCorasick> {
+    let phrases: Vec<&str> = phrases.iter().map(|p| p.trim()).filter(|p| !p.is_empty()).collect();
+    if phrases.is_empty() {
+        return None;
+    }
+    AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::LeftmostLongest).build(phrases).ok()
+}
+
+/// Whole-word matches of an automaton in `text`: (byte start, byte end, pattern index).
+fn word_matches<'a>(ac: &'a AhoCorasick, text: &'a str) -> impl Iterator<Item = (usize, usize, usize)> + 'a {
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    ac.find_iter(text).filter_map(move |m| {
+        let before = text[..m.start()].chars().next_back();
+        let after = text[m.end()..].chars().next();
+        (!is_word(before) && !is_word(after)).then_some((m.start(), m.end(), m.pattern().as_usize()))
+    })
+}
+
+impl Linter {
+    pub fn new(config: &SiteConfig) -> Self {
+        let clean = |v: &[String]| v.iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect::<Vec<_>>();
+        let blame_phrases = clean(&config.lint.blame_phrases);
+        let vague_phrases = clean(&config.lint.vague_action_phrases);
+        Linter { blame: automaton(&blame_phrases), blame_phrases, vague: automaton(&vague_phrases), vague_phrases }
+    }
+
+    /// All writing warnings for one postmortem.
+    pub fn check(&self, pm: &Postmortem) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        self.blame_language(pm, &mut out);
+        self.action_items(pm, &mut out);
+        timeline(pm, &mut out);
+        out
+    }
+
+    fn blame_in(&self, file: &std::path::Path, text: &str, first_line: usize, column_base: Option<usize>, out: &mut Vec<Diagnostic>) {
+        let Some(ac) = &self.blame else { return };
+        for (start, end, pat) in word_matches(ac, text) {
+            let (l, c) = crate::config::line_col(text, start);
+            // For one-line fields we cannot know the column inside the YAML value; point at the field.
+            let (line, column) = match column_base {
+                Some(col) => (first_line, col),
+                None => (first_line + l - 1, c),
+            };
+            let phrase = &text[start..end];
+            out.push(
+                Diagnostic::warning(Code::BlameLanguage, file, line, column, format!("blame language: \"{phrase}\""))
+                    .with_width(phrase.chars().count())
+                    .with_suggestion(format!(
+                        "describe what the system allowed and what people knew at the time instead of \"{}\"; blameless reviews find more causes",
+                        self.blame_phrases[pat]
+                    )),
+            );
+        }
+    }
+
+    fn blame_language(&self, pm: &Postmortem, out: &mut Vec<Diagnostic>) {
+        let file = pm.path.as_path();
+        self.blame_in(file, &pm.summary, pm.lines.summary.max(1), Some(1), out);
+        self.blame_in(file, &pm.impact, pm.lines.impact.max(1), Some(1), out);
+        for ev in &pm.timeline {
+            self.blame_in(file, &ev.text, ev.line, Some(1), out);
+        }
+        self.blame_in(file, &pm.body, pm.body_line, None, out);
+    }
+
+    fn action_items(&self, pm: &Postmortem, out: &mut Vec<Diagnostic>) {
+        let file = pm.path.as_path();
+        for item in &pm.action_items {
+            if pm.is_published() {
+                let missing = [
+                    (item.owner.is_none(), Code::ActionNoOwner, "has no owner", "add `owner:` (a person or an on-call rotation) so it is not forgotten"),
+                    (item.due.is_none(), Code::ActionNoDue, "has no due date", "add `due: YYYY-MM-DD`"),
+                    (
+                        item.outcome.is_none(),
+                        Code::ActionNoOutcome,
+                        "has no measurable outcome",
+                        "add `outcome:` saying how you will know it worked, e.g. \"a load test at 90% saturation pages within 3 minutes\"",
+                    ),
+                ];
+                for (is_missing, code, what, help) in missing {
+                    if is_missing {
+                        out.push(
+                            Diagnostic::warning(code, file, item.line, 1, format!("action item \"{}\" {what}", item.title))
+                                .with_suggestion(help),
+                        );
+                    }
+                }
+            }
+            if let Some(reason) = self.vagueness(&item.title) {
+                out.push(
+                    Diagnostic::warning(Code::VagueAction, file, item.line, 1, format!("vague action item \"{}\": {reason}", item.title))
+                        .with_suggestion("name the concrete change and its measurable outcome, e.g. \"Page when pool saturation exceeds 80% for 2 minutes\""),
+                );
+            }
+        }
+    }
+
+    fn vagueness(&self, title: &str) -> Option<String> {
+        if let Some(ac) = &self.vague {
+            if let Some((_, _, pat)) = word_matches(ac, title).next() {
+                return Some(format!("\"{}\" does not say what will change", self.vague_phrases[pat]));
+            }
+        }
+        let words: Vec<&str> = title.split_whitespace().collect();
+        let first = words.first()?.to_lowercase();
+        let specific = title.chars().any(|c| c.is_ascii_digit()) || title.contains('`');
+        if words.len() <= 3 && VAGUE_VERBS.contains(&first.as_str()) && !specific {
+            return Some("a verb and a topic, but not what will be different".into());
+        }
+        None
+    }
+}
+
+fn timeline(pm: &Postmortem, out: &mut Vec<Diagnostic>) {
+    let file = pm.path.as_path();
+    let line = if pm.lines.timeline > 0 { pm.lines.timeline } else { 1 };
+    for kind in [EventKind::Signal, EventKind::Detection, EventKind::Recovery] {
+        if !pm.timeline.iter().any(|e| e.kind == kind) {
+            let name = kind.as_str();
+            out.push(
+                Diagnostic::warning(Code::TimelineMissingKind, file, line, 1, format!("the timeline has no `{name}` event, so the figures that need it are unknown"))
+                    .with_suggestion(format!("add an event with `kind: {name}` if the time is known")),
+            );
+        }
+    }
+    if let Some(l) = pm.lines.timeline_unordered {
+        out.push(
+            Diagnostic::warning(Code::TimelineUnordered, file, l, 1, "timeline events are not in time order in the file (pages show them sorted)")
+                .with_suggestion("sort the events by `at` so the file reads like the page"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lint() -> Linter {
+        Linter::new(&SiteConfig::default())
+    }
+
+    #[test]
+    fn blame_matches_whole_words_case_insensitively() {
+        let l = lint();
+        let ac = l.blame.as_ref().unwrap();
+        let hits: Vec<_> = word_matches(ac, "It was Human Error. Blameless review; no blame.").collect();
+        assert_eq!(hits.len(), 2, "{hits:?}");
+        assert_eq!(hits[0].0, 7);
+    }
+
+    #[test]
+    fn vague_titles() {
+        let l = lint();
+        assert!(l.vagueness("Improve monitoring of the DB").is_some());
+        assert!(l.vagueness("Improve alerting").is_some());
+        assert!(l.vagueness("Investigate").is_some());
+        assert!(l.vagueness("Page when pool saturation exceeds 80% for 2 minutes").is_none());
+        assert!(l.vagueness("Fix `retry` loop").is_none());
+    }
+}

@@ -1,0 +1,120 @@
+//! Load stage: find the knowledge base, read site.toml and every postmortem in
+//! parallel, and return what could be understood plus every diagnostic.
+
+use crate::config::{self, SiteConfig};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::frontmatter;
+use crate::lint::Linter;
+use crate::model::Postmortem;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// Everything read from disk, before cross-linking.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub root: PathBuf,
+    pub config: SiteConfig,
+    pub postmortems: Vec<Postmortem>,
+    /// `content/_index.md`, if present.
+    pub home_text: Option<String>,
+    /// Non-Markdown files under content/, relative to the root (images beside postmortems).
+    pub assets: Vec<PathBuf>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The folder holding site.toml: `start` or its nearest ancestor.
+pub fn find_root(start: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(start).ok()?;
+    start.ancestors().find(|p| p.join(config::FILE).is_file()).map(Path::to_path_buf)
+}
+
+/// Reads `root/site.toml`; a missing file is an error diagnostic and defaults.
+pub fn load_config(root: &Path) -> (SiteConfig, Vec<Diagnostic>) {
+    match std::fs::read_to_string(root.join(config::FILE)) {
+        Ok(text) => config::parse(&text),
+        Err(e) => (
+            SiteConfig::default(),
+            vec![Diagnostic::error(Code::ConfigMissing, config::FILE, 0, 0, format!("cannot read site.toml: {e}"))
+                .with_suggestion("run pmsite in a knowledge base folder, pass --root, or create one with `pmsite init`")],
+        ),
+    }
+}
+
+/// Lists the postmortem files and assets under content/, sorted for stable output.
+pub fn discover(root: &Path) -> (Vec<PathBuf>, Vec<PathBuf>, Vec<Diagnostic>) {
+    let content = root.join("content");
+    let mut md = Vec::new();
+    let mut assets = Vec::new();
+    let mut diags = Vec::new();
+    let walker = walkdir::WalkDir::new(&content).sort_by_file_name().into_iter().filter_entry(|e| {
+        // Hidden files and folders (.git, editor swap files) are never content.
+        e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+    });
+    for entry in walker {
+        match entry {
+            Ok(e) if e.file_type().is_file() => {
+                let rel = e.path().strip_prefix(root).unwrap_or(e.path()).to_path_buf();
+                let name = e.file_name().to_string_lossy();
+                if name.ends_with('~') || name.starts_with('#') {
+                    continue;
+                }
+                if e.path().extension().is_some_and(|x| x == "md") {
+                    if rel != Path::new("content/_index.md") {
+                        md.push(rel);
+                    }
+                } else {
+                    assets.push(rel);
+                }
+            }
+            Ok(_) => {}
+            Err(e) if e.io_error().is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound) && e.depth() == 0 => {}
+            Err(e) => {
+                let path = e.path().map(|p| p.strip_prefix(root).unwrap_or(p).to_path_buf()).unwrap_or_else(|| "content".into());
+                diags.push(Diagnostic::error(Code::Io, path, 0, 0, format!("cannot read: {e}")));
+            }
+        }
+    }
+    (md, assets, diags)
+}
+
+/// Reads and parses one file: the postmortem (if usable) and its diagnostics.
+pub fn load_file(root: &Path, rel: &Path, config: &SiteConfig, linter: &Linter) -> (Option<Postmortem>, Vec<Diagnostic>) {
+    let bytes = match std::fs::read(root.join(rel)) {
+        Ok(b) => b,
+        Err(e) => return (None, vec![Diagnostic::error(Code::Io, rel, 0, 0, format!("cannot read the file: {e}"))]),
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let text = String::from_utf8_lossy(valid);
+            let (line, col) = config::line_col(&text, text.len());
+            return (
+                None,
+                vec![Diagnostic::error(Code::NotUtf8, rel, line, col, "the file is not valid UTF-8")
+                    .with_suggestion("save the file as UTF-8 (most editors have an \"encoding\" menu)")],
+            );
+        }
+    };
+    let (pm, mut diags) = frontmatter::parse(&text, rel, config);
+    if let Some(pm) = &pm {
+        diags.extend(linter.check(pm));
+    }
+    (pm, diags)
+}
+
+/// Loads the whole knowledge base at `root`.
+pub fn load(root: &Path) -> Loaded {
+    let (config, mut diagnostics) = load_config(root);
+    let (files, assets, walk_diags) = discover(root);
+    diagnostics.extend(walk_diags);
+    let linter = Linter::new(&config);
+    let results: Vec<_> = files.par_iter().map(|rel| load_file(root, rel, &config, &linter)).collect();
+    let mut postmortems = Vec::with_capacity(results.len());
+    for (pm, diags) in results {
+        diagnostics.extend(diags);
+        postmortems.extend(pm);
+    }
+    let home_text = std::fs::read_to_string(root.join("content/_index.md")).ok();
+    Loaded { root: root.to_path_buf(), config, postmortems, home_text, assets, diagnostics }
+}

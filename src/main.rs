@@ -1,0 +1,169 @@
+//! The `pmsite` binary: parses arguments and calls the library. Nothing else.
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use pmsite::diagnostics::Format;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "pmsite", version, about = "Turn a repository of postmortems into a cross-linked static knowledge base")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct Common {
+    /// Knowledge base folder (default: the current folder, or the nearest parent holding site.toml)
+    #[arg(long, global = true)]
+    root: Option<PathBuf>,
+    /// Treat warnings as errors
+    #[arg(long, global = true)]
+    strict: bool,
+    /// Include postmortems with `status: draft`
+    #[arg(long, global = true)]
+    drafts: bool,
+    /// The date overdue action items are judged against (YYYY-MM-DD; default: today)
+    #[arg(long, global = true, value_parser = parse_date)]
+    today: Option<jiff::civil::Date>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CheckFormat {
+    Human,
+    Json,
+    Github,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check every postmortem and print all problems, sorted by file and line
+    Check {
+        #[command(flatten)]
+        common: Common,
+        /// Output format: human (rustc-style), json, or github (Actions annotations)
+        #[arg(long, value_enum, default_value = "human")]
+        format: CheckFormat,
+    },
+    /// Create a new knowledge base in DIR
+    Init {
+        /// Folder to create the knowledge base in (created if missing)
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Start a new postmortem from the template: content/<year>/<date>-<slug>.md
+    New {
+        /// What happened, in a line ("Checkout latency after deploy")
+        title: String,
+        /// An affected service (repeatable)
+        #[arg(long = "service", short = 's')]
+        services: Vec<String>,
+        /// An involved team (repeatable)
+        #[arg(long = "team", short = 't')]
+        teams: Vec<String>,
+        /// Severity (default: the least severe in site.toml)
+        #[arg(long)]
+        severity: Option<String>,
+        /// The day the incident began (default: today)
+        #[arg(long, value_parser = parse_date)]
+        date: Option<jiff::civil::Date>,
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
+}
+
+fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
+    s.parse().map_err(|_| format!("`{s}` is not a date; use YYYY-MM-DD"))
+}
+
+fn find_root(root: Option<&Path>) -> Result<PathBuf> {
+    match root {
+        Some(r) => {
+            if !r.join("site.toml").is_file() {
+                bail!("{} has no site.toml; pass the knowledge base folder, or create one with `pmsite init {}`", r.display(), r.display());
+            }
+            Ok(r.to_path_buf())
+        }
+        None => {
+            let cwd = std::env::current_dir().context("cannot read the current folder")?;
+            pmsite::load::find_root(&cwd).with_context(|| {
+                format!("no site.toml in {} or any parent; run pmsite inside a knowledge base, pass --root, or create one with `pmsite init`", cwd.display())
+            })
+        }
+    }
+}
+
+fn today(common: &Common, root: &Path) -> jiff::civil::Date {
+    common.today.unwrap_or_else(|| {
+        let (config, _) = pmsite::load::load_config(root);
+        pmsite::check::today(&config.timezone)
+    })
+}
+
+fn run() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { common, format } => {
+            let root = find_root(common.root.as_deref())?;
+            let opts = pmsite::check::Options { strict: common.strict, drafts: true, today: today(&common, &root) };
+            let checked = pmsite::check::check(&root, &opts);
+            let format = match format {
+                CheckFormat::Human => Format::Human,
+                CheckFormat::Json => Format::Json,
+                CheckFormat::Github => Format::Github,
+            };
+            let color = pmsite::diagnostics::color_enabled(std::io::stderr().is_terminal());
+            let out = pmsite::check::report(&root, &checked.diagnostics, format, color && format == Format::Human);
+            match format {
+                Format::Human => {
+                    eprint!("{out}");
+                    eprintln!("{}", pmsite::check::summary_line(&checked));
+                }
+                _ => print!("{out}"),
+            }
+            Ok(if checked.errors() > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Init { dir } => {
+            let today = pmsite::check::today(&jiff::tz::TimeZone::UTC);
+            let files = pmsite::scaffold::init(&dir, today)?;
+            for f in &files {
+                println!("created {}", f.display());
+            }
+            println!(
+                "\nNext:\n  cd {}\n  pmsite new \"What happened\" --service <service>   # start a postmortem\n  pmsite check                                   # find problems\n  pmsite serve                                   # preview with live reload",
+                dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::New { title, services, teams, severity, date, root } => {
+            let root = find_root(root.as_deref())?;
+            let (config, diags) = pmsite::load::load_config(&root);
+            if let Some(d) = diags.iter().find(|d| d.is_error()) {
+                bail!("{d}");
+            }
+            if let Some(s) = &severity {
+                if !config.severities.contains(s) {
+                    bail!("unknown severity `{s}`; use one of {}", config.severities.join(", "));
+                }
+            }
+            let date = date.unwrap_or_else(|| pmsite::check::today(&config.timezone));
+            let req = pmsite::scaffold::NewPostmortem { title: &title, services: &services, teams: &teams, severity: severity.as_deref(), date };
+            let path = pmsite::scaffold::new_postmortem(&root, &config, &req)?;
+            println!("{}", path.display());
+            eprintln!("Wrote a draft. Fill in the timeline and action items, set `status: review`, and run `pmsite check`.");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
