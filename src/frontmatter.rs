@@ -491,7 +491,7 @@ mod tests {
         assert_eq!(pm.action_items[0].status, ActionStatus::InProgress);
         assert_eq!(pm.extra["custom"]["a"], 1);
         assert_eq!(pm.body_line, 25);
-        assert_eq!(pm.links, vec![BodyLink { target: "../2023/other.md".into(), line: 25, column: 6, width: 24 }]);
+        assert_eq!(pm.links, vec![BodyLink { target: "../2023/other.md".into(), line: 25, column: 6, width: 23 }]);
     }
 
     #[test]
