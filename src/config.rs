@@ -9,8 +9,18 @@ use toml::Spanned;
 
 pub const FILE: &str = "site.toml";
 
-pub const DEFAULT_BLAME_PHRASES: &[&str] =
-    &["human error", "careless", "carelessness", "should have known", "negligent", "negligence", "fault of", "blame", "incompetent", "sloppy"];
+pub const DEFAULT_BLAME_PHRASES: &[&str] = &[
+    "human error",
+    "careless",
+    "carelessness",
+    "should have known",
+    "negligent",
+    "negligence",
+    "fault of",
+    "blame",
+    "incompetent",
+    "sloppy",
+];
 pub const DEFAULT_VAGUE_ACTION_PHRASES: &[&str] = &[
     "improve monitoring",
     "update documentation",
@@ -113,8 +123,14 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
             let (line, col) = e.span().map_or((1, 1), |s| line_col(text, s.start));
             let msg = e.message().trim().to_string();
             diags.push(
-                Diagnostic::error(Code::ConfigSyntax, FILE, line, col, format!("site.toml is not valid: {msg}"))
-                    .with_suggestion("see the site.toml section of docs/format.md for every key and its type"),
+                Diagnostic::error(
+                    Code::ConfigSyntax,
+                    FILE,
+                    line,
+                    col,
+                    format!("site.toml is not valid: {msg}"),
+                )
+                .with_suggestion("see the site.toml section of docs/format.md for every key and its type"),
             );
             return (cfg, diags);
         }
@@ -134,7 +150,12 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
         let span = b.span();
         let mut url = b.into_inner();
         if !(url.starts_with("http://") || url.starts_with("https://") || url.starts_with('/')) {
-            err(&mut diags, span, format!("base_url `{url}` is not an absolute URL or path"), "use a URL such as \"https://postmortems.example.internal/\" or a path such as \"/\"");
+            err(
+                &mut diags,
+                span,
+                format!("base_url `{url}` is not an absolute URL or path"),
+                "use a URL such as \"https://postmortems.example.internal/\" or a path such as \"/\"",
+            );
         } else {
             if !url.ends_with('/') {
                 url.push('/');
@@ -150,10 +171,18 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
                 cfg.timezone = z;
                 cfg.timezone_name = name;
             }
-            Err(_) => err(&mut diags, span, format!("unknown timezone `{name}`"), "use an IANA name such as \"UTC\" or \"Europe/Berlin\""),
+            Err(_) => err(
+                &mut diags,
+                span,
+                format!("unknown timezone `{name}`"),
+                "use an IANA name such as \"UTC\" or \"Europe/Berlin\"",
+            ),
         }
     }
-    cfg.repo_url = raw.repo_url.map(|u| u.trim_end_matches('/').to_string()).filter(|u| !u.is_empty());
+    cfg.repo_url = raw
+        .repo_url
+        .map(|u| u.trim_end_matches('/').to_string())
+        .filter(|u| !u.is_empty());
     if let Some(t) = raw.theme {
         cfg.theme = t;
     }
@@ -162,9 +191,19 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
         let list = sev.into_inner();
         let mut seen = std::collections::HashSet::new();
         if list.is_empty() {
-            err(&mut diags, span, "severities is empty".into(), "list the severities, most severe first, e.g. [\"SEV1\", \"SEV2\", \"SEV3\"]");
+            err(
+                &mut diags,
+                span,
+                "severities is empty".into(),
+                "list the severities, most severe first, e.g. [\"SEV1\", \"SEV2\", \"SEV3\"]",
+            );
         } else if let Some(dup) = list.iter().find(|s| !seen.insert(s.as_str())) {
-            err(&mut diags, span, format!("severity `{dup}` is listed twice"), "list each severity once");
+            err(
+                &mut diags,
+                span,
+                format!("severity `{dup}` is listed twice"),
+                "list each severity once",
+            );
         } else {
             cfg.severities = list;
         }
@@ -173,12 +212,22 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
         let span = f.span();
         let f = f.into_inner();
         if !is_slug(&id) {
-            err(&mut diags, span.clone(), format!("factor id `{id}` must be lowercase letters, digits and dashes"), "rename it, e.g. [factors.missing-alert]");
+            err(
+                &mut diags,
+                span.clone(),
+                format!("factor id `{id}` must be lowercase letters, digits and dashes"),
+                "rename it, e.g. [factors.missing-alert]",
+            );
         }
         let title = match f.title {
             Some(t) if !t.trim().is_empty() => t,
             _ => {
-                err(&mut diags, span, format!("factor `{id}` has no title"), "add title = \"…\" to the factor's table");
+                err(
+                    &mut diags,
+                    span,
+                    format!("factor `{id}` has no title"),
+                    "add title = \"…\" to the factor's table",
+                );
                 id.clone()
             }
         };
@@ -187,7 +236,10 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
             Factor {
                 id,
                 title,
-                category: f.category.filter(|c| !c.trim().is_empty()).unwrap_or_else(|| "uncategorised".into()),
+                category: f
+                    .category
+                    .filter(|c| !c.trim().is_empty())
+                    .unwrap_or_else(|| "uncategorised".into()),
                 description: f.description.unwrap_or_default(),
             },
         );
@@ -200,13 +252,19 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
             cfg.lint.vague_action_phrases = v;
         }
     }
-    cfg.extra = raw.extra.into_iter().filter_map(|(k, v)| serde_json::to_value(v).ok().map(|v| (k, v))).collect();
+    cfg.extra = raw
+        .extra
+        .into_iter()
+        .filter_map(|(k, v)| serde_json::to_value(v).ok().map(|v| (k, v)))
+        .collect();
     (cfg, diags)
 }
 
 /// Lowercase ASCII letters, digits and dashes: safe in URLs and file names.
 pub fn is_slug(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]

@@ -124,13 +124,35 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(level: Level, code: Code, file: impl Into<PathBuf>, line: usize, column: usize, message: impl Into<String>) -> Self {
-        Diagnostic { level, code, file: file.into(), line, column, width: 1, message: message.into(), suggestion: None }
+    pub fn new(
+        level: Level,
+        code: Code,
+        file: impl Into<PathBuf>,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            level,
+            code,
+            file: file.into(),
+            line,
+            column,
+            width: 1,
+            message: message.into(),
+            suggestion: None,
+        }
     }
     pub fn error(code: Code, file: impl Into<PathBuf>, line: usize, column: usize, message: impl Into<String>) -> Self {
         Self::new(Level::Error, code, file, line, column, message)
     }
-    pub fn warning(code: Code, file: impl Into<PathBuf>, line: usize, column: usize, message: impl Into<String>) -> Self {
+    pub fn warning(
+        code: Code,
+        file: impl Into<PathBuf>,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+    ) -> Self {
         Self::new(Level::Warning, code, file, line, column, message)
     }
     pub fn with_suggestion(mut self, s: impl Into<String>) -> Self {
@@ -233,8 +255,16 @@ fn github_line(d: &Diagnostic) -> String {
     }
     // GitHub's workflow-command escaping: %, CR and LF in the message; also , and : in properties.
     let msg = msg.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
-    let file = display_path(&d.file).replace('%', "%25").replace(',', "%2C").replace(':', "%3A");
-    format!("::{level} file={file},line={},col={},title=pmsite {}::{msg}\n", d.line.max(1), d.column.max(1), d.code.as_str())
+    let file = display_path(&d.file)
+        .replace('%', "%25")
+        .replace(',', "%2C")
+        .replace(':', "%3A");
+    format!(
+        "::{level} file={file},line={},col={},title=pmsite {}::{msg}\n",
+        d.line.max(1),
+        d.column.max(1),
+        d.code.as_str()
+    )
 }
 
 struct Style {
@@ -242,7 +272,11 @@ struct Style {
 }
 impl Style {
     fn paint(&self, code: &str, s: &str) -> String {
-        if self.on { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
     }
 }
 
@@ -261,12 +295,25 @@ fn human(out: &mut String, d: &Diagnostic, source: Option<&str>, color: bool) {
     );
     let gutter = d.line.to_string().len().max(1);
     let pad = " ".repeat(gutter);
-    let _ = writeln!(out, "{pad}{} {}:{}:{}", st.paint("1;34", "-->"), display_path(&d.file), d.line, d.column);
+    let _ = writeln!(
+        out,
+        "{pad}{} {}:{}:{}",
+        st.paint("1;34", "-->"),
+        display_path(&d.file),
+        d.line,
+        d.column
+    );
     if let Some(text) = source.filter(|_| d.line > 0) {
         if let Some(line_text) = text.lines().nth(d.line - 1) {
             let line_text = line_text.trim_end_matches('\r');
             let _ = writeln!(out, "{pad} {}", st.paint("1;34", "|"));
-            let _ = writeln!(out, "{} {} {}", st.paint("1;34", &d.line.to_string()), st.paint("1;34", "|"), line_text.replace('\t', " "));
+            let _ = writeln!(
+                out,
+                "{} {} {}",
+                st.paint("1;34", &d.line.to_string()),
+                st.paint("1;34", "|"),
+                line_text.replace('\t', " ")
+            );
             let col = d.column.max(1);
             let avail = line_text.chars().count().saturating_sub(col - 1).max(1);
             let width = d.width.clamp(1, avail);
@@ -295,15 +342,26 @@ mod tests {
     use super::*;
 
     fn d() -> Diagnostic {
-        Diagnostic::error(Code::UnknownFactor, "content/a.md", 3, 5, "unknown factor `retry-strom`")
-            .with_suggestion("did you mean `retry-storm`?")
-            .with_width(11)
+        Diagnostic::error(
+            Code::UnknownFactor,
+            "content/a.md",
+            3,
+            5,
+            "unknown factor `retry-strom`",
+        )
+        .with_suggestion("did you mean `retry-storm`?")
+        .with_width(11)
     }
 
     #[test]
     fn human_output_underlines_the_span() {
-        let out = render(&[d()], Format::Human, false, &|_| Some("---\ntitle: x\nfactors: [retry-strom]\n".into()));
-        assert!(out.contains("error[unknown-factor]: unknown factor `retry-strom`"), "{out}");
+        let out = render(&[d()], Format::Human, false, &|_| {
+            Some("---\ntitle: x\nfactors: [retry-strom]\n".into())
+        });
+        assert!(
+            out.contains("error[unknown-factor]: unknown factor `retry-strom`"),
+            "{out}"
+        );
         assert!(out.contains("--> content/a.md:3:5"));
         assert!(out.contains("3 | factors: [retry-strom]"));
         // Caret starts under column 5 ("factors" starts at 1): 4 spaces after "  | ".
@@ -323,7 +381,12 @@ mod tests {
         let mut x = d();
         x.message = "50% bad\nnext".into();
         let out = render(&[x], Format::Github, false, &|_| None);
-        assert!(out.starts_with("::error file=content/a.md,line=3,col=5,title=pmsite unknown-factor::[unknown-factor] 50%25 bad%0Anext"), "{out}");
+        assert!(
+            out.starts_with(
+                "::error file=content/a.md,line=3,col=5,title=pmsite unknown-factor::[unknown-factor] 50%25 bad%0Anext"
+            ),
+            "{out}"
+        );
     }
 
     #[test]

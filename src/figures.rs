@@ -105,7 +105,12 @@ impl Summary {
             }
         }
         known.sort_by(f64::total_cmp);
-        Summary { count: known.len(), unknown, median_secs: percentile(&known, 50.0), p90_secs: percentile(&known, 90.0) }
+        Summary {
+            count: known.len(),
+            unknown,
+            median_secs: percentile(&known, 50.0),
+            p90_secs: percentile(&known, 90.0),
+        }
     }
     pub fn median_human(&self) -> String {
         human(self.median_secs.map(|s| SignedDuration::from_secs(s.round() as i64)))
@@ -120,7 +125,12 @@ mod tests {
     use super::*;
 
     fn ev(at: &str, kind: EventKind) -> TimelineEvent {
-        TimelineEvent { at: at.parse().unwrap(), kind, text: String::new(), line: 0 }
+        TimelineEvent {
+            at: at.parse().unwrap(),
+            kind,
+            text: String::new(),
+            line: 0,
+        }
     }
 
     #[test]
@@ -150,7 +160,10 @@ mod tests {
     #[test]
     fn offsets_midnight_and_dst() {
         // Signal in Berlin summer time, detection in UTC across midnight.
-        let t = vec![ev("2024-03-30T23:50:00+01:00", EventKind::Signal), ev("2024-03-31T03:10:00+02:00", EventKind::Detection)];
+        let t = vec![
+            ev("2024-03-30T23:50:00+01:00", EventKind::Signal),
+            ev("2024-03-31T03:10:00+02:00", EventKind::Detection),
+        ];
         // 22:50Z -> 01:10Z: 2 h 20 min, across the DST change night.
         assert_eq!(human(Figures::from_timeline(&t).detect), "2 h 20 min");
     }
@@ -177,7 +190,14 @@ mod tests {
 
     #[test]
     fn summary_counts_unknowns() {
-        let s = Summary::of([Some(SignedDuration::from_secs(60)), None, Some(SignedDuration::from_secs(180))].into_iter());
+        let s = Summary::of(
+            [
+                Some(SignedDuration::from_secs(60)),
+                None,
+                Some(SignedDuration::from_secs(180)),
+            ]
+            .into_iter(),
+        );
         assert_eq!((s.count, s.unknown), (2, 1));
         assert_eq!(s.median_secs, Some(120.0));
         assert_eq!(s.median_human(), "2 min");

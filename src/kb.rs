@@ -64,7 +64,14 @@ pub struct Options {
 impl KnowledgeBase {
     /// Builds the model and runs the whole-tree checks, appending to `diags`.
     pub fn link(loaded: Loaded, opts: &Options, diags: &mut Vec<Diagnostic>) -> KnowledgeBase {
-        let Loaded { root, config, mut postmortems, home_text, assets, diagnostics } = loaded;
+        let Loaded {
+            root,
+            config,
+            mut postmortems,
+            home_text,
+            assets,
+            diagnostics,
+        } = loaded;
         diags.extend(diagnostics);
         postmortems.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.id.cmp(&b.id)));
 
@@ -74,15 +81,32 @@ impl KnowledgeBase {
             if let Some(&first) = by_id.get(&pm.id) {
                 let (a, b) = order_paths(&postmortems[first].path, &pm.path);
                 diags.push(
-                    Diagnostic::error(Code::DuplicateId, b, 1, 1, format!("id `{}` is used by two files: {} and {}", pm.id, diagnostics::display_path(a), diagnostics::display_path(b)))
-                        .with_suggestion("ids are file names without .md and must be unique across content/; rename one file"),
+                    Diagnostic::error(
+                        Code::DuplicateId,
+                        b,
+                        1,
+                        1,
+                        format!(
+                            "id `{}` is used by two files: {} and {}",
+                            pm.id,
+                            diagnostics::display_path(a),
+                            diagnostics::display_path(b)
+                        ),
+                    )
+                    .with_suggestion(
+                        "ids are file names without .md and must be unique across content/; rename one file",
+                    ),
                 );
                 dropped[i] = true;
             } else {
                 by_id.insert(pm.id.clone(), i);
             }
         }
-        let path_to_id: HashMap<&Path, usize> = postmortems.iter().enumerate().map(|(i, p)| (p.path.as_path(), i)).collect();
+        let path_to_id: HashMap<&Path, usize> = postmortems
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.path.as_path(), i))
+            .collect();
 
         let visible: Vec<bool> = postmortems
             .iter()
@@ -104,11 +128,17 @@ impl KnowledgeBase {
                         let suggestion = crate::frontmatter::nearest(rel, by_id.keys().map(String::as_str));
                         let line = pm.lines.title.max(1);
                         diags.push(
-                            Diagnostic::error(Code::UnknownRelated, &pm.path, related_line(pm, line), 1, format!("`related` names `{rel}`, which is not a postmortem id"))
-                                .with_suggestion(match suggestion {
-                                    Some(s) => format!("did you mean `{s}`? An id is a file name without .md"),
-                                    None => "use the file name of another postmortem, without .md".into(),
-                                }),
+                            Diagnostic::error(
+                                Code::UnknownRelated,
+                                &pm.path,
+                                related_line(pm, line),
+                                1,
+                                format!("`related` names `{rel}`, which is not a postmortem id"),
+                            )
+                            .with_suggestion(match suggestion {
+                                Some(s) => format!("did you mean `{s}`? An id is a file name without .md"),
+                                None => "use the file name of another postmortem, without .md".into(),
+                            }),
                         );
                     }
                 }
@@ -125,21 +155,46 @@ impl KnowledgeBase {
                         let exists_elsewhere = target.as_ref().is_some_and(|t| root.join(t).is_file());
                         if !exists_elsewhere {
                             diags.push(
-                                Diagnostic::error(Code::BrokenLink, &pm.path, link.line, link.column, format!("link to `{}`, which does not exist", link.target))
-                                    .with_width(link.width)
-                                    .with_suggestion("links are relative to this file, e.g. ../2023/2023-11-02-foo.md"),
+                                Diagnostic::error(
+                                    Code::BrokenLink,
+                                    &pm.path,
+                                    link.line,
+                                    link.column,
+                                    format!("link to `{}`, which does not exist", link.target),
+                                )
+                                .with_width(link.width)
+                                .with_suggestion("links are relative to this file, e.g. ../2023/2023-11-02-foo.md"),
                             );
                         }
                     }
                 }
             }
         }
-        let referenced_by = referenced_by.into_iter().map(|s| s.into_iter().filter(|&i| visible[i]).collect()).collect();
+        let referenced_by = referenced_by
+            .into_iter()
+            .map(|s| s.into_iter().filter(|&i| visible[i]).collect())
+            .collect();
 
-        let figures = postmortems.iter().map(|p| Figures::from_timeline(&p.timeline)).collect();
+        let figures = postmortems
+            .iter()
+            .map(|p| Figures::from_timeline(&p.timeline))
+            .collect();
         let indexes = build_indexes(&postmortems, &visible);
         let recurrences = recurrences(&postmortems, &visible);
-        KnowledgeBase { root, config, postmortems, visible, by_id, figures, referenced_by, recurrences, indexes, home_text, assets, today: opts.today }
+        KnowledgeBase {
+            root,
+            config,
+            postmortems,
+            visible,
+            by_id,
+            figures,
+            referenced_by,
+            recurrences,
+            indexes,
+            home_text,
+            assets,
+            today: opts.today,
+        }
     }
 
     /// Visible postmortems, newest first.
@@ -256,7 +311,11 @@ fn recurrences(pms: &[Postmortem], visible: &[bool]) -> Vec<Vec<Recurrence>> {
         // Nearest earlier incidents first: larger index = older, so sort ascending.
         out[i] = found
             .into_iter()
-            .map(|(j, (s, f))| Recurrence { earlier: j, services: s.into_iter().map(String::from).collect(), factors: f.into_iter().map(String::from).collect() })
+            .map(|(j, (s, f))| Recurrence {
+                earlier: j,
+                services: s.into_iter().map(String::from).collect(),
+                factors: f.into_iter().map(String::from).collect(),
+            })
             .collect();
     }
     out

@@ -19,8 +19,26 @@ pub struct Linter {
 /// Verbs that make an action item vague when they are nearly all it says
 /// ("Improve alerting", "Fix the bug").
 const VAGUE_VERBS: &[&str] = &[
-    "improve", "investigate", "review", "fix", "update", "monitor", "consider", "look", "check", "enhance", "explore",
-    "revisit", "address", "discuss", "evaluate", "research", "clean", "refactor", "optimize", "optimise",
+    "improve",
+    "investigate",
+    "review",
+    "fix",
+    "update",
+    "monitor",
+    "consider",
+    "look",
+    "check",
+    "enhance",
+    "explore",
+    "revisit",
+    "address",
+    "discuss",
+    "evaluate",
+    "research",
+    "clean",
+    "refactor",
+    "optimize",
+    "optimise",
 ];
 
 fn automaton(phrases: &[String]) -> Option<AhoCorasick> {
@@ -28,7 +46,11 @@ fn automaton(phrases: &[String]) -> Option<AhoCorasick> {
     if phrases.is_empty() {
         return None;
     }
-    AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::LeftmostLongest).build(phrases).ok()
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(phrases)
+        .ok()
 }
 
 /// Whole-word matches of an automaton in `text`: (byte start, byte end, pattern index).
@@ -43,10 +65,20 @@ fn word_matches<'a>(ac: &'a AhoCorasick, text: &'a str) -> impl Iterator<Item = 
 
 impl Linter {
     pub fn new(config: &SiteConfig) -> Self {
-        let clean = |v: &[String]| v.iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect::<Vec<_>>();
+        let clean = |v: &[String]| {
+            v.iter()
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+        };
         let blame_phrases = clean(&config.lint.blame_phrases);
         let vague_phrases = clean(&config.lint.vague_action_phrases);
-        Linter { blame: automaton(&blame_phrases), blame_phrases, vague: automaton(&vague_phrases), vague_phrases }
+        Linter {
+            blame: automaton(&blame_phrases),
+            blame_phrases,
+            vague: automaton(&vague_phrases),
+            vague_phrases,
+        }
     }
 
     /// All writing warnings for one postmortem.
@@ -58,7 +90,14 @@ impl Linter {
         out
     }
 
-    fn blame_in(&self, file: &std::path::Path, text: &str, first_line: usize, column_base: Option<usize>, out: &mut Vec<Diagnostic>) {
+    fn blame_in(
+        &self,
+        file: &std::path::Path,
+        text: &str,
+        first_line: usize,
+        column_base: Option<usize>,
+        out: &mut Vec<Diagnostic>,
+    ) {
         let Some(ac) = &self.blame else { return };
         for (start, end, pat) in word_matches(ac, text) {
             let (l, c) = crate::config::line_col(text, start);
@@ -94,8 +133,18 @@ impl Linter {
         for item in &pm.action_items {
             if pm.is_published() {
                 let missing = [
-                    (item.owner.is_none(), Code::ActionNoOwner, "has no owner", "add `owner:` (a person or an on-call rotation) so it is not forgotten"),
-                    (item.due.is_none(), Code::ActionNoDue, "has no due date", "add `due: YYYY-MM-DD`"),
+                    (
+                        item.owner.is_none(),
+                        Code::ActionNoOwner,
+                        "has no owner",
+                        "add `owner:` (a person or an on-call rotation) so it is not forgotten",
+                    ),
+                    (
+                        item.due.is_none(),
+                        Code::ActionNoDue,
+                        "has no due date",
+                        "add `due: YYYY-MM-DD`",
+                    ),
                     (
                         item.outcome.is_none(),
                         Code::ActionNoOutcome,
@@ -106,8 +155,14 @@ impl Linter {
                 for (is_missing, code, what, help) in missing {
                     if is_missing {
                         out.push(
-                            Diagnostic::warning(code, file, item.line, 1, format!("action item \"{}\" {what}", item.title))
-                                .with_suggestion(help),
+                            Diagnostic::warning(
+                                code,
+                                file,
+                                item.line,
+                                1,
+                                format!("action item \"{}\" {what}", item.title),
+                            )
+                            .with_suggestion(help),
                         );
                     }
                 }
@@ -144,15 +199,27 @@ fn timeline(pm: &Postmortem, out: &mut Vec<Diagnostic>) {
         if !pm.timeline.iter().any(|e| e.kind == kind) {
             let name = kind.as_str();
             out.push(
-                Diagnostic::warning(Code::TimelineMissingKind, file, line, 1, format!("the timeline has no `{name}` event, so the figures that need it are unknown"))
-                    .with_suggestion(format!("add an event with `kind: {name}` if the time is known")),
+                Diagnostic::warning(
+                    Code::TimelineMissingKind,
+                    file,
+                    line,
+                    1,
+                    format!("the timeline has no `{name}` event, so the figures that need it are unknown"),
+                )
+                .with_suggestion(format!("add an event with `kind: {name}` if the time is known")),
             );
         }
     }
     if let Some(l) = pm.lines.timeline_unordered {
         out.push(
-            Diagnostic::warning(Code::TimelineUnordered, file, l, 1, "timeline events are not in time order in the file (pages show them sorted)")
-                .with_suggestion("sort the events by `at` so the file reads like the page"),
+            Diagnostic::warning(
+                Code::TimelineUnordered,
+                file,
+                l,
+                1,
+                "timeline events are not in time order in the file (pages show them sorted)",
+            )
+            .with_suggestion("sort the events by `at` so the file reads like the page"),
         );
     }
 }
@@ -180,7 +247,10 @@ mod tests {
         assert!(l.vagueness("Improve monitoring of the DB").is_some());
         assert!(l.vagueness("Improve alerting").is_some());
         assert!(l.vagueness("Investigate").is_some());
-        assert!(l.vagueness("Page when pool saturation exceeds 80% for 2 minutes").is_none());
+        assert!(
+            l.vagueness("Page when pool saturation exceeds 80% for 2 minutes")
+                .is_none()
+        );
         assert!(l.vagueness("Fix `retry` loop").is_none());
     }
 }

@@ -25,7 +25,10 @@ pub struct Loaded {
 /// The folder holding site.toml: `start` or its nearest ancestor.
 pub fn find_root(start: &Path) -> Option<PathBuf> {
     let start = std::fs::canonicalize(start).ok()?;
-    start.ancestors().find(|p| p.join(config::FILE).is_file()).map(Path::to_path_buf)
+    start
+        .ancestors()
+        .find(|p| p.join(config::FILE).is_file())
+        .map(Path::to_path_buf)
 }
 
 /// Reads `root/site.toml`; a missing file is an error diagnostic and defaults.
@@ -34,8 +37,18 @@ pub fn load_config(root: &Path) -> (SiteConfig, Vec<Diagnostic>) {
         Ok(text) => config::parse(&text),
         Err(e) => (
             SiteConfig::default(),
-            vec![Diagnostic::error(Code::ConfigMissing, config::FILE, 0, 0, format!("cannot read site.toml: {e}"))
-                .with_suggestion("run pmsite in a knowledge base folder, pass --root, or create one with `pmsite init`")],
+            vec![
+                Diagnostic::error(
+                    Code::ConfigMissing,
+                    config::FILE,
+                    0,
+                    0,
+                    format!("cannot read site.toml: {e}"),
+                )
+                .with_suggestion(
+                    "run pmsite in a knowledge base folder, pass --root, or create one with `pmsite init`",
+                ),
+            ],
         ),
     }
 }
@@ -46,10 +59,13 @@ pub fn discover(root: &Path) -> (Vec<PathBuf>, Vec<PathBuf>, Vec<Diagnostic>) {
     let mut md = Vec::new();
     let mut assets = Vec::new();
     let mut diags = Vec::new();
-    let walker = walkdir::WalkDir::new(&content).sort_by_file_name().into_iter().filter_entry(|e| {
-        // Hidden files and folders (.git, editor swap files) are never content.
-        e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
-    });
+    let walker = walkdir::WalkDir::new(&content)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            // Hidden files and folders (.git, editor swap files) are never content.
+            e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+        });
     for entry in walker {
         match entry {
             Ok(e) if e.file_type().is_file() => {
@@ -69,7 +85,10 @@ pub fn discover(root: &Path) -> (Vec<PathBuf>, Vec<PathBuf>, Vec<Diagnostic>) {
             Ok(_) => {}
             Err(e) if e.io_error().is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound) && e.depth() == 0 => {}
             Err(e) => {
-                let path = e.path().map(|p| p.strip_prefix(root).unwrap_or(p).to_path_buf()).unwrap_or_else(|| "content".into());
+                let path = e
+                    .path()
+                    .map(|p| p.strip_prefix(root).unwrap_or(p).to_path_buf())
+                    .unwrap_or_else(|| "content".into());
                 diags.push(Diagnostic::error(Code::Io, path, 0, 0, format!("cannot read: {e}")));
             }
         }
@@ -78,10 +97,26 @@ pub fn discover(root: &Path) -> (Vec<PathBuf>, Vec<PathBuf>, Vec<Diagnostic>) {
 }
 
 /// Reads and parses one file: the postmortem (if usable) and its diagnostics.
-pub fn load_file(root: &Path, rel: &Path, config: &SiteConfig, linter: &Linter) -> (Option<Postmortem>, Vec<Diagnostic>) {
+pub fn load_file(
+    root: &Path,
+    rel: &Path,
+    config: &SiteConfig,
+    linter: &Linter,
+) -> (Option<Postmortem>, Vec<Diagnostic>) {
     let bytes = match std::fs::read(root.join(rel)) {
         Ok(b) => b,
-        Err(e) => return (None, vec![Diagnostic::error(Code::Io, rel, 0, 0, format!("cannot read the file: {e}"))]),
+        Err(e) => {
+            return (
+                None,
+                vec![Diagnostic::error(
+                    Code::Io,
+                    rel,
+                    0,
+                    0,
+                    format!("cannot read the file: {e}"),
+                )],
+            );
+        }
     };
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
@@ -91,8 +126,10 @@ pub fn load_file(root: &Path, rel: &Path, config: &SiteConfig, linter: &Linter) 
             let (line, col) = config::line_col(&text, text.len());
             return (
                 None,
-                vec![Diagnostic::error(Code::NotUtf8, rel, line, col, "the file is not valid UTF-8")
-                    .with_suggestion("save the file as UTF-8 (most editors have an \"encoding\" menu)")],
+                vec![
+                    Diagnostic::error(Code::NotUtf8, rel, line, col, "the file is not valid UTF-8")
+                        .with_suggestion("save the file as UTF-8 (most editors have an \"encoding\" menu)"),
+                ],
             );
         }
     };
@@ -109,12 +146,22 @@ pub fn load(root: &Path) -> Loaded {
     let (files, assets, walk_diags) = discover(root);
     diagnostics.extend(walk_diags);
     let linter = Linter::new(&config);
-    let results: Vec<_> = files.par_iter().map(|rel| load_file(root, rel, &config, &linter)).collect();
+    let results: Vec<_> = files
+        .par_iter()
+        .map(|rel| load_file(root, rel, &config, &linter))
+        .collect();
     let mut postmortems = Vec::with_capacity(results.len());
     for (pm, diags) in results {
         diagnostics.extend(diags);
         postmortems.extend(pm);
     }
     let home_text = std::fs::read_to_string(root.join("content/_index.md")).ok();
-    Loaded { root: root.to_path_buf(), config, postmortems, home_text, assets, diagnostics }
+    Loaded {
+        root: root.to_path_buf(),
+        config,
+        postmortems,
+        home_text,
+        assets,
+        diagnostics,
+    }
 }

@@ -8,7 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "pmsite", version, about = "Turn a repository of postmortems into a cross-linked static knowledge base")]
+#[command(
+    name = "pmsite",
+    version,
+    about = "Turn a repository of postmortems into a cross-linked static knowledge base"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -82,7 +86,11 @@ fn find_root(root: Option<&Path>) -> Result<PathBuf> {
     match root {
         Some(r) => {
             if !r.join("site.toml").is_file() {
-                bail!("{} has no site.toml; pass the knowledge base folder, or create one with `pmsite init {}`", r.display(), r.display());
+                bail!(
+                    "{} has no site.toml; pass the knowledge base folder, or create one with `pmsite init {}`",
+                    r.display(),
+                    r.display()
+                );
             }
             Ok(r.to_path_buf())
         }
@@ -107,7 +115,11 @@ fn run() -> Result<ExitCode> {
     match cli.command {
         Command::Check { common, format } => {
             let root = find_root(common.root.as_deref())?;
-            let opts = pmsite::check::Options { strict: common.strict, drafts: true, today: today(&common, &root) };
+            let opts = pmsite::check::Options {
+                strict: common.strict,
+                drafts: true,
+                today: today(&common, &root),
+            };
             let checked = pmsite::check::check(&root, &opts);
             let format = match format {
                 CheckFormat::Human => Format::Human,
@@ -123,7 +135,11 @@ fn run() -> Result<ExitCode> {
                 }
                 _ => print!("{out}"),
             }
-            Ok(if checked.errors() > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+            Ok(if checked.errors() > 0 {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Init { dir } => {
             let today = pmsite::check::today(&jiff::tz::TimeZone::UTC);
@@ -137,7 +153,14 @@ fn run() -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::New { title, services, teams, severity, date, root } => {
+        Command::New {
+            title,
+            services,
+            teams,
+            severity,
+            date,
+            root,
+        } => {
             let root = find_root(root.as_deref())?;
             let (config, diags) = pmsite::load::load_config(&root);
             if let Some(d) = diags.iter().find(|d| d.is_error()) {
@@ -149,10 +172,18 @@ fn run() -> Result<ExitCode> {
                 }
             }
             let date = date.unwrap_or_else(|| pmsite::check::today(&config.timezone));
-            let req = pmsite::scaffold::NewPostmortem { title: &title, services: &services, teams: &teams, severity: severity.as_deref(), date };
+            let req = pmsite::scaffold::NewPostmortem {
+                title: &title,
+                services: &services,
+                teams: &teams,
+                severity: severity.as_deref(),
+                date,
+            };
             let path = pmsite::scaffold::new_postmortem(&root, &config, &req)?;
             println!("{}", path.display());
-            eprintln!("Wrote a draft. Fill in the timeline and action items, set `status: review`, and run `pmsite check`.");
+            eprintln!(
+                "Wrote a draft. Fill in the timeline and action items, set `status: review`, and run `pmsite check`."
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -17,16 +17,31 @@ pub enum ScaffoldError {
 
 fn write_new(path: &Path, text: &str) -> Result<(), ScaffoldError> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| ScaffoldError::Io { path: dir.to_path_buf(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| ScaffoldError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
     }
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(|source| {
-        if source.kind() == std::io::ErrorKind::AlreadyExists {
-            ScaffoldError::Exists { path: path.to_path_buf() }
-        } else {
-            ScaffoldError::Io { path: path.to_path_buf(), source }
-        }
-    })?;
-    std::io::Write::write_all(&mut f, text.as_bytes()).map_err(|source| ScaffoldError::Io { path: path.to_path_buf(), source })
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|source| {
+            if source.kind() == std::io::ErrorKind::AlreadyExists {
+                ScaffoldError::Exists {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                ScaffoldError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            }
+        })?;
+    std::io::Write::write_all(&mut f, text.as_bytes()).map_err(|source| ScaffoldError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// A URL- and file-safe slug: lowercase ASCII words joined by dashes.
@@ -153,11 +168,22 @@ pub fn init(dir: &Path, today: Date) -> Result<Vec<PathBuf>, ScaffoldError> {
         return Err(ScaffoldError::Exists { path: site });
     }
     let (config, _) = crate::config::parse(DEFAULT_SITE_TOML);
-    let example = postmortem_template(&config, "Example: checkout errors after a configuration change", &["checkout-api".into()], &["payments".into()], "SEV3", today, true);
+    let example = postmortem_template(
+        &config,
+        "Example: checkout errors after a configuration change",
+        &["checkout-api".into()],
+        &["payments".into()],
+        "SEV3",
+        today,
+        true,
+    );
     let files = [
         (site, DEFAULT_SITE_TOML.to_string()),
         (dir.join("content/_index.md"), HOME.to_string()),
-        (dir.join(format!("content/{}/{}-example-checkout-errors.md", today.year(), today)), example),
+        (
+            dir.join(format!("content/{}/{}-example-checkout-errors.md", today.year(), today)),
+            example,
+        ),
         (dir.join(".gitignore"), "/public/\n/.pmsite/\n".to_string()),
     ];
     let mut written = Vec::new();
@@ -182,7 +208,10 @@ pub fn new_postmortem(root: &Path, config: &SiteConfig, req: &NewPostmortem) -> 
     if slug.is_empty() {
         return Err(ScaffoldError::EmptySlug);
     }
-    let path = root.join("content").join(req.date.year().to_string()).join(format!("{}-{slug}.md", req.date));
+    let path = root
+        .join("content")
+        .join(req.date.year().to_string())
+        .join(format!("{}-{slug}.md", req.date));
     let severity = req.severity.map(str::to_string).unwrap_or_else(|| {
         // The least severe level is the honest default until someone decides otherwise.
         config.severities.last().cloned().unwrap_or_else(|| "SEV3".into())
@@ -201,37 +230,92 @@ fn yaml_list(items: &[String]) -> String {
 }
 
 /// The template `new` writes: every field of the format, with guidance in comments.
-pub fn postmortem_template(config: &SiteConfig, title: &str, services: &[String], teams: &[String], severity: &str, date: Date, example: bool) -> String {
+pub fn postmortem_template(
+    config: &SiteConfig,
+    title: &str,
+    services: &[String],
+    teams: &[String],
+    severity: &str,
+    date: Date,
+    example: bool,
+) -> String {
     let mut s = String::new();
-    let services = if services.is_empty() { vec!["your-service".to_string()] } else { services.to_vec() };
+    let services = if services.is_empty() {
+        vec!["your-service".to_string()]
+    } else {
+        services.to_vec()
+    };
     let _ = writeln!(s, "---\ntitle: {}", yaml_str(title));
     let _ = writeln!(s, "date: {date}                 # the day the incident began");
-    let _ = writeln!(s, "severity: {severity}                 # one of {}", config.severities.join(", "));
-    let _ = writeln!(s, "status: {}              # draft | review | published", if example { "published" } else { "draft" });
+    let _ = writeln!(
+        s,
+        "severity: {severity}                 # one of {}",
+        config.severities.join(", ")
+    );
+    let _ = writeln!(
+        s,
+        "status: {}              # draft | review | published",
+        if example { "published" } else { "draft" }
+    );
     let _ = writeln!(s, "services: {}", yaml_list(&services));
     let _ = writeln!(s, "teams: {}", yaml_list(teams));
     let _ = writeln!(s, "authors: []\ntags: []");
-    let _ = writeln!(s, "summary: {}", if example { "\"A configuration change lowered the checkout connection limit; 4% of checkouts failed for 25 minutes.\"" } else { "\"\"   # one or two sentences a reader of an index page sees" });
-    let _ = writeln!(s, "impact: {}", if example { "\"4% of checkout requests failed for 25 minutes.\"" } else { "\"\"    # who was affected, how much, for how long" });
+    let _ = writeln!(
+        s,
+        "summary: {}",
+        if example {
+            "\"A configuration change lowered the checkout connection limit; 4% of checkouts failed for 25 minutes.\""
+        } else {
+            "\"\"   # one or two sentences a reader of an index page sees"
+        }
+    );
+    let _ = writeln!(
+        s,
+        "impact: {}",
+        if example {
+            "\"4% of checkout requests failed for 25 minutes.\""
+        } else {
+            "\"\"    # who was affected, how much, for how long"
+        }
+    );
     let ids: Vec<&str> = config.factors.keys().map(String::as_str).collect();
     let _ = writeln!(s, "# Contributing factors, from site.toml: {}", ids.join(", "));
     if example {
-        let _ = writeln!(s, "factors:\n  - config-change\n  - id: missing-alert\n    note: the error-rate alert only covered the payment step");
+        let _ = writeln!(
+            s,
+            "factors:\n  - config-change\n  - id: missing-alert\n    note: the error-rate alert only covered the payment step"
+        );
     } else {
         let _ = writeln!(s, "factors: []");
     }
-    let _ = writeln!(s, "# Timeline: RFC 3339 times (without an offset they are in {}).", config.timezone_name);
-    let _ = writeln!(s, "# Kinds: signal (first sign), detection (a human knows), diagnosis, mitigation, recovery, note.");
+    let _ = writeln!(
+        s,
+        "# Timeline: RFC 3339 times (without an offset they are in {}).",
+        config.timezone_name
+    );
+    let _ = writeln!(
+        s,
+        "# Kinds: signal (first sign), detection (a human knows), diagnosis, mitigation, recovery, note."
+    );
     if example {
         let _ = writeln!(
             s,
             "timeline:\n  - at: {date}T09:58:00Z\n    kind: signal\n    text: Checkout error rate rises from 0.1% to 4%\n  - at: {date}T10:06:00Z\n    kind: detection\n    text: Support escalates customer reports to the payments on-call\n  - at: {date}T10:14:00Z\n    kind: diagnosis\n    text: The connection limit change in the morning's config release is identified\n  - at: {date}T10:17:00Z\n    kind: mitigation\n    text: Config release rolled back\n  - at: {date}T10:23:00Z\n    kind: recovery\n    text: Error rate back under 0.1%"
         );
     } else {
-        let _ = writeln!(s, "timeline: []\n#  - at: {date}T14:02:00Z\n#    kind: signal\n#    text: p99 latency on checkout-api rises above 2 s");
+        let _ = writeln!(
+            s,
+            "timeline: []\n#  - at: {date}T14:02:00Z\n#    kind: signal\n#    text: p99 latency on checkout-api rises above 2 s"
+        );
     }
-    let _ = writeln!(s, "# A good action item changes the system, has an owner and a due date, and a measurable");
-    let _ = writeln!(s, "# outcome: \"Page when pool saturation exceeds 80% for 2 minutes\", not \"improve monitoring\".");
+    let _ = writeln!(
+        s,
+        "# A good action item changes the system, has an owner and a due date, and a measurable"
+    );
+    let _ = writeln!(
+        s,
+        "# outcome: \"Page when pool saturation exceeds 80% for 2 minutes\", not \"improve monitoring\"."
+    );
     let _ = writeln!(s, "# type: detect | mitigate | repair | prevent | process | design");
     if example {
         let due = date.checked_add(jiff::Span::new().days(30)).unwrap_or(date);
@@ -240,12 +324,32 @@ pub fn postmortem_template(config: &SiteConfig, title: &str, services: &[String]
             "action_items:\n  - title: Alert when checkout error rate exceeds 1% for 3 minutes\n    owner: payments-oncall\n    due: {due}\n    status: open\n    type: detect\n    outcome: A synthetic error burst of 2% pages the on-call within 5 minutes\n    ticket: PAY-101"
         );
     } else {
-        let _ = writeln!(s, "action_items: []\n#  - title: Page when pool saturation exceeds 80% for 2 minutes\n#    owner: payments-oncall\n#    due: 2024-04-01\n#    status: open\n#    type: detect\n#    outcome: A load test at 90% saturation pages within 3 minutes\n#    ticket: PAY-1234");
+        let _ = writeln!(
+            s,
+            "action_items: []\n#  - title: Page when pool saturation exceeds 80% for 2 minutes\n#    owner: payments-oncall\n#    due: 2024-04-01\n#    status: open\n#    type: detect\n#    outcome: A load test at 90% saturation pages within 3 minutes\n#    ticket: PAY-1234"
+        );
     }
-    let _ = writeln!(s, "related: []     # ids (file names without .md) of related postmortems\n---\n");
-    let _ = writeln!(s, "## Summary\n\n{}\n", if example { "A routine configuration release lowered the connection limit between checkout-api and the payments database." } else { "What happened, in a paragraph." });
-    let _ = writeln!(s, "## What happened\n\nTell the story in order. Describe what people knew and what the system allowed at the time; avoid judging individuals.\n");
-    let _ = writeln!(s, "## Contributing factors\n\nWhy was this possible? Each factor above deserves a sentence here.\n");
+    let _ = writeln!(
+        s,
+        "related: []     # ids (file names without .md) of related postmortems\n---\n"
+    );
+    let _ = writeln!(
+        s,
+        "## Summary\n\n{}\n",
+        if example {
+            "A routine configuration release lowered the connection limit between checkout-api and the payments database."
+        } else {
+            "What happened, in a paragraph."
+        }
+    );
+    let _ = writeln!(
+        s,
+        "## What happened\n\nTell the story in order. Describe what people knew and what the system allowed at the time; avoid judging individuals.\n"
+    );
+    let _ = writeln!(
+        s,
+        "## Contributing factors\n\nWhy was this possible? Each factor above deserves a sentence here.\n"
+    );
     let _ = writeln!(s, "## What went well\n\n## Lessons learned");
     s
 }
@@ -256,7 +360,10 @@ mod tests {
 
     #[test]
     fn slugs() {
-        assert_eq!(slugify("Checkout latency after deploy!"), "checkout-latency-after-deploy");
+        assert_eq!(
+            slugify("Checkout latency after deploy!"),
+            "checkout-latency-after-deploy"
+        );
         assert_eq!(slugify("  Zoë's café -- DNS  "), "zoe-s-cafe-dns");
         assert_eq!(slugify("!!!"), "");
     }
@@ -265,7 +372,15 @@ mod tests {
     fn template_is_a_valid_postmortem() {
         let (config, _) = crate::config::parse(DEFAULT_SITE_TOML);
         for example in [true, false] {
-            let t = postmortem_template(&config, "A: \"quoted\" title", &["svc".into()], &[], "SEV3", "2024-05-06".parse().unwrap(), example);
+            let t = postmortem_template(
+                &config,
+                "A: \"quoted\" title",
+                &["svc".into()],
+                &[],
+                "SEV3",
+                "2024-05-06".parse().unwrap(),
+                example,
+            );
             let (pm, diags) = crate::frontmatter::parse(&t, Path::new("content/2024/x.md"), &config);
             assert!(diags.is_empty(), "{diags:?}");
             assert_eq!(pm.unwrap().title, "A: \"quoted\" title");
