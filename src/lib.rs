@@ -5,6 +5,7 @@
 //! (parallel) -> `output` (atomic write). Each stage borrows what the previous one
 //! produced; data flows one way.
 
+pub mod build;
 pub mod check;
 pub mod config;
 pub mod diagnostics;
@@ -16,5 +17,6 @@ pub mod load;
 pub mod markdown;
 pub mod model;
 pub mod output;
+pub mod render;
 pub mod scaffold;
 pub mod yaml;

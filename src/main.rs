@@ -51,6 +51,17 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: CheckFormat,
     },
+    /// Build the static site into the output folder (replaced only when the build succeeds)
+    Build {
+        #[command(flatten)]
+        common: Common,
+        /// Output folder, relative to the knowledge base root
+        #[arg(long, short, default_value = "public")]
+        output: PathBuf,
+        /// Override site.toml's base_url (e.g. for a preview deployment)
+        #[arg(long)]
+        base_url: Option<String>,
+    },
     /// Create a new knowledge base in DIR
     Init {
         /// Folder to create the knowledge base in (created if missing)
@@ -110,6 +121,17 @@ fn today(common: &Common, root: &Path) -> jiff::civil::Date {
     })
 }
 
+/// A progress bar on a terminal; hidden when piped (CI logs stay clean).
+fn progress_bar() -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_message("rendering");
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
@@ -140,6 +162,23 @@ fn run() -> Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Build { common, output, base_url } => {
+            let root = find_root(common.root.as_deref())?;
+            let opts = pmsite::build::BuildOptions {
+                output,
+                base_url,
+                drafts: common.drafts,
+                strict: common.strict,
+                today: today(&common, &root),
+            };
+            let bar = progress_bar();
+            let report = pmsite::build::build(&root, &opts, &|n| bar.inc(n));
+            bar.finish_and_clear();
+            let color = pmsite::diagnostics::color_enabled(std::io::stderr().is_terminal());
+            eprint!("{}", pmsite::check::report(&root, &report.diagnostics, Format::Human, color));
+            eprintln!("{}", report.summary_line());
+            Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Init { dir } => {
             let today = pmsite::check::today(&jiff::tz::TimeZone::UTC);

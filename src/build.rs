@@ -1,0 +1,138 @@
+//! `pmsite build`: check -> render -> write, with nothing written unless every stage
+//! succeeded.
+
+use crate::check::{self, Checked};
+use crate::diagnostics::{self, Code, Diagnostic};
+use crate::output::{self, OutputFile};
+use crate::render::{RenderOptions, Site, Theme};
+use jiff::civil::Date;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub output: PathBuf,
+    pub base_url: Option<String>,
+    pub drafts: bool,
+    pub strict: bool,
+    pub today: Date,
+}
+
+#[derive(Debug)]
+pub struct BuildReport {
+    pub postmortems: usize,
+    pub pages: usize,
+    pub files: usize,
+    pub written: usize,
+    pub diagnostics: Vec<Diagnostic>,
+    pub elapsed: Duration,
+    /// False when errors stopped the build; the output folder was not touched.
+    pub ok: bool,
+}
+
+impl BuildReport {
+    pub fn summary_line(&self) -> String {
+        let errors = diagnostics::count_errors(&self.diagnostics);
+        let warnings = self.diagnostics.len() - errors;
+        if self.ok {
+            format!(
+                "built {} postmortems into {} pages ({} files) with {warnings} warning{} in {:.2} s",
+                self.postmortems,
+                self.pages,
+                self.files,
+                if warnings == 1 { "" } else { "s" },
+                self.elapsed.as_secs_f64()
+            )
+        } else {
+            format!("build failed: {errors} error{}, {warnings} warning{}; the output folder was not changed", if errors == 1 { "" } else { "s" }, if warnings == 1 { "" } else { "s" })
+        }
+    }
+}
+
+/// Everything a build produces, in memory, before any byte is written.
+pub struct Rendered {
+    pub checked: Checked,
+    pub files: Vec<OutputFile>,
+    pub pages: usize,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Runs check and render. `files` is empty when there were errors.
+pub fn render_site(root: &Path, opts: &BuildOptions, render_opts: RenderOptions, progress: &(dyn Fn(u64) + Sync)) -> Rendered {
+    let mut checked = check::check(root, &check::Options { strict: opts.strict, drafts: opts.drafts, today: opts.today });
+    if let Some(url) = &opts.base_url {
+        let mut url = url.clone();
+        if !url.ends_with('/') {
+            url.push('/');
+        }
+        checked.kb.config.base_url = url;
+    }
+    let mut diags = checked.diagnostics.clone();
+    if diagnostics::count_errors(&diags) > 0 {
+        return Rendered { checked, files: Vec::new(), pages: 0, diagnostics: diags };
+    }
+    let theme = match Theme::load(root, &checked.kb.config.theme) {
+        Ok(t) => t,
+        Err(d) => {
+            diags.extend(d);
+            return Rendered { checked, files: Vec::new(), pages: 0, diagnostics: diags };
+        }
+    };
+    let site = Site::new(&checked.kb, &theme, render_opts);
+    let (mut files, render_diags) = site.render_all(progress);
+    let pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
+    diags.extend(render_diags);
+    match copy_inputs(root, &checked.kb.assets) {
+        Ok(extra) => files.extend(extra),
+        Err(d) => diags.push(d),
+    }
+    if diagnostics::count_errors(&diags) > 0 {
+        files.clear();
+    }
+    diagnostics::sort(&mut diags);
+    drop(site);
+    Rendered { checked, files, pages, diagnostics: diags }
+}
+
+/// Files beside postmortems (under `files/`) and `static/` (at the root), read into memory.
+fn copy_inputs(root: &Path, assets: &[PathBuf]) -> Result<Vec<OutputFile>, Diagnostic> {
+    let mut out = Vec::new();
+    let read = |p: &Path| std::fs::read(root.join(p)).map_err(|e| Diagnostic::error(Code::Io, p, 0, 0, format!("cannot read: {e}")));
+    for a in assets {
+        let under = a.strip_prefix("content").unwrap_or(a);
+        out.push(OutputFile::new(format!("files/{}", under.to_string_lossy().replace('\\', "/")), read(a)?));
+    }
+    let static_dir = root.join("static");
+    if static_dir.is_dir() {
+        for e in walkdir::WalkDir::new(&static_dir).sort_by_file_name().into_iter().flatten() {
+            if e.file_type().is_file() {
+                let rel = e.path().strip_prefix(root).unwrap_or(e.path()).to_path_buf();
+                let under = e.path().strip_prefix(&static_dir).unwrap_or(e.path());
+                out.push(OutputFile::new(under.to_string_lossy().replace('\\', "/"), read(&rel)?));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A full build to disk.
+pub fn build(root: &Path, opts: &BuildOptions, progress: &(dyn Fn(u64) + Sync)) -> BuildReport {
+    let start = Instant::now();
+    let rendered = render_site(root, opts, RenderOptions::default(), progress);
+    let postmortems = rendered.checked.kb.visible_ids().count();
+    let mut diags = rendered.diagnostics;
+    let mut ok = diagnostics::count_errors(&diags) == 0;
+    let files = rendered.files.len();
+    let mut written = 0;
+    if ok {
+        let out = if opts.output.is_absolute() { opts.output.clone() } else { root.join(&opts.output) };
+        match output::write_atomic(&out, &rendered.files) {
+            Ok(n) => written = n,
+            Err(e) => {
+                diags.push(Diagnostic::error(Code::Io, &opts.output, 0, 0, e.to_string()));
+                ok = false;
+            }
+        }
+    }
+    BuildReport { postmortems, pages: rendered.pages, files, written, diagnostics: diags, elapsed: start.elapsed(), ok }
+}

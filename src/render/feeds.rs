@@ -1,0 +1,113 @@
+//! Files other programs read: Atom feeds (site-wide, per service, per team),
+//! sitemap.xml, robots.txt and `/api/postmortems.json`.
+
+use super::{Dim, Page, Site};
+use crate::markdown::escape;
+use crate::model::Status;
+use crate::output::OutputFile;
+use serde_json::json;
+use std::fmt::Write as _;
+
+/// Entries per feed: enough for any reader's backlog, small enough to poll.
+const FEED_LEN: usize = 50;
+
+pub fn all(site: &Site) -> Vec<OutputFile> {
+    let kb = site.kb;
+    let mut out = Vec::new();
+    let published: Vec<usize> = kb.visible_ids().filter(|&i| kb.postmortems[i].status == Status::Published).collect();
+    out.push(OutputFile::new("atom.xml", atom(site, &kb.config.title, "atom.xml", "", &published)));
+    for (dim, dir) in [(Dim::Services, "services"), (Dim::Teams, "teams")] {
+        for (name, ids) in dim.entries(kb) {
+            let ids: Vec<usize> = ids.iter().copied().filter(|&i| kb.postmortems[i].status == Status::Published).collect();
+            let slug = site.slugs.get(dim, &name);
+            let path = format!("{dir}/{slug}/atom.xml");
+            let title = format!("{}: {} {name}", kb.config.title, dim.singular().to_lowercase());
+            out.push(OutputFile::new(path.clone(), atom(site, &title, &path, &format!("{dir}/{slug}/"), &ids)));
+        }
+    }
+    out.push(OutputFile::new("sitemap.xml", sitemap(site)));
+    out.push(OutputFile::new("robots.txt", format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", kb.config.base_url)));
+    out.push(OutputFile::new("api/postmortems.json", api(site, &published)));
+    out
+}
+
+fn atom(site: &Site, title: &str, self_path: &str, alt_path: &str, ids: &[usize]) -> String {
+    let kb = site.kb;
+    let base = &kb.config.base_url;
+    // The newest incident date, not the build time, so identical input gives identical bytes.
+    let updated = ids.first().map_or_else(|| "1970-01-01".to_string(), |&i| kb.postmortems[i].date.to_string());
+    let mut s = String::with_capacity(1024 + ids.len().min(FEED_LEN) * 600);
+    let _ = write!(
+        s,
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>{}</title>\n<id>{base}{self_path}</id>\n<link rel=\"self\" href=\"{base}{self_path}\"/>\n<link rel=\"alternate\" type=\"text/html\" href=\"{base}{alt_path}\"/>\n<updated>{updated}T00:00:00Z</updated>\n",
+        escape(title)
+    );
+    for &i in ids.iter().take(FEED_LEN) {
+        let pm = &kb.postmortems[i];
+        let url = format!("{base}incidents/{}/", pm.id);
+        let _ = write!(
+            s,
+            "<entry>\n<title>[{}] {}</title>\n<id>{url}</id>\n<link href=\"{url}\"/>\n<updated>{}T00:00:00Z</updated>\n",
+            escape(&pm.severity),
+            escape(&pm.title),
+            pm.date
+        );
+        for a in &pm.authors {
+            let _ = writeln!(s, "<author><name>{}</name></author>", escape(a));
+        }
+        if pm.authors.is_empty() {
+            let _ = writeln!(s, "<author><name>{}</name></author>", escape(&kb.config.title));
+        }
+        for svc in &pm.services {
+            let _ = writeln!(s, "<category term=\"{}\"/>", escape(svc));
+        }
+        let _ = write!(s, "<summary>{}</summary>\n</entry>\n", escape(&pm.summary));
+    }
+    s.push_str("</feed>\n");
+    s
+}
+
+fn sitemap(site: &Site) -> String {
+    let base = &site.kb.config.base_url;
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut paths: Vec<String> = site
+        .pages()
+        .iter()
+        .filter(|p| !matches!(p, Page::NotFound))
+        .map(|p| site.path(p).trim_end_matches("index.html").to_string())
+        .collect();
+    paths.sort();
+    for p in paths {
+        let _ = writeln!(s, "<url><loc>{}{}</loc></url>", escape(base), escape(&p));
+    }
+    s.push_str("</urlset>\n");
+    s
+}
+
+/// Every published postmortem's front matter plus derived figures (docs/api.md).
+fn api(site: &Site, ids: &[usize]) -> String {
+    let kb = site.kb;
+    let secs = |d: Option<jiff::SignedDuration>| d.map(|d| d.as_secs());
+    let items: Vec<serde_json::Value> = ids
+        .iter()
+        .map(|&i| {
+            let pm = &kb.postmortems[i];
+            let f = &kb.figures[i];
+            let mut v = serde_json::to_value(pm).unwrap_or_default();
+            if let Some(o) = v.as_object_mut() {
+                o.insert("url".into(), json!(format!("{}incidents/{}/", kb.config.base_url, pm.id)));
+                o.insert(
+                    "figures".into(),
+                    json!({
+                        "time_to_detect_secs": secs(f.detect), "time_to_diagnose_secs": secs(f.diagnose),
+                        "time_to_mitigate_secs": secs(f.mitigate), "time_to_recover_secs": secs(f.recover),
+                    }),
+                );
+                o.insert("referenced_by".into(), json!(kb.referenced_by[i].iter().map(|&j| &kb.postmortems[j].id).collect::<Vec<_>>()));
+            }
+            v
+        })
+        .collect();
+    let doc = json!({ "version": 1, "site": kb.config.title, "postmortems": items });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}

@@ -1,0 +1,250 @@
+//! Render stage: the checked `KnowledgeBase` -> the site's files, in parallel.
+//!
+//! Every page is a pure function of the model: `Page` names a page, `Site::render`
+//! turns it into bytes, and `Page::depends_on` says which postmortems it reads, so
+//! `serve` can re-render only what a change touches. Templates get borrowed,
+//! serialisable views built here, never a handle to query the whole site.
+
+pub mod feeds;
+pub mod theme;
+mod views;
+
+use crate::diagnostics::Diagnostic;
+use crate::kb::KnowledgeBase;
+use crate::markdown::RenderedBody;
+use crate::output::OutputFile;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+pub use theme::Theme;
+pub use views::Slugs;
+
+/// A dimension with a page per value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dim {
+    Services,
+    Teams,
+    Severities,
+    Years,
+    Tags,
+    Authors,
+}
+
+impl Dim {
+    pub const ALL: [Dim; 6] = [Dim::Services, Dim::Teams, Dim::Severities, Dim::Years, Dim::Tags, Dim::Authors];
+    pub fn dir(self) -> &'static str {
+        match self {
+            Dim::Services => "services",
+            Dim::Teams => "teams",
+            Dim::Severities => "severities",
+            Dim::Years => "years",
+            Dim::Tags => "tags",
+            Dim::Authors => "authors",
+        }
+    }
+    pub fn title(self) -> &'static str {
+        match self {
+            Dim::Services => "Services",
+            Dim::Teams => "Teams",
+            Dim::Severities => "Severities",
+            Dim::Years => "Years",
+            Dim::Tags => "Tags",
+            Dim::Authors => "Authors",
+        }
+    }
+    pub fn singular(self) -> &'static str {
+        match self {
+            Dim::Services => "Service",
+            Dim::Teams => "Team",
+            Dim::Severities => "Severity",
+            Dim::Years => "Year",
+            Dim::Tags => "Tag",
+            Dim::Authors => "Author",
+        }
+    }
+    /// The values of this dimension and their postmortems, in display order.
+    pub fn entries(self, kb: &KnowledgeBase) -> Vec<(String, &Vec<usize>)> {
+        let ix = &kb.indexes;
+        match self {
+            Dim::Services => ix.services.iter().map(|(k, v)| (k.clone(), v)).collect(),
+            Dim::Teams => ix.teams.iter().map(|(k, v)| (k.clone(), v)).collect(),
+            Dim::Tags => ix.tags.iter().map(|(k, v)| (k.clone(), v)).collect(),
+            Dim::Authors => ix.authors.iter().map(|(k, v)| (k.clone(), v)).collect(),
+            Dim::Years => ix.years.iter().rev().map(|(k, v)| (k.to_string(), v)).collect(),
+            // Most severe first, as site.toml lists them.
+            Dim::Severities => kb.config.severities.iter().filter_map(|s| ix.severities.get(s).map(|v| (s.clone(), v))).collect(),
+        }
+    }
+}
+
+/// One page of the site.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Page {
+    Home,
+    Incident(usize),
+    Terms(Dim),
+    Term(Dim, String),
+    Factors,
+    Factor(String),
+    Search,
+    NotFound,
+}
+
+/// Settings that change how pages render but not what they say.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// `pmsite serve`: inject the live-reload script and show drafts' banners.
+    pub live_reload: bool,
+}
+
+/// Everything rendering needs, computed once per build.
+pub struct Site<'a> {
+    pub kb: &'a KnowledgeBase,
+    pub theme: &'a Theme,
+    pub bodies: Vec<RenderedBody>,
+    pub slugs: Slugs,
+    pub options: RenderOptions,
+    rows: Vec<serde_json::Value>,
+}
+
+/// Relative prefix from a page at `path` back to the site root ("../../").
+pub fn root_prefix(path: &str) -> String {
+    "../".repeat(path.matches('/').count())
+}
+
+impl<'a> Site<'a> {
+    /// Parses every visible body (in parallel) and precomputes list rows.
+    pub fn new(kb: &'a KnowledgeBase, theme: &'a Theme, options: RenderOptions) -> Site<'a> {
+        let slugs = Slugs::new(kb);
+        let bodies: Vec<RenderedBody> = (0..kb.postmortems.len())
+            .into_par_iter()
+            .map(|i| if kb.visible[i] { views::render_body(kb, i) } else { RenderedBody::default() })
+            .collect();
+        let rows = (0..kb.postmortems.len()).map(|i| views::row(kb, i)).collect();
+        Site { kb, theme, bodies, slugs, options, rows }
+    }
+
+    /// Every page of the site, in a stable order.
+    pub fn pages(&self) -> Vec<Page> {
+        let kb = self.kb;
+        let mut pages = vec![Page::Home, Page::Factors, Page::Search, Page::NotFound];
+        pages.extend(kb.visible_ids().map(Page::Incident));
+        for dim in Dim::ALL {
+            pages.push(Page::Terms(dim));
+            pages.extend(dim.entries(kb).into_iter().map(|(name, _)| Page::Term(dim, name)));
+        }
+        pages.extend(kb.indexes.factors.keys().map(|f| Page::Factor(f.clone())));
+        pages
+    }
+
+    pub fn path(&self, page: &Page) -> String {
+        match page {
+            Page::Home => "index.html".into(),
+            Page::Incident(i) => format!("incidents/{}/index.html", self.kb.postmortems[*i].id),
+            Page::Terms(d) => format!("{}/index.html", d.dir()),
+            Page::Term(d, name) => format!("{}/{}/index.html", d.dir(), self.slugs.get(*d, name)),
+            Page::Factors => "factors/index.html".into(),
+            Page::Factor(id) => format!("factors/{id}/index.html"),
+            Page::Search => "search/index.html".into(),
+            Page::NotFound => "404.html".into(),
+        }
+    }
+
+    /// Postmortems whose content the page shows. A page must be re-rendered when one of
+    /// these changes, or when the set itself changes (a new postmortem in its list).
+    pub fn depends_on(&self, page: &Page) -> Vec<usize> {
+        let kb = self.kb;
+        match page {
+            Page::Incident(i) => {
+                let mut d = vec![*i];
+                d.extend(kb.referenced_by[*i].iter().copied());
+                d.extend(kb.recurrences[*i].iter().map(|r| r.earlier));
+                d.extend(kb.postmortems[*i].related.iter().filter_map(|r| kb.by_id.get(r).copied()));
+                d
+            }
+            Page::Term(dim, name) => {
+                dim.entries(kb).into_iter().find(|(n, _)| n == name).map(|(_, ids)| ids.clone()).unwrap_or_default()
+            }
+            Page::Factor(id) => kb.indexes.factors.get(id).cloned().unwrap_or_default(),
+            Page::Search | Page::NotFound => Vec::new(),
+            Page::Home | Page::Terms(_) | Page::Factors => kb.visible_ids().collect(),
+        }
+    }
+
+    pub fn render(&self, page: &Page) -> Result<OutputFile, Diagnostic> {
+        let path = self.path(page);
+        let root = root_prefix(&path);
+        let mut ctx = views::base_context(self, &path, &root);
+        let template = views::fill(self, page, &mut ctx, &self.rows);
+        let html = self.theme.render(template, &ctx)?;
+        Ok(OutputFile::new(path, html))
+    }
+
+    /// Renders every page and every non-HTML file, in parallel. Errors are collected.
+    pub fn render_all(&self, progress: &(dyn Fn(u64) + Sync)) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+        let pages = self.pages();
+        let results: Vec<Result<OutputFile, Diagnostic>> = pages
+            .par_iter()
+            .map(|p| {
+                let r = self.render(p);
+                progress(1);
+                r
+            })
+            .collect();
+        let mut files = Vec::with_capacity(results.len() + 64);
+        let mut diags = Vec::new();
+        for r in results {
+            match r {
+                Ok(f) => files.push(f),
+                // One broken template breaks many pages the same way; report it once.
+                Err(d) => {
+                    if !diags.contains(&d) {
+                        diags.push(d)
+                    }
+                }
+            }
+        }
+        files.extend(feeds::all(self));
+        for (path, bytes) in &self.theme.assets {
+            files.push(OutputFile::new(format!("assets/{path}"), bytes.clone()));
+        }
+        (files, diags)
+    }
+
+    /// The list row of a postmortem (title, url, severity, date, duration, summary).
+    pub fn row(&self, i: usize) -> &serde_json::Value {
+        &self.rows[i]
+    }
+
+    /// Term pages by dimension, for feeds and sitemaps.
+    pub fn term_paths(&self) -> BTreeMap<(Dim, String), String> {
+        let mut out = BTreeMap::new();
+        for dim in Dim::ALL {
+            for (name, _) in dim.entries(self.kb) {
+                let p = format!("{}/{}/", dim.dir(), self.slugs.get(dim, &name));
+                out.insert((dim, name), p);
+            }
+        }
+        out
+    }
+}
+
+/// Plain text of a body for search, from the one parse the page already did.
+pub fn plain_text<'s>(site: &'s Site, i: usize) -> &'s str {
+    &site.bodies[i].text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_prefixes() {
+        assert_eq!(root_prefix("index.html"), "");
+        assert_eq!(root_prefix("incidents/x/index.html"), "../../");
+    }
+
+    #[test]
+    fn markdown_escape_is_shared() {
+        assert_eq!(crate::markdown::escape("<a&\"'>"), "&lt;a&amp;&quot;&#39;&gt;");
+    }
+}

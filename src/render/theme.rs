@@ -1,0 +1,125 @@
+//! The theme: Tera templates and static assets, built in and overridable.
+//!
+//! The default theme is embedded in the binary so a knowledge base needs nothing but
+//! its content. A knowledge base overrides any single template or asset by putting a
+//! file of the same name in `themes/<name>/templates/` or `themes/<name>/static/`.
+
+use crate::diagnostics::{Code, Diagnostic};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use tera::Tera;
+
+macro_rules! embed {
+    ($($name:literal),* $(,)?) => { &[$(($name, include_str!(concat!("../../themes/default/", $name)))),*] };
+}
+
+/// The built-in templates (name relative to `templates/`) and static files.
+const TEMPLATES: &[(&str, &str)] = embed![
+    "templates/base.html",
+    "templates/macros.html",
+    "templates/home.html",
+    "templates/incident.html",
+    "templates/terms.html",
+    "templates/term.html",
+    "templates/factors.html",
+    "templates/search.html",
+    "templates/404.html",
+];
+
+const STATIC: &[(&str, &str)] = embed!["static/style.css", "static/site.js"];
+
+pub struct Theme {
+    pub tera: Tera,
+    /// Output path (under the site root) -> bytes.
+    pub assets: BTreeMap<String, Vec<u8>>,
+    /// Where each template came from, for error messages.
+    pub sources: BTreeMap<String, PathBuf>,
+}
+
+fn template_error(file: &Path, e: &tera::Error) -> Diagnostic {
+    // Tera's parse errors carry "--> line:col" in their text; keep the place if present.
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    let (line, col) = msg
+        .split("--> ")
+        .nth(1)
+        .and_then(|rest| {
+            let mut it = rest.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty());
+            Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
+        })
+        .unwrap_or((0, 0));
+    Diagnostic::error(Code::Template, file, line, col, format!("template error: {}", msg.replace('\n', " ")))
+        .with_suggestion("fix the template, or delete the override to use the built-in one")
+}
+
+impl Theme {
+    /// Loads the built-in theme, then the knowledge base's overrides from `root/themes/<name>/`.
+    pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
+        let mut sources = BTreeMap::new();
+        let mut templates: BTreeMap<String, String> = BTreeMap::new();
+        for (path, text) in TEMPLATES {
+            let name = path.trim_start_matches("templates/").to_string();
+            sources.insert(name.clone(), PathBuf::from("themes/default").join(path));
+            templates.insert(name, text.to_string());
+        }
+        let mut assets: BTreeMap<String, Vec<u8>> = STATIC
+            .iter()
+            .map(|(p, t)| (p.trim_start_matches("static/").to_string(), t.as_bytes().to_vec()))
+            .collect();
+        let mut diags = Vec::new();
+        let theme_dir = root.join("themes").join(name);
+        if theme_dir.is_dir() {
+            for (sub, is_template) in [("templates", true), ("static", false)] {
+                let dir = theme_dir.join(sub);
+                for entry in walkdir::WalkDir::new(&dir).sort_by_file_name().into_iter().flatten() {
+                    if !entry.file_type().is_file() {
+                        continue;
+                    }
+                    let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+                    let shown = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf();
+                    match std::fs::read(entry.path()) {
+                        Ok(bytes) if is_template => match String::from_utf8(bytes) {
+                            Ok(t) => {
+                                sources.insert(rel.clone(), shown);
+                                templates.insert(rel, t);
+                            }
+                            Err(_) => diags.push(Diagnostic::error(Code::NotUtf8, shown, 0, 0, "template is not valid UTF-8")),
+                        },
+                        Ok(bytes) => {
+                            assets.insert(rel, bytes);
+                        }
+                        Err(e) => diags.push(Diagnostic::error(Code::Io, shown, 0, 0, format!("cannot read: {e}"))),
+                    }
+                }
+            }
+        }
+        let mut tera = Tera::default();
+        if let Err(e) = tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
+            // Tera names the failing template in its message ("Failed to parse 'x.html'").
+            let text = e.to_string();
+            let file = sources
+                .iter()
+                .find(|(name, _)| text.contains(&format!("'{name}'")))
+                .map_or_else(|| PathBuf::from("themes"), |(_, p)| p.clone());
+            diags.push(template_error(&file, &e));
+        }
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        tera.autoescape_on(vec![".html", ".xml"]);
+        assets.insert("syntax.css".into(), crate::markdown::syntax_css().into_bytes());
+        Ok(Theme { tera, assets, sources })
+    }
+
+    pub fn render(&self, template: &str, ctx: &tera::Context) -> Result<String, Diagnostic> {
+        self.tera.render(template, ctx).map_err(|e| {
+            let file = self.sources.get(template).cloned().unwrap_or_else(|| PathBuf::from(template));
+            template_error(&file, &e)
+        })
+    }
+}

@@ -1,0 +1,398 @@
+//! Views: the serialisable shapes templates see. `docs/templates.md` documents them.
+
+use super::{Dim, Page, Site};
+use crate::figures::{self, Figures};
+use crate::kb::{self, KnowledgeBase};
+use crate::markdown::{self, RenderedBody};
+use crate::scaffold::slugify;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use tera::Context;
+
+/// URL slugs for every dimension value, unique within a dimension.
+#[derive(Debug, Clone, Default)]
+pub struct Slugs {
+    map: HashMap<(Dim, String), String>,
+}
+
+impl Slugs {
+    pub fn new(kb: &KnowledgeBase) -> Slugs {
+        let mut map = HashMap::new();
+        for dim in Dim::ALL {
+            let mut used: BTreeSet<String> = BTreeSet::new();
+            for (name, _) in dim.entries(kb) {
+                let base = match slugify(&name) {
+                    s if s.is_empty() => "x".to_string(),
+                    s => s,
+                };
+                // Two names that slug alike ("Payments" and "payments") get distinct URLs.
+                let mut slug = base.clone();
+                let mut n = 1;
+                while !used.insert(slug.clone()) {
+                    n += 1;
+                    slug = format!("{base}-{n}");
+                }
+                map.insert((dim, name), slug);
+            }
+        }
+        Slugs { map }
+    }
+    pub fn get(&self, dim: Dim, name: &str) -> String {
+        self.map.get(&(dim, name.to_string())).cloned().unwrap_or_else(|| slugify(name))
+    }
+    /// Root-relative URL of a value's page.
+    pub fn url(&self, dim: Dim, name: &str) -> String {
+        format!("{}/{}/", dim.dir(), self.get(dim, name))
+    }
+}
+
+pub fn incident_url(id: &str) -> String {
+    format!("incidents/{id}/")
+}
+
+/// Body HTML with links between postmortem files rewritten to their pages.
+pub fn render_body(kb: &KnowledgeBase, i: usize) -> RenderedBody {
+    let pm = &kb.postmortems[i];
+    let resolve = |url: &str| -> Option<String> {
+        if url.contains("://") || url.starts_with('/') || url.starts_with('#') || url.starts_with("mailto:") {
+            return None;
+        }
+        let (path, frag) = match url.find('#') {
+            Some(p) => (&url[..p], &url[p..]),
+            None => (url, ""),
+        };
+        let target = kb::resolve(&pm.path, path)?;
+        if path.ends_with(".md") {
+            let id = target.file_stem()?.to_string_lossy().into_owned();
+            let j = *kb.by_id.get(&id)?;
+            // A link to a hidden draft would be a dead link on the site; keep the text only.
+            if !kb.visible[j] {
+                return Some("#".into());
+            }
+            return Some(format!("../../{}{frag}", incident_url(&id)));
+        }
+        // Files beside postmortems are published under files/, mirroring content/.
+        let under = target.strip_prefix("content").ok()?;
+        Some(format!("../../files/{}{frag}", under.to_string_lossy().replace('\\', "/")))
+    };
+    markdown::render(&pm.body, &resolve)
+}
+
+fn named(slugs: &Slugs, dim: Dim, names: &[String]) -> Vec<Value> {
+    names.iter().map(|n| json!({ "name": n, "url": slugs.url(dim, n) })).collect()
+}
+
+fn duration(f: &Figures) -> String {
+    figures::human(f.recover)
+}
+
+/// The list row of a postmortem.
+pub fn row(kb: &KnowledgeBase, i: usize) -> Value {
+    let pm = &kb.postmortems[i];
+    json!({
+        "id": pm.id,
+        "title": pm.title,
+        "url": incident_url(&pm.id),
+        "date": pm.date.to_string(),
+        "severity": pm.severity,
+        "severity_rank": severity_rank(kb, &pm.severity),
+        "status": pm.status.as_str(),
+        "duration": duration(&kb.figures[i]),
+        "summary": pm.summary,
+        "services": pm.services,
+    })
+}
+
+/// 1 for the most severe level; used for CSS classes (`sev-1`).
+pub fn severity_rank(kb: &KnowledgeBase, s: &str) -> usize {
+    kb.config.severities.iter().position(|x| x == s).map_or(0, |p| p + 1)
+}
+
+pub fn base_context(site: &Site, path: &str, root: &str) -> Context {
+    let kb = site.kb;
+    let mut ctx = Context::new();
+    ctx.insert(
+        "site",
+        &json!({
+            "title": kb.config.title,
+            "base_url": kb.config.base_url,
+            "repo_url": kb.config.repo_url,
+            "timezone": kb.config.timezone_name,
+            "extra": kb.config.extra,
+        }),
+    );
+    ctx.insert("root", root);
+    ctx.insert("path", path);
+    let canonical = path.strip_suffix("index.html").unwrap_or(path);
+    ctx.insert("canonical", &format!("{}{}", kb.config.base_url, canonical));
+    ctx.insert("live_reload", &site.options.live_reload);
+    ctx.insert("today", &kb.today.to_string());
+    ctx
+}
+
+fn rows_of<'v>(rows: &'v [Value], ids: &[usize]) -> Vec<&'v Value> {
+    ids.iter().map(|&i| &rows[i]).collect()
+}
+
+/// Counts by severity, most severe first, for the list header.
+fn severity_counts(kb: &KnowledgeBase, ids: &[usize]) -> Vec<Value> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for &i in ids {
+        *counts.entry(kb.postmortems[i].severity.as_str()).or_default() += 1;
+    }
+    kb.config
+        .severities
+        .iter()
+        .filter_map(|s| counts.get(s.as_str()).map(|&n| json!({ "name": s, "count": n, "rank": severity_rank(kb, s) })))
+        .collect()
+}
+
+fn figure_blocks(kb: &KnowledgeBase, ids: &[usize]) -> Vec<Value> {
+    figures::NAMES
+        .iter()
+        .map(|(key, label)| {
+            let s = figures::Summary::of(ids.iter().map(|&i| kb.figures[i].get(key)));
+            json!({ "key": key, "label": label, "median": s.median_human(), "p90": s.p90_human(), "count": s.count, "unknown": s.unknown })
+        })
+        .collect()
+}
+
+/// Fills the context for `page` and returns the template to render.
+pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &[Value]) -> &'static str {
+    let kb = site.kb;
+    match page {
+        Page::Home => {
+            let visible: Vec<usize> = kb.visible_ids().collect();
+            let recent: Vec<usize> = visible.iter().copied().take(15).collect();
+            let (mut open, mut overdue) = (0, 0);
+            for &i in &visible {
+                for a in &kb.postmortems[i].action_items {
+                    open += usize::from(!a.status.is_closed());
+                    overdue += usize::from(a.is_overdue(kb.today));
+                }
+            }
+            ctx.insert("title", &kb.config.title);
+            ctx.insert("recent", &rows_of(rows, &recent));
+            let home_html = kb.home_text.as_deref().map(|t| markdown::render(t, &|_: &str| None).html);
+            ctx.insert("home_html", &home_html);
+            ctx.insert(
+                "totals",
+                &json!({
+                    "incidents": visible.len(),
+                    "services": kb.indexes.services.len(),
+                    "teams": kb.indexes.teams.len(),
+                    "factors": kb.indexes.factors.len(),
+                    "open_actions": open,
+                    "overdue_actions": overdue,
+                }),
+            );
+            ctx.insert("severity_counts", &severity_counts(kb, &visible));
+            ctx.insert("figures", &figure_blocks(kb, &visible));
+            ctx.insert("dims", &Dim::ALL.iter().map(|d| json!({ "title": d.title(), "url": format!("{}/", d.dir()), "count": d.entries(kb).len() })).collect::<Vec<_>>());
+            "home.html"
+        }
+        Page::Incident(i) => {
+            incident(site, *i, ctx, rows);
+            "incident.html"
+        }
+        Page::Terms(dim) => {
+            let terms: Vec<Value> = dim
+                .entries(kb)
+                .into_iter()
+                .map(|(name, ids)| {
+                    json!({
+                        "name": name,
+                        "url": site.slugs.url(*dim, &name),
+                        "count": ids.len(),
+                        "latest": ids.first().map(|&i| kb.postmortems[i].date.to_string()),
+                        "rank": if *dim == Dim::Severities { severity_rank(kb, &name) } else { 0 },
+                    })
+                })
+                .collect();
+            ctx.insert("title", dim.title());
+            ctx.insert("dim", dim.dir());
+            ctx.insert("terms", &terms);
+            "terms.html"
+        }
+        Page::Term(dim, name) => {
+            let ids = dim.entries(kb).into_iter().find(|(n, _)| n == name).map(|(_, ids)| ids.clone()).unwrap_or_default();
+            ctx.insert("title", &format!("{}: {name}", dim.singular()));
+            ctx.insert("name", name);
+            ctx.insert("dim", dim.dir());
+            ctx.insert("dim_title", dim.title());
+            ctx.insert("rows", &rows_of(rows, &ids));
+            ctx.insert("severity_counts", &severity_counts(kb, &ids));
+            ctx.insert("figures", &figure_blocks(kb, &ids));
+            ctx.insert("factor", &Value::Null);
+            let has_feed = matches!(dim, Dim::Services | Dim::Teams);
+            ctx.insert("feed", &has_feed.then_some("atom.xml"));
+            ctx.insert("related_terms", &related_terms(site, &ids, *dim));
+            "term.html"
+        }
+        Page::Factors => {
+            let mut cats: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+            for (id, f) in &kb.config.factors {
+                let ids = kb.indexes.factors.get(id).map(Vec::as_slice).unwrap_or(&[]);
+                let (services, teams) = reach(kb, ids);
+                cats.entry(f.category.as_str()).or_default().push(json!({
+                    "id": id, "title": f.title, "description": f.description, "url": format!("factors/{id}/"),
+                    "incidents": ids.len(), "services": services.len(), "teams": teams.len(),
+                    "has_page": !ids.is_empty(),
+                }));
+            }
+            let categories: Vec<Value> = cats.into_iter().map(|(name, factors)| json!({ "name": name, "factors": factors })).collect();
+            ctx.insert("title", "Contributing factors");
+            ctx.insert("categories", &categories);
+            "factors.html"
+        }
+        Page::Factor(id) => {
+            let ids = kb.indexes.factors.get(id).cloned().unwrap_or_default();
+            let f = kb.config.factors.get(id);
+            ctx.insert("title", &format!("Factor: {}", f.map_or(id.as_str(), |f| f.title.as_str())));
+            ctx.insert("name", f.map_or(id.as_str(), |f| f.title.as_str()));
+            ctx.insert("dim", "factors");
+            ctx.insert("dim_title", "Factors");
+            ctx.insert("factor", &f);
+            ctx.insert("rows", &rows_of(rows, &ids));
+            ctx.insert("severity_counts", &severity_counts(kb, &ids));
+            ctx.insert("figures", &figure_blocks(kb, &ids));
+            ctx.insert("feed", &Value::Null);
+            ctx.insert("related_terms", &related_terms(site, &ids, Dim::Tags));
+            "term.html"
+        }
+        Page::Search => {
+            ctx.insert("title", "Search");
+            ctx.insert("dims", &Dim::ALL.iter().map(|d| json!({ "title": d.title(), "url": format!("{}/", d.dir()) })).collect::<Vec<_>>());
+            "search.html"
+        }
+        Page::NotFound => {
+            // Served for any missing path, so relative links cannot work: use the site's path.
+            let base = &kb.config.base_url;
+            let path = base.find("://").and_then(|i| base[i + 3..].find('/').map(|j| &base[i + 3 + j..])).unwrap_or(base.as_str());
+            ctx.insert("root", path);
+            ctx.insert("title", "Page not found");
+            "404.html"
+        }
+    }
+}
+
+/// Services and teams a set of postmortems touches.
+fn reach(kb: &KnowledgeBase, ids: &[usize]) -> (BTreeMap<String, usize>, BTreeMap<String, usize>) {
+    let mut services = BTreeMap::new();
+    let mut teams = BTreeMap::new();
+    for &i in ids {
+        for s in &kb.postmortems[i].services {
+            *services.entry(s.clone()).or_default() += 1;
+        }
+        for t in &kb.postmortems[i].teams {
+            *teams.entry(t.clone()).or_default() += 1;
+        }
+    }
+    (services, teams)
+}
+
+/// The services, teams and factors a list touches, with counts, for term and factor pages.
+fn related_terms(site: &Site, ids: &[usize], skip: Dim) -> Value {
+    let kb = site.kb;
+    let (services, teams) = reach(kb, ids);
+    let mut factors: BTreeMap<&str, usize> = BTreeMap::new();
+    for &i in ids {
+        for f in &kb.postmortems[i].factors {
+            *factors.entry(f.id.as_str()).or_default() += 1;
+        }
+    }
+    let list = |dim: Dim, m: &BTreeMap<String, usize>| -> Vec<Value> {
+        let mut v: Vec<_> = m.iter().collect();
+        v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        v.into_iter().take(30).map(|(n, c)| json!({ "name": n, "url": site.slugs.url(dim, n), "count": c })).collect()
+    };
+    let mut fv: Vec<_> = factors.into_iter().collect();
+    fv.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let factors: Vec<Value> = fv
+        .into_iter()
+        .take(30)
+        .map(|(id, c)| json!({ "name": kb.config.factors.get(id).map_or(id, |f| f.title.as_str()), "url": format!("factors/{id}/"), "count": c }))
+        .collect();
+    json!({
+        "services": if skip == Dim::Services { vec![] } else { list(Dim::Services, &services) },
+        "teams": if skip == Dim::Teams { vec![] } else { list(Dim::Teams, &teams) },
+        "factors": factors,
+    })
+}
+
+fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &[Value]) {
+    let kb = site.kb;
+    let pm = &kb.postmortems[i];
+    let fig = &kb.figures[i];
+    let tz = &kb.config.timezone;
+    let local = |t: jiff::Timestamp| t.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M").to_string();
+    let timeline: Vec<Value> = pm
+        .timeline
+        .iter()
+        .enumerate()
+        .map(|(n, e)| json!({ "n": n, "at": local(e.at), "iso": e.at.to_string(), "kind": e.kind.as_str(), "text": e.text }))
+        .collect();
+    let actions: Vec<Value> = pm
+        .action_items
+        .iter()
+        .map(|a| {
+            json!({
+                "title": a.title, "owner": a.owner, "due": a.due.map(|d| d.to_string()), "status": a.status.as_str(),
+                "type": a.kind.map(|k| k.as_str()), "outcome": a.outcome, "ticket": a.ticket,
+                "ticket_is_url": a.ticket.as_deref().is_some_and(|t| t.starts_with("https://") || t.starts_with("http://")),
+                "completed": a.completed.map(|d| d.to_string()), "overdue": a.is_overdue(kb.today),
+            })
+        })
+        .collect();
+    let factors: Vec<Value> = pm
+        .factors
+        .iter()
+        .map(|f| {
+            let def = kb.config.factors.get(&f.id);
+            json!({
+                "id": f.id, "note": f.note, "url": format!("factors/{}/", f.id),
+                "title": def.map_or(f.id.as_str(), |d| d.title.as_str()),
+                "category": def.map_or("", |d| d.category.as_str()),
+            })
+        })
+        .collect();
+    let figures: Vec<Value> = figures::NAMES
+        .iter()
+        .map(|(key, label)| json!({ "key": key, "label": label, "value": figures::human(fig.get(key)), "known": fig.get(key).is_some() }))
+        .collect();
+    let related: Vec<&Value> =
+        pm.related.iter().filter_map(|r| kb.by_id.get(r)).filter(|&&j| kb.visible[j] && j != i).map(|&j| &rows[j]).collect();
+    let referenced_by = rows_of(rows, &kb.referenced_by[i]);
+    let recurrences: Vec<Value> = kb.recurrences[i]
+        .iter()
+        .take(20)
+        .map(|r| json!({ "row": rows[r.earlier], "services": r.services, "factors": r.factors }))
+        .collect();
+    // Previous/next by date among visible postmortems (the list is newest first).
+    let newer = (0..i).rev().find(|&j| kb.visible[j]).map(|j| &rows[j]);
+    let older = (i + 1..kb.postmortems.len()).find(|&j| kb.visible[j]).map(|j| &rows[j]);
+    let path = pm.path.to_string_lossy().replace('\\', "/");
+    let repo = kb.config.repo_url.as_deref();
+    ctx.insert("title", &pm.title);
+    ctx.insert(
+        "page",
+        &json!({
+            "id": pm.id, "title": pm.title, "date": pm.date.to_string(), "severity": pm.severity,
+            "severity_rank": severity_rank(kb, &pm.severity), "status": pm.status.as_str(),
+            "services": named(&site.slugs, Dim::Services, &pm.services),
+            "teams": named(&site.slugs, Dim::Teams, &pm.teams),
+            "authors": named(&site.slugs, Dim::Authors, &pm.authors),
+            "tags": named(&site.slugs, Dim::Tags, &pm.tags),
+            "year_url": site.slugs.url(Dim::Years, &pm.date.year().to_string()),
+            "summary": pm.summary, "impact": pm.impact, "factors": factors, "figures": figures,
+            "duration": duration(fig), "timeline": timeline, "action_items": actions,
+            "body_html": site.bodies[i].html, "headings": site.bodies[i].headings,
+            "related": related, "referenced_by": referenced_by, "recurrences": recurrences,
+            "recurrence_count": kb.recurrences[i].len(),
+            "newer": newer, "older": older, "source_path": path,
+            "edit_url": repo.map(|r| format!("{r}/-/edit/main/{path}")),
+            "history_url": repo.map(|r| format!("{r}/-/commits/main/{path}")),
+            "extra": pm.extra,
+        }),
+    );
+}
