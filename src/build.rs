@@ -58,7 +58,15 @@ pub struct Rendered {
 }
 
 /// Runs check and render. `files` is empty when there were errors.
+/// Prints a stage's time when `PMSITE_TIMINGS` is set: how BENCHMARKS.md splits a build.
+pub fn stage_timing(stage: &str, since: Instant) {
+    if std::env::var_os("PMSITE_TIMINGS").is_some() {
+        eprintln!("timing: {stage:<10} {:>8.1} ms", since.elapsed().as_secs_f64() * 1000.0);
+    }
+}
+
 pub fn render_site(root: &Path, opts: &BuildOptions, render_opts: RenderOptions, progress: &(dyn Fn(u64) + Sync)) -> Rendered {
+    let t = Instant::now();
     let mut checked = check::check(root, &check::Options { strict: opts.strict, drafts: opts.drafts, today: opts.today });
     if let Some(url) = &opts.base_url {
         let mut url = url.clone();
@@ -67,10 +75,12 @@ pub fn render_site(root: &Path, opts: &BuildOptions, render_opts: RenderOptions,
         }
         checked.kb.config.base_url = url;
     }
+    stage_timing("check", t);
     let mut diags = checked.diagnostics.clone();
     if diagnostics::count_errors(&diags) > 0 {
         return Rendered { checked, files: Vec::new(), pages: 0, diagnostics: diags };
     }
+    let t = Instant::now();
     let theme = match Theme::load(root, &checked.kb.config.theme) {
         Ok(t) => t,
         Err(d) => {
@@ -79,7 +89,10 @@ pub fn render_site(root: &Path, opts: &BuildOptions, render_opts: RenderOptions,
         }
     };
     let site = Site::new(&checked.kb, &theme, render_opts);
+    stage_timing("markdown", t);
+    let t = Instant::now();
     let (mut files, render_diags) = site.render_all(progress);
+    stage_timing("render", t);
     let pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
     diags.extend(render_diags);
     match copy_inputs(root, &checked.kb.assets) {
@@ -126,8 +139,11 @@ pub fn build(root: &Path, opts: &BuildOptions, progress: &(dyn Fn(u64) + Sync)) 
     let mut written = 0;
     if ok {
         let out = if opts.output.is_absolute() { opts.output.clone() } else { root.join(&opts.output) };
-        match output::write_atomic(&out, &rendered.files) {
-            Ok(n) => written = n,
+        let t = Instant::now();
+        let result = output::write_atomic(&out, &rendered.files);
+        stage_timing("write", t);
+        match result {
+            Ok(stats) => written = stats.written,
             Err(e) => {
                 diags.push(Diagnostic::error(Code::Io, &opts.output, 0, 0, e.to_string()));
                 ok = false;

@@ -7,7 +7,7 @@
 //! what a 10,000-page build waits on.
 
 use rayon::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// One file of the built site.
@@ -47,8 +47,46 @@ fn is_safe(rel: &str) -> bool {
     !rel.is_empty() && !rel.starts_with('/') && !rel.contains('\\') && rel.split('/').all(|c| !c.is_empty() && c != ".." && c != ".")
 }
 
-/// Writes `files` into `dir` under a temporary name, then swaps it in. Returns files written.
-pub fn write_atomic(out: &Path, files: &[OutputFile]) -> Result<usize, OutputError> {
+/// What a write did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    pub written: usize,
+    pub unchanged: usize,
+    pub removed: usize,
+}
+
+fn hash(bytes: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(bytes)
+}
+
+/// The previous build's manifest: path -> (hash, size). None when missing or unreadable.
+fn read_manifest(out: &Path) -> Option<HashMap<String, (u64, u64)>> {
+    let text = std::fs::read_to_string(out.join(MARKER)).ok()?;
+    let mut map = HashMap::new();
+    for line in text.lines().skip(1) {
+        let mut parts = line.splitn(3, ' ');
+        let (h, size, path) = (parts.next()?, parts.next()?, parts.next()?);
+        map.insert(path.to_string(), (u64::from_str_radix(h, 16).ok()?, size.parse().ok()?));
+    }
+    Some(map)
+}
+
+fn manifest(files: &[OutputFile]) -> String {
+    let mut s = String::from("pmsite output manifest v1: this folder is written by `pmsite build`\n");
+    let mut lines: Vec<String> = files.par_iter().map(|f| format!("{:016x} {} {}\n", hash(&f.bytes), f.bytes.len(), f.path)).collect();
+    lines.sort_by(|a, b| a[a.find(' ').unwrap_or(0)..].cmp(&b[b.find(' ').unwrap_or(0)..]));
+    lines.iter().for_each(|l| s.push_str(l));
+    s
+}
+
+/// Writes the site to `out` so that a failure leaves the previous site as it was.
+///
+/// A first build writes a temporary folder beside `out` and renames it into place. A
+/// later build compares with the previous build's manifest and writes only files that
+/// changed: it stages them as `*.pmsite-new` siblings, and only when every one was
+/// written renames them over the old ones and deletes files that are gone. On slow
+/// disks creating files is the cost of a build, so an unchanged page costs nothing.
+pub fn write_atomic(out: &Path, files: &[OutputFile]) -> Result<WriteStats, OutputError> {
     if let Some(bad) = files.iter().find(|f| !is_safe(&f.path)) {
         return Err(OutputError::BadPath(bad.path.clone()));
     }
@@ -58,6 +96,13 @@ pub fn write_atomic(out: &Path, files: &[OutputFile]) -> Result<usize, OutputErr
             return Err(OutputError::NotOurs(out.to_path_buf()));
         }
     }
+    match read_manifest(out) {
+        Some(previous) => write_changed(out, files, &previous),
+        None => write_fresh(out, files),
+    }
+}
+
+fn write_fresh(out: &Path, files: &[OutputFile]) -> Result<WriteStats, OutputError> {
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(io(parent))?;
     let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
@@ -80,7 +125,63 @@ pub fn write_atomic(out: &Path, files: &[OutputFile]) -> Result<usize, OutputErr
     if old.exists() {
         remove_tree_parallel(&old);
     }
-    Ok(files.len())
+    Ok(WriteStats { written: files.len(), unchanged: 0, removed: 0 })
+}
+
+fn write_changed(out: &Path, files: &[OutputFile], previous: &HashMap<String, (u64, u64)>) -> Result<WriteStats, OutputError> {
+    // A file is unchanged when its hash matches and it is still on disk at the recorded size.
+    let changed: Vec<&OutputFile> = files
+        .par_iter()
+        .filter(|f| match previous.get(&f.path) {
+            Some(&(h, size)) => {
+                h != hash(&f.bytes) || std::fs::metadata(out.join(&f.path)).map(|m| m.len() != size).unwrap_or(true)
+            }
+            None => true,
+        })
+        .collect();
+    let keep: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let removed: Vec<&String> = previous.keys().filter(|p| !keep.contains(p.as_str())).collect();
+    let stats = WriteStats { written: changed.len(), unchanged: files.len() - changed.len(), removed: removed.len() };
+    if changed.is_empty() && removed.is_empty() {
+        return Ok(stats);
+    }
+    let staged = |f: &OutputFile| out.join(format!("{}.pmsite-new", f.path));
+    let stage = || -> Result<(), OutputError> {
+        let dirs: BTreeSet<PathBuf> = changed.iter().filter_map(|f| out.join(&f.path).parent().map(Path::to_path_buf)).collect();
+        for d in dirs {
+            std::fs::create_dir_all(&d).map_err(io(&d))?;
+        }
+        changed.par_iter().try_for_each(|f| {
+            let p = staged(f);
+            std::fs::write(&p, &f.bytes).map_err(io(&p))
+        })
+    };
+    if let Err(e) = stage() {
+        changed.par_iter().for_each(|f| {
+            let _ = std::fs::remove_file(staged(f));
+        });
+        return Err(e);
+    }
+    // Every new byte is on disk: now the swap, which is renames only.
+    changed.par_iter().try_for_each(|f| {
+        let to = out.join(&f.path);
+        std::fs::rename(staged(f), &to).map_err(io(&to))
+    })?;
+    for p in &removed {
+        let path = out.join(p);
+        let _ = std::fs::remove_file(&path);
+        // Remove folders left empty (a deleted incident's folder).
+        let mut dir = path.parent();
+        while let Some(d) = dir.filter(|d| *d != out) {
+            if std::fs::remove_dir(d).is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
+    }
+    let marker = out.join(MARKER);
+    std::fs::write(&marker, manifest(files)).map_err(io(&marker))?;
+    Ok(stats)
 }
 
 fn write_tree(dir: &Path, files: &[OutputFile]) -> Result<(), OutputError> {
@@ -117,8 +218,7 @@ fn write_tree(dir: &Path, files: &[OutputFile]) -> Result<(), OutputError> {
         std::fs::write(&p, &f.bytes).map_err(io(&p))
     })?;
     let marker = dir.join(MARKER);
-    std::fs::write(&marker, b"This folder is written by pmsite build and replaced as a whole on each build.\n")
-        .map_err(io(&marker))
+    std::fs::write(&marker, manifest(files)).map_err(io(&marker))
 }
 
 fn remove_tree_parallel(dir: &Path) {
@@ -143,9 +243,14 @@ mod tests {
         let out = t.path().join("public");
         write_atomic(&out, &[OutputFile::new("a/b/index.html", "1"), OutputFile::new("index.html", "2")]).unwrap();
         assert_eq!(std::fs::read_to_string(out.join("a/b/index.html")).unwrap(), "1");
-        write_atomic(&out, &[OutputFile::new("x.html", "3")]).unwrap();
-        assert!(!out.join("index.html").exists(), "old files are gone after a swap");
+        let stats = write_atomic(&out, &[OutputFile::new("x.html", "3"), OutputFile::new("index.html", "2")]).unwrap();
+        assert_eq!(stats, WriteStats { written: 1, unchanged: 1, removed: 1 });
+        assert!(!out.join("a/b/index.html").exists(), "old files are gone after a build");
+        assert!(!out.join("a").exists(), "emptied folders are removed");
         assert!(out.join("x.html").exists());
+        std::fs::remove_file(out.join("x.html")).unwrap();
+        let stats = write_atomic(&out, &[OutputFile::new("x.html", "3"), OutputFile::new("index.html", "2")]).unwrap();
+        assert_eq!(stats.written, 1, "a file deleted by hand is written again");
         let leftovers: Vec<_> = std::fs::read_dir(t.path()).unwrap().flatten().map(|e| e.file_name()).collect();
         assert_eq!(leftovers.len(), 1, "{leftovers:?}");
     }

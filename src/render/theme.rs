@@ -112,6 +112,8 @@ impl Theme {
             return Err(diags);
         }
         tera.autoescape_on(vec![".html", ".xml"]);
+        // Tera's default escaper also encodes `/`, which bloats every URL; `/` is safe in HTML.
+        tera.set_escape_fn(crate::markdown::escape);
         assets.insert("syntax.css".into(), crate::markdown::syntax_css().into_bytes());
         Ok(Theme { tera, assets, sources })
     }

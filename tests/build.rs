@@ -1,0 +1,339 @@
+//! `pmsite build` on fixture sites: pages, links, escaping, atomic output, determinism.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_pmsite"))
+}
+
+fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Copies the example knowledge base (site.toml + content/) into a temp folder.
+fn example_site() -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    copy_dir(&project_root().join("content"), &t.path().join("content"));
+    std::fs::copy(project_root().join("site.toml"), t.path().join("site.toml")).unwrap();
+    t
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.unwrap();
+        let dest = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+fn build(root: &Path, out: &Path) -> std::process::Output {
+    bin()
+        .args(["build", "--today", "2026-01-01", "--root"])
+        .arg(root)
+        .arg("--output")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .collect()
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+const SITE: &str = "title = \"Fixture\"\nbase_url = \"https://pm.example/\"\nrepo_url = \"https://git.example/sre/pm\"\n[factors.retry-storm]\ntitle = \"Retry storm\"\ncategory = \"design\"\n[factors.missing-alert]\ntitle = \"Missing alert\"\ncategory = \"operational\"\n";
+
+fn pm(id_date: &str, title: &str, extra: &str) -> String {
+    format!(
+        "---\ntitle: {title}\ndate: {id_date}\nseverity: SEV2\nservices: [checkout-api]\nteams: [payments]\nfactors: [retry-storm]\ntimeline:\n  - at: {id_date}T10:00:00Z\n    kind: signal\n    text: errors\n  - at: {id_date}T10:10:00Z\n    kind: detection\n    text: paged\n  - at: {id_date}T10:40:00Z\n    kind: recovery\n    text: ok\n{extra}---\nBody of {title}.\n"
+    )
+}
+
+mod pages {
+    use super::*;
+
+    #[test]
+    fn example_site_builds_with_every_page_kind() {
+        let site = example_site();
+        let out = site.path().join("public");
+        let o = build(site.path(), &out);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(stderr.contains("built 9 postmortems"), "{stderr}");
+        for p in [
+            "index.html",
+            "404.html",
+            "atom.xml",
+            "sitemap.xml",
+            "robots.txt",
+            "api/postmortems.json",
+            "services/index.html",
+            "services/checkout-api/index.html",
+            "services/checkout-api/atom.xml",
+            "teams/payments/atom.xml",
+            "factors/index.html",
+            "factors/retry-storm/index.html",
+            "severities/sev1/index.html",
+            "years/2024/index.html",
+            "search/index.html",
+            "assets/style.css",
+            "assets/syntax.css",
+            "incidents/2024-04-16-checkout-api-inventory-retry-storm/index.html",
+        ] {
+            assert!(out.join(p).is_file(), "missing {p}");
+        }
+        // The draft is not published without --drafts.
+        assert!(!out.join("incidents/2025-06-30-inventory-service-stock-import-zeroed").exists());
+        let page = std::fs::read_to_string(out.join("incidents/2024-04-16-checkout-api-inventory-retry-storm/index.html")).unwrap();
+        let main = &page[page.find("<main").unwrap()..page.find("</main>").unwrap()];
+        for needle in [
+            "Time to detect",
+            "Contributing factors",
+            "Action items",
+            "Seen before",
+            "retry-storm",
+            "Edit this page",
+            "rel=\"prev\"",
+        ] {
+            assert!(main.contains(needle), "incident page lacks {needle}");
+        }
+        let retry = std::fs::read_to_string(out.join("incidents/2023-06-02-checkout-api-retry-storm/index.html")).unwrap();
+        assert!(retry.contains("<pre class=\"hl-code\"><code class=\"language-"), "fenced code is highlighted with classes");
+        // The recurrence names the earlier incident.
+        assert!(main.contains("../../incidents/2023-06-02-checkout-api-retry-storm/"));
+        let api: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("api/postmortems.json")).unwrap()).unwrap();
+        let items = api["postmortems"].as_array().unwrap();
+        assert!(items.iter().all(|p| p["status"] == "published"));
+        assert!(items[0]["figures"]["time_to_recover_secs"].is_number() || items[0]["figures"]["time_to_recover_secs"].is_null());
+    }
+
+    #[test]
+    fn drafts_flag_publishes_drafts() {
+        let site = example_site();
+        let out = site.path().join("public");
+        let o = bin().args(["build", "--drafts", "--root"]).arg(site.path()).output().unwrap();
+        assert!(o.status.success());
+        let page = std::fs::read_to_string(out.join("incidents/2025-06-30-inventory-service-stock-import-zeroed/index.html")).unwrap();
+        assert!(page.contains("class=\"banner status-draft\""));
+    }
+}
+
+mod links {
+    use super::*;
+
+    /// Every href/src in every HTML file that points inside the site resolves to a file.
+    fn broken_links(out: &Path) -> Vec<String> {
+        let mut broken = Vec::new();
+        for (path, bytes) in snapshot(out) {
+            if !path.ends_with(".html") || path == "404.html" {
+                continue;
+            }
+            let html = String::from_utf8(bytes).unwrap();
+            for attr in ["href=\"", "src=\""] {
+                for part in html.split(attr).skip(1) {
+                    let url = &part[..part.find('"').unwrap()];
+                    let url = url.split('#').next().unwrap();
+                    // Root-absolute links come only from authors' bodies (pointing at their old site);
+                    // pmsite's own pages link relatively so they work from file:// too.
+                    if url.is_empty() || url.contains("://") || url.starts_with("mailto:") || url.starts_with('/') {
+                        continue;
+                    }
+                    let base = Path::new(&path).parent().unwrap();
+                    let mut target = out.join(base).join(url);
+                    if url.ends_with('/') {
+                        target = target.join("index.html");
+                    }
+                    if !target.exists() {
+                        broken.push(format!("{path}: {url}"));
+                    }
+                }
+            }
+        }
+        broken
+    }
+
+    #[test]
+    fn every_internal_link_resolves_in_the_example_site() {
+        let site = example_site();
+        let out = site.path().join("public");
+        assert!(build(site.path(), &out).status.success());
+        let broken = broken_links(&out);
+        assert!(broken.is_empty(), "{broken:#?}");
+    }
+
+    #[test]
+    fn links_between_files_and_assets_are_rewritten() {
+        let t = tempfile::tempdir().unwrap();
+        write(t.path(), "site.toml", SITE);
+        write(t.path(), "content/2023/2023-01-01-a.md", &pm("2023-01-01", "A", ""));
+        write(
+            t.path(),
+            "content/2024/2024-01-01-b.md",
+            &pm("2024-01-01", "B", "").replace("Body of B.", "See [a](../2023/2023-01-01-a.md#timeline) and ![graph](graph.png)."),
+        );
+        write(t.path(), "content/2024/graph.png", "PNG");
+        write(t.path(), "static/extra/robots-note.txt", "static file");
+        let out = t.path().join("public");
+        let o = build(t.path(), &out);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let b = std::fs::read_to_string(out.join("incidents/2024-01-01-b/index.html")).unwrap();
+        assert!(b.contains("href=\"../../incidents/2023-01-01-a/#timeline\""), "{b}");
+        assert!(b.contains("src=\"../../files/2024/graph.png\""));
+        assert_eq!(std::fs::read_to_string(out.join("files/2024/graph.png")).unwrap(), "PNG");
+        assert!(out.join("extra/robots-note.txt").is_file());
+        // B links to A, so A lists B as referring to it.
+        let a = std::fs::read_to_string(out.join("incidents/2023-01-01-a/index.html")).unwrap();
+        assert!(a.contains("refers to this one"));
+        assert!(broken_links(&out).is_empty(), "{:#?}", broken_links(&out));
+    }
+
+    #[test]
+    fn real_corpus_links_resolve() {
+        let real = project_root().join("../shared/corpus/real");
+        if !real.exists() {
+            eprintln!("skipped: ../shared/corpus/real is not here");
+            return;
+        }
+        let t = tempfile::tempdir().unwrap();
+        copy_dir(&real, t.path());
+        // Two links in the corpus point at an original file name that the corpus renamed.
+        let f = t.path().join("content/dfds/2019/2019-12-04-dfds-hellman-kubernetes-cluster-node-deletion.md");
+        let text = std::fs::read_to_string(&f).unwrap();
+        std::fs::write(&f, text.replace("PM2019-009%20-%20Kubernetes%20network%20infrastructure%20IP%20starvation.md", "https://github.com/dfds/postmortems")).unwrap();
+        let out = t.path().join("public");
+        let o = build(t.path(), &out);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let broken = broken_links(&out);
+        assert!(broken.is_empty(), "{} broken, first: {:?}", broken.len(), broken.first());
+    }
+}
+
+mod escaping {
+    use super::*;
+
+    #[test]
+    fn script_in_any_field_never_reaches_a_page_unescaped() {
+        let t = tempfile::tempdir().unwrap();
+        let x = "<script>alert(1)</script>";
+        write(t.path(), "site.toml", &SITE.replace("title = \"Fixture\"", &format!("title = \"{x}\"")));
+        let text = format!(
+            "---\ntitle: \"{x}\"\ndate: 2024-01-01\nseverity: SEV1\nservices: [\"{x}\"]\nteams: [\"{x}\"]\nauthors: [\"{x}\"]\ntags: [\"{x}\"]\nsummary: \"{x}\"\nimpact: \"{x}\"\nfactors:\n  - id: retry-storm\n    note: \"{x}\"\ntimeline:\n  - at: 2024-01-01T10:00:00Z\n    kind: signal\n    text: \"{x}\"\naction_items:\n  - title: \"{x}\"\n    owner: \"{x}\"\n    outcome: \"{x}\"\n    ticket: \"{x}\"\nweird: \"{x}\"\n---\n{x}\n\n<img src=x onerror=alert(1)>\n"
+        );
+        write(t.path(), "content/2024/2024-01-01-x.md", &text);
+        let out = t.path().join("public");
+        let o = build(t.path(), &out);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        // JSON is data, not markup; every page and feed must be escaped.
+        for (path, bytes) in snapshot(&out).into_iter().filter(|(p, _)| p.ends_with(".html") || p.ends_with(".xml")) {
+            let s = String::from_utf8_lossy(&bytes);
+            assert!(!s.contains("<script>alert"), "{path} contains an unescaped script");
+            assert!(!s.contains("<img src=x"), "{path} contains raw HTML from the body");
+        }
+    }
+}
+
+mod atomic {
+    use super::*;
+
+    #[test]
+    fn a_failing_build_leaves_the_old_output_byte_identical() {
+        let site = example_site();
+        let out = site.path().join("public");
+        assert!(build(site.path(), &out).status.success());
+        let before = snapshot(&out);
+        write(site.path(), "content/2024/broken.md", "---\ntitle: [unclosed\n---\n");
+        let o = build(site.path(), &out);
+        assert_eq!(o.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(stderr.contains("error[yaml-syntax]") && stderr.contains("content/2024/broken.md:"), "{stderr}");
+        assert!(stderr.contains("output folder was not changed"));
+        assert_eq!(snapshot(&out), before);
+        let leftovers: Vec<_> = std::fs::read_dir(site.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert!(leftovers.iter().all(|n| !n.to_string_lossy().contains("pmsite-tmp")), "{leftovers:?}");
+    }
+
+    #[test]
+    fn a_broken_template_override_names_its_file_and_changes_nothing() {
+        let site = example_site();
+        let out = site.path().join("public");
+        assert!(build(site.path(), &out).status.success());
+        let before = snapshot(&out);
+        write(site.path(), "themes/default/templates/404.html", "{% extends \"base.html\" %}\n{% block content %}\n{{ oops(\n{% endblock content %}\n");
+        let o = build(site.path(), &out);
+        assert_eq!(o.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(stderr.contains("themes/default/templates/404.html"), "{stderr}");
+        assert_eq!(snapshot(&out), before);
+    }
+
+    #[test]
+    fn template_overrides_are_used() {
+        let site = example_site();
+        write(site.path(), "themes/default/templates/404.html", "{% extends \"base.html\" %}{% block content %}<p>Custom 404</p>{% endblock content %}");
+        write(site.path(), "themes/default/static/extra.css", "body{}");
+        let out = site.path().join("public");
+        assert!(build(site.path(), &out).status.success());
+        assert!(std::fs::read_to_string(out.join("404.html")).unwrap().contains("Custom 404"));
+        assert!(out.join("assets/extra.css").is_file());
+    }
+
+    #[test]
+    fn never_replaces_a_folder_it_did_not_write() {
+        let site = example_site();
+        write(site.path(), "public/precious.txt", "mine");
+        let o = build(site.path(), &site.path().join("public"));
+        assert_eq!(o.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("was not written by pmsite"));
+        assert_eq!(std::fs::read_to_string(site.path().join("public/precious.txt")).unwrap(), "mine");
+    }
+
+    #[test]
+    fn a_rebuild_writes_only_what_changed_and_removes_what_is_gone() {
+        let site = example_site();
+        let out = site.path().join("public");
+        write(site.path(), "content/2026/2026-01-01-short-lived.md", &pm("2026-01-01", "Short lived", "").replace("[retry-storm]", "[missing-alert]").replace("SEV2", "SEV4").replace("checkout-api", "billing").replace("[payments]", "[billing]"));
+        assert!(build(site.path(), &out).status.success());
+        assert!(out.join("incidents/2026-01-01-short-lived/index.html").is_file());
+        std::fs::remove_file(site.path().join("content/2026/2026-01-01-short-lived.md")).unwrap();
+        let o = build(site.path(), &out);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(!out.join("incidents/2026-01-01-short-lived").exists());
+        assert!(!out.join("services/billing").exists(), "a service with no incident left has no page");
+        let fresh = site.path().join("fresh");
+        assert!(build(site.path(), &fresh).status.success());
+        let (mut a, mut b) = (snapshot(&out), snapshot(&fresh));
+        a.remove(".pmsite-output");
+        b.remove(".pmsite-output");
+        assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+        assert!(a == b, "an incremental rebuild equals a fresh build");
+    }
+}
+
+mod determinism {
+    use super::*;
+
+    #[test]
+    fn two_builds_give_the_same_bytes() {
+        let site = example_site();
+        let (a, b) = (site.path().join("a"), site.path().join("b"));
+        assert!(build(site.path(), &a).status.success());
+        assert!(build(site.path(), &b).status.success());
+        assert!(snapshot(&a) == snapshot(&b));
+    }
+}
