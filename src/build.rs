@@ -44,7 +44,11 @@ impl BuildReport {
                 self.elapsed.as_secs_f64()
             )
         } else {
-            format!("build failed: {errors} error{}, {warnings} warning{}; the output folder was not changed", if errors == 1 { "" } else { "s" }, if warnings == 1 { "" } else { "s" })
+            format!(
+                "build failed: {errors} error{}, {warnings} warning{}; the output folder was not changed",
+                if errors == 1 { "" } else { "s" },
+                if warnings == 1 { "" } else { "s" }
+            )
         }
     }
 }
@@ -65,9 +69,21 @@ pub fn stage_timing(stage: &str, since: Instant) {
     }
 }
 
-pub fn render_site(root: &Path, opts: &BuildOptions, render_opts: RenderOptions, progress: &(dyn Fn(u64) + Sync)) -> Rendered {
+pub fn render_site(
+    root: &Path,
+    opts: &BuildOptions,
+    render_opts: RenderOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Rendered {
     let t = Instant::now();
-    let mut checked = check::check(root, &check::Options { strict: opts.strict, drafts: opts.drafts, today: opts.today });
+    let mut checked = check::check(
+        root,
+        &check::Options {
+            strict: opts.strict,
+            drafts: opts.drafts,
+            today: opts.today,
+        },
+    );
     if let Some(url) = &opts.base_url {
         let mut url = url.clone();
         if !url.ends_with('/') {
@@ -78,14 +94,24 @@ pub fn render_site(root: &Path, opts: &BuildOptions, render_opts: RenderOptions,
     stage_timing("check", t);
     let mut diags = checked.diagnostics.clone();
     if diagnostics::count_errors(&diags) > 0 {
-        return Rendered { checked, files: Vec::new(), pages: 0, diagnostics: diags };
+        return Rendered {
+            checked,
+            files: Vec::new(),
+            pages: 0,
+            diagnostics: diags,
+        };
     }
     let t = Instant::now();
     let theme = match Theme::load(root, &checked.kb.config.theme) {
         Ok(t) => t,
         Err(d) => {
             diags.extend(d);
-            return Rendered { checked, files: Vec::new(), pages: 0, diagnostics: diags };
+            return Rendered {
+                checked,
+                files: Vec::new(),
+                pages: 0,
+                diagnostics: diags,
+            };
         }
     };
     let site = Site::new(&checked.kb, &theme, render_opts);
@@ -104,20 +130,34 @@ pub fn render_site(root: &Path, opts: &BuildOptions, render_opts: RenderOptions,
     }
     diagnostics::sort(&mut diags);
     drop(site);
-    Rendered { checked, files, pages, diagnostics: diags }
+    Rendered {
+        checked,
+        files,
+        pages,
+        diagnostics: diags,
+    }
 }
 
 /// Files beside postmortems (under `files/`) and `static/` (at the root), read into memory.
 fn copy_inputs(root: &Path, assets: &[PathBuf]) -> Result<Vec<OutputFile>, Diagnostic> {
     let mut out = Vec::new();
-    let read = |p: &Path| std::fs::read(root.join(p)).map_err(|e| Diagnostic::error(Code::Io, p, 0, 0, format!("cannot read: {e}")));
+    let read = |p: &Path| {
+        std::fs::read(root.join(p)).map_err(|e| Diagnostic::error(Code::Io, p, 0, 0, format!("cannot read: {e}")))
+    };
     for a in assets {
         let under = a.strip_prefix("content").unwrap_or(a);
-        out.push(OutputFile::new(format!("files/{}", under.to_string_lossy().replace('\\', "/")), read(a)?));
+        out.push(OutputFile::new(
+            format!("files/{}", under.to_string_lossy().replace('\\', "/")),
+            read(a)?,
+        ));
     }
     let static_dir = root.join("static");
     if static_dir.is_dir() {
-        for e in walkdir::WalkDir::new(&static_dir).sort_by_file_name().into_iter().flatten() {
+        for e in walkdir::WalkDir::new(&static_dir)
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+        {
             if e.file_type().is_file() {
                 let rel = e.path().strip_prefix(root).unwrap_or(e.path()).to_path_buf();
                 let under = e.path().strip_prefix(&static_dir).unwrap_or(e.path());
@@ -138,7 +178,11 @@ pub fn build(root: &Path, opts: &BuildOptions, progress: &(dyn Fn(u64) + Sync)) 
     let files = rendered.files.len();
     let mut written = 0;
     if ok {
-        let out = if opts.output.is_absolute() { opts.output.clone() } else { root.join(&opts.output) };
+        let out = if opts.output.is_absolute() {
+            opts.output.clone()
+        } else {
+            root.join(&opts.output)
+        };
         let t = Instant::now();
         let result = output::write_atomic(&out, &rendered.files);
         stage_timing("write", t);
@@ -150,5 +194,13 @@ pub fn build(root: &Path, opts: &BuildOptions, progress: &(dyn Fn(u64) + Sync)) 
             }
         }
     }
-    BuildReport { postmortems, pages: rendered.pages, files, written, diagnostics: diags, elapsed: start.elapsed(), ok }
+    BuildReport {
+        postmortems,
+        pages: rendered.pages,
+        files,
+        written,
+        diagnostics: diags,
+        elapsed: start.elapsed(),
+        ok,
+    }
 }

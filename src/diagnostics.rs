@@ -303,28 +303,28 @@ fn human(out: &mut String, d: &Diagnostic, source: Option<&str>, color: bool) {
         d.line,
         d.column
     );
-    if let Some(text) = source.filter(|_| d.line > 0) {
-        if let Some(line_text) = text.lines().nth(d.line - 1) {
-            let line_text = line_text.trim_end_matches('\r');
-            let _ = writeln!(out, "{pad} {}", st.paint("1;34", "|"));
-            let _ = writeln!(
-                out,
-                "{} {} {}",
-                st.paint("1;34", &d.line.to_string()),
-                st.paint("1;34", "|"),
-                line_text.replace('\t', " ")
-            );
-            let col = d.column.max(1);
-            let avail = line_text.chars().count().saturating_sub(col - 1).max(1);
-            let width = d.width.clamp(1, avail);
-            let _ = writeln!(
-                out,
-                "{pad} {} {}{}",
-                st.paint("1;34", "|"),
-                " ".repeat(col - 1),
-                st.paint(caret_color, &"^".repeat(width))
-            );
-        }
+    if let Some(text) = source.filter(|_| d.line > 0)
+        && let Some(line_text) = text.lines().nth(d.line - 1)
+    {
+        let line_text = line_text.trim_end_matches('\r');
+        let _ = writeln!(out, "{pad} {}", st.paint("1;34", "|"));
+        let _ = writeln!(
+            out,
+            "{} {} {}",
+            st.paint("1;34", &d.line.to_string()),
+            st.paint("1;34", "|"),
+            line_text.replace('\t', " ")
+        );
+        let col = d.column.max(1);
+        let avail = line_text.chars().count().saturating_sub(col - 1).max(1);
+        let width = d.width.clamp(1, avail);
+        let _ = writeln!(
+            out,
+            "{pad} {} {}{}",
+            st.paint("1;34", "|"),
+            " ".repeat(col - 1),
+            st.paint(caret_color, &"^".repeat(width))
+        );
     }
     if let Some(s) = &d.suggestion {
         let _ = writeln!(out, "{pad} {} {}: {s}", st.paint("1;34", "="), st.paint("1", "help"));

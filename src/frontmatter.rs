@@ -213,10 +213,10 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
         .unwrap_or_default();
     let mut extra = serde_json::Map::new();
     for (k, v) in entries {
-        if let Some(key) = k.as_str() {
-            if !KNOWN.contains(&key) {
-                extra.insert(key.to_string(), v.to_json());
-            }
+        if let Some(key) = k.as_str()
+            && !KNOWN.contains(&key)
+        {
+            extra.insert(key.to_string(), v.to_json());
         }
     }
     let missing = |cx: &mut Ctx, field: &str, help: &str| {
@@ -558,18 +558,18 @@ fn relative_md_links(body: &str, body_line: usize) -> Vec<BodyLink> {
     use pulldown_cmark::{Event, Parser, Tag};
     let mut out = Vec::new();
     for (ev, range) in Parser::new_ext(body, crate::markdown::options()).into_offset_iter() {
-        if let Event::Start(Tag::Link { dest_url, .. }) = ev {
-            if let Some(target) = relative_md_target(&dest_url) {
-                let (line, column) = crate::config::line_col(body, range.start);
-                let text = &body[range.clone()];
-                let width = text.split('\n').next().unwrap_or("").chars().count();
-                out.push(BodyLink {
-                    target: target.to_string(),
-                    line: line + body_line - 1,
-                    column,
-                    width,
-                });
-            }
+        if let Event::Start(Tag::Link { dest_url, .. }) = ev
+            && let Some(target) = relative_md_target(&dest_url)
+        {
+            let (line, column) = crate::config::line_col(body, range.start);
+            let text = &body[range.clone()];
+            let width = text.split('\n').next().unwrap_or("").chars().count();
+            out.push(BodyLink {
+                target: target.to_string(),
+                line: line + body_line - 1,
+                column,
+                width,
+            });
         }
     }
     out

@@ -177,10 +177,10 @@ impl Linter {
     }
 
     fn vagueness(&self, title: &str) -> Option<String> {
-        if let Some(ac) = &self.vague {
-            if let Some((_, _, pat)) = word_matches(ac, title).next() {
-                return Some(format!("\"{}\" does not say what will change", self.vague_phrases[pat]));
-            }
+        if let Some(ac) = &self.vague
+            && let Some((_, _, pat)) = word_matches(ac, title).next()
+        {
+            return Some(format!("\"{}\" does not say what will change", self.vague_phrases[pat]));
         }
         let words: Vec<&str> = title.split_whitespace().collect();
         let first = words.first()?.to_lowercase();

@@ -163,7 +163,11 @@ fn run() -> Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Build { common, output, base_url } => {
+        Command::Build {
+            common,
+            output,
+            base_url,
+        } => {
             let root = find_root(common.root.as_deref())?;
             let opts = pmsite::build::BuildOptions {
                 output,
@@ -176,9 +180,16 @@ fn run() -> Result<ExitCode> {
             let report = pmsite::build::build(&root, &opts, &|n| bar.inc(n));
             bar.finish_and_clear();
             let color = pmsite::diagnostics::color_enabled(std::io::stderr().is_terminal());
-            eprint!("{}", pmsite::check::report(&root, &report.diagnostics, Format::Human, color));
+            eprint!(
+                "{}",
+                pmsite::check::report(&root, &report.diagnostics, Format::Human, color)
+            );
             eprintln!("{}", report.summary_line());
-            Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if report.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Command::Init { dir } => {
             let today = pmsite::check::today(&jiff::tz::TimeZone::UTC);
@@ -205,10 +216,10 @@ fn run() -> Result<ExitCode> {
             if let Some(d) = diags.iter().find(|d| d.is_error()) {
                 bail!("{d}");
             }
-            if let Some(s) = &severity {
-                if !config.severities.contains(s) {
-                    bail!("unknown severity `{s}`; use one of {}", config.severities.join(", "));
-                }
+            if let Some(s) = &severity
+                && !config.severities.contains(s)
+            {
+                bail!("unknown severity `{s}`; use one of {}", config.severities.join(", "));
             }
             let date = date.unwrap_or_else(|| pmsite::check::today(&config.timezone));
             let req = pmsite::scaffold::NewPostmortem {

@@ -95,10 +95,10 @@ fn plain_scalar_json(text: &str) -> serde_json::Value {
     if let Ok(i) = text.parse::<i64>() {
         return J::from(i);
     }
-    if let Ok(f) = text.parse::<f64>() {
-        if f.is_finite() {
-            return J::from(f);
-        }
+    if let Ok(f) = text.parse::<f64>()
+        && f.is_finite()
+    {
+        return J::from(f);
     }
     J::String(text.to_string())
 }

@@ -47,7 +47,12 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .into_iter()
         .flatten()
         .filter(|e| e.file_type().is_file())
-        .map(|e| (e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -99,8 +104,13 @@ mod pages {
             assert!(out.join(p).is_file(), "missing {p}");
         }
         // The draft is not published without --drafts.
-        assert!(!out.join("incidents/2025-06-30-inventory-service-stock-import-zeroed").exists());
-        let page = std::fs::read_to_string(out.join("incidents/2024-04-16-checkout-api-inventory-retry-storm/index.html")).unwrap();
+        assert!(
+            !out.join("incidents/2025-06-30-inventory-service-stock-import-zeroed")
+                .exists()
+        );
+        let page =
+            std::fs::read_to_string(out.join("incidents/2024-04-16-checkout-api-inventory-retry-storm/index.html"))
+                .unwrap();
         let main = &page[page.find("<main").unwrap()..page.find("</main>").unwrap()];
         for needle in [
             "Time to detect",
@@ -113,23 +123,37 @@ mod pages {
         ] {
             assert!(main.contains(needle), "incident page lacks {needle}");
         }
-        let retry = std::fs::read_to_string(out.join("incidents/2023-06-02-checkout-api-retry-storm/index.html")).unwrap();
-        assert!(retry.contains("<pre class=\"hl-code\"><code class=\"language-"), "fenced code is highlighted with classes");
+        let retry =
+            std::fs::read_to_string(out.join("incidents/2023-06-02-checkout-api-retry-storm/index.html")).unwrap();
+        assert!(
+            retry.contains("<pre class=\"hl-code\"><code class=\"language-"),
+            "fenced code is highlighted with classes"
+        );
         // The recurrence names the earlier incident.
         assert!(main.contains("../../incidents/2023-06-02-checkout-api-retry-storm/"));
-        let api: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("api/postmortems.json")).unwrap()).unwrap();
+        let api: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("api/postmortems.json")).unwrap()).unwrap();
         let items = api["postmortems"].as_array().unwrap();
         assert!(items.iter().all(|p| p["status"] == "published"));
-        assert!(items[0]["figures"]["time_to_recover_secs"].is_number() || items[0]["figures"]["time_to_recover_secs"].is_null());
+        assert!(
+            items[0]["figures"]["time_to_recover_secs"].is_number()
+                || items[0]["figures"]["time_to_recover_secs"].is_null()
+        );
     }
 
     #[test]
     fn drafts_flag_publishes_drafts() {
         let site = example_site();
         let out = site.path().join("public");
-        let o = bin().args(["build", "--drafts", "--root"]).arg(site.path()).output().unwrap();
+        let o = bin()
+            .args(["build", "--drafts", "--root"])
+            .arg(site.path())
+            .output()
+            .unwrap();
         assert!(o.status.success());
-        let page = std::fs::read_to_string(out.join("incidents/2025-06-30-inventory-service-stock-import-zeroed/index.html")).unwrap();
+        let page =
+            std::fs::read_to_string(out.join("incidents/2025-06-30-inventory-service-stock-import-zeroed/index.html"))
+                .unwrap();
         assert!(page.contains("class=\"banner status-draft\""));
     }
 }
@@ -185,7 +209,10 @@ mod links {
         write(
             t.path(),
             "content/2024/2024-01-01-b.md",
-            &pm("2024-01-01", "B", "").replace("Body of B.", "See [a](../2023/2023-01-01-a.md#timeline) and ![graph](graph.png)."),
+            &pm("2024-01-01", "B", "").replace(
+                "Body of B.",
+                "See [a](../2023/2023-01-01-a.md#timeline) and ![graph](graph.png).",
+            ),
         );
         write(t.path(), "content/2024/graph.png", "PNG");
         write(t.path(), "static/extra/robots-note.txt", "static file");
@@ -195,7 +222,10 @@ mod links {
         let b = std::fs::read_to_string(out.join("incidents/2024-01-01-b/index.html")).unwrap();
         assert!(b.contains("href=\"../../incidents/2023-01-01-a/#timeline\""), "{b}");
         assert!(b.contains("src=\"../../files/2024/graph.png\""));
-        assert_eq!(std::fs::read_to_string(out.join("files/2024/graph.png")).unwrap(), "PNG");
+        assert_eq!(
+            std::fs::read_to_string(out.join("files/2024/graph.png")).unwrap(),
+            "PNG"
+        );
         assert!(out.join("extra/robots-note.txt").is_file());
         // B links to A, so A lists B as referring to it.
         let a = std::fs::read_to_string(out.join("incidents/2023-01-01-a/index.html")).unwrap();
@@ -213,14 +243,28 @@ mod links {
         let t = tempfile::tempdir().unwrap();
         copy_dir(&real, t.path());
         // Two links in the corpus point at an original file name that the corpus renamed.
-        let f = t.path().join("content/dfds/2019/2019-12-04-dfds-hellman-kubernetes-cluster-node-deletion.md");
+        let f = t
+            .path()
+            .join("content/dfds/2019/2019-12-04-dfds-hellman-kubernetes-cluster-node-deletion.md");
         let text = std::fs::read_to_string(&f).unwrap();
-        std::fs::write(&f, text.replace("PM2019-009%20-%20Kubernetes%20network%20infrastructure%20IP%20starvation.md", "https://github.com/dfds/postmortems")).unwrap();
+        std::fs::write(
+            &f,
+            text.replace(
+                "PM2019-009%20-%20Kubernetes%20network%20infrastructure%20IP%20starvation.md",
+                "https://github.com/dfds/postmortems",
+            ),
+        )
+        .unwrap();
         let out = t.path().join("public");
         let o = build(t.path(), &out);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let broken = broken_links(&out);
-        assert!(broken.is_empty(), "{} broken, first: {:?}", broken.len(), broken.first());
+        assert!(
+            broken.is_empty(),
+            "{} broken, first: {:?}",
+            broken.len(),
+            broken.first()
+        );
     }
 }
 
@@ -231,7 +275,11 @@ mod escaping {
     fn script_in_any_field_never_reaches_a_page_unescaped() {
         let t = tempfile::tempdir().unwrap();
         let x = "<script>alert(1)</script>";
-        write(t.path(), "site.toml", &SITE.replace("title = \"Fixture\"", &format!("title = \"{x}\"")));
+        write(
+            t.path(),
+            "site.toml",
+            &SITE.replace("title = \"Fixture\"", &format!("title = \"{x}\"")),
+        );
         let text = format!(
             "---\ntitle: \"{x}\"\ndate: 2024-01-01\nseverity: SEV1\nservices: [\"{x}\"]\nteams: [\"{x}\"]\nauthors: [\"{x}\"]\ntags: [\"{x}\"]\nsummary: \"{x}\"\nimpact: \"{x}\"\nfactors:\n  - id: retry-storm\n    note: \"{x}\"\ntimeline:\n  - at: 2024-01-01T10:00:00Z\n    kind: signal\n    text: \"{x}\"\naction_items:\n  - title: \"{x}\"\n    owner: \"{x}\"\n    outcome: \"{x}\"\n    ticket: \"{x}\"\nweird: \"{x}\"\n---\n{x}\n\n<img src=x onerror=alert(1)>\n"
         );
@@ -240,7 +288,10 @@ mod escaping {
         let o = build(t.path(), &out);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         // JSON is data, not markup; every page and feed must be escaped.
-        for (path, bytes) in snapshot(&out).into_iter().filter(|(p, _)| p.ends_with(".html") || p.ends_with(".xml")) {
+        for (path, bytes) in snapshot(&out)
+            .into_iter()
+            .filter(|(p, _)| p.ends_with(".html") || p.ends_with(".xml"))
+        {
             let s = String::from_utf8_lossy(&bytes);
             assert!(!s.contains("<script>alert"), "{path} contains an unescaped script");
             assert!(!s.contains("<img src=x"), "{path} contains raw HTML from the body");
@@ -261,11 +312,21 @@ mod atomic {
         let o = build(site.path(), &out);
         assert_eq!(o.status.code(), Some(1));
         let stderr = String::from_utf8_lossy(&o.stderr);
-        assert!(stderr.contains("error[yaml-syntax]") && stderr.contains("content/2024/broken.md:"), "{stderr}");
+        assert!(
+            stderr.contains("error[yaml-syntax]") && stderr.contains("content/2024/broken.md:"),
+            "{stderr}"
+        );
         assert!(stderr.contains("output folder was not changed"));
         assert_eq!(snapshot(&out), before);
-        let leftovers: Vec<_> = std::fs::read_dir(site.path()).unwrap().flatten().map(|e| e.file_name()).collect();
-        assert!(leftovers.iter().all(|n| !n.to_string_lossy().contains("pmsite-tmp")), "{leftovers:?}");
+        let leftovers: Vec<_> = std::fs::read_dir(site.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert!(
+            leftovers.iter().all(|n| !n.to_string_lossy().contains("pmsite-tmp")),
+            "{leftovers:?}"
+        );
     }
 
     #[test]
@@ -274,7 +335,11 @@ mod atomic {
         let out = site.path().join("public");
         assert!(build(site.path(), &out).status.success());
         let before = snapshot(&out);
-        write(site.path(), "themes/default/templates/404.html", "{% extends \"base.html\" %}\n{% block content %}\n{{ oops(\n{% endblock content %}\n");
+        write(
+            site.path(),
+            "themes/default/templates/404.html",
+            "{% extends \"base.html\" %}\n{% block content %}\n{{ oops(\n{% endblock content %}\n",
+        );
         let o = build(site.path(), &out);
         assert_eq!(o.status.code(), Some(1));
         let stderr = String::from_utf8_lossy(&o.stderr);
@@ -285,11 +350,19 @@ mod atomic {
     #[test]
     fn template_overrides_are_used() {
         let site = example_site();
-        write(site.path(), "themes/default/templates/404.html", "{% extends \"base.html\" %}{% block content %}<p>Custom 404</p>{% endblock content %}");
+        write(
+            site.path(),
+            "themes/default/templates/404.html",
+            "{% extends \"base.html\" %}{% block content %}<p>Custom 404</p>{% endblock content %}",
+        );
         write(site.path(), "themes/default/static/extra.css", "body{}");
         let out = site.path().join("public");
         assert!(build(site.path(), &out).status.success());
-        assert!(std::fs::read_to_string(out.join("404.html")).unwrap().contains("Custom 404"));
+        assert!(
+            std::fs::read_to_string(out.join("404.html"))
+                .unwrap()
+                .contains("Custom 404")
+        );
         assert!(out.join("assets/extra.css").is_file());
     }
 
@@ -300,21 +373,35 @@ mod atomic {
         let o = build(site.path(), &site.path().join("public"));
         assert_eq!(o.status.code(), Some(1));
         assert!(String::from_utf8_lossy(&o.stderr).contains("was not written by pmsite"));
-        assert_eq!(std::fs::read_to_string(site.path().join("public/precious.txt")).unwrap(), "mine");
+        assert_eq!(
+            std::fs::read_to_string(site.path().join("public/precious.txt")).unwrap(),
+            "mine"
+        );
     }
 
     #[test]
     fn a_rebuild_writes_only_what_changed_and_removes_what_is_gone() {
         let site = example_site();
         let out = site.path().join("public");
-        write(site.path(), "content/2026/2026-01-01-short-lived.md", &pm("2026-01-01", "Short lived", "").replace("[retry-storm]", "[missing-alert]").replace("SEV2", "SEV4").replace("checkout-api", "billing").replace("[payments]", "[billing]"));
+        write(
+            site.path(),
+            "content/2026/2026-01-01-short-lived.md",
+            &pm("2026-01-01", "Short lived", "")
+                .replace("[retry-storm]", "[missing-alert]")
+                .replace("SEV2", "SEV4")
+                .replace("checkout-api", "billing")
+                .replace("[payments]", "[billing]"),
+        );
         assert!(build(site.path(), &out).status.success());
         assert!(out.join("incidents/2026-01-01-short-lived/index.html").is_file());
         std::fs::remove_file(site.path().join("content/2026/2026-01-01-short-lived.md")).unwrap();
         let o = build(site.path(), &out);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         assert!(!out.join("incidents/2026-01-01-short-lived").exists());
-        assert!(!out.join("services/billing").exists(), "a service with no incident left has no page");
+        assert!(
+            !out.join("services/billing").exists(),
+            "a service with no incident left has no page"
+        );
         let fresh = site.path().join("fresh");
         assert!(build(site.path(), &fresh).status.success());
         let (mut a, mut b) = (snapshot(&out), snapshot(&fresh));

@@ -14,19 +14,35 @@ const FEED_LEN: usize = 50;
 pub fn all(site: &Site) -> Vec<OutputFile> {
     let kb = site.kb;
     let mut out = Vec::new();
-    let published: Vec<usize> = kb.visible_ids().filter(|&i| kb.postmortems[i].status == Status::Published).collect();
-    out.push(OutputFile::new("atom.xml", atom(site, &kb.config.title, "atom.xml", "", &published)));
+    let published: Vec<usize> = kb
+        .visible_ids()
+        .filter(|&i| kb.postmortems[i].status == Status::Published)
+        .collect();
+    out.push(OutputFile::new(
+        "atom.xml",
+        atom(site, &kb.config.title, "atom.xml", "", &published),
+    ));
     for (dim, dir) in [(Dim::Services, "services"), (Dim::Teams, "teams")] {
         for (name, ids) in dim.entries(kb) {
-            let ids: Vec<usize> = ids.iter().copied().filter(|&i| kb.postmortems[i].status == Status::Published).collect();
+            let ids: Vec<usize> = ids
+                .iter()
+                .copied()
+                .filter(|&i| kb.postmortems[i].status == Status::Published)
+                .collect();
             let slug = site.slugs.get(dim, &name);
             let path = format!("{dir}/{slug}/atom.xml");
             let title = format!("{}: {} {name}", kb.config.title, dim.singular().to_lowercase());
-            out.push(OutputFile::new(path.clone(), atom(site, &title, &path, &format!("{dir}/{slug}/"), &ids)));
+            out.push(OutputFile::new(
+                path.clone(),
+                atom(site, &title, &path, &format!("{dir}/{slug}/"), &ids),
+            ));
         }
     }
     out.push(OutputFile::new("sitemap.xml", sitemap(site)));
-    out.push(OutputFile::new("robots.txt", format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", kb.config.base_url)));
+    out.push(OutputFile::new(
+        "robots.txt",
+        format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", kb.config.base_url),
+    ));
     out.push(OutputFile::new("api/postmortems.json", api(site, &published)));
     out
 }
@@ -35,7 +51,9 @@ fn atom(site: &Site, title: &str, self_path: &str, alt_path: &str, ids: &[usize]
     let kb = site.kb;
     let base = &kb.config.base_url;
     // The newest incident date, not the build time, so identical input gives identical bytes.
-    let updated = ids.first().map_or_else(|| "1970-01-01".to_string(), |&i| kb.postmortems[i].date.to_string());
+    let updated = ids
+        .first()
+        .map_or_else(|| "1970-01-01".to_string(), |&i| kb.postmortems[i].date.to_string());
     let mut s = String::with_capacity(1024 + ids.len().min(FEED_LEN) * 600);
     let _ = write!(
         s,
@@ -69,7 +87,9 @@ fn atom(site: &Site, title: &str, self_path: &str, alt_path: &str, ids: &[usize]
 
 fn sitemap(site: &Site) -> String {
     let base = &site.kb.config.base_url;
-    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut s = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
     let mut paths: Vec<String> = site
         .pages()
         .iter()
@@ -95,7 +115,10 @@ fn api(site: &Site, ids: &[usize]) -> String {
             let f = &kb.figures[i];
             let mut v = serde_json::to_value(pm).unwrap_or_default();
             if let Some(o) = v.as_object_mut() {
-                o.insert("url".into(), json!(format!("{}incidents/{}/", kb.config.base_url, pm.id)));
+                o.insert(
+                    "url".into(),
+                    json!(format!("{}incidents/{}/", kb.config.base_url, pm.id)),
+                );
                 o.insert(
                     "figures".into(),
                     json!({
@@ -103,7 +126,15 @@ fn api(site: &Site, ids: &[usize]) -> String {
                         "time_to_mitigate_secs": secs(f.mitigate), "time_to_recover_secs": secs(f.recover),
                     }),
                 );
-                o.insert("referenced_by".into(), json!(kb.referenced_by[i].iter().map(|&j| &kb.postmortems[j].id).collect::<Vec<_>>()));
+                o.insert(
+                    "referenced_by".into(),
+                    json!(
+                        kb.referenced_by[i]
+                            .iter()
+                            .map(|&j| &kb.postmortems[j].id)
+                            .collect::<Vec<_>>()
+                    ),
+                );
             }
             v
         })

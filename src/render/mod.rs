@@ -30,7 +30,14 @@ pub enum Dim {
 }
 
 impl Dim {
-    pub const ALL: [Dim; 6] = [Dim::Services, Dim::Teams, Dim::Severities, Dim::Years, Dim::Tags, Dim::Authors];
+    pub const ALL: [Dim; 6] = [
+        Dim::Services,
+        Dim::Teams,
+        Dim::Severities,
+        Dim::Years,
+        Dim::Tags,
+        Dim::Authors,
+    ];
     pub fn dir(self) -> &'static str {
         match self {
             Dim::Services => "services",
@@ -71,7 +78,12 @@ impl Dim {
             Dim::Authors => ix.authors.iter().map(|(k, v)| (k.clone(), v)).collect(),
             Dim::Years => ix.years.iter().rev().map(|(k, v)| (k.to_string(), v)).collect(),
             // Most severe first, as site.toml lists them.
-            Dim::Severities => kb.config.severities.iter().filter_map(|s| ix.severities.get(s).map(|v| (s.clone(), v))).collect(),
+            Dim::Severities => kb
+                .config
+                .severities
+                .iter()
+                .filter_map(|s| ix.severities.get(s).map(|v| (s.clone(), v)))
+                .collect(),
         }
     }
 }
@@ -117,10 +129,23 @@ impl<'a> Site<'a> {
         let slugs = Slugs::new(kb);
         let bodies: Vec<RenderedBody> = (0..kb.postmortems.len())
             .into_par_iter()
-            .map(|i| if kb.visible[i] { views::render_body(kb, i) } else { RenderedBody::default() })
+            .map(|i| {
+                if kb.visible[i] {
+                    views::render_body(kb, i)
+                } else {
+                    RenderedBody::default()
+                }
+            })
             .collect();
         let rows = (0..kb.postmortems.len()).map(|i| views::row(kb, i)).collect();
-        Site { kb, theme, bodies, slugs, options, rows }
+        Site {
+            kb,
+            theme,
+            bodies,
+            slugs,
+            options,
+            rows,
+        }
     }
 
     /// Every page of the site, in a stable order.
@@ -158,12 +183,20 @@ impl<'a> Site<'a> {
                 let mut d = vec![*i];
                 d.extend(kb.referenced_by[*i].iter().copied());
                 d.extend(kb.recurrences[*i].iter().map(|r| r.earlier));
-                d.extend(kb.postmortems[*i].related.iter().filter_map(|r| kb.by_id.get(r).copied()));
+                d.extend(
+                    kb.postmortems[*i]
+                        .related
+                        .iter()
+                        .filter_map(|r| kb.by_id.get(r).copied()),
+                );
                 d
             }
-            Page::Term(dim, name) => {
-                dim.entries(kb).into_iter().find(|(n, _)| n == name).map(|(_, ids)| ids.clone()).unwrap_or_default()
-            }
+            Page::Term(dim, name) => dim
+                .entries(kb)
+                .into_iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, ids)| ids.clone())
+                .unwrap_or_default(),
             Page::Factor(id) => kb.indexes.factors.get(id).cloned().unwrap_or_default(),
             Page::Search | Page::NotFound => Vec::new(),
             Page::Home | Page::Terms(_) | Page::Factors => kb.visible_ids().collect(),

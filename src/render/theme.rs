@@ -53,8 +53,14 @@ fn template_error(file: &Path, e: &tera::Error) -> Diagnostic {
             Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
         })
         .unwrap_or((0, 0));
-    Diagnostic::error(Code::Template, file, line, col, format!("template error: {}", msg.replace('\n', " ")))
-        .with_suggestion("fix the template, or delete the override to use the built-in one")
+    Diagnostic::error(
+        Code::Template,
+        file,
+        line,
+        col,
+        format!("template error: {}", msg.replace('\n', " ")),
+    )
+    .with_suggestion("fix the template, or delete the override to use the built-in one")
 }
 
 impl Theme {
@@ -80,7 +86,12 @@ impl Theme {
                     if !entry.file_type().is_file() {
                         continue;
                     }
-                    let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+                    let rel = entry
+                        .path()
+                        .strip_prefix(&dir)
+                        .unwrap_or(entry.path())
+                        .to_string_lossy()
+                        .replace('\\', "/");
                     let shown = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf();
                     match std::fs::read(entry.path()) {
                         Ok(bytes) if is_template => match String::from_utf8(bytes) {
@@ -88,7 +99,13 @@ impl Theme {
                                 sources.insert(rel.clone(), shown);
                                 templates.insert(rel, t);
                             }
-                            Err(_) => diags.push(Diagnostic::error(Code::NotUtf8, shown, 0, 0, "template is not valid UTF-8")),
+                            Err(_) => diags.push(Diagnostic::error(
+                                Code::NotUtf8,
+                                shown,
+                                0,
+                                0,
+                                "template is not valid UTF-8",
+                            )),
                         },
                         Ok(bytes) => {
                             assets.insert(rel, bytes);
@@ -120,7 +137,11 @@ impl Theme {
 
     pub fn render(&self, template: &str, ctx: &tera::Context) -> Result<String, Diagnostic> {
         self.tera.render(template, ctx).map_err(|e| {
-            let file = self.sources.get(template).cloned().unwrap_or_else(|| PathBuf::from(template));
+            let file = self
+                .sources
+                .get(template)
+                .cloned()
+                .unwrap_or_else(|| PathBuf::from(template));
             template_error(&file, &e)
         })
     }

@@ -38,7 +38,10 @@ impl Slugs {
         Slugs { map }
     }
     pub fn get(&self, dim: Dim, name: &str) -> String {
-        self.map.get(&(dim, name.to_string())).cloned().unwrap_or_else(|| slugify(name))
+        self.map
+            .get(&(dim, name.to_string()))
+            .cloned()
+            .unwrap_or_else(|| slugify(name))
     }
     /// Root-relative URL of a value's page.
     pub fn url(&self, dim: Dim, name: &str) -> String {
@@ -73,13 +76,19 @@ pub fn render_body(kb: &KnowledgeBase, i: usize) -> RenderedBody {
         }
         // Files beside postmortems are published under files/, mirroring content/.
         let under = target.strip_prefix("content").ok()?;
-        Some(format!("../../files/{}{frag}", under.to_string_lossy().replace('\\', "/")))
+        Some(format!(
+            "../../files/{}{frag}",
+            under.to_string_lossy().replace('\\', "/")
+        ))
     };
     markdown::render(&pm.body, &resolve)
 }
 
 fn named(slugs: &Slugs, dim: Dim, names: &[String]) -> Vec<Value> {
-    names.iter().map(|n| json!({ "name": n, "url": slugs.url(dim, n) })).collect()
+    names
+        .iter()
+        .map(|n| json!({ "name": n, "url": slugs.url(dim, n) }))
+        .collect()
 }
 
 fn duration(f: &Figures) -> String {
@@ -143,7 +152,11 @@ fn severity_counts(kb: &KnowledgeBase, ids: &[usize]) -> Vec<Value> {
     kb.config
         .severities
         .iter()
-        .filter_map(|s| counts.get(s.as_str()).map(|&n| json!({ "name": s, "count": n, "rank": severity_rank(kb, s) })))
+        .filter_map(|s| {
+            counts
+                .get(s.as_str())
+                .map(|&n| json!({ "name": s, "count": n, "rank": severity_rank(kb, s) }))
+        })
         .collect()
 }
 
@@ -173,7 +186,10 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &[Value]) -> &'st
             }
             ctx.insert("title", &kb.config.title);
             ctx.insert("recent", &rows_of(rows, &recent));
-            let home_html = kb.home_text.as_deref().map(|t| markdown::render(t, &|_: &str| None).html);
+            let home_html = kb
+                .home_text
+                .as_deref()
+                .map(|t| markdown::render(t, &|_: &str| None).html);
             ctx.insert("home_html", &home_html);
             ctx.insert(
                 "totals",
@@ -188,7 +204,15 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &[Value]) -> &'st
             );
             ctx.insert("severity_counts", &severity_counts(kb, &visible));
             ctx.insert("figures", &figure_blocks(kb, &visible));
-            ctx.insert("dims", &Dim::ALL.iter().map(|d| json!({ "title": d.title(), "url": format!("{}/", d.dir()), "count": d.entries(kb).len() })).collect::<Vec<_>>());
+            ctx.insert(
+                "dims",
+                &Dim::ALL
+                    .iter()
+                    .map(
+                        |d| json!({ "title": d.title(), "url": format!("{}/", d.dir()), "count": d.entries(kb).len() }),
+                    )
+                    .collect::<Vec<_>>(),
+            );
             "home.html"
         }
         Page::Incident(i) => {
@@ -215,7 +239,12 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &[Value]) -> &'st
             "terms.html"
         }
         Page::Term(dim, name) => {
-            let ids = dim.entries(kb).into_iter().find(|(n, _)| n == name).map(|(_, ids)| ids.clone()).unwrap_or_default();
+            let ids = dim
+                .entries(kb)
+                .into_iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, ids)| ids.clone())
+                .unwrap_or_default();
             ctx.insert("title", &format!("{}: {name}", dim.singular()));
             ctx.insert("name", name);
             ctx.insert("dim", dim.dir());
@@ -240,7 +269,10 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &[Value]) -> &'st
                     "has_page": !ids.is_empty(),
                 }));
             }
-            let categories: Vec<Value> = cats.into_iter().map(|(name, factors)| json!({ "name": name, "factors": factors })).collect();
+            let categories: Vec<Value> = cats
+                .into_iter()
+                .map(|(name, factors)| json!({ "name": name, "factors": factors }))
+                .collect();
             ctx.insert("title", "Contributing factors");
             ctx.insert("categories", &categories);
             "factors.html"
@@ -248,7 +280,10 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &[Value]) -> &'st
         Page::Factor(id) => {
             let ids = kb.indexes.factors.get(id).cloned().unwrap_or_default();
             let f = kb.config.factors.get(id);
-            ctx.insert("title", &format!("Factor: {}", f.map_or(id.as_str(), |f| f.title.as_str())));
+            ctx.insert(
+                "title",
+                &format!("Factor: {}", f.map_or(id.as_str(), |f| f.title.as_str())),
+            );
             ctx.insert("name", f.map_or(id.as_str(), |f| f.title.as_str()));
             ctx.insert("dim", "factors");
             ctx.insert("dim_title", "Factors");
@@ -262,13 +297,22 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &[Value]) -> &'st
         }
         Page::Search => {
             ctx.insert("title", "Search");
-            ctx.insert("dims", &Dim::ALL.iter().map(|d| json!({ "title": d.title(), "url": format!("{}/", d.dir()) })).collect::<Vec<_>>());
+            ctx.insert(
+                "dims",
+                &Dim::ALL
+                    .iter()
+                    .map(|d| json!({ "title": d.title(), "url": format!("{}/", d.dir()) }))
+                    .collect::<Vec<_>>(),
+            );
             "search.html"
         }
         Page::NotFound => {
             // Served for any missing path, so relative links cannot work: use the site's path.
             let base = &kb.config.base_url;
-            let path = base.find("://").and_then(|i| base[i + 3..].find('/').map(|j| &base[i + 3 + j..])).unwrap_or(base.as_str());
+            let path = base
+                .find("://")
+                .and_then(|i| base[i + 3..].find('/').map(|j| &base[i + 3 + j..]))
+                .unwrap_or(base.as_str());
             ctx.insert("root", path);
             ctx.insert("title", "Page not found");
             "404.html"
@@ -304,7 +348,10 @@ fn related_terms(site: &Site, ids: &[usize], skip: Dim) -> Value {
     let list = |dim: Dim, m: &BTreeMap<String, usize>| -> Vec<Value> {
         let mut v: Vec<_> = m.iter().collect();
         v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        v.into_iter().take(30).map(|(n, c)| json!({ "name": n, "url": site.slugs.url(dim, n), "count": c })).collect()
+        v.into_iter()
+            .take(30)
+            .map(|(n, c)| json!({ "name": n, "url": site.slugs.url(dim, n), "count": c }))
+            .collect()
     };
     let mut fv: Vec<_> = factors.into_iter().collect();
     fv.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
@@ -360,8 +407,13 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &[Value]) {
         .iter()
         .map(|(key, label)| json!({ "key": key, "label": label, "value": figures::human(fig.get(key)), "known": fig.get(key).is_some() }))
         .collect();
-    let related: Vec<&Value> =
-        pm.related.iter().filter_map(|r| kb.by_id.get(r)).filter(|&&j| kb.visible[j] && j != i).map(|&j| &rows[j]).collect();
+    let related: Vec<&Value> = pm
+        .related
+        .iter()
+        .filter_map(|r| kb.by_id.get(r))
+        .filter(|&&j| kb.visible[j] && j != i)
+        .map(|&j| &rows[j])
+        .collect();
     let referenced_by = rows_of(rows, &kb.referenced_by[i]);
     let recurrences: Vec<Value> = kb.recurrences[i]
         .iter()
