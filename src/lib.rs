@@ -5,6 +5,7 @@
 //! (parallel) -> `output` (atomic write). Each stage borrows what the previous one
 //! produced; data flows one way.
 
+pub mod actions;
 pub mod build;
 pub mod check;
 pub mod config;
@@ -17,6 +18,7 @@ pub mod load;
 pub mod markdown;
 pub mod model;
 pub mod output;
+pub mod patterns;
 pub mod render;
 pub mod scaffold;
 pub mod yaml;

@@ -41,6 +41,13 @@ enum CheckFormat {
     Github,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum ActionsFormat {
+    Table,
+    Json,
+    Csv,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Check every postmortem and print all problems, sorted by file and line
@@ -61,6 +68,28 @@ enum Command {
         /// Override site.toml's base_url (e.g. for a preview deployment)
         #[arg(long)]
         base_url: Option<String>,
+    },
+    /// List action items: a report for a weekly reminder job
+    Actions {
+        #[command(flatten)]
+        common: Common,
+        /// Only overdue items (not done or won't-do, due before --today)
+        #[arg(long)]
+        overdue: bool,
+        /// Only items owned by OWNER
+        #[arg(long)]
+        owner: Option<String>,
+        /// Only items of incidents involving TEAM
+        #[arg(long)]
+        team: Option<String>,
+        /// Only items of incidents involving SERVICE
+        #[arg(long)]
+        service: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: ActionsFormat,
+        /// Exit 1 when any listed item is overdue
+        #[arg(long)]
+        fail_on_overdue: bool,
     },
     /// Create a new knowledge base in DIR
     Init {
@@ -189,6 +218,48 @@ fn run() -> Result<ExitCode> {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE
+            })
+        }
+        Command::Actions {
+            common,
+            overdue,
+            owner,
+            team,
+            service,
+            format,
+            fail_on_overdue,
+        } => {
+            let root = find_root(common.root.as_deref())?;
+            let opts = pmsite::check::Options {
+                strict: false,
+                drafts: common.drafts,
+                today: today(&common, &root),
+            };
+            let checked = pmsite::check::check(&root, &opts);
+            if checked.errors() > 0 {
+                eprintln!(
+                    "warning: {} error(s) in the knowledge base; files that could not be read are left out (run `pmsite check`)",
+                    checked.errors()
+                );
+            }
+            let filter = pmsite::actions::Filter {
+                overdue,
+                owner,
+                team,
+                service,
+                status: None,
+            };
+            let format = match format {
+                ActionsFormat::Table => pmsite::actions::ReportFormat::Table,
+                ActionsFormat::Json => pmsite::actions::ReportFormat::Json,
+                ActionsFormat::Csv => pmsite::actions::ReportFormat::Csv,
+            };
+            let (text, overdue_count) = pmsite::actions::report(&checked.kb, &filter, format);
+            print!("{text}");
+            Ok(if fail_on_overdue && overdue_count > 0 {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
             })
         }
         Command::Init { dir } => {

@@ -44,6 +44,12 @@ pub fn all(site: &Site) -> Vec<OutputFile> {
         format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", kb.config.base_url),
     ));
     out.push(OutputFile::new("api/postmortems.json", api(site, &published)));
+    let actions: Vec<&crate::actions::ActionRow> = site.actions.iter().collect();
+    out.push(OutputFile::new(
+        "api/actions.json",
+        crate::actions::to_json(&actions, kb.today),
+    ));
+    out.push(OutputFile::new("api/actions.csv", crate::actions::to_csv(&actions)));
     out
 }
 

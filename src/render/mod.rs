@@ -6,6 +6,7 @@
 //! serialisable views built here, never a handle to query the whole site.
 
 pub mod feeds;
+mod pages_actions;
 pub mod theme;
 mod views;
 
@@ -27,6 +28,8 @@ pub enum Dim {
     Years,
     Tags,
     Authors,
+    /// Action item owners: pages under /actions/owners/, not an incident index.
+    Owners,
 }
 
 impl Dim {
@@ -46,6 +49,7 @@ impl Dim {
             Dim::Years => "years",
             Dim::Tags => "tags",
             Dim::Authors => "authors",
+            Dim::Owners => "actions/owners",
         }
     }
     pub fn title(self) -> &'static str {
@@ -56,6 +60,7 @@ impl Dim {
             Dim::Years => "Years",
             Dim::Tags => "Tags",
             Dim::Authors => "Authors",
+            Dim::Owners => "Owners",
         }
     }
     pub fn singular(self) -> &'static str {
@@ -66,6 +71,7 @@ impl Dim {
             Dim::Years => "Year",
             Dim::Tags => "Tag",
             Dim::Authors => "Author",
+            Dim::Owners => "Owner",
         }
     }
     /// The values of this dimension and their postmortems, in display order.
@@ -76,6 +82,7 @@ impl Dim {
             Dim::Teams => ix.teams.iter().map(|(k, v)| (k.clone(), v)).collect(),
             Dim::Tags => ix.tags.iter().map(|(k, v)| (k.clone(), v)).collect(),
             Dim::Authors => ix.authors.iter().map(|(k, v)| (k.clone(), v)).collect(),
+            Dim::Owners => ix.owners.iter().map(|(k, v)| (k.clone(), v)).collect(),
             Dim::Years => ix.years.iter().rev().map(|(k, v)| (k.to_string(), v)).collect(),
             // Most severe first, as site.toml lists them.
             Dim::Severities => kb
@@ -99,6 +106,11 @@ pub enum Page {
     Factor(String),
     Search,
     NotFound,
+    /// Open action items of every postmortem.
+    Actions,
+    ActionsOwner(String),
+    ActionsTeam(String),
+    Patterns,
 }
 
 /// Settings that change how pages render but not what they say.
@@ -116,6 +128,7 @@ pub struct Site<'a> {
     pub slugs: Slugs,
     pub options: RenderOptions,
     rows: Vec<serde_json::Value>,
+    pub actions: Vec<crate::actions::ActionRow<'a>>,
 }
 
 /// Relative prefix from a page at `path` back to the site root ("../../").
@@ -138,6 +151,7 @@ impl<'a> Site<'a> {
             })
             .collect();
         let rows = (0..kb.postmortems.len()).map(|i| views::row(kb, i)).collect();
+        let actions = crate::actions::all(kb);
         Site {
             kb,
             theme,
@@ -145,13 +159,23 @@ impl<'a> Site<'a> {
             slugs,
             options,
             rows,
+            actions,
         }
     }
 
     /// Every page of the site, in a stable order.
     pub fn pages(&self) -> Vec<Page> {
         let kb = self.kb;
-        let mut pages = vec![Page::Home, Page::Factors, Page::Search, Page::NotFound];
+        let mut pages = vec![
+            Page::Home,
+            Page::Factors,
+            Page::Search,
+            Page::NotFound,
+            Page::Actions,
+            Page::Patterns,
+        ];
+        pages.extend(kb.indexes.owners.keys().map(|o| Page::ActionsOwner(o.clone())));
+        pages.extend(kb.indexes.teams.keys().map(|t| Page::ActionsTeam(t.clone())));
         pages.extend(kb.visible_ids().map(Page::Incident));
         for dim in Dim::ALL {
             pages.push(Page::Terms(dim));
@@ -171,6 +195,10 @@ impl<'a> Site<'a> {
             Page::Factor(id) => format!("factors/{id}/index.html"),
             Page::Search => "search/index.html".into(),
             Page::NotFound => "404.html".into(),
+            Page::Actions => "actions/index.html".into(),
+            Page::ActionsOwner(o) => format!("actions/owners/{}/index.html", self.slugs.get(Dim::Owners, o)),
+            Page::ActionsTeam(t) => format!("actions/teams/{}/index.html", self.slugs.get(Dim::Teams, t)),
+            Page::Patterns => "patterns/index.html".into(),
         }
     }
 
@@ -199,7 +227,9 @@ impl<'a> Site<'a> {
                 .unwrap_or_default(),
             Page::Factor(id) => kb.indexes.factors.get(id).cloned().unwrap_or_default(),
             Page::Search | Page::NotFound => Vec::new(),
-            Page::Home | Page::Terms(_) | Page::Factors => kb.visible_ids().collect(),
+            Page::ActionsOwner(o) => kb.indexes.owners.get(o).cloned().unwrap_or_default(),
+            Page::ActionsTeam(t) => kb.indexes.teams.get(t).cloned().unwrap_or_default(),
+            Page::Home | Page::Terms(_) | Page::Factors | Page::Actions | Page::Patterns => kb.visible_ids().collect(),
         }
     }
 

@@ -24,9 +24,11 @@ const TEMPLATES: &[(&str, &str)] = embed![
     "templates/factors.html",
     "templates/search.html",
     "templates/404.html",
+    "templates/actions.html",
+    "templates/patterns.html",
 ];
 
-const STATIC: &[(&str, &str)] = embed!["static/style.css", "static/site.js"];
+const STATIC: &[(&str, &str)] = embed!["static/style.css", "static/site.js", "static/actions.js"];
 
 pub struct Theme {
     pub tera: Tera,

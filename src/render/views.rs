@@ -18,7 +18,7 @@ pub struct Slugs {
 impl Slugs {
     pub fn new(kb: &KnowledgeBase) -> Slugs {
         let mut map = HashMap::new();
-        for dim in Dim::ALL {
+        for dim in Dim::ALL.into_iter().chain([Dim::Owners]) {
             let mut used: BTreeSet<String> = BTreeSet::new();
             for (name, _) in dim.entries(kb) {
                 let base = match slugify(&name) {
@@ -256,6 +256,8 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &[Value]) -> &'st
             let has_feed = matches!(dim, Dim::Services | Dim::Teams);
             ctx.insert("feed", &has_feed.then_some("atom.xml"));
             ctx.insert("related_terms", &related_terms(site, &ids, *dim));
+            ctx.insert("factor_years", &Vec::<Value>::new());
+            ctx.insert("factor_actions", &Vec::<Value>::new());
             "term.html"
         }
         Page::Factors => {
@@ -293,6 +295,30 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &[Value]) -> &'st
             ctx.insert("figures", &figure_blocks(kb, &ids));
             ctx.insert("feed", &Value::Null);
             ctx.insert("related_terms", &related_terms(site, &ids, Dim::Tags));
+            // Over time: which teams and services this factor reached, year by year.
+            let mut years: BTreeMap<i16, (usize, BTreeSet<&str>, BTreeSet<&str>)> = BTreeMap::new();
+            for &i in &ids {
+                let pm = &kb.postmortems[i];
+                let e = years.entry(pm.date.year()).or_default();
+                e.0 += 1;
+                e.1.extend(pm.teams.iter().map(String::as_str));
+                e.2.extend(pm.services.iter().map(String::as_str));
+            }
+            let years: Vec<Value> = years
+                .iter()
+                .rev()
+                .map(|(y, (n, t, s))| json!({ "year": y, "count": n, "teams": t, "services": s.iter().take(12).collect::<Vec<_>>(), "more_services": s.len().saturating_sub(12) }))
+                .collect();
+            ctx.insert("factor_years", &years);
+            let id_set: BTreeSet<usize> = ids.iter().copied().collect();
+            let items: Vec<Value> = site
+                .actions
+                .iter()
+                .filter(|r| id_set.contains(&r.pm))
+                .take(200)
+                .map(|r| json!({ "title": r.title, "status": r.status.as_str(), "overdue": r.overdue, "owner": r.owner, "type": r.kind, "incident_url": format!("incidents/{}/", r.incident), "incident_title": r.incident_title }))
+                .collect();
+            ctx.insert("factor_actions", &items);
             "term.html"
         }
         Page::Search => {
@@ -305,6 +331,14 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &[Value]) -> &'st
                     .collect::<Vec<_>>(),
             );
             "search.html"
+        }
+        Page::Actions | Page::ActionsOwner(_) | Page::ActionsTeam(_) => {
+            super::pages_actions::fill(site, page, ctx);
+            "actions.html"
+        }
+        Page::Patterns => {
+            super::pages_actions::fill_patterns(site, ctx, rows);
+            "patterns.html"
         }
         Page::NotFound => {
             // Served for any missing path, so relative links cannot work: use the site's path.
@@ -418,7 +452,14 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &[Value]) {
     let recurrences: Vec<Value> = kb.recurrences[i]
         .iter()
         .take(20)
-        .map(|r| json!({ "row": rows[r.earlier], "services": r.services, "factors": r.factors }))
+        .map(|r| {
+            let items: Vec<Value> = kb.postmortems[r.earlier]
+                .action_items
+                .iter()
+                .map(|a| json!({ "title": a.title, "status": a.status.as_str(), "overdue": a.is_overdue(kb.today) }))
+                .collect();
+            json!({ "row": rows[r.earlier], "services": r.services, "factors": r.factors, "action_items": items })
+        })
         .collect();
     // Previous/next by date among visible postmortems (the list is newest first).
     let newer = (0..i).rev().find(|&j| kb.visible[j]).map(|j| &rows[j]);

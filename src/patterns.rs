@@ -1,0 +1,98 @@
+//! Patterns across teams: which contributing factors hit which teams, which factors
+//! come together, and which came back after a fix was marked done.
+
+use crate::kb::KnowledgeBase;
+use crate::model::ActionStatus;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Factor × team: the incidents behind each cell.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Matrix {
+    pub factors: Vec<String>,
+    pub teams: Vec<String>,
+    /// cells[factor][team] = incident positions.
+    pub cells: Vec<Vec<Vec<usize>>>,
+}
+
+pub fn factor_team_matrix(kb: &KnowledgeBase) -> Matrix {
+    let factors: Vec<String> = kb.indexes.factors.keys().cloned().collect();
+    let teams: Vec<String> = kb.indexes.teams.keys().cloned().collect();
+    let team_pos: BTreeMap<&str, usize> = teams.iter().enumerate().map(|(i, t)| (t.as_str(), i)).collect();
+    let mut cells = vec![vec![Vec::new(); teams.len()]; factors.len()];
+    for (fi, f) in factors.iter().enumerate() {
+        for &i in &kb.indexes.factors[f] {
+            let mut seen = BTreeSet::new();
+            for t in &kb.postmortems[i].teams {
+                if let Some(&ti) = team_pos.get(t.as_str()) {
+                    if seen.insert(ti) {
+                        cells[fi][ti].push(i);
+                    }
+                }
+            }
+        }
+    }
+    Matrix { factors, teams, cells }
+}
+
+/// Pairs of factors named together in one incident, most frequent first.
+pub fn co_occurrence(kb: &KnowledgeBase) -> Vec<(String, String, usize)> {
+    let mut counts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for i in kb.visible_ids() {
+        let ids: BTreeSet<&str> = kb.postmortems[i].factors.iter().map(|f| f.id.as_str()).collect();
+        let ids: Vec<&str> = ids.into_iter().collect();
+        for (a, x) in ids.iter().enumerate() {
+            for y in &ids[a + 1..] {
+                *counts.entry((x, y)).or_default() += 1;
+            }
+        }
+    }
+    let mut v: Vec<_> = counts
+        .into_iter()
+        .map(|((a, b), n)| (a.to_string(), b.to_string(), n))
+        .collect();
+    v.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| (&a.0, &a.1).cmp(&(&b.0, &b.1))));
+    v
+}
+
+/// A factor that came back in a service after an earlier incident on that service and
+/// factor had an action item marked done: the strongest signal a review can get.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecurredDespiteFix {
+    pub later: usize,
+    pub earlier: usize,
+    /// The services and factors the two incidents share.
+    pub services: Vec<String>,
+    pub factors: Vec<String>,
+    /// Titles of the earlier incident's done action items.
+    pub done_items: Vec<String>,
+}
+
+pub fn recurred_despite_fix(kb: &KnowledgeBase) -> Vec<RecurredDespiteFix> {
+    let mut out = Vec::new();
+    for later in kb.visible_ids() {
+        let b = &kb.postmortems[later];
+        for r in &kb.recurrences[later] {
+            let a = &kb.postmortems[r.earlier];
+            // Done before the later incident began (an item with no completion date is
+            // taken as done by then, since it was marked done in the earlier write-up).
+            let done: Vec<String> = a
+                .action_items
+                .iter()
+                .filter(|x| x.status == ActionStatus::Done && x.completed.is_none_or(|c| c <= b.date))
+                .map(|x| x.title.clone())
+                .collect();
+            if done.is_empty() {
+                continue;
+            }
+            out.push(RecurredDespiteFix {
+                later,
+                earlier: r.earlier,
+                services: r.services.clone(),
+                factors: r.factors.clone(),
+                done_items: done,
+            });
+        }
+    }
+    out
+}

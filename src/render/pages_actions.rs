@@ -1,0 +1,156 @@
+//! Views for `/actions/` (and per owner and team) and `/patterns/`.
+
+use super::{Dim, Page, Site};
+use crate::actions::{self, ActionRow, Filter};
+use crate::patterns;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use tera::Context;
+
+fn action_view(site: &Site, r: &ActionRow) -> Value {
+    json!({
+        "incident": r.incident, "incident_title": r.incident_title, "incident_url": format!("incidents/{}/", r.incident),
+        "incident_date": r.incident_date.to_string(), "severity": r.severity,
+        "severity_rank": super::views::severity_rank(site.kb, r.severity),
+        "services": r.services, "teams": r.teams, "title": r.title, "owner": r.owner,
+        "owner_url": r.owner.map(|o| site.slugs.url(Dim::Owners, o)),
+        "due": r.due.map(|d| d.to_string()), "status": r.status.as_str(), "type": r.kind, "outcome": r.outcome,
+        "ticket": r.ticket, "completed": r.completed.map(|d| d.to_string()), "overdue": r.overdue, "done_late": r.done_late,
+    })
+}
+
+fn health_view(h: &actions::Health) -> Value {
+    let pct = |x: f64| format!("{:.0}%", x * 100.0);
+    json!({
+        "total": h.total, "open": h.open, "overdue": h.overdue, "done": h.done, "done_late": h.done_late,
+        "wont_do": h.wont_do, "with_owner": pct(h.with_owner), "with_due": pct(h.with_due),
+        "with_outcome": pct(h.with_outcome),
+        "median_days_to_complete": h.median_days_to_complete.map(|d| format!("{d:.0} days")),
+        "open_by_age": actions::AGE_BUCKETS.iter().map(|(b, _)| json!({ "name": b, "count": h.open_by_age.get(b).copied().unwrap_or(0) })).collect::<Vec<_>>(),
+        "by_type": h.by_type.iter().map(|(t, n)| json!({ "name": t, "count": n })).collect::<Vec<_>>(),
+    })
+}
+
+pub fn fill(site: &Site, page: &Page, ctx: &mut Context) {
+    let (title, filter, all_items) = match page {
+        Page::ActionsOwner(o) => (
+            format!("Action items: {o}"),
+            Filter {
+                owner: Some(o.clone()),
+                ..Default::default()
+            },
+            true,
+        ),
+        Page::ActionsTeam(t) => (
+            format!("Action items: team {t}"),
+            Filter {
+                team: Some(t.clone()),
+                ..Default::default()
+            },
+            true,
+        ),
+        _ => ("Action items".to_string(), Filter::default(), false),
+    };
+    let selected: Vec<&ActionRow> = site.actions.iter().filter(|r| filter.keep(r)).collect();
+    let health = actions::health(&selected);
+    // The site-wide page lists what needs attention; closed items would make it
+    // unreadably long at 10,000 postmortems and live on owner and team pages and in the CSV.
+    let shown: Vec<&ActionRow> = if all_items {
+        selected.clone()
+    } else {
+        selected.iter().copied().filter(|r| !r.status.is_closed()).collect()
+    };
+    let mut owners = BTreeSet::new();
+    let mut teams = BTreeSet::new();
+    let mut services = BTreeSet::new();
+    for r in &shown {
+        owners.extend(r.owner);
+        teams.extend(r.teams.iter().map(String::as_str));
+        services.extend(r.services.iter().map(String::as_str));
+    }
+    // Per-team health, for the site-wide page.
+    let team_health: Vec<Value> = if all_items {
+        Vec::new()
+    } else {
+        site.kb
+            .indexes
+            .teams
+            .keys()
+            .map(|t| {
+                let rows: Vec<&ActionRow> = site.actions.iter().filter(|r| r.teams.contains(t)).collect();
+                json!({ "name": t, "url": format!("actions/teams/{}/", site.slugs.get(Dim::Teams, t)), "health": health_view(&actions::health(&rows)) })
+            })
+            .collect()
+    };
+    ctx.insert("title", &title);
+    ctx.insert("all_items", &all_items);
+    ctx.insert("items", &shown.iter().map(|r| action_view(site, r)).collect::<Vec<_>>());
+    ctx.insert("closed_hidden", &(selected.len() - shown.len()));
+    ctx.insert("health", &health_view(&health));
+    ctx.insert("team_health", &team_health);
+    ctx.insert(
+        "facets",
+        &json!({
+            "owners": owners, "teams": teams, "services": services,
+            "statuses": crate::model::ActionStatus::ALL, "types": crate::model::ActionType::ALL,
+        }),
+    );
+    let owner_links: Vec<Value> = site
+        .kb
+        .indexes
+        .owners
+        .keys()
+        .map(|o| json!({ "name": o, "url": site.slugs.url(Dim::Owners, o) }))
+        .collect();
+    ctx.insert("owner_links", &owner_links);
+}
+
+pub fn fill_patterns(site: &Site, ctx: &mut Context, rows: &[Value]) {
+    let kb = site.kb;
+    let m = patterns::factor_team_matrix(kb);
+    let factor_title = |id: &str| kb.config.factors.get(id).map_or(id.to_string(), |f| f.title.clone());
+    let matrix: Vec<Value> = m
+        .factors
+        .iter()
+        .zip(&m.cells)
+        .map(|(f, cells)| {
+            json!({
+                "id": f, "title": factor_title(f), "url": format!("factors/{f}/"),
+                "total": kb.indexes.factors.get(f).map_or(0, Vec::len),
+                "cells": cells.iter().map(|ids| json!({
+                    "count": ids.len(),
+                    "incidents": ids.iter().take(30).map(|&i| json!({ "title": rows[i]["title"], "url": rows[i]["url"] })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let max = m.cells.iter().flatten().map(Vec::len).max().unwrap_or(0);
+    let co: Vec<Value> = patterns::co_occurrence(kb)
+        .into_iter()
+        .take(25)
+        .map(|(a, b, n)| json!({ "a": factor_title(&a), "a_url": format!("factors/{a}/"), "b": factor_title(&b), "b_url": format!("factors/{b}/"), "count": n }))
+        .collect();
+    let recurred: Vec<Value> = patterns::recurred_despite_fix(kb)
+        .into_iter()
+        .map(|r| {
+            json!({
+                "later": rows[r.later], "earlier": rows[r.earlier],
+                "services": r.services.iter().map(|s| json!({ "name": s, "url": site.slugs.url(Dim::Services, s) })).collect::<Vec<_>>(),
+                "factors": r.factors.iter().map(|f| json!({ "name": factor_title(f), "url": format!("factors/{f}/") })).collect::<Vec<_>>(),
+                "done_items": r.done_items,
+            })
+        })
+        .collect();
+    ctx.insert("title", "Patterns across teams");
+    ctx.insert(
+        "teams",
+        &m.teams
+            .iter()
+            .map(|t| json!({ "name": t, "url": site.slugs.url(Dim::Teams, t) }))
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert("matrix", &matrix);
+    ctx.insert("max_cell", &max);
+    ctx.insert("co_occurrence", &co);
+    ctx.insert("recurred", &recurred);
+}
