@@ -24,10 +24,10 @@ pub fn factor_team_matrix(kb: &KnowledgeBase) -> Matrix {
         for &i in &kb.indexes.factors[f] {
             let mut seen = BTreeSet::new();
             for t in &kb.postmortems[i].teams {
-                if let Some(&ti) = team_pos.get(t.as_str()) {
-                    if seen.insert(ti) {
-                        cells[fi][ti].push(i);
-                    }
+                if let Some(&ti) = team_pos.get(t.as_str())
+                    && seen.insert(ti)
+                {
+                    cells[fi][ti].push(i);
                 }
             }
         }
