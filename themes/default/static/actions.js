@@ -27,6 +27,6 @@
     count.textContent = shown + " of " + rows.length + " shown";
   }
   form.addEventListener("change", apply);
-  form.addEventListener("submit", function (e) { e.preventDefault(); });
+  form.addEventListener("submit", function (e) { e.preventDefault(); apply(); });
   apply();
 })();
