@@ -239,48 +239,48 @@ pub fn render(events: &[TimelineEvent], tz: &TimeZone, tz_name: &str, id_prefix:
     while l <= l1 {
         let tick_local = l;
         l += step;
-        let Some(t) = instant_of_local(tz, tick_local) else {
-            continue;
-        };
-        let t = t as f64;
-        if t < d0 || t > d1 {
-            continue;
-        }
-        let x = x_of(t);
-        let midnight = tick_local.rem_euclid(DAY) == 0;
-        if midnight {
-            midnights.push('M');
-            num(&mut midnights, x);
-            midnights.push(' ');
-            num(&mut midnights, TOP);
-            midnights.push('V');
-            num(&mut midnights, axis_y);
-        }
-        marks.push('M');
-        num(&mut marks, x);
-        marks.push(' ');
-        num(&mut marks, axis_y);
-        marks.push_str("v4");
-        out.push_str("<text class=\"pm-tl-tick-label\"");
-        attr_num(&mut out, "x", x);
-        attr_num(&mut out, "y", axis_y + 16.0);
-        out.push('>');
-        if step >= DAY {
-            push_date(&mut out, tick_local.div_euclid(DAY));
-        } else {
-            push_hm(&mut out, tick_local);
-        }
-        out.push_str("</text>");
-        // Day labels where a day starts, and on the first tick so the start day is known.
-        if step < DAY && (midnight || first_tick) {
-            out.push_str("<text class=\"pm-tl-day-label\"");
+        // A wall-clock time repeated by a DST fold gets a tick each time it occurs.
+        for t in instants_of_local(tz, tick_local).into_iter().flatten() {
+            let t = t as f64;
+            if t < d0 || t > d1 {
+                continue;
+            }
+            let x = x_of(t);
+            let midnight = tick_local.rem_euclid(DAY) == 0;
+            if midnight {
+                midnights.push('M');
+                num(&mut midnights, x);
+                midnights.push(' ');
+                num(&mut midnights, TOP);
+                midnights.push('V');
+                num(&mut midnights, axis_y);
+            }
+            marks.push('M');
+            num(&mut marks, x);
+            marks.push(' ');
+            num(&mut marks, axis_y);
+            marks.push_str("v4");
+            out.push_str("<text class=\"pm-tl-tick-label\"");
             attr_num(&mut out, "x", x);
-            attr_num(&mut out, "y", axis_y + 29.0);
+            attr_num(&mut out, "y", axis_y + 16.0);
             out.push('>');
-            push_date(&mut out, tick_local.div_euclid(DAY));
+            if step >= DAY {
+                push_date(&mut out, tick_local.div_euclid(DAY));
+            } else {
+                push_hm(&mut out, tick_local);
+            }
             out.push_str("</text>");
+            // Day labels where a day starts, and on the first tick so the start day is known.
+            if step < DAY && (midnight || first_tick) {
+                out.push_str("<text class=\"pm-tl-day-label\"");
+                attr_num(&mut out, "x", x);
+                attr_num(&mut out, "y", axis_y + 29.0);
+                out.push('>');
+                push_date(&mut out, tick_local.div_euclid(DAY));
+                out.push_str("</text>");
+            }
+            first_tick = false;
         }
-        first_tick = false;
     }
     out.push_str("</g>");
     if !marks.is_empty() {
@@ -423,16 +423,18 @@ fn local_secs(tz: &TimeZone, t: Timestamp) -> i64 {
     t.as_second() + i64::from(tz.to_offset(t).seconds())
 }
 
-/// The instant (whole seconds) that shows local wall-clock time `local` in `tz`; `None`
-/// when that time is skipped by a DST gap, the earlier instant when it occurs twice.
-fn instant_of_local(tz: &TimeZone, local: i64) -> Option<i64> {
-    let dt = Offset::UTC.to_datetime(Timestamp::from_second(local).ok()?);
-    let off = match tz.to_ambiguous_timestamp(dt).offset() {
-        AmbiguousOffset::Unambiguous { offset } => offset,
-        AmbiguousOffset::Gap { .. } => return None,
-        AmbiguousOffset::Fold { before, .. } => before,
+/// The instants (whole seconds) that show local wall-clock time `local` in `tz`: none
+/// when a DST gap skips that time, two when a fold repeats it, else one.
+fn instants_of_local(tz: &TimeZone, local: i64) -> [Option<i64>; 2] {
+    let Ok(ts) = Timestamp::from_second(local) else {
+        return [None, None];
     };
-    Some(local - i64::from(off.seconds()))
+    let at = |off: Offset| Some(local - i64::from(off.seconds()));
+    match tz.to_ambiguous_timestamp(Offset::UTC.to_datetime(ts)).offset() {
+        AmbiguousOffset::Unambiguous { offset } => [at(offset), None],
+        AmbiguousOffset::Gap { .. } => [None, None],
+        AmbiguousOffset::Fold { before, after } => [at(before), at(after)],
+    }
 }
 
 /// "14:19", or "14:19:30" when the event has seconds; with the day first ("Sun 31 Mar
@@ -782,6 +784,44 @@ mod tests {
             titles.contains(&"Mitigation · Sun 31 Mar 03:20 · rolled back"),
             "{titles:?}"
         );
+    }
+
+    #[test]
+    fn a_repeated_hour_is_ticked_twice() {
+        // 2024-10-27: Berlin repeats 02:00-03:00 (UTC+2 -> UTC+1).
+        let evs = vec![
+            ev("2024-10-27T01:40:00+02:00", EventKind::Signal, "a"),
+            ev("2024-10-27T02:50:00+01:00", EventKind::Recovery, "b"),
+        ];
+        let svg = render(&evs, &berlin(), "Europe/Berlin", "ev-");
+        let doc = parse(&svg);
+        let mut ticks: Vec<(String, f64)> = with_class(&doc, "pm-tl-tick-label")
+            .iter()
+            .map(|n| {
+                (
+                    n.text().unwrap().to_string(),
+                    n.attribute("x").unwrap().parse().unwrap(),
+                )
+            })
+            .collect();
+        ticks.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let labels: Vec<&str> = ticks.iter().map(|t| t.0.as_str()).collect();
+        assert_eq!(labels, ["02:00", "02:30", "02:00", "02:30"], "{ticks:?}");
+        let gaps: Vec<f64> = ticks.windows(2).map(|w| w[1].1 - w[0].1).collect();
+        assert!(
+            gaps.iter().all(|g| (g - gaps[0]).abs() < 0.2),
+            "evenly spaced in real time: {gaps:?}"
+        );
+    }
+
+    #[test]
+    fn extreme_spans_do_not_panic() {
+        let evs = vec![
+            ev("-009000-01-01T00:00:00Z", EventKind::Signal, "a"),
+            ev("9000-12-31T00:00:00Z", EventKind::Recovery, "b"),
+        ];
+        let svg = render(&evs, &berlin(), "Europe/Berlin", "ev-");
+        assert!(!with_class(&parse(&svg), "pm-tl-tick-label").is_empty());
     }
 
     #[test]
