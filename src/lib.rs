@@ -21,4 +21,5 @@ pub mod output;
 pub mod patterns;
 pub mod render;
 pub mod scaffold;
+pub mod svg;
 pub mod yaml;
