@@ -129,6 +129,20 @@ mod pages {
             retry.contains("<pre class=\"hl-code\"><code class=\"language-"),
             "fenced code is highlighted with classes"
         );
+        // The timeline picture is inline, well-formed SVG, its events linked to table rows.
+        let svg = &main[main.find("<svg").unwrap()..main.find("</svg>").unwrap() + 6];
+        let doc = roxmltree::Document::parse(svg).expect("timeline SVG parses as XML");
+        assert_eq!(doc.root_element().attribute("role"), Some("img"));
+        assert!(svg.contains("href=\"#ev-0\"") && main.contains("id=\"ev-0\""));
+        let metrics = std::fs::read_to_string(out.join("metrics/index.html")).unwrap();
+        assert!(
+            metrics.contains("Incidents per month by severity") && metrics.contains("Slowest median time to detect")
+        );
+        let service = std::fs::read_to_string(out.join("services/checkout-api/index.html")).unwrap();
+        assert!(
+            service.contains("Time to recover per quarter"),
+            "service pages carry filtered charts"
+        );
         // The recurrence names the earlier incident.
         assert!(main.contains("../../incidents/2023-06-02-checkout-api-retry-storm/"));
         let api: serde_json::Value =

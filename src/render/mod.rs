@@ -6,6 +6,7 @@
 //! serialisable views built here, never a handle to query the whole site.
 
 pub mod feeds;
+mod metrics;
 mod pages_actions;
 pub mod theme;
 mod views;
@@ -111,6 +112,7 @@ pub enum Page {
     ActionsOwner(String),
     ActionsTeam(String),
     Patterns,
+    Metrics,
 }
 
 /// Settings that change how pages render but not what they say.
@@ -173,6 +175,7 @@ impl<'a> Site<'a> {
             Page::NotFound,
             Page::Actions,
             Page::Patterns,
+            Page::Metrics,
         ];
         pages.extend(kb.indexes.owners.keys().map(|o| Page::ActionsOwner(o.clone())));
         pages.extend(kb.indexes.teams.keys().map(|t| Page::ActionsTeam(t.clone())));
@@ -199,6 +202,7 @@ impl<'a> Site<'a> {
             Page::ActionsOwner(o) => format!("actions/owners/{}/index.html", self.slugs.get(Dim::Owners, o)),
             Page::ActionsTeam(t) => format!("actions/teams/{}/index.html", self.slugs.get(Dim::Teams, t)),
             Page::Patterns => "patterns/index.html".into(),
+            Page::Metrics => "metrics/index.html".into(),
         }
     }
 
@@ -229,7 +233,9 @@ impl<'a> Site<'a> {
             Page::Search | Page::NotFound => Vec::new(),
             Page::ActionsOwner(o) => kb.indexes.owners.get(o).cloned().unwrap_or_default(),
             Page::ActionsTeam(t) => kb.indexes.teams.get(t).cloned().unwrap_or_default(),
-            Page::Home | Page::Terms(_) | Page::Factors | Page::Actions | Page::Patterns => kb.visible_ids().collect(),
+            Page::Home | Page::Terms(_) | Page::Factors | Page::Actions | Page::Patterns | Page::Metrics => {
+                kb.visible_ids().collect()
+            }
         }
     }
 

@@ -26,9 +26,15 @@ const TEMPLATES: &[(&str, &str)] = embed![
     "templates/404.html",
     "templates/actions.html",
     "templates/patterns.html",
+    "templates/metrics.html",
 ];
 
-const STATIC: &[(&str, &str)] = embed!["static/style.css", "static/site.js", "static/actions.js"];
+const STATIC: &[(&str, &str)] = embed![
+    "static/style.css",
+    "static/svg.css",
+    "static/site.js",
+    "static/actions.js"
+];
 
 pub struct Theme {
     pub tera: Tera,

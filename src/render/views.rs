@@ -173,6 +173,7 @@ fn figure_blocks(kb: &KnowledgeBase, ids: &[usize]) -> Vec<Value> {
 /// Fills the context for `page` and returns the template to render.
 pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &[Value]) -> &'static str {
     let kb = site.kb;
+    let root = super::root_prefix(&site.path(page));
     match page {
         Page::Home => {
             let visible: Vec<usize> = kb.visible_ids().collect();
@@ -258,6 +259,9 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &[Value]) -> &'st
             ctx.insert("related_terms", &related_terms(site, &ids, *dim));
             ctx.insert("factor_years", &Vec::<Value>::new());
             ctx.insert("factor_actions", &Vec::<Value>::new());
+            let charts = matches!(dim, Dim::Services | Dim::Teams | Dim::Severities)
+                .then(|| super::metrics::blocks(site, &ids, &root, false));
+            ctx.insert("charts", &charts);
             "term.html"
         }
         Page::Factors => {
@@ -319,6 +323,7 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &[Value]) -> &'st
                 .map(|r| json!({ "title": r.title, "status": r.status.as_str(), "overdue": r.overdue, "owner": r.owner, "type": r.kind, "incident_url": format!("incidents/{}/", r.incident), "incident_title": r.incident_title }))
                 .collect();
             ctx.insert("factor_actions", &items);
+            ctx.insert("charts", &super::metrics::blocks(site, &ids, &root, false));
             "term.html"
         }
         Page::Search => {
@@ -339,6 +344,15 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &[Value]) -> &'st
         Page::Patterns => {
             super::pages_actions::fill_patterns(site, ctx, rows);
             "patterns.html"
+        }
+        Page::Metrics => {
+            let visible: Vec<usize> = kb.visible_ids().collect();
+            ctx.insert("title", "Response metrics");
+            ctx.insert("figures", &figure_blocks(kb, &visible));
+            ctx.insert("severity_counts", &severity_counts(kb, &visible));
+            ctx.insert("charts", &super::metrics::blocks(site, &visible, &root, true));
+            ctx.insert("count", &visible.len());
+            "metrics.html"
         }
         Page::NotFound => {
             // Served for any missing path, so relative links cannot work: use the site's path.
@@ -480,6 +494,7 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &[Value]) {
             "summary": pm.summary, "impact": pm.impact, "factors": factors, "figures": figures,
             "duration": duration(fig), "timeline": timeline, "action_items": actions,
             "body_html": site.bodies[i].html, "headings": site.bodies[i].headings,
+            "timeline_svg": crate::svg::timeline::render(&pm.timeline, tz, &kb.config.timezone_name, "ev-"),
             "related": related, "referenced_by": referenced_by, "recurrences": recurrences,
             "recurrence_count": kb.recurrences[i].len(),
             "newer": newer, "older": older, "source_path": path,
