@@ -191,6 +191,15 @@ pub fn render(body: &str, links: &dyn LinkResolver) -> RenderedBody {
                     id,
                 }));
             }
+            // pulldown-cmark's checkbox has no accessible name; give it one.
+            Event::TaskListMarker(done) => {
+                let html = if done {
+                    "<input type=\"checkbox\" disabled checked aria-label=\"done\"> "
+                } else {
+                    "<input type=\"checkbox\" disabled aria-label=\"not done\"> "
+                };
+                events.push(Event::InlineHtml(CowStr::from(html)));
+            }
             // Raw HTML in a postmortem is shown as text: bodies come from many writers,
             // and a pasted <script> must never run on the published site.
             Event::Html(h) | Event::InlineHtml(h) => {

@@ -132,7 +132,7 @@ mod pages {
         // The timeline picture is inline, well-formed SVG, its events linked to table rows.
         let svg = &main[main.find("<svg").unwrap()..main.find("</svg>").unwrap() + 6];
         let doc = roxmltree::Document::parse(svg).expect("timeline SVG parses as XML");
-        assert_eq!(doc.root_element().attribute("role"), Some("img"));
+        assert_eq!(doc.root_element().attribute("role"), Some("group"));
         assert!(svg.contains("href=\"#ev-0\"") && main.contains("id=\"ev-0\""));
         let metrics = std::fs::read_to_string(out.join("metrics/index.html")).unwrap();
         assert!(

@@ -771,7 +771,7 @@ mod tests {
 
     fn root_checks(doc: &roxmltree::Document, title: &str) {
         let root = doc.root_element();
-        assert_eq!(root.attribute("role"), Some("img"));
+        assert_eq!(root.attribute("role"), Some("group"));
         assert!(root.attribute("aria-label").is_some_and(|l| l.starts_with(title)));
         assert!(root.attribute("viewBox").is_some());
         assert_eq!(root.first_element_child().map(|c| c.tag_name().name()), Some("title"));

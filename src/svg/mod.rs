@@ -11,7 +11,7 @@
 //!
 //! All functions here are pure: data in, one `String` out, nothing read or written.
 //! The output is well-formed XML (an `<svg>` element with `viewBox` and `width="100%"`,
-//! so it scales with its container), has `role="img"`, an `aria-label` summarising
+//! so it scales with its container), has `role="group"` (it may contain links), an `aria-label` summarising
 //! it and a `<title>`, and escapes every piece of text it was given.
 
 pub mod charts;
@@ -119,7 +119,8 @@ pub(crate) fn open_svg(out: &mut String, class: &str, width: f64, height: f64, a
     num(out, width);
     out.push(' ');
     num(out, height);
-    out.push_str("\" width=\"100%\" role=\"img\" aria-label=\"");
+    // "group", not "img": figures contain links to incidents, and an image may not.
+    out.push_str("\" width=\"100%\" role=\"group\" aria-label=\"");
     esc(out, aria_label);
     out.push_str("\"><title>");
     esc(out, aria_label);

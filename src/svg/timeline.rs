@@ -559,7 +559,7 @@ mod tests {
         let svg = render(&example(), &berlin(), "Europe/Berlin", "ev-");
         let doc = parse(&svg);
         let root = doc.root_element();
-        assert_eq!(root.attribute("role"), Some("img"));
+        assert_eq!(root.attribute("role"), Some("group"));
         assert_eq!(root.attribute("width"), Some("100%"));
         assert!(root.attribute("viewBox").is_some());
         assert_eq!(

@@ -32,11 +32,47 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> std::io::R
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )?;
+    // chromedriver keeps connections open whatever we ask, so read by Content-Length.
     let mut raw = Vec::new();
-    s.read_to_end(&mut raw)?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(rest) } else { rest.to_string() };
+    let mut buf = [0u8; 65536];
+    let header_end = loop {
+        let n = s.read(&mut buf)?;
+        if n == 0 {
+            break raw
+                .windows(4)
+                .position(|w| w == b"\r\n\r\n")
+                .map(|p| p + 4)
+                .unwrap_or(raw.len());
+        }
+        raw.extend_from_slice(&buf[..n]);
+        if let Some(p) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&raw[..header_end]).to_ascii_lowercase();
+    let chunked = head.contains("transfer-encoding: chunked");
+    let length = head.lines().find_map(|l| {
+        l.strip_prefix("content-length:")
+            .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+    });
+    loop {
+        let body = &raw[header_end..];
+        let complete = match length {
+            Some(n) => body.len() >= n,
+            None if chunked => body.windows(5).any(|w| w == b"0\r\n\r\n"),
+            None => false,
+        };
+        if complete {
+            break;
+        }
+        let n = s.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&buf[..n]);
+    }
+    let rest = String::from_utf8_lossy(&raw[header_end..]).into_owned();
+    let body = if chunked { dechunk(&rest) } else { rest };
     Ok(serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 
@@ -57,7 +93,8 @@ fn dechunk(s: &str) -> String {
 impl Browser {
     pub fn start() -> Browser {
         assert!(
-            std::path::Path::new("/usr/bin/chromium").exists() && std::path::Path::new("/usr/bin/chromedriver").exists(),
+            std::path::Path::new("/usr/bin/chromium").exists()
+                && std::path::Path::new("/usr/bin/chromedriver").exists(),
             "browser tests need Debian's chromium and chromium-driver (apt-get install chromium chromium-driver); .ci/run installs them"
         );
         let port = free_port();
@@ -85,12 +122,26 @@ impl Browser {
             }
         }}});
         let r = http(port, "POST", "/session", Some(&caps)).expect("create session");
-        let session = r["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {r}")).to_string();
-        Browser { driver, port, session, _profile: profile }
+        let session = r["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {r}"))
+            .to_string();
+        Browser {
+            driver,
+            port,
+            session,
+            _profile: profile,
+        }
     }
 
     fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let r = http(self.port, method, &format!("/session/{}{path}", self.session), body.as_ref()).expect("webdriver");
+        let r = http(
+            self.port,
+            method,
+            &format!("/session/{}{path}", self.session),
+            body.as_ref(),
+        )
+        .expect("webdriver");
         if let Some(err) = r["value"].get("error") {
             panic!("webdriver {path}: {err} {}", r["value"]["message"]);
         }
@@ -111,8 +162,16 @@ impl Browser {
     }
 
     pub fn find(&self, css: &str) -> String {
-        let v = self.cmd("POST", "/element", Some(json!({ "using": "css selector", "value": css })));
-        v.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).expect("element id").to_string()
+        let v = self.cmd(
+            "POST",
+            "/element",
+            Some(json!({ "using": "css selector", "value": css })),
+        );
+        v.as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .expect("element id")
+            .to_string()
     }
 
     pub fn click(&self, css: &str) {
@@ -141,11 +200,21 @@ impl Browser {
 
     /// Severe console messages since the last call (errors, failed loads).
     pub fn console_errors(&self) -> Vec<String> {
-        let logs = http(self.port, "POST", &format!("/session/{}/se/log", self.session), Some(&json!({ "type": "browser" })))
-            .map(|v| v["value"].clone())
-            .unwrap_or(Value::Null);
+        let logs = http(
+            self.port,
+            "POST",
+            &format!("/session/{}/se/log", self.session),
+            Some(&json!({ "type": "browser" })),
+        )
+        .map(|v| v["value"].clone())
+        .unwrap_or(Value::Null);
         logs.as_array()
-            .map(|a| a.iter().filter(|l| l["level"] == "SEVERE").map(|l| l["message"].to_string()).collect())
+            .map(|a| {
+                a.iter()
+                    .filter(|l| l["level"] == "SEVERE")
+                    .map(|l| l["message"].to_string())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

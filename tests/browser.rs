@@ -1,0 +1,191 @@
+//! The built example site in headless Chromium: pages render with no console errors,
+//! the action item filter works, and axe-core finds no serious accessibility problem.
+//! Also the real validators: html-validate over every page, linkchecker over the site.
+
+mod common;
+
+use common::browser::{Browser, png_size};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The example site, built once for every test in this file.
+fn site() -> &'static Path {
+    static SITE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &SITE
+        .get_or_init(|| {
+            let t = tempfile::tempdir().unwrap();
+            let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+            let out = t.path().join("public");
+            let o = Command::new(env!("CARGO_BIN_EXE_pmsite"))
+                .args(["build", "--today", "2026-01-01", "--root"])
+                .arg(&root)
+                .arg("--output")
+                .arg(&out)
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            (t, out)
+        })
+        .1
+}
+
+fn url(rel: &str) -> String {
+    format!("file://{}/{rel}", site().display())
+}
+
+const INCIDENT: &str = "incidents/2024-04-16-checkout-api-inventory-retry-storm/index.html";
+
+#[test]
+fn pages_render_without_console_errors() {
+    let b = Browser::start();
+    for page in [
+        "index.html",
+        INCIDENT,
+        "metrics/index.html",
+        "actions/index.html",
+        "patterns/index.html",
+        "factors/retry-storm/index.html",
+    ] {
+        b.goto(&url(page));
+        let errors = b.console_errors();
+        assert!(errors.is_empty(), "{page}: {errors:?}");
+        let h1 = b.eval("return document.querySelector('h1') && document.querySelector('h1').textContent");
+        assert!(h1.as_str().is_some_and(|t| !t.is_empty()), "{page} has no heading");
+    }
+    b.goto(&url(INCIDENT));
+    let size = b.eval(
+        "const r = document.querySelector('.timeline-figure svg').getBoundingClientRect(); return [r.width, r.height];",
+    );
+    assert!(
+        size[0].as_f64().unwrap() > 100.0 && size[1].as_f64().unwrap() > 30.0,
+        "timeline SVG has no size: {size}"
+    );
+    let png = b.screenshot_png();
+    let (w, h) = png_size(&png);
+    assert!(w >= 800 && h >= 600, "{w}x{h}");
+    // Folder links are rewritten to index.html when opened from disk.
+    let href = b.eval("return document.querySelector('a.brand').getAttribute('href')");
+    assert_eq!(href.as_str(), Some("../../index.html"));
+}
+
+#[test]
+fn action_item_filter_works_and_the_full_list_is_there_without_javascript() {
+    let html = std::fs::read_to_string(site().join("actions/index.html")).unwrap();
+    let all_rows = html.matches("data-status=").count();
+    let overdue_rows = html.matches("data-overdue=\"true\"").count();
+    assert!(all_rows > overdue_rows && overdue_rows > 0, "{all_rows} {overdue_rows}");
+    let b = Browser::start();
+    b.goto(&url("actions/index.html"));
+    let visible =
+        "return Array.from(document.querySelectorAll('#action-table tbody tr')).filter(r => !r.hidden).length;";
+    assert_eq!(b.eval(visible).as_u64(), Some(all_rows as u64));
+    b.click("#action-filters input[name=overdue]");
+    assert_eq!(b.eval(visible).as_u64(), Some(overdue_rows as u64));
+    assert!(
+        b.eval("return document.getElementById('action-count').textContent")
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{overdue_rows} of"))
+    );
+    // Narrow further by owner: only that owner's overdue rows remain.
+    let owner = b
+        .eval("return document.querySelector('#action-table tbody tr[data-overdue=true]').dataset.owner")
+        .as_str()
+        .unwrap()
+        .to_string();
+    b.eval(&format!(
+        "const s = document.querySelector('#action-filters select[name=owner]'); s.value = {}; s.dispatchEvent(new Event('change', {{bubbles: true}}));",
+        serde_json::to_string(&owner).unwrap()
+    ));
+    let expected = html
+        .split("<tr ")
+        .filter(|r| r.contains("data-overdue=\"true\"") && r.contains(&format!("data-owner=\"{owner}\"")))
+        .count();
+    assert_eq!(b.eval(visible).as_u64(), Some(expected as u64));
+}
+
+#[test]
+fn axe_finds_no_serious_or_critical_violations() {
+    let axe_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/js/node_modules/axe-core/axe.min.js");
+    let axe = std::fs::read_to_string(&axe_path)
+        .unwrap_or_else(|_| panic!("{} is missing: run `npm ci --prefix tests/js`", axe_path.display()));
+    let b = Browser::start();
+    for page in [
+        "index.html",
+        INCIDENT,
+        "services/index.html",
+        "services/checkout-api/index.html",
+        "actions/index.html",
+        "metrics/index.html",
+    ] {
+        b.goto(&url(page));
+        b.eval(&axe);
+        let result = b.eval_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations
+               .filter(v => v.impact === 'serious' || v.impact === 'critical')
+               .map(v => v.id + ': ' + v.help + ' (' + v.nodes.length + ' nodes, e.g. ' + v.nodes[0].html.slice(0, 120) + ')')));",
+        );
+        let violations: Vec<String> = serde_json::from_value(result).unwrap();
+        assert!(violations.is_empty(), "{page}: {violations:#?}");
+    }
+}
+
+#[test]
+fn every_page_passes_html_validate() {
+    let bin = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/js/node_modules/.bin/html-validate");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `npm ci --prefix tests/js`",
+        bin.display()
+    );
+    let pages: Vec<PathBuf> = walkdir::WalkDir::new(site())
+        .into_iter()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
+        .map(|e| e.path().to_path_buf())
+        .collect();
+    assert!(pages.len() > 50);
+    let o = Command::new(&bin)
+        .arg("--config")
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/js/.htmlvalidate.json"))
+        .args(&pages)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// linkchecker (Debian's package) crawls the site from the home page over file://.
+fn linkcheck(start: &Path) -> std::process::Output {
+    assert!(
+        Path::new("/usr/bin/linkchecker").exists(),
+        "linkchecker is missing: apt-get install linkchecker (.ci/run does)"
+    );
+    Command::new("/usr/bin/linkchecker")
+        // 404.html links from the server root (it is served for any path), so not from disk.
+        .args([
+            "--no-status",
+            "--no-warnings",
+            "--check-extern",
+            "--ignore-url=^https?://",
+            "--ignore-url=/404\\.html$",
+            "--threads=4",
+        ])
+        .arg(format!("file://{}", start.display()))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn linkchecker_finds_no_broken_internal_link() {
+    let o = linkcheck(&site().join("index.html"));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains(" 0 errors found"), "{out}");
+}
