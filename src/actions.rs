@@ -60,10 +60,7 @@ fn row<'a>(kb: &'a KnowledgeBase, pm: usize, a: &'a ActionItem) -> ActionRow<'a>
         completed: a.completed,
         overdue: a.is_overdue(kb.today),
         done_late,
-        days_to_complete: (a.status == ActionStatus::Done)
-            .then_some(a.completed)
-            .flatten()
-            .map(|c| days(p.date, c)),
+        days_to_complete: (a.status == ActionStatus::Done).then_some(a.completed).flatten().map(|c| days(p.date, c)),
         age_days: (!a.status.is_closed()).then(|| days(p.date, kb.today)),
         pm,
     }
@@ -72,10 +69,8 @@ fn row<'a>(kb: &'a KnowledgeBase, pm: usize, a: &'a ActionItem) -> ActionRow<'a>
 /// Every action item of every visible postmortem: overdue first (oldest due first),
 /// then open by due date, then closed, newest incident first within each.
 pub fn all(kb: &KnowledgeBase) -> Vec<ActionRow<'_>> {
-    let mut rows: Vec<ActionRow> = kb
-        .visible_ids()
-        .flat_map(|i| kb.postmortems[i].action_items.iter().map(move |a| row(kb, i, a)))
-        .collect();
+    let mut rows: Vec<ActionRow> =
+        kb.visible_ids().flat_map(|i| kb.postmortems[i].action_items.iter().map(move |a| row(kb, i, a))).collect();
     rows.sort_by(|a, b| {
         let rank = |r: &ActionRow| {
             if r.overdue {
@@ -136,20 +131,13 @@ pub struct Health {
     pub by_type: BTreeMap<&'static str, usize>,
 }
 
-pub const AGE_BUCKETS: [(&str, i64); 4] = [
-    ("under 30 days", 30),
-    ("30–90 days", 90),
-    ("90–365 days", 365),
-    ("over a year", i64::MAX),
-];
+pub const AGE_BUCKETS: [(&str, i64); 4] =
+    [("under 30 days", 30), ("30–90 days", 90), ("90–365 days", 365), ("over a year", i64::MAX)];
 
 pub fn health(rows: &[&ActionRow]) -> Health {
     let n = rows.len();
     let share = |k: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
-    let mut h = Health {
-        total: n,
-        ..Default::default()
-    };
+    let mut h = Health { total: n, ..Default::default() };
     let mut days = Vec::new();
     for r in rows {
         match r.status {
@@ -163,10 +151,7 @@ pub fn health(rows: &[&ActionRow]) -> Health {
             days.push(d as f64);
         }
         if let Some(age) = r.age_days {
-            let bucket = AGE_BUCKETS
-                .iter()
-                .find(|(_, max)| age < *max)
-                .map_or("over a year", |(b, _)| b);
+            let bucket = AGE_BUCKETS.iter().find(|(_, max)| age < *max).map_or("over a year", |(b, _)| b);
             *h.open_by_age.entry(bucket).or_default() += 1;
         }
         *h.by_type.entry(r.kind.unwrap_or("unspecified")).or_default() += 1;
@@ -202,11 +187,7 @@ pub fn report(kb: &KnowledgeBase, filter: &Filter, format: ReportFormat) -> (Str
 /// CSV with RFC 4180 quoting (commas, quotes and newlines survive a spreadsheet).
 pub fn to_csv(rows: &[&ActionRow]) -> String {
     fn field(s: &str) -> String {
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
+        if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
     }
     let mut out = String::from(
         "incident,incident_date,severity,services,teams,title,owner,due,status,type,outcome,ticket,completed,overdue\r\n",

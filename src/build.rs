@@ -76,14 +76,8 @@ pub fn render_site(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Rendered {
     let t = Instant::now();
-    let mut checked = check::check(
-        root,
-        &check::Options {
-            strict: opts.strict,
-            drafts: opts.drafts,
-            today: opts.today,
-        },
-    );
+    let mut checked =
+        check::check(root, &check::Options { strict: opts.strict, drafts: opts.drafts, today: opts.today });
     if let Some(url) = &opts.base_url {
         let mut url = url.clone();
         if !url.ends_with('/') {
@@ -94,24 +88,14 @@ pub fn render_site(
     stage_timing("check", t);
     let mut diags = checked.diagnostics.clone();
     if diagnostics::count_errors(&diags) > 0 {
-        return Rendered {
-            checked,
-            files: Vec::new(),
-            pages: 0,
-            diagnostics: diags,
-        };
+        return Rendered { checked, files: Vec::new(), pages: 0, diagnostics: diags };
     }
     let t = Instant::now();
     let theme = match Theme::load(root, &checked.kb.config.theme) {
         Ok(t) => t,
         Err(d) => {
             diags.extend(d);
-            return Rendered {
-                checked,
-                files: Vec::new(),
-                pages: 0,
-                diagnostics: diags,
-            };
+            return Rendered { checked, files: Vec::new(), pages: 0, diagnostics: diags };
         }
     };
     let site = Site::new(&checked.kb, &theme, render_opts);
@@ -130,12 +114,7 @@ pub fn render_site(
     }
     diagnostics::sort(&mut diags);
     drop(site);
-    Rendered {
-        checked,
-        files,
-        pages,
-        diagnostics: diags,
-    }
+    Rendered { checked, files, pages, diagnostics: diags }
 }
 
 /// Files beside postmortems (under `files/`) and `static/` (at the root), read into memory.
@@ -146,18 +125,11 @@ fn copy_inputs(root: &Path, assets: &[PathBuf]) -> Result<Vec<OutputFile>, Diagn
     };
     for a in assets {
         let under = a.strip_prefix("content").unwrap_or(a);
-        out.push(OutputFile::new(
-            format!("files/{}", under.to_string_lossy().replace('\\', "/")),
-            read(a)?,
-        ));
+        out.push(OutputFile::new(format!("files/{}", under.to_string_lossy().replace('\\', "/")), read(a)?));
     }
     let static_dir = root.join("static");
     if static_dir.is_dir() {
-        for e in walkdir::WalkDir::new(&static_dir)
-            .sort_by_file_name()
-            .into_iter()
-            .flatten()
-        {
+        for e in walkdir::WalkDir::new(&static_dir).sort_by_file_name().into_iter().flatten() {
             if e.file_type().is_file() {
                 let rel = e.path().strip_prefix(root).unwrap_or(e.path()).to_path_buf();
                 let under = e.path().strip_prefix(&static_dir).unwrap_or(e.path());
@@ -178,11 +150,7 @@ pub fn build(root: &Path, opts: &BuildOptions, progress: &(dyn Fn(u64) + Sync)) 
     let files = rendered.files.len();
     let mut written = 0;
     if ok {
-        let out = if opts.output.is_absolute() {
-            opts.output.clone()
-        } else {
-            root.join(&opts.output)
-        };
+        let out = if opts.output.is_absolute() { opts.output.clone() } else { root.join(&opts.output) };
         let t = Instant::now();
         let result = output::write_atomic(&out, &rendered.files);
         stage_timing("write", t);
@@ -194,13 +162,5 @@ pub fn build(root: &Path, opts: &BuildOptions, progress: &(dyn Fn(u64) + Sync)) 
             }
         }
     }
-    BuildReport {
-        postmortems,
-        pages: rendered.pages,
-        files,
-        written,
-        diagnostics: diags,
-        elapsed: start.elapsed(),
-        ok,
-    }
+    BuildReport { postmortems, pages: rendered.pages, files, written, diagnostics: diags, elapsed: start.elapsed(), ok }
 }

@@ -32,14 +32,7 @@ impl Checked {
 pub fn check(root: &Path, opts: &Options) -> Checked {
     let loaded = load::load(root);
     let mut diags = Vec::new();
-    let kb = KnowledgeBase::link(
-        loaded,
-        &kb::Options {
-            today: opts.today,
-            include_drafts: opts.drafts,
-        },
-        &mut diags,
-    );
+    let kb = KnowledgeBase::link(loaded, &kb::Options { today: opts.today, include_drafts: opts.drafts }, &mut diags);
     if opts.strict {
         diagnostics::promote_warnings(&mut diags);
     }
@@ -50,9 +43,7 @@ pub fn check(root: &Path, opts: &Options) -> Checked {
 /// Renders diagnostics with source lines read from `root`.
 pub fn report(root: &Path, diags: &[Diagnostic], format: Format, color: bool) -> String {
     let root: PathBuf = root.to_path_buf();
-    diagnostics::render(diags, format, color, &move |p| {
-        std::fs::read_to_string(root.join(p)).ok()
-    })
+    diagnostics::render(diags, format, color, &move |p| std::fs::read_to_string(root.join(p)).ok())
 }
 
 /// The one-line tally a person reads last.
@@ -60,18 +51,9 @@ pub fn summary_line(checked: &Checked) -> String {
     let n = checked.kb.postmortems.len();
     let (e, w) = (checked.errors(), checked.warnings());
     let plural = |n: usize, s: &str| {
-        if n == 1 {
-            format!("{n} {s}")
-        } else {
-            format!("{n} {s}s")
-        }
+        if n == 1 { format!("{n} {s}") } else { format!("{n} {s}s") }
     };
-    format!(
-        "checked {}: {}, {}",
-        plural(n, "postmortem"),
-        plural(e, "error"),
-        plural(w, "warning")
-    )
+    format!("checked {}: {}, {}", plural(n, "postmortem"), plural(e, "error"), plural(w, "warning"))
 }
 
 /// Today's date in the site's timezone unless overridden.

@@ -123,14 +123,8 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
             let (line, col) = e.span().map_or((1, 1), |s| line_col(text, s.start));
             let msg = e.message().trim().to_string();
             diags.push(
-                Diagnostic::error(
-                    Code::ConfigSyntax,
-                    FILE,
-                    line,
-                    col,
-                    format!("site.toml is not valid: {msg}"),
-                )
-                .with_suggestion("see the site.toml section of docs/format.md for every key and its type"),
+                Diagnostic::error(Code::ConfigSyntax, FILE, line, col, format!("site.toml is not valid: {msg}"))
+                    .with_suggestion("see the site.toml section of docs/format.md for every key and its type"),
             );
             return (cfg, diags);
         }
@@ -179,10 +173,7 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
             ),
         }
     }
-    cfg.repo_url = raw
-        .repo_url
-        .map(|u| u.trim_end_matches('/').to_string())
-        .filter(|u| !u.is_empty());
+    cfg.repo_url = raw.repo_url.map(|u| u.trim_end_matches('/').to_string()).filter(|u| !u.is_empty());
     if let Some(t) = raw.theme {
         cfg.theme = t;
     }
@@ -198,12 +189,7 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
                 "list the severities, most severe first, e.g. [\"SEV1\", \"SEV2\", \"SEV3\"]",
             );
         } else if let Some(dup) = list.iter().find(|s| !seen.insert(s.as_str())) {
-            err(
-                &mut diags,
-                span,
-                format!("severity `{dup}` is listed twice"),
-                "list each severity once",
-            );
+            err(&mut diags, span, format!("severity `{dup}` is listed twice"), "list each severity once");
         } else {
             cfg.severities = list;
         }
@@ -222,12 +208,7 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
         let title = match f.title {
             Some(t) if !t.trim().is_empty() => t,
             _ => {
-                err(
-                    &mut diags,
-                    span,
-                    format!("factor `{id}` has no title"),
-                    "add title = \"…\" to the factor's table",
-                );
+                err(&mut diags, span, format!("factor `{id}` has no title"), "add title = \"…\" to the factor's table");
                 id.clone()
             }
         };
@@ -236,10 +217,7 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
             Factor {
                 id,
                 title,
-                category: f
-                    .category
-                    .filter(|c| !c.trim().is_empty())
-                    .unwrap_or_else(|| "uncategorised".into()),
+                category: f.category.filter(|c| !c.trim().is_empty()).unwrap_or_else(|| "uncategorised".into()),
                 description: f.description.unwrap_or_default(),
             },
         );
@@ -252,19 +230,13 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
             cfg.lint.vague_action_phrases = v;
         }
     }
-    cfg.extra = raw
-        .extra
-        .into_iter()
-        .filter_map(|(k, v)| serde_json::to_value(v).ok().map(|v| (k, v)))
-        .collect();
+    cfg.extra = raw.extra.into_iter().filter_map(|(k, v)| serde_json::to_value(v).ok().map(|v| (k, v))).collect();
     (cfg, diags)
 }
 
 /// Lowercase ASCII letters, digits and dashes: safe in URLs and file names.
 pub fn is_slug(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]

@@ -132,16 +132,7 @@ impl Diagnostic {
         column: usize,
         message: impl Into<String>,
     ) -> Self {
-        Diagnostic {
-            level,
-            code,
-            file: file.into(),
-            line,
-            column,
-            width: 1,
-            message: message.into(),
-            suggestion: None,
-        }
+        Diagnostic { level, code, file: file.into(), line, column, width: 1, message: message.into(), suggestion: None }
     }
     pub fn error(code: Code, file: impl Into<PathBuf>, line: usize, column: usize, message: impl Into<String>) -> Self {
         Self::new(Level::Error, code, file, line, column, message)
@@ -255,10 +246,7 @@ fn github_line(d: &Diagnostic) -> String {
     }
     // GitHub's workflow-command escaping: %, CR and LF in the message; also , and : in properties.
     let msg = msg.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
-    let file = display_path(&d.file)
-        .replace('%', "%25")
-        .replace(',', "%2C")
-        .replace(':', "%3A");
+    let file = display_path(&d.file).replace('%', "%25").replace(',', "%2C").replace(':', "%3A");
     format!(
         "::{level} file={file},line={},col={},title=pmsite {}::{msg}\n",
         d.line.max(1),
@@ -272,11 +260,7 @@ struct Style {
 }
 impl Style {
     fn paint(&self, code: &str, s: &str) -> String {
-        if self.on {
-            format!("\x1b[{code}m{s}\x1b[0m")
-        } else {
-            s.to_string()
-        }
+        if self.on { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
     }
 }
 
@@ -295,14 +279,7 @@ fn human(out: &mut String, d: &Diagnostic, source: Option<&str>, color: bool) {
     );
     let gutter = d.line.to_string().len().max(1);
     let pad = " ".repeat(gutter);
-    let _ = writeln!(
-        out,
-        "{pad}{} {}:{}:{}",
-        st.paint("1;34", "-->"),
-        display_path(&d.file),
-        d.line,
-        d.column
-    );
+    let _ = writeln!(out, "{pad}{} {}:{}:{}", st.paint("1;34", "-->"), display_path(&d.file), d.line, d.column);
     if let Some(text) = source.filter(|_| d.line > 0)
         && let Some(line_text) = text.lines().nth(d.line - 1)
     {
@@ -342,26 +319,15 @@ mod tests {
     use super::*;
 
     fn d() -> Diagnostic {
-        Diagnostic::error(
-            Code::UnknownFactor,
-            "content/a.md",
-            3,
-            5,
-            "unknown factor `retry-strom`",
-        )
-        .with_suggestion("did you mean `retry-storm`?")
-        .with_width(11)
+        Diagnostic::error(Code::UnknownFactor, "content/a.md", 3, 5, "unknown factor `retry-strom`")
+            .with_suggestion("did you mean `retry-storm`?")
+            .with_width(11)
     }
 
     #[test]
     fn human_output_underlines_the_span() {
-        let out = render(&[d()], Format::Human, false, &|_| {
-            Some("---\ntitle: x\nfactors: [retry-strom]\n".into())
-        });
-        assert!(
-            out.contains("error[unknown-factor]: unknown factor `retry-strom`"),
-            "{out}"
-        );
+        let out = render(&[d()], Format::Human, false, &|_| Some("---\ntitle: x\nfactors: [retry-strom]\n".into()));
+        assert!(out.contains("error[unknown-factor]: unknown factor `retry-strom`"), "{out}");
         assert!(out.contains("--> content/a.md:3:5"));
         assert!(out.contains("3 | factors: [retry-strom]"));
         // Caret starts under column 5 ("factors" starts at 1): 4 spaces after "  | ".

@@ -125,12 +125,7 @@ mod tests {
     use super::*;
 
     fn ev(at: &str, kind: EventKind) -> TimelineEvent {
-        TimelineEvent {
-            at: at.parse().unwrap(),
-            kind,
-            text: String::new(),
-            line: 0,
-        }
+        TimelineEvent { at: at.parse().unwrap(), kind, text: String::new(), line: 0 }
     }
 
     #[test]
@@ -190,14 +185,8 @@ mod tests {
 
     #[test]
     fn summary_counts_unknowns() {
-        let s = Summary::of(
-            [
-                Some(SignedDuration::from_secs(60)),
-                None,
-                Some(SignedDuration::from_secs(180)),
-            ]
-            .into_iter(),
-        );
+        let s =
+            Summary::of([Some(SignedDuration::from_secs(60)), None, Some(SignedDuration::from_secs(180))].into_iter());
         assert_eq!((s.count, s.unknown), (2, 1));
         assert_eq!(s.median_secs, Some(120.0));
         assert_eq!(s.median_human(), "2 min");

@@ -49,15 +49,9 @@ pub fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnostic> {
         offset = end + 1;
         line += 1;
     }
-    Err(Diagnostic::error(
-        Code::FrontMatterUnclosed,
-        file,
-        1,
-        1,
-        "the front matter opened here is never closed",
-    )
-    .with_width(3)
-    .with_suggestion("add a line with only `---` after the last front matter field"))
+    Err(Diagnostic::error(Code::FrontMatterUnclosed, file, 1, 1, "the front matter opened here is never closed")
+        .with_width(3)
+        .with_suggestion("add a line with only `---` after the last front matter field"))
 }
 
 struct Ctx<'a> {
@@ -96,17 +90,11 @@ impl Ctx<'_> {
         match &node.value {
             Value::Null => vec![],
             Value::Scalar { text, .. } => vec![text.clone()],
-            Value::Seq(items) => items
-                .iter()
-                .filter_map(|i| self.string(i, field))
-                .filter(|s| !s.trim().is_empty())
-                .collect(),
+            Value::Seq(items) => {
+                items.iter().filter_map(|i| self.string(i, field)).filter(|s| !s.trim().is_empty()).collect()
+            }
             Value::Map(_) => {
-                self.at(
-                    Code::FieldType,
-                    node,
-                    format!("`{field}` must be a list such as [a, b], not a mapping"),
-                );
+                self.at(Code::FieldType, node, format!("`{field}` must be a list such as [a, b], not a mapping"));
                 vec![]
             }
         }
@@ -117,12 +105,8 @@ impl Ctx<'_> {
         match text.trim().parse::<Date>() {
             Ok(d) if text.trim().len() == 10 => Some(d),
             _ => {
-                self.at(
-                    Code::InvalidDate,
-                    node,
-                    format!("`{field}` is not a valid date: `{text}`"),
-                )
-                .suggestion = Some("write the date as YYYY-MM-DD, e.g. 2024-03-12".into());
+                self.at(Code::InvalidDate, node, format!("`{field}` is not a valid date: `{text}`")).suggestion =
+                    Some("write the date as YYYY-MM-DD, e.g. 2024-03-12".into());
                 None
             }
         }
@@ -133,12 +117,7 @@ impl Ctx<'_> {
         match parse_timestamp(text.trim(), tz) {
             Some(t) => Some(t),
             None => {
-                self.at(
-                    Code::InvalidTimestamp,
-                    node,
-                    format!("`at` is not a valid timestamp: `{text}`"),
-                )
-                .suggestion =
+                self.at(Code::InvalidTimestamp, node, format!("`at` is not a valid timestamp: `{text}`")).suggestion =
                     Some("use RFC 3339, e.g. 2024-03-12T14:02:00Z, or 2024-03-12T14:02 for the site timezone".into());
                 None
             }
@@ -181,12 +160,7 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
         Ok(s) => s,
         Err(d) => return (None, vec![d]),
     };
-    let mut cx = Ctx {
-        file,
-        line_offset: split.yaml_line - 1,
-        config,
-        diags: Vec::new(),
-    };
+    let mut cx = Ctx { file, line_offset: split.yaml_line - 1, config, diags: Vec::new() };
     let root = match yaml::parse(split.yaml) {
         Ok(n) => n,
         Err(e) => {
@@ -199,18 +173,11 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
         Value::Map(e) => e.as_slice(),
         _ => {
             let kind = root.kind_name();
-            cx.at(
-                Code::FieldType,
-                &root,
-                format!("front matter must be a mapping of fields, not {kind}"),
-            );
+            cx.at(Code::FieldType, &root, format!("front matter must be a mapping of fields, not {kind}"));
             return (None, cx.diags);
         }
     };
-    let id = file
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let id = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let mut extra = serde_json::Map::new();
     for (k, v) in entries {
         if let Some(key) = k.as_str()
@@ -274,8 +241,8 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
     let status = match root.get("status") {
         Some(n) if !n.is_null() => match cx.string(n, "status") {
             Some(s) => Status::parse(&s).or_else(|| {
-                cx.at(Code::UnknownStatus, n, format!("unknown status `{s}`"))
-                    .suggestion = Some("use draft, review or published".into());
+                cx.at(Code::UnknownStatus, n, format!("unknown status `{s}`")).suggestion =
+                    Some("use draft, review or published".into());
                 None
             }),
             None => None,
@@ -286,8 +253,8 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
         Some(n) => {
             let list = cx.string_list(n, "services");
             if list.is_empty() && !matches!(n.value, Value::Map(_)) {
-                cx.at(Code::FieldMissing, n, "`services` lists no service".into())
-                    .suggestion = Some("name at least one affected service, e.g. services: [checkout-api]".into());
+                cx.at(Code::FieldMissing, n, "`services` lists no service".into()).suggestion =
+                    Some("name at least one affected service, e.g. services: [checkout-api]".into());
             }
             list
         }
@@ -301,24 +268,12 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
     let authors = list("authors", &mut cx);
     let tags = list("tags", &mut cx);
     let related = list("related", &mut cx);
-    let summary = root
-        .get("summary")
-        .and_then(|n| cx.string(n, "summary"))
-        .unwrap_or_default();
-    let impact = root
-        .get("impact")
-        .and_then(|n| cx.string(n, "impact"))
-        .unwrap_or_default();
+    let summary = root.get("summary").and_then(|n| cx.string(n, "summary")).unwrap_or_default();
+    let impact = root.get("impact").and_then(|n| cx.string(n, "impact")).unwrap_or_default();
     let factors = root.get("factors").map(|n| factors(&mut cx, n)).unwrap_or_default();
     let tz = config.timezone.clone();
-    let timeline = root
-        .get("timeline")
-        .map(|n| timeline(&mut cx, n, &tz))
-        .unwrap_or_default();
-    let action_items = root
-        .get("action_items")
-        .map(|n| action_items(&mut cx, n))
-        .unwrap_or_default();
+    let timeline = root.get("timeline").map(|n| timeline(&mut cx, n, &tz)).unwrap_or_default();
+    let action_items = root.get("action_items").map(|n| action_items(&mut cx, n)).unwrap_or_default();
 
     let diags = cx.diags;
     let (Some(title), Some(date), Some(severity), Some(status)) = (title, date, severity, status) else {
@@ -334,9 +289,7 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
         title: line_of("title"),
         summary: line_of("summary"),
         impact: line_of("impact"),
-        timeline: root
-            .get("timeline")
-            .map_or(0, |_| key_line(entries, "timeline") + split.yaml_line - 1),
+        timeline: root.get("timeline").map_or(0, |_| key_line(entries, "timeline") + split.yaml_line - 1),
         timeline_unordered: timeline.windows(2).find(|w| w[1].at < w[0].at).map(|w| w[1].line),
     };
     let mut timeline = timeline;
@@ -368,10 +321,7 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
 }
 
 fn key_line(entries: &[(Node, Node)], key: &str) -> usize {
-    entries
-        .iter()
-        .find(|(k, _)| k.as_str() == Some(key))
-        .map_or(0, |(k, _)| k.pos.line)
+    entries.iter().find(|(k, _)| k.as_str() == Some(key)).map_or(0, |(k, _)| k.pos.line)
 }
 
 fn seq<'n>(cx: &mut Ctx, node: &'n Node, field: &str) -> &'n [Node] {
@@ -393,8 +343,8 @@ fn factors(cx: &mut Ctx, node: &Node) -> Vec<FactorRef> {
             Value::Map(_) => match item.get("id") {
                 Some(idn) => (idn, item.get("note").and_then(|n| cx.string(n, "note"))),
                 None => {
-                    cx.at(Code::FieldMissing, item, "a factor in long form needs an `id`".into())
-                        .suggestion = Some("write `- id: <factor id>` with an optional `note:`".into());
+                    cx.at(Code::FieldMissing, item, "a factor in long form needs an `id`".into()).suggestion =
+                        Some("write `- id: <factor id>` with an optional `note:`".into());
                     continue;
                 }
             },
@@ -458,8 +408,8 @@ fn timeline(cx: &mut Ctx, node: &Node, tz: &TimeZone) -> Vec<TimelineEvent> {
                 })
             }),
             None => {
-                cx.at(Code::FieldMissing, item, "timeline event has no `kind`".into())
-                    .suggestion = Some(format!("add `kind:` with one of {}", EventKind::ALL.join(", ")));
+                cx.at(Code::FieldMissing, item, "timeline event has no `kind`".into()).suggestion =
+                    Some(format!("add `kind:` with one of {}", EventKind::ALL.join(", ")));
                 None
             }
         };
@@ -485,39 +435,25 @@ fn action_items(cx: &mut Ctx, node: &Node) -> Vec<ActionItem> {
             );
             continue;
         }
-        let title = item
-            .get("title")
-            .and_then(|n| cx.string(n, "title"))
-            .filter(|t| !t.trim().is_empty());
+        let title = item.get("title").and_then(|n| cx.string(n, "title")).filter(|t| !t.trim().is_empty());
         let Some(title) = title else {
-            cx.at(Code::FieldMissing, item, "action item has no `title`".into())
-                .suggestion =
+            cx.at(Code::FieldMissing, item, "action item has no `title`".into()).suggestion =
                 Some("say what will change, e.g. `title: Page when pool saturation exceeds 80% for 2 minutes`".into());
             continue;
         };
-        let opt = |cx: &mut Ctx, key: &str| {
-            item.get(key)
-                .and_then(|n| cx.string(n, key))
-                .filter(|s| !s.trim().is_empty())
-        };
+        let opt =
+            |cx: &mut Ctx, key: &str| item.get(key).and_then(|n| cx.string(n, key)).filter(|s| !s.trim().is_empty());
         let owner = opt(cx, "owner");
         let outcome = opt(cx, "outcome");
         let ticket = opt(cx, "ticket");
         let due = item.get("due").filter(|n| !n.is_null()).and_then(|n| cx.date(n, "due"));
-        let completed = item
-            .get("completed")
-            .filter(|n| !n.is_null())
-            .and_then(|n| cx.date(n, "completed"));
+        let completed = item.get("completed").filter(|n| !n.is_null()).and_then(|n| cx.date(n, "completed"));
         let status = match item.get("status").filter(|n| !n.is_null()) {
             None => ActionStatus::Open,
             Some(n) => match cx.string(n, "status") {
                 Some(s) => ActionStatus::parse(&s).unwrap_or_else(|| {
-                    cx.at(
-                        Code::UnknownActionStatus,
-                        n,
-                        format!("unknown action item status `{s}`"),
-                    )
-                    .suggestion = Some(format!("use one of {}", ActionStatus::ALL.join(", ")));
+                    cx.at(Code::UnknownActionStatus, n, format!("unknown action item status `{s}`")).suggestion =
+                        Some(format!("use one of {}", ActionStatus::ALL.join(", ")));
                     ActionStatus::Open
                 }),
                 None => ActionStatus::Open,
@@ -527,24 +463,14 @@ fn action_items(cx: &mut Ctx, node: &Node) -> Vec<ActionItem> {
             None => None,
             Some(n) => cx.string(n, "type").and_then(|s| {
                 ActionType::parse(&s).or_else(|| {
-                    cx.at(Code::UnknownActionType, n, format!("unknown action item type `{s}`"))
-                        .suggestion = Some(format!("use one of {}", ActionType::ALL.join(", ")));
+                    cx.at(Code::UnknownActionType, n, format!("unknown action item type `{s}`")).suggestion =
+                        Some(format!("use one of {}", ActionType::ALL.join(", ")));
                     None
                 })
             }),
         };
         let line = cx.line(item);
-        out.push(ActionItem {
-            title,
-            owner,
-            due,
-            status,
-            kind,
-            outcome,
-            ticket,
-            completed,
-            line,
-        });
+        out.push(ActionItem { title, owner, due, status, kind, outcome, ticket, completed, line });
     }
     out
 }
@@ -564,12 +490,7 @@ fn relative_md_links(body: &str, body_line: usize) -> Vec<BodyLink> {
             let (line, column) = crate::config::line_col(body, range.start);
             let text = &body[range.clone()];
             let width = text.split('\n').next().unwrap_or("").chars().count();
-            out.push(BodyLink {
-                target: target.to_string(),
-                line: line + body_line - 1,
-                column,
-                width,
-            });
+            out.push(BodyLink { target: target.to_string(), line: line + body_line - 1, column, width });
         }
     }
     out
@@ -609,15 +530,7 @@ mod tests {
         assert_eq!(pm.action_items[0].status, ActionStatus::InProgress);
         assert_eq!(pm.extra["custom"]["a"], 1);
         assert_eq!(pm.body_line, 25);
-        assert_eq!(
-            pm.links,
-            vec![BodyLink {
-                target: "../2023/other.md".into(),
-                line: 25,
-                column: 6,
-                width: 23
-            }]
-        );
+        assert_eq!(pm.links, vec![BodyLink { target: "../2023/other.md".into(), line: 25, column: 6, width: 23 }]);
     }
 
     #[test]
@@ -642,14 +555,8 @@ mod tests {
 
     #[test]
     fn split_errors() {
-        assert_eq!(
-            split("no front matter", Path::new("a.md")).err().unwrap().code,
-            Code::FrontMatterMissing
-        );
-        assert_eq!(
-            split("---\ntitle: x\n", Path::new("a.md")).err().unwrap().code,
-            Code::FrontMatterUnclosed
-        );
+        assert_eq!(split("no front matter", Path::new("a.md")).err().unwrap().code, Code::FrontMatterMissing);
+        assert_eq!(split("---\ntitle: x\n", Path::new("a.md")).err().unwrap().code, Code::FrontMatterUnclosed);
         let s = split("\u{feff}---\r\na: 1\r\n---\r\nbody", Path::new("a.md")).unwrap();
         assert_eq!(s.body, "body");
     }

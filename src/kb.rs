@@ -64,14 +64,7 @@ pub struct Options {
 impl KnowledgeBase {
     /// Builds the model and runs the whole-tree checks, appending to `diags`.
     pub fn link(loaded: Loaded, opts: &Options, diags: &mut Vec<Diagnostic>) -> KnowledgeBase {
-        let Loaded {
-            root,
-            config,
-            mut postmortems,
-            home_text,
-            assets,
-            diagnostics,
-        } = loaded;
+        let Loaded { root, config, mut postmortems, home_text, assets, diagnostics } = loaded;
         diags.extend(diagnostics);
         postmortems.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.id.cmp(&b.id)));
 
@@ -102,11 +95,8 @@ impl KnowledgeBase {
                 by_id.insert(pm.id.clone(), i);
             }
         }
-        let path_to_id: HashMap<&Path, usize> = postmortems
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.path.as_path(), i))
-            .collect();
+        let path_to_id: HashMap<&Path, usize> =
+            postmortems.iter().enumerate().map(|(i, p)| (p.path.as_path(), i)).collect();
 
         let visible: Vec<bool> = postmortems
             .iter()
@@ -170,15 +160,10 @@ impl KnowledgeBase {
                 }
             }
         }
-        let referenced_by = referenced_by
-            .into_iter()
-            .map(|s| s.into_iter().filter(|&i| visible[i]).collect())
-            .collect();
+        let referenced_by =
+            referenced_by.into_iter().map(|s| s.into_iter().filter(|&i| visible[i]).collect()).collect();
 
-        let figures = postmortems
-            .iter()
-            .map(|p| Figures::from_timeline(&p.timeline))
-            .collect();
+        let figures = postmortems.iter().map(|p| Figures::from_timeline(&p.timeline)).collect();
         let indexes = build_indexes(&postmortems, &visible);
         let recurrences = recurrences(&postmortems, &visible);
         KnowledgeBase {

@@ -46,11 +46,7 @@ fn automaton(phrases: &[String]) -> Option<AhoCorasick> {
     if phrases.is_empty() {
         return None;
     }
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::LeftmostLongest)
-        .build(phrases)
-        .ok()
+    AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::LeftmostLongest).build(phrases).ok()
 }
 
 /// Whole-word matches of an automaton in `text`: (byte start, byte end, pattern index).
@@ -65,20 +61,10 @@ fn word_matches<'a>(ac: &'a AhoCorasick, text: &'a str) -> impl Iterator<Item = 
 
 impl Linter {
     pub fn new(config: &SiteConfig) -> Self {
-        let clean = |v: &[String]| {
-            v.iter()
-                .map(|p| p.trim().to_string())
-                .filter(|p| !p.is_empty())
-                .collect::<Vec<_>>()
-        };
+        let clean = |v: &[String]| v.iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect::<Vec<_>>();
         let blame_phrases = clean(&config.lint.blame_phrases);
         let vague_phrases = clean(&config.lint.vague_action_phrases);
-        Linter {
-            blame: automaton(&blame_phrases),
-            blame_phrases,
-            vague: automaton(&vague_phrases),
-            vague_phrases,
-        }
+        Linter { blame: automaton(&blame_phrases), blame_phrases, vague: automaton(&vague_phrases), vague_phrases }
     }
 
     /// All writing warnings for one postmortem.
@@ -139,12 +125,7 @@ impl Linter {
                         "has no owner",
                         "add `owner:` (a person or an on-call rotation) so it is not forgotten",
                     ),
-                    (
-                        item.due.is_none(),
-                        Code::ActionNoDue,
-                        "has no due date",
-                        "add `due: YYYY-MM-DD`",
-                    ),
+                    (item.due.is_none(), Code::ActionNoDue, "has no due date", "add `due: YYYY-MM-DD`"),
                     (
                         item.outcome.is_none(),
                         Code::ActionNoOutcome,
@@ -247,10 +228,7 @@ mod tests {
         assert!(l.vagueness("Improve monitoring of the DB").is_some());
         assert!(l.vagueness("Improve alerting").is_some());
         assert!(l.vagueness("Investigate").is_some());
-        assert!(
-            l.vagueness("Page when pool saturation exceeds 80% for 2 minutes")
-                .is_none()
-        );
+        assert!(l.vagueness("Page when pool saturation exceeds 80% for 2 minutes").is_none());
         assert!(l.vagueness("Fix `retry` loop").is_none());
     }
 }

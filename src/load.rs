@@ -25,10 +25,7 @@ pub struct Loaded {
 /// The folder holding site.toml: `start` or its nearest ancestor.
 pub fn find_root(start: &Path) -> Option<PathBuf> {
     let start = std::fs::canonicalize(start).ok()?;
-    start
-        .ancestors()
-        .find(|p| p.join(config::FILE).is_file())
-        .map(Path::to_path_buf)
+    start.ancestors().find(|p| p.join(config::FILE).is_file()).map(Path::to_path_buf)
 }
 
 /// Reads `root/site.toml`; a missing file is an error diagnostic and defaults.
@@ -38,16 +35,10 @@ pub fn load_config(root: &Path) -> (SiteConfig, Vec<Diagnostic>) {
         Err(e) => (
             SiteConfig::default(),
             vec![
-                Diagnostic::error(
-                    Code::ConfigMissing,
-                    config::FILE,
-                    0,
-                    0,
-                    format!("cannot read site.toml: {e}"),
-                )
-                .with_suggestion(
-                    "run pmsite in a knowledge base folder, pass --root, or create one with `pmsite init`",
-                ),
+                Diagnostic::error(Code::ConfigMissing, config::FILE, 0, 0, format!("cannot read site.toml: {e}"))
+                    .with_suggestion(
+                        "run pmsite in a knowledge base folder, pass --root, or create one with `pmsite init`",
+                    ),
             ],
         ),
     }
@@ -59,13 +50,10 @@ pub fn discover(root: &Path) -> (Vec<PathBuf>, Vec<PathBuf>, Vec<Diagnostic>) {
     let mut md = Vec::new();
     let mut assets = Vec::new();
     let mut diags = Vec::new();
-    let walker = walkdir::WalkDir::new(&content)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            // Hidden files and folders (.git, editor swap files) are never content.
-            e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
-        });
+    let walker = walkdir::WalkDir::new(&content).sort_by_file_name().into_iter().filter_entry(|e| {
+        // Hidden files and folders (.git, editor swap files) are never content.
+        e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+    });
     for entry in walker {
         match entry {
             Ok(e) if e.file_type().is_file() => {
@@ -106,16 +94,7 @@ pub fn load_file(
     let bytes = match std::fs::read(root.join(rel)) {
         Ok(b) => b,
         Err(e) => {
-            return (
-                None,
-                vec![Diagnostic::error(
-                    Code::Io,
-                    rel,
-                    0,
-                    0,
-                    format!("cannot read the file: {e}"),
-                )],
-            );
+            return (None, vec![Diagnostic::error(Code::Io, rel, 0, 0, format!("cannot read the file: {e}"))]);
         }
     };
     let text = match String::from_utf8(bytes) {
@@ -146,22 +125,12 @@ pub fn load(root: &Path) -> Loaded {
     let (files, assets, walk_diags) = discover(root);
     diagnostics.extend(walk_diags);
     let linter = Linter::new(&config);
-    let results: Vec<_> = files
-        .par_iter()
-        .map(|rel| load_file(root, rel, &config, &linter))
-        .collect();
+    let results: Vec<_> = files.par_iter().map(|rel| load_file(root, rel, &config, &linter)).collect();
     let mut postmortems = Vec::with_capacity(results.len());
     for (pm, diags) in results {
         diagnostics.extend(diags);
         postmortems.extend(pm);
     }
     let home_text = std::fs::read_to_string(root.join("content/_index.md")).ok();
-    Loaded {
-        root: root.to_path_buf(),
-        config,
-        postmortems,
-        home_text,
-        assets,
-        diagnostics,
-    }
+    Loaded { root: root.to_path_buf(), config, postmortems, home_text, assets, diagnostics }
 }

@@ -166,11 +166,7 @@ fn run() -> Result<ExitCode> {
     match cli.command {
         Command::Check { common, format } => {
             let root = find_root(common.root.as_deref())?;
-            let opts = pmsite::check::Options {
-                strict: common.strict,
-                drafts: true,
-                today: today(&common, &root),
-            };
+            let opts = pmsite::check::Options { strict: common.strict, drafts: true, today: today(&common, &root) };
             let checked = pmsite::check::check(&root, &opts);
             let format = match format {
                 CheckFormat::Human => Format::Human,
@@ -186,17 +182,9 @@ fn run() -> Result<ExitCode> {
                 }
                 _ => print!("{out}"),
             }
-            Ok(if checked.errors() > 0 {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(if checked.errors() > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
-        Command::Build {
-            common,
-            output,
-            base_url,
-        } => {
+        Command::Build { common, output, base_url } => {
             let root = find_root(common.root.as_deref())?;
             let opts = pmsite::build::BuildOptions {
                 output,
@@ -209,32 +197,13 @@ fn run() -> Result<ExitCode> {
             let report = pmsite::build::build(&root, &opts, &|n| bar.inc(n));
             bar.finish_and_clear();
             let color = pmsite::diagnostics::color_enabled(std::io::stderr().is_terminal());
-            eprint!(
-                "{}",
-                pmsite::check::report(&root, &report.diagnostics, Format::Human, color)
-            );
+            eprint!("{}", pmsite::check::report(&root, &report.diagnostics, Format::Human, color));
             eprintln!("{}", report.summary_line());
-            Ok(if report.ok {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+            Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        Command::Actions {
-            common,
-            overdue,
-            owner,
-            team,
-            service,
-            format,
-            fail_on_overdue,
-        } => {
+        Command::Actions { common, overdue, owner, team, service, format, fail_on_overdue } => {
             let root = find_root(common.root.as_deref())?;
-            let opts = pmsite::check::Options {
-                strict: false,
-                drafts: common.drafts,
-                today: today(&common, &root),
-            };
+            let opts = pmsite::check::Options { strict: false, drafts: common.drafts, today: today(&common, &root) };
             let checked = pmsite::check::check(&root, &opts);
             if checked.errors() > 0 {
                 eprintln!(
@@ -242,13 +211,7 @@ fn run() -> Result<ExitCode> {
                     checked.errors()
                 );
             }
-            let filter = pmsite::actions::Filter {
-                overdue,
-                owner,
-                team,
-                service,
-                status: None,
-            };
+            let filter = pmsite::actions::Filter { overdue, owner, team, service, status: None };
             let format = match format {
                 ActionsFormat::Table => pmsite::actions::ReportFormat::Table,
                 ActionsFormat::Json => pmsite::actions::ReportFormat::Json,
@@ -256,11 +219,7 @@ fn run() -> Result<ExitCode> {
             };
             let (text, overdue_count) = pmsite::actions::report(&checked.kb, &filter, format);
             print!("{text}");
-            Ok(if fail_on_overdue && overdue_count > 0 {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(if fail_on_overdue && overdue_count > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
         Command::Init { dir } => {
             let today = pmsite::check::today(&jiff::tz::TimeZone::UTC);
@@ -274,14 +233,7 @@ fn run() -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::New {
-            title,
-            services,
-            teams,
-            severity,
-            date,
-            root,
-        } => {
+        Command::New { title, services, teams, severity, date, root } => {
             let root = find_root(root.as_deref())?;
             let (config, diags) = pmsite::load::load_config(&root);
             if let Some(d) = diags.iter().find(|d| d.is_error()) {

@@ -107,28 +107,15 @@ pub fn render(body: &str, links: &dyn LinkResolver) -> RenderedBody {
                 };
                 code = Some((lang, String::new()));
             }
-            Event::Start(Tag::Heading {
-                level,
-                id,
-                classes,
-                attrs,
-            }) => {
+            Event::Start(Tag::Heading { level, id, classes, attrs }) => {
                 heading = Some((events.len(), heading_level(level), String::new()));
-                events.push(Event::Start(Tag::Heading {
-                    level,
-                    id,
-                    classes,
-                    attrs,
-                }));
+                events.push(Event::Start(Tag::Heading { level, id, classes, attrs }));
             }
             Event::End(TagEnd::Heading(level)) => {
                 if let Some((at, lvl, htext)) = heading.take()
                     && let Event::Start(Tag::Heading { id, .. }) = &mut events[at]
                 {
-                    let base = id
-                        .as_ref()
-                        .map(|i| i.to_string())
-                        .unwrap_or_else(|| anchor_slug(&htext));
+                    let base = id.as_ref().map(|i| i.to_string()).unwrap_or_else(|| anchor_slug(&htext));
                     let mut unique = base.clone();
                     let mut n = 1;
                     while !used_ids.insert(unique.clone()) {
@@ -163,33 +150,13 @@ pub fn render(body: &str, links: &dyn LinkResolver) -> RenderedBody {
                 text.push(' ');
                 events.push(ev);
             }
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
                 let dest_url = links.resolve(&dest_url).map(CowStr::from).unwrap_or(dest_url);
-                events.push(Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }));
+                events.push(Event::Start(Tag::Link { link_type, dest_url, title, id }));
             }
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
+            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
                 let dest_url = links.resolve(&dest_url).map(CowStr::from).unwrap_or(dest_url);
-                events.push(Event::Start(Tag::Image {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }));
+                events.push(Event::Start(Tag::Image { link_type, dest_url, title, id }));
             }
             // pulldown-cmark's checkbox has no accessible name; give it one.
             Event::TaskListMarker(done) => {
@@ -218,11 +185,7 @@ pub fn render(body: &str, links: &dyn LinkResolver) -> RenderedBody {
 fn highlight(lang: &str, src: &str) -> String {
     let ss = syntax_set();
     let syntax = (!lang.is_empty()).then(|| ss.find_syntax_by_token(lang)).flatten();
-    let lang_class = if lang.is_empty() {
-        String::new()
-    } else {
-        format!(" class=\"language-{}\"", escape(lang))
-    };
+    let lang_class = if lang.is_empty() { String::new() } else { format!(" class=\"language-{}\"", escape(lang)) };
     let Some(syntax) = syntax else {
         return format!("<pre><code{lang_class}>{}</code></pre>\n", escape(src));
     };
@@ -232,10 +195,7 @@ fn highlight(lang: &str, src: &str) -> String {
             return format!("<pre><code{lang_class}>{}</code></pre>\n", escape(src));
         }
     }
-    format!(
-        "<pre class=\"hl-code\"><code{lang_class}>{}</code></pre>\n",
-        generator.finalize()
-    )
+    format!("<pre class=\"hl-code\"><code{lang_class}>{}</code></pre>\n", generator.finalize())
 }
 
 /// HTML escaping for text and attribute values.

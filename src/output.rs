@@ -20,10 +20,7 @@ pub struct OutputFile {
 
 impl OutputFile {
     pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
-        OutputFile {
-            path: path.into(),
-            bytes: bytes.into(),
-        }
+        OutputFile { path: path.into(), bytes: bytes.into() }
     }
 }
 
@@ -43,10 +40,7 @@ pub enum OutputError {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
-    move |source| OutputError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
+    move |source| OutputError::Io { path: path.to_path_buf(), source }
 }
 
 fn is_safe(rel: &str) -> bool {
@@ -82,10 +76,8 @@ fn read_manifest(out: &Path) -> Option<HashMap<String, (u64, u64)>> {
 
 fn manifest(files: &[OutputFile]) -> String {
     let mut s = String::from("pmsite output manifest v1: this folder is written by `pmsite build`\n");
-    let mut lines: Vec<String> = files
-        .par_iter()
-        .map(|f| format!("{:016x} {} {}\n", hash(&f.bytes), f.bytes.len(), f.path))
-        .collect();
+    let mut lines: Vec<String> =
+        files.par_iter().map(|f| format!("{:016x} {} {}\n", hash(&f.bytes), f.bytes.len(), f.path)).collect();
     lines.sort_by(|a, b| a[a.find(' ').unwrap_or(0)..].cmp(&b[b.find(' ').unwrap_or(0)..]));
     lines.iter().for_each(|l| s.push_str(l));
     s
@@ -115,15 +107,9 @@ pub fn write_atomic(out: &Path, files: &[OutputFile]) -> Result<WriteStats, Outp
 }
 
 fn write_fresh(out: &Path, files: &[OutputFile]) -> Result<WriteStats, OutputError> {
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(io(parent))?;
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "public".into());
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
     let tmp = parent.join(format!(".{name}.pmsite-tmp-{}", std::process::id()));
     let old = parent.join(format!(".{name}.pmsite-old-{}", std::process::id()));
     let result = write_tree(&tmp, files);
@@ -138,19 +124,12 @@ fn write_fresh(out: &Path, files: &[OutputFile]) -> Result<WriteStats, OutputErr
         // Put the previous site back; the build failed as a whole.
         let _ = std::fs::rename(&old, out);
         let _ = std::fs::remove_dir_all(&tmp);
-        return Err(OutputError::Io {
-            path: out.to_path_buf(),
-            source: e,
-        });
+        return Err(OutputError::Io { path: out.to_path_buf(), source: e });
     }
     if old.exists() {
         remove_tree_parallel(&old);
     }
-    Ok(WriteStats {
-        written: files.len(),
-        unchanged: 0,
-        removed: 0,
-    })
+    Ok(WriteStats { written: files.len(), unchanged: 0, removed: 0 })
 }
 
 fn write_changed(
@@ -163,30 +142,21 @@ fn write_changed(
         .par_iter()
         .filter(|f| match previous.get(&f.path) {
             Some(&(h, size)) => {
-                h != hash(&f.bytes)
-                    || std::fs::metadata(out.join(&f.path))
-                        .map(|m| m.len() != size)
-                        .unwrap_or(true)
+                h != hash(&f.bytes) || std::fs::metadata(out.join(&f.path)).map(|m| m.len() != size).unwrap_or(true)
             }
             None => true,
         })
         .collect();
     let keep: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     let removed: Vec<&String> = previous.keys().filter(|p| !keep.contains(p.as_str())).collect();
-    let stats = WriteStats {
-        written: changed.len(),
-        unchanged: files.len() - changed.len(),
-        removed: removed.len(),
-    };
+    let stats = WriteStats { written: changed.len(), unchanged: files.len() - changed.len(), removed: removed.len() };
     if changed.is_empty() && removed.is_empty() {
         return Ok(stats);
     }
     let staged = |f: &OutputFile| out.join(format!("{}.pmsite-new", f.path));
     let stage = || -> Result<(), OutputError> {
-        let dirs: BTreeSet<PathBuf> = changed
-            .iter()
-            .filter_map(|f| out.join(&f.path).parent().map(Path::to_path_buf))
-            .collect();
+        let dirs: BTreeSet<PathBuf> =
+            changed.iter().filter_map(|f| out.join(&f.path).parent().map(Path::to_path_buf)).collect();
         for d in dirs {
             std::fs::create_dir_all(&d).map_err(io(&d))?;
         }
@@ -225,10 +195,7 @@ fn write_changed(
 
 fn write_tree(dir: &Path, files: &[OutputFile]) -> Result<(), OutputError> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let dirs: BTreeSet<&str> = files
-        .iter()
-        .filter_map(|f| f.path.rsplit_once('/').map(|(d, _)| d))
-        .collect();
+    let dirs: BTreeSet<&str> = files.iter().filter_map(|f| f.path.rsplit_once('/').map(|(d, _)| d)).collect();
     // Parents sort before children, so create_dir (not _all) suffices, in parallel per depth.
     let mut by_depth: Vec<Vec<&str>> = Vec::new();
     let mut all_dirs: BTreeSet<String> = BTreeSet::new();
@@ -264,9 +231,8 @@ fn write_tree(dir: &Path, files: &[OutputFile]) -> Result<(), OutputError> {
 }
 
 fn remove_tree_parallel(dir: &Path) {
-    let entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|r| r.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
+    let entries: Vec<PathBuf> =
+        std::fs::read_dir(dir).map(|r| r.flatten().map(|e| e.path()).collect()).unwrap_or_default();
     entries.par_iter().for_each(|p| {
         if p.is_dir() {
             let _ = std::fs::remove_dir_all(p);
@@ -285,43 +251,17 @@ mod tests {
     fn writes_and_swaps() {
         let t = tempfile::tempdir().unwrap();
         let out = t.path().join("public");
-        write_atomic(
-            &out,
-            &[
-                OutputFile::new("a/b/index.html", "1"),
-                OutputFile::new("index.html", "2"),
-            ],
-        )
-        .unwrap();
+        write_atomic(&out, &[OutputFile::new("a/b/index.html", "1"), OutputFile::new("index.html", "2")]).unwrap();
         assert_eq!(std::fs::read_to_string(out.join("a/b/index.html")).unwrap(), "1");
-        let stats = write_atomic(
-            &out,
-            &[OutputFile::new("x.html", "3"), OutputFile::new("index.html", "2")],
-        )
-        .unwrap();
-        assert_eq!(
-            stats,
-            WriteStats {
-                written: 1,
-                unchanged: 1,
-                removed: 1
-            }
-        );
+        let stats = write_atomic(&out, &[OutputFile::new("x.html", "3"), OutputFile::new("index.html", "2")]).unwrap();
+        assert_eq!(stats, WriteStats { written: 1, unchanged: 1, removed: 1 });
         assert!(!out.join("a/b/index.html").exists(), "old files are gone after a build");
         assert!(!out.join("a").exists(), "emptied folders are removed");
         assert!(out.join("x.html").exists());
         std::fs::remove_file(out.join("x.html")).unwrap();
-        let stats = write_atomic(
-            &out,
-            &[OutputFile::new("x.html", "3"), OutputFile::new("index.html", "2")],
-        )
-        .unwrap();
+        let stats = write_atomic(&out, &[OutputFile::new("x.html", "3"), OutputFile::new("index.html", "2")]).unwrap();
         assert_eq!(stats.written, 1, "a file deleted by hand is written again");
-        let leftovers: Vec<_> = std::fs::read_dir(t.path())
-            .unwrap()
-            .flatten()
-            .map(|e| e.file_name())
-            .collect();
+        let leftovers: Vec<_> = std::fs::read_dir(t.path()).unwrap().flatten().map(|e| e.file_name()).collect();
         assert_eq!(leftovers.len(), 1, "{leftovers:?}");
     }
 
@@ -329,15 +269,9 @@ mod tests {
     fn refuses_foreign_folders_and_bad_paths() {
         let t = tempfile::tempdir().unwrap();
         std::fs::write(t.path().join("precious.txt"), "x").unwrap();
-        assert!(matches!(
-            write_atomic(t.path(), &[OutputFile::new("a.html", "")]),
-            Err(OutputError::NotOurs(_))
-        ));
+        assert!(matches!(write_atomic(t.path(), &[OutputFile::new("a.html", "")]), Err(OutputError::NotOurs(_))));
         let out = t.path().join("out");
-        assert!(matches!(
-            write_atomic(&out, &[OutputFile::new("../evil", "")]),
-            Err(OutputError::BadPath(_))
-        ));
+        assert!(matches!(write_atomic(&out, &[OutputFile::new("../evil", "")]), Err(OutputError::BadPath(_))));
         assert!(!out.exists());
     }
 }

@@ -47,10 +47,7 @@ pub fn co_occurrence(kb: &KnowledgeBase) -> Vec<(String, String, usize)> {
             }
         }
     }
-    let mut v: Vec<_> = counts
-        .into_iter()
-        .map(|((a, b), n)| (a.to_string(), b.to_string(), n))
-        .collect();
+    let mut v: Vec<_> = counts.into_iter().map(|((a, b), n)| (a.to_string(), b.to_string(), n)).collect();
     v.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| (&a.0, &a.1).cmp(&(&b.0, &b.1))));
     v
 }
@@ -68,6 +65,7 @@ pub struct RecurredDespiteFix {
     pub done_items: Vec<String>,
 }
 
+/// Newest later incident first (the knowledge base's order).
 pub fn recurred_despite_fix(kb: &KnowledgeBase) -> Vec<RecurredDespiteFix> {
     let mut out = Vec::new();
     for later in kb.visible_ids() {

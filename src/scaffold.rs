@@ -17,31 +17,17 @@ pub enum ScaffoldError {
 
 fn write_new(path: &Path, text: &str) -> Result<(), ScaffoldError> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| ScaffoldError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        std::fs::create_dir_all(dir).map_err(|source| ScaffoldError::Io { path: dir.to_path_buf(), source })?;
     }
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|source| {
-            if source.kind() == std::io::ErrorKind::AlreadyExists {
-                ScaffoldError::Exists {
-                    path: path.to_path_buf(),
-                }
-            } else {
-                ScaffoldError::Io {
-                    path: path.to_path_buf(),
-                    source,
-                }
-            }
-        })?;
-    std::io::Write::write_all(&mut f, text.as_bytes()).map_err(|source| ScaffoldError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AlreadyExists {
+            ScaffoldError::Exists { path: path.to_path_buf() }
+        } else {
+            ScaffoldError::Io { path: path.to_path_buf(), source }
+        }
+    })?;
+    std::io::Write::write_all(&mut f, text.as_bytes())
+        .map_err(|source| ScaffoldError::Io { path: path.to_path_buf(), source })
 }
 
 /// A URL- and file-safe slug: lowercase ASCII words joined by dashes.
@@ -180,10 +166,7 @@ pub fn init(dir: &Path, today: Date) -> Result<Vec<PathBuf>, ScaffoldError> {
     let files = [
         (site, DEFAULT_SITE_TOML.to_string()),
         (dir.join("content/_index.md"), HOME.to_string()),
-        (
-            dir.join(format!("content/{}/{}-example-checkout-errors.md", today.year(), today)),
-            example,
-        ),
+        (dir.join(format!("content/{}/{}-example-checkout-errors.md", today.year(), today)), example),
         (dir.join(".gitignore"), "/public/\n/.pmsite/\n".to_string()),
     ];
     let mut written = Vec::new();
@@ -208,10 +191,7 @@ pub fn new_postmortem(root: &Path, config: &SiteConfig, req: &NewPostmortem) -> 
     if slug.is_empty() {
         return Err(ScaffoldError::EmptySlug);
     }
-    let path = root
-        .join("content")
-        .join(req.date.year().to_string())
-        .join(format!("{}-{slug}.md", req.date));
+    let path = root.join("content").join(req.date.year().to_string()).join(format!("{}-{slug}.md", req.date));
     let severity = req.severity.map(str::to_string).unwrap_or_else(|| {
         // The least severe level is the honest default until someone decides otherwise.
         config.severities.last().cloned().unwrap_or_else(|| "SEV3".into())
@@ -240,18 +220,10 @@ pub fn postmortem_template(
     example: bool,
 ) -> String {
     let mut s = String::new();
-    let services = if services.is_empty() {
-        vec!["your-service".to_string()]
-    } else {
-        services.to_vec()
-    };
+    let services = if services.is_empty() { vec!["your-service".to_string()] } else { services.to_vec() };
     let _ = writeln!(s, "---\ntitle: {}", yaml_str(title));
     let _ = writeln!(s, "date: {date}                 # the day the incident began");
-    let _ = writeln!(
-        s,
-        "severity: {severity}                 # one of {}",
-        config.severities.join(", ")
-    );
+    let _ = writeln!(s, "severity: {severity}                 # one of {}", config.severities.join(", "));
     let _ = writeln!(
         s,
         "status: {}              # draft | review | published",
@@ -288,15 +260,9 @@ pub fn postmortem_template(
     } else {
         let _ = writeln!(s, "factors: []");
     }
-    let _ = writeln!(
-        s,
-        "# Timeline: RFC 3339 times (without an offset they are in {}).",
-        config.timezone_name
-    );
-    let _ = writeln!(
-        s,
-        "# Kinds: signal (first sign), detection (a human knows), diagnosis, mitigation, recovery, note."
-    );
+    let _ = writeln!(s, "# Timeline: RFC 3339 times (without an offset they are in {}).", config.timezone_name);
+    let _ =
+        writeln!(s, "# Kinds: signal (first sign), detection (a human knows), diagnosis, mitigation, recovery, note.");
     if example {
         let _ = writeln!(
             s,
@@ -308,14 +274,9 @@ pub fn postmortem_template(
             "timeline: []\n#  - at: {date}T14:02:00Z\n#    kind: signal\n#    text: p99 latency on checkout-api rises above 2 s"
         );
     }
-    let _ = writeln!(
-        s,
-        "# A good action item changes the system, has an owner and a due date, and a measurable"
-    );
-    let _ = writeln!(
-        s,
-        "# outcome: \"Page when pool saturation exceeds 80% for 2 minutes\", not \"improve monitoring\"."
-    );
+    let _ = writeln!(s, "# A good action item changes the system, has an owner and a due date, and a measurable");
+    let _ =
+        writeln!(s, "# outcome: \"Page when pool saturation exceeds 80% for 2 minutes\", not \"improve monitoring\".");
     let _ = writeln!(s, "# type: detect | mitigate | repair | prevent | process | design");
     if example {
         let due = date.checked_add(jiff::Span::new().days(30)).unwrap_or(date);
@@ -329,10 +290,7 @@ pub fn postmortem_template(
             "action_items: []\n#  - title: Page when pool saturation exceeds 80% for 2 minutes\n#    owner: payments-oncall\n#    due: 2024-04-01\n#    status: open\n#    type: detect\n#    outcome: A load test at 90% saturation pages within 3 minutes\n#    ticket: PAY-1234"
         );
     }
-    let _ = writeln!(
-        s,
-        "related: []     # ids (file names without .md) of related postmortems\n---\n"
-    );
+    let _ = writeln!(s, "related: []     # ids (file names without .md) of related postmortems\n---\n");
     let _ = writeln!(
         s,
         "## Summary\n\n{}\n",
@@ -346,10 +304,8 @@ pub fn postmortem_template(
         s,
         "## What happened\n\nTell the story in order. Describe what people knew and what the system allowed at the time; avoid judging individuals.\n"
     );
-    let _ = writeln!(
-        s,
-        "## Contributing factors\n\nWhy was this possible? Each factor above deserves a sentence here.\n"
-    );
+    let _ =
+        writeln!(s, "## Contributing factors\n\nWhy was this possible? Each factor above deserves a sentence here.\n");
     let _ = writeln!(s, "## What went well\n\n## Lessons learned");
     s
 }
@@ -360,10 +316,7 @@ mod tests {
 
     #[test]
     fn slugs() {
-        assert_eq!(
-            slugify("Checkout latency after deploy!"),
-            "checkout-latency-after-deploy"
-        );
+        assert_eq!(slugify("Checkout latency after deploy!"), "checkout-latency-after-deploy");
         assert_eq!(slugify("  Zoë's café -- DNS  "), "zoe-s-cafe-dns");
         assert_eq!(slugify("!!!"), "");
     }

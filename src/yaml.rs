@@ -75,10 +75,7 @@ impl Node {
             Value::Scalar { text, quoted: false } => plain_scalar_json(text),
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(entries) => J::Object(
-                entries
-                    .iter()
-                    .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), v.to_json()))
-                    .collect(),
+                entries.iter().map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), v.to_json())).collect(),
             ),
         }
     }
@@ -105,10 +102,7 @@ fn plain_scalar_json(text: &str) -> serde_json::Value {
 
 fn pos(span: &Span) -> Pos {
     // saphyr markers: line is 1-based, col is 0-based.
-    Pos {
-        line: span.start.line(),
-        col: span.start.col() + 1,
-    }
+    Pos { line: span.start.line(), col: span.start.col() + 1 }
 }
 
 /// Parses one YAML document. An empty document is `Value::Null`.
@@ -123,10 +117,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     while let Some(ev) = parser.next_event() {
         let (event, span) = ev.map_err(|e| SyntaxError {
             message: e.info().to_string(),
-            pos: Pos {
-                line: e.marker().line(),
-                col: e.marker().col() + 1,
-            },
+            pos: Pos { line: e.marker().line(), col: e.marker().col() + 1 },
         })?;
         let finished: Option<(Node, usize)> = match event {
             Event::StreamStart | Event::StreamEnd | Event::DocumentStart(_) | Event::DocumentEnd | Event::Nothing => {
@@ -137,54 +128,27 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                 let is_null = !quoted && matches!(text.as_ref(), "" | "~" | "null" | "Null" | "NULL");
                 let width = (span.end.index().saturating_sub(span.start.index())).max(1);
                 let node = Node {
-                    value: if is_null {
-                        Value::Null
-                    } else {
-                        Value::Scalar {
-                            text: text.into_owned(),
-                            quoted,
-                        }
-                    },
+                    value: if is_null { Value::Null } else { Value::Scalar { text: text.into_owned(), quoted } },
                     pos: pos(&span),
                     width,
                 };
                 Some((node, anchor))
             }
             Event::Alias(id) => {
-                let node = anchors.get(&id).cloned().ok_or_else(|| SyntaxError {
-                    message: "alias to an unknown anchor".into(),
-                    pos: pos(&span),
-                })?;
-                Some((
-                    Node {
-                        pos: pos(&span),
-                        ..node
-                    },
-                    0,
-                ))
+                let node = anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| SyntaxError { message: "alias to an unknown anchor".into(), pos: pos(&span) })?;
+                Some((Node { pos: pos(&span), ..node }, 0))
             }
             Event::SequenceStart(anchor, _) => {
                 anchor_ids.push(anchor);
-                stack.push((
-                    Node {
-                        value: Value::Seq(Vec::new()),
-                        pos: pos(&span),
-                        width: 1,
-                    },
-                    None,
-                ));
+                stack.push((Node { value: Value::Seq(Vec::new()), pos: pos(&span), width: 1 }, None));
                 None
             }
             Event::MappingStart(anchor, _) => {
                 anchor_ids.push(anchor);
-                stack.push((
-                    Node {
-                        value: Value::Map(Vec::new()),
-                        pos: pos(&span),
-                        width: 1,
-                    },
-                    None,
-                ));
+                stack.push((Node { value: Value::Map(Vec::new()), pos: pos(&span), width: 1 }, None));
                 None
             }
             Event::SequenceEnd | Event::MappingEnd => {
@@ -209,11 +173,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
             }
         }
     }
-    Ok(root.unwrap_or(Node {
-        value: Value::Null,
-        pos: Pos { line: 1, col: 1 },
-        width: 1,
-    }))
+    Ok(root.unwrap_or(Node { value: Value::Null, pos: Pos { line: 1, col: 1 }, width: 1 }))
 }
 
 #[cfg(test)]

@@ -71,23 +71,14 @@ fn fixture() -> tempfile::TempDir {
 fn kb(root: &Path, today: &str) -> pmsite::check::Checked {
     let checked = pmsite::check::check(
         root,
-        &pmsite::check::Options {
-            strict: false,
-            drafts: false,
-            today: today.parse().unwrap(),
-        },
+        &pmsite::check::Options { strict: false, drafts: false, today: today.parse().unwrap() },
     );
     assert_eq!(checked.errors(), 0, "{:#?}", checked.diagnostics);
     checked
 }
 
 fn run(root: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pmsite"))
-        .args(args)
-        .arg("--root")
-        .arg(root)
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_pmsite")).args(args).arg("--root").arg(root).output().unwrap()
 }
 
 #[test]
@@ -95,11 +86,7 @@ fn overdue_depends_on_today() {
     let t = fixture();
     let early = kb(t.path(), "2023-02-15");
     let rows = pmsite::actions::all(&early.kb);
-    assert_eq!(
-        rows.iter().filter(|r| r.overdue).count(),
-        0,
-        "nothing is overdue before 2023-03-01"
-    );
+    assert_eq!(rows.iter().filter(|r| r.overdue).count(), 0, "nothing is overdue before 2023-03-01");
     let late = kb(t.path(), "2024-08-01");
     let rows = pmsite::actions::all(&late.kb);
     let overdue: Vec<&str> = rows.iter().filter(|r| r.overdue).map(|r| r.title).collect();
@@ -107,10 +94,7 @@ fn overdue_depends_on_today() {
     assert_eq!(overdue, ["Page on pool saturation above 80%"]);
     assert!(rows[0].overdue, "overdue items come first");
     let h = pmsite::actions::health(&rows.iter().collect::<Vec<_>>());
-    assert_eq!(
-        (h.total, h.open, h.overdue, h.done, h.done_late, h.wont_do),
-        (4, 2, 1, 1, 1, 1)
-    );
+    assert_eq!((h.total, h.open, h.overdue, h.done, h.done_late, h.wont_do), (4, 2, 1, 1, 1, 1));
     assert_eq!(h.median_days_to_complete, Some(31.0));
 }
 
@@ -139,18 +123,10 @@ fn recurrence_and_recurred_despite_a_completed_fix() {
 fn no_recurred_despite_fix_when_the_fix_was_completed_after() {
     let t = fixture();
     let a = std::fs::read_to_string(t.path().join("content/2023/2023-01-10-a.md")).unwrap();
-    write(
-        t.path(),
-        "content/2023/2023-01-10-a.md",
-        &a.replace("completed: 2023-02-10", "completed: 2024-06-01"),
-    );
+    write(t.path(), "content/2023/2023-01-10-a.md", &a.replace("completed: 2023-02-10", "completed: 2024-06-01"));
     let c = kb(t.path(), "2024-08-01");
     assert!(pmsite::patterns::recurred_despite_fix(&c.kb).is_empty());
-    assert_eq!(
-        c.kb.recurrences[c.kb.by_id["2024-05-01-b"]].len(),
-        1,
-        "still a recurrence"
-    );
+    assert_eq!(c.kb.recurrences[c.kb.by_id["2024-05-01-b"]].len(), 1, "still a recurrence");
 }
 
 #[test]
@@ -179,10 +155,7 @@ fn csv_escapes_commas_quotes_newlines_and_keeps_unicode() {
     assert!(o.status.success());
     let csv = String::from_utf8(o.stdout).unwrap();
     assert!(csv.contains("\"Zoë, \"\"the\"\" owner\""), "{csv}");
-    assert!(
-        csv.contains("\"Load test: retries add under 10%, even at p99\""),
-        "{csv}"
-    );
+    assert!(csv.contains("\"Load test: retries add under 10%, even at p99\""), "{csv}");
     // A strict CSV reader sees 4 records of 14 fields.
     let records = parse_csv(&csv);
     assert_eq!(records.len(), 5);
@@ -221,45 +194,23 @@ fn parse_csv(s: &str) -> Vec<Vec<String>> {
 #[test]
 fn json_report_shape_and_exit_codes() {
     let t = fixture();
-    let o = run(
-        t.path(),
-        &[
-            "actions",
-            "--format",
-            "json",
-            "--today",
-            "2024-08-01",
-            "--team",
-            "payments",
-        ],
-    );
+    let o = run(t.path(), &["actions", "--format", "json", "--today", "2024-08-01", "--team", "payments"]);
     assert!(o.status.success());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["version"], 1);
     assert_eq!(v["today"], "2024-08-01");
     let items = v["action_items"].as_array().unwrap();
     assert_eq!(items.len(), 3, "team payments: A's two items and B's one");
-    for key in [
-        "incident", "title", "owner", "due", "status", "type", "outcome", "overdue", "teams", "services",
-    ] {
+    for key in ["incident", "title", "owner", "due", "status", "type", "outcome", "overdue", "teams", "services"] {
         assert!(items[0].get(key).is_some(), "missing {key}");
     }
     assert_eq!(v["health"]["overdue"], 1);
-    let o = run(
-        t.path(),
-        &["actions", "--overdue", "--fail-on-overdue", "--today", "2024-08-01"],
-    );
+    let o = run(t.path(), &["actions", "--overdue", "--fail-on-overdue", "--today", "2024-08-01"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stdout).contains("payments-oncall"));
-    let o = run(
-        t.path(),
-        &["actions", "--overdue", "--fail-on-overdue", "--today", "2023-01-20"],
-    );
+    let o = run(t.path(), &["actions", "--overdue", "--fail-on-overdue", "--today", "2023-01-20"]);
     assert_eq!(o.status.code(), Some(0));
-    let o = run(
-        t.path(),
-        &["actions", "--owner", "platform-oncall", "--today", "2024-08-01"],
-    );
+    let o = run(t.path(), &["actions", "--owner", "platform-oncall", "--today", "2024-08-01"]);
     let table = String::from_utf8(o.stdout).unwrap();
     assert_eq!(table.lines().count(), 2, "{table}");
 }

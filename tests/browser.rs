@@ -57,10 +57,7 @@ fn pages_render_without_console_errors() {
     let size = b.eval(
         "const r = document.querySelector('.timeline-figure svg').getBoundingClientRect(); return [r.width, r.height];",
     );
-    assert!(
-        size[0].as_f64().unwrap() > 100.0 && size[1].as_f64().unwrap() > 30.0,
-        "timeline SVG has no size: {size}"
-    );
+    assert!(size[0].as_f64().unwrap() > 100.0 && size[1].as_f64().unwrap() > 30.0, "timeline SVG has no size: {size}");
     let png = b.screenshot_png();
     let (w, h) = png_size(&png);
     assert!(w >= 800 && h >= 600, "{w}x{h}");
@@ -135,11 +132,7 @@ fn axe_finds_no_serious_or_critical_violations() {
 #[test]
 fn every_page_passes_html_validate() {
     let bin = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/js/node_modules/.bin/html-validate");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `npm ci --prefix tests/js`",
-        bin.display()
-    );
+    assert!(bin.exists(), "{} is missing: run `npm ci --prefix tests/js`", bin.display());
     let pages: Vec<PathBuf> = walkdir::WalkDir::new(site())
         .into_iter()
         .flatten()
@@ -153,12 +146,7 @@ fn every_page_passes_html_validate() {
         .args(&pages)
         .output()
         .unwrap();
-    assert!(
-        o.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
 }
 
 /// linkchecker (Debian's package) crawls the site from the home page over file://.

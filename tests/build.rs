@@ -33,13 +33,7 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 fn build(root: &Path, out: &Path) -> std::process::Output {
-    bin()
-        .args(["build", "--today", "2026-01-01", "--root"])
-        .arg(root)
-        .arg("--output")
-        .arg(out)
-        .output()
-        .unwrap()
+    bin().args(["build", "--today", "2026-01-01", "--root"]).arg(root).arg("--output").arg(out).output().unwrap()
 }
 
 fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -47,12 +41,7 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .into_iter()
         .flatten()
         .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            (
-                e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
+        .map(|e| (e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
         .collect()
 }
 
@@ -104,10 +93,7 @@ mod pages {
             assert!(out.join(p).is_file(), "missing {p}");
         }
         // The draft is not published without --drafts.
-        assert!(
-            !out.join("incidents/2025-06-30-inventory-service-stock-import-zeroed")
-                .exists()
-        );
+        assert!(!out.join("incidents/2025-06-30-inventory-service-stock-import-zeroed").exists());
         let page =
             std::fs::read_to_string(out.join("incidents/2024-04-16-checkout-api-inventory-retry-storm/index.html"))
                 .unwrap();
@@ -139,10 +125,7 @@ mod pages {
             metrics.contains("Incidents per month by severity") && metrics.contains("Slowest median time to detect")
         );
         let service = std::fs::read_to_string(out.join("services/checkout-api/index.html")).unwrap();
-        assert!(
-            service.contains("Time to recover per quarter"),
-            "service pages carry filtered charts"
-        );
+        assert!(service.contains("Time to recover per quarter"), "service pages carry filtered charts");
         // The recurrence names the earlier incident.
         assert!(main.contains("../../incidents/2023-06-02-checkout-api-retry-storm/"));
         let api: serde_json::Value =
@@ -159,11 +142,7 @@ mod pages {
     fn drafts_flag_publishes_drafts() {
         let site = example_site();
         let out = site.path().join("public");
-        let o = bin()
-            .args(["build", "--drafts", "--root"])
-            .arg(site.path())
-            .output()
-            .unwrap();
+        let o = bin().args(["build", "--drafts", "--root"]).arg(site.path()).output().unwrap();
         assert!(o.status.success());
         let page =
             std::fs::read_to_string(out.join("incidents/2025-06-30-inventory-service-stock-import-zeroed/index.html"))
@@ -223,10 +202,8 @@ mod links {
         write(
             t.path(),
             "content/2024/2024-01-01-b.md",
-            &pm("2024-01-01", "B", "").replace(
-                "Body of B.",
-                "See [a](../2023/2023-01-01-a.md#timeline) and ![graph](graph.png).",
-            ),
+            &pm("2024-01-01", "B", "")
+                .replace("Body of B.", "See [a](../2023/2023-01-01-a.md#timeline) and ![graph](graph.png)."),
         );
         write(t.path(), "content/2024/graph.png", "PNG");
         write(t.path(), "static/extra/robots-note.txt", "static file");
@@ -236,10 +213,7 @@ mod links {
         let b = std::fs::read_to_string(out.join("incidents/2024-01-01-b/index.html")).unwrap();
         assert!(b.contains("href=\"../../incidents/2023-01-01-a/#timeline\""), "{b}");
         assert!(b.contains("src=\"../../files/2024/graph.png\""));
-        assert_eq!(
-            std::fs::read_to_string(out.join("files/2024/graph.png")).unwrap(),
-            "PNG"
-        );
+        assert_eq!(std::fs::read_to_string(out.join("files/2024/graph.png")).unwrap(), "PNG");
         assert!(out.join("extra/robots-note.txt").is_file());
         // B links to A, so A lists B as referring to it.
         let a = std::fs::read_to_string(out.join("incidents/2023-01-01-a/index.html")).unwrap();
@@ -257,9 +231,7 @@ mod links {
         let t = tempfile::tempdir().unwrap();
         copy_dir(&real, t.path());
         // Two links in the corpus point at an original file name that the corpus renamed.
-        let f = t
-            .path()
-            .join("content/dfds/2019/2019-12-04-dfds-hellman-kubernetes-cluster-node-deletion.md");
+        let f = t.path().join("content/dfds/2019/2019-12-04-dfds-hellman-kubernetes-cluster-node-deletion.md");
         let text = std::fs::read_to_string(&f).unwrap();
         std::fs::write(
             &f,
@@ -273,12 +245,7 @@ mod links {
         let o = build(t.path(), &out);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let broken = broken_links(&out);
-        assert!(
-            broken.is_empty(),
-            "{} broken, first: {:?}",
-            broken.len(),
-            broken.first()
-        );
+        assert!(broken.is_empty(), "{} broken, first: {:?}", broken.len(), broken.first());
     }
 }
 
@@ -289,11 +256,7 @@ mod escaping {
     fn script_in_any_field_never_reaches_a_page_unescaped() {
         let t = tempfile::tempdir().unwrap();
         let x = "<script>alert(1)</script>";
-        write(
-            t.path(),
-            "site.toml",
-            &SITE.replace("title = \"Fixture\"", &format!("title = \"{x}\"")),
-        );
+        write(t.path(), "site.toml", &SITE.replace("title = \"Fixture\"", &format!("title = \"{x}\"")));
         let text = format!(
             "---\ntitle: \"{x}\"\ndate: 2024-01-01\nseverity: SEV1\nservices: [\"{x}\"]\nteams: [\"{x}\"]\nauthors: [\"{x}\"]\ntags: [\"{x}\"]\nsummary: \"{x}\"\nimpact: \"{x}\"\nfactors:\n  - id: retry-storm\n    note: \"{x}\"\ntimeline:\n  - at: 2024-01-01T10:00:00Z\n    kind: signal\n    text: \"{x}\"\naction_items:\n  - title: \"{x}\"\n    owner: \"{x}\"\n    outcome: \"{x}\"\n    ticket: \"{x}\"\nweird: \"{x}\"\n---\n{x}\n\n<img src=x onerror=alert(1)>\n"
         );
@@ -302,10 +265,7 @@ mod escaping {
         let o = build(t.path(), &out);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         // JSON is data, not markup; every page and feed must be escaped.
-        for (path, bytes) in snapshot(&out)
-            .into_iter()
-            .filter(|(p, _)| p.ends_with(".html") || p.ends_with(".xml"))
-        {
+        for (path, bytes) in snapshot(&out).into_iter().filter(|(p, _)| p.ends_with(".html") || p.ends_with(".xml")) {
             let s = String::from_utf8_lossy(&bytes);
             assert!(!s.contains("<script>alert"), "{path} contains an unescaped script");
             assert!(!s.contains("<img src=x"), "{path} contains raw HTML from the body");
@@ -326,21 +286,11 @@ mod atomic {
         let o = build(site.path(), &out);
         assert_eq!(o.status.code(), Some(1));
         let stderr = String::from_utf8_lossy(&o.stderr);
-        assert!(
-            stderr.contains("error[yaml-syntax]") && stderr.contains("content/2024/broken.md:"),
-            "{stderr}"
-        );
+        assert!(stderr.contains("error[yaml-syntax]") && stderr.contains("content/2024/broken.md:"), "{stderr}");
         assert!(stderr.contains("output folder was not changed"));
         assert_eq!(snapshot(&out), before);
-        let leftovers: Vec<_> = std::fs::read_dir(site.path())
-            .unwrap()
-            .flatten()
-            .map(|e| e.file_name())
-            .collect();
-        assert!(
-            leftovers.iter().all(|n| !n.to_string_lossy().contains("pmsite-tmp")),
-            "{leftovers:?}"
-        );
+        let leftovers: Vec<_> = std::fs::read_dir(site.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert!(leftovers.iter().all(|n| !n.to_string_lossy().contains("pmsite-tmp")), "{leftovers:?}");
     }
 
     #[test]
@@ -372,11 +322,7 @@ mod atomic {
         write(site.path(), "themes/default/static/extra.css", "body{}");
         let out = site.path().join("public");
         assert!(build(site.path(), &out).status.success());
-        assert!(
-            std::fs::read_to_string(out.join("404.html"))
-                .unwrap()
-                .contains("Custom 404")
-        );
+        assert!(std::fs::read_to_string(out.join("404.html")).unwrap().contains("Custom 404"));
         assert!(out.join("assets/extra.css").is_file());
     }
 
@@ -387,10 +333,7 @@ mod atomic {
         let o = build(site.path(), &site.path().join("public"));
         assert_eq!(o.status.code(), Some(1));
         assert!(String::from_utf8_lossy(&o.stderr).contains("was not written by pmsite"));
-        assert_eq!(
-            std::fs::read_to_string(site.path().join("public/precious.txt")).unwrap(),
-            "mine"
-        );
+        assert_eq!(std::fs::read_to_string(site.path().join("public/precious.txt")).unwrap(), "mine");
     }
 
     #[test]
@@ -412,10 +355,7 @@ mod atomic {
         let o = build(site.path(), &out);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         assert!(!out.join("incidents/2026-01-01-short-lived").exists());
-        assert!(
-            !out.join("services/billing").exists(),
-            "a service with no incident left has no page"
-        );
+        assert!(!out.join("services/billing").exists(), "a service with no incident left has no page");
         let fresh = site.path().join("fresh");
         assert!(build(site.path(), &fresh).status.success());
         let (mut a, mut b) = (snapshot(&out), snapshot(&fresh));

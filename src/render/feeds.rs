@@ -14,28 +14,16 @@ const FEED_LEN: usize = 50;
 pub fn all(site: &Site) -> Vec<OutputFile> {
     let kb = site.kb;
     let mut out = Vec::new();
-    let published: Vec<usize> = kb
-        .visible_ids()
-        .filter(|&i| kb.postmortems[i].status == Status::Published)
-        .collect();
-    out.push(OutputFile::new(
-        "atom.xml",
-        atom(site, &kb.config.title, "atom.xml", "", &published),
-    ));
+    let published: Vec<usize> = kb.visible_ids().filter(|&i| kb.postmortems[i].status == Status::Published).collect();
+    out.push(OutputFile::new("atom.xml", atom(site, &kb.config.title, "atom.xml", "", &published)));
     for (dim, dir) in [(Dim::Services, "services"), (Dim::Teams, "teams")] {
         for (name, ids) in dim.entries(kb) {
-            let ids: Vec<usize> = ids
-                .iter()
-                .copied()
-                .filter(|&i| kb.postmortems[i].status == Status::Published)
-                .collect();
+            let ids: Vec<usize> =
+                ids.iter().copied().filter(|&i| kb.postmortems[i].status == Status::Published).collect();
             let slug = site.slugs.get(dim, &name);
             let path = format!("{dir}/{slug}/atom.xml");
             let title = format!("{}: {} {name}", kb.config.title, dim.singular().to_lowercase());
-            out.push(OutputFile::new(
-                path.clone(),
-                atom(site, &title, &path, &format!("{dir}/{slug}/"), &ids),
-            ));
+            out.push(OutputFile::new(path.clone(), atom(site, &title, &path, &format!("{dir}/{slug}/"), &ids)));
         }
     }
     out.push(OutputFile::new("sitemap.xml", sitemap(site)));
@@ -45,10 +33,7 @@ pub fn all(site: &Site) -> Vec<OutputFile> {
     ));
     out.push(OutputFile::new("api/postmortems.json", api(site, &published)));
     let actions: Vec<&crate::actions::ActionRow> = site.actions.iter().collect();
-    out.push(OutputFile::new(
-        "api/actions.json",
-        crate::actions::to_json(&actions, kb.today),
-    ));
+    out.push(OutputFile::new("api/actions.json", crate::actions::to_json(&actions, kb.today)));
     out.push(OutputFile::new("api/actions.csv", crate::actions::to_csv(&actions)));
     out
 }
@@ -57,9 +42,7 @@ fn atom(site: &Site, title: &str, self_path: &str, alt_path: &str, ids: &[usize]
     let kb = site.kb;
     let base = &kb.config.base_url;
     // The newest incident date, not the build time, so identical input gives identical bytes.
-    let updated = ids
-        .first()
-        .map_or_else(|| "1970-01-01".to_string(), |&i| kb.postmortems[i].date.to_string());
+    let updated = ids.first().map_or_else(|| "1970-01-01".to_string(), |&i| kb.postmortems[i].date.to_string());
     let mut s = String::with_capacity(1024 + ids.len().min(FEED_LEN) * 600);
     let _ = write!(
         s,
@@ -121,10 +104,7 @@ fn api(site: &Site, ids: &[usize]) -> String {
             let f = &kb.figures[i];
             let mut v = serde_json::to_value(pm).unwrap_or_default();
             if let Some(o) = v.as_object_mut() {
-                o.insert(
-                    "url".into(),
-                    json!(format!("{}incidents/{}/", kb.config.base_url, pm.id)),
-                );
+                o.insert("url".into(), json!(format!("{}incidents/{}/", kb.config.base_url, pm.id)));
                 o.insert(
                     "figures".into(),
                     json!({
@@ -134,12 +114,7 @@ fn api(site: &Site, ids: &[usize]) -> String {
                 );
                 o.insert(
                     "referenced_by".into(),
-                    json!(
-                        kb.referenced_by[i]
-                            .iter()
-                            .map(|&j| &kb.postmortems[j].id)
-                            .collect::<Vec<_>>()
-                    ),
+                    json!(kb.referenced_by[i].iter().map(|&j| &kb.postmortems[j].id).collect::<Vec<_>>()),
                 );
             }
             v

@@ -13,29 +13,19 @@ fn severity_series(kb: &KnowledgeBase) -> Vec<Series> {
         .severities
         .iter()
         .enumerate()
-        .map(|(i, s)| Series {
-            name: s.clone(),
-            class: format!("pm-sev-{}", (i + 1).min(5)),
-        })
+        .map(|(i, s)| Series { name: s.clone(), class: format!("pm-sev-{}", (i + 1).min(5)) })
         .collect()
 }
 
 /// Incidents per month by severity (per year when the range is longer than six years);
 /// each bar links to that year's incidents.
 fn per_month(kb: &KnowledgeBase, site: &Site, ids: &[usize], root: &str) -> String {
-    let sev_pos: BTreeMap<&str, usize> = kb
-        .config
-        .severities
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.as_str(), i))
-        .collect();
+    let sev_pos: BTreeMap<&str, usize> =
+        kb.config.severities.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
     let mut months: BTreeMap<(i16, i8), Vec<u32>> = BTreeMap::new();
     for &i in ids {
         let pm = &kb.postmortems[i];
-        let v = months
-            .entry((pm.date.year(), pm.date.month()))
-            .or_insert_with(|| vec![0; sev_pos.len()]);
+        let v = months.entry((pm.date.year(), pm.date.month())).or_insert_with(|| vec![0; sev_pos.len()]);
         if let Some(&p) = sev_pos.get(pm.severity.as_str()) {
             v[p] += 1;
         }
@@ -44,10 +34,7 @@ fn per_month(kb: &KnowledgeBase, site: &Site, ids: &[usize], root: &str) -> Stri
         return String::new();
     };
     let year_href = |y: i16| {
-        kb.indexes
-            .years
-            .contains_key(&y)
-            .then(|| format!("{root}{}", site.slugs.url(Dim::Years, &y.to_string())))
+        kb.indexes.years.contains_key(&y).then(|| format!("{root}{}", site.slugs.url(Dim::Years, &y.to_string())))
     };
     let span_months = (i32::from(last.0) - i32::from(first.0)) * 12 + i32::from(last.1) - i32::from(first.1);
     if span_months > 72 {
@@ -56,18 +43,9 @@ fn per_month(kb: &KnowledgeBase, site: &Site, ids: &[usize], root: &str) -> Stri
             let e = years.entry(*y).or_insert_with(|| vec![0; sev_pos.len()]);
             e.iter_mut().zip(v).for_each(|(a, b)| *a += b);
         }
-        let bars: Vec<Bar> = years
-            .into_iter()
-            .map(|(y, values)| Bar {
-                label: y.to_string(),
-                values,
-                href: year_href(y),
-            })
-            .collect();
-        let axes = Axes {
-            x: "year",
-            y: "incidents",
-        };
+        let bars: Vec<Bar> =
+            years.into_iter().map(|(y, values)| Bar { label: y.to_string(), values, href: year_href(y) }).collect();
+        let axes = Axes { x: "year", y: "incidents" };
         return svg::stacked_bars("Incidents per year by severity", &axes, &bars, &severity_series(kb));
     }
     // Every month in the range gets a bar, so quiet months show as gaps, not as nothing.
@@ -75,19 +53,12 @@ fn per_month(kb: &KnowledgeBase, site: &Site, ids: &[usize], root: &str) -> Stri
     let (mut y, mut m) = first;
     while (y, m) <= last {
         let values = months.get(&(y, m)).cloned().unwrap_or_else(|| vec![0; sev_pos.len()]);
-        bars.push(Bar {
-            label: format!("{y}-{m:02}"),
-            values,
-            href: year_href(y),
-        });
+        bars.push(Bar { label: format!("{y}-{m:02}"), values, href: year_href(y) });
         (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
     }
     svg::stacked_bars(
         "Incidents per month by severity",
-        &Axes {
-            x: "month",
-            y: "incidents",
-        },
+        &Axes { x: "month", y: "incidents" },
         &bars,
         &severity_series(kb),
     )
@@ -115,20 +86,11 @@ fn per_quarter(kb: &KnowledgeBase, ids: &[usize], key: &str, label: &str) -> Str
         })
         .collect();
     let series = [
-        Series {
-            name: "median".into(),
-            class: "pm-series-median".into(),
-        },
-        Series {
-            name: "90th percentile".into(),
-            class: "pm-series-p90".into(),
-        },
+        Series { name: "median".into(), class: "pm-series-median".into() },
+        Series { name: "90th percentile".into(), class: "pm-series-p90".into() },
     ];
-    let (title, x) = if by_year {
-        (format!("{label} per year"), "year")
-    } else {
-        (format!("{label} per quarter"), "quarter")
-    };
+    let (title, x) =
+        if by_year { (format!("{label} per year"), "year") } else { (format!("{label} per quarter"), "quarter") };
     svg::lines(&title, &Axes { x, y: label }, &points, &series, YUnit::Duration)
 }
 
@@ -164,10 +126,7 @@ fn detection_leaderboard(site: &Site, root: &str) -> String {
     rows.truncate(15);
     svg::hbars(
         "Slowest median time to detect, by service",
-        &Axes {
-            x: "median time to detect",
-            y: "",
-        },
+        &Axes { x: "median time to detect", y: "" },
         &rows,
         YUnit::Duration,
     )

@@ -17,6 +17,7 @@ use crate::markdown::RenderedBody;
 use crate::output::OutputFile;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 pub use theme::Theme;
 pub use views::Slugs;
 
@@ -34,14 +35,7 @@ pub enum Dim {
 }
 
 impl Dim {
-    pub const ALL: [Dim; 6] = [
-        Dim::Services,
-        Dim::Teams,
-        Dim::Severities,
-        Dim::Years,
-        Dim::Tags,
-        Dim::Authors,
-    ];
+    pub const ALL: [Dim; 6] = [Dim::Services, Dim::Teams, Dim::Severities, Dim::Years, Dim::Tags, Dim::Authors];
     pub fn dir(self) -> &'static str {
         match self {
             Dim::Services => "services",
@@ -86,12 +80,9 @@ impl Dim {
             Dim::Owners => ix.owners.iter().map(|(k, v)| (k.clone(), v)).collect(),
             Dim::Years => ix.years.iter().rev().map(|(k, v)| (k.to_string(), v)).collect(),
             // Most severe first, as site.toml lists them.
-            Dim::Severities => kb
-                .config
-                .severities
-                .iter()
-                .filter_map(|s| ix.severities.get(s).map(|v| (s.clone(), v)))
-                .collect(),
+            Dim::Severities => {
+                kb.config.severities.iter().filter_map(|s| ix.severities.get(s).map(|v| (s.clone(), v))).collect()
+            }
         }
     }
 }
@@ -131,6 +122,11 @@ pub struct Site<'a> {
     pub options: RenderOptions,
     rows: Vec<serde_json::Value>,
     pub actions: Vec<crate::actions::ActionRow<'a>>,
+    /// Each visible postmortem's list row as HTML for pages two folders deep (every term
+    /// and factor page), rendered once and reused by every list it appears in.
+    row_html: OnceLock<Result<Vec<String>, Diagnostic>>,
+    /// Each action item's table row for pages three folders deep (owner and team pages).
+    action_html: OnceLock<Result<Vec<String>, Diagnostic>>,
 }
 
 /// Relative prefix from a page at `path` back to the site root ("../../").
@@ -144,13 +140,7 @@ impl<'a> Site<'a> {
         let slugs = Slugs::new(kb);
         let bodies: Vec<RenderedBody> = (0..kb.postmortems.len())
             .into_par_iter()
-            .map(|i| {
-                if kb.visible[i] {
-                    views::render_body(kb, i)
-                } else {
-                    RenderedBody::default()
-                }
-            })
+            .map(|i| if kb.visible[i] { views::render_body(kb, i) } else { RenderedBody::default() })
             .collect();
         let rows = (0..kb.postmortems.len()).map(|i| views::row(kb, i)).collect();
         let actions = crate::actions::all(kb);
@@ -162,21 +152,16 @@ impl<'a> Site<'a> {
             options,
             rows,
             actions,
+            row_html: OnceLock::new(),
+            action_html: OnceLock::new(),
         }
     }
 
     /// Every page of the site, in a stable order.
     pub fn pages(&self) -> Vec<Page> {
         let kb = self.kb;
-        let mut pages = vec![
-            Page::Home,
-            Page::Factors,
-            Page::Search,
-            Page::NotFound,
-            Page::Actions,
-            Page::Patterns,
-            Page::Metrics,
-        ];
+        let mut pages =
+            vec![Page::Home, Page::Factors, Page::Search, Page::NotFound, Page::Actions, Page::Patterns, Page::Metrics];
         pages.extend(kb.indexes.owners.keys().map(|o| Page::ActionsOwner(o.clone())));
         pages.extend(kb.indexes.teams.keys().map(|t| Page::ActionsTeam(t.clone())));
         pages.extend(kb.visible_ids().map(Page::Incident));
@@ -215,20 +200,12 @@ impl<'a> Site<'a> {
                 let mut d = vec![*i];
                 d.extend(kb.referenced_by[*i].iter().copied());
                 d.extend(kb.recurrences[*i].iter().map(|r| r.earlier));
-                d.extend(
-                    kb.postmortems[*i]
-                        .related
-                        .iter()
-                        .filter_map(|r| kb.by_id.get(r).copied()),
-                );
+                d.extend(kb.postmortems[*i].related.iter().filter_map(|r| kb.by_id.get(r).copied()));
                 d
             }
-            Page::Term(dim, name) => dim
-                .entries(kb)
-                .into_iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, ids)| ids.clone())
-                .unwrap_or_default(),
+            Page::Term(dim, name) => {
+                dim.entries(kb).into_iter().find(|(n, _)| n == name).map(|(_, ids)| ids.clone()).unwrap_or_default()
+            }
             Page::Factor(id) => kb.indexes.factors.get(id).cloned().unwrap_or_default(),
             Page::Search | Page::NotFound => Vec::new(),
             Page::ActionsOwner(o) => kb.indexes.owners.get(o).cloned().unwrap_or_default(),
@@ -243,7 +220,7 @@ impl<'a> Site<'a> {
         let path = self.path(page);
         let root = root_prefix(&path);
         let mut ctx = views::base_context(self, &path, &root);
-        let template = views::fill(self, page, &mut ctx, &self.rows);
+        let template = views::fill(self, page, &mut ctx, &self.rows)?;
         let html = self.theme.render(template, &ctx)?;
         Ok(OutputFile::new(path, html))
     }
@@ -251,14 +228,36 @@ impl<'a> Site<'a> {
     /// Renders every page and every non-HTML file, in parallel. Errors are collected.
     pub fn render_all(&self, progress: &(dyn Fn(u64) + Sync)) -> (Vec<OutputFile>, Vec<Diagnostic>) {
         let pages = self.pages();
+        let timings = std::env::var_os("PMSITE_TIMINGS").is_some();
+        let spent: std::sync::Mutex<BTreeMap<&'static str, (usize, f64)>> = Default::default();
         let results: Vec<Result<OutputFile, Diagnostic>> = pages
             .par_iter()
             .map(|p| {
+                let t = std::time::Instant::now();
                 let r = self.render(p);
+                if timings {
+                    let kind = match p {
+                        Page::Incident(_) => "incident",
+                        Page::Term(..) | Page::Factor(_) => "term",
+                        Page::ActionsOwner(_) | Page::ActionsTeam(_) | Page::Actions => "actions",
+                        Page::Patterns => "patterns",
+                        Page::Metrics => "metrics",
+                        _ => "other",
+                    };
+                    let mut m = spent.lock().unwrap_or_else(|e| e.into_inner());
+                    let e = m.entry(kind).or_default();
+                    e.0 += 1;
+                    e.1 += t.elapsed().as_secs_f64() * 1000.0;
+                }
                 progress(1);
                 r
             })
             .collect();
+        if timings {
+            for (kind, (n, ms)) in spent.into_inner().unwrap_or_default() {
+                eprintln!("timing:   {kind:<10} {n:>6} pages {ms:>9.1} ms (summed over threads)");
+            }
+        }
         let mut files = Vec::with_capacity(results.len() + 64);
         let mut diags = Vec::new();
         for r in results {
@@ -277,6 +276,48 @@ impl<'a> Site<'a> {
             files.push(OutputFile::new(format!("assets/{path}"), bytes.clone()));
         }
         (files, diags)
+    }
+
+    /// Renders `row.html` for postmortem `i` on a page whose root prefix is `root`.
+    pub fn row_html(&self, i: usize, root: &str) -> Result<String, Diagnostic> {
+        let mut ctx = tera::Context::new();
+        ctx.insert("r", &self.rows[i]);
+        ctx.insert("root", root);
+        self.theme.render("row.html", &ctx)
+    }
+
+    /// The concatenated rows of `ids` for a page two folders deep.
+    pub fn rows_html_depth2(&self, ids: &[usize]) -> Result<String, Diagnostic> {
+        let cache = self.row_html.get_or_init(|| {
+            (0..self.kb.postmortems.len())
+                .into_par_iter()
+                .map(|i| if self.kb.visible[i] { self.row_html(i, "../../") } else { Ok(String::new()) })
+                .collect()
+        });
+        let cache = cache.as_ref().map_err(Clone::clone)?;
+        let mut out = String::with_capacity(ids.iter().map(|&i| cache[i].len()).sum());
+        ids.iter().for_each(|&i| out.push_str(&cache[i]));
+        Ok(out)
+    }
+
+    /// Renders `action_row.html` for action `k` (an index into `actions`).
+    pub fn action_row_html(&self, k: usize, root: &str) -> Result<String, Diagnostic> {
+        let mut ctx = tera::Context::new();
+        ctx.insert("a", &pages_actions::action_view(self, &self.actions[k]));
+        ctx.insert("root", root);
+        self.theme.render("action_row.html", &ctx)
+    }
+
+    /// The concatenated rows of actions `ks`, cached for pages three folders deep.
+    pub fn actions_html(&self, ks: &[usize], root: &str) -> Result<String, Diagnostic> {
+        if root != "../../../" {
+            return ks.iter().map(|&k| self.action_row_html(k, root)).collect();
+        }
+        let cache = self.action_html.get_or_init(|| {
+            (0..self.actions.len()).into_par_iter().map(|k| self.action_row_html(k, "../../../")).collect()
+        });
+        let cache = cache.as_ref().map_err(Clone::clone)?;
+        Ok(ks.iter().map(|&k| cache[k].as_str()).collect())
     }
 
     /// The list row of a postmortem (title, url, severity, date, duration, summary).

@@ -4,10 +4,10 @@ use super::{Dim, Page, Site};
 use crate::actions::{self, ActionRow, Filter};
 use crate::patterns;
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use tera::Context;
 
-fn action_view(site: &Site, r: &ActionRow) -> Value {
+pub fn action_view(site: &Site, r: &ActionRow) -> Value {
     json!({
         "incident": r.incident, "incident_title": r.incident_title, "incident_url": format!("incidents/{}/", r.incident),
         "incident_date": r.incident_date.to_string(), "severity": r.severity,
@@ -31,35 +31,27 @@ fn health_view(h: &actions::Health) -> Value {
     })
 }
 
-pub fn fill(site: &Site, page: &Page, ctx: &mut Context) {
+pub fn fill(site: &Site, page: &Page, ctx: &mut Context, root: &str) -> Result<(), crate::diagnostics::Diagnostic> {
     let (title, filter, all_items) = match page {
-        Page::ActionsOwner(o) => (
-            format!("Action items: {o}"),
-            Filter {
-                owner: Some(o.clone()),
-                ..Default::default()
-            },
-            true,
-        ),
-        Page::ActionsTeam(t) => (
-            format!("Action items: team {t}"),
-            Filter {
-                team: Some(t.clone()),
-                ..Default::default()
-            },
-            true,
-        ),
+        Page::ActionsOwner(o) => {
+            (format!("Action items: {o}"), Filter { owner: Some(o.clone()), ..Default::default() }, true)
+        }
+        Page::ActionsTeam(t) => {
+            (format!("Action items: team {t}"), Filter { team: Some(t.clone()), ..Default::default() }, true)
+        }
         _ => ("Action items".to_string(), Filter::default(), false),
     };
-    let selected: Vec<&ActionRow> = site.actions.iter().filter(|r| filter.keep(r)).collect();
-    let health = actions::health(&selected);
+    let selected: Vec<usize> = (0..site.actions.len()).filter(|&k| filter.keep(&site.actions[k])).collect();
+    let selected_rows: Vec<&ActionRow> = selected.iter().map(|&k| &site.actions[k]).collect();
+    let health = actions::health(&selected_rows);
     // The site-wide page lists what needs attention; closed items would make it
     // unreadably long at 10,000 postmortems and live on owner and team pages and in the CSV.
-    let shown: Vec<&ActionRow> = if all_items {
+    let shown_ids: Vec<usize> = if all_items {
         selected.clone()
     } else {
-        selected.iter().copied().filter(|r| !r.status.is_closed()).collect()
+        selected.iter().copied().filter(|&k| !site.actions[k].status.is_closed()).collect()
     };
+    let shown: Vec<&ActionRow> = shown_ids.iter().map(|&k| &site.actions[k]).collect();
     let mut owners = BTreeSet::new();
     let mut teams = BTreeSet::new();
     let mut services = BTreeSet::new();
@@ -84,7 +76,8 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context) {
     };
     ctx.insert("title", &title);
     ctx.insert("all_items", &all_items);
-    ctx.insert("items", &shown.iter().map(|r| action_view(site, r)).collect::<Vec<_>>());
+    ctx.insert("items_html", &site.actions_html(&shown_ids, root)?);
+    ctx.insert("count", &shown_ids.len());
     ctx.insert("closed_hidden", &(selected.len() - shown.len()));
     ctx.insert("health", &health_view(&health));
     ctx.insert("team_health", &team_health);
@@ -95,19 +88,31 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context) {
             "statuses": crate::model::ActionStatus::ALL, "types": crate::model::ActionType::ALL,
         }),
     );
-    let owner_links: Vec<Value> = site
-        .kb
-        .indexes
-        .owners
-        .keys()
-        .map(|o| json!({ "name": o, "url": site.slugs.url(Dim::Owners, o) }))
-        .collect();
+    let owner_links: Vec<Value> =
+        site.kb.indexes.owners.keys().map(|o| json!({ "name": o, "url": site.slugs.url(Dim::Owners, o) })).collect();
     ctx.insert("owner_links", &owner_links);
+    Ok(())
+}
+
+/// Incidents listed in one matrix cell; the factor page has them all.
+const CELL_SHOWN: usize = 8;
+/// Recurrences despite a fix listed in full.
+const RECURRED_SHOWN: usize = 50;
+
+/// Four shades of a cell, relative to the fullest cell.
+fn heat(n: usize, max: usize) -> u8 {
+    match n {
+        0 => 0,
+        n if n * 4 <= max => 1,
+        n if n * 2 <= max => 2,
+        _ => 3,
+    }
 }
 
 pub fn fill_patterns(site: &Site, ctx: &mut Context, rows: &[Value]) {
     let kb = site.kb;
     let m = patterns::factor_team_matrix(kb);
+    let max = m.cells.iter().flatten().map(Vec::len).max().unwrap_or(0);
     let factor_title = |id: &str| kb.config.factors.get(id).map_or(id.to_string(), |f| f.title.clone());
     let matrix: Vec<Value> = m
         .factors
@@ -119,19 +124,36 @@ pub fn fill_patterns(site: &Site, ctx: &mut Context, rows: &[Value]) {
                 "total": kb.indexes.factors.get(f).map_or(0, Vec::len),
                 "cells": cells.iter().map(|ids| json!({
                     "count": ids.len(),
-                    "incidents": ids.iter().take(30).map(|&i| json!({ "title": rows[i]["title"], "url": rows[i]["url"] })).collect::<Vec<_>>(),
+                    "heat": heat(ids.len(), max),
+                    "incidents": ids.iter().take(CELL_SHOWN).map(|&i| json!({ "title": rows[i]["title"], "url": rows[i]["url"] })).collect::<Vec<_>>(),
+                    "more": ids.len().saturating_sub(CELL_SHOWN),
                 })).collect::<Vec<_>>(),
             })
         })
         .collect();
-    let max = m.cells.iter().flatten().map(Vec::len).max().unwrap_or(0);
     let co: Vec<Value> = patterns::co_occurrence(kb)
         .into_iter()
         .take(25)
         .map(|(a, b, n)| json!({ "a": factor_title(&a), "a_url": format!("factors/{a}/"), "b": factor_title(&b), "b_url": format!("factors/{b}/"), "count": n }))
         .collect();
-    let recurred: Vec<Value> = patterns::recurred_despite_fix(kb)
-        .into_iter()
+    // Newest first; the list is capped (a large knowledge base has thousands), and the
+    // per-factor counts below it cover the rest.
+    let all_recurred = patterns::recurred_despite_fix(kb);
+    let mut by_factor: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &all_recurred {
+        for f in &r.factors {
+            *by_factor.entry(f.as_str()).or_default() += 1;
+        }
+    }
+    let mut by_factor: Vec<(&str, usize)> = by_factor.into_iter().collect();
+    by_factor.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let recurred_by_factor: Vec<Value> = by_factor
+        .iter()
+        .map(|(f, n)| json!({ "name": factor_title(f), "url": format!("factors/{f}/"), "count": n }))
+        .collect();
+    let recurred: Vec<Value> = all_recurred
+        .iter()
+        .take(RECURRED_SHOWN)
         .map(|r| {
             json!({
                 "later": rows[r.later], "earlier": rows[r.earlier],
@@ -141,13 +163,12 @@ pub fn fill_patterns(site: &Site, ctx: &mut Context, rows: &[Value]) {
             })
         })
         .collect();
+    ctx.insert("recurred_total", &all_recurred.len());
+    ctx.insert("recurred_by_factor", &recurred_by_factor);
     ctx.insert("title", "Patterns across teams");
     ctx.insert(
         "teams",
-        &m.teams
-            .iter()
-            .map(|t| json!({ "name": t, "url": site.slugs.url(Dim::Teams, t) }))
-            .collect::<Vec<_>>(),
+        &m.teams.iter().map(|t| json!({ "name": t, "url": site.slugs.url(Dim::Teams, t) })).collect::<Vec<_>>(),
     );
     ctx.insert("matrix", &matrix);
     ctx.insert("max_cell", &max);

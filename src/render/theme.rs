@@ -27,14 +27,11 @@ const TEMPLATES: &[(&str, &str)] = embed![
     "templates/actions.html",
     "templates/patterns.html",
     "templates/metrics.html",
+    "templates/row.html",
+    "templates/action_row.html",
 ];
 
-const STATIC: &[(&str, &str)] = embed![
-    "static/style.css",
-    "static/svg.css",
-    "static/site.js",
-    "static/actions.js"
-];
+const STATIC: &[(&str, &str)] = embed!["static/style.css", "static/svg.css", "static/site.js", "static/actions.js"];
 
 pub struct Theme {
     pub tera: Tera,
@@ -61,14 +58,8 @@ fn template_error(file: &Path, e: &tera::Error) -> Diagnostic {
             Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
         })
         .unwrap_or((0, 0));
-    Diagnostic::error(
-        Code::Template,
-        file,
-        line,
-        col,
-        format!("template error: {}", msg.replace('\n', " ")),
-    )
-    .with_suggestion("fix the template, or delete the override to use the built-in one")
+    Diagnostic::error(Code::Template, file, line, col, format!("template error: {}", msg.replace('\n', " ")))
+        .with_suggestion("fix the template, or delete the override to use the built-in one")
 }
 
 impl Theme {
@@ -81,10 +72,8 @@ impl Theme {
             sources.insert(name.clone(), PathBuf::from("themes/default").join(path));
             templates.insert(name, text.to_string());
         }
-        let mut assets: BTreeMap<String, Vec<u8>> = STATIC
-            .iter()
-            .map(|(p, t)| (p.trim_start_matches("static/").to_string(), t.as_bytes().to_vec()))
-            .collect();
+        let mut assets: BTreeMap<String, Vec<u8>> =
+            STATIC.iter().map(|(p, t)| (p.trim_start_matches("static/").to_string(), t.as_bytes().to_vec())).collect();
         let mut diags = Vec::new();
         let theme_dir = root.join("themes").join(name);
         if theme_dir.is_dir() {
@@ -94,12 +83,8 @@ impl Theme {
                     if !entry.file_type().is_file() {
                         continue;
                     }
-                    let rel = entry
-                        .path()
-                        .strip_prefix(&dir)
-                        .unwrap_or(entry.path())
-                        .to_string_lossy()
-                        .replace('\\', "/");
+                    let rel =
+                        entry.path().strip_prefix(&dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
                     let shown = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf();
                     match std::fs::read(entry.path()) {
                         Ok(bytes) if is_template => match String::from_utf8(bytes) {
@@ -107,13 +92,9 @@ impl Theme {
                                 sources.insert(rel.clone(), shown);
                                 templates.insert(rel, t);
                             }
-                            Err(_) => diags.push(Diagnostic::error(
-                                Code::NotUtf8,
-                                shown,
-                                0,
-                                0,
-                                "template is not valid UTF-8",
-                            )),
+                            Err(_) => {
+                                diags.push(Diagnostic::error(Code::NotUtf8, shown, 0, 0, "template is not valid UTF-8"))
+                            }
                         },
                         Ok(bytes) => {
                             assets.insert(rel, bytes);
@@ -145,11 +126,7 @@ impl Theme {
 
     pub fn render(&self, template: &str, ctx: &tera::Context) -> Result<String, Diagnostic> {
         self.tera.render(template, ctx).map_err(|e| {
-            let file = self
-                .sources
-                .get(template)
-                .cloned()
-                .unwrap_or_else(|| PathBuf::from(template));
+            let file = self.sources.get(template).cloned().unwrap_or_else(|| PathBuf::from(template));
             template_error(&file, &e)
         })
     }

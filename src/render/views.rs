@@ -38,10 +38,7 @@ impl Slugs {
         Slugs { map }
     }
     pub fn get(&self, dim: Dim, name: &str) -> String {
-        self.map
-            .get(&(dim, name.to_string()))
-            .cloned()
-            .unwrap_or_else(|| slugify(name))
+        self.map.get(&(dim, name.to_string())).cloned().unwrap_or_else(|| slugify(name))
     }
     /// Root-relative URL of a value's page.
     pub fn url(&self, dim: Dim, name: &str) -> String {
@@ -76,19 +73,13 @@ pub fn render_body(kb: &KnowledgeBase, i: usize) -> RenderedBody {
         }
         // Files beside postmortems are published under files/, mirroring content/.
         let under = target.strip_prefix("content").ok()?;
-        Some(format!(
-            "../../files/{}{frag}",
-            under.to_string_lossy().replace('\\', "/")
-        ))
+        Some(format!("../../files/{}{frag}", under.to_string_lossy().replace('\\', "/")))
     };
     markdown::render(&pm.body, &resolve)
 }
 
 fn named(slugs: &Slugs, dim: Dim, names: &[String]) -> Vec<Value> {
-    names
-        .iter()
-        .map(|n| json!({ "name": n, "url": slugs.url(dim, n) }))
-        .collect()
+    names.iter().map(|n| json!({ "name": n, "url": slugs.url(dim, n) })).collect()
 }
 
 fn duration(f: &Figures) -> String {
@@ -152,11 +143,7 @@ fn severity_counts(kb: &KnowledgeBase, ids: &[usize]) -> Vec<Value> {
     kb.config
         .severities
         .iter()
-        .filter_map(|s| {
-            counts
-                .get(s.as_str())
-                .map(|&n| json!({ "name": s, "count": n, "rank": severity_rank(kb, s) }))
-        })
+        .filter_map(|s| counts.get(s.as_str()).map(|&n| json!({ "name": s, "count": n, "rank": severity_rank(kb, s) })))
         .collect()
 }
 
@@ -171,10 +158,15 @@ fn figure_blocks(kb: &KnowledgeBase, ids: &[usize]) -> Vec<Value> {
 }
 
 /// Fills the context for `page` and returns the template to render.
-pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &[Value]) -> &'static str {
+pub fn fill(
+    site: &Site,
+    page: &Page,
+    ctx: &mut Context,
+    rows: &[Value],
+) -> Result<&'static str, crate::diagnostics::Diagnostic> {
     let kb = site.kb;
     let root = super::root_prefix(&site.path(page));
-    match page {
+    Ok(match page {
         Page::Home => {
             let visible: Vec<usize> = kb.visible_ids().collect();
             let recent: Vec<usize> = visible.iter().copied().take(15).collect();
@@ -187,10 +179,7 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &[Value]) -> &'st
             }
             ctx.insert("title", &kb.config.title);
             ctx.insert("recent", &rows_of(rows, &recent));
-            let home_html = kb
-                .home_text
-                .as_deref()
-                .map(|t| markdown::render(t, &|_: &str| None).html);
+            let home_html = kb.home_text.as_deref().map(|t| markdown::render(t, &|_: &str| None).html);
             ctx.insert("home_html", &home_html);
             ctx.insert(
                 "totals",
@@ -240,17 +229,14 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &[Value]) -> &'st
             "terms.html"
         }
         Page::Term(dim, name) => {
-            let ids = dim
-                .entries(kb)
-                .into_iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, ids)| ids.clone())
-                .unwrap_or_default();
+            let ids =
+                dim.entries(kb).into_iter().find(|(n, _)| n == name).map(|(_, ids)| ids.clone()).unwrap_or_default();
             ctx.insert("title", &format!("{}: {name}", dim.singular()));
             ctx.insert("name", name);
             ctx.insert("dim", dim.dir());
             ctx.insert("dim_title", dim.title());
-            ctx.insert("rows", &rows_of(rows, &ids));
+            ctx.insert("count", &ids.len());
+            ctx.insert("rows_html", &site.rows_html_depth2(&ids)?);
             ctx.insert("severity_counts", &severity_counts(kb, &ids));
             ctx.insert("figures", &figure_blocks(kb, &ids));
             ctx.insert("factor", &Value::Null);
@@ -275,10 +261,8 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &[Value]) -> &'st
                     "has_page": !ids.is_empty(),
                 }));
             }
-            let categories: Vec<Value> = cats
-                .into_iter()
-                .map(|(name, factors)| json!({ "name": name, "factors": factors }))
-                .collect();
+            let categories: Vec<Value> =
+                cats.into_iter().map(|(name, factors)| json!({ "name": name, "factors": factors })).collect();
             ctx.insert("title", "Contributing factors");
             ctx.insert("categories", &categories);
             "factors.html"
@@ -286,15 +270,13 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &[Value]) -> &'st
         Page::Factor(id) => {
             let ids = kb.indexes.factors.get(id).cloned().unwrap_or_default();
             let f = kb.config.factors.get(id);
-            ctx.insert(
-                "title",
-                &format!("Factor: {}", f.map_or(id.as_str(), |f| f.title.as_str())),
-            );
+            ctx.insert("title", &format!("Factor: {}", f.map_or(id.as_str(), |f| f.title.as_str())));
             ctx.insert("name", f.map_or(id.as_str(), |f| f.title.as_str()));
             ctx.insert("dim", "factors");
             ctx.insert("dim_title", "Factors");
             ctx.insert("factor", &f);
-            ctx.insert("rows", &rows_of(rows, &ids));
+            ctx.insert("count", &ids.len());
+            ctx.insert("rows_html", &site.rows_html_depth2(&ids)?);
             ctx.insert("severity_counts", &severity_counts(kb, &ids));
             ctx.insert("figures", &figure_blocks(kb, &ids));
             ctx.insert("feed", &Value::Null);
@@ -338,7 +320,7 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &[Value]) -> &'st
             "search.html"
         }
         Page::Actions | Page::ActionsOwner(_) | Page::ActionsTeam(_) => {
-            super::pages_actions::fill(site, page, ctx);
+            super::pages_actions::fill(site, page, ctx, &root)?;
             "actions.html"
         }
         Page::Patterns => {
@@ -365,7 +347,7 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &[Value]) -> &'st
             ctx.insert("title", "Page not found");
             "404.html"
         }
-    }
+    })
 }
 
 /// Services and teams a set of postmortems touches.
@@ -396,10 +378,7 @@ fn related_terms(site: &Site, ids: &[usize], skip: Dim) -> Value {
     let list = |dim: Dim, m: &BTreeMap<String, usize>| -> Vec<Value> {
         let mut v: Vec<_> = m.iter().collect();
         v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        v.into_iter()
-            .take(30)
-            .map(|(n, c)| json!({ "name": n, "url": site.slugs.url(dim, n), "count": c }))
-            .collect()
+        v.into_iter().take(30).map(|(n, c)| json!({ "name": n, "url": site.slugs.url(dim, n), "count": c })).collect()
     };
     let mut fv: Vec<_> = factors.into_iter().collect();
     fv.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
@@ -414,6 +393,9 @@ fn related_terms(site: &Site, ids: &[usize], skip: Dim) -> Value {
         "factors": factors,
     })
 }
+
+/// Earlier incidents listed under "Seen before"; the count says how many there are.
+const RECURRENCES_SHOWN: usize = 10;
 
 fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &[Value]) {
     let kb = site.kb;
@@ -465,7 +447,7 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &[Value]) {
     let referenced_by = rows_of(rows, &kb.referenced_by[i]);
     let recurrences: Vec<Value> = kb.recurrences[i]
         .iter()
-        .take(20)
+        .take(RECURRENCES_SHOWN)
         .map(|r| {
             let items: Vec<Value> = kb.postmortems[r.earlier]
                 .action_items
@@ -481,9 +463,7 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &[Value]) {
     let path = pm.path.to_string_lossy().replace('\\', "/");
     let repo = kb.config.repo_url.as_deref();
     ctx.insert("title", &pm.title);
-    ctx.insert(
-        "page",
-        &json!({
+    let page = json!({
             "id": pm.id, "title": pm.title, "date": pm.date.to_string(), "severity": pm.severity,
             "severity_rank": severity_rank(kb, &pm.severity), "status": pm.status.as_str(),
             "services": named(&site.slugs, Dim::Services, &pm.services),
@@ -501,6 +481,7 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &[Value]) {
             "edit_url": repo.map(|r| format!("{r}/-/edit/main/{path}")),
             "history_url": repo.map(|r| format!("{r}/-/commits/main/{path}")),
             "extra": pm.extra,
-        }),
-    );
+    });
+    // Moved in, not serialised again: the page holds the body and the timeline picture.
+    ctx.extend(Context::from_value(json!({ "page": page })).expect("an object is a context"));
 }

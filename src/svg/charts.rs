@@ -103,16 +103,10 @@ pub fn stacked_bars(title: &str, axes: &Axes, bars: &[Bar], series: &[Series]) -
     if bars.is_empty() {
         return String::new();
     }
-    let totals: Vec<u64> = bars
-        .iter()
-        .map(|b| b.values.iter().take(series.len()).map(|&v| u64::from(v)).sum())
-        .collect();
+    let totals: Vec<u64> =
+        bars.iter().map(|b| b.values.iter().take(series.len()).map(|&v| u64::from(v)).sum()).collect();
     let sum: u64 = totals.iter().sum();
-    let (imax, &max) = totals
-        .iter()
-        .enumerate()
-        .max_by_key(|&(i, t)| (*t, std::cmp::Reverse(i)))
-        .unwrap_or((0, &0));
+    let (imax, &max) = totals.iter().enumerate().max_by_key(|&(i, t)| (*t, std::cmp::Reverse(i))).unwrap_or((0, &0));
 
     let mut aria = String::new();
     let _ = write!(
@@ -153,13 +147,7 @@ pub fn stacked_bars(title: &str, axes: &Axes, bars: &[Bar], series: &[Series]) -
             sep = ", ";
         }
         out.push_str(if sep == ", " { ")</title>" } else { "</title>" });
-        hit_area(
-            &mut out,
-            frame.left + i as f64 * band,
-            frame.top,
-            band,
-            frame.bottom - frame.top,
-        );
+        hit_area(&mut out, frame.left + i as f64 * band, frame.top, band, frame.bottom - frame.top);
         let mut acc = 0u64;
         for (s, &v) in series.iter().zip(&bar.values) {
             if v == 0 {
@@ -205,15 +193,13 @@ pub fn lines(
     y_unit: YUnit,
 ) -> String {
     let known = |p: &(String, Vec<Option<f64>>), s: usize| p.1.get(s).copied().flatten().filter(|v| v.is_finite());
-    let max = (0..series.len())
-        .flat_map(|s| points.iter().filter_map(move |p| known(p, s)))
-        .fold(None, |m, v| {
-            Some(match m {
-                None => v,
-                Some(m) if v > m => v,
-                Some(m) => m,
-            })
-        });
+    let max = (0..series.len()).flat_map(|s| points.iter().filter_map(move |p| known(p, s))).fold(None, |m, v| {
+        Some(match m {
+            None => v,
+            Some(m) if v > m => v,
+            Some(m) => m,
+        })
+    });
     let Some(max) = max else { return String::new() };
 
     let mut aria = String::new();
@@ -316,21 +302,14 @@ pub fn histogram(title: &str, axes: &Axes, values_secs: &[f64]) -> String {
         if !v.is_finite() || v < 0.0 {
             continue;
         }
-        let b = HISTOGRAM_BUCKETS
-            .iter()
-            .position(|&(upper, _)| v < upper)
-            .unwrap_or(HISTOGRAM_BUCKETS.len() - 1);
+        let b = HISTOGRAM_BUCKETS.iter().position(|&(upper, _)| v < upper).unwrap_or(HISTOGRAM_BUCKETS.len() - 1);
         counts[b] += 1;
     }
     let n: u32 = counts.iter().sum();
     if n == 0 {
         return String::new();
     }
-    let (imax, &max) = counts
-        .iter()
-        .enumerate()
-        .max_by_key(|&(i, c)| (*c, std::cmp::Reverse(i)))
-        .unwrap_or((0, &0));
+    let (imax, &max) = counts.iter().enumerate().max_by_key(|&(i, c)| (*c, std::cmp::Reverse(i))).unwrap_or((0, &0));
     let mut aria = String::new();
     let _ = write!(
         aria,
@@ -400,13 +379,7 @@ pub fn hbars(title: &str, axes: &Axes, rows: &[(String, f64, Option<String>)], u
     let value_w = values.iter().map(|l| text_width(l)).fold(0.0, f64::max) + 8.0;
 
     let mut aria = String::new();
-    let _ = write!(
-        aria,
-        "{title}: {} row{}; first {} ",
-        rows.len(),
-        if rows.len() == 1 { "" } else { "s" },
-        rows[0].0
-    );
+    let _ = write!(aria, "{title}: {} row{}; first {} ", rows.len(), if rows.len() == 1 { "" } else { "s" }, rows[0].0);
     aria.push_str(&values[0]);
 
     let (step, top) = match unit {
@@ -478,13 +451,7 @@ pub fn hbars(title: &str, axes: &Axes, rows: &[(String, f64, Option<String>)], u
     }
     axis_line(&mut out, frame.left, frame.top, frame.left, frame.bottom);
     if !axes.x.is_empty() {
-        axis_title(
-            &mut out,
-            (frame.left + frame.right) / 2.0,
-            frame.bottom + 34.0,
-            false,
-            axes.x,
-        );
+        axis_title(&mut out, (frame.left + frame.right) / 2.0, frame.bottom + 34.0, false, axes.x);
     }
     if !axes.y.is_empty() {
         axis_title(&mut out, 12.0, (frame.top + frame.bottom) / 2.0, true, axes.y);
@@ -505,12 +472,7 @@ fn header(out: &mut String, title: &str, aria: &str, series: &[Series], swatch: 
     if !series.is_empty() {
         top += 22.0;
     }
-    let frame = Frame {
-        left: ML,
-        right: W - MR,
-        top,
-        bottom: top + PLOT_H,
-    };
+    let frame = Frame { left: ML, right: W - MR, top, bottom: top + PLOT_H };
     open_svg(out, "pm-chart", W, frame.bottom + 44.0, aria);
     chart_title(out, title);
     let y = top - 22.0;
@@ -562,13 +524,7 @@ fn footer(out: &mut String, frame: &Frame, axes: &Axes) {
     axis_line(out, frame.left, frame.bottom, frame.right, frame.bottom);
     axis_line(out, frame.left, frame.top, frame.left, frame.bottom);
     if !axes.x.is_empty() {
-        axis_title(
-            out,
-            (frame.left + frame.right) / 2.0,
-            frame.bottom + 36.0,
-            false,
-            axes.x,
-        );
+        axis_title(out, (frame.left + frame.right) / 2.0, frame.bottom + 36.0, false, axes.x);
     }
     if !axes.y.is_empty() {
         axis_title(out, 12.0, (frame.top + frame.bottom) / 2.0, true, axes.y);
@@ -662,9 +618,7 @@ fn tick_label(out: &mut String, v: f64, unit: YUnit) {
 /// A value as read on a page: durations as `figures::human` writes them ("2 h 5 min").
 fn value_label(out: &mut String, v: f64, unit: YUnit) {
     match unit {
-        YUnit::Duration => out.push_str(&crate::figures::human(Some(
-            SignedDuration::from_secs(v.round() as i64),
-        ))),
+        YUnit::Duration => out.push_str(&crate::figures::human(Some(SignedDuration::from_secs(v.round() as i64)))),
         YUnit::Count => count_label(out, v),
     }
 }
@@ -674,11 +628,7 @@ fn linear_ticks(max: f64, integer: bool) -> (f64, f64) {
     let max = if max > 0.0 { max } else { 1.0 };
     let raw = max / 5.0;
     let mag = 10f64.powf(raw.log10().floor());
-    let mut step = [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * mag)
-        .find(|s| *s >= raw * (1.0 - 1e-9))
-        .unwrap_or(raw);
+    let mut step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * mag).find(|s| *s >= raw * (1.0 - 1e-9)).unwrap_or(raw);
     if integer {
         step = step.max(1.0).round();
     }
@@ -719,11 +669,7 @@ fn log_minute_ticks(max: f64) -> (Scale, Vec<f64>) {
         7_776_000.0,
         31_536_000.0,
     ];
-    let top = LANDMARKS
-        .iter()
-        .copied()
-        .find(|&l| l >= max && l > 0.0)
-        .unwrap_or(max.max(60.0));
+    let top = LANDMARKS.iter().copied().find(|&l| l >= max && l > 0.0).unwrap_or(max.max(60.0));
     let scale = Scale::LogMinutes { top };
     let mut ticks = vec![top];
     for &l in LANDMARKS.iter().rev().filter(|&&l| l < top) {
@@ -746,12 +692,7 @@ mod tests {
     use super::*;
 
     fn sev_series() -> Vec<Series> {
-        (1..=3)
-            .map(|i| Series {
-                name: format!("SEV{i}"),
-                class: format!("pm-sev-{i}"),
-            })
-            .collect()
+        (1..=3).map(|i| Series { name: format!("SEV{i}"), class: format!("pm-sev-{i}") }).collect()
     }
 
     fn months(n: usize) -> Vec<Bar> {
@@ -764,10 +705,7 @@ mod tests {
             .collect()
     }
 
-    const AXES: Axes = Axes {
-        x: "Month",
-        y: "Incidents",
-    };
+    const AXES: Axes = Axes { x: "Month", y: "Incidents" };
 
     fn root_checks(doc: &roxmltree::Document, title: &str) {
         let root = doc.root_element();
@@ -799,15 +737,9 @@ mod tests {
         }
         // Segment heights add up to the count scale: the tallest bar reaches its total.
         assert!(svg.contains("<title>2024-02 · SEV3: 2 of 4</title>"), "{svg}");
-        assert!(
-            svg.contains("<title>2024-02: 4 (SEV1 1, SEV2 1, SEV3 2)</title>"),
-            "{svg}"
-        );
+        assert!(svg.contains("<title>2024-02: 4 (SEV1 1, SEV2 1, SEV3 2)</title>"), "{svg}");
         assert!(!with_class(&doc, "pm-sev-3").is_empty());
-        let titles: Vec<_> = with_class(&doc, "pm-axis-title")
-            .iter()
-            .filter_map(|n| n.text())
-            .collect();
+        let titles: Vec<_> = with_class(&doc, "pm-axis-title").iter().filter_map(|n| n.text()).collect();
         assert_eq!(titles, ["Month", "Incidents"]);
     }
 
@@ -827,21 +759,14 @@ mod tests {
     #[test]
     fn empty_inputs_draw_nothing() {
         assert_eq!(stacked_bars("t", &AXES, &[], &sev_series()), "");
-        assert_eq!(
-            lines("t", &AXES, &[("Q1".into(), vec![None])], &sev_series(), YUnit::Duration),
-            ""
-        );
+        assert_eq!(lines("t", &AXES, &[("Q1".into(), vec![None])], &sev_series(), YUnit::Duration), "");
         assert_eq!(histogram("t", &AXES, &[f64::NAN, -3.0]), "");
         assert_eq!(hbars("t", &AXES, &[], YUnit::Duration), "");
     }
 
     #[test]
     fn all_zero_bars_still_parse() {
-        let bars = vec![Bar {
-            label: "2024-01".into(),
-            values: vec![0, 0],
-            href: None,
-        }];
+        let bars = vec![Bar { label: "2024-01".into(), values: vec![0, 0], href: None }];
         let svg = stacked_bars("t", &AXES, &bars, &sev_series());
         assert_eq!(with_class(&parse(&svg), "pm-bar").len(), 1);
     }
@@ -858,14 +783,8 @@ mod tests {
 
     fn median_p90() -> Vec<Series> {
         vec![
-            Series {
-                name: "Median".into(),
-                class: "pm-series-median".into(),
-            },
-            Series {
-                name: "P90".into(),
-                class: "pm-series-p90".into(),
-            },
+            Series { name: "Median".into(), class: "pm-series-median".into() },
+            Series { name: "P90".into(), class: "pm-series-p90".into() },
         ]
     }
 
@@ -873,10 +792,7 @@ mod tests {
     fn lines_break_at_gaps_and_label_durations() {
         let svg = lines(
             "Time to detect",
-            &Axes {
-                x: "Quarter",
-                y: "Time to detect",
-            },
+            &Axes { x: "Quarter", y: "Time to detect" },
             &quarters(),
             &median_p90(),
             YUnit::Duration,
@@ -884,18 +800,12 @@ mod tests {
         let doc = parse(&svg);
         root_checks(&doc, "Time to detect");
         let paths = with_class(&doc, "pm-line");
-        let median = paths
-            .iter()
-            .find(|p| p.has_tag_name("path") && has_class(p, "pm-series-median"))
-            .unwrap();
+        let median = paths.iter().find(|p| p.has_tag_name("path") && has_class(p, "pm-series-median")).unwrap();
         let d = median.attribute("d").unwrap();
         assert_eq!(d.matches('M').count(), 2, "a gap in Q3 starts a new segment: {d}");
         let dots = with_class(&doc, "pm-dot");
         assert_eq!(dots.len(), 4 + 3);
-        let ticks: Vec<_> = with_class(&doc, "pm-tick-label")
-            .iter()
-            .filter_map(|n| n.text())
-            .collect();
+        let ticks: Vec<_> = with_class(&doc, "pm-tick-label").iter().filter_map(|n| n.text()).collect();
         assert!(ticks.contains(&"0") && ticks.contains(&"1 h"), "{ticks:?}");
         assert!(ticks.contains(&"2 d"), "top landmark above 25 h: {ticks:?}");
         assert!(svg.contains("<title>2024 Q4 · P90: 1 d 1 h</title>"));
@@ -912,48 +822,25 @@ mod tests {
     #[test]
     fn lines_count_scale() {
         let pts = vec![("a".to_string(), vec![Some(3.0)]), ("b".to_string(), vec![Some(17.0)])];
-        let series = vec![Series {
-            name: "Incidents".into(),
-            class: "pm-series-1".into(),
-        }];
+        let series = vec![Series { name: "Incidents".into(), class: "pm-series-1".into() }];
         let svg = lines("Count", &AXES, &pts, &series, YUnit::Count);
         let doc = parse(&svg);
-        let ticks: Vec<_> = with_class(&doc, "pm-tick-label")
-            .iter()
-            .filter_map(|n| n.text())
-            .collect();
+        let ticks: Vec<_> = with_class(&doc, "pm-tick-label").iter().filter_map(|n| n.text()).collect();
         assert_eq!(&ticks[..5], ["0", "5", "10", "15", "20"]);
     }
 
     #[test]
     fn histogram_buckets_and_counts() {
-        let values = [
-            10.0,
-            299.0,
-            300.0,
-            1000.0,
-            3599.0,
-            3600.0,
-            50_000.0,
-            86_400.0,
-            400_000.0,
-            f64::NAN,
-        ];
+        let values = [10.0, 299.0, 300.0, 1000.0, 3599.0, 3600.0, 50_000.0, 86_400.0, 400_000.0, f64::NAN];
         let svg = histogram("Time to recover", &AXES, &values);
         let doc = parse(&svg);
         root_checks(&doc, "Time to recover");
-        let counts: Vec<_> = with_class(&doc, "pm-value-label")
-            .iter()
-            .map(|n| n.text().unwrap().to_string())
-            .collect();
+        let counts: Vec<_> = with_class(&doc, "pm-value-label").iter().map(|n| n.text().unwrap().to_string()).collect();
         assert_eq!(counts, ["2", "1", "1", "1", "1", "0", "0", "1", "2"]);
         assert_eq!(with_class(&doc, "pm-bar").len(), HISTOGRAM_BUCKETS.len());
         let xlabels = with_class(&doc, "pm-tick-label")
             .iter()
-            .filter(|n| {
-                n.text()
-                    .is_some_and(|t| t.ends_with(" min") || t.ends_with(" h") || t.ends_with(" d"))
-            })
+            .filter(|n| n.text().is_some_and(|t| t.ends_with(" min") || t.ends_with(" h") || t.ends_with(" d")))
             .count();
         assert_eq!(xlabels, HISTOGRAM_BUCKETS.len(), "every bucket labelled");
         assert!(svg.contains("<title>&lt;5 min: 2 of 9</title>"));
@@ -962,43 +849,23 @@ mod tests {
     #[test]
     fn hbars_rows_links_and_long_labels() {
         let rows = vec![
-            (
-                "checkout-api".to_string(),
-                5400.0,
-                Some("/services/checkout-api/".to_string()),
-            ),
+            ("checkout-api".to_string(), 5400.0, Some("/services/checkout-api/".to_string())),
             ("a-service-with-an-extremely-long-name-indeed".to_string(), 1200.0, None),
             ("<odd> & name".to_string(), f64::NAN, Some("/s/?q=1&r=2".to_string())),
         ];
-        let svg = hbars(
-            "Slowest median detection",
-            &Axes {
-                x: "Median time to detect",
-                y: "",
-            },
-            &rows,
-            YUnit::Duration,
-        );
+        let svg =
+            hbars("Slowest median detection", &Axes { x: "Median time to detect", y: "" }, &rows, YUnit::Duration);
         let doc = parse(&svg);
         root_checks(&doc, "Slowest median detection");
         let groups = with_class(&doc, "pm-bar");
         assert_eq!(groups.len(), 3);
-        assert_eq!(
-            groups[0].parent_element().unwrap().attribute("href"),
-            Some("/services/checkout-api/")
-        );
+        assert_eq!(groups[0].parent_element().unwrap().attribute("href"), Some("/services/checkout-api/"));
         assert!(!groups[1].parent_element().unwrap().has_tag_name("a"));
-        assert_eq!(
-            groups[2].parent_element().unwrap().attribute("href"),
-            Some("/s/?q=1&r=2")
-        );
+        assert_eq!(groups[2].parent_element().unwrap().attribute("href"), Some("/s/?q=1&r=2"));
         assert!(svg.contains("a-service-with-an-extremely…"));
         assert!(svg.contains("<title>a-service-with-an-extremely-long-name-indeed: 20 min</title>"));
         assert!(svg.contains("&lt;odd&gt; &amp; name"));
-        let values: Vec<_> = with_class(&doc, "pm-value-label")
-            .iter()
-            .filter_map(|n| n.text())
-            .collect();
+        let values: Vec<_> = with_class(&doc, "pm-value-label").iter().filter_map(|n| n.text()).collect();
         assert_eq!(values, ["1 h 30 min", "20 min", "0 s"]);
         let w = |i: usize| {
             groups[i]

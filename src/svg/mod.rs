@@ -46,11 +46,7 @@ pub(crate) fn esc(out: &mut String, s: &str) {
 pub(crate) fn num(out: &mut String, v: f64) {
     // Round half away from zero by truncating a shifted value: no libm call.
     let scaled = v * 10.0;
-    let tenths = if v.is_finite() {
-        (scaled + 0.5f64.copysign(scaled)) as i64
-    } else {
-        0
-    };
+    let tenths = if v.is_finite() { (scaled + 0.5f64.copysign(scaled)) as i64 } else { 0 };
     if tenths < 0 {
         out.push('-');
     }
@@ -134,9 +130,8 @@ pub(crate) fn text_width(s: &str) -> f64 {
 }
 
 /// The tick steps a reader can count in, in seconds: 1/2/5/10/15/30 min, 1/2/3/6/12 h, 1/2/7 d.
-pub(crate) const TIME_STEPS: [i64; 14] = [
-    60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 172_800, 604_800,
-];
+pub(crate) const TIME_STEPS: [i64; 14] =
+    [60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 172_800, 604_800];
 
 /// The smallest step from [`TIME_STEPS`] that cuts `span_secs` into at most `max_ticks`
 /// steps; beyond a week, whole multiples of a week.
@@ -186,25 +181,19 @@ pub(crate) mod test_util {
     }
 
     pub fn has_class(n: &roxmltree::Node, class: &str) -> bool {
-        n.attribute("class")
-            .is_some_and(|c| c.split_ascii_whitespace().any(|x| x == class))
+        n.attribute("class").is_some_and(|c| c.split_ascii_whitespace().any(|x| x == class))
     }
 
     /// The elements carrying `class`, in document order.
     pub fn with_class<'a, 'i>(doc: &'a roxmltree::Document<'i>, class: &str) -> Vec<roxmltree::Node<'a, 'i>> {
-        doc.descendants()
-            .filter(|n| n.is_element() && has_class(n, class))
-            .collect()
+        doc.descendants().filter(|n| n.is_element() && has_class(n, class)).collect()
     }
 
     /// The numbers of a `translate(x y)` transform.
     pub fn translate(n: &roxmltree::Node) -> (f64, f64) {
         let t = n.attribute("transform").expect("transform");
         let inner = t.trim_start_matches("translate(").trim_end_matches(')');
-        let mut it = inner
-            .split([' ', ','])
-            .filter(|s| !s.is_empty())
-            .map(|s| s.parse::<f64>().unwrap());
+        let mut it = inner.split([' ', ',']).filter(|s| !s.is_empty()).map(|s| s.parse::<f64>().unwrap());
         (it.next().unwrap(), it.next().unwrap())
     }
 }

@@ -49,9 +49,7 @@ const KIND_SHAPES: [&str; 6] = [
 ];
 
 const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /// Where one event sits: its instant (seconds, fractional), its local wall-clock time
 /// (seconds since 1970-01-01T00:00 local), and its place in the picture.
@@ -83,12 +81,7 @@ pub fn render(events: &[TimelineEvent], tz: &TimeZone, tz_name: &str, id_prefix:
     }
     let mut placed: Vec<Placed> = events
         .iter()
-        .map(|e| Placed {
-            t: e.at.as_millisecond() as f64 / 1000.0,
-            local: local_secs(tz, e.at),
-            x: 0.0,
-            lane: 0,
-        })
+        .map(|e| Placed { t: e.at.as_millisecond() as f64 / 1000.0, local: local_secs(tz, e.at), x: 0.0, lane: 0 })
         .collect();
     let (mut first, mut last) = (0, 0);
     for (i, p) in placed.iter().enumerate() {
@@ -112,9 +105,7 @@ pub fn render(events: &[TimelineEvent], tz: &TimeZone, tz_name: &str, id_prefix:
 
     // Phases from milestones: (start event, end event) indexes, or None when unknown.
     let first_of = |k: EventKind| {
-        (0..events.len())
-            .filter(|&i| events[i].kind == k)
-            .min_by(|&a, &b| placed[a].t.total_cmp(&placed[b].t))
+        (0..events.len()).filter(|&i| events[i].kind == k).min_by(|&a, &b| placed[a].t.total_cmp(&placed[b].t))
     };
     let last_recovery = (0..events.len())
         .filter(|&i| events[i].kind == EventKind::Recovery)
@@ -127,12 +118,8 @@ pub fn render(events: &[TimelineEvent], tz: &TimeZone, tz_name: &str, id_prefix:
         (Some(d), Some(m)) if placed[d].t <= placed[m].t => Some(d),
         _ => detection,
     };
-    let ends = [
-        (signal, detection),
-        (detection, diagnosis),
-        (mitigating_from, mitigation),
-        (mitigation, last_recovery),
-    ];
+    let ends =
+        [(signal, detection), (detection, diagnosis), (mitigating_from, mitigation), (mitigation, last_recovery)];
     let phases: [Option<(usize, usize)>; 4] = ends.map(|e| match e {
         (Some(a), Some(b)) if placed[b].t >= placed[a].t => Some((a, b)),
         _ => None,
@@ -185,9 +172,7 @@ pub fn render(events: &[TimelineEvent], tz: &TimeZone, tz_name: &str, id_prefix:
         let w = (xb - xa).max(2.0);
         let y = TOP + phase_rows[k] as f64 * (PHASE_H + PHASE_GAP);
         let (class, name) = PHASES[k];
-        let dur = crate::figures::human(Some(SignedDuration::from_secs(
-            (placed[b].t - placed[a].t).round() as i64
-        )));
+        let dur = crate::figures::human(Some(SignedDuration::from_secs((placed[b].t - placed[a].t).round() as i64)));
         out.push_str("<g class=\"pm-tl-phase pm-tl-phase-");
         out.push_str(class);
         out.push_str("\"><title>");
@@ -392,14 +377,10 @@ fn assign_lanes(placed: &mut [Placed], x_of: impl Fn(f64) -> f64) -> usize {
     for &i in &order {
         let p = &mut placed[i as usize];
         p.x = x_of(p.t);
-        let lane = (0..MAX_LANES)
-            .find(|&l| p.x - lane_end[l] >= COLLIDE)
-            .unwrap_or_else(|| {
-                // Every lane is taken here: share the one whose last marker is furthest left.
-                (0..MAX_LANES)
-                    .min_by(|&a, &b| lane_end[a].total_cmp(&lane_end[b]))
-                    .unwrap_or(0)
-            });
+        let lane = (0..MAX_LANES).find(|&l| p.x - lane_end[l] >= COLLIDE).unwrap_or_else(|| {
+            // Every lane is taken here: share the one whose last marker is furthest left.
+            (0..MAX_LANES).min_by(|&a, &b| lane_end[a].total_cmp(&lane_end[b])).unwrap_or(0)
+        });
         lane_end[lane] = p.x;
         p.lane = lane;
         lanes = lanes.max(lane + 1);
@@ -490,12 +471,7 @@ mod tests {
     use super::*;
 
     fn ev(at: &str, kind: EventKind, text: &str) -> TimelineEvent {
-        TimelineEvent {
-            at: at.parse().unwrap(),
-            kind,
-            text: text.into(),
-            line: 0,
-        }
+        TimelineEvent { at: at.parse().unwrap(), kind, text: text.into(), line: 0 }
     }
 
     fn berlin() -> TimeZone {
@@ -505,21 +481,9 @@ mod tests {
     fn example() -> Vec<TimelineEvent> {
         vec![
             ev("2024-03-12T14:02:00+01:00", EventKind::Signal, "p99 latency rises"),
-            ev(
-                "2024-03-12T14:19:00+01:00",
-                EventKind::Detection,
-                "Pool saturation page fires",
-            ),
-            ev(
-                "2024-03-12T14:31:00+01:00",
-                EventKind::Diagnosis,
-                "Connection leak identified",
-            ),
-            ev(
-                "2024-03-12T14:35:00+01:00",
-                EventKind::Mitigation,
-                "Retry path disabled",
-            ),
+            ev("2024-03-12T14:19:00+01:00", EventKind::Detection, "Pool saturation page fires"),
+            ev("2024-03-12T14:31:00+01:00", EventKind::Diagnosis, "Connection leak identified"),
+            ev("2024-03-12T14:35:00+01:00", EventKind::Mitigation, "Retry path disabled"),
             ev("2024-03-12T14:40:00+01:00", EventKind::Note, "Status page updated"),
             ev("2024-03-12T14:49:00+01:00", EventKind::Recovery, "Error rate under SLO"),
         ]
@@ -531,10 +495,7 @@ mod tests {
         doc.descendants()
             .filter(|n| n.has_tag_name("a"))
             .map(|a| {
-                let g = a
-                    .children()
-                    .find(|c| has_class(c, "pm-tl-ev"))
-                    .expect("marker group in link");
+                let g = a.children().find(|c| has_class(c, "pm-tl-ev")).expect("marker group in link");
                 let (x, y) = translate(&g);
                 (x, y, a.attribute("href").unwrap().to_string())
             })
@@ -543,10 +504,7 @@ mod tests {
 
     fn texts(svg: &str, class: &str) -> Vec<String> {
         let doc = parse(svg);
-        with_class(&doc, class)
-            .iter()
-            .map(|n| n.text().unwrap_or("").to_string())
-            .collect()
+        with_class(&doc, class).iter().map(|n| n.text().unwrap_or("").to_string()).collect()
     }
 
     #[test]
@@ -562,26 +520,16 @@ mod tests {
         assert_eq!(root.attribute("role"), Some("group"));
         assert_eq!(root.attribute("width"), Some("100%"));
         assert!(root.attribute("viewBox").is_some());
-        assert_eq!(
-            root.attribute("aria-label"),
-            Some("Timeline: 6 events from 14:02 to 14:49 Europe/Berlin")
-        );
+        assert_eq!(root.attribute("aria-label"), Some("Timeline: 6 events from 14:02 to 14:49 Europe/Berlin"));
         let m = markers(&svg);
         let hrefs: Vec<&str> = m.iter().map(|(_, _, h)| h.as_str()).collect();
         assert_eq!(hrefs, ["#ev-0", "#ev-1", "#ev-2", "#ev-3", "#ev-4", "#ev-5"]);
         assert!(texts(&svg, "pm-tl-tz").iter().any(|t| t.contains("Europe/Berlin")));
         let ticks = texts(&svg, "pm-tl-tick-label");
-        assert!(
-            ticks.contains(&"14:10".to_string()),
-            "10-minute ticks in local time: {ticks:?}"
-        );
+        assert!(ticks.contains(&"14:10".to_string()), "10-minute ticks in local time: {ticks:?}");
         // All four phases are known: all four drawn, none listed as unknown.
         for (class, _) in PHASES {
-            assert_eq!(
-                with_class(&doc, &format!("pm-tl-phase-{class}")).len(),
-                2,
-                "{class}: span and legend"
-            );
+            assert_eq!(with_class(&doc, &format!("pm-tl-phase-{class}")).len(), 2, "{class}: span and legend");
         }
         assert!(with_class(&doc, "pm-tl-unknown").is_empty());
     }
@@ -612,18 +560,13 @@ mod tests {
         let svg = render(&evs, &TimeZone::UTC, "UTC", "ev-");
         let m = markers(&svg);
         let ys: Vec<f64> = m[..3].iter().map(|p| p.1).collect();
-        assert!(
-            ys[0] != ys[1] && ys[1] != ys[2] && ys[0] != ys[2],
-            "distinct lanes: {ys:?}"
-        );
+        assert!(ys[0] != ys[1] && ys[1] != ys[2] && ys[0] != ys[2], "distinct lanes: {ys:?}");
         assert_eq!(m[3].1, m[0].1, "an event far away goes back to the first lane");
     }
 
     #[test]
     fn a_burst_beyond_the_lane_limit_stays_bounded() {
-        let evs: Vec<_> = (0..40)
-            .map(|_| ev("2024-03-12T14:02:00Z", EventKind::Note, "n"))
-            .collect();
+        let evs: Vec<_> = (0..40).map(|_| ev("2024-03-12T14:02:00Z", EventKind::Note, "n")).collect();
         let svg = render(&evs, &TimeZone::UTC, "UTC", "ev-");
         let mut ys: Vec<i64> = markers(&svg).iter().map(|p| p.1 as i64).collect();
         ys.sort();
@@ -634,10 +577,7 @@ mod tests {
     #[test]
     fn a_missing_phase_is_not_drawn_but_named() {
         // No diagnosis: diagnosing is unknown; mitigating runs from detection.
-        let evs: Vec<_> = example()
-            .into_iter()
-            .filter(|e| e.kind != EventKind::Diagnosis)
-            .collect();
+        let evs: Vec<_> = example().into_iter().filter(|e| e.kind != EventKind::Diagnosis).collect();
         let svg = render(&evs, &berlin(), "Europe/Berlin", "ev-");
         let doc = parse(&svg);
         assert!(with_class(&doc, "pm-tl-phase-diagnosing").is_empty());
@@ -651,10 +591,7 @@ mod tests {
         let svg = render(&evs[1..2], &berlin(), "Europe/Berlin", "ev-");
         let doc = parse(&svg);
         assert!(with_class(&doc, "pm-tl-phase").is_empty());
-        assert_eq!(
-            texts(&svg, "pm-tl-unknown"),
-            ["Unknown: undetected, diagnosing, mitigating, recovering"]
-        );
+        assert_eq!(texts(&svg, "pm-tl-unknown"), ["Unknown: undetected, diagnosing, mitigating, recovering"]);
     }
 
     #[test]
@@ -693,21 +630,14 @@ mod tests {
         let evs = vec![ev("2024-03-12T14:02:00Z", EventKind::Detection, "page")];
         let svg = render(&evs, &TimeZone::UTC, "UTC", "row-");
         let doc = parse(&svg);
-        assert_eq!(
-            doc.root_element().attribute("aria-label"),
-            Some("Timeline: 1 event at 14:02 UTC")
-        );
+        assert_eq!(doc.root_element().attribute("aria-label"), Some("Timeline: 1 event at 14:02 UTC"));
         assert_eq!(markers(&svg).len(), 1);
         assert!(texts(&svg, "pm-tl-tick-label").len() >= 3);
     }
 
     #[test]
     fn text_is_escaped() {
-        let evs = vec![ev(
-            "2024-03-12T14:02:00Z",
-            EventKind::Signal,
-            "<script>alert('x')</script> & \"more\"",
-        )];
+        let evs = vec![ev("2024-03-12T14:02:00Z", EventKind::Signal, "<script>alert('x')</script> & \"more\"")];
         let svg = render(&evs, &TimeZone::UTC, "UTC<>", "a\"b-");
         assert!(!svg.contains("<script>"));
         assert!(svg.contains("&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt; &amp; &quot;more&quot;"));
@@ -715,17 +645,8 @@ mod tests {
         let title = doc
             .descendants()
             .find(|n| n.has_tag_name("title") && n.parent().is_some_and(|p| has_class(&p, "pm-tl-ev")));
-        assert_eq!(
-            title.unwrap().text(),
-            Some("Signal · 14:02 · <script>alert('x')</script> & \"more\"")
-        );
-        assert_eq!(
-            doc.descendants()
-                .find(|n| n.has_tag_name("a"))
-                .unwrap()
-                .attribute("href"),
-            Some("#a\"b-0")
-        );
+        assert_eq!(title.unwrap().text(), Some("Signal · 14:02 · <script>alert('x')</script> & \"more\""));
+        assert_eq!(doc.descendants().find(|n| n.has_tag_name("a")).unwrap().attribute("href"), Some("#a\"b-0"));
     }
 
     #[test]
@@ -748,42 +669,22 @@ mod tests {
         assert_eq!(days, ["Sat 30 Mar", "Sun 31 Mar"], "first tick and midnight");
         let midnight = with_class(&doc, "pm-tl-midnight");
         assert_eq!(midnight.len(), 1);
-        assert_eq!(
-            midnight[0].attribute("d").unwrap().matches('M').count(),
-            1,
-            "one midnight line"
-        );
+        assert_eq!(midnight[0].attribute("d").unwrap().matches('M').count(), 1, "one midnight line");
         let ticks = texts(&svg, "pm-tl-tick-label");
         assert!(ticks.contains(&"00:00".to_string()), "{ticks:?}");
-        assert!(
-            !ticks.iter().any(|t| t.starts_with("02:")),
-            "no tick in the skipped hour: {ticks:?}"
-        );
+        assert!(!ticks.iter().any(|t| t.starts_with("02:")), "no tick in the skipped hour: {ticks:?}");
         assert!(ticks.contains(&"03:00".to_string()), "{ticks:?}");
         // 4 h 15 min of real time, not the 5 h 15 min the wall clock suggests.
         let recovering_end = markers(&svg)[4].0;
         let start = markers(&svg)[0].0;
         let per_hour = (recovering_end - start) / 4.25;
         let x_tick = |label: &str| {
-            let n = with_class(&doc, "pm-tl-tick-label")
-                .into_iter()
-                .find(|n| n.text() == Some(label))
-                .unwrap();
+            let n = with_class(&doc, "pm-tl-tick-label").into_iter().find(|n| n.text() == Some(label)).unwrap();
             n.attribute("x").unwrap().parse::<f64>().unwrap()
         };
-        assert!(
-            ((x_tick("03:00") - x_tick("01:00")) - per_hour).abs() < 0.5,
-            "01:00 -> 03:00 is one hour"
-        );
-        let titles: Vec<_> = doc
-            .descendants()
-            .filter(|n| n.has_tag_name("title"))
-            .filter_map(|n| n.text())
-            .collect();
-        assert!(
-            titles.contains(&"Mitigation · Sun 31 Mar 03:20 · rolled back"),
-            "{titles:?}"
-        );
+        assert!(((x_tick("03:00") - x_tick("01:00")) - per_hour).abs() < 0.5, "01:00 -> 03:00 is one hour");
+        let titles: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("title")).filter_map(|n| n.text()).collect();
+        assert!(titles.contains(&"Mitigation · Sun 31 Mar 03:20 · rolled back"), "{titles:?}");
     }
 
     #[test]
@@ -797,21 +698,13 @@ mod tests {
         let doc = parse(&svg);
         let mut ticks: Vec<(String, f64)> = with_class(&doc, "pm-tl-tick-label")
             .iter()
-            .map(|n| {
-                (
-                    n.text().unwrap().to_string(),
-                    n.attribute("x").unwrap().parse().unwrap(),
-                )
-            })
+            .map(|n| (n.text().unwrap().to_string(), n.attribute("x").unwrap().parse().unwrap()))
             .collect();
         ticks.sort_by(|a, b| a.1.total_cmp(&b.1));
         let labels: Vec<&str> = ticks.iter().map(|t| t.0.as_str()).collect();
         assert_eq!(labels, ["02:00", "02:30", "02:00", "02:30"], "{ticks:?}");
         let gaps: Vec<f64> = ticks.windows(2).map(|w| w[1].1 - w[0].1).collect();
-        assert!(
-            gaps.iter().all(|g| (g - gaps[0]).abs() < 0.2),
-            "evenly spaced in real time: {gaps:?}"
-        );
+        assert!(gaps.iter().all(|g| (g - gaps[0]).abs() < 0.2), "evenly spaced in real time: {gaps:?}");
     }
 
     #[test]
@@ -839,14 +732,8 @@ mod tests {
     fn calendar_math_matches_jiff() {
         for days in [-1, 0, 59, 19_813, 19_812, 11_016, 2_932_000] {
             let (y, m, d) = civil_from_days(days);
-            let date = Timestamp::from_second(days * DAY)
-                .unwrap()
-                .to_zoned_datetime(TimeZone::UTC)
-                .date();
-            assert_eq!(
-                (y, m, d),
-                (i64::from(date.year()), date.month() as u32, date.day() as u32)
-            );
+            let date = Timestamp::from_second(days * DAY).unwrap().to_zoned_datetime(TimeZone::UTC).date();
+            assert_eq!((y, m, d), (i64::from(date.year()), date.month() as u32, date.day() as u32));
         }
     }
 
@@ -857,12 +744,7 @@ mod tests {
     #[ignore]
     fn bench_ten_thousand_timelines() {
         fn cpu_ns() -> Option<u64> {
-            std::fs::read_to_string("/proc/thread-self/schedstat")
-                .ok()?
-                .split(' ')
-                .next()?
-                .parse()
-                .ok()
+            std::fs::read_to_string("/proc/thread-self/schedstat").ok()?.split(' ').next()?.parse().ok()
         }
         let tz = berlin();
         let long: Vec<_> = (0..40)
@@ -878,10 +760,7 @@ mod tests {
                 bytes += render(std::hint::black_box(&evs), &tz, "Europe/Berlin", "ev-").len();
             }
             let cpu = cpu.zip(cpu_ns()).map(|(a, b)| std::time::Duration::from_nanos(b - a));
-            eprintln!(
-                "10,000 timelines of {name}: {:?} wall, {cpu:?} on CPU, {bytes} bytes",
-                wall.elapsed()
-            );
+            eprintln!("10,000 timelines of {name}: {:?} wall, {cpu:?} on CPU, {bytes} bytes", wall.elapsed());
         }
     }
 }

@@ -38,11 +38,7 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> std::io::R
     let header_end = loop {
         let n = s.read(&mut buf)?;
         if n == 0 {
-            break raw
-                .windows(4)
-                .position(|w| w == b"\r\n\r\n")
-                .map(|p| p + 4)
-                .unwrap_or(raw.len());
+            break raw.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4).unwrap_or(raw.len());
         }
         raw.extend_from_slice(&buf[..n]);
         if let Some(p) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -51,10 +47,8 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> std::io::R
     };
     let head = String::from_utf8_lossy(&raw[..header_end]).to_ascii_lowercase();
     let chunked = head.contains("transfer-encoding: chunked");
-    let length = head.lines().find_map(|l| {
-        l.strip_prefix("content-length:")
-            .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-    });
+    let length =
+        head.lines().find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)));
     loop {
         let body = &raw[header_end..];
         let complete = match length {
@@ -122,26 +116,12 @@ impl Browser {
             }
         }}});
         let r = http(port, "POST", "/session", Some(&caps)).expect("create session");
-        let session = r["value"]["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no session: {r}"))
-            .to_string();
-        Browser {
-            driver,
-            port,
-            session,
-            _profile: profile,
-        }
+        let session = r["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {r}")).to_string();
+        Browser { driver, port, session, _profile: profile }
     }
 
     fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let r = http(
-            self.port,
-            method,
-            &format!("/session/{}{path}", self.session),
-            body.as_ref(),
-        )
-        .expect("webdriver");
+        let r = http(self.port, method, &format!("/session/{}{path}", self.session), body.as_ref()).expect("webdriver");
         if let Some(err) = r["value"].get("error") {
             panic!("webdriver {path}: {err} {}", r["value"]["message"]);
         }
@@ -162,16 +142,8 @@ impl Browser {
     }
 
     pub fn find(&self, css: &str) -> String {
-        let v = self.cmd(
-            "POST",
-            "/element",
-            Some(json!({ "using": "css selector", "value": css })),
-        );
-        v.as_object()
-            .and_then(|o| o.values().next())
-            .and_then(Value::as_str)
-            .expect("element id")
-            .to_string()
+        let v = self.cmd("POST", "/element", Some(json!({ "using": "css selector", "value": css })));
+        v.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).expect("element id").to_string()
     }
 
     pub fn click(&self, css: &str) {
@@ -200,21 +172,12 @@ impl Browser {
 
     /// Severe console messages since the last call (errors, failed loads).
     pub fn console_errors(&self) -> Vec<String> {
-        let logs = http(
-            self.port,
-            "POST",
-            &format!("/session/{}/se/log", self.session),
-            Some(&json!({ "type": "browser" })),
-        )
-        .map(|v| v["value"].clone())
-        .unwrap_or(Value::Null);
+        let logs =
+            http(self.port, "POST", &format!("/session/{}/se/log", self.session), Some(&json!({ "type": "browser" })))
+                .map(|v| v["value"].clone())
+                .unwrap_or(Value::Null);
         logs.as_array()
-            .map(|a| {
-                a.iter()
-                    .filter(|l| l["level"] == "SEVERE")
-                    .map(|l| l["message"].to_string())
-                    .collect()
-            })
+            .map(|a| a.iter().filter(|l| l["level"] == "SEVERE").map(|l| l["message"].to_string()).collect())
             .unwrap_or_default()
     }
 
