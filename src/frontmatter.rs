@@ -112,6 +112,24 @@ impl Ctx<'_> {
         }
     }
 
+    /// `string_list` with each item's (line, column, width) in the file.
+    fn spanned_string_list(&mut self, node: &Node, field: &str) -> Vec<(String, (usize, usize, usize))> {
+        let place = |cx: &Self, n: &Node| (cx.line(n), n.pos.col, n.width);
+        match &node.value {
+            Value::Seq(items) => items
+                .iter()
+                .filter_map(|i| {
+                    let s = self.string(i, field)?;
+                    (!s.trim().is_empty()).then(|| (s, place(self, i)))
+                })
+                .collect(),
+            _ => {
+                let p = place(self, node);
+                self.string_list(node, field).into_iter().map(|s| (s, p)).collect()
+            }
+        }
+    }
+
     fn date(&mut self, node: &Node, field: &str) -> Option<Date> {
         let text = self.string(node, field)?;
         match text.trim().parse::<Date>() {
@@ -213,10 +231,10 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
         .unwrap_or_default();
     let mut extra = serde_json::Map::new();
     for (k, v) in entries {
-        if let Some(key) = k.as_str() {
-            if !KNOWN.contains(&key) {
-                extra.insert(key.to_string(), v.to_json());
-            }
+        if let Some(key) = k.as_str()
+            && !KNOWN.contains(&key)
+        {
+            extra.insert(key.to_string(), v.to_json());
         }
     }
     let missing = |cx: &mut Ctx, field: &str, help: &str| {
@@ -300,7 +318,12 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
     let teams = list("teams", &mut cx);
     let authors = list("authors", &mut cx);
     let tags = list("tags", &mut cx);
-    let related = list("related", &mut cx);
+    let (related, related_places): (Vec<String>, Vec<_>) = root
+        .get("related")
+        .map(|n| cx.spanned_string_list(n, "related"))
+        .unwrap_or_default()
+        .into_iter()
+        .unzip();
     let summary = root
         .get("summary")
         .and_then(|n| cx.string(n, "summary"))
@@ -311,10 +334,12 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
         .unwrap_or_default();
     let factors = root.get("factors").map(|n| factors(&mut cx, n)).unwrap_or_default();
     let tz = config.timezone.clone();
+    let errors_before_timeline = cx.diags.len();
     let timeline = root
         .get("timeline")
         .map(|n| timeline(&mut cx, n, &tz))
         .unwrap_or_default();
+    let timeline_incomplete = cx.diags.len() > errors_before_timeline;
     let action_items = root
         .get("action_items")
         .map(|n| action_items(&mut cx, n))
@@ -338,6 +363,8 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
             .get("timeline")
             .map_or(0, |_| key_line(entries, "timeline") + split.yaml_line - 1),
         timeline_unordered: timeline.windows(2).find(|w| w[1].at < w[0].at).map(|w| w[1].line),
+        related: related_places,
+        timeline_incomplete,
     };
     let mut timeline = timeline;
     timeline.sort_by_key(|e| e.at);
@@ -558,18 +585,18 @@ fn relative_md_links(body: &str, body_line: usize) -> Vec<BodyLink> {
     use pulldown_cmark::{Event, Parser, Tag};
     let mut out = Vec::new();
     for (ev, range) in Parser::new_ext(body, crate::markdown::options()).into_offset_iter() {
-        if let Event::Start(Tag::Link { dest_url, .. }) = ev {
-            if let Some(target) = relative_md_target(&dest_url) {
-                let (line, column) = crate::config::line_col(body, range.start);
-                let text = &body[range.clone()];
-                let width = text.split('\n').next().unwrap_or("").chars().count();
-                out.push(BodyLink {
-                    target: target.to_string(),
-                    line: line + body_line - 1,
-                    column,
-                    width,
-                });
-            }
+        if let Event::Start(Tag::Link { dest_url, .. }) = ev
+            && let Some(target) = relative_md_target(&dest_url)
+        {
+            let (line, column) = crate::config::line_col(body, range.start);
+            let text = &body[range.clone()];
+            let width = text.split('\n').next().unwrap_or("").chars().count();
+            out.push(BodyLink {
+                target: target.to_string(),
+                line: line + body_line - 1,
+                column,
+                width,
+            });
         }
     }
     out

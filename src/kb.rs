@@ -70,8 +70,13 @@ impl KnowledgeBase {
             mut postmortems,
             home_text,
             assets,
+            unusable,
             diagnostics,
         } = loaded;
+        let unusable_ids: std::collections::HashSet<String> = unusable
+            .iter()
+            .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .collect();
         diags.extend(diagnostics);
         postmortems.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.id.cmp(&b.id)));
 
@@ -79,7 +84,12 @@ impl KnowledgeBase {
         let mut dropped = vec![false; postmortems.len()];
         for (i, pm) in postmortems.iter().enumerate() {
             if let Some(&first) = by_id.get(&pm.id) {
+                // The file whose path sorts first keeps the id; the other is reported and left
+                // out, so the diagnostic names the file that is missing from the site.
                 let (a, b) = order_paths(&postmortems[first].path, &pm.path);
+                let (kept, left_out) = if a == pm.path.as_path() { (i, first) } else { (first, i) };
+                by_id.insert(pm.id.clone(), kept);
+                dropped[left_out] = true;
                 diags.push(
                     Diagnostic::error(
                         Code::DuplicateId,
@@ -97,7 +107,6 @@ impl KnowledgeBase {
                         "ids are file names without .md and must be unique across content/; rename one file",
                     ),
                 );
-                dropped[i] = true;
             } else {
                 by_id.insert(pm.id.clone(), i);
             }
@@ -116,7 +125,7 @@ impl KnowledgeBase {
 
         let mut referenced_by: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); postmortems.len()];
         for (i, pm) in postmortems.iter().enumerate() {
-            for rel in &pm.related {
+            for (k, rel) in pm.related.iter().enumerate() {
                 match by_id.get(rel) {
                     Some(&j) if j != i => {
                         if visible[i] {
@@ -124,17 +133,21 @@ impl KnowledgeBase {
                         }
                     }
                     Some(_) => {}
+                    // The file exists but has errors of its own; naming it is not a second one.
+                    None if unusable_ids.contains(rel) => {}
                     None => {
                         let suggestion = crate::frontmatter::nearest(rel, by_id.keys().map(String::as_str));
-                        let line = pm.lines.title.max(1);
+                        // A postmortem built by hand (not from a file) may have no places.
+                        let (line, column, width) = pm.lines.related.get(k).copied().unwrap_or((1, 1, 1));
                         diags.push(
                             Diagnostic::error(
                                 Code::UnknownRelated,
                                 &pm.path,
-                                related_line(pm, line),
-                                1,
+                                line,
+                                column,
                                 format!("`related` names `{rel}`, which is not a postmortem id"),
                             )
+                            .with_width(width)
                             .with_suggestion(match suggestion {
                                 Some(s) => format!("did you mean `{s}`? An id is a file name without .md"),
                                 None => "use the file name of another postmortem, without .md".into(),
@@ -207,11 +220,6 @@ impl KnowledgeBase {
     }
 }
 
-fn related_line(pm: &Postmortem, fallback: usize) -> usize {
-    // The model does not keep the `related` line; the title line is a stable anchor.
-    fallback.max(pm.lines.title)
-}
-
 fn order_paths<'a>(a: &'a Path, b: &'a Path) -> (&'a Path, &'a Path) {
     if a <= b { (a, b) } else { (b, a) }
 }
@@ -241,12 +249,13 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;

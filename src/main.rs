@@ -39,6 +39,7 @@ enum CheckFormat {
     Human,
     Json,
     Github,
+    Gitlab,
 }
 
 #[derive(Subcommand)]
@@ -47,7 +48,7 @@ enum Command {
     Check {
         #[command(flatten)]
         common: Common,
-        /// Output format: human (rustc-style), json, or github (Actions annotations)
+        /// Output format: human (rustc-style), json, github (Actions annotations), or gitlab (Code Quality report)
         #[arg(long, value_enum, default_value = "human")]
         format: CheckFormat,
     },
@@ -125,6 +126,7 @@ fn run() -> Result<ExitCode> {
                 CheckFormat::Human => Format::Human,
                 CheckFormat::Json => Format::Json,
                 CheckFormat::Github => Format::Github,
+                CheckFormat::Gitlab => Format::Gitlab,
             };
             let color = pmsite::diagnostics::color_enabled(std::io::stderr().is_terminal());
             let out = pmsite::check::report(&root, &checked.diagnostics, format, color && format == Format::Human);
@@ -166,10 +168,10 @@ fn run() -> Result<ExitCode> {
             if let Some(d) = diags.iter().find(|d| d.is_error()) {
                 bail!("{d}");
             }
-            if let Some(s) = &severity {
-                if !config.severities.contains(s) {
-                    bail!("unknown severity `{s}`; use one of {}", config.severities.join(", "));
-                }
+            if let Some(s) = &severity
+                && !config.severities.contains(s)
+            {
+                bail!("unknown severity `{s}`; use one of {}", config.severities.join(", "));
             }
             let date = date.unwrap_or_else(|| pmsite::check::today(&config.timezone));
             let req = pmsite::scaffold::NewPostmortem {
