@@ -145,6 +145,7 @@ pub struct Diagnostic {
     pub level: Level,
     pub code: Code,
     /// Path relative to the knowledge base root, with `/` separators.
+    #[serde(serialize_with = "serialize_path")]
     pub file: PathBuf,
     pub line: usize,
     pub column: usize,
@@ -154,6 +155,12 @@ pub struct Diagnostic {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suggestion: Option<String>,
+}
+
+/// Paths are written as text even when a file name is not UTF-8 (lossily): serde's own
+/// `PathBuf` impl fails on those, and the whole JSON report came out as `[]`.
+fn serialize_path<S: serde::Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&display_path(p))
 }
 
 impl Diagnostic {
@@ -551,6 +558,17 @@ mod tests {
             assert_eq!(*c as usize, i, "{c:?}");
         }
         assert_eq!(Code::Io as usize, Code::ALL.len() - 1, "Io is the last variant");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn json_survives_a_file_name_that_is_not_utf8() {
+        use std::os::unix::ffi::OsStrExt;
+        let mut x = d();
+        x.file = PathBuf::from(std::ffi::OsStr::from_bytes(b"content/\xff.md"));
+        let out = render(&[x], Format::Json, false, &|_| None);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v[0]["file"], "content/\u{fffd}.md");
     }
 
     #[test]

@@ -249,11 +249,12 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
+        // Hex digits are read as bytes: slicing the str after a `%` could split a character.
+        let hex = |j: usize| bytes.get(j).and_then(|&b| (b as char).to_digit(16));
         if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+            && let (Some(hi), Some(lo)) = (hex(i + 1), hex(i + 2))
         {
-            out.push(b);
+            out.push((hi * 16 + lo) as u8);
             i += 3;
             continue;
         }
@@ -340,5 +341,8 @@ mod tests {
         assert_eq!(resolve(from, "../2023/b.md"), Some(PathBuf::from("content/2023/b.md")));
         assert_eq!(resolve(from, "./c%20d.md"), Some(PathBuf::from("content/2024/c d.md")));
         assert_eq!(resolve(from, "../../../../x.md"), None);
+        // A `%` before a multi-byte character used to panic on a char boundary.
+        assert_eq!(resolve(from, "%aé.md"), Some(PathBuf::from("content/2024/%aé.md")));
+        assert_eq!(percent_decode("%e9%C3%A9%+1%"), "\u{fffd}é%+1%");
     }
 }

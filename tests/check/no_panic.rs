@@ -203,12 +203,7 @@ fn file() -> impl Strategy<Value = String> {
     let fields = prop::collection::vec((key(), value()), 0..12);
     let open = prop::sample::select(vec!["---\n", "---\n", "---\n", "--- \n", "\u{feff}---\n", "", "---"]);
     let close = prop::sample::select(vec!["---\n", "---\n", "---\n", "...\n", "", "---"]);
-    let body = prop_oneof![
-        Just(String::new()),
-        "\\PC{0,80}",
-        Just("See [a](../2023/a.md), [b](b.md#x), [c](%zz.md) and ![i](i.md). It was human error.\n".to_string()),
-        Just("```\n[x](in-code.md)\n```\n[ref]: ../x.md\n[y][ref]\n".to_string()),
-    ];
+    let body = body();
     let crlf = prop::bool::weighted(0.1);
     (open, fields, close, body, crlf).prop_map(|(open, fields, close, body, crlf)| {
         let mut s = String::from(open);
@@ -221,6 +216,113 @@ fn file() -> impl Strategy<Value = String> {
         s.push_str(close);
         s.push_str(&body);
         if crlf { s.replace('\n', "\r\n") } else { s }
+    })
+}
+
+/// A scalar as it might be written for a field: usually a plausible value, sometimes not.
+fn field(plausible: &'static [&'static str]) -> impl Strategy<Value = String> {
+    prop_oneof![
+        100 => prop::sample::select(plausible).prop_map(String::from),
+        1 => scalar(),
+        1 => value().prop_map(|v| flow(&v)),
+    ]
+}
+
+fn body() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        "\\PC{0,80}",
+        // Relative links with odd targets: percent signs before multi-byte characters,
+        // `..` past the root, anchors, spaces in angle brackets.
+        prop::collection::vec("(\\.\\./|\\./|%|%[0-9a-fA-F]{0,2}|é|事|[a-z]|#|\\?| ){0,12}", 1..4).prop_map(
+            |targets| {
+                targets
+                    .iter()
+                    .map(|t| format!("[l](<{t}.md>) [m]({}.md)\n", t.replace(' ', "")))
+                    .collect::<String>()
+            }
+        ),
+        Just("See [a](../2023/a.md), [b](b.md#x), [c](%zz.md) and ![i](i.md). It was human error.\n".to_string()),
+        Just("```\n[x](in-code.md)\n```\n[ref]: ../x.md\n[y][ref]\n".to_string()),
+    ]
+}
+
+/// A postmortem whose required fields are usually valid, so the linter and the link
+/// stage run on it, with the optional fields drawn from their shapes and odd values.
+fn near_valid_file() -> impl Strategy<Value = String> {
+    let core = (
+        field(&["Checkout outage", "\"ünïcödé: \\\"quoted\\\"\"", "x"]),
+        field(&["2024-03-12", "2023-01-31"]),
+        field(&["SEV1", "SEV2"]),
+        field(&["[checkout-api]", "[a, b]", "checkout-api"]),
+        field(&["published", "draft", "review"]),
+    );
+    let event = (
+        field(&["2024-03-12T14:02:00Z", "2024-03-12T14:02", "2024-03-12T03:00:00+02:00"]),
+        field(&["signal", "detection", "diagnosis", "mitigation", "recovery", "note"]),
+        field(&[
+            "p99 latency rises",
+            "it was human error",
+            "Blameless",
+            "\"quoted: human error\"",
+        ]),
+    );
+    let item = (
+        field(&[
+            "Page when pool saturation exceeds 80%",
+            "Improve monitoring",
+            "Fix",
+            "Investigate",
+        ]),
+        field(&["payments-oncall", "", "~"]),
+        field(&["2024-04-01", "2024-02-30"]),
+        field(&["open", "done", "in-progress", "wont-do"]),
+        field(&["detect", "prevent", "monitor"]),
+    );
+    let optional = (
+        field(&["The on-call was careless.", "Fine.", ">\n  folded human error"]),
+        prop::collection::vec(
+            field(&["retry-storm", "retry-strom", "{id: retry-storm, note: x}"]),
+            0..3,
+        ),
+        prop::collection::vec(event, 0..5),
+        prop::collection::vec(item, 0..3),
+        prop::collection::vec(field(&["x", "2024-03-12-x", "y"]), 0..3),
+        // Unknown keys: usually tidy, sometimes anything.
+        prop::collection::vec(
+            prop_oneof![
+                4 => ("[a-z_]{1,8}", "[a-z0-9 ]{0,12}").prop_map(|(k, v)| (k, Y::Scalar(v))),
+                1 => (key(), value()),
+            ],
+            0..3,
+        ),
+    );
+    (core, optional, body()).prop_map(|(core, optional, body)| {
+        let (title, date, severity, services, status) = core;
+        let (summary, factors, events, items, related, extra) = optional;
+        let mut s = format!(
+            "---\ntitle: {title}\ndate: {date}\nseverity: {severity}\nservices: {services}\nstatus: {status}\nsummary: {summary}\n"
+        );
+        s.push_str(&format!("factors: [{}]\n", factors.join(", ")));
+        s.push_str("timeline:\n");
+        for (at, kind, text) in events {
+            s.push_str(&format!("  - at: {at}\n    kind: {kind}\n    text: {text}\n"));
+        }
+        s.push_str("action_items:\n");
+        for (title, owner, due, status, kind) in items {
+            s.push_str(&format!(
+                "  - title: {title}\n    owner: {owner}\n    due: {due}\n    status: {status}\n    type: {kind}\n"
+            ));
+        }
+        s.push_str(&format!("related: [{}]\n", related.join(", ")));
+        for (k, v) in extra {
+            s.push_str(&format!("{k}: "));
+            block(&v, 2, &mut s);
+            s.push('\n');
+        }
+        s.push_str("---\n");
+        s.push_str(&body);
+        s
     })
 }
 
@@ -241,6 +343,23 @@ fn check_text(text: &str) {
     let (pm, mut diags) = frontmatter::parse(text, file, config);
     if let Some(pm) = &pm {
         diags.extend(linter.check(pm, text));
+    }
+    // The link stage resolves body links and `related` ids across files.
+    if let Some(pm) = pm {
+        let loaded = pmsite::load::Loaded {
+            root: "/nonexistent-pmsite-root".into(),
+            config: config.clone(),
+            postmortems: vec![pm],
+            home_text: None,
+            assets: vec![],
+            unusable: vec![],
+            diagnostics: vec![],
+        };
+        let options = pmsite::kb::Options {
+            today: "2026-01-01".parse().unwrap(),
+            include_drafts: true,
+        };
+        pmsite::kb::KnowledgeBase::link(loaded, &options, &mut diags);
     }
     let lines = text.lines().count();
     for d in &diags {
@@ -278,6 +397,11 @@ proptest! {
             prop_assert!(e.pos.line <= yaml_part.lines().count() + 1, "{e:?}");
             prop_assert!(e.pos.col >= 1);
         }
+    }
+
+    #[test]
+    fn near_valid_postmortems(text in near_valid_file()) {
+        check_text(&text);
     }
 
     #[test]
@@ -332,4 +456,20 @@ fn deep_nesting_does_not_overflow_the_stack() {
         );
         assert!(diags[0].line >= 3 && diags[0].line <= text.lines().count(), "{diags:?}");
     }
+}
+
+#[test]
+fn most_near_valid_files_reach_the_linter_and_the_link_stage() {
+    // Otherwise the property above would only exercise the early errors.
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = near_valid_file();
+    let (config, _) = &*SITE;
+    let parsed = (0..200)
+        .filter(|_| {
+            let text = strategy.new_tree(&mut runner).unwrap().current();
+            frontmatter::parse(&text, Path::new("a.md"), config).0.is_some()
+        })
+        .count();
+    assert!(parsed > 100, "only {parsed} of 200 generated files parsed");
 }
