@@ -181,11 +181,14 @@ pub fn check_dir(root: &Path, extra: &[&str]) -> Report {
     }
 }
 
-/// A fixture site kept in the repository: `tests/fixtures/invalid/<name>`.
+/// A fixture site kept in the repository: `tests/fixtures/invalid/<name>`, or
+/// `tests/fixtures/valid` for the clean site they all start from.
 pub fn fixture(name: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/invalid")
-        .join(name);
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let p = match name {
+        "valid" => fixtures.join(name),
+        _ => fixtures.join("invalid").join(name),
+    };
     assert!(p.join("site.toml").is_file(), "no fixture site {}", p.display());
     p
 }
