@@ -65,6 +65,39 @@ pub enum Code {
 }
 
 impl Code {
+    /// Every code, in documentation order.
+    pub const ALL: [Code; 29] = [
+        Code::NotUtf8,
+        Code::FrontMatterMissing,
+        Code::FrontMatterUnclosed,
+        Code::YamlSyntax,
+        Code::FieldMissing,
+        Code::FieldType,
+        Code::InvalidDate,
+        Code::InvalidTimestamp,
+        Code::UnknownSeverity,
+        Code::UnknownFactor,
+        Code::UnknownStatus,
+        Code::UnknownEventKind,
+        Code::UnknownActionStatus,
+        Code::UnknownActionType,
+        Code::DuplicateId,
+        Code::UnknownRelated,
+        Code::BrokenLink,
+        Code::ConfigSyntax,
+        Code::ConfigValue,
+        Code::ConfigMissing,
+        Code::ActionNoOwner,
+        Code::ActionNoDue,
+        Code::ActionNoOutcome,
+        Code::VagueAction,
+        Code::BlameLanguage,
+        Code::TimelineMissingKind,
+        Code::TimelineUnordered,
+        Code::Template,
+        Code::Io,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Code::NotUtf8 => "not-utf8",
@@ -112,6 +145,7 @@ pub struct Diagnostic {
     pub level: Level,
     pub code: Code,
     /// Path relative to the knowledge base root, with `/` separators.
+    #[serde(serialize_with = "serialize_path")]
     pub file: PathBuf,
     pub line: usize,
     pub column: usize,
@@ -121,6 +155,12 @@ pub struct Diagnostic {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suggestion: Option<String>,
+}
+
+/// Paths are written as text even when a file name is not UTF-8 (lossily): serde's own
+/// `PathBuf` impl fails on those, and the whole JSON report came out as `[]`.
+fn serialize_path<S: serde::Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&display_path(p))
 }
 
 impl Diagnostic {
@@ -209,6 +249,8 @@ pub enum Format {
     Human,
     Json,
     Github,
+    /// GitLab CI Code Quality report (`artifacts: reports: codequality:`).
+    Gitlab,
 }
 
 /// Renders diagnostics. `source` gives the text of a file (for the underlined line).
@@ -220,6 +262,7 @@ pub fn render(diags: &[Diagnostic], format: Format, color: bool, source: &dyn Fn
             s
         }
         Format::Github => diags.iter().map(github_line).collect(),
+        Format::Gitlab => gitlab_report(diags),
         Format::Human => {
             let mut out = String::new();
             let mut cache: Option<(PathBuf, Option<String>)> = None;
@@ -253,6 +296,87 @@ fn github_line(d: &Diagnostic) -> String {
         d.column.max(1),
         d.code.as_str()
     )
+}
+
+/// One issue of GitLab's Code Quality report, the subset of Code Climate's format GitLab reads.
+#[derive(Serialize)]
+struct CodeQualityIssue {
+    description: String,
+    check_name: &'static str,
+    fingerprint: String,
+    severity: &'static str,
+    location: CodeQualityLocation,
+}
+
+#[derive(Serialize)]
+struct CodeQualityLocation {
+    path: String,
+    lines: CodeQualityLines,
+}
+
+#[derive(Serialize)]
+struct CodeQualityLines {
+    begin: usize,
+}
+
+fn gitlab_report(diags: &[Diagnostic]) -> String {
+    let mut seen = std::collections::HashSet::new();
+    let issues: Vec<CodeQualityIssue> = diags
+        .iter()
+        .map(|d| {
+            let mut fingerprint = fingerprint(d, 0);
+            // GitLab treats equal fingerprints as one issue; the same phrase twice on a line is two.
+            let mut occurrence = 0;
+            while !seen.insert(fingerprint.clone()) {
+                occurrence += 1;
+                fingerprint = self::fingerprint(d, occurrence);
+            }
+            let mut description = d.message.clone();
+            if let Some(s) = &d.suggestion {
+                description.push_str(&format!(" (help: {s})"));
+            }
+            CodeQualityIssue {
+                description,
+                check_name: d.code.as_str(),
+                fingerprint,
+                // GitLab's scale is info, minor, major, critical, blocker.
+                severity: match d.level {
+                    Level::Error => "major",
+                    Level::Warning => "minor",
+                },
+                location: CodeQualityLocation {
+                    path: display_path(&d.file),
+                    lines: CodeQualityLines { begin: d.line.max(1) },
+                },
+            }
+        })
+        .collect();
+    let mut s = serde_json::to_string_pretty(&issues).unwrap_or_else(|_| "[]".into());
+    s.push('\n');
+    s
+}
+
+/// A fingerprint that stays the same across runs, machines and pmsite versions (so GitLab
+/// can tell new issues from old ones): 128-bit FNV-1a of file, code, line and message.
+/// `std`'s hashers are not promised to be stable, so they are not used.
+pub fn fingerprint(d: &Diagnostic, occurrence: usize) -> String {
+    const OFFSET: u128 = 0x6c62272e07bb014262b821756295c58d;
+    const PRIME: u128 = 0x0000000001000000000000000000013b;
+    let mut h = OFFSET;
+    let mut feed = |bytes: &[u8]| {
+        for &b in bytes.iter().chain([0u8].iter()) {
+            h ^= u128::from(b);
+            h = h.wrapping_mul(PRIME);
+        }
+    };
+    feed(display_path(&d.file).as_bytes());
+    feed(d.code.as_str().as_bytes());
+    feed(d.line.to_string().as_bytes());
+    feed(d.message.as_bytes());
+    if occurrence > 0 {
+        feed(occurrence.to_string().as_bytes());
+    }
+    format!("{h:032x}")
 }
 
 struct Style {
@@ -309,9 +433,12 @@ fn human(out: &mut String, d: &Diagnostic, source: Option<&str>, color: bool) {
     out.push('\n');
 }
 
-/// Whether to colour output: a terminal, and `NO_COLOR` unset (https://no-color.org).
+/// Whether to colour output: a terminal (or `CLICOLOR_FORCE` set, for CI logs that render
+/// colour), and never when `NO_COLOR` is set (https://no-color.org, which wins).
 pub fn color_enabled(stream_is_terminal: bool) -> bool {
-    stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let force = std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0");
+    !no_color && (stream_is_terminal || force)
 }
 
 #[cfg(test)]
@@ -353,6 +480,57 @@ mod tests {
             ),
             "{out}"
         );
+    }
+
+    #[test]
+    fn gitlab_code_quality() {
+        let mut w = d();
+        w.level = Level::Warning;
+        w.line = 0;
+        let out = render(&[d(), w.clone(), w], Format::Gitlab, false, &|_| None);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v[0]["check_name"], "unknown-factor");
+        assert_eq!(v[0]["severity"], "major");
+        assert_eq!(v[1]["severity"], "minor");
+        assert_eq!(v[0]["location"]["path"], "content/a.md");
+        assert_eq!(v[0]["location"]["lines"]["begin"], 3);
+        assert_eq!(v[1]["location"]["lines"]["begin"], 1, "GitLab lines start at 1");
+        assert!(v[0]["description"].as_str().unwrap().contains("did you mean"));
+        let fp: Vec<&str> = (0..3).map(|i| v[i]["fingerprint"].as_str().unwrap()).collect();
+        assert_eq!(fp[0].len(), 32);
+        assert!(fp[0] != fp[1] && fp[1] != fp[2], "{fp:?}");
+    }
+
+    #[test]
+    fn fingerprints_are_stable() {
+        // Pinned: a change here makes GitLab see every issue in every project as new.
+        // Computed independently (FNV-1a 128 of "content/a.md\0unknown-factor\03\0unknown factor `retry-strom`\0").
+        assert_eq!(fingerprint(&d(), 0), "26cd3593f43a26dc8e96042e369d618f");
+        let mut moved = d();
+        moved.column = 9;
+        assert_eq!(fingerprint(&d(), 0), fingerprint(&moved, 0), "the column is not part of it");
+        moved.line = 4;
+        assert_ne!(fingerprint(&d(), 0), fingerprint(&moved, 0));
+    }
+
+    #[test]
+    fn all_lists_every_code_once_in_order() {
+        // Fieldless enum: discriminants are 0, 1, …, so a missing or repeated code shows here.
+        for (i, c) in Code::ALL.iter().enumerate() {
+            assert_eq!(*c as usize, i, "{c:?}");
+        }
+        assert_eq!(Code::Io as usize, Code::ALL.len() - 1, "Io is the last variant");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn json_survives_a_file_name_that_is_not_utf8() {
+        use std::os::unix::ffi::OsStrExt;
+        let mut x = d();
+        x.file = PathBuf::from(std::ffi::OsStr::from_bytes(b"content/\xff.md"));
+        let out = render(&[x], Format::Json, false, &|_| None);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v[0]["file"], "content/\u{fffd}.md");
     }
 
     #[test]

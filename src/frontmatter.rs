@@ -100,6 +100,24 @@ impl Ctx<'_> {
         }
     }
 
+    /// `string_list` with each item's (line, column, width) in the file.
+    fn spanned_string_list(&mut self, node: &Node, field: &str) -> Vec<(String, (usize, usize, usize))> {
+        let place = |cx: &Self, n: &Node| (cx.line(n), n.pos.col, n.width);
+        match &node.value {
+            Value::Seq(items) => items
+                .iter()
+                .filter_map(|i| {
+                    let s = self.string(i, field)?;
+                    (!s.trim().is_empty()).then(|| (s, place(self, i)))
+                })
+                .collect(),
+            _ => {
+                let p = place(self, node);
+                self.string_list(node, field).into_iter().map(|s| (s, p)).collect()
+            }
+        }
+    }
+
     fn date(&mut self, node: &Node, field: &str) -> Option<Date> {
         let text = self.string(node, field)?;
         match text.trim().parse::<Date>() {
@@ -267,12 +285,15 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
     let teams = list("teams", &mut cx);
     let authors = list("authors", &mut cx);
     let tags = list("tags", &mut cx);
-    let related = list("related", &mut cx);
+    let (related, related_places): (Vec<String>, Vec<_>) =
+        root.get("related").map(|n| cx.spanned_string_list(n, "related")).unwrap_or_default().into_iter().unzip();
     let summary = root.get("summary").and_then(|n| cx.string(n, "summary")).unwrap_or_default();
     let impact = root.get("impact").and_then(|n| cx.string(n, "impact")).unwrap_or_default();
     let factors = root.get("factors").map(|n| factors(&mut cx, n)).unwrap_or_default();
     let tz = config.timezone.clone();
+    let errors_before_timeline = cx.diags.len();
     let timeline = root.get("timeline").map(|n| timeline(&mut cx, n, &tz)).unwrap_or_default();
+    let timeline_incomplete = cx.diags.len() > errors_before_timeline;
     let action_items = root.get("action_items").map(|n| action_items(&mut cx, n)).unwrap_or_default();
 
     let diags = cx.diags;
@@ -291,6 +312,8 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
         impact: line_of("impact"),
         timeline: root.get("timeline").map_or(0, |_| key_line(entries, "timeline") + split.yaml_line - 1),
         timeline_unordered: timeline.windows(2).find(|w| w[1].at < w[0].at).map(|w| w[1].line),
+        related: related_places,
+        timeline_incomplete,
     };
     let mut timeline = timeline;
     timeline.sort_by_key(|e| e.at);

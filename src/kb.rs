@@ -64,7 +64,9 @@ pub struct Options {
 impl KnowledgeBase {
     /// Builds the model and runs the whole-tree checks, appending to `diags`.
     pub fn link(loaded: Loaded, opts: &Options, diags: &mut Vec<Diagnostic>) -> KnowledgeBase {
-        let Loaded { root, config, mut postmortems, home_text, assets, diagnostics } = loaded;
+        let Loaded { root, config, mut postmortems, home_text, assets, unusable, diagnostics } = loaded;
+        let unusable_ids: std::collections::HashSet<String> =
+            unusable.iter().filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned())).collect();
         diags.extend(diagnostics);
         postmortems.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.id.cmp(&b.id)));
 
@@ -72,7 +74,12 @@ impl KnowledgeBase {
         let mut dropped = vec![false; postmortems.len()];
         for (i, pm) in postmortems.iter().enumerate() {
             if let Some(&first) = by_id.get(&pm.id) {
+                // The file whose path sorts first keeps the id; the other is reported and left
+                // out, so the diagnostic names the file that is missing from the site.
                 let (a, b) = order_paths(&postmortems[first].path, &pm.path);
+                let (kept, left_out) = if a == pm.path.as_path() { (i, first) } else { (first, i) };
+                by_id.insert(pm.id.clone(), kept);
+                dropped[left_out] = true;
                 diags.push(
                     Diagnostic::error(
                         Code::DuplicateId,
@@ -90,7 +97,6 @@ impl KnowledgeBase {
                         "ids are file names without .md and must be unique across content/; rename one file",
                     ),
                 );
-                dropped[i] = true;
             } else {
                 by_id.insert(pm.id.clone(), i);
             }
@@ -106,7 +112,7 @@ impl KnowledgeBase {
 
         let mut referenced_by: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); postmortems.len()];
         for (i, pm) in postmortems.iter().enumerate() {
-            for rel in &pm.related {
+            for (k, rel) in pm.related.iter().enumerate() {
                 match by_id.get(rel) {
                     Some(&j) if j != i => {
                         if visible[i] {
@@ -114,17 +120,21 @@ impl KnowledgeBase {
                         }
                     }
                     Some(_) => {}
+                    // The file exists but has errors of its own; naming it is not a second one.
+                    None if unusable_ids.contains(rel) => {}
                     None => {
                         let suggestion = crate::frontmatter::nearest(rel, by_id.keys().map(String::as_str));
-                        let line = pm.lines.title.max(1);
+                        // A postmortem built by hand (not from a file) may have no places.
+                        let (line, column, width) = pm.lines.related.get(k).copied().unwrap_or((1, 1, 1));
                         diags.push(
                             Diagnostic::error(
                                 Code::UnknownRelated,
                                 &pm.path,
-                                related_line(pm, line),
-                                1,
+                                line,
+                                column,
                                 format!("`related` names `{rel}`, which is not a postmortem id"),
                             )
+                            .with_width(width)
                             .with_suggestion(match suggestion {
                                 Some(s) => format!("did you mean `{s}`? An id is a file name without .md"),
                                 None => "use the file name of another postmortem, without .md".into(),
@@ -192,11 +202,6 @@ impl KnowledgeBase {
     }
 }
 
-fn related_line(pm: &Postmortem, fallback: usize) -> usize {
-    // The model does not keep the `related` line; the title line is a stable anchor.
-    fallback.max(pm.lines.title)
-}
-
 fn order_paths<'a>(a: &'a Path, b: &'a Path) -> (&'a Path, &'a Path) {
     if a <= b { (a, b) } else { (b, a) }
 }
@@ -226,11 +231,12 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
+        // Hex digits are read as bytes: slicing the str after a `%` could split a character.
+        let hex = |j: usize| bytes.get(j).and_then(|&b| (b as char).to_digit(16));
         if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+            && let (Some(hi), Some(lo)) = (hex(i + 1), hex(i + 2))
         {
-            out.push(b);
+            out.push((hi * 16 + lo) as u8);
             i += 3;
             continue;
         }
@@ -317,5 +323,8 @@ mod tests {
         assert_eq!(resolve(from, "../2023/b.md"), Some(PathBuf::from("content/2023/b.md")));
         assert_eq!(resolve(from, "./c%20d.md"), Some(PathBuf::from("content/2024/c d.md")));
         assert_eq!(resolve(from, "../../../../x.md"), None);
+        // A `%` before a multi-byte character used to panic on a char boundary.
+        assert_eq!(resolve(from, "%aé.md"), Some(PathBuf::from("content/2024/%aé.md")));
+        assert_eq!(percent_decode("%e9%C3%A9%+1%"), "\u{fffd}é%+1%");
     }
 }

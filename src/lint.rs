@@ -67,35 +67,57 @@ impl Linter {
         Linter { blame: automaton(&blame_phrases), blame_phrases, vague: automaton(&vague_phrases), vague_phrases }
     }
 
-    /// All writing warnings for one postmortem.
-    pub fn check(&self, pm: &Postmortem) -> Vec<Diagnostic> {
+    /// All writing warnings for one postmortem. `source` is the file's text, which places
+    /// the warnings the model only knows the line of.
+    pub fn check(&self, pm: &Postmortem, source: &str) -> Vec<Diagnostic> {
         let mut out = Vec::new();
-        self.blame_language(pm, &mut out);
-        self.action_items(pm, &mut out);
-        timeline(pm, &mut out);
+        self.blame_language(pm, source, &mut out);
+        self.action_items(pm, source, &mut out);
+        timeline(pm, source, &mut out);
         out
     }
 
+    /// Blame phrases in `text`. The body is the file's text from `first_line` on, so a
+    /// match's place is exact. A front matter value sits on line `first_line` after its
+    /// key, possibly quoted: its matches are found again on that source line, in order.
     fn blame_in(
         &self,
         file: &std::path::Path,
         text: &str,
         first_line: usize,
-        column_base: Option<usize>,
+        field_source: Option<&str>,
         out: &mut Vec<Diagnostic>,
     ) {
         let Some(ac) = &self.blame else { return };
-        for (start, end, pat) in word_matches(ac, text) {
-            let (l, c) = crate::config::line_col(text, start);
-            // For one-line fields we cannot know the column inside the YAML value; point at the field.
-            let (line, column) = match column_base {
-                Some(col) => (first_line, col),
-                None => (first_line + l - 1, c),
-            };
+        let hits: Vec<_> = word_matches(ac, text).collect();
+        if hits.is_empty() {
+            return;
+        }
+        let on_line: Vec<_> = field_source
+            .and_then(|source| source_line(source, first_line))
+            .map(|line| word_matches(ac, line).map(|m| (line, m)).collect())
+            .unwrap_or_default();
+        for (i, &(start, end, pat)) in hits.iter().enumerate() {
             let phrase = &text[start..end];
+            let (line, column, width) = match field_source {
+                None => {
+                    let (l, c) = crate::config::line_col(text, start);
+                    (first_line + l - 1, c, phrase.chars().count())
+                }
+                // Escapes or a multi-line value can make the source differ: then the line.
+                Some(source) => match on_line.get(i) {
+                    Some(&(line, (s, e, _))) if on_line.len() == hits.len() => {
+                        (first_line, line[..s].chars().count() + 1, line[s..e].chars().count())
+                    }
+                    _ => {
+                        let (column, width) = line_place(source, first_line);
+                        (first_line, column, width)
+                    }
+                },
+            };
             out.push(
                 Diagnostic::warning(Code::BlameLanguage, file, line, column, format!("blame language: \"{phrase}\""))
-                    .with_width(phrase.chars().count())
+                    .with_width(width)
                     .with_suggestion(format!(
                         "describe what the system allowed and what people knew at the time instead of \"{}\"; blameless reviews find more causes",
                         self.blame_phrases[pat]
@@ -104,19 +126,20 @@ impl Linter {
         }
     }
 
-    fn blame_language(&self, pm: &Postmortem, out: &mut Vec<Diagnostic>) {
+    fn blame_language(&self, pm: &Postmortem, source: &str, out: &mut Vec<Diagnostic>) {
         let file = pm.path.as_path();
-        self.blame_in(file, &pm.summary, pm.lines.summary.max(1), Some(1), out);
-        self.blame_in(file, &pm.impact, pm.lines.impact.max(1), Some(1), out);
+        self.blame_in(file, &pm.summary, pm.lines.summary.max(1), Some(source), out);
+        self.blame_in(file, &pm.impact, pm.lines.impact.max(1), Some(source), out);
         for ev in &pm.timeline {
-            self.blame_in(file, &ev.text, ev.line, Some(1), out);
+            self.blame_in(file, &ev.text, ev.line, Some(source), out);
         }
         self.blame_in(file, &pm.body, pm.body_line, None, out);
     }
 
-    fn action_items(&self, pm: &Postmortem, out: &mut Vec<Diagnostic>) {
+    fn action_items(&self, pm: &Postmortem, source: &str, out: &mut Vec<Diagnostic>) {
         let file = pm.path.as_path();
         for item in &pm.action_items {
+            let (column, width) = line_place(source, item.line);
             if pm.is_published() {
                 let missing = [
                     (
@@ -140,9 +163,10 @@ impl Linter {
                                 code,
                                 file,
                                 item.line,
-                                1,
+                                column,
                                 format!("action item \"{}\" {what}", item.title),
                             )
+                            .with_width(width)
                             .with_suggestion(help),
                         );
                     }
@@ -150,7 +174,8 @@ impl Linter {
             }
             if let Some(reason) = self.vagueness(&item.title) {
                 out.push(
-                    Diagnostic::warning(Code::VagueAction, file, item.line, 1, format!("vague action item \"{}\": {reason}", item.title))
+                    Diagnostic::warning(Code::VagueAction, file, item.line, column, format!("vague action item \"{}\": {reason}", item.title))
+                        .with_width(width)
                         .with_suggestion("name the concrete change and its measurable outcome, e.g. \"Page when pool saturation exceeds 80% for 2 minutes\""),
                 );
             }
@@ -173,33 +198,56 @@ impl Linter {
     }
 }
 
-fn timeline(pm: &Postmortem, out: &mut Vec<Diagnostic>) {
+/// Line `n` (1-based) of `source`, without its line break.
+fn source_line(source: &str, n: usize) -> Option<&str> {
+    let line = source.split('\n').nth(n.checked_sub(1)?)?;
+    Some(line.strip_suffix('\r').unwrap_or(line))
+}
+
+/// Column and width of a line's text, past its indentation and a list item's `- `, for
+/// warnings about a whole line: carets under the text, not under the indentation.
+fn line_place(source: &str, n: usize) -> (usize, usize) {
+    let Some(line) = source_line(source, n) else {
+        return (1, 1);
+    };
+    let text = line.trim_start();
+    let item = text.strip_prefix("- ").map(str::trim_start).unwrap_or(text);
+    let column = line.chars().count() - item.chars().count() + 1;
+    (column, item.trim_end().chars().count().max(1))
+}
+
+fn timeline(pm: &Postmortem, source: &str, out: &mut Vec<Diagnostic>) {
     let file = pm.path.as_path();
     let line = if pm.lines.timeline > 0 { pm.lines.timeline } else { 1 };
+    let (column, width) = line_place(source, line);
     for kind in [EventKind::Signal, EventKind::Detection, EventKind::Recovery] {
-        if !pm.timeline.iter().any(|e| e.kind == kind) {
+        // An event with a bad time or kind already has an error; it may be the one "missing".
+        if !pm.lines.timeline_incomplete && !pm.timeline.iter().any(|e| e.kind == kind) {
             let name = kind.as_str();
             out.push(
                 Diagnostic::warning(
                     Code::TimelineMissingKind,
                     file,
                     line,
-                    1,
+                    column,
                     format!("the timeline has no `{name}` event, so the figures that need it are unknown"),
                 )
+                .with_width(width)
                 .with_suggestion(format!("add an event with `kind: {name}` if the time is known")),
             );
         }
     }
     if let Some(l) = pm.lines.timeline_unordered {
+        let (column, width) = line_place(source, l);
         out.push(
             Diagnostic::warning(
                 Code::TimelineUnordered,
                 file,
                 l,
-                1,
+                column,
                 "timeline events are not in time order in the file (pages show them sorted)",
             )
+            .with_width(width)
             .with_suggestion("sort the events by `at` so the file reads like the page"),
         );
     }
@@ -220,6 +268,16 @@ mod tests {
         let hits: Vec<_> = word_matches(ac, "It was Human Error. Blameless review; no blame.").collect();
         assert_eq!(hits.len(), 2, "{hits:?}");
         assert_eq!(hits[0].0, 7);
+    }
+
+    #[test]
+    fn line_places_skip_indentation_and_list_dashes() {
+        let src = "---\ntimeline:\n  - title: Improve monitoring  \n    text: x\r\n";
+        assert_eq!(line_place(src, 2), (1, 9));
+        assert_eq!(line_place(src, 3), (5, 25));
+        assert_eq!(line_place(src, 4), (5, 7));
+        assert_eq!(line_place(src, 9), (1, 1));
+        assert_eq!(line_place(src, 0), (1, 1));
     }
 
     #[test]

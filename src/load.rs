@@ -19,6 +19,9 @@ pub struct Loaded {
     pub home_text: Option<String>,
     /// Non-Markdown files under content/, relative to the root (images beside postmortems).
     pub assets: Vec<PathBuf>,
+    /// Postmortem files that could not be loaded (each has an error), so that links and
+    /// `related` ids naming them are not reported a second time as unknown.
+    pub unusable: Vec<PathBuf>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -114,7 +117,7 @@ pub fn load_file(
     };
     let (pm, mut diags) = frontmatter::parse(&text, rel, config);
     if let Some(pm) = &pm {
-        diags.extend(linter.check(pm));
+        diags.extend(linter.check(pm, &text));
     }
     (pm, diags)
 }
@@ -126,11 +129,22 @@ pub fn load(root: &Path) -> Loaded {
     diagnostics.extend(walk_diags);
     let linter = Linter::new(&config);
     let results: Vec<_> = files.par_iter().map(|rel| load_file(root, rel, &config, &linter)).collect();
+    // Without a readable site.toml the factors and severities are unknown, so every
+    // reference to them would be reported; the site.toml error says what to fix first.
+    let config_unreadable = diagnostics.iter().any(|d| matches!(d.code, Code::ConfigSyntax | Code::ConfigMissing));
     let mut postmortems = Vec::with_capacity(results.len());
-    for (pm, diags) in results {
-        diagnostics.extend(diags);
-        postmortems.extend(pm);
+    let mut unusable = Vec::new();
+    for (rel, (pm, diags)) in files.into_iter().zip(results) {
+        diagnostics.extend(
+            diags
+                .into_iter()
+                .filter(|d| !(config_unreadable && matches!(d.code, Code::UnknownFactor | Code::UnknownSeverity))),
+        );
+        match pm {
+            Some(pm) => postmortems.push(pm),
+            None => unusable.push(rel),
+        }
     }
     let home_text = std::fs::read_to_string(root.join("content/_index.md")).ok();
-    Loaded { root: root.to_path_buf(), config, postmortems, home_text, assets, diagnostics }
+    Loaded { root: root.to_path_buf(), config, postmortems, home_text, assets, unusable, diagnostics }
 }

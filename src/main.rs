@@ -39,6 +39,7 @@ enum CheckFormat {
     Human,
     Json,
     Github,
+    Gitlab,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -54,7 +55,7 @@ enum Command {
     Check {
         #[command(flatten)]
         common: Common,
-        /// Output format: human (rustc-style), json, or github (Actions annotations)
+        /// Output format: human (rustc-style), json, github (Actions annotations), or gitlab (Code Quality report)
         #[arg(long, value_enum, default_value = "human")]
         format: CheckFormat,
     },
@@ -172,6 +173,7 @@ fn run() -> Result<ExitCode> {
                 CheckFormat::Human => Format::Human,
                 CheckFormat::Json => Format::Json,
                 CheckFormat::Github => Format::Github,
+                CheckFormat::Gitlab => Format::Gitlab,
             };
             let color = pmsite::diagnostics::color_enabled(std::io::stderr().is_terminal());
             let out = pmsite::check::report(&root, &checked.diagnostics, format, color && format == Format::Human);

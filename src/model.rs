@@ -224,6 +224,12 @@ pub struct FieldLines {
     pub timeline: usize,
     /// The first event written earlier than the one before it, if any.
     pub timeline_unordered: Option<usize>,
+    /// (line, column, width) of each `related` entry, parallel to `Postmortem::related`,
+    /// so an unknown id is underlined where it is written.
+    pub related: Vec<(usize, usize, usize)>,
+    /// Some timeline events could not be read (each has its own error), so a kind that
+    /// seems missing may be in the file.
+    pub timeline_incomplete: bool,
 }
 
 impl Postmortem {

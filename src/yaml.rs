@@ -105,24 +105,80 @@ fn pos(span: &Span) -> Pos {
     Pos { line: span.start.line(), col: span.start.col() + 1 }
 }
 
+/// Deepest nesting accepted. Front matter needs four or five levels; the limit exists
+/// because every consumer of the tree (drop, clone, `to_json`) recurses, and a file of
+/// `- - - - …` or `[[[[…` must get a diagnostic, not overflow the stack of a worker thread.
+pub const MAX_DEPTH: usize = 64;
+
+/// How many nodes aliases may copy in one document. An alias is expanded by cloning its
+/// anchored node, so ten aliases of ten aliases of … ("billion laughs") would otherwise
+/// build an exponentially large tree from a few hundred bytes.
+pub const MAX_ALIAS_NODES: usize = 10_000;
+
+/// A container still being filled, with the size and height of what it holds so far.
+struct Open {
+    node: Node,
+    /// A mapping's key, waiting for its value.
+    key: Option<Node>,
+    anchor: usize,
+    size: usize,
+    height: usize,
+}
+
+/// A finished node with the facts the limits need.
+struct Done {
+    node: Node,
+    anchor: usize,
+    /// Nodes in the subtree, itself included.
+    size: usize,
+    /// Levels below it: 0 for a scalar.
+    height: usize,
+}
+
+/// YAML counts a lone `\r` as a line break; pmsite, like `str::lines` and today's editors,
+/// counts only `\n`, so positions after a stray `\r` would name the wrong line. A lone
+/// `\r` becomes a space (one byte for one, so columns agree); inside a value a line
+/// break folds to a space anyway. `\r\n` is left alone.
+fn lone_cr_to_space(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('\r') {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(if c == '\r' && chars.peek() != Some(&'\n') { ' ' } else { c });
+    }
+    out.into()
+}
+
 /// Parses one YAML document. An empty document is `Value::Null`.
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
-    let mut parser = Parser::new_from_str(text);
-    let mut stack: Vec<(Node, Option<Node>)> = Vec::new(); // container, pending map key
+    let text = lone_cr_to_space(text);
+    let mut parser = Parser::new_from_str(&text);
+    let mut stack: Vec<Open> = Vec::new();
     let mut root: Option<Node> = None;
+    let mut documents = 0;
     // Anchors are rare in front matter; we support them by cloning the anchored node.
-    let mut anchors: std::collections::HashMap<usize, Node> = std::collections::HashMap::new();
-    let mut anchor_ids: Vec<usize> = Vec::new();
+    let mut anchors: std::collections::HashMap<usize, (Node, usize, usize)> = std::collections::HashMap::new();
+    let mut alias_nodes = 0usize;
 
     while let Some(ev) = parser.next_event() {
         let (event, span) = ev.map_err(|e| SyntaxError {
             message: e.info().to_string(),
             pos: Pos { line: e.marker().line(), col: e.marker().col() + 1 },
         })?;
-        let finished: Option<(Node, usize)> = match event {
-            Event::StreamStart | Event::StreamEnd | Event::DocumentStart(_) | Event::DocumentEnd | Event::Nothing => {
+        let finished: Option<Done> = match event {
+            Event::DocumentStart(_) => {
+                documents += 1;
+                if documents > 1 {
+                    return Err(SyntaxError {
+                        message: "front matter holds more than one YAML document (a `---` line inside it?)".into(),
+                        pos: pos(&span),
+                    });
+                }
                 None
             }
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => None,
             Event::Scalar(text, style, anchor, tag) => {
                 let quoted = !matches!(style, ScalarStyle::Plain) || tag.is_some_and(|t| t.suffix == "str");
                 let is_null = !quoted && matches!(text.as_ref(), "" | "~" | "null" | "Null" | "NULL");
@@ -132,44 +188,75 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                     pos: pos(&span),
                     width,
                 };
-                Some((node, anchor))
+                Some(Done { node, anchor, size: 1, height: 0 })
             }
             Event::Alias(id) => {
-                let node = anchors
+                let (node, size, height) = anchors
                     .get(&id)
                     .cloned()
                     .ok_or_else(|| SyntaxError { message: "alias to an unknown anchor".into(), pos: pos(&span) })?;
-                Some((Node { pos: pos(&span), ..node }, 0))
+                alias_nodes += size;
+                if alias_nodes > MAX_ALIAS_NODES {
+                    return Err(SyntaxError {
+                        message: format!("aliases expand to more than {MAX_ALIAS_NODES} values"),
+                        pos: pos(&span),
+                    });
+                }
+                if stack.len() + height > MAX_DEPTH {
+                    return Err(SyntaxError {
+                        message: format!("values are nested more than {MAX_DEPTH} levels deep"),
+                        pos: pos(&span),
+                    });
+                }
+                Some(Done { node: Node { pos: pos(&span), ..node }, anchor: 0, size, height })
             }
-            Event::SequenceStart(anchor, _) => {
-                anchor_ids.push(anchor);
-                stack.push((Node { value: Value::Seq(Vec::new()), pos: pos(&span), width: 1 }, None));
-                None
-            }
-            Event::MappingStart(anchor, _) => {
-                anchor_ids.push(anchor);
-                stack.push((Node { value: Value::Map(Vec::new()), pos: pos(&span), width: 1 }, None));
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(SyntaxError {
+                        message: format!("values are nested more than {MAX_DEPTH} levels deep"),
+                        pos: pos(&span),
+                    });
+                }
+                let value = if matches!(event, Event::SequenceStart(..)) {
+                    Value::Seq(Vec::new())
+                } else {
+                    Value::Map(Vec::new())
+                };
+                stack.push(Open {
+                    node: Node { value, pos: pos(&span), width: 1 },
+                    key: None,
+                    anchor,
+                    size: 1,
+                    height: 0,
+                });
                 None
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let (node, _) = stack.pop().expect("parser balances start and end events");
-                Some((node, anchor_ids.pop().unwrap_or(0)))
+                let open = stack.pop().ok_or_else(|| SyntaxError {
+                    message: "a list or mapping ends that never started".into(),
+                    pos: pos(&span),
+                })?;
+                Some(Done { node: open.node, anchor: open.anchor, size: open.size, height: open.height })
             }
         };
-        if let Some((node, anchor)) = finished {
-            if anchor != 0 {
-                anchors.insert(anchor, node.clone());
+        if let Some(done) = finished {
+            if done.anchor != 0 {
+                anchors.insert(done.anchor, (done.node.clone(), done.size, done.height));
             }
             match stack.last_mut() {
-                None => root = Some(node),
-                Some((parent, pending)) => match &mut parent.value {
-                    Value::Seq(items) => items.push(node),
-                    Value::Map(entries) => match pending.take() {
-                        None => *pending = Some(node),
-                        Some(key) => entries.push((key, node)),
-                    },
-                    _ => unreachable!("only containers are pushed on the stack"),
-                },
+                None => root = Some(done.node),
+                Some(parent) => {
+                    parent.size += done.size;
+                    parent.height = parent.height.max(done.height + 1);
+                    match &mut parent.node.value {
+                        Value::Seq(items) => items.push(done.node),
+                        Value::Map(entries) => match parent.key.take() {
+                            None => parent.key = Some(done.node),
+                            Some(key) => entries.push((key, done.node)),
+                        },
+                        _ => unreachable!("only containers are pushed on the stack"),
+                    }
+                }
             }
         }
     }
@@ -215,5 +302,57 @@ mod tests {
     fn anchors_and_aliases() {
         let n = parse("a: &x [1, 2]\nb: *x\n").unwrap();
         assert_eq!(n.get("b").unwrap().to_json(), serde_json::json!([1, 2]));
+    }
+
+    #[test]
+    fn deep_nesting_is_a_syntax_error_not_a_stack_overflow() {
+        for text in [
+            "[".repeat(10_000),
+            format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)),
+            format!("a:\n  {}x\n", "- ".repeat(10_000)),
+            "{a: ".repeat(10_000),
+        ] {
+            let e = parse(&text).unwrap_err();
+            assert_eq!(e.pos.line.min(2), e.pos.line, "{e:?}");
+            assert!(e.message.contains("nested") || e.message.contains("recursion"), "{e:?}");
+        }
+        // The limit leaves room for any real front matter.
+        let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(parse(&ok).is_ok());
+    }
+
+    #[test]
+    fn aliases_cannot_nest_past_the_depth_limit() {
+        let nest = |alias: &str| format!("{}*{alias}{}", "[".repeat(40), "]".repeat(40));
+        let text = format!("a: &a [1]\nb: &b {}\nc: {}\n", nest("a"), nest("b"));
+        let e = parse(&text).unwrap_err();
+        assert!(e.message.contains("nested"), "{e:?}");
+    }
+
+    #[test]
+    fn billion_laughs_is_refused() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let e = parse(&text).unwrap_err();
+        assert!(e.message.contains("aliases expand"), "{e:?}");
+        assert_eq!(e.pos.line, 4, "{e:?}");
+    }
+
+    #[test]
+    fn lines_are_counted_at_newlines_only() {
+        // A stray CR used to start a YAML line of its own, so the error named line 4.
+        let e = parse("\ntitle: [a\r\r\0]\n").unwrap_err();
+        assert_eq!(e.pos.line, 2, "{e:?}");
+        let n = parse("a: x\r\nb: [1,\r2]\r\n").unwrap();
+        assert_eq!(n.get("b").unwrap().pos.line, 2);
+    }
+
+    #[test]
+    fn a_second_document_is_an_error() {
+        let e = parse("title: a\n--- b\n").unwrap_err();
+        assert_eq!(e.pos.line, 2);
     }
 }

@@ -1,0 +1,278 @@
+//! One fixture per diagnostic code, proving its code, file, line and column.
+//!
+//! Each fixture is the clean postmortem of `harness::CLEAN` with one thing wrong, so it
+//! must produce exactly one diagnostic; `text_at` shows what the column points at.
+
+use crate::harness::*;
+use pmsite::diagnostics::Code;
+
+const F: &str = "content/2024/2024-03-12-pool-exhaustion.md";
+
+/// Runs a fixture folder and returns the single diagnostic it must produce.
+fn only(name: &str, code: &str, file: &str, line: usize, column: usize) -> (Diag, String) {
+    let r = check_fixture(name);
+    let d = r.only(code, file, line, column).clone();
+    let text = text_at(&fixture(name), &d);
+    (d, text)
+}
+
+#[test]
+fn the_clean_fixture_is_clean() {
+    let r = check_fixture("valid");
+    assert_eq!(r.diags, vec![]);
+    assert_eq!(r.status, 0);
+    assert_eq!(FixtureSite::new().file(F, CLEAN).check().diags, vec![]);
+}
+
+#[test]
+fn not_utf8() {
+    // Latin-1 "é" in the title: the diagnostic points at the first byte that is not UTF-8.
+    let site = FixtureSite::new().bytes(F, b"---\ntitle: Caf\xe9 outage\ndate: 2024-03-12\n---\n");
+    let r = site.check();
+    let d = r.only("not-utf8", F, 2, 11);
+    assert_eq!(d.level, "error");
+    assert!(d.suggestion.as_deref().unwrap().contains("UTF-8"));
+}
+
+#[test]
+fn front_matter_missing() {
+    let (d, _) = only("front-matter-missing", "front-matter-missing", F, 1, 1);
+    assert!(d.suggestion.unwrap().contains("pmsite new"));
+}
+
+#[test]
+fn front_matter_unclosed() {
+    let (_, text) = only("front-matter-unclosed", "front-matter-unclosed", F, 1, 1);
+    assert_eq!(text, "---", "points at the opening line");
+}
+
+#[test]
+fn yaml_syntax_has_the_parsers_place_in_the_file() {
+    // `summary: Pool: exhausted …` on line 7; the parser stops at the second `:`.
+    let (d, text) = only("yaml-syntax", "yaml-syntax", F, 7, 14);
+    assert!(text.starts_with(": exhausted"), "{text}");
+    assert!(d.message.contains("mapping values are not allowed"), "{}", d.message);
+}
+
+#[test]
+fn field_missing() {
+    let (d, _) = only("field-missing", "field-missing", F, 1, 1);
+    assert!(d.message.contains("`date`"), "{}", d.message);
+    assert!(d.suggestion.unwrap().contains("YYYY-MM-DD"));
+}
+
+#[test]
+fn field_type() {
+    let (d, text) = only("field-type", "field-type", F, 5, 11);
+    assert!(text.starts_with("{name: checkout-api}"), "{text}");
+    assert!(d.message.contains("`services` must be a list"), "{}", d.message);
+}
+
+#[test]
+fn invalid_date() {
+    let (_, text) = only("invalid-date", "invalid-date", F, 3, 7);
+    assert_eq!(text, "2024-02-30");
+}
+
+#[test]
+fn invalid_timestamp() {
+    // The event with the bad time is dropped, but that is not also a "missing detection".
+    let (_, text) = only("invalid-timestamp", "invalid-timestamp", F, 11, 9);
+    assert_eq!(text, "14:19 UTC");
+}
+
+#[test]
+fn unknown_severity_lists_the_allowed_ones() {
+    let (d, text) = only("unknown-severity", "unknown-severity", F, 4, 11);
+    assert_eq!(text, "P2");
+    assert!(d.suggestion.unwrap().contains("SEV1, SEV2, SEV3"));
+}
+
+#[test]
+fn unknown_factor_suggests_the_nearest_id() {
+    let (d, text) = only("unknown-factor", "unknown-factor", F, 6, 26);
+    assert_eq!(text, "retry-strom]");
+    assert!(d.suggestion.unwrap().contains("did you mean `retry-storm`?"));
+}
+
+#[test]
+fn unknown_status() {
+    let (d, text) = only("unknown-status", "unknown-status", F, 5, 9);
+    assert_eq!(text, "final");
+    assert!(d.suggestion.unwrap().contains("draft, review or published"));
+}
+
+#[test]
+fn unknown_event_kind() {
+    let (d, text) = only("unknown-event-kind", "unknown-event-kind", F, 12, 11);
+    assert_eq!(text, "detect");
+    assert!(d.suggestion.unwrap().contains("did you mean `detection`?"));
+}
+
+#[test]
+fn unknown_action_status() {
+    let (d, text) = only("unknown-action-status", "unknown-action-status", F, 20, 13);
+    assert_eq!(text, "closed");
+    assert!(d.suggestion.unwrap().contains("open, in-progress, done, wont-do"));
+}
+
+#[test]
+fn unknown_action_type() {
+    let (d, text) = only("unknown-action-type", "unknown-action-type", F, 20, 11);
+    assert_eq!(text, "monitoring");
+    assert!(d.suggestion.unwrap().contains("detect, mitigate"));
+}
+
+#[test]
+fn duplicate_id_names_both_files() {
+    let (d, _) = only("duplicate-id", "duplicate-id", "content/2024/pool-exhaustion.md", 1, 1);
+    assert!(d.message.contains("content/2023/pool-exhaustion.md and content/2024/pool-exhaustion.md"), "{}", d.message);
+}
+
+#[test]
+fn unknown_related_points_at_the_id() {
+    let (d, text) = only("unknown-related", "unknown-related", F, 7, 44);
+    assert_eq!(text, "2023-11-02-payments-db-failvoer]");
+    assert!(d.suggestion.unwrap().contains("did you mean `2023-11-02-payments-db-failover`?"));
+}
+
+#[test]
+fn broken_link() {
+    // The link to the 2023 postmortem resolves; the runbook link does not.
+    let (d, text) = only("broken-link", "broken-link", F, 25, 10);
+    assert!(text.starts_with("[the runbook](../runbooks/pool.md#limits)"), "{text}");
+    assert!(d.message.contains("`../runbooks/pool.md`"), "{}", d.message);
+}
+
+#[test]
+fn config_syntax_stops_the_cascade() {
+    // Without a readable site.toml the factors are unknown; the file's `retry-storm` must
+    // not be reported as an unknown factor on top.
+    let (d, text) = only("config-syntax", "config-syntax", "site.toml", 6, 1);
+    assert_eq!(text, "[factors.retry-storm]", "where the parser noticed the missing `]`");
+    assert_eq!(d.level, "error");
+}
+
+#[test]
+fn config_value() {
+    let (d, text) = only("config-value", "config-value", "site.toml", 3, 12);
+    assert_eq!(text, "\"Mars/Olympus\"");
+    assert!(d.message.contains("unknown timezone"), "{}", d.message);
+}
+
+#[test]
+fn config_missing_through_the_library() {
+    // The binary refuses a folder without site.toml before checking (see cli.rs); the
+    // library reports it as a diagnostic about the whole file.
+    let site = FixtureSite::empty().file(F, CLEAN);
+    let checked = pmsite::check::check(
+        site.root(),
+        &pmsite::check::Options { strict: false, drafts: true, today: "2026-01-01".parse().unwrap() },
+    );
+    let d: Vec<_> = checked.diagnostics.iter().map(|d| (d.code, d.file.to_str().unwrap(), d.line, d.column)).collect();
+    assert_eq!(d, vec![(Code::ConfigMissing, "site.toml", 0, 0)]);
+}
+
+#[test]
+fn action_no_owner() {
+    // Line-level warnings point at the item's text, past the indentation and the dash.
+    let (d, text) = only("action-no-owner", "action-no-owner", F, 18, 5);
+    assert_eq!(text, "title: Page when pool saturation exceeds 80% for 2 minutes");
+    assert_eq!(d.level, "warning");
+}
+
+#[test]
+fn action_no_due() {
+    let (d, _) = only("action-no-due", "action-no-due", F, 18, 5);
+    assert_eq!(d.level, "warning");
+}
+
+#[test]
+fn action_no_outcome() {
+    let (d, _) = only("action-no-outcome", "action-no-outcome", F, 18, 5);
+    assert_eq!(d.level, "warning");
+}
+
+#[test]
+fn action_warnings_only_on_published_postmortems() {
+    let draft =
+        clean_with("    owner: payments-oncall\n", "").replace("severity: SEV2\n", "severity: SEV2\nstatus: draft\n");
+    assert_eq!(FixtureSite::new().file(F, &draft).check().diags, vec![]);
+}
+
+#[test]
+fn vague_action() {
+    let (d, text) = only("vague-action", "vague-action", F, 18, 5);
+    assert_eq!(text, "title: Improve monitoring");
+    assert_eq!(d.level, "warning");
+}
+
+#[test]
+fn blame_language_whole_words_case_insensitive() {
+    // "Human Error" and "careless" on line 23; on line 25 "to blame", but not "blameless" or
+    // "blameworthy".
+    let r = check_fixture("blame-language");
+    let got: Vec<_> = r.diags.iter().map(|d| (d.code.as_str(), d.line, d.column)).collect();
+    assert_eq!(got, vec![("blame-language", 23, 16), ("blame-language", 23, 49), ("blame-language", 25, 42)]);
+    let texts: Vec<_> = r.diags.iter().map(|d| text_at(&fixture("blame-language"), d)).collect();
+    assert!(texts[0].starts_with("Human Error"));
+    assert!(texts[1].starts_with("careless"));
+    assert!(texts[2].starts_with("blame for"));
+    assert!(r.diags.iter().all(|d| d.level == "warning" && d.file == F));
+}
+
+#[test]
+fn blame_language_in_front_matter_points_at_the_phrase() {
+    let text = clean_with(
+        "factors:",
+        "summary: The deploy was careless.\nimpact: \"Nobody's fault of course: \\\"human error\\\"\"\nfactors:",
+    );
+    let site = FixtureSite::new().file(F, &text);
+    let r = site.check();
+    let got: Vec<_> = r.diags.iter().map(|d| (d.code.as_str(), d.line, d.column)).collect();
+    // Line 7's escapes (`\"`) make the source differ from the value, but the phrases are
+    // still found on the line, in order.
+    assert_eq!(
+        got,
+        vec![("blame-language", 6, 25), ("blame-language", 7, 19), ("blame-language", 7, 38)],
+        "{:#?}",
+        r.diags
+    );
+    let root = site.root();
+    assert_eq!(text_at(root, &r.diags[0]), "careless.");
+    assert!(text_at(root, &r.diags[1]).starts_with("fault of course"));
+    assert!(text_at(root, &r.diags[2]).starts_with("human error"));
+}
+
+#[test]
+fn timeline_missing_kind() {
+    let (d, text) = only("timeline-missing-kind", "timeline-missing-kind", F, 7, 1);
+    assert_eq!(text, "timeline:");
+    assert!(d.message.contains("`detection`"), "{}", d.message);
+}
+
+#[test]
+fn timeline_unordered() {
+    // The signal at 14:02 is written after the detection at 14:19; its text is on line 13.
+    let (d, text) = only("timeline-unordered", "timeline-unordered", F, 13, 5);
+    assert_eq!(text, "text: p99 latency on checkout-api rises above 2 s");
+    assert_eq!(d.level, "warning");
+}
+
+#[test]
+fn every_code_has_a_fixture_and_documentation() {
+    // A new code must come with a fixture folder (or an inline test listed here) and docs.
+    let inline = [Code::NotUtf8, Code::ConfigMissing];
+    // Build-stage codes: no `check` input produces them.
+    let not_from_check = [Code::Template, Code::Io];
+    for code in Code::ALL {
+        if !inline.contains(&code) && !not_from_check.contains(&code) {
+            fixture(code.as_str());
+        }
+    }
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/diagnostics.md")).unwrap();
+    for code in Code::ALL {
+        let heading = format!("## `{}`", code.as_str());
+        assert!(docs.contains(&heading), "docs/diagnostics.md lacks a `{heading}` section");
+    }
+}
