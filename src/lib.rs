@@ -19,4 +19,5 @@ pub mod model;
 pub mod output;
 pub mod render;
 pub mod scaffold;
+pub mod serve;
 pub mod yaml;
