@@ -21,5 +21,6 @@ pub mod output;
 pub mod patterns;
 pub mod render;
 pub mod scaffold;
+pub mod serve;
 pub mod svg;
 pub mod yaml;

@@ -92,6 +92,23 @@ enum Command {
         #[arg(long)]
         fail_on_overdue: bool,
     },
+    /// Preview the site with live reload: builds into memory, serves it, rebuilds on every save
+    Serve {
+        #[command(flatten)]
+        common: Common,
+        /// Port to listen on (the next free one is taken if it is in use)
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Address to listen on; the default serves only this machine
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the site in the default browser
+        #[arg(long)]
+        open: bool,
+        /// Hide postmortems with `status: draft` (shown by default when serving)
+        #[arg(long)]
+        no_drafts: bool,
+    },
     /// Create a new knowledge base in DIR
     Init {
         /// Folder to create the knowledge base in (created if missing)
@@ -222,6 +239,26 @@ fn run() -> Result<ExitCode> {
             let (text, overdue_count) = pmsite::actions::report(&checked.kb, &filter, format);
             print!("{text}");
             Ok(if fail_on_overdue && overdue_count > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Serve { common, port, bind, open, no_drafts } => {
+            let root = find_root(common.root.as_deref())?;
+            let mut opts = pmsite::serve::ServeOptions::new(&root, today(&common, &root));
+            opts.port = port;
+            opts.bind = bind;
+            opts.drafts = !no_drafts;
+            opts.verbose = true;
+            opts.color = pmsite::diagnostics::color_enabled(std::io::stderr().is_terminal());
+            let server = pmsite::serve::start(opts)?;
+            if let Some(wanted) = server.port_in_use {
+                eprintln!("port {wanted} is in use; serving on port {} instead", server.addr.port());
+            }
+            let url = server.url();
+            eprintln!("serving {} at {url} (watching for changes; Ctrl-C to stop)", root.display());
+            if open && let Err(e) = pmsite::serve::open_browser(&url) {
+                eprintln!("could not open a browser ({e}); open {url} yourself");
+            }
+            server.wait();
+            Ok(ExitCode::SUCCESS)
         }
         Command::Init { dir } => {
             let today = pmsite::check::today(&jiff::tz::TimeZone::UTC);

@@ -1,0 +1,77 @@
+//! Save-to-reload-event latency of `pmsite serve`: starts the server in-process on a
+//! knowledge base, edits one postmortem N times, and times each save until the
+//! `reload` event arrives on a live-reload connection (what a browser waits for).
+//!
+//! Usage: cargo run --release --example serve_latency -- KB_DIR [EDITS]
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let root = PathBuf::from(args.next().expect("usage: serve_latency KB_DIR [EDITS]"));
+    let edits: usize = args.next().map(|s| s.parse().expect("EDITS is a number")).unwrap_or(20);
+    let mut opts = pmsite::serve::ServeOptions::new(&root, "2026-01-01".parse().unwrap());
+    opts.port = 0;
+    let t = Instant::now();
+    let server = pmsite::serve::start(opts).expect("server starts");
+    eprintln!("first build and start: {} ms", t.elapsed().as_millis());
+
+    let target = walkdir::WalkDir::new(root.join("content"))
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "md"))
+        .map(|e| e.into_path())
+        .nth(3)
+        .expect("a postmortem");
+    let original = std::fs::read_to_string(&target).unwrap();
+
+    let mut s = TcpStream::connect(server.addr).unwrap();
+    write!(s, "GET /__pmsite/events HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut events = BufReader::new(s);
+    let mut next_event = || -> String {
+        let mut line = String::new();
+        loop {
+            line.clear();
+            assert!(events.read_line(&mut line).unwrap() > 0, "server closed the stream");
+            if let Some(name) = line.strip_prefix("event:") {
+                return name.trim().to_string();
+            }
+        }
+    };
+    assert_eq!(next_event(), "hello");
+
+    let mut times = Vec::new();
+    for i in 0..edits {
+        // Title lines are what writers change most; the edit changes the page and indexes.
+        let text = original.replacen("title: ", &format!("title: Edit {i} "), 1);
+        let start = Instant::now();
+        std::fs::write(&target, text).unwrap();
+        loop {
+            let name = next_event();
+            if name == "reload" {
+                break;
+            }
+            assert_ne!(name, "error", "the edit broke the build");
+        }
+        times.push(start.elapsed());
+        // Let the watcher settle so each edit is timed on its own.
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    std::fs::write(&target, original).unwrap();
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let median = ms(times[times.len() / 2]);
+    let p90 = ms(times[(times.len() * 9 / 10).min(times.len() - 1)]);
+    println!(
+        "{}: {} edits, save-to-reload median {median:.0} ms, p90 {p90:.0} ms, max {:.0} ms (rebuilds: {})",
+        root.display(),
+        times.len(),
+        ms(*times.last().unwrap()),
+        server.rebuilds()
+    );
+    server.shutdown();
+}

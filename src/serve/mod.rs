@@ -1,0 +1,375 @@
+//! `pmsite serve`: a preview server that rebuilds on every save and tells open pages.
+//!
+//! Writers keep a browser open beside their editor. The site is built into memory
+//! (never to disk), served over HTTP, and rebuilt when a file under content/, themes/,
+//! static/ or site.toml changes. A rebuild that fails keeps the last good site online
+//! and shows its diagnostics on every open page; open pages learn about changes over
+//! server-sent events and reload only when something they show changed.
+//!
+//! Threads: the HTTP server runs on a small tokio runtime; a watcher thread batches
+//! file events; one rebuild thread renders. A rebuild in progress plus more events
+//! means exactly one more rebuild after it: batches queue in a channel and the
+//! rebuild thread drains all of them before each build.
+
+mod http;
+pub mod snapshot;
+pub mod watch;
+
+use crate::build::{self, BuildOptions};
+use crate::diagnostics::{self, Diagnostic, Format};
+use crate::render::RenderOptions;
+use arc_swap::ArcSwap;
+use jiff::civil::Date;
+use snapshot::SiteSnapshot;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+use tokio::sync::broadcast;
+
+/// How many ports after the requested one are tried when it is in use.
+const PORT_TRIES: u16 = 20;
+
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub root: PathBuf,
+    pub bind: IpAddr,
+    /// 0 picks any free port.
+    pub port: u16,
+    pub drafts: bool,
+    pub today: Date,
+    /// Print builds and errors to stderr (the command line); tests turn it off.
+    pub verbose: bool,
+    /// Colour terminal diagnostics.
+    pub color: bool,
+}
+
+impl ServeOptions {
+    pub fn new(root: impl Into<PathBuf>, today: Date) -> ServeOptions {
+        ServeOptions {
+            root: root.into(),
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 1111,
+            drafts: true,
+            today,
+            verbose: false,
+            color: false,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("ports {first} to {last} on {ip} are all in use; stop the other server or pass --port with a free port")]
+    PortsInUse { ip: IpAddr, first: u16, last: u16 },
+    #[error("cannot watch {root} for changes: {source}")]
+    Watch { root: PathBuf, source: notify::Error },
+    #[error("cannot start the server: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// A message to open pages. `name` is the SSE event name, `data` its JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveEvent {
+    pub name: &'static str,
+    pub data: String,
+}
+
+impl LiveEvent {
+    fn reload(paths: &[&str]) -> LiveEvent {
+        LiveEvent { name: "reload", data: serde_json::json!({ "paths": paths }).to_string() }
+    }
+    fn reload_all() -> LiveEvent {
+        LiveEvent::reload(&["*"])
+    }
+    fn css(paths: &[&str]) -> LiveEvent {
+        LiveEvent { name: "css", data: serde_json::json!({ "paths": paths }).to_string() }
+    }
+    fn ok() -> LiveEvent {
+        LiveEvent { name: "ok", data: "{}".into() }
+    }
+    fn error(diags: &[Diagnostic]) -> LiveEvent {
+        let list: Vec<serde_json::Value> = diags
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| {
+                serde_json::json!({
+                    "file": d.file.to_string_lossy().replace('\\', "/"),
+                    "line": d.line,
+                    "column": d.column,
+                    "message": d.message,
+                })
+            })
+            .collect();
+        LiveEvent { name: "error", data: serde_json::json!({ "diagnostics": list }).to_string() }
+    }
+}
+
+/// State shared by the HTTP handlers and the rebuild thread.
+pub(crate) struct Shared {
+    snapshot: ArcSwap<SiteSnapshot>,
+    events: broadcast::Sender<LiveEvent>,
+    /// Open live-reload connections.
+    connections: AtomicUsize,
+    /// The `error` event of a broken build, sent to pages that connect while it lasts.
+    current_error: Mutex<Option<LiveEvent>>,
+    rebuilds: AtomicUsize,
+}
+
+/// A running server. Dropping it without `shutdown` leaves it running until exit.
+pub struct ServerHandle {
+    pub addr: SocketAddr,
+    /// Set when the requested port was in use and a later one was taken.
+    pub port_in_use: Option<u16>,
+    shared: Arc<Shared>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<std::thread::JoinHandle<()>>,
+    watch: Option<watch::Watch>,
+    rebuilder: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ServerHandle {
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+    /// Open live-reload (SSE) connections right now.
+    pub fn live_connections(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+    /// Rebuilds run since start (not counting the first build).
+    pub fn rebuilds(&self) -> usize {
+        self.shared.rebuilds.load(Ordering::SeqCst)
+    }
+    /// Receives every event sent to open pages from now on (for tests and tools).
+    pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
+        self.shared.events.subscribe()
+    }
+    /// Stops watching and serving, and waits for the threads to end.
+    pub fn shutdown(mut self) {
+        self.stop_all();
+    }
+    /// Blocks until the server stops (in practice: until the process is interrupted).
+    pub fn wait(mut self) {
+        if let Some(t) = self.server.take() {
+            let _ = t.join();
+        }
+        self.stop_all();
+    }
+    fn stop_all(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.server.take() {
+            let _ = t.join();
+        }
+        if let Some(w) = self.watch.take() {
+            w.stop();
+        }
+        if let Some(t) = self.rebuilder.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn bind(opts: &ServeOptions) -> Result<(std::net::TcpListener, Option<u16>), ServeError> {
+    let last = if opts.port == 0 { 0 } else { opts.port.saturating_add(PORT_TRIES) };
+    for port in opts.port..=last {
+        let addr = SocketAddr::new(opts.bind, port);
+        match std::net::TcpListener::bind(addr) {
+            Ok(l) => return Ok((l, (port != opts.port).then_some(opts.port))),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && opts.port != 0 => continue,
+            Err(source) => return Err(ServeError::Bind { addr, source }),
+        }
+    }
+    Err(ServeError::PortsInUse { ip: opts.bind, first: opts.port, last })
+}
+
+/// Builds the site, starts serving it and watching for changes, and returns at once.
+pub fn start(opts: ServeOptions) -> Result<ServerHandle, ServeError> {
+    let (listener, port_in_use) = bind(&opts)?;
+    let addr = listener.local_addr().map_err(ServeError::Runtime)?;
+    listener.set_nonblocking(true).map_err(ServeError::Runtime)?;
+    let build_opts = BuildOptions {
+        output: PathBuf::new(),
+        // Links that use base_url (the 404 page's, feeds') must point at this server.
+        base_url: Some(format!("http://{addr}/")),
+        drafts: opts.drafts,
+        strict: false,
+        today: opts.today,
+    };
+    let (events, _) = broadcast::channel(64);
+    let shared = Arc::new(Shared {
+        snapshot: ArcSwap::from_pointee(SiteSnapshot::default()),
+        events,
+        connections: AtomicUsize::new(0),
+        current_error: Mutex::new(None),
+        rebuilds: AtomicUsize::new(0),
+    });
+    let mut builder = Builder {
+        shared: shared.clone(),
+        root: opts.root.clone(),
+        build_opts,
+        verbose: opts.verbose,
+        color: opts.color,
+        broken: false,
+    };
+    builder.build(&[]);
+    shared.rebuilds.store(0, Ordering::SeqCst);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("pmsite-http")
+        .enable_all()
+        .build()
+        .map_err(ServeError::Runtime)?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let app = http::router(shared.clone());
+    let listener = {
+        let _enter = runtime.enter();
+        tokio::net::TcpListener::from_std(listener).map_err(ServeError::Runtime)?
+    };
+    let server = std::thread::Builder::new()
+        .name("pmsite-serve".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let server = tokio::spawn(async move { axum::serve(listener, app).await });
+                let _ = stopped.await;
+                server.abort();
+            });
+            // Dropping the runtime ends every open connection's task.
+            runtime.shutdown_timeout(Duration::from_secs(1));
+        })
+        .map_err(ServeError::Runtime)?;
+
+    let (batches_tx, batches) = mpsc::channel::<Vec<PathBuf>>();
+    let watch =
+        watch::start(&opts.root, batches_tx).map_err(|source| ServeError::Watch { root: opts.root.clone(), source })?;
+    let rebuilder = std::thread::Builder::new()
+        .name("pmsite-rebuild".into())
+        .spawn(move || {
+            while let Ok(mut changed) = batches.recv() {
+                // Everything that arrived while the previous build ran goes into this one.
+                while let Ok(more) = batches.try_recv() {
+                    changed.extend(more);
+                }
+                builder.build(&changed);
+            }
+        })
+        .map_err(ServeError::Runtime)?;
+
+    Ok(ServerHandle {
+        addr,
+        port_in_use,
+        shared,
+        stop: Some(stop),
+        server: Some(server),
+        watch: Some(watch),
+        rebuilder: Some(rebuilder),
+    })
+}
+
+/// Runs builds and turns their results into a snapshot swap and events.
+struct Builder {
+    shared: Arc<Shared>,
+    root: PathBuf,
+    build_opts: BuildOptions,
+    verbose: bool,
+    color: bool,
+    broken: bool,
+}
+
+impl Builder {
+    fn build(&mut self, changed: &[PathBuf]) {
+        let start = Instant::now();
+        let rendered = build::render_site(&self.root, &self.build_opts, RenderOptions { live_reload: true }, &|_| {});
+        self.shared.rebuilds.fetch_add(1, Ordering::SeqCst);
+        let errors = diagnostics::count_errors(&rendered.diagnostics);
+        if errors > 0 {
+            let event = LiveEvent::error(&rendered.diagnostics);
+            if let Ok(mut e) = self.shared.current_error.lock() {
+                *e = Some(event.clone());
+            }
+            self.broken = true;
+            let _ = self.shared.events.send(event);
+            if self.verbose {
+                let errs: Vec<Diagnostic> = rendered.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+                eprint!("{}", crate::check::report(&self.root, &errs, Format::Human, self.color));
+                eprintln!(
+                    "build failed ({errors} error{}); still serving the last good build",
+                    if errors == 1 { "" } else { "s" }
+                );
+            }
+            return;
+        }
+        let next = SiteSnapshot::new(rendered.files);
+        let changes = self.shared.snapshot.load().diff(&next);
+        self.shared.snapshot.store(Arc::new(next));
+        if self.broken {
+            self.broken = false;
+            if let Ok(mut e) = self.shared.current_error.lock() {
+                *e = None;
+            }
+            let _ = self.shared.events.send(LiveEvent::ok());
+        }
+        if !changes.is_empty() {
+            let paths: Vec<&str> = changes.paths.iter().map(String::as_str).collect();
+            let event = if changes.css_only() { LiveEvent::css(&paths) } else { LiveEvent::reload(&paths) };
+            let _ = self.shared.events.send(event);
+        }
+        if self.verbose {
+            let what = describe(&self.root, changed);
+            if changed.is_empty() {
+                let warnings = rendered.diagnostics.len();
+                if warnings > 0 {
+                    eprint!("{}", crate::check::report(&self.root, &rendered.diagnostics, Format::Human, self.color));
+                }
+                eprintln!(
+                    "built {} postmortems, {} pages in {} ms ({warnings} warning{})",
+                    rendered.checked.kb.visible_ids().count(),
+                    rendered.pages,
+                    start.elapsed().as_millis(),
+                    if warnings == 1 { "" } else { "s" }
+                );
+            } else {
+                eprintln!(
+                    "rebuilt in {} ms after {what}: {} file{} changed",
+                    start.elapsed().as_millis(),
+                    changes.paths.len(),
+                    if changes.paths.len() == 1 { "" } else { "s" }
+                );
+            }
+        }
+    }
+}
+
+fn describe(root: &Path, changed: &[PathBuf]) -> String {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut names: Vec<String> =
+        changed.iter().map(|p| p.strip_prefix(&root).unwrap_or(p).display().to_string()).collect();
+    names.dedup();
+    match names.len() {
+        0 => "a change".into(),
+        1 => names.remove(0),
+        n => format!("{} and {} more", names[0], n - 1),
+    }
+}
+
+/// Opens `url` in the desktop's browser; failure is only worth a message.
+pub fn open_browser(url: &str) -> std::io::Result<()> {
+    let cmd = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    std::process::Command::new(cmd)
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map(|_| ())
+}
