@@ -34,13 +34,16 @@ pub struct ActionRow<'a> {
     pub age_days: Option<i64>,
     #[serde(skip)]
     pub pm: usize,
+    /// Position among its postmortem's action items.
+    #[serde(skip)]
+    pub item: usize,
 }
 
 fn days(from: Date, to: Date) -> i64 {
     from.until(to).map(|s| s.get_days() as i64).unwrap_or(0)
 }
 
-fn row<'a>(kb: &'a KnowledgeBase, pm: usize, a: &'a ActionItem) -> ActionRow<'a> {
+fn row<'a>(kb: &'a KnowledgeBase, pm: usize, item: usize, a: &'a ActionItem) -> ActionRow<'a> {
     let p = &kb.postmortems[pm];
     let done_late = a.status == ActionStatus::Done && matches!((a.due, a.completed), (Some(d), Some(c)) if c > d);
     ActionRow {
@@ -63,14 +66,17 @@ fn row<'a>(kb: &'a KnowledgeBase, pm: usize, a: &'a ActionItem) -> ActionRow<'a>
         days_to_complete: (a.status == ActionStatus::Done).then_some(a.completed).flatten().map(|c| days(p.date, c)),
         age_days: (!a.status.is_closed()).then(|| days(p.date, kb.today)),
         pm,
+        item,
     }
 }
 
 /// Every action item of every visible postmortem: overdue first (oldest due first),
 /// then open by due date, then closed, newest incident first within each.
 pub fn all(kb: &KnowledgeBase) -> Vec<ActionRow<'_>> {
-    let mut rows: Vec<ActionRow> =
-        kb.visible_ids().flat_map(|i| kb.postmortems[i].action_items.iter().map(move |a| row(kb, i, a))).collect();
+    let mut rows: Vec<ActionRow> = kb
+        .visible_ids()
+        .flat_map(|i| kb.postmortems[i].action_items.iter().enumerate().map(move |(n, a)| row(kb, i, n, a)))
+        .collect();
     rows.sort_by(|a, b| {
         let rank = |r: &ActionRow| {
             if r.overdue {
@@ -289,6 +295,7 @@ mod tests {
             days_to_complete: None,
             age_days: Some(3),
             pm: 0,
+            item: 0,
         };
         let csv = to_csv(&[&r]);
         let line = csv.lines().nth(1).unwrap();

@@ -1,10 +1,10 @@
 //! `pmsite build`: check -> render -> write, with nothing written unless every stage
 //! succeeded.
 
-use crate::check::{self, Checked};
+use crate::check::Checked;
 use crate::diagnostics::{self, Code, Diagnostic};
 use crate::output::{self, OutputFile};
-use crate::render::{RenderOptions, Site, Theme};
+use crate::render::RenderOptions;
 use jiff::civil::Date;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -61,7 +61,6 @@ pub struct Rendered {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Runs check and render. `files` is empty when there were errors.
 /// Prints a stage's time when `PMSITE_TIMINGS` is set: how BENCHMARKS.md splits a build.
 pub fn stage_timing(stage: &str, since: Instant) {
     if std::env::var_os("PMSITE_TIMINGS").is_some() {
@@ -69,56 +68,19 @@ pub fn stage_timing(stage: &str, since: Instant) {
     }
 }
 
+/// Runs check and render. `files` is empty when there were errors.
 pub fn render_site(
     root: &Path,
     opts: &BuildOptions,
     render_opts: RenderOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Rendered {
-    let t = Instant::now();
-    let mut checked =
-        check::check(root, &check::Options { strict: opts.strict, drafts: opts.drafts, today: opts.today });
-    if let Some(url) = &opts.base_url {
-        let mut url = url.clone();
-        if !url.ends_with('/') {
-            url.push('/');
-        }
-        checked.kb.config.base_url = url;
-    }
-    stage_timing("check", t);
-    let mut diags = checked.diagnostics.clone();
-    if diagnostics::count_errors(&diags) > 0 {
-        return Rendered { checked, files: Vec::new(), pages: 0, diagnostics: diags };
-    }
-    let t = Instant::now();
-    let theme = match Theme::load(root, &checked.kb.config.theme) {
-        Ok(t) => t,
-        Err(d) => {
-            diags.extend(d);
-            return Rendered { checked, files: Vec::new(), pages: 0, diagnostics: diags };
-        }
-    };
-    let site = Site::new(&checked.kb, &theme, render_opts);
-    stage_timing("markdown", t);
-    let t = Instant::now();
-    let (mut files, render_diags) = site.render_all(progress);
-    stage_timing("render", t);
-    let pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
-    diags.extend(render_diags);
-    match copy_inputs(root, &checked.kb.assets) {
-        Ok(extra) => files.extend(extra),
-        Err(d) => diags.push(d),
-    }
-    if diagnostics::count_errors(&diags) > 0 {
-        files.clear();
-    }
-    diagnostics::sort(&mut diags);
-    drop(site);
-    Rendered { checked, files, pages, diagnostics: diags }
+    // A session with nothing cached renders everything: the same path serve's rebuilds take.
+    crate::incremental::Session::new(root, opts.clone(), render_opts).rebuild(progress)
 }
 
 /// Files beside postmortems (under `files/`) and `static/` (at the root), read into memory.
-fn copy_inputs(root: &Path, assets: &[PathBuf]) -> Result<Vec<OutputFile>, Diagnostic> {
+pub(crate) fn copy_inputs(root: &Path, assets: &[PathBuf]) -> Result<Vec<OutputFile>, Diagnostic> {
     let mut out = Vec::new();
     let read = |p: &Path| {
         std::fs::read(root.join(p)).map_err(|e| Diagnostic::error(Code::Io, p, 0, 0, format!("cannot read: {e}")))

@@ -30,7 +30,12 @@ impl Checked {
 
 /// Runs every stage up to and including link.
 pub fn check(root: &Path, opts: &Options) -> Checked {
-    let loaded = load::load(root);
+    check_cached(root, opts, &mut load::ParseCache::default())
+}
+
+/// `check`, reusing the parse of files that did not change since `cache` was filled.
+pub fn check_cached(root: &Path, opts: &Options, cache: &mut load::ParseCache) -> Checked {
+    let loaded = load::load_cached(root, cache);
     let mut diags = Vec::new();
     let kb = KnowledgeBase::link(loaded, &kb::Options { today: opts.today, include_drafts: opts.drafts }, &mut diags);
     if opts.strict {

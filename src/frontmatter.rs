@@ -339,6 +339,7 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
         body_line: split.body_line,
         links,
         lines,
+        source_hash: xxhash_rust::xxh3::xxh3_64(text.as_bytes()),
     };
     (Some(pm), diags)
 }

@@ -12,6 +12,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod figures;
 pub mod frontmatter;
+pub mod incremental;
 pub mod kb;
 pub mod lint;
 pub mod load;

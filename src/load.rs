@@ -7,7 +7,9 @@ use crate::frontmatter;
 use crate::lint::Linter;
 use crate::model::Postmortem;
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 /// Everything read from disk, before cross-linking.
 #[derive(Debug, Clone)]
@@ -122,13 +124,65 @@ pub fn load_file(
     (pm, diags)
 }
 
+/// Parsed files kept between builds by `serve`: a file whose size and modification time
+/// are unchanged is neither read nor parsed again. Any change to site.toml empties it,
+/// since the taxonomy and lint phrases shape every file's result.
+#[derive(Default)]
+pub struct ParseCache {
+    config_text: Option<String>,
+    files: HashMap<PathBuf, CachedFile>,
+}
+
+struct CachedFile {
+    len: u64,
+    modified: Option<SystemTime>,
+    result: (Option<Postmortem>, Vec<Diagnostic>),
+}
+
 /// Loads the whole knowledge base at `root`.
 pub fn load(root: &Path) -> Loaded {
+    load_cached(root, &mut ParseCache::default())
+}
+
+/// Loads the knowledge base, reusing what `cache` holds for files that did not change.
+pub fn load_cached(root: &Path, cache: &mut ParseCache) -> Loaded {
     let (config, mut diagnostics) = load_config(root);
+    let config_text = std::fs::read_to_string(root.join(config::FILE)).ok();
+    if cache.config_text != config_text {
+        cache.files.clear();
+        cache.config_text = config_text;
+    }
     let (files, assets, walk_diags) = discover(root);
     diagnostics.extend(walk_diags);
     let linter = Linter::new(&config);
-    let results: Vec<_> = files.par_iter().map(|rel| load_file(root, rel, &config, &linter)).collect();
+    let stamp = |rel: &Path| {
+        std::fs::metadata(root.join(rel)).map(|m| (m.len(), m.modified().ok())).unwrap_or((u64::MAX, None))
+    };
+    let results: Vec<_> = files
+        .par_iter()
+        .map(|rel| {
+            let (len, modified) = stamp(rel);
+            match cache.files.get(rel) {
+                Some(c) if c.len == len && c.modified == modified && modified.is_some() => (c.result.clone(), None),
+                _ => {
+                    let result = load_file(root, rel, &config, &linter);
+                    (result.clone(), Some(CachedFile { len, modified, result }))
+                }
+            }
+        })
+        .collect();
+    let keep: std::collections::HashSet<&PathBuf> = files.iter().collect();
+    cache.files.retain(|p, _| keep.contains(p));
+    let results: Vec<_> = files
+        .iter()
+        .zip(results)
+        .map(|(rel, (result, fresh))| {
+            if let Some(f) = fresh {
+                cache.files.insert(rel.clone(), f);
+            }
+            result
+        })
+        .collect();
     // Without a readable site.toml the factors and severities are unknown, so every
     // reference to them would be reported; the site.toml error says what to fix first.
     let config_unreadable = diagnostics.iter().any(|d| matches!(d.code, Code::ConfigSyntax | Code::ConfigMissing));

@@ -213,6 +213,9 @@ pub struct Postmortem {
     pub links: Vec<BodyLink>,
     #[serde(skip)]
     pub lines: FieldLines,
+    /// Hash of the file's text: what incremental rebuilds compare.
+    #[serde(skip)]
+    pub source_hash: u64,
 }
 
 /// Where fields sit in the file, for diagnostics that point at them.

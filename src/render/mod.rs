@@ -124,9 +124,11 @@ pub struct Site<'a> {
     pub actions: Vec<crate::actions::ActionRow<'a>>,
     /// Each visible postmortem's list row as HTML for pages two folders deep (every term
     /// and factor page), rendered once and reused by every list it appears in.
-    row_html: OnceLock<Result<Vec<String>, Diagnostic>>,
+    row_html: Vec<OnceLock<String>>,
     /// Each action item's table row for pages three folders deep (owner and team pages).
-    action_html: OnceLock<Result<Vec<String>, Diagnostic>>,
+    action_html: Vec<OnceLock<String>>,
+    /// The same for the site-wide action page, one folder deep.
+    action_html_top: Vec<OnceLock<String>>,
 }
 
 /// Relative prefix from a page at `path` back to the site root ("../../").
@@ -137,13 +139,28 @@ pub fn root_prefix(path: &str) -> String {
 impl<'a> Site<'a> {
     /// Parses every visible body (in parallel) and precomputes list rows.
     pub fn new(kb: &'a KnowledgeBase, theme: &'a Theme, options: RenderOptions) -> Site<'a> {
+        Site::reusing(kb, theme, options, &|_| None)
+    }
+
+    /// Like `new`, but takes a body from `reuse` where it has one (serve's rebuilds keep
+    /// the bodies of unchanged postmortems).
+    pub fn reusing(
+        kb: &'a KnowledgeBase,
+        theme: &'a Theme,
+        options: RenderOptions,
+        reuse: &(dyn Fn(usize) -> Option<RenderedBody> + Sync),
+    ) -> Site<'a> {
         let slugs = Slugs::new(kb);
         let bodies: Vec<RenderedBody> = (0..kb.postmortems.len())
             .into_par_iter()
-            .map(|i| if kb.visible[i] { views::render_body(kb, i) } else { RenderedBody::default() })
+            .map(|i| match kb.visible[i] {
+                true => reuse(i).unwrap_or_else(|| views::render_body(kb, i)),
+                false => RenderedBody::default(),
+            })
             .collect();
         let rows = (0..kb.postmortems.len()).map(|i| views::row(kb, i)).collect();
         let actions = crate::actions::all(kb);
+        let actions_len = actions.len();
         Site {
             kb,
             theme,
@@ -152,8 +169,9 @@ impl<'a> Site<'a> {
             options,
             rows,
             actions,
-            row_html: OnceLock::new(),
-            action_html: OnceLock::new(),
+            row_html: (0..kb.postmortems.len()).map(|_| OnceLock::new()).collect(),
+            action_html: (0..actions_len).map(|_| OnceLock::new()).collect(),
+            action_html_top: (0..actions_len).map(|_| OnceLock::new()).collect(),
         }
     }
 
@@ -225,59 +243,6 @@ impl<'a> Site<'a> {
         Ok(OutputFile::new(path, html))
     }
 
-    /// Renders every page and every non-HTML file, in parallel. Errors are collected.
-    pub fn render_all(&self, progress: &(dyn Fn(u64) + Sync)) -> (Vec<OutputFile>, Vec<Diagnostic>) {
-        let pages = self.pages();
-        let timings = std::env::var_os("PMSITE_TIMINGS").is_some();
-        let spent: std::sync::Mutex<BTreeMap<&'static str, (usize, f64)>> = Default::default();
-        let results: Vec<Result<OutputFile, Diagnostic>> = pages
-            .par_iter()
-            .map(|p| {
-                let t = std::time::Instant::now();
-                let r = self.render(p);
-                if timings {
-                    let kind = match p {
-                        Page::Incident(_) => "incident",
-                        Page::Term(..) | Page::Factor(_) => "term",
-                        Page::ActionsOwner(_) | Page::ActionsTeam(_) | Page::Actions => "actions",
-                        Page::Patterns => "patterns",
-                        Page::Metrics => "metrics",
-                        _ => "other",
-                    };
-                    let mut m = spent.lock().unwrap_or_else(|e| e.into_inner());
-                    let e = m.entry(kind).or_default();
-                    e.0 += 1;
-                    e.1 += t.elapsed().as_secs_f64() * 1000.0;
-                }
-                progress(1);
-                r
-            })
-            .collect();
-        if timings {
-            for (kind, (n, ms)) in spent.into_inner().unwrap_or_default() {
-                eprintln!("timing:   {kind:<10} {n:>6} pages {ms:>9.1} ms (summed over threads)");
-            }
-        }
-        let mut files = Vec::with_capacity(results.len() + 64);
-        let mut diags = Vec::new();
-        for r in results {
-            match r {
-                Ok(f) => files.push(f),
-                // One broken template breaks many pages the same way; report it once.
-                Err(d) => {
-                    if !diags.contains(&d) {
-                        diags.push(d)
-                    }
-                }
-            }
-        }
-        files.extend(feeds::all(self));
-        for (path, bytes) in &self.theme.assets {
-            files.push(OutputFile::new(format!("assets/{path}"), bytes.clone()));
-        }
-        (files, diags)
-    }
-
     /// Renders `row.html` for postmortem `i` on a page whose root prefix is `root`.
     pub fn row_html(&self, i: usize, root: &str) -> Result<String, Diagnostic> {
         let mut ctx = tera::Context::new();
@@ -286,17 +251,13 @@ impl<'a> Site<'a> {
         self.theme.render("row.html", &ctx)
     }
 
-    /// The concatenated rows of `ids` for a page two folders deep.
+    /// The concatenated rows of `ids` for a page two folders deep; each row is rendered
+    /// once per build however many lists it appears in.
     pub fn rows_html_depth2(&self, ids: &[usize]) -> Result<String, Diagnostic> {
-        let cache = self.row_html.get_or_init(|| {
-            (0..self.kb.postmortems.len())
-                .into_par_iter()
-                .map(|i| if self.kb.visible[i] { self.row_html(i, "../../") } else { Ok(String::new()) })
-                .collect()
-        });
-        let cache = cache.as_ref().map_err(Clone::clone)?;
-        let mut out = String::with_capacity(ids.iter().map(|&i| cache[i].len()).sum());
-        ids.iter().for_each(|&i| out.push_str(&cache[i]));
+        let mut out = String::new();
+        for &i in ids {
+            out.push_str(cached(&self.row_html[i], || self.row_html(i, "../../"))?);
+        }
         Ok(out)
     }
 
@@ -308,16 +269,52 @@ impl<'a> Site<'a> {
         self.theme.render("action_row.html", &ctx)
     }
 
-    /// The concatenated rows of actions `ks`, cached for pages three folders deep.
+    /// The concatenated rows of actions `ks`, cached for the depths action pages have.
     pub fn actions_html(&self, ks: &[usize], root: &str) -> Result<String, Diagnostic> {
-        if root != "../../../" {
-            return ks.iter().map(|&k| self.action_row_html(k, root)).collect();
+        let cache = match root {
+            "../../../" => &self.action_html,
+            "../" => &self.action_html_top,
+            _ => return ks.iter().map(|&k| self.action_row_html(k, root)).collect(),
+        };
+        let mut out = String::new();
+        for &k in ks {
+            out.push_str(cached(&cache[k], || self.action_row_html(k, root))?);
         }
-        let cache = self.action_html.get_or_init(|| {
-            (0..self.actions.len()).into_par_iter().map(|k| self.action_row_html(k, "../../../")).collect()
-        });
-        let cache = cache.as_ref().map_err(Clone::clone)?;
-        Ok(ks.iter().map(|&k| cache[k].as_str()).collect())
+        Ok(out)
+    }
+
+    /// Fragments rendered so far, to carry into the next build (see `prefill`).
+    pub fn fragments(&self) -> Fragments {
+        let take = |v: &Vec<OnceLock<String>>| v.iter().map(|c| c.get().cloned()).collect();
+        Fragments {
+            rows: take(&self.row_html),
+            actions: take(&self.action_html),
+            actions_top: take(&self.action_html_top),
+        }
+    }
+
+    /// Seeds fragment caches: `row(i)` and `action(k)` give a previous build's fragment
+    /// when its postmortem did not change.
+    pub fn prefill(
+        &self,
+        row: &dyn Fn(usize) -> Option<String>,
+        action: &dyn Fn(usize) -> Option<(Option<String>, Option<String>)>,
+    ) {
+        for (i, c) in self.row_html.iter().enumerate() {
+            if let Some(h) = row(i) {
+                let _ = c.set(h);
+            }
+        }
+        for k in 0..self.actions.len() {
+            if let Some((deep, top)) = action(k) {
+                if let Some(h) = deep {
+                    let _ = self.action_html[k].set(h);
+                }
+                if let Some(h) = top {
+                    let _ = self.action_html_top[k].set(h);
+                }
+            }
+        }
     }
 
     /// The list row of a postmortem (title, url, severity, date, duration, summary).
@@ -336,6 +333,26 @@ impl<'a> Site<'a> {
         }
         out
     }
+}
+
+/// Rendered fragments of one build, index-aligned with its postmortems and actions.
+#[derive(Debug, Clone, Default)]
+pub struct Fragments {
+    pub rows: Vec<Option<String>>,
+    pub actions: Vec<Option<String>>,
+    pub actions_top: Vec<Option<String>>,
+}
+
+/// Gets or renders a cached fragment; a render error is returned, not cached.
+fn cached<'c>(
+    cell: &'c OnceLock<String>,
+    render: impl FnOnce() -> Result<String, Diagnostic>,
+) -> Result<&'c str, Diagnostic> {
+    if let Some(v) = cell.get() {
+        return Ok(v);
+    }
+    let v = render()?;
+    Ok(cell.get_or_init(|| v))
 }
 
 /// Plain text of a body for search, from the one parse the page already did.

@@ -39,6 +39,8 @@ pub struct Theme {
     pub assets: BTreeMap<String, Vec<u8>>,
     /// Where each template came from, for error messages.
     pub sources: BTreeMap<String, PathBuf>,
+    /// Hash of every template and asset: a theme edit changes every page.
+    pub fingerprint: u64,
 }
 
 fn template_error(file: &Path, e: &tera::Error) -> Diagnostic {
@@ -121,7 +123,16 @@ impl Theme {
         // Tera's default escaper also encodes `/`, which bloats every URL; `/` is safe in HTML.
         tera.set_escape_fn(crate::markdown::escape);
         assets.insert("syntax.css".into(), crate::markdown::syntax_css().into_bytes());
-        Ok(Theme { tera, assets, sources })
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        for (name, text) in &templates {
+            h.update(name.as_bytes());
+            h.update(text.as_bytes());
+        }
+        for (name, bytes) in &assets {
+            h.update(name.as_bytes());
+            h.update(bytes);
+        }
+        Ok(Theme { tera, assets, sources, fingerprint: h.digest() })
     }
 
     pub fn render(&self, template: &str, ctx: &tera::Context) -> Result<String, Diagnostic> {

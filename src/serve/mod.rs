@@ -15,7 +15,7 @@ mod http;
 pub mod snapshot;
 pub mod watch;
 
-use crate::build::{self, BuildOptions};
+use crate::build::BuildOptions;
 use crate::diagnostics::{self, Diagnostic, Format};
 use crate::render::RenderOptions;
 use arc_swap::ArcSwap;
@@ -211,7 +211,7 @@ pub fn start(opts: ServeOptions) -> Result<ServerHandle, ServeError> {
     let mut builder = Builder {
         shared: shared.clone(),
         root: opts.root.clone(),
-        build_opts,
+        session: crate::incremental::Session::new(&opts.root, build_opts, RenderOptions { live_reload: true }),
         verbose: opts.verbose,
         color: opts.color,
         broken: false,
@@ -275,7 +275,8 @@ pub fn start(opts: ServeOptions) -> Result<ServerHandle, ServeError> {
 struct Builder {
     shared: Arc<Shared>,
     root: PathBuf,
-    build_opts: BuildOptions,
+    /// Keeps parses, bodies and pages between rebuilds, so a save redoes only what it touched.
+    session: crate::incremental::Session,
     verbose: bool,
     color: bool,
     broken: bool,
@@ -284,7 +285,7 @@ struct Builder {
 impl Builder {
     fn build(&mut self, changed: &[PathBuf]) {
         let start = Instant::now();
-        let rendered = build::render_site(&self.root, &self.build_opts, RenderOptions { live_reload: true }, &|_| {});
+        let rendered = self.session.rebuild(&|_| {});
         self.shared.rebuilds.fetch_add(1, Ordering::SeqCst);
         let errors = diagnostics::count_errors(&rendered.diagnostics);
         if errors > 0 {

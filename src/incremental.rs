@@ -1,0 +1,269 @@
+//! Builds that redo only what a change touched, for `pmsite serve` (and, with nothing
+//! cached, every `pmsite build`: one code path, so incremental output cannot drift from
+//! a full build).
+//!
+//! Zola gave up incremental builds because its template functions let any page read any
+//! other page, so dependencies could not be known. Here a page is a pure function of the
+//! model, and `Site::depends_on` names the postmortems it reads. A build fingerprints
+//! each page from (a) a *structure* hash — site.toml, the theme, the options and, for
+//! every visible postmortem, the fields that decide which pages and lists exist — and
+//! (b) the text hashes of the postmortems the page depends on. A page whose fingerprint
+//! is unchanged is not rendered again. Unchanged files are not re-parsed (`ParseCache`),
+//! and unchanged bodies and list rows are not re-rendered either.
+
+use crate::build::{BuildOptions, Rendered, copy_inputs, stage_timing};
+use crate::check;
+use crate::diagnostics::{self, Diagnostic};
+use crate::kb::KnowledgeBase;
+use crate::load::ParseCache;
+use crate::markdown::RenderedBody;
+use crate::output::OutputFile;
+use crate::render::{Page, RenderOptions, Site, Theme, feeds};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use xxhash_rust::xxh3::Xxh3;
+
+/// What the previous successful build left to reuse.
+struct Previous {
+    structure: u64,
+    /// Postmortem id -> text hash.
+    hashes: HashMap<String, u64>,
+    bodies: HashMap<String, RenderedBody>,
+    rows: HashMap<String, String>,
+    /// (postmortem id, item position) -> rendered action rows (deep, top).
+    actions: HashMap<(String, usize), (Option<String>, Option<String>)>,
+    /// Output path -> (fingerprint, file).
+    pages: HashMap<String, (u64, OutputFile)>,
+}
+
+/// A build session: call `rebuild` after every change.
+pub struct Session {
+    root: PathBuf,
+    opts: BuildOptions,
+    render_opts: RenderOptions,
+    parse: ParseCache,
+    previous: Option<Previous>,
+    /// Pages rendered by the last `rebuild` (the rest were reused).
+    pub last_rendered: usize,
+}
+
+struct HashWriter(Xxh3);
+impl Hasher for HashWriter {
+    fn finish(&self) -> u64 {
+        self.0.digest()
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+}
+
+fn hasher() -> HashWriter {
+    HashWriter(Xxh3::new())
+}
+
+/// Everything that decides which pages exist and what every list and link says,
+/// other than the text of the postmortems themselves.
+fn structure_hash(root: &Path, kb: &KnowledgeBase, theme: &Theme, opts: &BuildOptions, live: bool) -> u64 {
+    let mut h = hasher();
+    std::fs::read(root.join(crate::config::FILE)).unwrap_or_default().hash(&mut h);
+    theme.fingerprint.hash(&mut h);
+    (opts.drafts, opts.strict, opts.today.to_string(), &opts.base_url, live).hash(&mut h);
+    kb.home_text.hash(&mut h);
+    kb.assets.hash(&mut h);
+    for i in kb.visible_ids() {
+        let p = &kb.postmortems[i];
+        (&p.id, &p.path, p.status, p.date.to_string(), &p.severity, &p.services, &p.teams, &p.tags, &p.authors)
+            .hash(&mut h);
+        p.factors.iter().for_each(|f| f.id.hash(&mut h));
+        p.action_items.iter().for_each(|a| a.owner.hash(&mut h));
+    }
+    h.finish()
+}
+
+/// Postmortems a page reads beyond `depends_on`: an incident page names its neighbours.
+fn page_deps(site: &Site, page: &Page) -> Vec<usize> {
+    let kb = site.kb;
+    let mut deps = site.depends_on(page);
+    if let Page::Incident(i) = page {
+        deps.extend((0..*i).rev().find(|&j| kb.visible[j]));
+        deps.extend((i + 1..kb.postmortems.len()).find(|&j| kb.visible[j]));
+    }
+    deps
+}
+
+impl Session {
+    pub fn new(root: &Path, opts: BuildOptions, render_opts: RenderOptions) -> Session {
+        Session {
+            root: root.to_path_buf(),
+            opts,
+            render_opts,
+            parse: ParseCache::default(),
+            previous: None,
+            last_rendered: 0,
+        }
+    }
+
+    /// Checks and renders the site, reusing whatever the last successful build made that
+    /// this one would make the same. `files` is empty when there were errors.
+    pub fn rebuild(&mut self, progress: &(dyn Fn(u64) + Sync)) -> Rendered {
+        let t = Instant::now();
+        let opts = &self.opts;
+        let mut checked = check::check_cached(
+            &self.root,
+            &check::Options { strict: opts.strict, drafts: opts.drafts, today: opts.today },
+            &mut self.parse,
+        );
+        if let Some(url) = &opts.base_url {
+            let mut url = url.clone();
+            if !url.ends_with('/') {
+                url.push('/');
+            }
+            checked.kb.config.base_url = url;
+        }
+        stage_timing("check", t);
+        let mut diags = checked.diagnostics.clone();
+        if diagnostics::count_errors(&diags) > 0 {
+            return Rendered { checked, files: Vec::new(), pages: 0, diagnostics: diags };
+        }
+        let t = Instant::now();
+        let theme = match Theme::load(&self.root, &checked.kb.config.theme) {
+            Ok(t) => t,
+            Err(d) => {
+                diags.extend(d);
+                return Rendered { checked, files: Vec::new(), pages: 0, diagnostics: diags };
+            }
+        };
+        let kb = &checked.kb;
+        let structure = structure_hash(&self.root, kb, &theme, opts, self.render_opts.live_reload);
+        // Reuse is only sound when the structure (and so every link target) is the same.
+        let prev = self.previous.as_ref().filter(|p| p.structure == structure);
+        let unchanged = |i: usize| {
+            let pm = &kb.postmortems[i];
+            prev.is_some_and(|p| p.hashes.get(&pm.id) == Some(&pm.source_hash))
+        };
+        let reuse_body = |i: usize| {
+            if !unchanged(i) {
+                return None;
+            }
+            prev.and_then(|p| p.bodies.get(&kb.postmortems[i].id).cloned())
+        };
+        let mut site = Site::reusing(kb, &theme, self.render_opts.clone(), &reuse_body);
+        if let Some(p) = prev {
+            site.prefill(&|i| if unchanged(i) { p.rows.get(&kb.postmortems[i].id).cloned() } else { None }, &|k| {
+                let a = &site_action_key(kb, &site, k);
+                if unchanged(site.actions[k].pm) { p.actions.get(a).cloned() } else { None }
+            });
+        }
+        stage_timing("markdown", t);
+
+        let t = Instant::now();
+        let pages = site.pages();
+        let all_hash = {
+            let mut h = hasher();
+            kb.visible_ids().for_each(|i| kb.postmortems[i].source_hash.hash(&mut h));
+            h.finish()
+        };
+        let results: Vec<(String, u64, Option<Result<OutputFile, Diagnostic>>)> = pages
+            .par_iter()
+            .map(|page| {
+                let path = site.path(page);
+                let deps = page_deps(&site, page);
+                let mut h = hasher();
+                (structure, &path).hash(&mut h);
+                if deps.len() == kb.visible_ids().count() {
+                    all_hash.hash(&mut h);
+                } else {
+                    deps.iter().for_each(|&i| (&kb.postmortems[i].id, kb.postmortems[i].source_hash).hash(&mut h));
+                }
+                let fp = h.finish();
+                let reused = prev.and_then(|p| p.pages.get(&path)).filter(|(f, _)| *f == fp);
+                let result = match reused {
+                    Some(_) => None,
+                    None => Some(site.render(page)),
+                };
+                progress(1);
+                (path, fp, result)
+            })
+            .collect();
+        let mut files = Vec::with_capacity(results.len() + 64);
+        let mut fingerprints = Vec::with_capacity(results.len());
+        let mut rendered = 0;
+        for (path, fp, result) in results {
+            match result {
+                None => {
+                    let file = prev.and_then(|p| p.pages.get(&path)).map(|(_, f)| f.clone()).expect("checked above");
+                    files.push(file);
+                }
+                Some(Ok(f)) => {
+                    rendered += 1;
+                    files.push(f);
+                }
+                Some(Err(d)) => {
+                    if !diags.contains(&d) {
+                        diags.push(d);
+                    }
+                    continue;
+                }
+            }
+            fingerprints.push((path, fp));
+        }
+        let page_count = files.len();
+        files.extend(feeds::all(&site));
+        for (path, bytes) in &theme.assets {
+            files.push(OutputFile::new(format!("assets/{path}"), bytes.clone()));
+        }
+        stage_timing("render", t);
+        match copy_inputs(&self.root, &kb.assets) {
+            Ok(extra) => files.extend(extra),
+            Err(d) => diags.push(d),
+        }
+        self.last_rendered = rendered;
+        if diagnostics::count_errors(&diags) > 0 {
+            files.clear();
+            diagnostics::sort(&mut diags);
+            drop(site);
+            return Rendered { checked, files, pages: 0, diagnostics: diags };
+        }
+
+        // Keep what this build made for the next one.
+        let fragments = site.fragments();
+        let mut next = Previous {
+            structure,
+            hashes: kb.postmortems.iter().map(|p| (p.id.clone(), p.source_hash)).collect(),
+            bodies: HashMap::new(),
+            rows: HashMap::new(),
+            actions: HashMap::new(),
+            pages: HashMap::new(),
+        };
+        for (i, body) in std::mem::take(&mut site.bodies).into_iter().enumerate() {
+            if kb.visible[i] {
+                next.bodies.insert(kb.postmortems[i].id.clone(), body);
+            }
+            if let Some(Some(r)) = fragments.rows.get(i) {
+                next.rows.insert(kb.postmortems[i].id.clone(), r.clone());
+            }
+        }
+        for k in 0..site.actions.len() {
+            let key = site_action_key(kb, &site, k);
+            next.actions.insert(key, (fragments.actions[k].clone(), fragments.actions_top[k].clone()));
+        }
+        let by_path: HashMap<&str, &OutputFile> = files[..page_count].iter().map(|f| (f.path.as_str(), f)).collect();
+        for (path, fp) in fingerprints {
+            if let Some(f) = by_path.get(path.as_str()) {
+                next.pages.insert(path, (fp, (*f).clone()));
+            }
+        }
+        drop(site);
+        self.previous = Some(next);
+        diagnostics::sort(&mut diags);
+        Rendered { checked, files, pages: page_count, diagnostics: diags }
+    }
+}
+
+fn site_action_key(kb: &KnowledgeBase, site: &Site, k: usize) -> (String, usize) {
+    let a = &site.actions[k];
+    (kb.postmortems[a.pm].id.clone(), a.item)
+}

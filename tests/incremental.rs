@@ -1,0 +1,124 @@
+//! Incremental rebuilds (what `pmsite serve` runs on every save) give exactly the bytes
+//! of a full build, while rendering only the pages a change touched.
+
+use pmsite::build::{BuildOptions, render_site};
+use pmsite::incremental::Session;
+use pmsite::render::RenderOptions;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn example_site() -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for e in walkdir::WalkDir::new(root.join("content")) {
+        let e = e.unwrap();
+        let dest = t.path().join(e.path().strip_prefix(&root).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+    std::fs::copy(root.join("site.toml"), t.path().join("site.toml")).unwrap();
+    t
+}
+
+fn opts() -> BuildOptions {
+    BuildOptions {
+        output: "public".into(),
+        base_url: None,
+        drafts: true,
+        strict: false,
+        today: "2026-01-01".parse().unwrap(),
+    }
+}
+
+fn files(r: &pmsite::build::Rendered) -> BTreeMap<String, Vec<u8>> {
+    assert_eq!(pmsite::diagnostics::count_errors(&r.diagnostics), 0, "{:#?}", r.diagnostics);
+    r.files.iter().map(|f| (f.path.clone(), f.bytes.clone())).collect()
+}
+
+fn full(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    files(&render_site(root, &opts(), RenderOptions { live_reload: true }, &|_| {}))
+}
+
+fn edit(root: &Path, rel: &str, from: &str, to: &str) {
+    let p = root.join(rel);
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(text.contains(from), "{rel} lacks {from}");
+    // A different length, so the change is seen even within one mtime tick.
+    std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+}
+
+fn assert_same(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<u8>>) {
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (k, v) in a {
+        assert!(v == &b[k], "{k} differs between the incremental and the full build");
+    }
+}
+
+const FILE: &str = "content/2024/2024-04-16-checkout-api-inventory-retry-storm.md";
+
+#[test]
+fn a_body_or_title_edit_renders_few_pages_and_equals_a_full_build() {
+    let site = example_site();
+    let mut s = Session::new(site.path(), opts(), RenderOptions { live_reload: true });
+    let first = files(&s.rebuild(&|_| {}));
+    let total = s.last_rendered;
+    assert!(total > 100, "the first build renders every page ({total})");
+    assert_same(&first, &full(site.path()));
+
+    let again = files(&s.rebuild(&|_| {}));
+    assert_eq!(s.last_rendered, 0, "nothing changed, nothing rendered");
+    assert_same(&again, &first);
+
+    edit(site.path(), FILE, "title: ", "title: Edited ");
+    let inc = files(&s.rebuild(&|_| {}));
+    assert!(s.last_rendered > 0 && s.last_rendered < total / 2, "{} of {total} pages rendered", s.last_rendered);
+    assert_same(&inc, &full(site.path()));
+
+    edit(site.path(), FILE, "## What happened", "## What happened next");
+    let inc = files(&s.rebuild(&|_| {}));
+    assert_same(&inc, &full(site.path()));
+}
+
+#[test]
+fn structural_edits_template_edits_and_deletions_equal_a_full_build() {
+    let site = example_site();
+    let mut s = Session::new(site.path(), opts(), RenderOptions { live_reload: true });
+    files(&s.rebuild(&|_| {}));
+    // A new service: new pages and lists.
+    edit(site.path(), FILE, "services: [", "services: [brand-new-service, ");
+    let inc = files(&s.rebuild(&|_| {}));
+    assert!(inc.contains_key("services/brand-new-service/index.html"));
+    assert_same(&inc, &full(site.path()));
+    // A template override.
+    let tpl = site.path().join("themes/default/templates/404.html");
+    std::fs::create_dir_all(tpl.parent().unwrap()).unwrap();
+    std::fs::write(&tpl, "{% extends \"base.html\" %}{% block content %}<p>Lost?</p>{% endblock content %}").unwrap();
+    let inc = files(&s.rebuild(&|_| {}));
+    assert!(String::from_utf8_lossy(&inc["404.html"]).contains("Lost?"));
+    assert_same(&inc, &full(site.path()));
+    // A deleted postmortem disappears everywhere.
+    std::fs::remove_file(site.path().join("content/2023/2023-11-24-search-api-black-friday-surge.md")).unwrap();
+    let r = s.rebuild(&|_| {});
+    // Others name it in `related`, so the build now has errors and keeps nothing.
+    assert!(r.files.is_empty());
+    for f in ["content/2024/2024-08-21-cdn-edge-origin-connection-limit.md"] {
+        let p = site.path().join(f);
+        let text = std::fs::read_to_string(&p)
+            .unwrap()
+            .replace("2023-11-24-search-api-black-friday-surge", "2023-06-02-checkout-api-retry-storm");
+        std::fs::write(&p, text).unwrap();
+    }
+    let r = s.rebuild(&|_| {});
+    let errors: Vec<_> = r.diagnostics.iter().filter(|d| d.is_error()).collect();
+    if errors.is_empty() {
+        let inc = files(&r);
+        assert!(!inc.keys().any(|k| k.contains("black-friday")));
+        assert_same(&inc, &full(site.path()));
+    } else {
+        // Another file links to it too: fixing that is the writer's job; the build says where.
+        assert!(errors.iter().all(|d| d.message.contains("black-friday")), "{errors:#?}");
+    }
+}
