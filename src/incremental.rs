@@ -26,6 +26,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use xxhash_rust::xxh3::Xxh3;
 
+/// A page's output path, fingerprint, and its render (None when reused).
+type PageResult = (String, u64, Option<Result<OutputFile, Diagnostic>>);
+
 /// What the previous successful build left to reuse.
 struct Previous {
     structure: u64,
@@ -166,7 +169,7 @@ impl Session {
             kb.visible_ids().for_each(|i| kb.postmortems[i].source_hash.hash(&mut h));
             h.finish()
         };
-        let results: Vec<(String, u64, Option<Result<OutputFile, Diagnostic>>)> = pages
+        let results: Vec<PageResult> = pages
             .par_iter()
             .map(|page| {
                 let path = site.path(page);

@@ -344,10 +344,7 @@ pub struct Fragments {
 }
 
 /// Gets or renders a cached fragment; a render error is returned, not cached.
-fn cached<'c>(
-    cell: &'c OnceLock<String>,
-    render: impl FnOnce() -> Result<String, Diagnostic>,
-) -> Result<&'c str, Diagnostic> {
+fn cached(cell: &OnceLock<String>, render: impl FnOnce() -> Result<String, Diagnostic>) -> Result<&str, Diagnostic> {
     if let Some(v) = cell.get() {
         return Ok(v);
     }
