@@ -190,35 +190,40 @@ pub fn report(kb: &KnowledgeBase, filter: &Filter, format: ReportFormat) -> (Str
     (text, overdue)
 }
 
+pub const CSV_HEADER: &str =
+    "incident,incident_date,severity,services,teams,title,owner,due,status,type,outcome,ticket,completed,overdue\r\n";
+
 /// CSV with RFC 4180 quoting (commas, quotes and newlines survive a spreadsheet).
 pub fn to_csv(rows: &[&ActionRow]) -> String {
+    let mut out = String::from(CSV_HEADER);
+    rows.iter().for_each(|r| out.push_str(&csv_line(r)));
+    out
+}
+
+/// One record, with its line end.
+pub fn csv_line(r: &ActionRow) -> String {
     fn field(s: &str) -> String {
         if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
     }
-    let mut out = String::from(
-        "incident,incident_date,severity,services,teams,title,owner,due,status,type,outcome,ticket,completed,overdue\r\n",
-    );
-    for r in rows {
-        let cols = [
-            r.incident.to_string(),
-            r.incident_date.to_string(),
-            r.severity.to_string(),
-            r.services.join(";"),
-            r.teams.join(";"),
-            r.title.to_string(),
-            r.owner.unwrap_or("").to_string(),
-            r.due.map(|d| d.to_string()).unwrap_or_default(),
-            r.status.as_str().to_string(),
-            r.kind.unwrap_or("").to_string(),
-            r.outcome.unwrap_or("").to_string(),
-            r.ticket.unwrap_or("").to_string(),
-            r.completed.map(|d| d.to_string()).unwrap_or_default(),
-            r.overdue.to_string(),
-        ];
-        out.push_str(&cols.iter().map(|c| field(c)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
-    }
-    out
+    let cols = [
+        r.incident.to_string(),
+        r.incident_date.to_string(),
+        r.severity.to_string(),
+        r.services.join(";"),
+        r.teams.join(";"),
+        r.title.to_string(),
+        r.owner.unwrap_or("").to_string(),
+        r.due.map(|d| d.to_string()).unwrap_or_default(),
+        r.status.as_str().to_string(),
+        r.kind.unwrap_or("").to_string(),
+        r.outcome.unwrap_or("").to_string(),
+        r.ticket.unwrap_or("").to_string(),
+        r.completed.map(|d| d.to_string()).unwrap_or_default(),
+        r.overdue.to_string(),
+    ];
+    let mut line = cols.iter().map(|c| field(c)).collect::<Vec<_>>().join(",");
+    line.push_str("\r\n");
+    line
 }
 
 pub fn to_json(rows: &[&ActionRow], today: Date) -> String {

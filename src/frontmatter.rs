@@ -303,7 +303,7 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
     if services.is_empty() {
         return (None, diags);
     }
-    let body = split.body.to_string();
+    let body: std::sync::Arc<str> = split.body.into();
     let links = relative_md_links(&body, split.body_line);
     let line_of = |key: &str| root.get(key).map_or(0, |n| n.pos.line + split.yaml_line - 1);
     let lines = FieldLines {

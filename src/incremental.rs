@@ -18,7 +18,7 @@ use crate::kb::KnowledgeBase;
 use crate::load::ParseCache;
 use crate::markdown::RenderedBody;
 use crate::output::OutputFile;
-use crate::render::{Page, RenderOptions, Site, Theme, feeds};
+use crate::render::{ACTION_FRAGMENTS, Fragments, PM_FRAGMENTS, Page, PmFragment, RenderOptions, Site, Theme, feeds};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -34,10 +34,13 @@ struct Previous {
     structure: u64,
     /// Postmortem id -> text hash.
     hashes: HashMap<String, u64>,
-    bodies: HashMap<String, RenderedBody>,
-    rows: HashMap<String, String>,
-    /// (postmortem id, item position) -> rendered action rows (deep, top).
-    actions: HashMap<(String, usize), (Option<String>, Option<String>)>,
+    bodies: HashMap<String, std::sync::Arc<RenderedBody>>,
+    /// Postmortem id -> its fragments (`PmFragment` order).
+    pm_frags: HashMap<String, [Option<String>; PM_FRAGMENTS]>,
+    /// Postmortem id -> hash of the ids that refer to it (its API object lists them).
+    refs: HashMap<String, u64>,
+    /// (postmortem id, item position) -> its fragments (`ActionFragment` order).
+    action_frags: HashMap<(String, usize), [Option<String>; ACTION_FRAGMENTS]>,
     /// Output path -> (fingerprint, file).
     pages: HashMap<String, (u64, OutputFile)>,
 }
@@ -154,16 +157,32 @@ impl Session {
             prev.and_then(|p| p.bodies.get(&kb.postmortems[i].id).cloned())
         };
         let mut site = Site::reusing(kb, &theme, self.render_opts.clone(), &reuse_body);
+        let refs_hash = |i: usize| {
+            let mut h = hasher();
+            kb.referenced_by[i].iter().for_each(|&j| kb.postmortems[j].id.hash(&mut h));
+            h.finish()
+        };
         if let Some(p) = prev {
-            site.prefill(&|i| if unchanged(i) { p.rows.get(&kb.postmortems[i].id).cloned() } else { None }, &|k| {
-                let a = &site_action_key(kb, &site, k);
-                if unchanged(site.actions[k].pm) { p.actions.get(a).cloned() } else { None }
-            });
+            let pm_frag = |i: usize, kind: usize| {
+                let id = &kb.postmortems[i].id;
+                if !unchanged(i) || (kind == PmFragment::Api as usize && p.refs.get(id) != Some(&refs_hash(i))) {
+                    return None;
+                }
+                p.pm_frags.get(id).and_then(|f| f[kind].clone())
+            };
+            let action_frag = |k: usize, kind: usize| {
+                if !unchanged(site.actions[k].pm) {
+                    return None;
+                }
+                p.action_frags.get(&site_action_key(kb, &site, k)).and_then(|f| f[kind].clone())
+            };
+            site.prefill(&pm_frag, &action_frag);
         }
         stage_timing("markdown", t);
 
         let t = Instant::now();
         let pages = site.pages();
+        let timings = std::env::var_os("PMSITE_TIMINGS").is_some();
         let all_hash = {
             let mut h = hasher();
             kb.visible_ids().for_each(|i| kb.postmortems[i].source_hash.hash(&mut h));
@@ -185,7 +204,14 @@ impl Session {
                 let reused = prev.and_then(|p| p.pages.get(&path)).filter(|(f, _)| *f == fp);
                 let result = match reused {
                     Some(_) => None,
-                    None => Some(site.render(page)),
+                    None => {
+                        let t = Instant::now();
+                        let r = site.render(page);
+                        if timings && t.elapsed().as_millis() >= 5 {
+                            eprintln!("timing:   {:>6.1} ms {path}", t.elapsed().as_secs_f64() * 1000.0);
+                        }
+                        Some(r)
+                    }
                 };
                 progress(1);
                 (path, fp, result)
@@ -214,11 +240,13 @@ impl Session {
             fingerprints.push((path, fp));
         }
         let page_count = files.len();
+        stage_timing("pages", t);
+        let t = Instant::now();
         files.extend(feeds::all(&site));
         for (path, bytes) in &theme.assets {
             files.push(OutputFile::new(format!("assets/{path}"), bytes.clone()));
         }
-        stage_timing("render", t);
+        stage_timing("feeds", t);
         match copy_inputs(&self.root, &kb.assets) {
             Ok(extra) => files.extend(extra),
             Err(d) => diags.push(d),
@@ -232,26 +260,28 @@ impl Session {
         }
 
         // Keep what this build made for the next one.
+        let t = Instant::now();
         let fragments = site.fragments();
         let mut next = Previous {
             structure,
             hashes: kb.postmortems.iter().map(|p| (p.id.clone(), p.source_hash)).collect(),
             bodies: HashMap::new(),
-            rows: HashMap::new(),
-            actions: HashMap::new(),
+            pm_frags: HashMap::new(),
+            refs: kb.visible_ids().map(|i| (kb.postmortems[i].id.clone(), refs_hash(i))).collect(),
+            action_frags: HashMap::new(),
             pages: HashMap::new(),
         };
+        let Fragments { pm: mut pm_frags, actions: mut action_frags } = fragments;
         for (i, body) in std::mem::take(&mut site.bodies).into_iter().enumerate() {
             if kb.visible[i] {
-                next.bodies.insert(kb.postmortems[i].id.clone(), body);
-            }
-            if let Some(Some(r)) = fragments.rows.get(i) {
-                next.rows.insert(kb.postmortems[i].id.clone(), r.clone());
+                let id = kb.postmortems[i].id.clone();
+                next.bodies.insert(id.clone(), body);
+                next.pm_frags.insert(id, std::array::from_fn(|kind| pm_frags[kind][i].take()));
             }
         }
-        for k in 0..site.actions.len() {
-            let key = site_action_key(kb, &site, k);
-            next.actions.insert(key, (fragments.actions[k].clone(), fragments.actions_top[k].clone()));
+        for (k, a) in site.actions.iter().enumerate() {
+            let key = (kb.postmortems[a.pm].id.clone(), a.item);
+            next.action_frags.insert(key, std::array::from_fn(|kind| action_frags[kind][k].take()));
         }
         let by_path: HashMap<&str, &OutputFile> = files[..page_count].iter().map(|f| (f.path.as_str(), f)).collect();
         for (path, fp) in fingerprints {
@@ -261,6 +291,7 @@ impl Session {
         }
         drop(site);
         self.previous = Some(next);
+        stage_timing("keep", t);
         diagnostics::sort(&mut diags);
         Rendered { checked, files, pages: page_count, diagnostics: diags }
     }

@@ -204,8 +204,9 @@ pub struct Postmortem {
     pub related: Vec<String>,
     /// Unknown front matter keys, passed to templates as `page.extra`.
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// Shared, so keeping parses between builds costs no copy of the text.
     #[serde(skip)]
-    pub body: String,
+    pub body: std::sync::Arc<str>,
     /// 1-based line in the file where the body starts.
     #[serde(skip)]
     pub body_line: usize,

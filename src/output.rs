@@ -15,12 +15,13 @@ use std::path::{Path, PathBuf};
 pub struct OutputFile {
     /// Relative to the output root, `/`-separated, no leading slash (`incidents/x/index.html`).
     pub path: String,
-    pub bytes: Vec<u8>,
+    /// Shared, so that serve's rebuilds keep unchanged pages without copying them.
+    pub bytes: std::sync::Arc<[u8]>,
 }
 
 impl OutputFile {
     pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
-        OutputFile { path: path.into(), bytes: bytes.into() }
+        OutputFile { path: path.into(), bytes: bytes.into().into() }
     }
 }
 

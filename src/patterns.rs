@@ -55,18 +55,19 @@ pub fn co_occurrence(kb: &KnowledgeBase) -> Vec<(String, String, usize)> {
 /// A factor that came back in a service after an earlier incident on that service and
 /// factor had an action item marked done: the strongest signal a review can get.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RecurredDespiteFix {
+pub struct RecurredDespiteFix<'a> {
     pub later: usize,
     pub earlier: usize,
     /// The services and factors the two incidents share.
-    pub services: Vec<String>,
-    pub factors: Vec<String>,
+    pub services: &'a [String],
+    pub factors: &'a [String],
     /// Titles of the earlier incident's done action items.
-    pub done_items: Vec<String>,
+    pub done_items: Vec<&'a str>,
 }
 
-/// Newest later incident first (the knowledge base's order).
-pub fn recurred_despite_fix(kb: &KnowledgeBase) -> Vec<RecurredDespiteFix> {
+/// Newest later incident first (the knowledge base's order). Borrows from the model:
+/// a large knowledge base has over a hundred thousand recurrences to look through.
+pub fn recurred_despite_fix(kb: &KnowledgeBase) -> Vec<RecurredDespiteFix<'_>> {
     let mut out = Vec::new();
     for later in kb.visible_ids() {
         let b = &kb.postmortems[later];
@@ -74,21 +75,18 @@ pub fn recurred_despite_fix(kb: &KnowledgeBase) -> Vec<RecurredDespiteFix> {
             let a = &kb.postmortems[r.earlier];
             // Done before the later incident began (an item with no completion date is
             // taken as done by then, since it was marked done in the earlier write-up).
-            let done: Vec<String> = a
-                .action_items
-                .iter()
-                .filter(|x| x.status == ActionStatus::Done && x.completed.is_none_or(|c| c <= b.date))
-                .map(|x| x.title.clone())
-                .collect();
-            if done.is_empty() {
+            let done = |x: &&crate::model::ActionItem| {
+                x.status == ActionStatus::Done && x.completed.is_none_or(|c| c <= b.date)
+            };
+            if !a.action_items.iter().any(|x| done(&x)) {
                 continue;
             }
             out.push(RecurredDespiteFix {
                 later,
                 earlier: r.earlier,
-                services: r.services.clone(),
-                factors: r.factors.clone(),
-                done_items: done,
+                services: &r.services,
+                factors: &r.factors,
+                done_items: a.action_items.iter().filter(done).map(|x| x.title.as_str()).collect(),
             });
         }
     }

@@ -35,7 +35,7 @@ fn opts() -> BuildOptions {
 
 fn files(r: &pmsite::build::Rendered) -> BTreeMap<String, Vec<u8>> {
     assert_eq!(pmsite::diagnostics::count_errors(&r.diagnostics), 0, "{:#?}", r.diagnostics);
-    r.files.iter().map(|f| (f.path.clone(), f.bytes.clone())).collect()
+    r.files.iter().map(|f| (f.path.clone(), f.bytes.to_vec())).collect()
 }
 
 fn full(root: &Path) -> BTreeMap<String, Vec<u8>> {

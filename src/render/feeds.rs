@@ -1,7 +1,8 @@
 //! Files other programs read: Atom feeds (site-wide, per service, per team),
 //! sitemap.xml, robots.txt and `/api/postmortems.json`.
 
-use super::{Dim, Page, Site};
+use super::{ActionFragment, Dim, Page, PmFragment, Site};
+use crate::actions::{self, ActionRow};
 use crate::markdown::escape;
 use crate::model::Status;
 use crate::output::OutputFile;
@@ -32,9 +33,8 @@ pub fn all(site: &Site) -> Vec<OutputFile> {
         format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", kb.config.base_url),
     ));
     out.push(OutputFile::new("api/postmortems.json", api(site, &published)));
-    let actions: Vec<&crate::actions::ActionRow> = site.actions.iter().collect();
-    out.push(OutputFile::new("api/actions.json", crate::actions::to_json(&actions, kb.today)));
-    out.push(OutputFile::new("api/actions.csv", crate::actions::to_csv(&actions)));
+    out.push(OutputFile::new("api/actions.json", actions_json(site)));
+    out.push(OutputFile::new("api/actions.csv", actions_csv(site)));
     out
 }
 
@@ -50,27 +50,36 @@ fn atom(site: &Site, title: &str, self_path: &str, alt_path: &str, ids: &[usize]
         escape(title)
     );
     for &i in ids.iter().take(FEED_LEN) {
-        let pm = &kb.postmortems[i];
-        let url = format!("{base}incidents/{}/", pm.id);
-        let _ = write!(
-            s,
-            "<entry>\n<title>[{}] {}</title>\n<id>{url}</id>\n<link href=\"{url}\"/>\n<updated>{}T00:00:00Z</updated>\n",
-            escape(&pm.severity),
-            escape(&pm.title),
-            pm.date
-        );
-        for a in &pm.authors {
-            let _ = writeln!(s, "<author><name>{}</name></author>", escape(a));
-        }
-        if pm.authors.is_empty() {
-            let _ = writeln!(s, "<author><name>{}</name></author>", escape(&kb.config.title));
-        }
-        for svc in &pm.services {
-            let _ = writeln!(s, "<category term=\"{}\"/>", escape(svc));
-        }
-        let _ = write!(s, "<summary>{}</summary>\n</entry>\n", escape(&pm.summary));
+        let entry = site.pm_fragment(PmFragment::Atom, i, || Ok(atom_entry(site, i))).unwrap_or_default();
+        s.push_str(entry);
     }
     s.push_str("</feed>\n");
+    s
+}
+
+fn atom_entry(site: &Site, i: usize) -> String {
+    let kb = site.kb;
+    let base = &kb.config.base_url;
+    let pm = &kb.postmortems[i];
+    let url = format!("{base}incidents/{}/", pm.id);
+    let mut s = String::with_capacity(600);
+    let _ = write!(
+        s,
+        "<entry>\n<title>[{}] {}</title>\n<id>{url}</id>\n<link href=\"{url}\"/>\n<updated>{}T00:00:00Z</updated>\n",
+        escape(&pm.severity),
+        escape(&pm.title),
+        pm.date
+    );
+    for a in &pm.authors {
+        let _ = writeln!(s, "<author><name>{}</name></author>", escape(a));
+    }
+    if pm.authors.is_empty() {
+        let _ = writeln!(s, "<author><name>{}</name></author>", escape(&kb.config.title));
+    }
+    for svc in &pm.services {
+        let _ = writeln!(s, "<category term=\"{}\"/>", escape(svc));
+    }
+    let _ = write!(s, "<summary>{}</summary>\n</entry>\n", escape(&pm.summary));
     s
 }
 
@@ -96,30 +105,67 @@ fn sitemap(site: &Site) -> String {
 /// Every published postmortem's front matter plus derived figures (docs/api.md).
 fn api(site: &Site, ids: &[usize]) -> String {
     let kb = site.kb;
+    let mut out = format!(
+        "{{\n\"version\": 1,\n\"site\": {},\n\"postmortems\": [\n",
+        serde_json::to_string(&kb.config.title).unwrap_or_default()
+    );
+    for (n, &i) in ids.iter().enumerate() {
+        if n > 0 {
+            out.push_str(",\n");
+        }
+        out.push_str(site.pm_fragment(PmFragment::Api, i, || Ok(api_item(site, i))).unwrap_or_default());
+    }
+    out.push_str("\n]\n}\n");
+    out
+}
+
+fn api_item(site: &Site, i: usize) -> String {
+    let kb = site.kb;
     let secs = |d: Option<jiff::SignedDuration>| d.map(|d| d.as_secs());
-    let items: Vec<serde_json::Value> = ids
-        .iter()
-        .map(|&i| {
-            let pm = &kb.postmortems[i];
-            let f = &kb.figures[i];
-            let mut v = serde_json::to_value(pm).unwrap_or_default();
-            if let Some(o) = v.as_object_mut() {
-                o.insert("url".into(), json!(format!("{}incidents/{}/", kb.config.base_url, pm.id)));
-                o.insert(
-                    "figures".into(),
-                    json!({
-                        "time_to_detect_secs": secs(f.detect), "time_to_diagnose_secs": secs(f.diagnose),
-                        "time_to_mitigate_secs": secs(f.mitigate), "time_to_recover_secs": secs(f.recover),
-                    }),
-                );
-                o.insert(
-                    "referenced_by".into(),
-                    json!(kb.referenced_by[i].iter().map(|&j| &kb.postmortems[j].id).collect::<Vec<_>>()),
-                );
-            }
-            v
-        })
-        .collect();
-    let doc = json!({ "version": 1, "site": kb.config.title, "postmortems": items });
-    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+    let pm = &kb.postmortems[i];
+    let f = &kb.figures[i];
+    let mut v = serde_json::to_value(pm).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("url".into(), json!(format!("{}incidents/{}/", kb.config.base_url, pm.id)));
+        o.insert(
+            "figures".into(),
+            json!({
+                "time_to_detect_secs": secs(f.detect), "time_to_diagnose_secs": secs(f.diagnose),
+                "time_to_mitigate_secs": secs(f.mitigate), "time_to_recover_secs": secs(f.recover),
+            }),
+        );
+        o.insert(
+            "referenced_by".into(),
+            json!(kb.referenced_by[i].iter().map(|&j| &kb.postmortems[j].id).collect::<Vec<_>>()),
+        );
+    }
+    serde_json::to_string(&v).unwrap_or_default()
+}
+
+/// `/api/actions.json`: the same shape as `pmsite actions --format json`, from cached items.
+fn actions_json(site: &Site) -> String {
+    let rows: Vec<&ActionRow> = site.actions.iter().collect();
+    let health = serde_json::to_string(&actions::health(&rows)).unwrap_or_default();
+    let mut out =
+        format!("{{\"version\": 1, \"today\": \"{}\", \"health\": {health}, \"action_items\": [\n", site.kb.today);
+    for k in 0..site.actions.len() {
+        if k > 0 {
+            out.push_str(",\n");
+        }
+        let item = site.action_fragment(ActionFragment::Json, k, || {
+            Ok(serde_json::to_string(&site.actions[k]).unwrap_or_default())
+        });
+        out.push_str(item.unwrap_or_default());
+    }
+    out.push_str("\n]}\n");
+    out
+}
+
+fn actions_csv(site: &Site) -> String {
+    let mut out = String::from(actions::CSV_HEADER);
+    for k in 0..site.actions.len() {
+        let line = site.action_fragment(ActionFragment::Csv, k, || Ok(actions::csv_line(&site.actions[k])));
+        out.push_str(line.unwrap_or_default());
+    }
+    out
 }

@@ -17,7 +17,7 @@ use crate::markdown::RenderedBody;
 use crate::output::OutputFile;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 pub use theme::Theme;
 pub use views::Slugs;
 
@@ -117,18 +117,17 @@ pub struct RenderOptions {
 pub struct Site<'a> {
     pub kb: &'a KnowledgeBase,
     pub theme: &'a Theme,
-    pub bodies: Vec<RenderedBody>,
+    pub bodies: Vec<Arc<RenderedBody>>,
     pub slugs: Slugs,
     pub options: RenderOptions,
     rows: Vec<serde_json::Value>,
     pub actions: Vec<crate::actions::ActionRow<'a>>,
     /// Each visible postmortem's list row as HTML for pages two folders deep (every term
     /// and factor page), rendered once and reused by every list it appears in.
-    row_html: Vec<OnceLock<String>>,
-    /// Each action item's table row for pages three folders deep (owner and team pages).
-    action_html: Vec<OnceLock<String>>,
-    /// The same for the site-wide action page, one folder deep.
-    action_html_top: Vec<OnceLock<String>>,
+    /// Per-postmortem fragments (`PmFragment`), index-aligned with the postmortems.
+    pm_frags: [Vec<OnceLock<String>>; PM_FRAGMENTS],
+    /// Per-action fragments (`ActionFragment`), index-aligned with `actions`.
+    action_frags: [Vec<OnceLock<String>>; ACTION_FRAGMENTS],
 }
 
 /// Relative prefix from a page at `path` back to the site root ("../../").
@@ -148,14 +147,14 @@ impl<'a> Site<'a> {
         kb: &'a KnowledgeBase,
         theme: &'a Theme,
         options: RenderOptions,
-        reuse: &(dyn Fn(usize) -> Option<RenderedBody> + Sync),
+        reuse: &(dyn Fn(usize) -> Option<Arc<RenderedBody>> + Sync),
     ) -> Site<'a> {
         let slugs = Slugs::new(kb);
-        let bodies: Vec<RenderedBody> = (0..kb.postmortems.len())
+        let bodies: Vec<Arc<RenderedBody>> = (0..kb.postmortems.len())
             .into_par_iter()
             .map(|i| match kb.visible[i] {
-                true => reuse(i).unwrap_or_else(|| views::render_body(kb, i)),
-                false => RenderedBody::default(),
+                true => reuse(i).unwrap_or_else(|| Arc::new(views::render_body(kb, i))),
+                false => Arc::default(),
             })
             .collect();
         let rows = (0..kb.postmortems.len()).map(|i| views::row(kb, i)).collect();
@@ -169,9 +168,8 @@ impl<'a> Site<'a> {
             options,
             rows,
             actions,
-            row_html: (0..kb.postmortems.len()).map(|_| OnceLock::new()).collect(),
-            action_html: (0..actions_len).map(|_| OnceLock::new()).collect(),
-            action_html_top: (0..actions_len).map(|_| OnceLock::new()).collect(),
+            pm_frags: std::array::from_fn(|_| (0..kb.postmortems.len()).map(|_| OnceLock::new()).collect()),
+            action_frags: std::array::from_fn(|_| (0..actions_len).map(|_| OnceLock::new()).collect()),
         }
     }
 
@@ -256,7 +254,7 @@ impl<'a> Site<'a> {
     pub fn rows_html_depth2(&self, ids: &[usize]) -> Result<String, Diagnostic> {
         let mut out = String::new();
         for &i in ids {
-            out.push_str(cached(&self.row_html[i], || self.row_html(i, "../../"))?);
+            out.push_str(self.pm_fragment(PmFragment::Row, i, || self.row_html(i, "../../"))?);
         }
         Ok(out)
     }
@@ -271,47 +269,65 @@ impl<'a> Site<'a> {
 
     /// The concatenated rows of actions `ks`, cached for the depths action pages have.
     pub fn actions_html(&self, ks: &[usize], root: &str) -> Result<String, Diagnostic> {
-        let cache = match root {
-            "../../../" => &self.action_html,
-            "../" => &self.action_html_top,
+        let kind = match root {
+            "../../../" => ActionFragment::Deep,
+            "../" => ActionFragment::Top,
             _ => return ks.iter().map(|&k| self.action_row_html(k, root)).collect(),
         };
         let mut out = String::new();
         for &k in ks {
-            out.push_str(cached(&cache[k], || self.action_row_html(k, root))?);
+            out.push_str(self.action_fragment(kind, k, || self.action_row_html(k, root))?);
         }
         Ok(out)
     }
 
-    /// Fragments rendered so far, to carry into the next build (see `prefill`).
+    /// Gets or makes a per-postmortem fragment; made once per build, reused across pages.
+    pub fn pm_fragment(
+        &self,
+        kind: PmFragment,
+        i: usize,
+        make: impl FnOnce() -> Result<String, Diagnostic>,
+    ) -> Result<&str, Diagnostic> {
+        cached(&self.pm_frags[kind as usize][i], make)
+    }
+
+    /// Gets or makes a per-action fragment.
+    pub fn action_fragment(
+        &self,
+        kind: ActionFragment,
+        k: usize,
+        make: impl FnOnce() -> Result<String, Diagnostic>,
+    ) -> Result<&str, Diagnostic> {
+        cached(&self.action_frags[kind as usize][k], make)
+    }
+
+    /// Fragments made so far, to carry into the next build (see `prefill`).
     pub fn fragments(&self) -> Fragments {
         let take = |v: &Vec<OnceLock<String>>| v.iter().map(|c| c.get().cloned()).collect();
         Fragments {
-            rows: take(&self.row_html),
-            actions: take(&self.action_html),
-            actions_top: take(&self.action_html_top),
+            pm: std::array::from_fn(|k| take(&self.pm_frags[k])),
+            actions: std::array::from_fn(|k| take(&self.action_frags[k])),
         }
     }
 
-    /// Seeds fragment caches: `row(i)` and `action(k)` give a previous build's fragment
-    /// when its postmortem did not change.
+    /// Seeds the fragment caches from a previous build: `pm(i, kind)` and `action(k, kind)`
+    /// return a fragment when what it shows did not change.
     pub fn prefill(
         &self,
-        row: &dyn Fn(usize) -> Option<String>,
-        action: &dyn Fn(usize) -> Option<(Option<String>, Option<String>)>,
+        pm: &dyn Fn(usize, usize) -> Option<String>,
+        action: &dyn Fn(usize, usize) -> Option<String>,
     ) {
-        for (i, c) in self.row_html.iter().enumerate() {
-            if let Some(h) = row(i) {
-                let _ = c.set(h);
+        for (kind, cells) in self.pm_frags.iter().enumerate() {
+            for (i, c) in cells.iter().enumerate() {
+                if let Some(h) = pm(i, kind) {
+                    let _ = c.set(h);
+                }
             }
         }
-        for k in 0..self.actions.len() {
-            if let Some((deep, top)) = action(k) {
-                if let Some(h) = deep {
-                    let _ = self.action_html[k].set(h);
-                }
-                if let Some(h) = top {
-                    let _ = self.action_html_top[k].set(h);
+        for (kind, cells) in self.action_frags.iter().enumerate() {
+            for (k, c) in cells.iter().enumerate() {
+                if let Some(h) = action(k, kind) {
+                    let _ = c.set(h);
                 }
             }
         }
@@ -338,10 +354,35 @@ impl<'a> Site<'a> {
 /// Rendered fragments of one build, index-aligned with its postmortems and actions.
 #[derive(Debug, Clone, Default)]
 pub struct Fragments {
-    pub rows: Vec<Option<String>>,
-    pub actions: Vec<Option<String>>,
-    pub actions_top: Vec<Option<String>>,
+    pub pm: [Vec<Option<String>>; PM_FRAGMENTS],
+    pub actions: [Vec<Option<String>>; ACTION_FRAGMENTS],
 }
+
+/// Pieces of output made once per postmortem and reused by every page or file that shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PmFragment {
+    /// `row.html` for pages two folders deep.
+    Row,
+    /// Its Atom `<entry>`.
+    Atom,
+    /// Its object in `/api/postmortems.json`.
+    Api,
+}
+pub const PM_FRAGMENTS: usize = 3;
+
+/// Pieces of output made once per action item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionFragment {
+    /// `action_row.html` three folders deep (owner and team pages).
+    Deep,
+    /// `action_row.html` one folder deep (`/actions/`).
+    Top,
+    /// Its object in `/api/actions.json`.
+    Json,
+    /// Its line in `/api/actions.csv`.
+    Csv,
+}
+pub const ACTION_FRAGMENTS: usize = 4;
 
 /// Gets or renders a cached fragment; a render error is returned, not cached.
 fn cached(cell: &OnceLock<String>, render: impl FnOnce() -> Result<String, Diagnostic>) -> Result<&str, Diagnostic> {

@@ -141,7 +141,7 @@ pub fn fill_patterns(site: &Site, ctx: &mut Context, rows: &[Value]) {
     let all_recurred = patterns::recurred_despite_fix(kb);
     let mut by_factor: BTreeMap<&str, usize> = BTreeMap::new();
     for r in &all_recurred {
-        for f in &r.factors {
+        for f in r.factors {
             *by_factor.entry(f.as_str()).or_default() += 1;
         }
     }

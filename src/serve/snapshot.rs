@@ -47,7 +47,7 @@ impl SiteSnapshot {
                 let entry = Entry {
                     content_type: content_type(&f.path),
                     hash: xxhash_rust::xxh3::xxh3_64(&f.bytes),
-                    bytes: Bytes::from(f.bytes),
+                    bytes: Bytes::from_owner(f.bytes),
                 };
                 (f.path, entry)
             })
