@@ -10,6 +10,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod figures;
 pub mod frontmatter;
+pub mod history;
 pub mod kb;
 pub mod lint;
 pub mod load;

@@ -50,6 +50,13 @@ enum Command {
         /// Output format: human (rustc-style), json, or github (Actions annotations)
         #[arg(long, value_enum, default_value = "human")]
         format: CheckFormat,
+        /// Report only problems in postmortems changed against --base (committed or not),
+        /// and the errors those changes cause elsewhere (broken `related` ids and links)
+        #[arg(long)]
+        changed: bool,
+        /// The branch --changed compares with (default: origin/main, else main)
+        #[arg(long, requires = "changed")]
+        base: Option<String>,
     },
     /// Create a new knowledge base in DIR
     Init {
@@ -76,6 +83,14 @@ enum Command {
         #[arg(long)]
         root: Option<PathBuf>,
     },
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }
 
 fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
@@ -113,14 +128,29 @@ fn today(common: &Common, root: &Path) -> jiff::civil::Date {
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { common, format } => {
+        Command::Check {
+            common,
+            format,
+            changed,
+            base,
+        } => {
             let root = find_root(common.root.as_deref())?;
             let opts = pmsite::check::Options {
                 strict: common.strict,
                 drafts: true,
                 today: today(&common, &root),
             };
-            let checked = pmsite::check::check(&root, &opts);
+            let mut checked = pmsite::check::check(&root, &opts);
+            if changed {
+                let base = match base {
+                    Some(b) => b,
+                    None => pmsite::history::default_base(&root)
+                        .context("--changed needs a base branch: there is no origin/main or main; pass --base")?,
+                };
+                let files = pmsite::history::changed_files(&root, &base)?;
+                eprintln!("{} changed against {base}", plural(files.len(), "file"));
+                checked.diagnostics = pmsite::history::filter_to_changed(checked.diagnostics, &files);
+            }
             let format = match format {
                 CheckFormat::Human => Format::Human,
                 CheckFormat::Json => Format::Json,
