@@ -11,6 +11,7 @@ pub mod diagnostics;
 pub mod figures;
 pub mod frontmatter;
 pub mod history;
+pub mod import;
 pub mod kb;
 pub mod lint;
 pub mod load;

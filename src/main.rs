@@ -58,6 +58,21 @@ enum Command {
         #[arg(long, requires = "changed")]
         base: Option<String>,
     },
+    /// Convert Markdown postmortems (files, or every Markdown file in folders) into the
+    /// format: content/<year>/<date>-<slug>.md, never overwriting a file
+    Import {
+        /// Markdown files or folders to import
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Folder to write into (default: content/ of the knowledge base)
+        #[arg(long)]
+        into: Option<PathBuf>,
+        /// Print what would be written, write nothing
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
     /// Create a new knowledge base in DIR
     Init {
         /// Folder to create the knowledge base in (created if missing)
@@ -166,6 +181,29 @@ fn run() -> Result<ExitCode> {
                 _ => print!("{out}"),
             }
             Ok(if checked.errors() > 0 {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Import {
+            paths,
+            into,
+            dry_run,
+            root,
+        } => {
+            let root = find_root(root.as_deref())?;
+            let (config, diags) = pmsite::load::load_config(&root);
+            if let Some(d) = diags.iter().find(|d| d.is_error()) {
+                bail!("{d}");
+            }
+            let opts = pmsite::import::Options {
+                into: into.unwrap_or_else(|| root.join("content")),
+                dry_run,
+            };
+            let report = pmsite::import::import(&root, &config, &paths, &opts);
+            print!("{}", pmsite::import::render_report(&report));
+            Ok(if report.failed() > 0 {
                 ExitCode::FAILURE
             } else {
                 ExitCode::SUCCESS
