@@ -31,6 +31,10 @@ const KIND_WORDS: &[(EventKind, &[&str])] = &[
             "solved the issue",
             "permanently fixed",
             "healthy again",
+            "works again",
+            "fix works",
+            "that it works",
+            "verified working",
         ],
     ),
     (
@@ -141,13 +145,25 @@ pub fn kind_label(text: &str) -> Option<(EventKind, String)> {
     Some((*kind, rest.to_string()))
 }
 
-/// The kind an event's words suggest, or `Note`.
+/// The kind an event's words suggest, or `Note`. A word right after a negation
+/// ("weren't working as expected", "not resolved") does not count.
 pub fn event_kind(text: &str) -> EventKind {
     let lower = text.to_lowercase();
     KIND_WORDS
         .iter()
-        .find(|(_, words)| words.iter().any(|w| has_word(&lower, w)))
+        .find(|(_, words)| words.iter().any(|w| has_word(&lower, w) && !negated(&lower, w)))
         .map_or(EventKind::Note, |(k, _)| *k)
+}
+
+/// Whether every occurrence of `word` in `lower` follows a negation within two words.
+fn negated(lower: &str, word: &str) -> bool {
+    let stem = word.trim_end_matches('*');
+    lower.match_indices(stem).all(|(at, _)| {
+        let before: Vec<&str> = lower[..at].split_whitespace().rev().take(2).collect();
+        before
+            .iter()
+            .any(|w| matches!(*w, "not" | "no" | "never" | "nothing" | "without") || w.ends_with("n't"))
+    })
 }
 
 /// The normalised form used to compare severities: lowercase letters and digits.
@@ -206,6 +222,19 @@ pub fn severity_mention(text: &str) -> Option<String> {
         }
         if b.get(i).is_some_and(u8::is_ascii_digit) && !b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric) {
             return Some(text[at..=i].to_string());
+        }
+    }
+    // "P1 incident", "P2 outage": a priority used as a severity.
+    for (at, _) in lower.match_indices('p') {
+        let word_start = at == 0 || !b[at - 1].is_ascii_alphanumeric();
+        if word_start
+            && b.get(at + 1).is_some_and(|c| (b'0'..=b'4').contains(c))
+            && !b.get(at + 2).is_some_and(u8::is_ascii_alphanumeric)
+            && ["incident", "outage", "issue"]
+                .iter()
+                .any(|w| lower[at + 2..].trim_start().starts_with(w))
+        {
+            return Some(text[at..at + 2].to_string());
         }
     }
     None
@@ -373,6 +402,14 @@ mod tests {
         );
         assert_eq!(event_kind("Pods killed by the foundation team"), EventKind::Note);
         assert_eq!(event_kind("Sev 1 ticket marked as resolved"), EventKind::Recovery);
+        assert_eq!(
+            event_kind("End-users alerted us that logs weren't working as expected"),
+            EventKind::Detection
+        );
+        assert_eq!(
+            event_kind("User reporting back that the fix works"),
+            EventKind::Recovery
+        );
         let (k, rest) = kind_label("**Detection:** We received alerts").unwrap();
         assert_eq!((k, rest.as_str()), (EventKind::Detection, "We received alerts"));
         assert!(kind_label("Pipeline attempted rerun.").is_none());
@@ -396,6 +433,8 @@ mod tests {
         assert_eq!(severity_mention("Sev 1 ticket raised").as_deref(), Some("Sev 1"));
         assert_eq!(severity_mention("other severity 1 work"), None);
         assert_eq!(severity_mention("several"), None);
+        assert_eq!(severity_mention("This was a P1 incident.").as_deref(), Some("P1"));
+        assert_eq!(severity_mention("an m5.p1 instance"), None);
     }
 
     #[test]

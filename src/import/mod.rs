@@ -1026,8 +1026,8 @@ fn timeline(
     }
     if approximate > 0 {
         guessed.push(format!(
-            "{} approximate (`~`, `14:??`)",
-            plural(approximate, "timeline time")
+            "approximate times (`~`, `14:??`) for {}",
+            plural(approximate, "timeline event")
         ));
     }
     if undated > 0 {
@@ -1700,13 +1700,13 @@ pub fn render_report(report: &Report) -> String {
     let skipped = count(|o| matches!(o, Outcome::Skipped { .. }));
     let _ = writeln!(
         s,
-        "\n{} {} of {} files ({exists} already there, {skipped} skipped, {} failed): {} timeline events, {} action items",
+        "\n{} {} of {} ({exists} already there, {skipped} skipped, {} failed): {}, {}",
         if report.dry_run { "would import" } else { "imported" },
         report.imported(),
-        report.files.len(),
+        plural(report.files.len(), "file"),
         report.failed(),
-        report.events(),
-        report.action_items()
+        plural(report.events(), "timeline event"),
+        plural(report.action_items(), "action item")
     );
     if report.imported() > 0 && !report.dry_run {
         let _ = writeln!(
