@@ -12,6 +12,8 @@ pub mod config;
 pub mod diagnostics;
 pub mod figures;
 pub mod frontmatter;
+pub mod history;
+pub mod import;
 pub mod incremental;
 pub mod kb;
 pub mod lint;

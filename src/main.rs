@@ -58,6 +58,28 @@ enum Command {
         /// Output format: human (rustc-style), json, github (Actions annotations), or gitlab (Code Quality report)
         #[arg(long, value_enum, default_value = "human")]
         format: CheckFormat,
+        /// Report only problems in postmortems changed against --base (committed or not),
+        /// and the errors those changes cause elsewhere (broken `related` ids and links)
+        #[arg(long)]
+        changed: bool,
+        /// The branch --changed compares with (default: origin/main, else main)
+        #[arg(long, requires = "changed")]
+        base: Option<String>,
+    },
+    /// Convert Markdown postmortems (files, or every Markdown file in folders) into the
+    /// format: content/<year>/<date>-<slug>.md, never overwriting a file
+    Import {
+        /// Markdown files or folders to import
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Folder to write into (default: content/ of the knowledge base)
+        #[arg(long)]
+        into: Option<PathBuf>,
+        /// Print what would be written, write nothing
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        root: Option<PathBuf>,
     },
     /// Build the static site into the output folder (replaced only when the build succeeds)
     Build {
@@ -136,6 +158,10 @@ enum Command {
     },
 }
 
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
+}
+
 fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
     s.parse().map_err(|_| format!("`{s}` is not a date; use YYYY-MM-DD"))
 }
@@ -182,10 +208,20 @@ fn progress_bar() -> indicatif::ProgressBar {
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { common, format } => {
+        Command::Check { common, format, changed, base } => {
             let root = find_root(common.root.as_deref())?;
             let opts = pmsite::check::Options { strict: common.strict, drafts: true, today: today(&common, &root) };
-            let checked = pmsite::check::check(&root, &opts);
+            let mut checked = pmsite::check::check(&root, &opts);
+            if changed {
+                let base = match base {
+                    Some(b) => b,
+                    None => pmsite::history::default_base(&root)
+                        .context("--changed needs a base branch: there is no origin/main or main; pass --base")?,
+                };
+                let files = pmsite::history::changed_files(&root, &base)?;
+                eprintln!("{} changed against {base}", plural(files.len(), "file"));
+                checked.diagnostics = pmsite::history::filter_to_changed(checked.diagnostics, &files);
+            }
             let format = match format {
                 CheckFormat::Human => Format::Human,
                 CheckFormat::Json => Format::Json,
@@ -259,6 +295,17 @@ fn run() -> Result<ExitCode> {
             }
             server.wait();
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { paths, into, dry_run, root } => {
+            let root = find_root(root.as_deref())?;
+            let (config, diags) = pmsite::load::load_config(&root);
+            if let Some(d) = diags.iter().find(|d| d.is_error()) {
+                bail!("{d}");
+            }
+            let opts = pmsite::import::Options { into: into.unwrap_or_else(|| root.join("content")), dry_run };
+            let report = pmsite::import::import(&root, &config, &paths, &opts);
+            print!("{}", pmsite::import::render_report(&report));
+            Ok(if report.failed() > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
         Command::Init { dir } => {
             let today = pmsite::check::today(&jiff::tz::TimeZone::UTC);

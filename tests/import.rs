@@ -1,0 +1,196 @@
+//! `pmsite import` on real public postmortems (tests/fixtures/import/dfds, MIT).
+
+use pmsite::import::{FileReport, Options, Outcome, Report, import, render_report};
+use pmsite::model::EventKind;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import")
+}
+
+fn config() -> pmsite::config::SiteConfig {
+    pmsite::config::parse(pmsite::scaffold::DEFAULT_SITE_TOML).0
+}
+
+/// A knowledge base with the default site.toml and nothing in content/.
+fn empty_kb() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("site.toml"), pmsite::scaffold::DEFAULT_SITE_TOML).unwrap();
+    std::fs::create_dir_all(dir.path().join("content")).unwrap();
+    dir
+}
+
+fn run(root: &Path, dry_run: bool) -> Report {
+    let opts = Options { into: root.join("content"), dry_run };
+    import(root, &config(), &[fixtures()], &opts)
+}
+
+fn file<'a>(report: &'a Report, name_starts: &str) -> &'a FileReport {
+    report
+        .files
+        .iter()
+        .find(|f| f.source.file_name().unwrap().to_string_lossy().starts_with(name_starts))
+        .unwrap_or_else(|| panic!("{name_starts} not in the report"))
+}
+
+fn target(f: &FileReport) -> &Path {
+    match &f.outcome {
+        Outcome::Imported { target } => target,
+        o => panic!("{} was not imported: {o:?}", f.source.display()),
+    }
+}
+
+/// The written file, parsed back: it must be a valid postmortem.
+fn parsed(f: &FileReport, root: &Path) -> pmsite::model::Postmortem {
+    let text = f.text.as_deref().expect("converted text");
+    let rel = target(f).strip_prefix(root).unwrap();
+    let (pm, diags) = pmsite::frontmatter::parse(text, rel, &config());
+    assert!(diags.is_empty(), "{}: {diags:?}", f.source.display());
+    pm.unwrap()
+}
+
+fn at(pm: &pmsite::model::Postmortem, i: usize) -> (String, EventKind) {
+    (pm.timeline[i].at.to_string(), pm.timeline[i].kind)
+}
+
+#[test]
+fn fixtures_convert_with_titles_dates_events_and_action_items() {
+    let kb = empty_kb();
+    let root = kb.path();
+    let report = run(root, true);
+
+    let adfs = file(&report, "PM2021-004");
+    assert_eq!(target(adfs), root.join("content/2021/2021-03-31-adfs-outage.md"));
+    let pm = parsed(adfs, root);
+    assert_eq!(pm.title, "ADFS Outage");
+    assert_eq!(pm.date.to_string(), "2021-03-31");
+    assert_eq!(pm.timeline.len(), 8);
+    assert_eq!(at(&pm, 0), ("2021-03-31T12:06:00Z".into(), EventKind::Signal));
+    assert_eq!(at(&pm, 1), ("2021-03-31T12:11:00Z".into(), EventKind::Detection));
+    assert_eq!(at(&pm, 5), ("2021-03-31T13:02:00Z".into(), EventKind::Diagnosis));
+    assert_eq!(at(&pm, 6), ("2021-03-31T13:18:00Z".into(), EventKind::Recovery));
+    assert_eq!(pm.action_items.len(), 3);
+    assert!(pm.summary.starts_with("On Wednesday 31st March"));
+    assert!(pm.body.contains("## Contributing Factors"), "sections stay in the body");
+    assert!(!pm.body.contains("# ADFS Outage"), "the title heading is lifted out");
+
+    // "Date and Time in CET": local times with their offset; the date from the text.
+    let ip = file(&report, "PM2019-009");
+    let pm = parsed(ip, root);
+    assert_eq!(pm.date.to_string(), "2019-11-29");
+    assert_eq!(at(&pm, 0), ("2019-11-29T11:00:00Z".into(), EventKind::Signal));
+    assert_eq!(pm.timeline[1].kind, EventKind::Detection, "{}", pm.timeline[1].text);
+    assert!(pm.timeline[1].text.starts_with("Automated warning from AWS"));
+    assert_eq!(pm.timeline.len(), 14, "the `2019-12-03 --:--` row is kept at midnight");
+    assert_eq!(pm.action_items.len(), 4);
+    assert_eq!(pm.action_items[0].title, "Make sure all deployed resources have a plan for monitoring / scaling");
+    let text = ip.text.as_deref().unwrap();
+    assert!(text.contains("  - at: 2019-11-29T12:00:00+01:00\n"), "{text}");
+
+    // No extension, nested action items: only the top-level ones are items.
+    let ami = file(&report, "PM2022-009");
+    let pm = parsed(ami, root);
+    assert_eq!(pm.title, "Bad AWS EKS AMI");
+    assert_eq!(pm.action_items.len(), 7);
+    assert!(pm.timeline.iter().any(|e| e.kind == EventKind::Mitigation));
+
+    // Timeline dates with a typo: no events, the year from the file name, said so.
+    let ads = file(&report, "PM2020-003");
+    let pm = parsed(ads, root);
+    assert_eq!(pm.date.to_string(), "2020-01-01");
+    assert!(pm.timeline.is_empty());
+    assert!(ads.unmapped.iter().any(|n| n.contains("20202-01-16 12:00")), "{:?}", ads.unmapped);
+    assert!(ads.guessed.iter().any(|n| n.contains("2020")), "{:?}", ads.guessed);
+    assert!(ads.text.as_deref().unwrap().contains("date: 2020-01-01   # pmsite import"));
+
+    // Not postmortems.
+    for (name, why) in [("PMyyyy-nnn", "template"), ("LICENSE", "licence"), ("README", "README")] {
+        match &file(&report, name).outcome {
+            Outcome::Skipped { reason } => assert!(reason.contains(why), "{name}: {reason}"),
+            o => panic!("{name}: {o:?}"),
+        }
+    }
+    assert_eq!(report.imported(), 5);
+    let printed = render_report(&report);
+    assert!(printed.contains("would write"));
+    assert!(printed.contains("would import 5 of 8 files"), "{printed}");
+    assert!(std::fs::read_dir(root.join("content")).unwrap().next().is_none(), "a dry run writes nothing");
+}
+
+#[test]
+fn imported_fixtures_pass_check_and_are_never_overwritten() {
+    let kb = empty_kb();
+    let root = kb.path();
+    let report = run(root, false);
+    assert_eq!(report.imported(), 5);
+    assert_eq!(report.failed(), 0);
+
+    // The link from PM2019-010 to PM2019-009 follows it to its new name.
+    let deletion = std::fs::read_to_string(target(file(&report, "PM2019-010"))).unwrap();
+    assert!(
+        deletion.contains("[PM2019-009]: 2019-11-29-kubernetes-network-infrastructure-ip-starvation.md"),
+        "{deletion}"
+    );
+
+    let opts = pmsite::check::Options { strict: false, drafts: true, today: "2026-01-01".parse().unwrap() };
+    let checked = pmsite::check::check(root, &opts);
+    let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(checked.kb.postmortems.len(), 5);
+    assert!(checked.warnings() > 0, "missing owners and services are left for check to flag");
+
+    // Again: everything is already there, nothing changes.
+    let adfs = target(file(&report, "PM2021-004")).to_path_buf();
+    std::fs::write(&adfs, "edited by hand\n").unwrap();
+    let again = run(root, false);
+    assert_eq!(again.imported(), 0);
+    assert!(matches!(file(&again, "PM2021-004").outcome, Outcome::Exists { .. }));
+    assert_eq!(std::fs::read_to_string(&adfs).unwrap(), "edited by hand\n");
+}
+
+#[test]
+fn cli_imports_explicit_files_and_reports_per_file() {
+    let kb = empty_kb();
+    let out = Command::new(env!("CARGO_BIN_EXE_pmsite"))
+        .arg("import")
+        .arg("--root")
+        .arg(kb.path())
+        .arg(fixtures().join("dfds/PM2022-009 - Bad AWS EKS AMI causing Kubernetes issues"))
+        .arg(fixtures().join("dfds/PM2021-004 - ADFS outage.md"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("mapped: title \"ADFS Outage\" (first heading)"), "{stdout}");
+    assert!(stdout.contains("guessed: severity SEV4"), "{stdout}");
+    assert!(stdout.contains("not mapped: services"), "{stdout}");
+    assert!(stdout.contains("imported 2 of 2 files"), "{stdout}");
+    assert!(kb.path().join("content/2021/2021-03-31-adfs-outage.md").is_file());
+}
+
+/// Every file of the shared import corpus imports, and the result passes check.
+#[test]
+fn shared_corpus_imports_and_checks_clean() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/import");
+    if !corpus.is_dir() {
+        eprintln!("{} missing; skipping", corpus.display());
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("kb");
+    let pmsite = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_pmsite")).args(args).output().unwrap();
+    let init = pmsite(&["init", root.to_str().unwrap()]);
+    assert!(init.status.success());
+    let out = pmsite(&["import", "--root", root.to_str().unwrap(), corpus.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(!stdout.contains("failed:"), "{stdout}");
+    eprintln!("{}", stdout.lines().rev().find(|l| l.starts_with("imported")).unwrap_or(""));
+
+    let check = pmsite(&["check", "--root", root.to_str().unwrap(), "--format", "json", "--today", "2026-01-01"]);
+    let diags: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    let errors: Vec<_> = diags.as_array().unwrap().iter().filter(|d| d["level"] == "error").collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(check.status.success());
+}
