@@ -17,4 +17,5 @@ pub mod markdown;
 pub mod model;
 pub mod output;
 pub mod scaffold;
+pub mod search;
 pub mod yaml;
