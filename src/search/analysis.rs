@@ -6,11 +6,11 @@
 //! index, and so the browser can reproduce tantivy's BM25 exactly: the token counts
 //! here equal tantivy's field lengths (a test checks it).
 
+use super::encode::FastMap;
 use crate::kb::KnowledgeBase;
 use crate::model::Postmortem;
 use rayon::prelude::*;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter, TextAnalyzer,
 };
@@ -161,16 +161,17 @@ impl<'a> Analysis<'a> {
             .par_chunks(128)
             .map(|chunk| {
                 let mut analyzer = analyzer();
-                let mut local: HashMap<String, u32> = HashMap::new();
+                let mut local: FastMap<String, u32> = FastMap::default();
                 let mut terms = Vec::new();
                 let mut out = Vec::with_capacity(chunk.len());
-                let mut counts: HashMap<u32, [u16; FIELDS]> = HashMap::new();
+                // Counts by local term id, and which ids this document touched.
+                let mut counts: Vec<[u16; FIELDS]> = Vec::new();
+                let mut touched: Vec<u32> = Vec::new();
                 for &i in chunk {
                     let pm = &kb.postmortems[i];
                     let body = texts.get(i).map(String::as_str).unwrap_or("");
                     let values = field_values(kb, pm, body);
                     let mut lengths = [0u32; FIELDS];
-                    counts.clear();
                     for (f, vals) in values.iter().enumerate() {
                         for v in vals {
                             analyzer.token_stream(v).process(&mut |tok| {
@@ -181,15 +182,25 @@ impl<'a> Analysis<'a> {
                                         let id = terms.len() as u32;
                                         terms.push(tok.text.clone());
                                         local.insert(tok.text.clone(), id);
+                                        counts.push([0; FIELDS]);
                                         id
                                     }
                                 };
-                                let tf = counts.entry(id).or_default();
+                                let tf = &mut counts[id as usize];
+                                if *tf == [0; FIELDS] {
+                                    touched.push(id);
+                                }
                                 tf[f] = tf[f].saturating_add(1);
                             });
                         }
                     }
-                    let doc_terms = counts.iter().map(|(&term, &tf)| DocTerm { term, tf }).collect();
+                    let doc_terms = touched
+                        .drain(..)
+                        .map(|term| DocTerm {
+                            term,
+                            tf: std::mem::take(&mut counts[term as usize]),
+                        })
+                        .collect();
                     out.push((doc_terms, lengths));
                 }
                 ChunkResult { terms, docs: out }
@@ -197,7 +208,7 @@ impl<'a> Analysis<'a> {
             .collect();
 
         // Merge the chunk dictionaries, then renumber terms in sorted order.
-        let mut global: HashMap<String, u32> = HashMap::new();
+        let mut global: FastMap<String, u32> = FastMap::default();
         let mut terms: Vec<String> = Vec::new();
         let mut doc_terms = Vec::with_capacity(docs.len());
         let mut lengths = Vec::with_capacity(docs.len());

@@ -77,6 +77,19 @@ impl StableHasher {
     }
 }
 
+impl std::hash::Hasher for StableHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        StableHasher::write(self, bytes);
+    }
+    fn finish(&self) -> u64 {
+        StableHasher::finish(self)
+    }
+}
+
+/// FNV for hash maps keyed by short terms: several times faster than SipHash on
+/// 5-byte keys, and the keys are our own text, not an attacker's.
+pub type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<StableHasher>>;
+
 /// A short content hash for file names.
 pub fn short_hash(bytes: &[u8]) -> String {
     let mut h = StableHasher::default();

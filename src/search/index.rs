@@ -153,6 +153,11 @@ pub fn is_fresh(dir: &Path, fingerprint: &str) -> bool {
     read_stamp(dir).is_some_and(|s| s.fingerprint == fingerprint) && dir.join("meta.json").is_file()
 }
 
+/// How many postmortems the index in `dir` holds, from its stamp.
+pub(crate) fn read_documents(dir: &Path) -> Option<usize> {
+    read_stamp(dir).map(|s| s.documents)
+}
+
 fn read_stamp(dir: &Path) -> Option<Stamp> {
     let text = std::fs::read_to_string(dir.join(STAMP)).ok()?;
     serde_json::from_str(&text).ok()

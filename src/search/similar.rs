@@ -8,7 +8,10 @@
 //!
 //! All pairs are never compared: each document only meets the documents that share
 //! one of its distinctive terms, a service or a factor (an inverted index over the
-//! truncated vectors), so 10,000 postmortems take well under a second.
+//! truncated vectors). A term shared by very many documents keeps only the
+//! [`MAX_TERM_DOCS`] that weigh it most, and counts for a pair only when both are
+//! among those, so the score stays symmetric and the work stays bounded by
+//! terms × [`MAX_TERM_DOCS`]² instead of growing with the square of the corpus.
 
 use super::Analysis;
 use super::analysis::{FIELDS, Field};
@@ -21,6 +24,11 @@ use std::collections::HashMap;
 pub const MAX_SIMILAR: usize = 5;
 /// Terms kept per document vector.
 const TERMS_PER_DOC: usize = 24;
+/// Documents kept per term in the inverted index.
+pub const MAX_TERM_DOCS: usize = 128;
+/// A service or factor named by more documents than this does not make candidates
+/// on its own: it only adds its bonus to documents alike in other ways.
+const MAX_FACET_DOCS: usize = 512;
 const SERVICE_BONUS: f32 = 0.10;
 const FACTOR_BONUS: f32 = 0.15;
 /// Below this, "similar" would be noise.
@@ -58,18 +66,14 @@ pub fn similar_in(a: &Analysis) -> Vec<Vec<Similar>> {
             inverted[t as usize].push((d as u32, w));
         }
     }
-    // Facet postings over document numbers, with the value's id per document.
-    let mut services: HashMap<&str, Vec<u32>> = HashMap::new();
-    let mut factors: HashMap<&str, Vec<u32>> = HashMap::new();
-    for d in 0..n {
-        let pm = a.postmortem(d);
-        for s in dedup(pm.services.iter().map(String::as_str)) {
-            services.entry(s).or_default().push(d as u32);
+    inverted.par_iter_mut().for_each(|list| {
+        if list.len() > MAX_TERM_DOCS {
+            list.sort_unstable_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+            list.truncate(MAX_TERM_DOCS);
+            list.sort_unstable_by_key(|x| x.0);
         }
-        for f in dedup(pm.factors.iter().map(|f| f.id.as_str())) {
-            factors.entry(f).or_default().push(d as u32);
-        }
-    }
+    });
+    let facets = Facets::new(a);
 
     let per_doc: Vec<Vec<(u32, f32)>> = (0..n)
         .into_par_iter()
@@ -84,19 +88,31 @@ pub fn similar_in(a: &Analysis) -> Vec<Vec<Similar>> {
                     *slot += s;
                 };
                 for &(t, w) in &vectors[d] {
-                    for &(e, we) in &inverted[t as usize] {
+                    let list = &inverted[t as usize];
+                    // Only terms this document kept a place for (see the module docs).
+                    if list.len() == MAX_TERM_DOCS && list.binary_search_by_key(&(d as u32), |x| x.0).is_err() {
+                        continue;
+                    }
+                    for &(e, we) in list {
                         add(e, w * we);
                     }
                 }
-                let pm = a.postmortem(d);
-                for s in dedup(pm.services.iter().map(String::as_str)) {
-                    for &e in &services[s] {
-                        add(e, SERVICE_BONUS);
+                // Values shared by few documents make candidates; common ones only
+                // add their bonus to candidates found otherwise (below).
+                let mut common = false;
+                for &v in &facets.of_doc[d] {
+                    let (docs, bonus) = &facets.docs[v as usize];
+                    if docs.len() <= MAX_FACET_DOCS {
+                        for &e in docs {
+                            add(e, *bonus);
+                        }
+                    } else {
+                        common = true;
                     }
                 }
-                for f in dedup(pm.factors.iter().map(|f| f.id.as_str())) {
-                    for &e in &factors[f] {
-                        add(e, FACTOR_BONUS);
+                if common {
+                    for &e in touched.iter() {
+                        acc[e as usize] += facets.common_bonus(d, e as usize);
                     }
                 }
                 let mut best: Vec<(u32, f32)> = Vec::with_capacity(MAX_SIMILAR + 1);
@@ -119,7 +135,6 @@ pub fn similar_in(a: &Analysis) -> Vec<Vec<Similar>> {
             },
         )
         .collect();
-
     let mut out = vec![Vec::new(); a.kb.postmortems.len()];
     for (d, best) in per_doc.into_iter().enumerate() {
         let pm = a.postmortem(d);
@@ -155,6 +170,67 @@ pub fn similar_in(a: &Analysis) -> Vec<Vec<Similar>> {
             .collect();
     }
     out
+}
+
+/// Services and factors as numbered values, with their documents.
+struct Facets {
+    /// Per value: its documents (ascending) and the bonus for sharing it.
+    docs: Vec<(Vec<u32>, f32)>,
+    /// Per document: its values, ascending, each once.
+    of_doc: Vec<Vec<u32>>,
+}
+
+impl Facets {
+    fn new(a: &Analysis) -> Facets {
+        let mut ids: HashMap<(bool, &str), u32> = HashMap::new();
+        let mut docs: Vec<(Vec<u32>, f32)> = Vec::new();
+        let mut of_doc = Vec::with_capacity(a.len());
+        for d in 0..a.len() {
+            let pm = a.postmortem(d);
+            let values = pm
+                .services
+                .iter()
+                .map(|s| (false, s.as_str()))
+                .chain(pm.factors.iter().map(|f| (true, f.id.as_str())));
+            let mut mine: Vec<u32> = values
+                .map(|key| {
+                    *ids.entry(key).or_insert_with(|| {
+                        let bonus = if key.0 { FACTOR_BONUS } else { SERVICE_BONUS };
+                        docs.push((Vec::new(), bonus));
+                        docs.len() as u32 - 1
+                    })
+                })
+                .collect();
+            mine.sort_unstable();
+            mine.dedup();
+            for &v in &mine {
+                docs[v as usize].0.push(d as u32);
+            }
+            of_doc.push(mine);
+        }
+        Facets { docs, of_doc }
+    }
+
+    /// The bonus for the common values documents `d` and `e` share.
+    fn common_bonus(&self, d: usize, e: usize) -> f32 {
+        let (x, y) = (&self.of_doc[d], &self.of_doc[e]);
+        let (mut i, mut j, mut bonus) = (0, 0, 0.0);
+        while i < x.len() && j < y.len() {
+            match x[i].cmp(&y[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    let (docs, b) = &self.docs[x[i] as usize];
+                    if docs.len() > MAX_FACET_DOCS {
+                        bonus += b;
+                    }
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        bonus
+    }
 }
 
 fn better(a: (u32, f32), b: (u32, f32)) -> bool {
