@@ -10,6 +10,9 @@
   var BASE = ROOT + "search/";
   var FROM_DISK = location.protocol === "file:";
   var PAGE_SIZE = 20, DROPDOWN_SIZE = 8, MAX_EXPANSIONS = 64;
+  // A word being typed matches as a prefix from its third character on; shorter,
+  // it would pull in a large part of the index for nothing useful.
+  var MIN_PREFIX = 3, MAX_PREFIX_SHARDS = 8;
   var KINDS = [["service", "Service"], ["team", "Team"], ["factor", "Factor"], ["severity", "Severity"], ["year", "Year"]];
 
   // ---- loading index files by script tag ----
@@ -75,6 +78,7 @@
     });
     // Only a word still being typed (the query ends inside it) is a prefix.
     var prefix = typing && last === "must" && /[\p{Alphabetic}\p{N}]$/u.test(text);
+    if (prefix && must[must.length - 1].length < MIN_PREFIX) { must.pop(); prefix = false; }
     return { must: must, not: not, fields: fields, prefix: prefix };
   }
 
@@ -106,7 +110,9 @@
   }
   function shardsFor(term, prefix) {
     var i = shardIndex(term), out = [i];
-    if (prefix) for (var j = i + 1; j < meta.shards.length && meta.shards[j][0].startsWith(term); j++) out.push(j);
+    if (prefix) {
+      for (var j = i + 1; j < meta.shards.length && j <= i + MAX_PREFIX_SHARDS && meta.shards[j][0].startsWith(term); j++) out.push(j);
+    }
     return out;
   }
   function shard(i) { var name = meta.shards[i][1]; return store["shard:" + name]; }
@@ -378,7 +384,7 @@
   function status(box, text) {
     var target = resultsBox || box.list;
     target.textContent = "";
-    target.appendChild(el("p", "pm-search-status", text));
+    target.appendChild(el(resultsBox ? "p" : "li", "pm-search-status", text));
     if (box.list) box.list.hidden = !text;
   }
   function render(box, r, fresh) {
