@@ -3,8 +3,9 @@
 //! The score adds a text similarity (cosine of TF-IDF vectors over the analysed
 //! terms, each vector cut to the document's most distinctive terms, as tantivy's
 //! more-like-this picks its query terms) and a bonus per shared service and shared
-//! contributing factor: an incident on the same service with the same factor is
-//! the one an engineer wants, even when it was written up in other words.
+//! contributing factor, larger for rarer values: an incident on the same service
+//! with the same factor is the one an engineer wants, even when it was written up
+//! in other words.
 //!
 //! All pairs are never compared: each document only meets the documents that share
 //! one of its distinctive terms, a service or a factor (an inverted index over the
@@ -29,8 +30,10 @@ pub const MAX_TERM_DOCS: usize = 128;
 /// A service or factor named by more documents than this does not make candidates
 /// on its own: it only adds its bonus to documents alike in other ways.
 const MAX_FACET_DOCS: usize = 512;
-const SERVICE_BONUS: f32 = 0.10;
-const FACTOR_BONUS: f32 = 0.15;
+/// Bonus for sharing a service or factor named by only these two documents; a value
+/// shared more widely says less (scaled by its inverse document frequency), so
+/// sharing `checkout-api` outweighs sharing `config-change`.
+const MAX_SHARED_BONUS: f32 = 0.25;
 /// Below this, "similar" would be noise.
 const MIN_SCORE: f32 = 0.08;
 
@@ -195,8 +198,7 @@ impl Facets {
             let mut mine: Vec<u32> = values
                 .map(|key| {
                     *ids.entry(key).or_insert_with(|| {
-                        let bonus = if key.0 { FACTOR_BONUS } else { SERVICE_BONUS };
-                        docs.push((Vec::new(), bonus));
+                        docs.push((Vec::new(), 0.0));
                         docs.len() as u32 - 1
                     })
                 })
@@ -207,6 +209,14 @@ impl Facets {
                 docs[v as usize].0.push(d as u32);
             }
             of_doc.push(mine);
+        }
+        let n = a.len() as f32;
+        for (list, bonus) in &mut docs {
+            *bonus = if n > 2.0 && list.len() > 1 {
+                MAX_SHARED_BONUS * ((n / list.len() as f32).ln() / (n / 2.0).ln()).min(1.0)
+            } else {
+                MAX_SHARED_BONUS
+            };
         }
         Facets { docs, of_doc }
     }
