@@ -135,27 +135,29 @@ for n in "${counts[@]}"; do
   base="http://127.0.0.1:$port"
   rows+=("")
   rows+=("== $n postmortems (gen-corpus seed 7) ==")
-  rows+=("$(printf '%-52s %18s %18s' '' pmsite Pagefind)")
-  rows+=("$(printf '%-52s %18s %18s' 'index files' "$pm_files" "$pf_files")")
-  rows+=("$(printf '%-52s %18s %18s' 'index bytes on disk' "$(kb "$pm_bytes")" "$(kb "$pf_bytes")")")
-  rows+=("$(printf '%-52s %18s %18s' 'index bytes, gzip (as a server sends them)' "$(kb "$pm_gzip")" "(already gzip)")")
-  rows+=("$(printf '%-52s %17ss %17ss' 'indexing time (browser index)' "$pm_ms" "$pf_secs")")
-  rows+=("$(printf '%-52s %17ss %18s' 'tantivy index for pmsite search' "$tantivy_s" '-')")
+  rows+=("$(printf '%-44s %18s %18s' '' pmsite Pagefind)")
+  rows+=("$(printf '%-44s %18s %18s' 'index files' "$pm_files" "$pf_files")")
+  rows+=("$(printf '%-44s %18s %18s' 'index bytes on disk' "$(kb "$pm_bytes")" "$(kb "$pf_bytes")")")
+  rows+=("$(printf '%-44s %18s %18s' 'index bytes, gzip (as a server sends them)' "$(kb "$pm_gzip")" "(already gzip)")")
+  rows+=("$(printf '%-44s %17ss %17ss' 'indexing time (browser index)' "$pm_ms" "$pf_secs")")
+  rows+=("$(printf '%-44s %17ss %18s' 'tantivy index for pmsite search' "$tantivy_s" '-')")
   for q in "${queries[@]}"; do
     enc=$(python3 -c "import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))" "$q")
     pm_page=$(fetch_json "$base/pm-page.html?q=$enc")
     pf_page=$(fetch_json "$base/pf.html?q=$enc&n=20&filters=1")
     pm_type=$(fetch_json "$base/pm-type.html?q=$enc")
     pf_type=$(fetch_json "$base/pf.html?q=$enc&n=8")
-    rows+=("$(printf '%-52s %18s %18s' "\"$q\": search page (20 results + facets)" "$(kb "$(field "$pm_page" bytes)")" "$(kb "$(field "$pf_page" bytes)")")")
-    rows+=("$(printf '%-52s %18s %18s' "\"$q\": as you type (8 results)" "$(kb "$(field "$pm_type" bytes)")" "$(kb "$(field "$pf_type" bytes)")")")
-    rows+=("$(printf '%-52s %18s %18s' "   files fetched (page / typing)" "$(field "$pm_page" files) / $(field "$pm_type" files)" "$(field "$pf_page" files) / $(field "$pf_type" files)")")
+    rows+=("$(printf '%-44s %18s %18s' "\"$q\", search page" "$(kb "$(field "$pm_page" bytes)")" "$(kb "$(field "$pf_page" bytes)")")")
+    rows+=("$(printf '%-44s %18s %18s' "\"$q\", typing" "$(kb "$(field "$pm_type" bytes)")" "$(kb "$(field "$pf_type" bytes)")")")
+    rows+=("$(printf '%-44s %18s %18s' "   files fetched (page / typing)" "$(field "$pm_page" files) / $(field "$pm_type" files)" "$(field "$pf_page" files) / $(field "$pf_type" files)")")
     ks=$(node "$here/bench/search-keystroke.js" "$out" "$q")
-    rows+=("$(printf '%-52s %18s %18s' "   ms per keystroke, median / max (Node)" "$(field "$ks" median_ms) / $(field "$ks" max_ms)" '-')")
+    rows+=("$(printf '%-44s %18s %18s' "   ms per keystroke, median / max (Node)" "$(field "$ks" median_ms) / $(field "$ks" max_ms)" '-')")
   done
 done
 printf '%s\n' "${rows[@]}"
 echo
+echo "Search page: /search/?q= with 20 results and the facets. Typing: the header box, 8 results,"
+echo "the last word matched as a prefix (Pagefind: the same query, 8 results loaded, no filters)."
 echo "Bytes per query are Resource Timing encodedBodySize sums over HTTP without compression"
 echo "(Pagefind's files are gzip on disk; pmsite's are plain JavaScript), client code included."
 echo "Outputs kept in $work"
