@@ -323,6 +323,25 @@ mod client {
         out
     }
 
+    /// (delta, tf, length code) triples from one field's records.
+    fn postings(list: &str, base: i64) -> Vec<u64> {
+        let v = varints(list);
+        let (mut out, mut i) = (Vec::new(), 0);
+        while i < v.len() {
+            let (delta, c) = (v[i], v[i + 1]);
+            i += 2;
+            let mut tf = c & 3;
+            if tf == 0 {
+                tf = v[i];
+                i += 1;
+            }
+            let z = (c >> 2) as i64;
+            let code = base + if z & 1 == 1 { -(z + 1) / 2 } else { z / 2 };
+            out.extend([delta, tf, code as u64]);
+        }
+        out
+    }
+
     fn fieldnorm(id: u64) -> f64 {
         if id < 24 {
             return id as f64;
@@ -364,7 +383,8 @@ mod client {
                 };
                 let mut hit = vec![false; n];
                 for (f, list) in raw.split('.').enumerate() {
-                    let v = varints(list);
+                    let base = fields[f][3].as_i64().unwrap();
+                    let v = postings(list, base);
                     let df = (v.len() / 3) as f64;
                     if df == 0.0 {
                         continue;

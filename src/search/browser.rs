@@ -15,8 +15,10 @@
 //!   search page and by queries that name a field (`service:x`).
 //!
 //! Postings carry, per field, the term frequency and tantivy's one-byte length code
-//! of the field, so the client computes exactly tantivy's BM25 (field boosts and
-//! per-field document frequencies included) with no table of document lengths.
+//! of the field (as a difference from the field's most common code, packed with
+//! small frequencies into one character), so the client computes exactly tantivy's
+//! BM25 (field boosts and per-field document frequencies included) with no table
+//! of document lengths.
 
 use super::Analysis;
 use super::analysis::{FIELDS, Field, MAX_TOKEN_BYTES, STOP_WORDS};
@@ -59,7 +61,9 @@ pub fn incident_url(id: &str) -> String {
 /// [`browser_index`] over an existing analysis.
 pub fn browser_index_in(a: &Analysis) -> Vec<OutputFile> {
     let mut files = Vec::new();
-    let shards = shards(a);
+    let codes = length_codes(a);
+    let base = base_codes(a, &codes);
+    let shards = shards(a, &codes, &base);
     let mut shard_map = Vec::with_capacity(shards.len());
     for shard in shards {
         let payload = serde_json::Value::Object(shard.entries);
@@ -109,7 +113,10 @@ pub fn browser_index_in(a: &Analysis) -> Vec<OutputFile> {
         "n": a.len(),
         "k1": 1.2,
         "b": 0.75,
-        "fields": Field::ALL.iter().map(|&f| json!([f.name(), f.boost(), totals[f as usize]])).collect::<Vec<_>>(),
+        "fields": Field::ALL
+            .iter()
+            .map(|&f| json!([f.name(), f.boost(), totals[f as usize], base[f as usize]]))
+            .collect::<Vec<_>>(),
         "stop": STOP_WORDS,
         "maxlen": MAX_TOKEN_BYTES,
         "shards": shard_map,
@@ -127,11 +134,11 @@ struct Shard {
     entries: serde_json::Map<String, Value>,
 }
 
-fn shards(a: &Analysis) -> Vec<Shard> {
+fn shards(a: &Analysis, codes: &[[u8; FIELDS]], base: &[u8; FIELDS]) -> Vec<Shard> {
     let postings = a.postings();
     let encoded: Vec<String> = postings
         .par_iter()
-        .map(|list| encode_postings(list, &a.lengths))
+        .map(|list| encode_postings(list, codes, base))
         .collect();
     let mut out: Vec<Shard> = Vec::new();
     let mut size = 0usize;
@@ -181,21 +188,27 @@ fn file_safe(start: &str) -> String {
 /// One term's postings: per field (in bit order), the documents holding the term
 /// there as (document delta, term frequency, length code) varint triples; fields
 /// separated by `.`, trailing empty fields dropped.
-pub(crate) fn encode_postings(list: &[(u32, [u16; FIELDS])], lengths: &[[u32; FIELDS]]) -> String {
+pub(crate) fn encode_postings(list: &[(u32, [u16; FIELDS])], codes: &[[u8; FIELDS]], base: &[u8; FIELDS]) -> String {
     let mut out = String::new();
     let mut pending_dots = 0;
     for f in 0..FIELDS {
         let mut field = String::new();
         let mut prev = 0u32;
         for &(d, tf) in list {
-            if tf[f] == 0 {
+            let tf = u64::from(tf[f]);
+            if tf == 0 {
                 continue;
             }
             push_varint(&mut field, u64::from(d - prev));
             prev = d;
-            push_varint(&mut field, u64::from(tf[f]));
-            let code = FieldNormReader::fieldnorm_to_id(lengths[d as usize][f]);
-            push_varint(&mut field, u64::from(code));
+            // Length code relative to the field's usual one (zigzag), two bits of
+            // term frequency below it; 0 in those bits means the frequency follows.
+            let diff = i64::from(codes[d as usize][f]) - i64::from(base[f]);
+            let zigzag = if diff >= 0 { diff * 2 } else { -diff * 2 - 1 } as u64;
+            push_varint(&mut field, zigzag * 4 + if tf < 4 { tf } else { 0 });
+            if tf >= 4 {
+                push_varint(&mut field, tf);
+            }
         }
         if f > 0 {
             pending_dots += 1;
@@ -207,6 +220,31 @@ pub(crate) fn encode_postings(list: &[(u32, [u16; FIELDS])], lengths: &[[u32; FI
         }
     }
     out
+}
+
+/// Per document and field, tantivy's one-byte length code.
+fn length_codes(a: &Analysis) -> Vec<[u8; FIELDS]> {
+    a.lengths
+        .iter()
+        .map(|l| l.map(FieldNormReader::fieldnorm_to_id))
+        .collect()
+}
+
+/// Per field, the length code most postings carry, so most postings store a
+/// small difference from it.
+fn base_codes(a: &Analysis, codes: &[[u8; FIELDS]]) -> [u8; FIELDS] {
+    let mut weight = vec![[0u64; 256]; FIELDS];
+    for (l, c) in a.lengths.iter().zip(codes) {
+        for f in 0..FIELDS {
+            // Longer fields hold more distinct terms, so more postings.
+            weight[f][c[f] as usize] += u64::from(l[f]);
+        }
+    }
+    std::array::from_fn(|f| {
+        (0..256)
+            .max_by_key(|&c| (weight[f][c], std::cmp::Reverse(c)))
+            .unwrap_or(0) as u8
+    })
 }
 
 /// Facet values with their documents (delta varints), for filtering and counts.
@@ -268,22 +306,32 @@ mod tests {
 
     #[test]
     fn postings_skip_fields_without_the_term() {
-        let mut lengths = vec![[0u32; FIELDS]; 40];
-        lengths[3] = [100, 5, 0, 0, 0, 0];
-        lengths[35] = [50, 0, 0, 0, 0, 0];
+        let mut codes = vec![[0u8; FIELDS]; 40];
+        codes[3] = [70, 5, 0, 0, 0, 0];
+        codes[35] = [68, 0, 0, 0, 0, 0];
+        let base = [70, 5, 0, 0, 0, 0];
         let mut tf3 = [0u16; FIELDS];
         tf3[0] = 2;
         tf3[1] = 1;
         let mut tf35 = [0u16; FIELDS];
-        tf35[0] = 1;
-        let s = encode_postings(&[(3, tf3), (35, tf35)], &lengths);
+        tf35[0] = 9;
+        let s = encode_postings(&[(3, tf3), (35, tf35)], &codes, &base);
         let parts: Vec<&str> = s.split('.').collect();
         assert_eq!(parts.len(), 2, "body and title only: {s}");
-        let body = decode_varints(parts[0]).unwrap();
-        let code100 = u64::from(FieldNormReader::fieldnorm_to_id(100));
-        let code50 = u64::from(FieldNormReader::fieldnorm_to_id(50));
-        assert_eq!(body, [3, 2, code100, 32, 1, code50]);
-        assert_eq!(decode_varints(parts[1]).unwrap(), [3, 1, 5]);
+        // Doc 3: delta 3, same code as the base (0), tf 2 -> 0*4+2.
+        // Doc 35: delta 32, code 2 below the base (zigzag 3), tf 9 follows -> 3*4+0, 9.
+        assert_eq!(decode_varints(parts[0]).unwrap(), [3, 2, 32, 12, 9]);
+        assert_eq!(decode_varints(parts[1]).unwrap(), [3, 1]);
+    }
+
+    #[test]
+    fn the_base_code_is_the_most_common_weighted_by_length() {
+        let (checked, texts) = crate::search::search_tests::load_fixture();
+        let a = Analysis::new(&checked.kb, &texts);
+        let codes = length_codes(&a);
+        let base = base_codes(&a, &codes);
+        let titles: Vec<u8> = codes.iter().map(|c| c[Field::Title as usize]).collect();
+        assert!(titles.contains(&base[Field::Title as usize]));
     }
 
     #[test]

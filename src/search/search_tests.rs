@@ -24,6 +24,10 @@ fn load(root: &Path) -> (Checked, Vec<String>) {
     (checked, texts)
 }
 
+pub(crate) fn load_fixture() -> (Checked, Vec<String>) {
+    load(&fixture())
+}
+
 fn built() -> (tempfile::TempDir, Checked, Vec<String>) {
     let (checked, texts) = load(&fixture());
     let tmp = tempfile::tempdir().unwrap();

@@ -94,6 +94,17 @@
     }
     return out;
   }
+  // One field's postings as flat (delta, tf, length code) triples. A record is a
+  // document delta, then zigzag(code - field base) * 4 + tf (tf 0 here: it follows).
+  function postingList(s, base) {
+    var v = varints(s), out = [];
+    for (var i = 0; i < v.length;) {
+      var delta = v[i++], c = v[i++], tf = c & 3, z = Math.floor(c / 4);
+      if (!tf) tf = v[i++];
+      out.push(delta, tf, base + (z & 1 ? -(z + 1) / 2 : z / 2));
+    }
+    return out;
+  }
   // tantivy's one-byte field length code, decoded.
   function fieldnorm(id) {
     if (id < 24) return id;
@@ -122,7 +133,7 @@
   function postings(term) {
     if (term in decoded) return decoded[term];
     var sh = shard(shardIndex(term)), raw = sh && sh[term];
-    return (decoded[term] = raw === undefined ? null : raw.split(".").map(varints));
+    return (decoded[term] = raw === undefined ? null : raw.split(".").map(function (l, f) { return postingList(l, meta.fields[f][3]); }));
   }
   // BM25 of one term, summed over fields, exactly as tantivy scores a term over
   // several boosted fields: per-field idf, per-field average length.
