@@ -24,6 +24,7 @@ pub mod output;
 pub mod patterns;
 pub mod render;
 pub mod scaffold;
+pub mod search;
 pub mod serve;
 pub mod svg;
 pub mod yaml;

@@ -49,6 +49,12 @@ enum ActionsFormat {
     Csv,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum SearchFormat {
+    Table,
+    Json,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Check every postmortem and print all problems, sorted by file and line
@@ -153,6 +159,41 @@ enum Command {
         /// The day the incident began (default: today)
         #[arg(long, value_parser = parse_date)]
         date: Option<jiff::civil::Date>,
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
+    /// Search the postmortems; exits 1 when nothing matches
+    ///
+    /// Words are all required; "quoted words" are a phrase; field:value narrows by
+    /// service, team, factor, tag, severity or year (service:checkout-api), and by
+    /// text field (title:, summary:, body:, timeline:, actions:); -word excludes.
+    /// The index lives in <root>/.pmsite/search-index/ and is rebuilt first when
+    /// any postmortem or site.toml changed.
+    Search {
+        /// What to look for ("pool exhaustion", service:checkout-api "retry storm")
+        #[arg(num_args = 0.., value_name = "QUERY")]
+        query: Vec<String>,
+        /// Only incidents affecting this service (repeatable: any of them)
+        #[arg(long = "service", value_name = "SERVICE")]
+        services: Vec<String>,
+        /// Only incidents with this contributing factor (repeatable)
+        #[arg(long = "factor", value_name = "FACTOR")]
+        factors: Vec<String>,
+        /// Only incidents involving this team (repeatable)
+        #[arg(long = "team", value_name = "TEAM")]
+        teams: Vec<String>,
+        /// Only incidents of this severity (repeatable)
+        #[arg(long = "severity", value_name = "SEVERITY")]
+        severities: Vec<String>,
+        /// Only incidents on or after this day (YYYY-MM-DD)
+        #[arg(long, value_parser = parse_date)]
+        since: Option<jiff::civil::Date>,
+        /// Most results to show
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Output format
+        #[arg(long, value_enum, default_value = "table")]
+        format: SearchFormat,
         #[arg(long)]
         root: Option<PathBuf>,
     },
@@ -345,7 +386,51 @@ fn run() -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Search { query, services, factors, teams, severities, since, limit, format, root } => {
+            let filters = pmsite::search::Filters { services, factors, teams, severities, since };
+            run_search(&query, filters, limit, format, root.as_deref())
+        }
     }
+}
+
+fn run_search(
+    query: &[String],
+    filters: pmsite::search::Filters,
+    limit: usize,
+    format: SearchFormat,
+    root: Option<&Path>,
+) -> Result<ExitCode> {
+    let root = find_root(root)?;
+    let (config, _) = pmsite::load::load_config(&root);
+    let ensured = pmsite::search::ensure_index(&root, pmsite::check::today(&config.timezone))?;
+    if let Some(b) = &ensured.built {
+        eprintln!(
+            "{} the search index: {} postmortems in {:.1} s ({})",
+            if b.was_stale { "updated" } else { "built" },
+            ensured.index.documents,
+            b.took.as_secs_f64(),
+            ensured.index.dir.display()
+        );
+        if b.errors > 0 {
+            eprintln!("note: {} errors in the knowledge base; run `pmsite check` to see them", b.errors);
+        }
+    }
+    let query = query.join(" ");
+    let hits = pmsite::search::search(&ensured.index.dir, &query, &filters, limit)?;
+    match format {
+        SearchFormat::Json => {
+            let out = serde_json::json!({ "query": query, "hits": hits });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        SearchFormat::Table => {
+            let color = pmsite::diagnostics::color_enabled(std::io::stdout().is_terminal());
+            print!("{}", pmsite::search::render_table(&hits, color));
+            if hits.is_empty() {
+                eprintln!("no postmortem matches `{query}`");
+            }
+        }
+    }
+    Ok(if hits.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 fn main() -> ExitCode {

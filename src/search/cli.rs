@@ -1,0 +1,65 @@
+//! What `pmsite search` needs beyond [`search`](super::search): an index that is
+//! current before the query runs, and a table a person can read.
+
+use super::{Hit, SearchError, SearchIndex, build_index, index_dir, is_fresh, plain_text, source_fingerprint};
+use crate::check::{self, Options};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// The index `pmsite search` queries, and what it took to get it.
+#[derive(Debug)]
+pub struct Ensured {
+    pub index: SearchIndex,
+    /// Set when the index was missing or stale and was built now.
+    pub built: Option<Rebuild>,
+}
+
+#[derive(Debug)]
+pub struct Rebuild {
+    /// Whether an index existed (stale) or not (missing).
+    pub was_stale: bool,
+    pub took: Duration,
+    /// Errors found while loading; the files that could be read are still indexed.
+    pub errors: usize,
+}
+
+/// Returns the index of the published view of the knowledge base at `root`,
+/// building it first when it is missing or older than the sources. Freshness costs
+/// a hash of the source files; only a rebuild loads and checks the knowledge base.
+pub fn ensure_index(root: &Path, today: jiff::civil::Date) -> Result<Ensured, SearchError> {
+    let dir = index_dir(root);
+    let fingerprint = source_fingerprint(root, false)?;
+    if is_fresh(&dir, &fingerprint) {
+        let documents = super::index::read_documents(&dir).unwrap_or(0);
+        return Ok(Ensured { index: SearchIndex { dir, fingerprint, documents, rebuilt: false }, built: None });
+    }
+    let was_stale = dir.join("meta.json").is_file();
+    let start = Instant::now();
+    let checked = check::check(root, &Options { strict: false, drafts: false, today });
+    let texts: Vec<String> = {
+        use rayon::prelude::*;
+        checked.kb.postmortems.par_iter().map(|p| plain_text(&p.body)).collect()
+    };
+    let index = build_index(&checked.kb, &texts, &dir)?;
+    Ok(Ensured { index, built: Some(Rebuild { was_stale, took: start.elapsed(), errors: checked.errors() }) })
+}
+
+/// Hits as a person reads them: date, severity and title, then services and id,
+/// then the snippet with matched words in bold (when `color`).
+pub fn render_table(hits: &[Hit], color: bool) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let (bold, dim, reset) = if color { ("\x1b[1m", "\x1b[2m", "\x1b[0m") } else { ("", "", "") };
+    let indent = " ".repeat(17);
+    for (n, h) in hits.iter().enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "{}  {:<4}  {bold}{}{reset}", h.date, h.severity, h.title);
+        let _ = writeln!(out, "{indent}{dim}{} · {} · score {:.2}{reset}", h.services.join(", "), h.id, h.score);
+        if !h.snippet.text.is_empty() {
+            let _ = writeln!(out, "{indent}{}", h.snippet.marked(bold, reset));
+        }
+    }
+    out
+}
