@@ -8,6 +8,7 @@ use common::browser::{Browser, png_size};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 /// The example site, built once for every test in this file.
 fn site() -> &'static Path {
@@ -176,4 +177,44 @@ fn linkchecker_finds_no_broken_internal_link() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
     assert!(out.contains(" 0 errors found"), "{out}");
+}
+
+/// The search page of the built example site: from disk and over HTTP.
+fn check_search(b: &Browser, base: &str) {
+    b.goto(&format!("{base}search/index.html?q=retry"));
+    let results = "Array.from(document.querySelectorAll('#pm-search-results .pm-result')).map(r => r.textContent)";
+    assert!(
+        b.wait_for(&format!("return {results}.length > 0"), Duration::from_secs(20)),
+        "no results for `retry` at {base}: {}",
+        b.eval("return document.getElementById('pm-search-results').textContent")
+    );
+    let first = b.eval(&format!("return {results}[0]"));
+    assert!(first.as_str().unwrap().to_lowercase().contains("retry"), "{first}");
+    let all = b.eval(&format!("return {results}.length")).as_u64().unwrap();
+    // A facet narrows the list (every facet box is a checkbox with data-facet).
+    assert!(b.wait_for(
+        "return document.querySelectorAll('#pm-search-facets input[type=checkbox]').length > 0",
+        Duration::from_secs(10)
+    ));
+    b.eval("const cb = Array.from(document.querySelectorAll('#pm-search-facets input[type=checkbox]')).find(c => c.dataset.facet.startsWith('severity:SEV1')) || document.querySelector('#pm-search-facets input[type=checkbox]'); cb.click();");
+    assert!(b.wait_for(
+        &format!("return ({results}.length < {all} && {results}.length > 0) || {all} == 1"),
+        Duration::from_secs(10)
+    ));
+    // The query stays in the URL so a search can be shared.
+    assert!(b.eval("return location.search").as_str().unwrap().contains("q=retry"));
+    let errors = b.console_errors();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+#[test]
+fn search_on_the_built_site_works_from_disk_and_over_http() {
+    let b = Browser::start();
+    check_search(&b, &format!("file://{}/", site().display()));
+    let port = common::http::serve(site().to_path_buf());
+    check_search(&b, &format!("http://127.0.0.1:{port}/"));
+    // Typing in the header box on any page shows results as you type.
+    b.goto(&format!("http://127.0.0.1:{port}/index.html"));
+    b.type_into("#pm-search-input", "payments");
+    assert!(b.wait_for("return document.querySelectorAll('.pm-result').length > 0", Duration::from_secs(20)));
 }

@@ -31,7 +31,15 @@ const TEMPLATES: &[(&str, &str)] = embed![
     "templates/action_row.html",
 ];
 
-const STATIC: &[(&str, &str)] = embed!["static/style.css", "static/svg.css", "static/site.js", "static/actions.js"];
+const STATIC: &[(&str, &str)] = embed![
+    "static/style.css",
+    "static/svg.css",
+    "static/search.css",
+    "static/site.js",
+    "static/actions.js",
+    "static/search.js",
+    "static/favicon.svg"
+];
 
 pub struct Theme {
     pub tera: Tera,

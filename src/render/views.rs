@@ -481,6 +481,9 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &[Value]) {
             "edit_url": repo.map(|r| format!("{r}/-/edit/main/{path}")),
             "history_url": repo.map(|r| format!("{r}/-/commits/main/{path}")),
             "extra": pm.extra,
+            "similar": site.similar.get(i).map(|list| list.iter().filter(|s| kb.visible[s.index]).map(|s| json!({
+                "url": incident_url(&s.id), "title": kb.postmortems[s.index].title, "reason": s.reason,
+            })).collect::<Vec<_>>()).unwrap_or_default(),
     });
     // Moved in, not serialised again: the page holds the body and the timeline picture.
     ctx.extend(Context::from_value(json!({ "page": page })).expect("an object is a context"));
