@@ -231,8 +231,18 @@ fn write_index(kb: &KnowledgeBase, texts: &[String], dir: &Path) -> Result<usize
 }
 
 /// Midnight UTC of the incident's day, as tantivy stores dates.
+/// Seconds since the epoch, clamped to what tantivy's nanosecond dates can hold
+/// (1678 to 2261): the real corpus has incidents from 1628, which would overflow.
 pub(crate) fn date_seconds(date: jiff::civil::Date) -> Option<i64> {
-    date.to_zoned_datetime(TimeZone::UTC).ok().map(|z| z.timestamp().as_second())
+    const LIMIT: i64 = i64::MAX / 1_000_000_000;
+    date.to_zoned_datetime(TimeZone::UTC).ok().map(|z| z.timestamp().as_second().clamp(-LIMIT, LIMIT))
+}
+
+#[cfg(test)]
+#[test]
+fn dates_before_1678_do_not_overflow() {
+    let secs = date_seconds("1628-05-01".parse().unwrap()).unwrap();
+    let _ = DateTime::from_timestamp_secs(secs);
 }
 
 pub(crate) fn date_from_seconds(secs: i64) -> Option<jiff::civil::Date> {
