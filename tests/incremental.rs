@@ -39,7 +39,7 @@ fn files(r: &pmsite::build::Rendered) -> BTreeMap<String, Vec<u8>> {
 }
 
 fn full(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    files(&render_site(root, &opts(), RenderOptions { live_reload: true }, &|_| {}))
+    files(&render_site(root, &opts(), RenderOptions { live_reload: false }, &|_| {}))
 }
 
 fn edit(root: &Path, rel: &str, from: &str, to: &str) {
@@ -62,7 +62,7 @@ const FILE: &str = "content/2024/2024-04-16-checkout-api-inventory-retry-storm.m
 #[test]
 fn a_body_or_title_edit_renders_few_pages_and_equals_a_full_build() {
     let site = example_site();
-    let mut s = Session::new(site.path(), opts(), RenderOptions { live_reload: true });
+    let mut s = Session::new(site.path(), opts(), RenderOptions { live_reload: false });
     let first = files(&s.rebuild(&|_| {}));
     let total = s.last_rendered;
     assert!(total > 100, "the first build renders every page ({total})");
@@ -85,7 +85,7 @@ fn a_body_or_title_edit_renders_few_pages_and_equals_a_full_build() {
 #[test]
 fn structural_edits_template_edits_and_deletions_equal_a_full_build() {
     let site = example_site();
-    let mut s = Session::new(site.path(), opts(), RenderOptions { live_reload: true });
+    let mut s = Session::new(site.path(), opts(), RenderOptions { live_reload: false });
     files(&s.rebuild(&|_| {}));
     // A new service: new pages and lists.
     edit(site.path(), FILE, "services: [", "services: [brand-new-service, ");
