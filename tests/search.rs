@@ -371,8 +371,9 @@ mod client {
 
         pub fn doc_id(&self, d: usize) -> String {
             let docs = self.meta["docs"].as_str().unwrap();
-            let (_, doc) = payload(&self.files[&format!("search/{docs}/{d}.js")]);
-            doc["id"].as_str().unwrap().to_string()
+            let per = self.meta["dc"].as_u64().unwrap() as usize;
+            let (_, chunk) = payload(&self.files[&format!("search/{docs}/{}.js", d / per)]);
+            chunk[d % per]["id"].as_str().unwrap().to_string()
         }
     }
 }

@@ -6,7 +6,7 @@
 //! serialisable views built here, never a handle to query the whole site.
 
 pub mod feeds;
-mod metrics;
+pub mod metrics;
 mod pages_actions;
 pub mod theme;
 mod views;

@@ -9,8 +9,8 @@
 //!   map (the first term of each shard);
 //! - `search/shard-<prefix>-<hash>.js`: postings for a run of sorted terms, cut to
 //!   about [`SHARD_BYTES`]; a query loads the shards its words fall in;
-//! - `search/docs-<hash>/<n>.js`: what a result shows (title, date, severity,
-//!   services, summary), one file per document, loaded for the results shown;
+//! - `search/docs-<hash>/<c>.js`: what a result shows (title, date, severity,
+//!   services, summary), `DOC_CHUNK` documents per file, loaded for the results shown;
 //! - `search/facets-<hash>.js`: facet values and their documents, loaded by the
 //!   search page and by queries that name a field (`service:x`).
 //!
@@ -58,6 +58,9 @@ pub fn incident_url(id: &str) -> String {
     format!("incidents/{id}/")
 }
 
+/// Result records per file in `search/docs-<hash>/`.
+pub const DOC_CHUNK: usize = 32;
+
 /// [`browser_index`] over an existing analysis.
 pub fn browser_index_in(a: &Analysis) -> Vec<OutputFile> {
     let mut files = Vec::new();
@@ -73,11 +76,13 @@ pub fn browser_index_in(a: &Analysis) -> Vec<OutputFile> {
         shard_map.push((shard.start, name));
     }
 
-    let fragments: Vec<Vec<u8>> = (0..a.len())
+    // Result records go out in chunks: one file per document cost a file per postmortem
+    // (file creation dominates builds on slow disks) for a few hundred bytes each.
+    let docs: Vec<serde_json::Value> = (0..a.len())
         .into_par_iter()
         .map(|d| {
             let pm = a.postmortem(d);
-            let doc = json!({
+            json!({
                 "id": pm.id,
                 "u": incident_url(&pm.id),
                 "t": pm.title,
@@ -85,13 +90,17 @@ pub fn browser_index_in(a: &Analysis) -> Vec<OutputFile> {
                 "s": pm.severity,
                 "v": pm.services,
                 "x": pm.summary,
-            });
-            script(&format!("doc:{d}"), &doc)
+            })
         })
         .collect();
-    let docs_dir = format!("docs-{}", short_hash(&fragments.concat()));
-    for (d, bytes) in fragments.into_iter().enumerate() {
-        files.push(OutputFile::new(format!("search/{docs_dir}/{d}.js"), bytes));
+    let chunks: Vec<Vec<u8>> = docs
+        .chunks(DOC_CHUNK)
+        .enumerate()
+        .map(|(c, chunk)| script(&format!("docs:{c}"), &serde_json::Value::Array(chunk.to_vec())))
+        .collect();
+    let docs_dir = format!("docs-{}", short_hash(&chunks.concat()));
+    for (c, bytes) in chunks.into_iter().enumerate() {
+        files.push(OutputFile::new(format!("search/{docs_dir}/{c}.js"), bytes));
     }
 
     let facets = facets(a);
@@ -112,6 +121,7 @@ pub fn browser_index_in(a: &Analysis) -> Vec<OutputFile> {
         "maxlen": MAX_TOKEN_BYTES,
         "shards": shard_map,
         "docs": docs_dir,
+        "dc": DOC_CHUNK,
         "facets": facets_file,
     });
     files.push(OutputFile::new("search/meta.js", script("meta", &meta)));

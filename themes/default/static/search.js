@@ -314,8 +314,13 @@
     if (doc.x) li.appendChild(snippet(doc.x, p));
     return li;
   }
+  // Result records come DOC_CHUNK (meta.dc) to a file.
   function loadDocs(ids) {
-    return Promise.all(ids.map(function (d) { return load("doc:" + d, meta.docs + "/" + d + ".js"); }));
+    var c = meta.dc;
+    return Promise.all(ids.map(function (d) {
+      var k = Math.floor(d / c);
+      return load("docs:" + k, meta.docs + "/" + k + ".js").then(function (chunk) { return chunk[d - k * c]; });
+    }));
   }
 
   // One search box: its input, where its results go, and keyboard state.
@@ -402,7 +407,7 @@
     var limit = resultsBox ? PAGE_SIZE : DROPDOWN_SIZE;
     var ids = r.docs.slice(shown, shown + limit);
     var my = seq;
-    return loadDocs(ids).then(function () {
+    return loadDocs(ids).then(function (docs) {
       if (my !== seq) return;
       var target = resultsBox || box.list;
       var list;
@@ -424,7 +429,7 @@
       } else {
         list = target.querySelector(".pm-results");
       }
-      ids.forEach(function (d, i) { list.appendChild(resultItem(store["doc:" + d], r.p, shown + i, box.listId)); });
+      ids.forEach(function (d, i) { list.appendChild(resultItem(docs[i], r.p, shown + i, box.listId)); });
       shown += ids.length;
       var more = target.querySelector(".pm-more");
       if (more) more.remove();
