@@ -26,6 +26,8 @@ pub struct BuildReport {
     pub written: usize,
     pub diagnostics: Vec<Diagnostic>,
     pub elapsed: Duration,
+    /// One-line remarks for the user (see `Rendered::notes`).
+    pub notes: Vec<String>,
     /// False when errors stopped the build; the output folder was not touched.
     pub ok: bool,
 }
@@ -59,6 +61,9 @@ pub struct Rendered {
     pub files: Vec<OutputFile>,
     pub pages: usize,
     pub diagnostics: Vec<Diagnostic>,
+    /// Things worth one line to the user that are not problems in the knowledge base
+    /// (e.g. "no git history: using file dates").
+    pub notes: Vec<String>,
 }
 
 /// Prints a stage's time when `PMSITE_TIMINGS` is set: how BENCHMARKS.md splits a build.
@@ -108,6 +113,7 @@ pub fn build(root: &Path, opts: &BuildOptions, progress: &(dyn Fn(u64) + Sync)) 
     let rendered = render_site(root, opts, RenderOptions::default(), progress);
     let postmortems = rendered.checked.kb.visible_ids().count();
     let mut diags = rendered.diagnostics;
+    let notes = rendered.notes;
     let mut ok = diagnostics::count_errors(&diags) == 0;
     let files = rendered.files.len();
     let mut written = 0;
@@ -124,5 +130,14 @@ pub fn build(root: &Path, opts: &BuildOptions, progress: &(dyn Fn(u64) + Sync)) 
             }
         }
     }
-    BuildReport { postmortems, pages: rendered.pages, files, written, diagnostics: diags, elapsed: start.elapsed(), ok }
+    BuildReport {
+        postmortems,
+        pages: rendered.pages,
+        files,
+        written,
+        diagnostics: diags,
+        elapsed: start.elapsed(),
+        ok,
+        notes,
+    }
 }

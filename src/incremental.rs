@@ -14,6 +14,7 @@
 use crate::build::{BuildOptions, Rendered, copy_inputs, stage_timing};
 use crate::check;
 use crate::diagnostics::{self, Diagnostic};
+use crate::history::FileHistory;
 use crate::kb::KnowledgeBase;
 use crate::load::ParseCache;
 use crate::markdown::RenderedBody;
@@ -47,6 +48,7 @@ struct Previous {
     /// that leave the structure alone (see `search_results`).
     similar: HashMap<String, Vec<crate::search::Similar>>,
     search_files: Vec<OutputFile>,
+    history: HashMap<PathBuf, FileHistory>,
 }
 
 /// A build session: call `rebuild` after every change.
@@ -138,23 +140,45 @@ impl Session {
         stage_timing("check", t);
         let mut diags = checked.diagnostics.clone();
         if diagnostics::count_errors(&diags) > 0 {
-            return Rendered { checked, files: Vec::new(), pages: 0, diagnostics: diags };
+            return Rendered { checked, files: Vec::new(), pages: 0, diagnostics: diags, notes: Vec::new() };
         }
         let t = Instant::now();
         let theme = match Theme::load(&self.root, &checked.kb.config.theme) {
             Ok(t) => t,
             Err(d) => {
                 diags.extend(d);
-                return Rendered { checked, files: Vec::new(), pages: 0, diagnostics: diags };
+                return Rendered { checked, files: Vec::new(), pages: 0, diagnostics: diags, notes: Vec::new() };
             }
         };
         let kb = &checked.kb;
         let structure = structure_hash(&self.root, kb, &theme, opts, self.render_opts.live_reload);
         // Reuse is only sound when the structure (and so every link target) is the same.
         let prev = self.previous.as_ref().filter(|p| p.structure == structure);
+        let mut notes = Vec::new();
+        // Serve keeps the history of its first build: saves change files, not commits.
+        let history: HashMap<PathBuf, FileHistory> = match prev.filter(|_| self.render_opts.live_reload) {
+            Some(p) => p.history.clone(),
+            None => {
+                let files: Vec<PathBuf> = kb.visible_ids().map(|i| kb.postmortems[i].path.clone()).collect();
+                let report = crate::history::history(&self.root, &files);
+                notes.extend(report.fallback);
+                report.files
+            }
+        };
+        // What a postmortem contributes to pages: its text and its history.
+        let content: Vec<u64> = kb
+            .postmortems
+            .iter()
+            .map(|pm| {
+                let mut h = hasher();
+                pm.source_hash.hash(&mut h);
+                history.get(&pm.path).map(|f| (f.first_commit, f.last_commit, f.revisions)).hash(&mut h);
+                h.finish()
+            })
+            .collect();
         let unchanged = |i: usize| {
             let pm = &kb.postmortems[i];
-            prev.is_some_and(|p| p.hashes.get(&pm.id) == Some(&pm.source_hash))
+            prev.is_some_and(|p| p.hashes.get(&pm.id) == Some(&content[i]))
         };
         let reuse_body = |i: usize| {
             if !unchanged(i) {
@@ -203,6 +227,7 @@ impl Session {
             }
         };
         site.similar = similar;
+        site.history = kb.postmortems.iter().map(|pm| history.get(&pm.path).cloned()).collect();
         if !self.render_opts.live_reload {
             // `pmsite search` reads this; it is skipped when the sources did not change.
             let texts = fresh_texts.get_or_insert_with(texts);
@@ -223,7 +248,7 @@ impl Session {
         let timings = std::env::var_os("PMSITE_TIMINGS").is_some();
         let all_hash = {
             let mut h = hasher();
-            kb.visible_ids().for_each(|i| kb.postmortems[i].source_hash.hash(&mut h));
+            kb.visible_ids().for_each(|i| content[i].hash(&mut h));
             h.finish()
         };
         let results: Vec<PageResult> = pages
@@ -236,7 +261,7 @@ impl Session {
                 if deps.len() == kb.visible_ids().count() {
                     all_hash.hash(&mut h);
                 } else {
-                    deps.iter().for_each(|&i| (&kb.postmortems[i].id, kb.postmortems[i].source_hash).hash(&mut h));
+                    deps.iter().for_each(|&i| (&kb.postmortems[i].id, content[i]).hash(&mut h));
                 }
                 let fp = h.finish();
                 let reused = prev.and_then(|p| p.pages.get(&path)).filter(|(f, _)| *f == fp);
@@ -295,7 +320,7 @@ impl Session {
             files.clear();
             diagnostics::sort(&mut diags);
             drop(site);
-            return Rendered { checked, files, pages: 0, diagnostics: diags };
+            return Rendered { checked, files, pages: 0, diagnostics: diags, notes };
         }
 
         // Keep what this build made for the next one.
@@ -303,7 +328,7 @@ impl Session {
         let fragments = site.fragments();
         let mut next = Previous {
             structure,
-            hashes: kb.postmortems.iter().map(|p| (p.id.clone(), p.source_hash)).collect(),
+            hashes: kb.postmortems.iter().zip(&content).map(|(p, &c)| (p.id.clone(), c)).collect(),
             bodies: HashMap::new(),
             pm_frags: HashMap::new(),
             refs: kb.visible_ids().map(|i| (kb.postmortems[i].id.clone(), refs_hash(i))).collect(),
@@ -311,6 +336,7 @@ impl Session {
             pages: HashMap::new(),
             similar: HashMap::new(),
             search_files,
+            history: HashMap::new(),
         };
         for (i, list) in std::mem::take(&mut site.similar).into_iter().enumerate() {
             next.similar.insert(kb.postmortems[i].id.clone(), list);
@@ -334,10 +360,11 @@ impl Session {
             }
         }
         drop(site);
+        next.history = history;
         self.previous = Some(next);
         stage_timing("keep", t);
         diagnostics::sort(&mut diags);
-        Rendered { checked, files, pages: page_count, diagnostics: diags }
+        Rendered { checked, files, pages: page_count, diagnostics: diags, notes }
     }
 }
 

@@ -294,6 +294,9 @@ fn run() -> Result<ExitCode> {
             bar.finish_and_clear();
             let color = pmsite::diagnostics::color_enabled(std::io::stderr().is_terminal());
             eprint!("{}", pmsite::check::report(&root, &report.diagnostics, Format::Human, color));
+            for note in &report.notes {
+                eprintln!("note: {note}");
+            }
             eprintln!("{}", report.summary_line());
             Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }

@@ -241,3 +241,45 @@ fn check_changed_reports_only_what_the_branch_touched() {
     let (ok, errors, stderr) = run(&["--changed"]);
     assert!(ok, "{errors:?} {stderr}");
 }
+
+#[test]
+fn built_pages_and_feeds_show_the_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = build_history(tmp.path());
+    r.write("kb/site.toml", "title = \"History\"\nbase_url = \"https://pm.example/\"\n");
+    r.commit_all("site", "2024-03-06T10:00:00Z");
+    let out = tmp.path().join("public");
+    let o = Command::new(env!("CARGO_BIN_EXE_pmsite"))
+        .args(["build", "--today", "2024-03-10", "--root"])
+        .arg(tmp.path().join("kb"))
+        .arg("--output")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("note:"), "a full repository needs no fallback note");
+    let page = std::fs::read_to_string(out.join("incidents/b-renamed/index.html")).unwrap();
+    // b: added 01-01, renamed 02-01, edited 02-03, edited on a branch 03-02 (merged 03-05).
+    assert!(
+        page.contains("First published 2024-01-01 · last updated 2024-03-02 (8 days before this build) · 4 revisions"),
+        "{}",
+        &page[page.find("history").unwrap_or(0)..][..300]
+    );
+    let feed = std::fs::read_to_string(out.join("atom.xml")).unwrap();
+    assert!(
+        feed.contains("<published>2024-01-01T10:00:00Z</published>\n<updated>2024-03-02T10:00:00Z</updated>"),
+        "{feed}"
+    );
+
+    // Without a repository: file dates, said once, and the build still succeeds.
+    let plain = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(plain.path().join("content/2024")).unwrap();
+    std::fs::write(plain.path().join("site.toml"), "title = \"Plain\"\n").unwrap();
+    std::fs::write(plain.path().join("content/2024/c.md"), postmortem("C", "")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_pmsite")).args(["build", "--root"]).arg(plain.path()).output().unwrap();
+    assert!(o.status.success());
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(stderr.matches("note:").count(), 1, "{stderr}");
+    let page = std::fs::read_to_string(plain.path().join("public/incidents/c/index.html")).unwrap();
+    assert!(page.contains("(no git history)"));
+}

@@ -63,12 +63,18 @@ fn atom_entry(site: &Site, i: usize) -> String {
     let pm = &kb.postmortems[i];
     let url = format!("{base}incidents/{}/", pm.id);
     let mut s = String::with_capacity(600);
+    // With git history, an entry is updated when its file last changed; otherwise on its date.
+    let (published, updated) = match site.history.get(i).cloned().flatten() {
+        Some(h) if h.source == crate::history::HistorySource::Git => {
+            (h.first_commit.to_string(), h.last_commit.to_string())
+        }
+        _ => (format!("{}T00:00:00Z", pm.date), format!("{}T00:00:00Z", pm.date)),
+    };
     let _ = write!(
         s,
-        "<entry>\n<title>[{}] {}</title>\n<id>{url}</id>\n<link href=\"{url}\"/>\n<updated>{}T00:00:00Z</updated>\n",
+        "<entry>\n<title>[{}] {}</title>\n<id>{url}</id>\n<link href=\"{url}\"/>\n<published>{published}</published>\n<updated>{updated}</updated>\n",
         escape(&pm.severity),
         escape(&pm.title),
-        pm.date
     );
     for a in &pm.authors {
         let _ = writeln!(s, "<author><name>{}</name></author>", escape(a));

@@ -124,6 +124,8 @@ pub struct Site<'a> {
     pub actions: Vec<crate::actions::ActionRow<'a>>,
     /// Similar incidents per postmortem (from `search`), set by the build before rendering.
     pub similar: Vec<Vec<crate::search::Similar>>,
+    /// Each postmortem's git history (or file dates), set by the build before rendering.
+    pub history: Vec<Option<crate::history::FileHistory>>,
     /// Each visible postmortem's list row as HTML for pages two folders deep (every term
     /// and factor page), rendered once and reused by every list it appears in.
     /// Per-postmortem fragments (`PmFragment`), index-aligned with the postmortems.
@@ -171,6 +173,7 @@ impl<'a> Site<'a> {
             rows,
             actions,
             similar: Vec::new(),
+            history: Vec::new(),
             pm_frags: std::array::from_fn(|_| (0..kb.postmortems.len()).map(|_| OnceLock::new()).collect()),
             action_frags: std::array::from_fn(|_| (0..actions_len).map(|_| OnceLock::new()).collect()),
         }

@@ -481,6 +481,17 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &[Value]) {
             "edit_url": repo.map(|r| format!("{r}/-/edit/main/{path}")),
             "history_url": repo.map(|r| format!("{r}/-/commits/main/{path}")),
             "extra": pm.extra,
+            "history": site.history.get(i).cloned().flatten().map(|h| {
+                let day = |t: jiff::Timestamp| t.to_zoned_datetime(tz.clone()).date();
+                let last = day(h.last_commit);
+                json!({
+                    "first": day(h.first_commit).to_string(),
+                    "last": last.to_string(),
+                    "days_ago": last.until(kb.today).map(|s| s.get_days()).unwrap_or(0).max(0),
+                    "revisions": h.revisions,
+                    "from_git": h.source == crate::history::HistorySource::Git,
+                })
+            }),
             "similar": site.similar.get(i).map(|list| list.iter().filter(|s| kb.visible[s.index]).map(|s| json!({
                 "url": incident_url(&s.id), "title": kb.postmortems[s.index].title, "reason": s.reason,
             })).collect::<Vec<_>>()).unwrap_or_default(),
