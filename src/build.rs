@@ -81,7 +81,9 @@ pub fn render_site(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Rendered {
     // A session with nothing cached renders everything: the same path serve's rebuilds take.
-    crate::incremental::Session::new(root, opts.clone(), render_opts).rebuild(progress)
+    let mut session = crate::incremental::Session::new(root, opts.clone(), render_opts);
+    session.keep = false;
+    session.rebuild(progress)
 }
 
 /// Files beside postmortems (under `files/`) and `static/` (at the root), read into memory.

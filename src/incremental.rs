@@ -60,6 +60,8 @@ pub struct Session {
     previous: Option<Previous>,
     /// Pages rendered by the last `rebuild` (the rest were reused).
     pub last_rendered: usize,
+    /// Whether to keep this build's work for the next `rebuild` (false for one-shot builds).
+    pub keep: bool,
 }
 
 struct HashWriter(Xxh3);
@@ -117,6 +119,7 @@ impl Session {
             parse: ParseCache::default(),
             previous: None,
             last_rendered: 0,
+            keep: true,
         }
     }
 
@@ -321,6 +324,12 @@ impl Session {
             diagnostics::sort(&mut diags);
             drop(site);
             return Rendered { checked, files, pages: 0, diagnostics: diags, notes };
+        }
+        if !self.keep {
+            // A one-shot build: nothing to carry over, so hold no second set of fragments.
+            drop(site);
+            diagnostics::sort(&mut diags);
+            return Rendered { checked, files, pages: page_count, diagnostics: diags, notes };
         }
 
         // Keep what this build made for the next one.
