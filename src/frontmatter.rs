@@ -154,7 +154,7 @@ pub fn parse_timestamp(text: &str, tz: &TimeZone) -> Option<Timestamp> {
 }
 
 /// Keys with a meaning in the format; anything else goes to `extra`.
-const KNOWN: &[&str] = &[
+pub const KNOWN: &[&str] = &[
     "title",
     "date",
     "severity",

@@ -155,12 +155,7 @@ pub fn date_at(s: &str, order: NumericOrder) -> Option<(Date, usize, bool)> {
             if b.get(i) == Some(&b',') {
                 i += 1;
             }
-            i = skip_spaces(b, i);
-            let (year, 4) = digits(&b[i..], 4)? else { return None };
-            let end = i + 4;
-            if is_digit_at(b, end) {
-                return None;
-            }
+            let (year, end) = year_at(b, i)?;
             return make_date(year, i32::from(month), first).map(|d| (d, end, false));
         }
         return None;
@@ -178,13 +173,15 @@ pub fn date_at(s: &str, order: NumericOrder) -> Option<(Date, usize, bool)> {
     if b.get(i) == Some(&b',') {
         i += 1;
     }
-    i = skip_spaces(b, i);
-    let (year, 4) = digits(&b[i..], 4)? else { return None };
-    let end = i + 4;
-    if is_digit_at(b, end) {
-        return None;
-    }
+    let (year, end) = year_at(b, i)?;
     make_date(year, i32::from(month), day).map(|d| (d, end, false))
+}
+
+/// A four-digit year after optional spaces at `i`, not part of a longer number: (year, end).
+fn year_at(b: &[u8], i: usize) -> Option<(i32, usize)> {
+    let i = skip_spaces(b, i);
+    let (year, 4) = digits(&b[i..], 4)? else { return None };
+    (!is_digit_at(b, i + 4)).then_some((year, i + 4))
 }
 
 /// A date found in running text, with its byte range.

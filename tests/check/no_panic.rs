@@ -12,33 +12,14 @@ use pmsite::{frontmatter, lint, yaml};
 use proptest::prelude::*;
 use std::path::Path;
 
-const KEYS: &[&str] = &[
-    "title",
-    "date",
-    "severity",
-    "status",
-    "services",
-    "teams",
-    "authors",
-    "tags",
-    "summary",
-    "impact",
-    "factors",
-    "timeline",
-    "action_items",
-    "related",
-    "at",
-    "kind",
-    "text",
-    "id",
-    "note",
-    "owner",
-    "due",
-    "type",
-    "outcome",
-    "ticket",
-    "completed",
-];
+/// Keys inside timeline events, factors and action items; the top-level ones are
+/// `frontmatter::KNOWN`.
+const NESTED_KEYS: &[&str] =
+    &["at", "kind", "text", "id", "note", "owner", "due", "type", "outcome", "ticket", "completed"];
+
+fn keys() -> Vec<&'static str> {
+    frontmatter::KNOWN.iter().chain(NESTED_KEYS).copied().collect()
+}
 
 const WORDS: &[&str] = &[
     "2024-03-12",
@@ -113,7 +94,7 @@ enum Y {
 
 fn key() -> impl Strategy<Value = String> {
     prop_oneof![
-        4 => prop::sample::select(KEYS).prop_map(String::from),
+        4 => prop::sample::select(keys()).prop_map(String::from),
         2 => "[a-z_][a-z0-9_-]{0,10}",
         1 => prop::sample::select(WORDS).prop_map(String::from),
         1 => "\\PC{0,6}",
