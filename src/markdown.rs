@@ -5,7 +5,7 @@
 //! stylesheet serves light, dark and print. Links between postmortem files are
 //! rewritten to page URLs, so the same Markdown reads well in a git forge and here.
 
-use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 use std::collections::HashSet;
 use std::sync::OnceLock;
 use syntect::html::{ClassStyle, ClassedHTMLGenerator};
@@ -151,7 +151,11 @@ pub fn render(body: &str, links: &dyn LinkResolver) -> RenderedBody {
                 events.push(ev);
             }
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
-                let dest_url = links.resolve(&dest_url).map(CowStr::from).unwrap_or(dest_url);
+                // An email autolink's destination is an address, not a path to rewrite.
+                let dest_url = match link_type {
+                    LinkType::Email => dest_url,
+                    _ => links.resolve(&dest_url).map(CowStr::from).unwrap_or(dest_url),
+                };
                 events.push(Event::Start(Tag::Link { link_type, dest_url, title, id }));
             }
             Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
@@ -266,6 +270,12 @@ mod tests {
         assert!(!r.html.contains("<script>"), "{}", r.html);
         assert!(r.html.contains("&lt;script&gt;"));
         assert!(!r.html.contains("<div"));
+    }
+
+    #[test]
+    fn email_autolinks_are_not_rewritten() {
+        let r = render("Ask <ana@example.com>.", &|_: &str| Some("../../files/x".to_string()));
+        assert!(r.html.contains("href=\"mailto:ana@example.com\""), "{}", r.html);
     }
 
     #[test]

@@ -193,4 +193,8 @@ fn shared_corpus_imports_and_checks_clean() {
     let errors: Vec<_> = diags.as_array().unwrap().iter().filter(|d| d["level"] == "error").collect();
     assert!(errors.is_empty(), "{errors:#?}");
     assert!(check.status.success());
+    // And the imported knowledge base builds into a site.
+    let build = pmsite(&["build", "--root", root.to_str().unwrap(), "--today", "2026-01-01"]);
+    assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+    assert!(root.join("public/incidents").read_dir().unwrap().count() >= 39);
 }
