@@ -24,6 +24,7 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 use xxhash_rust::xxh3::Xxh3;
 
@@ -37,11 +38,11 @@ struct Previous {
     hashes: HashMap<String, u64>,
     bodies: HashMap<String, std::sync::Arc<RenderedBody>>,
     /// Postmortem id -> its fragments (`PmFragment` order).
-    pm_frags: HashMap<String, [Option<String>; PM_FRAGMENTS]>,
+    pm_frags: HashMap<String, [Option<Arc<str>>; PM_FRAGMENTS]>,
     /// Postmortem id -> hash of the ids that refer to it (its API object lists them).
     refs: HashMap<String, u64>,
-    /// (postmortem id, item position) -> its fragments (`ActionFragment` order).
-    action_frags: HashMap<(String, usize), [Option<String>; ACTION_FRAGMENTS]>,
+    /// Postmortem id -> per action item (by position), its fragments (`ActionFragment` order).
+    action_frags: HashMap<String, Vec<[Option<Arc<str>>; ACTION_FRAGMENTS]>>,
     /// Output path -> (fingerprint, file).
     pages: HashMap<String, (u64, OutputFile)>,
     /// Similar incidents (by id) and the browser search index, kept by serve for edits
@@ -207,7 +208,11 @@ impl Session {
                 if !unchanged(site.actions[k].pm) {
                     return None;
                 }
-                p.action_frags.get(&site_action_key(kb, &site, k)).and_then(|f| f[kind].clone())
+                let a = &site.actions[k];
+                p.action_frags
+                    .get(kb.postmortems[a.pm].id.as_str())
+                    .and_then(|v| v.get(a.item))
+                    .and_then(|f| f[kind].clone())
             };
             site.prefill(&pm_frag, &action_frag);
         }
@@ -359,8 +364,11 @@ impl Session {
             }
         }
         for (k, a) in site.actions.iter().enumerate() {
-            let key = (kb.postmortems[a.pm].id.clone(), a.item);
-            next.action_frags.insert(key, std::array::from_fn(|kind| action_frags[kind][k].take()));
+            let items = next.action_frags.entry(kb.postmortems[a.pm].id.clone()).or_default();
+            if items.len() <= a.item {
+                items.resize_with(a.item + 1, Default::default);
+            }
+            items[a.item] = std::array::from_fn(|kind| action_frags[kind][k].take());
         }
         let by_path: HashMap<&str, &OutputFile> = files[..page_count].iter().map(|f| (f.path.as_str(), f)).collect();
         for (path, fp) in fingerprints {
@@ -375,9 +383,4 @@ impl Session {
         diagnostics::sort(&mut diags);
         Rendered { checked, files, pages: page_count, diagnostics: diags, notes }
     }
-}
-
-fn site_action_key(kb: &KnowledgeBase, site: &Site, k: usize) -> (String, usize) {
-    let a = &site.actions[k];
-    (kb.postmortems[a.pm].id.clone(), a.item)
 }

@@ -10,6 +10,7 @@ use crate::figures::Figures;
 use crate::load::Loaded;
 use crate::model::{Postmortem, Status};
 use jiff::civil::Date;
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
 
@@ -274,43 +275,50 @@ fn build_indexes(pms: &[Postmortem], visible: &[bool]) -> Indexes {
 
 /// For each postmortem, the earlier visible ones sharing a (service, factor) pair.
 fn recurrences(pms: &[Postmortem], visible: &[bool]) -> Vec<Vec<Recurrence>> {
-    // pms are newest first, so iterating in reverse visits older incidents first.
-    let mut seen: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-    let mut out = vec![Vec::new(); pms.len()];
-    for i in (0..pms.len()).rev().filter(|&i| visible[i]) {
-        let pm = &pms[i];
-        let mut found: BTreeMap<usize, (BTreeSet<&str>, BTreeSet<&str>)> = BTreeMap::new();
-        for s in &pm.services {
-            for f in &pm.factors {
-                let key = (s.as_str(), f.id.as_str());
-                if let Some(list) = seen.get(&key) {
-                    for &j in list {
+    // Every (service, factor) pair and the visible postmortems naming it, newest first
+    // (the order of `pms`); then each postmortem independently, so in parallel.
+    let mut by_pair: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for i in (0..pms.len()).filter(|&i| visible[i]) {
+        for s in &pms[i].services {
+            for f in &pms[i].factors {
+                let list = by_pair.entry((s.as_str(), f.id.as_str())).or_default();
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
+            }
+        }
+    }
+    (0..pms.len())
+        .into_par_iter()
+        .map(|i| {
+            if !visible[i] {
+                return Vec::new();
+            }
+            let pm = &pms[i];
+            let mut found: BTreeMap<usize, (BTreeSet<&str>, BTreeSet<&str>)> = BTreeMap::new();
+            for s in &pm.services {
+                for f in &pm.factors {
+                    let list = &by_pair[&(s.as_str(), f.id.as_str())];
+                    // Larger positions are older incidents: the ones after `i` came before it.
+                    let older = list.partition_point(|&j| j <= i);
+                    for &j in &list[older..] {
                         let e = found.entry(j).or_default();
                         e.0.insert(s);
                         e.1.insert(&f.id);
                     }
                 }
             }
-        }
-        for s in &pm.services {
-            for f in &pm.factors {
-                let list = seen.entry((s.as_str(), f.id.as_str())).or_default();
-                if list.last() != Some(&i) {
-                    list.push(i);
-                }
-            }
-        }
-        // Nearest earlier incidents first: larger index = older, so sort ascending.
-        out[i] = found
-            .into_iter()
-            .map(|(j, (s, f))| Recurrence {
-                earlier: j,
-                services: s.into_iter().map(String::from).collect(),
-                factors: f.into_iter().map(String::from).collect(),
-            })
-            .collect();
-    }
-    out
+            // Nearest earlier incidents first: larger index = older, so ascending.
+            found
+                .into_iter()
+                .map(|(j, (s, f))| Recurrence {
+                    earlier: j,
+                    services: s.into_iter().map(String::from).collect(),
+                    factors: f.into_iter().map(String::from).collect(),
+                })
+                .collect()
+        })
+        .collect()
 }
 
 #[cfg(test)]

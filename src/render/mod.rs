@@ -129,9 +129,9 @@ pub struct Site<'a> {
     /// Each visible postmortem's list row as HTML for pages two folders deep (every term
     /// and factor page), rendered once and reused by every list it appears in.
     /// Per-postmortem fragments (`PmFragment`), index-aligned with the postmortems.
-    pm_frags: [Vec<OnceLock<String>>; PM_FRAGMENTS],
+    pm_frags: [Vec<OnceLock<Arc<str>>>; PM_FRAGMENTS],
     /// Per-action fragments (`ActionFragment`), index-aligned with `actions`.
-    action_frags: [Vec<OnceLock<String>>; ACTION_FRAGMENTS],
+    action_frags: [Vec<OnceLock<Arc<str>>>; ACTION_FRAGMENTS],
 }
 
 /// Relative prefix from a page at `path` back to the site root ("../../").
@@ -309,7 +309,7 @@ impl<'a> Site<'a> {
 
     /// Fragments made so far, to carry into the next build (see `prefill`).
     pub fn fragments(&self) -> Fragments {
-        let take = |v: &Vec<OnceLock<String>>| v.iter().map(|c| c.get().cloned()).collect();
+        let take = |v: &Vec<OnceLock<Arc<str>>>| v.iter().map(|c| c.get().cloned()).collect();
         Fragments {
             pm: std::array::from_fn(|k| take(&self.pm_frags[k])),
             actions: std::array::from_fn(|k| take(&self.action_frags[k])),
@@ -320,8 +320,8 @@ impl<'a> Site<'a> {
     /// return a fragment when what it shows did not change.
     pub fn prefill(
         &self,
-        pm: &dyn Fn(usize, usize) -> Option<String>,
-        action: &dyn Fn(usize, usize) -> Option<String>,
+        pm: &dyn Fn(usize, usize) -> Option<Arc<str>>,
+        action: &dyn Fn(usize, usize) -> Option<Arc<str>>,
     ) {
         for (kind, cells) in self.pm_frags.iter().enumerate() {
             for (i, c) in cells.iter().enumerate() {
@@ -360,8 +360,8 @@ impl<'a> Site<'a> {
 /// Rendered fragments of one build, index-aligned with its postmortems and actions.
 #[derive(Debug, Clone, Default)]
 pub struct Fragments {
-    pub pm: [Vec<Option<String>>; PM_FRAGMENTS],
-    pub actions: [Vec<Option<String>>; ACTION_FRAGMENTS],
+    pub pm: [Vec<Option<Arc<str>>>; PM_FRAGMENTS],
+    pub actions: [Vec<Option<Arc<str>>>; ACTION_FRAGMENTS],
 }
 
 /// Pieces of output made once per postmortem and reused by every page or file that shows it.
@@ -391,11 +391,11 @@ pub enum ActionFragment {
 pub const ACTION_FRAGMENTS: usize = 4;
 
 /// Gets or renders a cached fragment; a render error is returned, not cached.
-fn cached(cell: &OnceLock<String>, render: impl FnOnce() -> Result<String, Diagnostic>) -> Result<&str, Diagnostic> {
+fn cached(cell: &OnceLock<Arc<str>>, render: impl FnOnce() -> Result<String, Diagnostic>) -> Result<&str, Diagnostic> {
     if let Some(v) = cell.get() {
         return Ok(v);
     }
-    let v = render()?;
+    let v: Arc<str> = render()?.into();
     Ok(cell.get_or_init(|| v))
 }
 

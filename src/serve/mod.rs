@@ -305,7 +305,7 @@ impl Builder {
             }
             return;
         }
-        let next = SiteSnapshot::new(rendered.files);
+        let next = self.shared.snapshot.load().next(rendered.files);
         let changes = self.shared.snapshot.load().diff(&next);
         self.shared.snapshot.store(Arc::new(next));
         if self.broken {
