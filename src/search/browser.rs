@@ -59,7 +59,7 @@ pub fn incident_url(id: &str) -> String {
 }
 
 /// Result records per file in `search/docs-<hash>/`.
-pub const DOC_CHUNK: usize = 32;
+pub const DOC_CHUNK: usize = 8;
 
 /// [`browser_index`] over an existing analysis.
 pub fn browser_index_in(a: &Analysis) -> Vec<OutputFile> {
