@@ -184,27 +184,8 @@ fn regex_escape(s: &str) -> String {
 
 #[test]
 fn linkchecker_finds_no_broken_internal_link_in_the_real_corpus() {
-    let real = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real");
-    if !real.exists() {
-        eprintln!("skipped: ../shared/corpus/real is not here");
-        return;
-    }
-    let t = tempfile::tempdir().unwrap();
-    let o = Command::new("cp").arg("-r").arg(&real).arg(t.path().join("kb")).output().unwrap();
-    assert!(o.status.success());
-    let kb = t.path().join("kb");
-    let _ = Command::new("chmod").args(["-R", "u+w"]).arg(&kb).output();
-    // Two links in the corpus point at an original file name that the corpus renamed.
-    let f = kb.join("content/dfds/2019/2019-12-04-dfds-hellman-kubernetes-cluster-node-deletion.md");
-    let text = std::fs::read_to_string(&f).unwrap();
-    std::fs::write(
-        &f,
-        text.replace(
-            "PM2019-009%20-%20Kubernetes%20network%20infrastructure%20IP%20starvation.md",
-            "https://github.com/dfds/postmortems",
-        ),
-    )
-    .unwrap();
+    let Some(t) = common::corpus::real_corpus() else { return };
+    let kb = t.path().to_path_buf();
     let o = Command::new(env!("CARGO_BIN_EXE_pmsite"))
         .args(["build", "--today", "2026-01-01", "--root"])
         .arg(&kb)

@@ -1,5 +1,7 @@
 //! `pmsite build` on fixture sites: pages, links, escaping, atomic output, determinism.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,21 +17,9 @@ fn project_root() -> PathBuf {
 /// Copies the example knowledge base (site.toml + content/) into a temp folder.
 fn example_site() -> tempfile::TempDir {
     let t = tempfile::tempdir().unwrap();
-    copy_dir(&project_root().join("content"), &t.path().join("content"));
+    common::corpus::copy_dir(&project_root().join("content"), &t.path().join("content"));
     std::fs::copy(project_root().join("site.toml"), t.path().join("site.toml")).unwrap();
     t
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from) {
-        let e = e.unwrap();
-        let dest = to.join(e.path().strip_prefix(from).unwrap());
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
 }
 
 fn build(root: &Path, out: &Path) -> std::process::Output {
@@ -223,24 +213,7 @@ mod links {
 
     #[test]
     fn real_corpus_links_resolve() {
-        let real = project_root().join("../shared/corpus/real");
-        if !real.exists() {
-            eprintln!("skipped: ../shared/corpus/real is not here");
-            return;
-        }
-        let t = tempfile::tempdir().unwrap();
-        copy_dir(&real, t.path());
-        // Two links in the corpus point at an original file name that the corpus renamed.
-        let f = t.path().join("content/dfds/2019/2019-12-04-dfds-hellman-kubernetes-cluster-node-deletion.md");
-        let text = std::fs::read_to_string(&f).unwrap();
-        std::fs::write(
-            &f,
-            text.replace(
-                "PM2019-009%20-%20Kubernetes%20network%20infrastructure%20IP%20starvation.md",
-                "https://github.com/dfds/postmortems",
-            ),
-        )
-        .unwrap();
+        let Some(t) = crate::common::corpus::real_corpus() else { return };
         let out = t.path().join("public");
         let o = build(t.path(), &out);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

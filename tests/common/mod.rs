@@ -1,3 +1,4 @@
 //! Helpers shared by integration tests.
 pub mod browser;
+pub mod corpus;
 pub mod http;
