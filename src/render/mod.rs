@@ -120,7 +120,7 @@ pub struct Site<'a> {
     pub bodies: Vec<Arc<RenderedBody>>,
     pub slugs: Slugs,
     pub options: RenderOptions,
-    rows: Vec<serde_json::Value>,
+    rows: Rows<'a>,
     pub actions: Vec<crate::actions::ActionRow<'a>>,
     /// Similar incidents per postmortem (from `search`), set by the build before rendering.
     pub similar: Vec<Vec<crate::search::Similar>>,
@@ -161,7 +161,7 @@ impl<'a> Site<'a> {
                 false => Arc::default(),
             })
             .collect();
-        let rows = (0..kb.postmortems.len()).map(|i| views::row(kb, i)).collect();
+        let rows = Rows { kb, cells: (0..kb.postmortems.len()).map(|_| OnceLock::new()).collect() };
         let actions = crate::actions::all(kb);
         let actions_len = actions.len();
         Site {
@@ -354,6 +354,20 @@ impl<'a> Site<'a> {
             }
         }
         out
+    }
+}
+
+/// Each postmortem's list row (`views::row`), made when a page first needs it: a save
+/// under `serve` renders a few pages, which need a few rows, not ten thousand.
+pub struct Rows<'a> {
+    kb: &'a KnowledgeBase,
+    cells: Vec<OnceLock<serde_json::Value>>,
+}
+
+impl std::ops::Index<usize> for Rows<'_> {
+    type Output = serde_json::Value;
+    fn index(&self, i: usize) -> &serde_json::Value {
+        self.cells[i].get_or_init(|| views::row(self.kb, i))
     }
 }
 

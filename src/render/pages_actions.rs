@@ -109,7 +109,7 @@ fn heat(n: usize, max: usize) -> u8 {
     }
 }
 
-pub fn fill_patterns(site: &Site, ctx: &mut Context, rows: &[Value]) {
+pub fn fill_patterns(site: &Site, ctx: &mut Context, rows: &super::Rows) {
     let kb = site.kb;
     let m = patterns::factor_team_matrix(kb);
     let max = m.cells.iter().flatten().map(Vec::len).max().unwrap_or(0);

@@ -130,7 +130,7 @@ pub fn base_context(site: &Site, path: &str, root: &str) -> Context {
     ctx
 }
 
-fn rows_of<'v>(rows: &'v [Value], ids: &[usize]) -> Vec<&'v Value> {
+fn rows_of<'v>(rows: &'v super::Rows, ids: &[usize]) -> Vec<&'v Value> {
     ids.iter().map(|&i| &rows[i]).collect()
 }
 
@@ -162,7 +162,7 @@ pub fn fill(
     site: &Site,
     page: &Page,
     ctx: &mut Context,
-    rows: &[Value],
+    rows: &super::Rows,
 ) -> Result<&'static str, crate::diagnostics::Diagnostic> {
     let kb = site.kb;
     let root = super::root_prefix(&site.path(page));
@@ -397,7 +397,7 @@ fn related_terms(site: &Site, ids: &[usize], skip: Dim) -> Value {
 /// Earlier incidents listed under "Seen before"; the count says how many there are.
 const RECURRENCES_SHOWN: usize = 10;
 
-fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &[Value]) {
+fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows) {
     let kb = site.kb;
     let pm = &kb.postmortems[i];
     let fig = &kb.figures[i];
