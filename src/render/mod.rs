@@ -69,6 +69,20 @@ impl Dim {
             Dim::Owners => "Owner",
         }
     }
+    /// The postmortems listing `name` in this dimension, looked up without listing all values.
+    pub fn ids<'k>(self, kb: &'k KnowledgeBase, name: &str) -> Option<&'k Vec<usize>> {
+        let ix = &kb.indexes;
+        match self {
+            Dim::Services => ix.services.get(name),
+            Dim::Teams => ix.teams.get(name),
+            Dim::Tags => ix.tags.get(name),
+            Dim::Authors => ix.authors.get(name),
+            Dim::Owners => ix.owners.get(name),
+            Dim::Severities => ix.severities.get(name),
+            Dim::Years => name.parse().ok().and_then(|y: i16| ix.years.get(&y)),
+        }
+    }
+
     /// The values of this dimension and their postmortems, in display order.
     pub fn entries(self, kb: &KnowledgeBase) -> Vec<(String, &Vec<usize>)> {
         let ix = &kb.indexes;
@@ -225,9 +239,7 @@ impl<'a> Site<'a> {
                 d.extend(kb.postmortems[*i].related.iter().filter_map(|r| kb.by_id.get(r).copied()));
                 d
             }
-            Page::Term(dim, name) => {
-                dim.entries(kb).into_iter().find(|(n, _)| n == name).map(|(_, ids)| ids.clone()).unwrap_or_default()
-            }
+            Page::Term(dim, name) => dim.ids(kb, name).cloned().unwrap_or_default(),
             Page::Factor(id) => kb.indexes.factors.get(id).cloned().unwrap_or_default(),
             Page::Search | Page::NotFound => Vec::new(),
             Page::ActionsOwner(o) => kb.indexes.owners.get(o).cloned().unwrap_or_default(),

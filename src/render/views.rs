@@ -229,8 +229,7 @@ pub fn fill(
             "terms.html"
         }
         Page::Term(dim, name) => {
-            let ids =
-                dim.entries(kb).into_iter().find(|(n, _)| n == name).map(|(_, ids)| ids.clone()).unwrap_or_default();
+            let ids = dim.ids(kb, name).cloned().unwrap_or_default();
             ctx.insert("title", &format!("{}: {name}", dim.singular()));
             ctx.insert("name", name);
             ctx.insert("dim", dim.dir());

@@ -533,7 +533,14 @@ fn footer(out: &mut String, frame: &Frame, axes: &Axes) {
 }
 
 fn axis_line(out: &mut String, x1: f64, y1: f64, x2: f64, y2: f64) {
-    out.push_str("<line class=\"pm-axis\"");
+    line(out, "pm-axis", x1, y1, x2, y2);
+}
+
+/// A `<line>` of a CSS class (axes, grid lines).
+fn line(out: &mut String, class: &str, x1: f64, y1: f64, x2: f64, y2: f64) {
+    out.push_str("<line class=\"");
+    out.push_str(class);
+    out.push('"');
     attr_num(out, "x1", x1);
     attr_num(out, "y1", y1);
     attr_num(out, "x2", x2);
@@ -562,12 +569,8 @@ fn axis_title(out: &mut String, x: f64, y: f64, vertical: bool, text: &str) {
 fn y_axis(out: &mut String, frame: &Frame, scale: Scale, ticks: &[f64], unit: YUnit) {
     for &v in ticks {
         let y = y_of(frame, scale, v);
-        out.push_str("<line class=\"pm-grid\"");
-        attr_num(out, "x1", frame.left);
-        attr_num(out, "x2", frame.right);
-        attr_num(out, "y1", y);
-        attr_num(out, "y2", y);
-        out.push_str("/><text class=\"pm-tick-label\" text-anchor=\"end\"");
+        line(out, "pm-grid", frame.left, y, frame.right, y);
+        out.push_str("<text class=\"pm-tick-label\" text-anchor=\"end\"");
         attr_num(out, "x", frame.left - 6.0);
         attr_num(out, "y", y + 4.0);
         out.push('>');
