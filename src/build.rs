@@ -58,7 +58,10 @@ impl BuildReport {
 /// Everything a build produces, in memory, before any byte is written.
 pub struct Rendered {
     pub checked: Checked,
+    /// The files made, except those already handed to a writer by a one-shot build.
     pub files: Vec<OutputFile>,
+    /// How many files the site has, whether or not they are in `files`.
+    pub file_count: usize,
     pub pages: usize,
     pub diagnostics: Vec<Diagnostic>,
     /// Things worth one line to the user that are not problems in the knowledge base
@@ -109,20 +112,30 @@ pub(crate) fn copy_inputs(root: &Path, assets: &[PathBuf]) -> Result<Vec<OutputF
     Ok(out)
 }
 
-/// A full build to disk.
+/// A full build to disk. Files are written as they are rendered, into a staging area
+/// that becomes the output only when the whole build succeeded.
 pub fn build(root: &Path, opts: &BuildOptions, progress: &(dyn Fn(u64) + Sync)) -> BuildReport {
     let start = Instant::now();
-    let rendered = render_site(root, opts, RenderOptions::default(), progress);
+    let out = if opts.output.is_absolute() { opts.output.clone() } else { root.join(&opts.output) };
+    let (staging, refused) = match output::Staging::begin(&out) {
+        Ok(s) => (Some(s), None),
+        // Still check and render, so the report lists the knowledge base's problems too.
+        Err(e) => (None, Some(Diagnostic::error(Code::Io, &opts.output, 0, 0, e.to_string()))),
+    };
+    let mut session = crate::incremental::Session::new(root, opts.clone(), RenderOptions::default());
+    session.keep = false;
+    let rendered = session.rebuild_to(progress, staging.as_ref());
     let postmortems = rendered.checked.kb.visible_ids().count();
     let mut diags = rendered.diagnostics;
+    diags.extend(refused);
     let notes = rendered.notes;
     let mut ok = diagnostics::count_errors(&diags) == 0;
-    let files = rendered.files.len();
+    let files = rendered.file_count;
     let mut written = 0;
-    if ok {
-        let out = if opts.output.is_absolute() { opts.output.clone() } else { root.join(&opts.output) };
+    if let Some(staging) = staging.filter(|_| ok) {
         let t = Instant::now();
-        let result = output::write_atomic(&out, &rendered.files);
+        // Files a sink could not take are still in memory (none, for a one-shot session).
+        let result = rendered.files.iter().try_for_each(|f| staging.put(f)).and_then(|()| staging.commit());
         stage_timing("write", t);
         match result {
             Ok(stats) => written = stats.written,

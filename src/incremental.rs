@@ -18,7 +18,8 @@ use crate::history::FileHistory;
 use crate::kb::KnowledgeBase;
 use crate::load::ParseCache;
 use crate::markdown::RenderedBody;
-use crate::output::OutputFile;
+use crate::diagnostics::Code;
+use crate::output::{OutputFile, Staging};
 use crate::render::{ACTION_FRAGMENTS, Fragments, PM_FRAGMENTS, Page, PmFragment, RenderOptions, Site, Theme, feeds};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -28,8 +29,25 @@ use std::sync::Arc;
 use std::time::Instant;
 use xxhash_rust::xxh3::Xxh3;
 
-/// A page's output path, fingerprint, and its render (None when reused).
-type PageResult = (String, u64, Option<Result<OutputFile, Diagnostic>>);
+/// What became of a page this build.
+enum PageOutcome {
+    /// Unchanged since the previous build: its file is reused.
+    Reused,
+    Rendered(OutputFile),
+    /// Rendered and handed to the writer, not kept (a one-shot build).
+    Written,
+    Failed(Diagnostic),
+}
+
+/// Hands a file to the writer, if any: Ok(None) when it went, Ok(Some(file)) to keep it.
+fn deliver(sink: Option<&Staging>, keep: bool, f: OutputFile) -> Result<Option<OutputFile>, Diagnostic> {
+    let Some(sink) = sink else { return Ok(Some(f)) };
+    sink.put(&f).map_err(|e| match &e {
+        crate::output::OutputError::Io { path, .. } => Diagnostic::error(Code::Io, path, 0, 0, e.to_string()),
+        _ => Diagnostic::error(Code::Io, Path::new(&f.path), 0, 0, e.to_string()),
+    })?;
+    Ok(keep.then_some(f))
+}
 
 /// What the previous successful build left to reuse.
 struct Previous {
@@ -127,7 +145,15 @@ impl Session {
     /// Checks and renders the site, reusing whatever the last successful build made that
     /// this one would make the same. `files` is empty when there were errors.
     pub fn rebuild(&mut self, progress: &(dyn Fn(u64) + Sync)) -> Rendered {
+        self.rebuild_to(progress, None)
+    }
+
+    /// As `rebuild`, handing every file to `sink` as soon as it is made, so that writing
+    /// overlaps rendering. A one-shot session (`keep == false`) then holds no file in
+    /// memory: `Rendered::files` lists only what was not handed over.
+    pub fn rebuild_to(&mut self, progress: &(dyn Fn(u64) + Sync), sink: Option<&Staging>) -> Rendered {
         let t = Instant::now();
+        let keep = self.keep;
         let opts = &self.opts;
         let mut checked = check::check_cached(
             &self.root,
@@ -144,14 +170,14 @@ impl Session {
         stage_timing("check", t);
         let mut diags = checked.diagnostics.clone();
         if diagnostics::count_errors(&diags) > 0 {
-            return Rendered { checked, files: Vec::new(), pages: 0, diagnostics: diags, notes: Vec::new() };
+            return Rendered { checked, files: Vec::new(), file_count: 0, pages: 0, diagnostics: diags, notes: Vec::new() };
         }
         let t = Instant::now();
         let theme = match Theme::load(&self.root, &checked.kb.config.theme) {
             Ok(t) => t,
             Err(d) => {
                 diags.extend(d);
-                return Rendered { checked, files: Vec::new(), pages: 0, diagnostics: diags, notes: Vec::new() };
+                return Rendered { checked, files: Vec::new(), file_count: 0, pages: 0, diagnostics: diags, notes: Vec::new() };
             }
         };
         let kb = &checked.kb;
@@ -259,7 +285,7 @@ impl Session {
             kb.visible_ids().for_each(|i| content[i].hash(&mut h));
             h.finish()
         };
-        let results: Vec<PageResult> = pages
+        let results: Vec<(String, u64, PageOutcome)> = pages
             .par_iter()
             .map(|page| {
                 let path = site.path(page);
@@ -273,68 +299,88 @@ impl Session {
                 }
                 let fp = h.finish();
                 let reused = prev.and_then(|p| p.pages.get(&path)).filter(|(f, _)| *f == fp);
-                let result = match reused {
-                    Some(_) => None,
+                let outcome = match reused {
+                    Some((_, f)) => match deliver(sink, false, f.clone()) {
+                        Ok(_) => PageOutcome::Reused,
+                        Err(d) => PageOutcome::Failed(d),
+                    },
                     None => {
                         let t = Instant::now();
                         let r = site.render(page);
                         if timings && t.elapsed().as_millis() >= 5 {
                             eprintln!("timing:   {:>6.1} ms {path}", t.elapsed().as_secs_f64() * 1000.0);
                         }
-                        Some(r)
+                        match r.and_then(|f| deliver(sink, keep, f)) {
+                            Ok(Some(f)) => PageOutcome::Rendered(f),
+                            Ok(None) => PageOutcome::Written,
+                            Err(d) => PageOutcome::Failed(d),
+                        }
                     }
                 };
                 progress(1);
-                (path, fp, result)
+                (path, fp, outcome)
             })
             .collect();
         let mut files = Vec::with_capacity(results.len() + 64);
         let mut fingerprints = Vec::with_capacity(results.len());
         let mut rendered = 0;
-        for (path, fp, result) in results {
-            match result {
-                None => {
+        let mut page_count = 0;
+        for (path, fp, outcome) in results {
+            match outcome {
+                PageOutcome::Reused => {
                     let file = prev.and_then(|p| p.pages.get(&path)).map(|(_, f)| f.clone()).expect("checked above");
                     files.push(file);
                 }
-                Some(Ok(f)) => {
+                PageOutcome::Rendered(f) => {
                     rendered += 1;
                     files.push(f);
                 }
-                Some(Err(d)) => {
+                PageOutcome::Written => rendered += 1,
+                PageOutcome::Failed(d) => {
                     if !diags.contains(&d) {
                         diags.push(d);
                     }
                     continue;
                 }
             }
+            page_count += 1;
             fingerprints.push((path, fp));
         }
-        let page_count = files.len();
+        let kept_pages = files.len();
         stage_timing("pages", t);
         let t = Instant::now();
-        files.extend(feeds::all(&site));
-        files.extend(search_files.iter().cloned());
+        let mut others = feeds::all(&site);
+        others.extend(search_files.iter().cloned());
         for (path, bytes) in &theme.assets {
-            files.push(OutputFile::new(format!("assets/{path}"), bytes.clone()));
+            others.push(OutputFile::new(format!("assets/{path}"), bytes.clone()));
         }
-        stage_timing("feeds", t);
         match copy_inputs(&self.root, &kb.assets) {
-            Ok(extra) => files.extend(extra),
+            Ok(extra) => others.extend(extra),
             Err(d) => diags.push(d),
         }
+        let file_count = page_count + others.len();
+        let delivered: Vec<Result<Option<OutputFile>, Diagnostic>> =
+            others.into_par_iter().map(|f| deliver(sink, keep, f)).collect();
+        for d in delivered {
+            match d {
+                Ok(f) => files.extend(f),
+                Err(d) if !diags.contains(&d) => diags.push(d),
+                Err(_) => {}
+            }
+        }
+        stage_timing("feeds", t);
         self.last_rendered = rendered;
         if diagnostics::count_errors(&diags) > 0 {
             files.clear();
             diagnostics::sort(&mut diags);
             drop(site);
-            return Rendered { checked, files, pages: 0, diagnostics: diags, notes };
+            return Rendered { checked, files, file_count: 0, pages: 0, diagnostics: diags, notes };
         }
         if !self.keep {
             // A one-shot build: nothing to carry over, so hold no second set of fragments.
             drop(site);
             diagnostics::sort(&mut diags);
-            return Rendered { checked, files, pages: page_count, diagnostics: diags, notes };
+            return Rendered { checked, files, file_count, pages: page_count, diagnostics: diags, notes };
         }
 
         // Keep what this build made for the next one.
@@ -370,7 +416,7 @@ impl Session {
             }
             items[a.item] = std::array::from_fn(|kind| action_frags[kind][k].take());
         }
-        let by_path: HashMap<&str, &OutputFile> = files[..page_count].iter().map(|f| (f.path.as_str(), f)).collect();
+        let by_path: HashMap<&str, &OutputFile> = files[..kept_pages].iter().map(|f| (f.path.as_str(), f)).collect();
         for (path, fp) in fingerprints {
             if let Some(f) = by_path.get(path.as_str()) {
                 next.pages.insert(path, (fp, (*f).clone()));
@@ -381,6 +427,6 @@ impl Session {
         self.previous = Some(next);
         stage_timing("keep", t);
         diagnostics::sort(&mut diags);
-        Rendered { checked, files, pages: page_count, diagnostics: diags, notes }
+        Rendered { checked, files, file_count, pages: page_count, diagnostics: diags, notes }
     }
 }

@@ -7,8 +7,9 @@
 //! what a 10,000-page build waits on.
 
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// One file of the built site.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +39,10 @@ pub enum OutputError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("output path `{0}` escapes the output folder")]
     BadPath(String),
+    #[error(
+        "two files of the build have the same path `{0}`: a file in static/ or beside a postmortem has the path of a page pmsite makes; rename it"
+    )]
+    Duplicate(String),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
@@ -75,160 +80,206 @@ fn read_manifest(out: &Path) -> Option<HashMap<String, (u64, u64)>> {
     Some(map)
 }
 
-fn manifest(files: &[OutputFile]) -> String {
+fn manifest(sorted: &[(String, u64, u64, bool)]) -> String {
     let mut s = String::from("pmsite output manifest v1: this folder is written by `pmsite build`\n");
-    let mut lines: Vec<String> =
-        files.par_iter().map(|f| format!("{:016x} {} {}\n", hash(&f.bytes), f.bytes.len(), f.path)).collect();
-    lines.sort_by(|a, b| a[a.find(' ').unwrap_or(0)..].cmp(&b[b.find(' ').unwrap_or(0)..]));
-    lines.iter().for_each(|l| s.push_str(l));
+    for (path, h, size, _) in sorted {
+        s.push_str(&format!("{h:016x} {size} {path}\n"));
+    }
     s
 }
 
 /// Writes the site to `out` so that a failure leaves the previous site as it was.
+pub fn write_atomic(out: &Path, files: &[OutputFile]) -> Result<WriteStats, OutputError> {
+    let staging = Staging::begin(out)?;
+    files.par_iter().try_for_each(|f| staging.put(f))?;
+    staging.commit()
+}
+
+/// A write in progress. Files are `put` as soon as they are rendered, from any thread,
+/// so that creating files on a slow disk overlaps rendering instead of following it;
+/// nothing is visible in `out` until `commit`. Dropped without `commit`, it removes what
+/// it wrote.
 ///
 /// A first build writes a temporary folder beside `out` and renames it into place. A
 /// later build compares with the previous build's manifest and writes only files that
 /// changed: it stages them as `*.pmsite-new` siblings, and only when every one was
 /// written renames them over the old ones and deletes files that are gone. On slow
 /// disks creating files is the cost of a build, so an unchanged page costs nothing.
-pub fn write_atomic(out: &Path, files: &[OutputFile]) -> Result<WriteStats, OutputError> {
-    if let Some(bad) = files.iter().find(|f| !is_safe(&f.path)) {
-        return Err(OutputError::BadPath(bad.path.clone()));
-    }
-    if out.exists() && !out.join(MARKER).exists() {
-        let empty = std::fs::read_dir(out).map_err(io(out))?.next().is_none();
-        if !empty {
-            return Err(OutputError::NotOurs(out.to_path_buf()));
+pub struct Staging {
+    out: PathBuf,
+    mode: Mode,
+    /// Every file put: path, hash, size, and whether it was written (not unchanged).
+    entries: Mutex<Vec<(String, u64, u64, bool)>>,
+    done: bool,
+}
+
+enum Mode {
+    /// No previous build: everything goes into this temporary folder.
+    Fresh { tmp: PathBuf },
+    /// A previous build's manifest: path -> (hash, size).
+    Changed { previous: HashMap<String, (u64, u64)> },
+}
+
+impl Staging {
+    /// Checks that `out` may be written (it is ours, or absent or empty) and prepares.
+    pub fn begin(out: &Path) -> Result<Staging, OutputError> {
+        if out.exists() && !out.join(MARKER).exists() {
+            let empty = std::fs::read_dir(out).map_err(io(out))?.next().is_none();
+            if !empty {
+                return Err(OutputError::NotOurs(out.to_path_buf()));
+            }
         }
+        let mode = match read_manifest(out) {
+            Some(previous) => Mode::Changed { previous },
+            None => {
+                let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                std::fs::create_dir_all(parent).map_err(io(parent))?;
+                let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
+                let tmp = parent.join(format!(".{name}.pmsite-tmp-{}", std::process::id()));
+                let _ = std::fs::remove_dir_all(&tmp);
+                std::fs::create_dir(&tmp).map_err(io(&tmp))?;
+                Mode::Fresh { tmp }
+            }
+        };
+        Ok(Staging { out: out.to_path_buf(), mode, entries: Mutex::new(Vec::new()), done: false })
     }
-    match read_manifest(out) {
-        Some(previous) => write_changed(out, files, &previous),
-        None => write_fresh(out, files),
+
+    /// Writes one file (or, when the previous build wrote the same bytes, notes it unchanged).
+    pub fn put(&self, f: &OutputFile) -> Result<(), OutputError> {
+        if !is_safe(&f.path) {
+            return Err(OutputError::BadPath(f.path.clone()));
+        }
+        let h = hash(&f.bytes);
+        let write = match &self.mode {
+            Mode::Fresh { tmp } => {
+                write_creating_dirs(&tmp.join(&f.path), &f.bytes)?;
+                true
+            }
+            Mode::Changed { previous } => {
+                let changed = match previous.get(&f.path) {
+                    Some(&(old, size)) => {
+                        old != h
+                            || std::fs::metadata(self.out.join(&f.path)).map(|m| m.len() != size).unwrap_or(true)
+                    }
+                    None => true,
+                };
+                if changed {
+                    write_creating_dirs(&staged(&self.out, &f.path), &f.bytes)?;
+                }
+                changed
+            }
+        };
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).push((f.path.clone(), h, f.bytes.len() as u64, write));
+        Ok(())
+    }
+
+    /// Makes everything put visible in `out` at once, and removes files no longer made.
+    pub fn commit(mut self) -> Result<WriteStats, OutputError> {
+        let mut entries = std::mem::take(self.entries.get_mut().unwrap_or_else(|e| e.into_inner()));
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        if let Some(dup) = entries.windows(2).find(|w| w[0].0 == w[1].0) {
+            return Err(OutputError::Duplicate(dup[0].0.clone()));
+        }
+        let manifest = manifest(&entries);
+        let written = entries.iter().filter(|e| e.3).count();
+        let stats = match &self.mode {
+            Mode::Fresh { tmp } => {
+                let marker = tmp.join(MARKER);
+                std::fs::write(&marker, manifest).map_err(io(&marker))?;
+                swap_in(tmp, &self.out)?;
+                WriteStats { written, unchanged: 0, removed: 0 }
+            }
+            Mode::Changed { previous } => {
+                let out = &self.out;
+                let keep: HashSet<&str> = entries.iter().map(|e| e.0.as_str()).collect();
+                let removed: Vec<&String> = previous.keys().filter(|p| !keep.contains(p.as_str())).collect();
+                let stats = WriteStats { written, unchanged: entries.len() - written, removed: removed.len() };
+                if written > 0 || !removed.is_empty() {
+                    // Every new byte is on disk: now the swap, which is renames only.
+                    entries.par_iter().filter(|e| e.3).try_for_each(|e| {
+                        let to = out.join(&e.0);
+                        std::fs::rename(staged(out, &e.0), &to).map_err(io(&to))
+                    })?;
+                    for p in &removed {
+                        let path = out.join(p);
+                        let _ = std::fs::remove_file(&path);
+                        remove_empty_parents(out, &path);
+                    }
+                    let marker = out.join(MARKER);
+                    std::fs::write(&marker, manifest).map_err(io(&marker))?;
+                }
+                stats
+            }
+        };
+        self.done = true;
+        Ok(stats)
     }
 }
 
-fn write_fresh(out: &Path, files: &[OutputFile]) -> Result<WriteStats, OutputError> {
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(io(parent))?;
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
-    let tmp = parent.join(format!(".{name}.pmsite-tmp-{}", std::process::id()));
-    let old = parent.join(format!(".{name}.pmsite-old-{}", std::process::id()));
-    let result = write_tree(&tmp, files);
-    if let Err(e) = result {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        match &self.mode {
+            Mode::Fresh { tmp } => remove_tree_parallel(tmp),
+            Mode::Changed { .. } => {
+                let entries = self.entries.get_mut().unwrap_or_else(|e| e.into_inner());
+                entries.par_iter().filter(|e| e.3).for_each(|e| {
+                    let p = staged(&self.out, &e.0);
+                    let _ = std::fs::remove_file(&p);
+                    remove_empty_parents(&self.out, &p);
+                });
+            }
+        }
     }
+}
+
+fn staged(out: &Path, path: &str) -> PathBuf {
+    out.join(format!("{path}.pmsite-new"))
+}
+
+/// Folders are made on demand, so that they too are created while pages render.
+fn write_creating_dirs(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    match std::fs::write(path, bytes) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(io(parent))?;
+            }
+            std::fs::write(path, bytes).map_err(io(path))
+        }
+        r => r.map_err(io(path)),
+    }
+}
+
+/// Removes the folders above `path` that are left empty (a deleted incident's folder).
+fn remove_empty_parents(out: &Path, path: &Path) {
+    let mut dir = path.parent();
+    while let Some(d) = dir.filter(|d| *d != out) {
+        if std::fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+}
+
+/// Renames `tmp` to `out`, moving a previous `out` aside first and deleting it after.
+fn swap_in(tmp: &Path, out: &Path) -> Result<(), OutputError> {
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
+    let old = parent.join(format!(".{name}.pmsite-old-{}", std::process::id()));
     if out.exists() {
         std::fs::rename(out, &old).map_err(io(out))?;
     }
-    if let Err(e) = std::fs::rename(&tmp, out) {
+    if let Err(e) = std::fs::rename(tmp, out) {
         // Put the previous site back; the build failed as a whole.
         let _ = std::fs::rename(&old, out);
-        let _ = std::fs::remove_dir_all(&tmp);
         return Err(OutputError::Io { path: out.to_path_buf(), source: e });
     }
     if old.exists() {
         remove_tree_parallel(&old);
     }
-    Ok(WriteStats { written: files.len(), unchanged: 0, removed: 0 })
-}
-
-fn write_changed(
-    out: &Path,
-    files: &[OutputFile],
-    previous: &HashMap<String, (u64, u64)>,
-) -> Result<WriteStats, OutputError> {
-    // A file is unchanged when its hash matches and it is still on disk at the recorded size.
-    let changed: Vec<&OutputFile> = files
-        .par_iter()
-        .filter(|f| match previous.get(&f.path) {
-            Some(&(h, size)) => {
-                h != hash(&f.bytes) || std::fs::metadata(out.join(&f.path)).map(|m| m.len() != size).unwrap_or(true)
-            }
-            None => true,
-        })
-        .collect();
-    let keep: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    let removed: Vec<&String> = previous.keys().filter(|p| !keep.contains(p.as_str())).collect();
-    let stats = WriteStats { written: changed.len(), unchanged: files.len() - changed.len(), removed: removed.len() };
-    if changed.is_empty() && removed.is_empty() {
-        return Ok(stats);
-    }
-    let staged = |f: &OutputFile| out.join(format!("{}.pmsite-new", f.path));
-    let stage = || -> Result<(), OutputError> {
-        let dirs: BTreeSet<PathBuf> =
-            changed.iter().filter_map(|f| out.join(&f.path).parent().map(Path::to_path_buf)).collect();
-        for d in dirs {
-            std::fs::create_dir_all(&d).map_err(io(&d))?;
-        }
-        changed.par_iter().try_for_each(|f| {
-            let p = staged(f);
-            std::fs::write(&p, &f.bytes).map_err(io(&p))
-        })
-    };
-    if let Err(e) = stage() {
-        changed.par_iter().for_each(|f| {
-            let _ = std::fs::remove_file(staged(f));
-        });
-        return Err(e);
-    }
-    // Every new byte is on disk: now the swap, which is renames only.
-    changed.par_iter().try_for_each(|f| {
-        let to = out.join(&f.path);
-        std::fs::rename(staged(f), &to).map_err(io(&to))
-    })?;
-    for p in &removed {
-        let path = out.join(p);
-        let _ = std::fs::remove_file(&path);
-        // Remove folders left empty (a deleted incident's folder).
-        let mut dir = path.parent();
-        while let Some(d) = dir.filter(|d| *d != out) {
-            if std::fs::remove_dir(d).is_err() {
-                break;
-            }
-            dir = d.parent();
-        }
-    }
-    let marker = out.join(MARKER);
-    std::fs::write(&marker, manifest(files)).map_err(io(&marker))?;
-    Ok(stats)
-}
-
-fn write_tree(dir: &Path, files: &[OutputFile]) -> Result<(), OutputError> {
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let dirs: BTreeSet<&str> = files.iter().filter_map(|f| f.path.rsplit_once('/').map(|(d, _)| d)).collect();
-    // Parents sort before children, so create_dir (not _all) suffices, in parallel per depth.
-    let mut by_depth: Vec<Vec<&str>> = Vec::new();
-    let mut all_dirs: BTreeSet<String> = BTreeSet::new();
-    for d in dirs {
-        let mut acc = String::new();
-        for part in d.split('/') {
-            if !acc.is_empty() {
-                acc.push('/');
-            }
-            acc.push_str(part);
-            all_dirs.insert(acc.clone());
-        }
-    }
-    for d in &all_dirs {
-        let depth = d.matches('/').count();
-        if by_depth.len() <= depth {
-            by_depth.resize(depth + 1, Vec::new());
-        }
-        by_depth[depth].push(d);
-    }
-    for level in by_depth {
-        level.par_iter().try_for_each(|d| {
-            let p = dir.join(d);
-            std::fs::create_dir(&p).map_err(io(&p))
-        })?;
-    }
-    files.par_iter().try_for_each(|f| {
-        let p = dir.join(&f.path);
-        std::fs::write(&p, &f.bytes).map_err(io(&p))
-    })?;
-    let marker = dir.join(MARKER);
-    std::fs::write(&marker, manifest(files)).map_err(io(&marker))
+    Ok(())
 }
 
 fn remove_tree_parallel(dir: &Path) {
