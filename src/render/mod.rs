@@ -277,6 +277,24 @@ impl<'a> Site<'a> {
         Ok(out)
     }
 
+    /// `seen.html` for postmortem `i`: an earlier incident and its action items, as listed
+    /// under "Seen before". Made once, however many later incidents list it.
+    pub fn seen_html(&self, i: usize) -> Result<&str, Diagnostic> {
+        self.pm_fragment(PmFragment::Seen, i, || {
+            let kb = self.kb;
+            let items: Vec<serde_json::Value> = kb.postmortems[i]
+                .action_items
+                .iter()
+                .map(|a| serde_json::json!({ "title": a.title, "status": a.status.as_str(), "overdue": a.is_overdue(kb.today) }))
+                .collect();
+            let mut ctx = tera::Context::new();
+            ctx.insert("r", &self.rows[i]);
+            ctx.insert("action_items", &items);
+            ctx.insert("root", "../../");
+            self.theme.render("seen.html", &ctx)
+        })
+    }
+
     /// Renders `action_row.html` for action `k` (an index into `actions`).
     pub fn action_row_html(&self, k: usize, root: &str) -> Result<String, Diagnostic> {
         let mut ctx = tera::Context::new();
@@ -399,8 +417,10 @@ pub enum PmFragment {
     Atom,
     /// Its object in `/api/postmortems.json`.
     Api,
+    /// `seen.html`: how it is listed under "Seen before" on later incidents' pages.
+    Seen,
 }
-pub const PM_FRAGMENTS: usize = 3;
+pub const PM_FRAGMENTS: usize = 4;
 
 /// Pieces of output made once per action item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

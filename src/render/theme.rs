@@ -29,6 +29,7 @@ const TEMPLATES: &[(&str, &str)] = embed![
     "templates/metrics.html",
     "templates/row.html",
     "templates/action_row.html",
+    "templates/seen.html",
 ];
 
 const STATIC: &[(&str, &str)] = embed![

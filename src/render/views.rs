@@ -1,6 +1,7 @@
 //! Views: the serialisable shapes templates see. `docs/templates.md` documents them.
 
 use super::{Dim, Page, Site};
+use crate::diagnostics::Diagnostic;
 use crate::figures::{self, Figures};
 use crate::kb::{self, KnowledgeBase};
 use crate::markdown::{self, RenderedBody};
@@ -163,7 +164,7 @@ pub fn fill(
     page: &Page,
     ctx: &mut Context,
     rows: &super::Rows,
-) -> Result<&'static str, crate::diagnostics::Diagnostic> {
+) -> Result<&'static str, Diagnostic> {
     let kb = site.kb;
     let root = super::root_prefix(&site.path(page));
     Ok(match page {
@@ -206,7 +207,7 @@ pub fn fill(
             "home.html"
         }
         Page::Incident(i) => {
-            incident(site, *i, ctx, rows);
+            incident(site, *i, ctx, rows)?;
             "incident.html"
         }
         Page::Terms(dim) => {
@@ -396,7 +397,7 @@ fn related_terms(site: &Site, ids: &[usize], skip: Dim) -> Value {
 /// Earlier incidents listed under "Seen before"; the count says how many there are.
 const RECURRENCES_SHOWN: usize = 10;
 
-fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows) {
+fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows) -> Result<(), Diagnostic> {
     let kb = site.kb;
     let pm = &kb.postmortems[i];
     let fig = &kb.figures[i];
@@ -444,18 +445,11 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows) {
         .map(|&j| &rows[j])
         .collect();
     let referenced_by = rows_of(rows, &kb.referenced_by[i]);
-    let recurrences: Vec<Value> = kb.recurrences[i]
+    let recurrences = kb.recurrences[i]
         .iter()
         .take(RECURRENCES_SHOWN)
-        .map(|r| {
-            let items: Vec<Value> = kb.postmortems[r.earlier]
-                .action_items
-                .iter()
-                .map(|a| json!({ "title": a.title, "status": a.status.as_str(), "overdue": a.is_overdue(kb.today) }))
-                .collect();
-            json!({ "row": rows[r.earlier], "services": r.services, "factors": r.factors, "action_items": items })
-        })
-        .collect();
+        .map(|r| Ok(json!({ "services": r.services, "factors": r.factors, "html": site.seen_html(r.earlier)? })))
+        .collect::<Result<Vec<Value>, Diagnostic>>()?;
     // Previous/next by date among visible postmortems (the list is newest first).
     let newer = (0..i).rev().find(|&j| kb.visible[j]).map(|j| &rows[j]);
     let older = (i + 1..kb.postmortems.len()).find(|&j| kb.visible[j]).map(|j| &rows[j]);
@@ -497,4 +491,5 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows) {
     });
     // Moved in, not serialised again: the page holds the body and the timeline picture.
     ctx.extend(Context::from_value(json!({ "page": page })).expect("an object is a context"));
+    Ok(())
 }
