@@ -35,9 +35,13 @@ pub fn check(root: &Path, opts: &Options) -> Checked {
 
 /// `check`, reusing the parse of files that did not change since `cache` was filled.
 pub fn check_cached(root: &Path, opts: &Options, cache: &mut load::ParseCache) -> Checked {
+    let t = std::time::Instant::now();
     let loaded = load::load_cached(root, cache);
+    crate::build::stage_timing("  load", t);
+    let t = std::time::Instant::now();
     let mut diags = Vec::new();
     let kb = KnowledgeBase::link(loaded, &kb::Options { today: opts.today, include_drafts: opts.drafts }, &mut diags);
+    crate::build::stage_timing("  link", t);
     if opts.strict {
         diagnostics::promote_warnings(&mut diags);
     }

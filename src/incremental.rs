@@ -256,25 +256,38 @@ impl Session {
             ),
             None => {
                 let texts = fresh_texts.insert(texts());
+                let t = Instant::now();
                 let analysis = crate::search::Analysis::new(kb, texts);
-                (crate::search::similar_in(&analysis), crate::search::browser_index_in(&analysis))
+                stage_timing("  analysis", t);
+                let t = Instant::now();
+                let sim = crate::search::similar_in(&analysis);
+                stage_timing("  similar", t);
+                let t = Instant::now();
+                let b = crate::search::browser_index_in(&analysis);
+                stage_timing("  browser", t);
+                (sim, b)
             }
         };
         site.similar = similar;
         site.history = kb.postmortems.iter().map(|pm| history.get(&pm.path).cloned()).collect();
-        if !self.render_opts.live_reload {
-            // `pmsite search` reads this; it is skipped when the sources did not change.
-            let texts = fresh_texts.get_or_insert_with(texts);
-            if let Err(e) = crate::search::build_index(kb, texts, &crate::search::index_dir(&self.root)) {
-                diags.push(crate::diagnostics::Diagnostic::warning(
-                    crate::diagnostics::Code::Io,
+        // `pmsite search` reads this index; it is skipped when the sources did not change.
+        let index_texts = (!self.render_opts.live_reload).then(|| &*fresh_texts.get_or_insert_with(texts));
+        let root = &self.root;
+        let index_search = move || {
+            let texts = index_texts?;
+            let t = Instant::now();
+            let r = crate::search::build_index(kb, texts, &crate::search::index_dir(root));
+            stage_timing("tantivy", t);
+            r.err().map(|e| {
+                Diagnostic::warning(
+                    Code::Io,
                     crate::search::INDEX_DIR,
                     0,
                     0,
                     format!("the search index for `pmsite search` was not updated: {e}"),
-                ));
-            }
-        }
+                )
+            })
+        };
         stage_timing("search", t);
 
         let t = Instant::now();
@@ -285,7 +298,9 @@ impl Session {
             kb.visible_ids().for_each(|i| content[i].hash(&mut h));
             h.finish()
         };
-        let results: Vec<(String, u64, PageOutcome)> = pages
+        // The tantivy index is written while pages render: it needs nothing from them.
+        let (results, index_warning): (Vec<(String, u64, PageOutcome)>, _) = rayon::join(
+            || pages
             .par_iter()
             .map(|page| {
                 let path = site.path(page);
@@ -320,7 +335,10 @@ impl Session {
                 progress(1);
                 (path, fp, outcome)
             })
-            .collect();
+            .collect(),
+            index_search,
+        );
+        diags.extend(index_warning);
         let mut files = Vec::with_capacity(results.len() + 64);
         let mut fingerprints = Vec::with_capacity(results.len());
         let mut rendered = 0;
