@@ -254,7 +254,12 @@ pub enum Format {
 }
 
 /// Renders diagnostics. `source` gives the text of a file (for the underlined line).
-pub fn render(diags: &[Diagnostic], format: Format, color: bool, source: &dyn Fn(&Path) -> Option<String>) -> String {
+pub fn render(
+    diags: &[Diagnostic],
+    format: Format,
+    color: bool,
+    source: &(dyn Fn(&Path) -> Option<String> + Sync),
+) -> String {
     match format {
         Format::Json => {
             let mut s = serde_json::to_string_pretty(diags).unwrap_or_else(|_| "[]".into());
@@ -264,16 +269,20 @@ pub fn render(diags: &[Diagnostic], format: Format, color: bool, source: &dyn Fn
         Format::Github => diags.iter().map(github_line).collect(),
         Format::Gitlab => gitlab_report(diags),
         Format::Human => {
-            let mut out = String::new();
-            let mut cache: Option<(PathBuf, Option<String>)> = None;
-            for d in diags {
-                if cache.as_ref().is_none_or(|(p, _)| p != &d.file) {
-                    cache = Some((d.file.clone(), source(&d.file)));
-                }
-                let text = cache.as_ref().and_then(|(_, t)| t.as_deref());
-                human(&mut out, d, text, color);
-            }
-            out
+            // A large knowledge base can have tens of thousands of warnings, each showing
+            // its source line: render a file's diagnostics per task, reading it once.
+            use rayon::prelude::*;
+            let by_file: Vec<&[Diagnostic]> = diags.chunk_by(|a, b| a.file == b.file).collect();
+            by_file
+                .par_iter()
+                .map(|group| {
+                    let text = source(&group[0].file);
+                    let mut out = String::new();
+                    group.iter().for_each(|d| human(&mut out, d, text.as_deref(), color));
+                    out
+                })
+                .collect::<Vec<String>>()
+                .concat()
         }
     }
 }

@@ -6,6 +6,7 @@ use crate::actions::{self, ActionRow};
 use crate::markdown::escape;
 use crate::model::Status;
 use crate::output::OutputFile;
+use rayon::prelude::*;
 use serde_json::json;
 use std::fmt::Write as _;
 
@@ -14,28 +15,49 @@ const FEED_LEN: usize = 50;
 
 pub fn all(site: &Site) -> Vec<OutputFile> {
     let kb = site.kb;
-    let mut out = Vec::new();
     let published: Vec<usize> = kb.visible_ids().filter(|&i| kb.postmortems[i].status == Status::Published).collect();
-    out.push(OutputFile::new("atom.xml", atom(site, &kb.config.title, "atom.xml", "", &published)));
+    // Make the per-postmortem and per-action pieces on every core first; the files below
+    // then only concatenate them (and reuse them on serve's next rebuild).
+    published.par_iter().for_each(|&i| {
+        let _ = site.pm_fragment(PmFragment::Atom, i, || Ok(atom_entry(site, i)));
+        let _ = site.pm_fragment(PmFragment::Api, i, || Ok(api_item(site, i)));
+    });
+    (0..site.actions.len()).into_par_iter().for_each(|k| {
+        let _ = site.action_fragment(ActionFragment::Json, k, || Ok(action_json(site, k)));
+        let _ = site.action_fragment(ActionFragment::Csv, k, || Ok(actions::csv_line(&site.actions[k])));
+    });
+    let mut feeds: Vec<(String, String, String, Vec<usize>)> = Vec::new();
+    feeds.push(("atom.xml".into(), kb.config.title.clone(), String::new(), published.clone()));
     for (dim, dir) in [(Dim::Services, "services"), (Dim::Teams, "teams")] {
         for (name, ids) in dim.entries(kb) {
             let ids: Vec<usize> =
                 ids.iter().copied().filter(|&i| kb.postmortems[i].status == Status::Published).collect();
             let slug = site.slugs.get(dim, &name);
-            let path = format!("{dir}/{slug}/atom.xml");
             let title = format!("{}: {} {name}", kb.config.title, dim.singular().to_lowercase());
-            out.push(OutputFile::new(path.clone(), atom(site, &title, &path, &format!("{dir}/{slug}/"), &ids)));
+            feeds.push((format!("{dir}/{slug}/atom.xml"), title, format!("{dir}/{slug}/"), ids));
         }
     }
-    out.push(OutputFile::new("sitemap.xml", sitemap(site)));
+    let mut out: Vec<OutputFile> = feeds
+        .par_iter()
+        .map(|(path, title, alt, ids)| OutputFile::new(path.clone(), atom(site, title, path, alt, ids)))
+        .collect();
+    let ((sitemap, api), (actions_json, actions_csv)) = rayon::join(
+        || rayon::join(|| sitemap(site), || api(site, &published)),
+        || rayon::join(|| actions_json(site), || actions_csv(site)),
+    );
+    out.push(OutputFile::new("sitemap.xml", sitemap));
     out.push(OutputFile::new(
         "robots.txt",
         format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", kb.config.base_url),
     ));
-    out.push(OutputFile::new("api/postmortems.json", api(site, &published)));
-    out.push(OutputFile::new("api/actions.json", actions_json(site)));
-    out.push(OutputFile::new("api/actions.csv", actions_csv(site)));
+    out.push(OutputFile::new("api/postmortems.json", api));
+    out.push(OutputFile::new("api/actions.json", actions_json));
+    out.push(OutputFile::new("api/actions.csv", actions_csv));
     out
+}
+
+fn action_json(site: &Site, k: usize) -> String {
+    serde_json::to_string(&site.actions[k]).unwrap_or_default()
 }
 
 fn atom(site: &Site, title: &str, self_path: &str, alt_path: &str, ids: &[usize]) -> String {
@@ -158,9 +180,7 @@ fn actions_json(site: &Site) -> String {
         if k > 0 {
             out.push_str(",\n");
         }
-        let item = site.action_fragment(ActionFragment::Json, k, || {
-            Ok(serde_json::to_string(&site.actions[k]).unwrap_or_default())
-        });
+        let item = site.action_fragment(ActionFragment::Json, k, || Ok(action_json(site, k)));
         out.push_str(item.unwrap_or_default());
     }
     out.push_str("\n]}\n");
