@@ -40,12 +40,15 @@ pub fn check_cached(root: &Path, opts: &Options, cache: &mut load::ParseCache) -
     crate::build::stage_timing("  load", t);
     let t = std::time::Instant::now();
     let mut diags = Vec::new();
-    let kb = KnowledgeBase::link(loaded, &kb::Options { today: opts.today, include_drafts: opts.drafts }, &mut diags);
+    let link_opts = kb::Options { today: opts.today, include_drafts: opts.drafts };
+    let kb = KnowledgeBase::link_cached(loaded, &link_opts, &mut diags, &mut cache.link);
     crate::build::stage_timing("  link", t);
+    let t = std::time::Instant::now();
     if opts.strict {
         diagnostics::promote_warnings(&mut diags);
     }
     diagnostics::sort(&mut diags);
+    crate::build::stage_timing("  sort", t);
     Checked { kb, diagnostics: diags }
 }
 

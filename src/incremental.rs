@@ -13,12 +13,12 @@
 
 use crate::build::{BuildOptions, Rendered, copy_inputs, stage_timing};
 use crate::check;
+use crate::diagnostics::Code;
 use crate::diagnostics::{self, Diagnostic};
 use crate::history::FileHistory;
 use crate::kb::KnowledgeBase;
 use crate::load::ParseCache;
 use crate::markdown::RenderedBody;
-use crate::diagnostics::Code;
 use crate::output::{OutputFile, Staging};
 use crate::render::{ACTION_FRAGMENTS, Fragments, PM_FRAGMENTS, Page, PmFragment, RenderOptions, Site, Theme, feeds};
 use rayon::prelude::*;
@@ -70,6 +70,60 @@ struct Previous {
     history: HashMap<PathBuf, FileHistory>,
 }
 
+/// What a build leaves for the next, index-aligned with its postmortems; `settle` turns
+/// it into a `Previous`.
+struct Pending {
+    structure: u64,
+    ids: Vec<String>,
+    visible: Vec<bool>,
+    content: Vec<u64>,
+    refs: Vec<u64>,
+    similar: Vec<Vec<crate::search::Similar>>,
+    bodies: Vec<Arc<RenderedBody>>,
+    fragments: Fragments,
+    /// Per action (in `Site::actions` order): its postmortem and position there.
+    actions: Vec<(usize, usize)>,
+    /// Output path, fingerprint and file of every page kept.
+    pages: Vec<(String, u64, OutputFile)>,
+    search_files: Vec<OutputFile>,
+    history: HashMap<PathBuf, FileHistory>,
+}
+
+impl Pending {
+    fn settle(self) -> Previous {
+        let Pending { structure, ids, visible, content, refs, similar, bodies, fragments, actions, pages, .. } = self;
+        let Fragments { pm: mut pm_frags, actions: mut action_frags } = fragments;
+        let mut next = Previous {
+            structure,
+            hashes: ids.iter().cloned().zip(content).collect(),
+            bodies: HashMap::new(),
+            pm_frags: HashMap::new(),
+            refs: HashMap::new(),
+            action_frags: HashMap::new(),
+            pages: pages.into_iter().map(|(path, fp, f)| (path, (fp, f))).collect(),
+            similar: ids.iter().cloned().zip(similar).collect(),
+            search_files: self.search_files,
+            history: self.history,
+        };
+        for (i, body) in bodies.into_iter().enumerate() {
+            if visible[i] {
+                let id = ids[i].clone();
+                next.refs.insert(id.clone(), refs[i]);
+                next.bodies.insert(id.clone(), body);
+                next.pm_frags.insert(id, std::array::from_fn(|kind| pm_frags[kind][i].take()));
+            }
+        }
+        for (k, &(pm, item)) in actions.iter().enumerate() {
+            let items = next.action_frags.entry(ids[pm].clone()).or_default();
+            if items.len() <= item {
+                items.resize_with(item + 1, Default::default);
+            }
+            items[item] = std::array::from_fn(|kind| action_frags[kind][k].take());
+        }
+        next
+    }
+}
+
 /// A build session: call `rebuild` after every change.
 pub struct Session {
     root: PathBuf,
@@ -77,6 +131,8 @@ pub struct Session {
     render_opts: RenderOptions,
     parse: ParseCache,
     previous: Option<Previous>,
+    /// The last build's work, not yet indexed for reuse (see `settle`).
+    pending: Option<Pending>,
     /// Pages rendered by the last `rebuild` (the rest were reused).
     pub last_rendered: usize,
     /// Whether to keep this build's work for the next `rebuild` (false for one-shot builds).
@@ -137,8 +193,30 @@ impl Session {
             render_opts,
             parse: ParseCache::default(),
             previous: None,
+            pending: None,
             last_rendered: 0,
             keep: true,
+        }
+    }
+
+    /// Tells the next rebuild that only these files changed (see `ParseCache::expect_only`);
+    /// paths may be absolute or relative to the root.
+    pub fn expect_only(&mut self, changed: &[PathBuf]) {
+        let root = self.root.canonicalize().unwrap_or_else(|_| self.root.clone());
+        let rel: Vec<PathBuf> = changed
+            .iter()
+            .map(|p| p.strip_prefix(&root).or_else(|_| p.strip_prefix(&self.root)).unwrap_or(p).to_path_buf())
+            .collect();
+        self.parse.expect_only(&rel);
+    }
+
+    /// Indexes what the last build left for reuse. `rebuild` does this first if it was not
+    /// done; serve does it after a reload was sent, so a save does not wait for it.
+    pub fn settle(&mut self) {
+        if let Some(p) = self.pending.take() {
+            let t = Instant::now();
+            self.previous = Some(p.settle());
+            stage_timing("settle", t);
         }
     }
 
@@ -152,6 +230,7 @@ impl Session {
     /// overlaps rendering. A one-shot session (`keep == false`) then holds no file in
     /// memory: `Rendered::files` lists only what was not handed over.
     pub fn rebuild_to(&mut self, progress: &(dyn Fn(u64) + Sync), sink: Option<&Staging>) -> Rendered {
+        self.settle();
         let t = Instant::now();
         let keep = self.keep;
         let opts = &self.opts;
@@ -170,14 +249,28 @@ impl Session {
         stage_timing("check", t);
         let mut diags = checked.diagnostics.clone();
         if diagnostics::count_errors(&diags) > 0 {
-            return Rendered { checked, files: Vec::new(), file_count: 0, pages: 0, diagnostics: diags, notes: Vec::new() };
+            return Rendered {
+                checked,
+                files: Vec::new(),
+                file_count: 0,
+                pages: 0,
+                diagnostics: diags,
+                notes: Vec::new(),
+            };
         }
         let t = Instant::now();
         let theme = match Theme::load(&self.root, &checked.kb.config.theme) {
             Ok(t) => t,
             Err(d) => {
                 diags.extend(d);
-                return Rendered { checked, files: Vec::new(), file_count: 0, pages: 0, diagnostics: diags, notes: Vec::new() };
+                return Rendered {
+                    checked,
+                    files: Vec::new(),
+                    file_count: 0,
+                    pages: 0,
+                    diagnostics: diags,
+                    notes: Vec::new(),
+                };
             }
         };
         let kb = &checked.kb;
@@ -198,7 +291,7 @@ impl Session {
         // What a postmortem contributes to pages: its text and its history.
         let content: Vec<u64> = kb
             .postmortems
-            .iter()
+            .par_iter()
             .map(|pm| {
                 let mut h = hasher();
                 pm.source_hash.hash(&mut h);
@@ -206,10 +299,11 @@ impl Session {
                 h.finish()
             })
             .collect();
-        let unchanged = |i: usize| {
-            let pm = &kb.postmortems[i];
-            prev.is_some_and(|p| p.hashes.get(&pm.id) == Some(&content[i]))
-        };
+        let unchanged_at: Vec<bool> = (0..kb.postmortems.len())
+            .into_par_iter()
+            .map(|i| prev.is_some_and(|p| p.hashes.get(&kb.postmortems[i].id) == Some(&content[i])))
+            .collect();
+        let unchanged = |i: usize| unchanged_at[i];
         let reuse_body = |i: usize| {
             if !unchanged(i) {
                 return None;
@@ -299,43 +393,46 @@ impl Session {
             h.finish()
         };
         // The tantivy index is written while pages render: it needs nothing from them.
+        let visible_count = kb.visible_ids().count();
         let (results, index_warning): (Vec<(String, u64, PageOutcome)>, _) = rayon::join(
-            || pages
-            .par_iter()
-            .map(|page| {
-                let path = site.path(page);
-                let deps = page_deps(&site, page);
-                let mut h = hasher();
-                (structure, &path).hash(&mut h);
-                if deps.len() == kb.visible_ids().count() {
-                    all_hash.hash(&mut h);
-                } else {
-                    deps.iter().for_each(|&i| (&kb.postmortems[i].id, content[i]).hash(&mut h));
-                }
-                let fp = h.finish();
-                let reused = prev.and_then(|p| p.pages.get(&path)).filter(|(f, _)| *f == fp);
-                let outcome = match reused {
-                    Some((_, f)) => match deliver(sink, false, f.clone()) {
-                        Ok(_) => PageOutcome::Reused,
-                        Err(d) => PageOutcome::Failed(d),
-                    },
-                    None => {
-                        let t = Instant::now();
-                        let r = site.render(page);
-                        if timings && t.elapsed().as_millis() >= 5 {
-                            eprintln!("timing:   {:>6.1} ms {path}", t.elapsed().as_secs_f64() * 1000.0);
+            || {
+                pages
+                    .par_iter()
+                    .map(|page| {
+                        let path = site.path(page);
+                        let deps = page_deps(&site, page);
+                        let mut h = hasher();
+                        (structure, &path).hash(&mut h);
+                        if deps.len() == visible_count {
+                            all_hash.hash(&mut h);
+                        } else {
+                            deps.iter().for_each(|&i| (&kb.postmortems[i].id, content[i]).hash(&mut h));
                         }
-                        match r.and_then(|f| deliver(sink, keep, f)) {
-                            Ok(Some(f)) => PageOutcome::Rendered(f),
-                            Ok(None) => PageOutcome::Written,
-                            Err(d) => PageOutcome::Failed(d),
-                        }
-                    }
-                };
-                progress(1);
-                (path, fp, outcome)
-            })
-            .collect(),
+                        let fp = h.finish();
+                        let reused = prev.and_then(|p| p.pages.get(&path)).filter(|(f, _)| *f == fp);
+                        let outcome = match reused {
+                            Some((_, f)) => match deliver(sink, false, f.clone()) {
+                                Ok(_) => PageOutcome::Reused,
+                                Err(d) => PageOutcome::Failed(d),
+                            },
+                            None => {
+                                let t = Instant::now();
+                                let r = site.render(page);
+                                if timings && t.elapsed().as_micros() >= 1000 {
+                                    eprintln!("timing:   {:>6.1} ms {path}", t.elapsed().as_secs_f64() * 1000.0);
+                                }
+                                match r.and_then(|f| deliver(sink, keep, f)) {
+                                    Ok(Some(f)) => PageOutcome::Rendered(f),
+                                    Ok(None) => PageOutcome::Written,
+                                    Err(d) => PageOutcome::Failed(d),
+                                }
+                            }
+                        };
+                        progress(1);
+                        (path, fp, outcome)
+                    })
+                    .collect()
+            },
             index_search,
         );
         diags.extend(index_warning);
@@ -401,48 +498,26 @@ impl Session {
             return Rendered { checked, files, file_count, pages: page_count, diagnostics: diags, notes };
         }
 
-        // Keep what this build made for the next one.
+        // Keep what this build made for the next one: moved out now, indexed by id in
+        // `settle`, which serve runs after the browser has been told to reload.
         let t = Instant::now();
-        let fragments = site.fragments();
-        let mut next = Previous {
+        let pages_kept: Vec<(String, u64, OutputFile)> =
+            fingerprints.into_iter().zip(&files[..kept_pages]).map(|((path, fp), f)| (path, fp, f.clone())).collect();
+        self.pending = Some(Pending {
             structure,
-            hashes: kb.postmortems.iter().zip(&content).map(|(p, &c)| (p.id.clone(), c)).collect(),
-            bodies: HashMap::new(),
-            pm_frags: HashMap::new(),
-            refs: kb.visible_ids().map(|i| (kb.postmortems[i].id.clone(), refs_hash(i))).collect(),
-            action_frags: HashMap::new(),
-            pages: HashMap::new(),
-            similar: HashMap::new(),
+            ids: kb.postmortems.iter().map(|p| p.id.clone()).collect(),
+            visible: kb.visible.clone(),
+            refs: (0..kb.postmortems.len()).map(|i| if kb.visible[i] { refs_hash(i) } else { 0 }).collect(),
+            content,
+            similar: std::mem::take(&mut site.similar),
+            bodies: std::mem::take(&mut site.bodies),
+            fragments: site.fragments(),
+            actions: site.actions.iter().map(|a| (a.pm, a.item)).collect(),
+            pages: pages_kept,
             search_files,
-            history: HashMap::new(),
-        };
-        for (i, list) in std::mem::take(&mut site.similar).into_iter().enumerate() {
-            next.similar.insert(kb.postmortems[i].id.clone(), list);
-        }
-        let Fragments { pm: mut pm_frags, actions: mut action_frags } = fragments;
-        for (i, body) in std::mem::take(&mut site.bodies).into_iter().enumerate() {
-            if kb.visible[i] {
-                let id = kb.postmortems[i].id.clone();
-                next.bodies.insert(id.clone(), body);
-                next.pm_frags.insert(id, std::array::from_fn(|kind| pm_frags[kind][i].take()));
-            }
-        }
-        for (k, a) in site.actions.iter().enumerate() {
-            let items = next.action_frags.entry(kb.postmortems[a.pm].id.clone()).or_default();
-            if items.len() <= a.item {
-                items.resize_with(a.item + 1, Default::default);
-            }
-            items[a.item] = std::array::from_fn(|kind| action_frags[kind][k].take());
-        }
-        let by_path: HashMap<&str, &OutputFile> = files[..kept_pages].iter().map(|f| (f.path.as_str(), f)).collect();
-        for (path, fp) in fingerprints {
-            if let Some(f) = by_path.get(path.as_str()) {
-                next.pages.insert(path, (fp, (*f).clone()));
-            }
-        }
+            history,
+        });
         drop(site);
-        next.history = history;
-        self.previous = Some(next);
         stage_timing("keep", t);
         diagnostics::sort(&mut diags);
         Rendered { checked, files, file_count, pages: page_count, diagnostics: diags, notes }

@@ -12,7 +12,9 @@ use crate::model::{Postmortem, Status};
 use jiff::civil::Date;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 /// Postmortem positions in `KnowledgeBase::postmortems`, newest first.
 pub type Ids = Vec<usize>;
@@ -49,7 +51,8 @@ pub struct KnowledgeBase {
     pub figures: Vec<Figures>,
     /// Visible postmortems whose `related` or body links name this one.
     pub referenced_by: Vec<Ids>,
-    pub recurrences: Vec<Vec<Recurrence>>,
+    /// Shared, so that a rebuild whose services, factors and dates did not change reuses them.
+    pub recurrences: Arc<Vec<Vec<Recurrence>>>,
     /// Over visible postmortems only, so every listed page exists.
     pub indexes: Indexes,
     pub home_text: Option<String>,
@@ -62,9 +65,28 @@ pub struct Options {
     pub include_drafts: bool,
 }
 
+/// Recurrences of the last link and the hash of what they were computed from: every
+/// (service, factor) pair meets every earlier one, so at 10,000 postmortems they cost
+/// more than the rest of linking, and a save that changes a title or a body leaves them as
+/// they were.
+#[derive(Default)]
+pub struct LinkCache {
+    recurrences: Option<(u64, Arc<Vec<Vec<Recurrence>>>)>,
+}
+
 impl KnowledgeBase {
     /// Builds the model and runs the whole-tree checks, appending to `diags`.
     pub fn link(loaded: Loaded, opts: &Options, diags: &mut Vec<Diagnostic>) -> KnowledgeBase {
+        Self::link_cached(loaded, opts, diags, &mut LinkCache::default())
+    }
+
+    /// `link`, reusing what `cache` holds when its inputs did not change.
+    pub fn link_cached(
+        loaded: Loaded,
+        opts: &Options,
+        diags: &mut Vec<Diagnostic>,
+        cache: &mut LinkCache,
+    ) -> KnowledgeBase {
         let Loaded { root, config, mut postmortems, home_text, assets, unusable, diagnostics } = loaded;
         let unusable_ids: std::collections::HashSet<String> =
             unusable.iter().filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned())).collect();
@@ -176,7 +198,12 @@ impl KnowledgeBase {
 
         let figures = postmortems.iter().map(|p| Figures::from_timeline(&p.timeline)).collect();
         let indexes = build_indexes(&postmortems, &visible);
-        let recurrences = recurrences(&postmortems, &visible);
+        let key = recurrence_key(&postmortems, &visible);
+        let recurrences = match &cache.recurrences {
+            Some((k, r)) if *k == key => r.clone(),
+            _ => Arc::new(recurrences(&postmortems, &visible)),
+        };
+        cache.recurrences = Some((key, recurrences.clone()));
         KnowledgeBase {
             root,
             config,
@@ -274,6 +301,26 @@ fn build_indexes(pms: &[Postmortem], visible: &[bool]) -> Indexes {
 }
 
 /// For each postmortem, the earlier visible ones sharing a (service, factor) pair.
+/// Everything `recurrences` reads: the order, visibility, services and factors.
+fn recurrence_key(pms: &[Postmortem], visible: &[bool]) -> u64 {
+    let mut h = HashWriter(xxhash_rust::xxh3::Xxh3::new());
+    for (pm, v) in pms.iter().zip(visible) {
+        (v, &pm.id, &pm.services).hash(&mut h);
+        pm.factors.iter().for_each(|f| f.id.hash(&mut h));
+    }
+    h.0.digest()
+}
+
+struct HashWriter(xxhash_rust::xxh3::Xxh3);
+impl Hasher for HashWriter {
+    fn finish(&self) -> u64 {
+        self.0.digest()
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+}
+
 fn recurrences(pms: &[Postmortem], visible: &[bool]) -> Vec<Vec<Recurrence>> {
     // Every (service, factor) pair and the visible postmortems naming it, newest first
     // (the order of `pms`); then each postmortem independently, so in parallel.

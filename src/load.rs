@@ -129,8 +129,25 @@ pub fn load_file(
 /// since the taxonomy and lint phrases shape every file's result.
 #[derive(Default)]
 pub struct ParseCache {
+    /// What linking derived from the last parse (see `kb::LinkCache`).
+    pub link: crate::kb::LinkCache,
     config_text: Option<String>,
     files: HashMap<PathBuf, CachedFile>,
+    /// The last walk of content/ (markdown files, then other files), when it had no errors.
+    walked: Option<(Vec<PathBuf>, Vec<PathBuf>)>,
+    /// Set by `expect_only`: the only files a watcher saw change since the last load.
+    only: Option<std::collections::HashSet<PathBuf>>,
+}
+
+impl ParseCache {
+    /// Tells the next load that these files (relative to the root) are all that changed,
+    /// as a file watcher reports. When they are postmortems the last load read, the next
+    /// load neither walks content/ nor looks at any other file: at 10,000 postmortems that
+    /// is most of a rebuild's loading. Anything else (a new, deleted or renamed file,
+    /// site.toml) and the next load walks and checks every file as usual.
+    pub fn expect_only(&mut self, changed: &[PathBuf]) {
+        self.only = Some(changed.iter().cloned().collect());
+    }
 }
 
 struct CachedFile {
@@ -152,8 +169,19 @@ pub fn load_cached(root: &Path, cache: &mut ParseCache) -> Loaded {
         cache.files.clear();
         cache.config_text = config_text;
     }
-    let (files, assets, walk_diags) = discover(root);
-    diagnostics.extend(walk_diags);
+    let only = cache
+        .only
+        .take()
+        .filter(|only| !only.is_empty() && only.iter().all(|p| cache.files.contains_key(p) && root.join(p).is_file()));
+    let (files, assets) = match (&only, &cache.walked) {
+        (Some(_), Some((files, assets))) => (files.clone(), assets.clone()),
+        _ => {
+            let (files, assets, walk_diags) = discover(root);
+            cache.walked = walk_diags.is_empty().then(|| (files.clone(), assets.clone()));
+            diagnostics.extend(walk_diags);
+            (files, assets)
+        }
+    };
     let linter = Linter::new(&config);
     let stamp = |rel: &Path| {
         std::fs::metadata(root.join(rel)).map(|m| (m.len(), m.modified().ok())).unwrap_or((u64::MAX, None))
@@ -161,6 +189,11 @@ pub fn load_cached(root: &Path, cache: &mut ParseCache) -> Loaded {
     let results: Vec<_> = files
         .par_iter()
         .map(|rel| {
+            if let (Some(only), Some(c)) = (&only, cache.files.get(rel))
+                && !only.contains(rel)
+            {
+                return (c.result.clone(), None);
+            }
             let (len, modified) = stamp(rel);
             match cache.files.get(rel) {
                 Some(c) if c.len == len && c.modified == modified && modified.is_some() => (c.result.clone(), None),

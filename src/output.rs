@@ -158,8 +158,7 @@ impl Staging {
             Mode::Changed { previous } => {
                 let changed = match previous.get(&f.path) {
                     Some(&(old, size)) => {
-                        old != h
-                            || std::fs::metadata(self.out.join(&f.path)).map(|m| m.len() != size).unwrap_or(true)
+                        old != h || std::fs::metadata(self.out.join(&f.path)).map(|m| m.len() != size).unwrap_or(true)
                     }
                     None => true,
                 };

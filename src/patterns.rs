@@ -3,6 +3,7 @@
 
 use crate::kb::KnowledgeBase;
 use crate::model::ActionStatus;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -61,34 +62,60 @@ pub struct RecurredDespiteFix<'a> {
     /// The services and factors the two incidents share.
     pub services: &'a [String],
     pub factors: &'a [String],
-    /// Titles of the earlier incident's done action items.
-    pub done_items: Vec<&'a str>,
+}
+
+impl<'a> RecurredDespiteFix<'a> {
+    /// Titles of the earlier incident's action items that were done by the later one.
+    /// Made on demand: a large knowledge base has thousands of these and shows a few.
+    pub fn done_items(&self, kb: &'a KnowledgeBase) -> Vec<&'a str> {
+        let b = &kb.postmortems[self.later];
+        kb.postmortems[self.earlier]
+            .action_items
+            .iter()
+            .filter(|x| x.status == ActionStatus::Done && x.completed.is_none_or(|c| c <= b.date))
+            .map(|x| x.title.as_str())
+            .collect()
+    }
 }
 
 /// Newest later incident first (the knowledge base's order). Borrows from the model:
 /// a large knowledge base has over a hundred thousand recurrences to look through.
 pub fn recurred_despite_fix(kb: &KnowledgeBase) -> Vec<RecurredDespiteFix<'_>> {
-    let mut out = Vec::new();
-    for later in kb.visible_ids() {
-        let b = &kb.postmortems[later];
-        for r in &kb.recurrences[later] {
-            let a = &kb.postmortems[r.earlier];
-            // Done before the later incident began (an item with no completion date is
-            // taken as done by then, since it was marked done in the earlier write-up).
-            let done = |x: &&crate::model::ActionItem| {
-                x.status == ActionStatus::Done && x.completed.is_none_or(|c| c <= b.date)
-            };
-            if !a.action_items.iter().any(|x| done(&x)) {
-                continue;
+    // Done before the later incident began (an item with no completion date is taken as
+    // done by then, since it was marked done in the earlier write-up). Per earlier
+    // incident, the earliest such date answers that for every later one at once.
+    let first_done: Vec<Option<Option<jiff::civil::Date>>> = kb
+        .postmortems
+        .iter()
+        .map(|a| {
+            a.action_items.iter().filter(|x| x.status == ActionStatus::Done).map(|x| x.completed).min_by(|x, y| match (
+                x, y,
+            ) {
+                (None, _) => std::cmp::Ordering::Less,
+                (_, None) => std::cmp::Ordering::Greater,
+                (Some(x), Some(y)) => x.cmp(y),
+            })
+        })
+        .collect();
+    let visible: Vec<usize> = kb.visible_ids().collect();
+    let per_later: Vec<Vec<RecurredDespiteFix<'_>>> = visible
+        .par_iter()
+        .map(|&later| {
+            let mut out = Vec::new();
+            let b = &kb.postmortems[later];
+            for r in &kb.recurrences[later] {
+                let done_by_then = match first_done[r.earlier] {
+                    None => false,
+                    Some(None) => true,
+                    Some(Some(d)) => d <= b.date,
+                };
+                if !done_by_then {
+                    continue;
+                }
+                out.push(RecurredDespiteFix { later, earlier: r.earlier, services: &r.services, factors: &r.factors });
             }
-            out.push(RecurredDespiteFix {
-                later,
-                earlier: r.earlier,
-                services: &r.services,
-                factors: &r.factors,
-                done_items: a.action_items.iter().filter(done).map(|x| x.title.as_str()).collect(),
-            });
-        }
-    }
-    out
+            out
+        })
+        .collect();
+    per_later.into_iter().flatten().collect()
 }

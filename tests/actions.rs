@@ -116,7 +116,7 @@ fn recurrence_and_recurred_despite_a_completed_fix() {
     let r = pmsite::patterns::recurred_despite_fix(kb);
     assert_eq!(r.len(), 1);
     assert_eq!((r[0].later, r[0].earlier), (b, a));
-    assert_eq!(r[0].done_items, ["Cap retries at 2 with jittered backoff"]);
+    assert_eq!(r[0].done_items(kb), ["Cap retries at 2 with jittered backoff"]);
 }
 
 #[test]

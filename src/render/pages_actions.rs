@@ -159,7 +159,7 @@ pub fn fill_patterns(site: &Site, ctx: &mut Context, rows: &super::Rows) {
                 "later": rows[r.later], "earlier": rows[r.earlier],
                 "services": r.services.iter().map(|s| json!({ "name": s, "url": site.slugs.url(Dim::Services, s) })).collect::<Vec<_>>(),
                 "factors": r.factors.iter().map(|f| json!({ "name": factor_title(f), "url": format!("factors/{f}/") })).collect::<Vec<_>>(),
-                "done_items": r.done_items,
+                "done_items": r.done_items(kb),
             })
         })
         .collect();

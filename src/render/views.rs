@@ -159,12 +159,7 @@ fn figure_blocks(kb: &KnowledgeBase, ids: &[usize]) -> Vec<Value> {
 }
 
 /// Fills the context for `page` and returns the template to render.
-pub fn fill(
-    site: &Site,
-    page: &Page,
-    ctx: &mut Context,
-    rows: &super::Rows,
-) -> Result<&'static str, Diagnostic> {
+pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &super::Rows) -> Result<&'static str, Diagnostic> {
     let kb = site.kb;
     let root = super::root_prefix(&site.path(page));
     Ok(match page {
@@ -395,7 +390,7 @@ fn related_terms(site: &Site, ids: &[usize], skip: Dim) -> Value {
 }
 
 /// Earlier incidents listed under "Seen before"; the count says how many there are.
-const RECURRENCES_SHOWN: usize = 10;
+pub(super) const RECURRENCES_SHOWN: usize = 10;
 
 fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows) -> Result<(), Diagnostic> {
     let kb = site.kb;

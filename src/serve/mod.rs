@@ -285,6 +285,9 @@ struct Builder {
 impl Builder {
     fn build(&mut self, changed: &[PathBuf]) {
         let start = Instant::now();
+        if !changed.is_empty() {
+            self.session.expect_only(changed);
+        }
         let rendered = self.session.rebuild(&|_| {});
         self.shared.rebuilds.fetch_add(1, Ordering::SeqCst);
         let errors = diagnostics::count_errors(&rendered.diagnostics);
@@ -320,6 +323,8 @@ impl Builder {
             let event = if changes.css_only() { LiveEvent::css(&paths) } else { LiveEvent::reload(&paths) };
             let _ = self.shared.events.send(event);
         }
+        // The browser is reloading: now index this build's work for the next save.
+        self.session.settle();
         if self.verbose {
             let what = describe(&self.root, changed);
             if changed.is_empty() {
