@@ -275,32 +275,48 @@ fn percent_decode(s: &str) -> String {
 }
 
 fn build_indexes(pms: &[Postmortem], visible: &[bool]) -> Indexes {
-    let mut ix = Indexes::default();
-    fn add(map: &mut BTreeMap<String, Ids>, key: &str, i: usize) {
-        let list = map.entry(key.to_string()).or_default();
+    // Keyed by borrowed names while filling, so a value costs one allocation, not one per
+    // mention (serve relinks on every save).
+    type Building<'a> = HashMap<&'a str, Ids>;
+    fn add<'a>(map: &mut Building<'a>, key: &'a str, i: usize) {
+        let list = map.entry(key).or_default();
         // A postmortem that names a value twice is listed once.
         if list.last() != Some(&i) {
             list.push(i);
         }
     }
+    fn done(map: Building<'_>) -> BTreeMap<String, Ids> {
+        map.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    }
+    let [mut services, mut teams, mut factors, mut severities, mut tags, mut authors, mut owners]: [Building<'_>; 7] =
+        Default::default();
+    let mut years: BTreeMap<i16, Ids> = BTreeMap::new();
     for (i, pm) in pms.iter().enumerate().filter(|(i, _)| visible[*i]) {
-        pm.services.iter().for_each(|s| add(&mut ix.services, s, i));
-        pm.teams.iter().for_each(|s| add(&mut ix.teams, s, i));
-        pm.factors.iter().for_each(|f| add(&mut ix.factors, &f.id, i));
-        add(&mut ix.severities, &pm.severity, i);
-        ix.years.entry(pm.date.year()).or_default().push(i);
-        pm.tags.iter().for_each(|s| add(&mut ix.tags, s, i));
-        pm.authors.iter().for_each(|s| add(&mut ix.authors, s, i));
+        pm.services.iter().for_each(|s| add(&mut services, s, i));
+        pm.teams.iter().for_each(|s| add(&mut teams, s, i));
+        pm.factors.iter().for_each(|f| add(&mut factors, &f.id, i));
+        add(&mut severities, &pm.severity, i);
+        years.entry(pm.date.year()).or_default().push(i);
+        pm.tags.iter().for_each(|s| add(&mut tags, s, i));
+        pm.authors.iter().for_each(|s| add(&mut authors, s, i));
         for item in &pm.action_items {
             if let Some(o) = &item.owner {
-                add(&mut ix.owners, o, i);
+                add(&mut owners, o, i);
             }
         }
     }
-    ix
+    Indexes {
+        services: done(services),
+        teams: done(teams),
+        factors: done(factors),
+        severities: done(severities),
+        years,
+        tags: done(tags),
+        authors: done(authors),
+        owners: done(owners),
+    }
 }
 
-/// For each postmortem, the earlier visible ones sharing a (service, factor) pair.
 /// Everything `recurrences` reads: the order, visibility, services and factors.
 fn recurrence_key(pms: &[Postmortem], visible: &[bool]) -> u64 {
     let mut h = HashWriter(xxhash_rust::xxh3::Xxh3::new());
@@ -321,6 +337,7 @@ impl Hasher for HashWriter {
     }
 }
 
+/// For each postmortem, the earlier visible ones sharing a (service, factor) pair.
 fn recurrences(pms: &[Postmortem], visible: &[bool]) -> Vec<Vec<Recurrence>> {
     // Every (service, factor) pair and the visible postmortems naming it, newest first
     // (the order of `pms`); then each postmortem independently, so in parallel.

@@ -317,6 +317,42 @@ mod tests {
     }
 
     #[test]
+    fn a_staging_dropped_without_commit_leaves_no_trace() {
+        let t = tempfile::tempdir().unwrap();
+        let out = t.path().join("public");
+        let staging = Staging::begin(&out).unwrap();
+        staging.put(&OutputFile::new("a/b/index.html", "1")).unwrap();
+        drop(staging);
+        assert!(!out.exists());
+        assert_eq!(std::fs::read_dir(t.path()).unwrap().count(), 0, "the temporary folder is gone");
+
+        write_atomic(&out, &[OutputFile::new("index.html", "1")]).unwrap();
+        let staging = Staging::begin(&out).unwrap();
+        staging.put(&OutputFile::new("index.html", "2")).unwrap();
+        staging.put(&OutputFile::new("new/index.html", "3")).unwrap();
+        drop(staging);
+        let mut left: Vec<String> = walkdir::WalkDir::new(&out)
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.path().strip_prefix(&out).unwrap().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [MARKER, "index.html"]);
+        assert_eq!(std::fs::read_to_string(out.join("index.html")).unwrap(), "1");
+        assert!(!out.join("new").exists(), "a folder made only for a staged file is removed");
+    }
+
+    #[test]
+    fn two_files_with_one_path_are_refused() {
+        let t = tempfile::tempdir().unwrap();
+        let out = t.path().join("public");
+        let err = write_atomic(&out, &[OutputFile::new("a.html", "1"), OutputFile::new("a.html", "2")]).unwrap_err();
+        assert!(matches!(err, OutputError::Duplicate(ref p) if p == "a.html"), "{err}");
+        assert!(!out.exists());
+    }
+
+    #[test]
     fn refuses_foreign_folders_and_bad_paths() {
         let t = tempfile::tempdir().unwrap();
         std::fs::write(t.path().join("precious.txt"), "x").unwrap();

@@ -267,6 +267,47 @@ mod atomic {
     }
 
     #[test]
+    fn a_render_error_after_pages_were_written_leaves_no_trace() {
+        // Files are written while pages render, so when incident pages fail every other
+        // page is already on disk: in a temporary folder (first build) or staged beside
+        // the old files (later builds). Neither may survive the failure.
+        let site = example_site();
+        let out = site.path().join("public");
+        let failing = "{% extends \"base.html\" %}{% block content %}{{ page.no.such.field }}{% endblock content %}";
+        let tpl = "themes/default/templates/incident.html";
+        write(site.path(), tpl, failing);
+        let o = build(site.path(), &out);
+        assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(String::from_utf8_lossy(&o.stderr).contains(tpl));
+        assert!(!out.exists(), "a failed first build leaves no output folder");
+        let leftovers: Vec<_> = std::fs::read_dir(site.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert!(leftovers.iter().all(|n| !n.to_string_lossy().contains("pmsite-tmp")), "{leftovers:?}");
+
+        std::fs::remove_file(site.path().join(tpl)).unwrap();
+        assert!(build(site.path(), &out).status.success());
+        let before = snapshot(&out);
+        // A changed page, so that the failing build stages at least one file.
+        let pm = "content/2024/2024-04-16-checkout-api-inventory-retry-storm.md";
+        let text = std::fs::read_to_string(site.path().join(pm)).unwrap();
+        write(site.path(), pm, &text.replacen("title: ", "title: Renamed ", 1));
+        write(site.path(), tpl, failing);
+        assert_eq!(build(site.path(), &out).status.code(), Some(1));
+        assert_eq!(snapshot(&out), before, "no staged file is left beside the old ones");
+    }
+
+    #[test]
+    fn a_static_file_with_the_path_of_a_page_is_an_error() {
+        let site = example_site();
+        write(site.path(), "static/search/index.html", "<p>mine</p>");
+        let out = site.path().join("public");
+        let o = build(site.path(), &out);
+        assert_eq!(o.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(stderr.contains("same path `search/index.html`") && stderr.contains("rename it"), "{stderr}");
+        assert!(!out.exists());
+    }
+
+    #[test]
     fn a_broken_template_override_names_its_file_and_changes_nothing() {
         let site = example_site();
         let out = site.path().join("public");

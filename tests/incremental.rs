@@ -112,3 +112,30 @@ fn structural_edits_template_edits_and_deletions_equal_a_full_build() {
     assert!(!inc.keys().any(|k| k.contains("black-friday")));
     assert_same(&inc, &full(site.path()));
 }
+
+#[test]
+fn a_watcher_hint_is_used_for_known_files_and_a_new_file_still_walks() {
+    let site = example_site();
+    let mut s = Session::new(site.path(), opts(), RenderOptions { live_reload: false });
+    files(&s.rebuild(&|_| {}));
+    // Told exactly which file changed (as serve's watcher does), absolute or relative.
+    edit(site.path(), FILE, "title: ", "title: Hinted ");
+    s.expect_only(&[site.path().join(FILE)]);
+    let inc = files(&s.rebuild(&|_| {}));
+    assert!(String::from_utf8_lossy(&inc["index.html"]).contains("Hinted"));
+    assert_same(&inc, &full(site.path()));
+    // A file the last load did not know: the hint is not enough, the load walks content/.
+    let new = "content/2024/2024-12-01-brand-new-incident.md";
+    let text = std::fs::read_to_string(site.path().join(FILE)).unwrap();
+    std::fs::write(site.path().join(new), text).unwrap();
+    s.expect_only(&[PathBuf::from(new)]);
+    let inc = files(&s.rebuild(&|_| {}));
+    assert!(inc.contains_key("incidents/2024-12-01-brand-new-incident/index.html"));
+    assert_same(&inc, &full(site.path()));
+    // A deleted file is not known to exist: walk again, and it is gone.
+    std::fs::remove_file(site.path().join(new)).unwrap();
+    s.expect_only(&[PathBuf::from(new)]);
+    let inc = files(&s.rebuild(&|_| {}));
+    assert!(!inc.contains_key("incidents/2024-12-01-brand-new-incident/index.html"));
+    assert_same(&inc, &full(site.path()));
+}
