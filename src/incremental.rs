@@ -339,33 +339,48 @@ impl Session {
         stage_timing("markdown", t);
 
         let t = Instant::now();
-        let texts = || -> Vec<String> { site.bodies.iter().map(|b| b.text.clone()).collect() };
-        let mut fresh_texts = None;
-        let (similar, search_files) = match prev.filter(|_| self.render_opts.live_reload) {
-            // Serve keeps the last similar lists and search index while only text changes:
-            // they cost ~0.4 s at 10,000 postmortems, and a writer previews one page.
-            Some(p) => (
-                kb.postmortems.iter().map(|pm| p.similar.get(&pm.id).cloned().unwrap_or_default()).collect(),
-                p.search_files.clone(),
-            ),
+        let live = self.render_opts.live_reload;
+        let kept = prev.filter(|_| live);
+        // Plain text of every body, for the analysis and for tantivy (a one-shot build needs both).
+        let texts: Option<Vec<String>> =
+            (kept.is_none() || !live).then(|| site.bodies.iter().map(|b| b.text.clone()).collect());
+        // Serve keeps the last similar lists and search index while only text changes:
+        // they cost ~0.4 s at 10,000 postmortems, and a writer previews one page.
+        let analysis = match kept {
+            Some(_) => None,
             None => {
-                let texts = fresh_texts.insert(texts());
                 let t = Instant::now();
-                let analysis = crate::search::Analysis::new(kb, texts);
+                let a = crate::search::Analysis::new(kb, texts.as_ref().expect("made above"));
                 stage_timing("  analysis", t);
-                let t = Instant::now();
-                let sim = crate::search::similar_in(&analysis);
-                stage_timing("  similar", t);
-                let t = Instant::now();
-                let b = crate::search::browser_index_in(&analysis);
-                stage_timing("  browser", t);
-                (sim, b)
+                Some(a)
             }
         };
-        site.similar = similar;
+        site.similar = match (kept, &analysis) {
+            (Some(p), _) => {
+                kb.postmortems.iter().map(|pm| p.similar.get(&pm.id).cloned().unwrap_or_default()).collect()
+            }
+            (None, Some(a)) => {
+                let t = Instant::now();
+                let sim = crate::search::similar_in(a);
+                stage_timing("  similar", t);
+                sim
+            }
+            (None, None) => unreachable!("an analysis is made when nothing is kept"),
+        };
         site.history = kb.postmortems.iter().map(|pm| history.get(&pm.path).cloned()).collect();
+        // The browser index is written while pages render: pages do not read it.
+        let browser_index = || match (kept, &analysis) {
+            (Some(p), _) => p.search_files.clone(),
+            (_, Some(a)) => {
+                let t = Instant::now();
+                let b = crate::search::browser_index_in(a);
+                stage_timing("browser", t);
+                b
+            }
+            (None, None) => Vec::new(),
+        };
         // `pmsite search` reads this index; it is skipped when the sources did not change.
-        let index_texts = (!self.render_opts.live_reload).then(|| &*fresh_texts.get_or_insert_with(texts));
+        let index_texts = texts.as_ref().filter(|_| !live);
         let root = &self.root;
         let index_search = move || {
             let texts = index_texts?;
@@ -433,8 +448,9 @@ impl Session {
                     })
                     .collect()
             },
-            index_search,
+            || rayon::join(index_search, browser_index),
         );
+        let (index_warning, search_files) = index_warning;
         diags.extend(index_warning);
         let mut files = Vec::with_capacity(results.len() + 64);
         let mut fingerprints = Vec::with_capacity(results.len());
