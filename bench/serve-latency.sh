@@ -10,6 +10,7 @@ COUNTS="${*:-1000 10000}"
 for n in $COUNTS; do
     dir=$(mktemp -d)
     python3 "$GEN" "$dir/kb" --count "$n" --seed 7 >/dev/null
-    ./target/release/examples/serve_latency "$dir/kb" 20
+    ./target/release/examples/serve_latency "$dir/kb" 20 title
+    ./target/release/examples/serve_latency "$dir/kb" 20 body
     rm -rf "$dir"
 done

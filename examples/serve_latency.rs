@@ -2,7 +2,8 @@
 //! knowledge base, edits one postmortem N times, and times each save until the
 //! `reload` event arrives on a live-reload connection (what a browser waits for).
 //!
-//! Usage: cargo run --release --example serve_latency -- KB_DIR [EDITS]
+//! Usage: cargo run --release --example serve_latency -- KB_DIR [EDITS] [title|body]
+//! (`title` edits the front matter, which every list shows; `body` edits the write-up.)
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
@@ -13,6 +14,11 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let root = PathBuf::from(args.next().expect("usage: serve_latency KB_DIR [EDITS]"));
     let edits: usize = args.next().map(|s| s.parse().expect("EDITS is a number")).unwrap_or(20);
+    let body = match args.next().as_deref() {
+        None | Some("title") => false,
+        Some("body") => true,
+        Some(other) => panic!("the edit is `title` or `body`, not `{other}`"),
+    };
     let mut opts = pmsite::serve::ServeOptions::new(&root, "2026-01-01".parse().unwrap());
     opts.port = 0;
     let t = Instant::now();
@@ -46,8 +52,13 @@ fn main() {
 
     let mut times = Vec::new();
     for i in 0..edits {
-        // Title lines are what writers change most; the edit changes the page and indexes.
-        let text = original.replacen("title: ", &format!("title: Edit {i} "), 1);
+        // A title edit changes the page and every list that shows it; a body edit (what a
+        // writer mostly does) changes the page alone.
+        let text = if body {
+            format!("{original}\nEdit {i}: one more sentence of the write-up.\n")
+        } else {
+            original.replacen("title: ", &format!("title: Edit {i} "), 1)
+        };
         let start = Instant::now();
         std::fs::write(&target, text).unwrap();
         loop {
@@ -67,8 +78,9 @@ fn main() {
     let median = ms(times[times.len() / 2]);
     let p90 = ms(times[(times.len() * 9 / 10).min(times.len() - 1)]);
     println!(
-        "{}: {} edits, save-to-reload median {median:.0} ms, p90 {p90:.0} ms, max {:.0} ms (rebuilds: {})",
+        "{} ({} edits): {} edits, save-to-reload median {median:.0} ms, p90 {p90:.0} ms, max {:.0} ms (rebuilds: {})",
         root.display(),
+        if body { "body" } else { "title" },
         times.len(),
         ms(*times.last().unwrap()),
         server.rebuilds()

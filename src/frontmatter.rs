@@ -340,6 +340,7 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
         links,
         lines,
         source_hash: xxhash_rust::xxh3::xxh3_64(text.as_bytes()),
+        front_hash: xxhash_rust::xxh3::xxh3_64(&text.as_bytes()[..text.len() - split.body.len()]),
     };
     (Some(pm), diags)
 }

@@ -299,6 +299,9 @@ impl Session {
                 h.finish()
             })
             .collect();
+        // What it contributes to every page but its own: its front matter (its history
+        // and body are shown on its own page and in feeds only).
+        let front: Vec<u64> = kb.postmortems.iter().map(|pm| pm.front_hash).collect();
         let unchanged_at: Vec<bool> = (0..kb.postmortems.len())
             .into_par_iter()
             .map(|i| prev.is_some_and(|p| p.hashes.get(&kb.postmortems[i].id) == Some(&content[i])))
@@ -404,7 +407,7 @@ impl Session {
         let timings = std::env::var_os("PMSITE_TIMINGS").is_some();
         let all_hash = {
             let mut h = hasher();
-            kb.visible_ids().for_each(|i| content[i].hash(&mut h));
+            kb.visible_ids().for_each(|i| front[i].hash(&mut h));
             h.finish()
         };
         // The tantivy index is written while pages render: it needs nothing from them.
@@ -418,10 +421,25 @@ impl Session {
                         let deps = page_deps(&site, page);
                         let mut h = hasher();
                         (structure, &path).hash(&mut h);
+                        // Only an incident page shows its own body (and so depends on the
+                        // whole text); everything else shows front matter.
+                        let own = match page {
+                            Page::Incident(j) => Some(*j),
+                            _ => None,
+                        };
+                        if let Some(j) = own {
+                            // The similar list is derived from every body: hash what it shows.
+                            for s in site.similar.get(j).into_iter().flatten() {
+                                (&s.id, &s.reason).hash(&mut h);
+                            }
+                        }
                         if deps.len() == visible_count {
                             all_hash.hash(&mut h);
                         } else {
-                            deps.iter().for_each(|&i| (&kb.postmortems[i].id, content[i]).hash(&mut h));
+                            deps.iter().for_each(|&i| {
+                                let text = if Some(i) == own { content[i] } else { front[i] };
+                                (&kb.postmortems[i].id, text).hash(&mut h)
+                            });
                         }
                         let fp = h.finish();
                         let reused = prev.and_then(|p| p.pages.get(&path)).filter(|(f, _)| *f == fp);

@@ -217,6 +217,10 @@ pub struct Postmortem {
     /// Hash of the file's text: what incremental rebuilds compare.
     #[serde(skip)]
     pub source_hash: u64,
+    /// Hash of the front matter alone: every page but the postmortem's own reads only
+    /// that, so an edit to the body re-renders one page.
+    #[serde(skip)]
+    pub front_hash: u64,
 }
 
 /// Where fields sit in the file, for diagnostics that point at them.

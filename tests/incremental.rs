@@ -79,6 +79,7 @@ fn a_body_or_title_edit_renders_few_pages_and_equals_a_full_build() {
 
     edit(site.path(), FILE, "## What happened", "## What happened next");
     let inc = files(&s.rebuild(&|_| {}));
+    assert_eq!(s.last_rendered, 1, "a body edit re-renders only the postmortem's own page");
     assert_same(&inc, &full(site.path()));
 }
 
