@@ -68,6 +68,8 @@ struct Previous {
     similar: HashMap<String, Vec<crate::search::Similar>>,
     search_files: Vec<OutputFile>,
     history: HashMap<PathBuf, FileHistory>,
+    /// Postmortems `/patterns/` showed (positions; valid while the structure is the same).
+    patterns_shown: Option<Vec<usize>>,
 }
 
 /// What a build leaves for the next, index-aligned with its postmortems; `settle` turns
@@ -87,6 +89,7 @@ struct Pending {
     pages: Vec<(String, u64, OutputFile)>,
     search_files: Vec<OutputFile>,
     history: HashMap<PathBuf, FileHistory>,
+    patterns_shown: Option<Vec<usize>>,
 }
 
 impl Pending {
@@ -104,6 +107,7 @@ impl Pending {
             similar: ids.iter().cloned().zip(similar).collect(),
             search_files: self.search_files,
             history: self.history,
+            patterns_shown: self.patterns_shown,
         };
         for (i, body) in bodies.into_iter().enumerate() {
             if visible[i] {
@@ -410,6 +414,13 @@ impl Session {
             kb.visible_ids().for_each(|i| front[i].hash(&mut h));
             h.finish()
         };
+        let action_states = {
+            let mut h = hasher();
+            for i in kb.visible_ids() {
+                kb.postmortems[i].action_items.iter().for_each(|a| (a.status, a.completed).hash(&mut h));
+            }
+            h.finish()
+        };
         // The tantivy index is written while pages render: it needs nothing from them.
         let visible_count = kb.visible_ids().count();
         let (results, index_warning): (Vec<(String, u64, PageOutcome)>, _) = rayon::join(
@@ -418,7 +429,10 @@ impl Session {
                     .par_iter()
                     .map(|page| {
                         let path = site.path(page);
-                        let deps = page_deps(&site, page);
+                        let deps = match (page, prev.and_then(|p| p.patterns_shown.as_ref())) {
+                            (Page::Patterns, Some(shown)) => shown.clone(),
+                            _ => page_deps(&site, page),
+                        };
                         let mut h = hasher();
                         (structure, &path).hash(&mut h);
                         // Only an incident page shows its own body (and so depends on the
@@ -432,6 +446,11 @@ impl Session {
                             for s in site.similar.get(j).into_iter().flatten() {
                                 (&s.id, &s.reason).hash(&mut h);
                             }
+                        }
+                        if matches!(page, Page::Patterns) {
+                            // Which incidents it shows follows from the structure and from
+                            // the action items' statuses and completion dates.
+                            action_states.hash(&mut h);
                         }
                         if deps.len() == visible_count {
                             all_hash.hash(&mut h);
@@ -550,6 +569,8 @@ impl Session {
             pages: pages_kept,
             search_files,
             history,
+            // Kept from the previous build when the page was reused this time.
+            patterns_shown: site.patterns_shown.take().or_else(|| prev.and_then(|p| p.patterns_shown.clone())),
         });
         drop(site);
         stage_timing("keep", t);

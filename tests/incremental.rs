@@ -140,3 +140,21 @@ fn a_watcher_hint_is_used_for_known_files_and_a_new_file_still_walks() {
     assert!(!inc.contains_key("incidents/2024-12-01-brand-new-incident/index.html"));
     assert_same(&inc, &full(site.path()));
 }
+
+#[test]
+fn patterns_follow_action_statuses_though_no_list_row_changed() {
+    // `/patterns/` is re-rendered when an action item's status changes, even though no
+    // incident it shows changed its front matter's rows: its "recurred despite a fix"
+    // list depends on whether the earlier incident's items were done.
+    let site = example_site();
+    let mut s = Session::new(site.path(), opts(), RenderOptions { live_reload: false });
+    let before = files(&s.rebuild(&|_| {}));
+    let earlier = "content/2023/2023-06-02-checkout-api-retry-storm.md";
+    let p = site.path().join(earlier);
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(text.contains("status: done"));
+    std::fs::write(&p, text.replace("status: done", "status: wont-do")).unwrap();
+    let inc = files(&s.rebuild(&|_| {}));
+    assert_ne!(before["patterns/index.html"], inc["patterns/index.html"], "the recurred list changed");
+    assert_same(&inc, &full(site.path()));
+}

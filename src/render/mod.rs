@@ -140,6 +140,10 @@ pub struct Site<'a> {
     pub similar: Vec<Vec<crate::search::Similar>>,
     /// Each postmortem's git history (or file dates), set by the build before rendering.
     pub history: Vec<Option<crate::history::FileHistory>>,
+    /// Postmortems whose rows `/patterns/` showed, set when it renders. With the same
+    /// structure and action statuses it shows the same ones, so a rebuild need re-render
+    /// it only when one of these changes (see `incremental`).
+    pub patterns_shown: OnceLock<Vec<usize>>,
     /// Each visible postmortem's list row as HTML for pages two folders deep (every term
     /// and factor page), rendered once and reused by every list it appears in.
     /// Per-postmortem fragments (`PmFragment`), index-aligned with the postmortems.
@@ -188,6 +192,7 @@ impl<'a> Site<'a> {
             actions,
             similar: Vec::new(),
             history: Vec::new(),
+            patterns_shown: OnceLock::new(),
             pm_frags: std::array::from_fn(|_| (0..kb.postmortems.len()).map(|_| OnceLock::new()).collect()),
             action_frags: std::array::from_fn(|_| (0..actions_len).map(|_| OnceLock::new()).collect()),
         }

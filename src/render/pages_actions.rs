@@ -163,6 +163,11 @@ pub fn fill_patterns(site: &Site, ctx: &mut Context, rows: &super::Rows) {
             })
         })
         .collect();
+    let mut shown: Vec<usize> = m.cells.iter().flatten().flat_map(|ids| ids.iter().take(CELL_SHOWN).copied()).collect();
+    shown.extend(all_recurred.iter().take(RECURRED_SHOWN).flat_map(|r| [r.later, r.earlier]));
+    shown.sort_unstable();
+    shown.dedup();
+    let _ = site.patterns_shown.set(shown);
     ctx.insert("recurred_total", &all_recurred.len());
     ctx.insert("recurred_by_factor", &recurred_by_factor);
     ctx.insert("title", "Patterns across teams");
