@@ -69,6 +69,13 @@ pub struct Rendered {
     pub notes: Vec<String>,
 }
 
+impl Rendered {
+    /// A build that stopped at errors: nothing to write.
+    pub(crate) fn failed(checked: Checked, diagnostics: Vec<Diagnostic>) -> Rendered {
+        Rendered { checked, files: Vec::new(), file_count: 0, pages: 0, diagnostics, notes: Vec::new() }
+    }
+}
+
 /// Prints a stage's time when `PMSITE_TIMINGS` is set: how BENCHMARKS.md splits a build.
 pub fn stage_timing(stage: &str, since: Instant) {
     if std::env::var_os("PMSITE_TIMINGS").is_some() {

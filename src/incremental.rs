@@ -253,28 +253,14 @@ impl Session {
         stage_timing("check", t);
         let mut diags = checked.diagnostics.clone();
         if diagnostics::count_errors(&diags) > 0 {
-            return Rendered {
-                checked,
-                files: Vec::new(),
-                file_count: 0,
-                pages: 0,
-                diagnostics: diags,
-                notes: Vec::new(),
-            };
+            return Rendered::failed(checked, diags);
         }
         let t = Instant::now();
         let theme = match Theme::load(&self.root, &checked.kb.config.theme) {
             Ok(t) => t,
             Err(d) => {
                 diags.extend(d);
-                return Rendered {
-                    checked,
-                    files: Vec::new(),
-                    file_count: 0,
-                    pages: 0,
-                    diagnostics: diags,
-                    notes: Vec::new(),
-                };
+                return Rendered::failed(checked, diags);
             }
         };
         let kb = &checked.kb;
@@ -470,7 +456,7 @@ impl Session {
                             None => {
                                 let t = Instant::now();
                                 let r = site.render(page);
-                                if timings && t.elapsed().as_micros() >= 1000 {
+                                if timings && t.elapsed().as_millis() >= 5 {
                                     eprintln!("timing:   {:>6.1} ms {path}", t.elapsed().as_secs_f64() * 1000.0);
                                 }
                                 match r.and_then(|f| deliver(sink, keep, f)) {
