@@ -15,6 +15,7 @@ use crate::build::{BuildOptions, Rendered, copy_inputs, stage_timing};
 use crate::check;
 use crate::diagnostics::Code;
 use crate::diagnostics::{self, Diagnostic};
+use crate::fingerprint::hasher;
 use crate::history::FileHistory;
 use crate::kb::KnowledgeBase;
 use crate::load::ParseCache;
@@ -27,7 +28,6 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
-use xxhash_rust::xxh3::Xxh3;
 
 /// What became of a page this build.
 enum PageOutcome {
@@ -141,20 +141,6 @@ pub struct Session {
     pub last_rendered: usize,
     /// Whether to keep this build's work for the next `rebuild` (false for one-shot builds).
     pub keep: bool,
-}
-
-struct HashWriter(Xxh3);
-impl Hasher for HashWriter {
-    fn finish(&self) -> u64 {
-        self.0.digest()
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        self.0.update(bytes);
-    }
-}
-
-fn hasher() -> HashWriter {
-    HashWriter(Xxh3::new())
 }
 
 /// Everything that decides which pages exist and what every list and link says,

@@ -319,22 +319,12 @@ fn build_indexes(pms: &[Postmortem], visible: &[bool]) -> Indexes {
 
 /// Everything `recurrences` reads: the order, visibility, services and factors.
 fn recurrence_key(pms: &[Postmortem], visible: &[bool]) -> u64 {
-    let mut h = HashWriter(xxhash_rust::xxh3::Xxh3::new());
+    let mut h = crate::fingerprint::hasher();
     for (pm, v) in pms.iter().zip(visible) {
         (v, &pm.id, &pm.services).hash(&mut h);
         pm.factors.iter().for_each(|f| f.id.hash(&mut h));
     }
-    h.0.digest()
-}
-
-struct HashWriter(xxhash_rust::xxh3::Xxh3);
-impl Hasher for HashWriter {
-    fn finish(&self) -> u64 {
-        self.0.digest()
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        self.0.update(bytes);
-    }
+    h.finish()
 }
 
 /// For each postmortem, the earlier visible ones sharing a (service, factor) pair.

@@ -11,6 +11,7 @@ pub mod check;
 pub mod config;
 pub mod diagnostics;
 pub mod figures;
+mod fingerprint;
 pub mod frontmatter;
 pub mod history;
 pub mod import;
