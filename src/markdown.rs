@@ -204,9 +204,27 @@ fn highlight(lang: &str, src: &str) -> String {
 
 /// HTML escaping for text and attribute values.
 pub fn escape(s: &str) -> String {
-    // Every `{{ }}` in every template comes through here: copy runs of plain bytes at once.
-    let bytes = s.as_bytes();
     let mut out = String::with_capacity(s.len() + 8);
+    escape_runs(s, |run| out.push_str(run));
+    out
+}
+
+/// `escape` for Tera: every `{{ }}` in every template comes through here, written
+/// straight into the page.
+pub fn escape_to(s: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut result = Ok(());
+    escape_runs(s, |run| {
+        if result.is_ok() {
+            result = out.write_all(run.as_bytes());
+        }
+    });
+    result
+}
+
+/// Hands `emit` runs of plain text and entities in turn: copying runs at once, not byte
+/// by byte, is what makes escaping cheap.
+fn escape_runs<'s>(s: &'s str, mut emit: impl FnMut(&'s str)) {
+    let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let entity = match b {
@@ -217,12 +235,11 @@ pub fn escape(s: &str) -> String {
             b'\'' => "&#39;",
             _ => continue,
         };
-        out.push_str(&s[start..i]);
-        out.push_str(entity);
+        emit(&s[start..i]);
+        emit(entity);
         start = i + 1;
     }
-    out.push_str(&s[start..]);
-    out
+    emit(&s[start..]);
 }
 
 /// GitHub-style heading anchors: lowercase, spaces to dashes, punctuation dropped.

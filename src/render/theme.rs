@@ -16,7 +16,7 @@ macro_rules! embed {
 /// The built-in templates (name relative to `templates/`) and static files.
 const TEMPLATES: &[(&str, &str)] = embed![
     "templates/base.html",
-    "templates/macros.html",
+    "templates/components.html",
     "templates/home.html",
     "templates/incident.html",
     "templates/terms.html",
@@ -52,23 +52,30 @@ pub struct Theme {
     pub fingerprint: u64,
 }
 
-fn template_error(file: &Path, e: &tera::Error) -> Diagnostic {
-    // Tera's parse errors carry "--> line:col" in their text; keep the place if present.
-    let mut msg = e.to_string();
+/// A Tera error as a diagnostic at the template's file, line and column when Tera knows
+/// them. `sources` maps template names to the files they came from; `fallback` is the
+/// file to blame when the error does not name one.
+fn template_error(sources: &BTreeMap<String, PathBuf>, fallback: &Path, e: &tera::Error) -> Diagnostic {
+    let report = match e.kind() {
+        tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => Some(r),
+        _ => None,
+    };
+    let (file, line, col) = match report {
+        Some(r) => (
+            sources.get(r.filename()).map_or(fallback, |p| p.as_path()),
+            r.span().start_line,
+            // Tera counts columns from 0, diagnostics from 1.
+            r.span().start_col + 1,
+        ),
+        None => (fallback, 0, 0),
+    };
+    let mut msg = report.map_or_else(|| e.to_string(), |r| r.message().to_string());
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         msg.push_str(": ");
         msg.push_str(&s.to_string());
         source = s.source();
     }
-    let (line, col) = msg
-        .split("--> ")
-        .nth(1)
-        .and_then(|rest| {
-            let mut it = rest.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty());
-            Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
-        })
-        .unwrap_or((0, 0));
     Diagnostic::error(Code::Template, file, line, col, format!("template error: {}", msg.replace('\n', " ")))
         .with_suggestion("fix the template, or delete the override to use the built-in one")
 }
@@ -116,21 +123,21 @@ impl Theme {
             }
         }
         let mut tera = Tera::default();
+        tera.autoescape_on([".html", ".xml"]);
+        // One escaper for templates and for the HTML pmsite writes itself.
+        tera.set_escape_fn(crate::markdown::escape_to);
         if let Err(e) = tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
-            // Tera names the failing template in its message ("Failed to parse 'x.html'").
+            // Errors that name no template (a missing parent, a cycle) name it in their text.
             let text = e.to_string();
-            let file = sources
+            let fallback = sources
                 .iter()
                 .find(|(name, _)| text.contains(&format!("'{name}'")))
                 .map_or_else(|| PathBuf::from("themes"), |(_, p)| p.clone());
-            diags.push(template_error(&file, &e));
+            diags.push(template_error(&sources, &fallback, &e));
         }
         if !diags.is_empty() {
             return Err(diags);
         }
-        tera.autoescape_on(vec![".html", ".xml"]);
-        // Tera's default escaper also encodes `/`, which bloats every URL; `/` is safe in HTML.
-        tera.set_escape_fn(crate::markdown::escape);
         assets.insert("syntax.css".into(), crate::markdown::syntax_css().into_bytes());
         let mut h = xxhash_rust::xxh3::Xxh3::new();
         for (name, text) in &templates {
@@ -147,7 +154,7 @@ impl Theme {
     pub fn render(&self, template: &str, ctx: &tera::Context) -> Result<String, Diagnostic> {
         self.tera.render(template, ctx).map_err(|e| {
             let file = self.sources.get(template).cloned().unwrap_or_else(|| PathBuf::from(template));
-            template_error(&file, &e)
+            template_error(&self.sources, &file, &e)
         })
     }
 }

@@ -484,7 +484,6 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows) -> Res
                 "url": incident_url(&s.id), "title": kb.postmortems[s.index].title, "reason": s.reason,
             })).collect::<Vec<_>>()).unwrap_or_default(),
     });
-    // Moved in, not serialised again: the page holds the body and the timeline picture.
-    ctx.extend(Context::from_value(json!({ "page": page })).expect("an object is a context"));
+    ctx.insert("page", &page);
     Ok(())
 }
