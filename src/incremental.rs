@@ -23,7 +23,7 @@ use crate::markdown::RenderedBody;
 use crate::output::{OutputFile, Staging};
 use crate::render::{ACTION_FRAGMENTS, Fragments, PM_FRAGMENTS, Page, PmFragment, RenderOptions, Site, Theme, feeds};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -381,6 +381,8 @@ impl Session {
         let t = Instant::now();
         let pages = site.pages();
         let timings = std::env::var_os("PMSITE_TIMINGS").is_some();
+        // Render time summed per kind of page, across threads (so CPU time, not wall time).
+        let by_kind: std::sync::Mutex<BTreeMap<&'static str, (f64, usize)>> = Default::default();
         let all_hash = {
             let mut h = hasher();
             kb.visible_ids().for_each(|i| front[i].hash(&mut h));
@@ -442,6 +444,12 @@ impl Session {
                             None => {
                                 let t = Instant::now();
                                 let r = site.render(page);
+                                if timings {
+                                    let mut m = by_kind.lock().unwrap_or_else(|e| e.into_inner());
+                                    let e = m.entry(page.kind()).or_default();
+                                    e.0 += t.elapsed().as_secs_f64() * 1000.0;
+                                    e.1 += 1;
+                                }
                                 if timings && t.elapsed().as_millis() >= 5 {
                                     eprintln!("timing:   {:>6.1} ms {path}", t.elapsed().as_secs_f64() * 1000.0);
                                 }
@@ -488,6 +496,9 @@ impl Session {
         }
         let kept_pages = files.len();
         stage_timing("pages", t);
+        for (kind, (ms, n)) in by_kind.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            eprintln!("timing:   {kind:<14} {ms:>8.1} ms in {n} pages (summed over threads)");
+        }
         let t = Instant::now();
         let mut others = feeds::all(&site);
         others.extend(search_files.iter().cloned());

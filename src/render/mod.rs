@@ -9,6 +9,7 @@ pub mod feeds;
 pub mod metrics;
 mod pages_actions;
 pub mod theme;
+mod value;
 mod views;
 
 use crate::diagnostics::Diagnostic;
@@ -120,6 +121,27 @@ pub enum Page {
     Metrics,
 }
 
+impl Page {
+    /// What kind of page this is, for timings.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Page::Home => "home",
+            Page::Incident(_) => "incident",
+            Page::Terms(_) => "terms",
+            Page::Term(..) => "term",
+            Page::Factors => "factors",
+            Page::Factor(_) => "factor",
+            Page::Search => "search",
+            Page::NotFound => "404",
+            Page::Actions => "actions",
+            Page::ActionsOwner(_) => "actions-owner",
+            Page::ActionsTeam(_) => "actions-team",
+            Page::Patterns => "patterns",
+            Page::Metrics => "metrics",
+        }
+    }
+}
+
 /// Settings that change how pages render but not what they say.
 #[derive(Debug, Clone, Default)]
 pub struct RenderOptions {
@@ -134,6 +156,8 @@ pub struct Site<'a> {
     pub bodies: Vec<Arc<RenderedBody>>,
     pub slugs: Slugs,
     pub options: RenderOptions,
+    /// `site` in every template's context.
+    site_value: tera::Value,
     rows: Rows<'a>,
     pub actions: Vec<crate::actions::ActionRow<'a>>,
     /// Similar incidents per postmortem (from `search`), set by the build before rendering.
@@ -188,6 +212,7 @@ impl<'a> Site<'a> {
             bodies,
             slugs,
             options,
+            site_value: views::site_value(kb),
             rows,
             actions,
             similar: Vec::new(),
@@ -267,8 +292,8 @@ impl<'a> Site<'a> {
     /// Renders `row.html` for postmortem `i` on a page whose root prefix is `root`.
     pub fn row_html(&self, i: usize, root: &str) -> Result<String, Diagnostic> {
         let mut ctx = tera::Context::new();
-        ctx.insert("r", &self.rows[i]);
-        ctx.insert("root", root);
+        ctx.insert_value("r", self.rows[i].clone());
+        ctx.insert_value("root", root.into());
         self.theme.render("row.html", &ctx)
     }
 
@@ -287,15 +312,15 @@ impl<'a> Site<'a> {
     pub fn seen_html(&self, i: usize) -> Result<&str, Diagnostic> {
         self.pm_fragment(PmFragment::Seen, i, || {
             let kb = self.kb;
-            let items: Vec<serde_json::Value> = kb.postmortems[i]
+            let items: Vec<tera::Value> = kb.postmortems[i]
                 .action_items
                 .iter()
-                .map(|a| serde_json::json!({ "title": a.title, "status": a.status.as_str(), "overdue": a.is_overdue(kb.today) }))
+                .map(|a| value::obj! { "title" => a.title.as_str(), "status" => a.status.as_str(), "overdue" => a.is_overdue(kb.today) })
                 .collect();
             let mut ctx = tera::Context::new();
-            ctx.insert("r", &self.rows[i]);
-            ctx.insert("action_items", &items);
-            ctx.insert("root", "../../");
+            ctx.insert_value("r", self.rows[i].clone());
+            ctx.insert_value("action_items", items.into());
+            ctx.insert_value("root", "../../".into());
             self.theme.render("seen.html", &ctx)
         })
     }
@@ -303,8 +328,8 @@ impl<'a> Site<'a> {
     /// Renders `action_row.html` for action `k` (an index into `actions`).
     pub fn action_row_html(&self, k: usize, root: &str) -> Result<String, Diagnostic> {
         let mut ctx = tera::Context::new();
-        ctx.insert("a", &pages_actions::action_view(self, &self.actions[k]));
-        ctx.insert("root", root);
+        ctx.insert_value("a", pages_actions::action_view(self, &self.actions[k]));
+        ctx.insert_value("root", root.into());
         self.theme.render("action_row.html", &ctx)
     }
 
@@ -375,11 +400,6 @@ impl<'a> Site<'a> {
         }
     }
 
-    /// The list row of a postmortem (title, url, severity, date, duration, summary).
-    pub fn row(&self, i: usize) -> &serde_json::Value {
-        &self.rows[i]
-    }
-
     /// Term pages by dimension, for feeds and sitemaps.
     pub fn term_paths(&self) -> BTreeMap<(Dim, String), String> {
         let mut out = BTreeMap::new();
@@ -397,12 +417,12 @@ impl<'a> Site<'a> {
 /// under `serve` renders a few pages, which need a few rows, not ten thousand.
 pub struct Rows<'a> {
     kb: &'a KnowledgeBase,
-    cells: Vec<OnceLock<serde_json::Value>>,
+    cells: Vec<OnceLock<tera::Value>>,
 }
 
 impl std::ops::Index<usize> for Rows<'_> {
-    type Output = serde_json::Value;
-    fn index(&self, i: usize) -> &serde_json::Value {
+    type Output = tera::Value;
+    fn index(&self, i: usize) -> &tera::Value {
         self.cells[i].get_or_init(|| views::row(self.kb, i))
     }
 }

@@ -1,5 +1,6 @@
 //! Views for `/actions/` (and per owner and team) and `/patterns/`.
 
+use super::value::{obj, strings};
 use super::{Dim, Page, Site};
 use crate::actions::{self, ActionRow, Filter};
 use crate::patterns;
@@ -7,16 +8,16 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use tera::Context;
 
-pub fn action_view(site: &Site, r: &ActionRow) -> Value {
-    json!({
-        "incident": r.incident, "incident_title": r.incident_title, "incident_url": format!("incidents/{}/", r.incident),
-        "incident_date": r.incident_date.to_string(), "severity": r.severity,
-        "severity_rank": super::views::severity_rank(site.kb, r.severity),
-        "services": r.services, "teams": r.teams, "title": r.title, "owner": r.owner,
-        "owner_url": r.owner.map(|o| site.slugs.url(Dim::Owners, o)),
-        "due": r.due.map(|d| d.to_string()), "status": r.status.as_str(), "type": r.kind, "outcome": r.outcome,
-        "ticket": r.ticket, "completed": r.completed.map(|d| d.to_string()), "overdue": r.overdue, "done_late": r.done_late,
-    })
+pub fn action_view(site: &Site, r: &ActionRow) -> tera::Value {
+    obj! {
+        "incident" => r.incident, "incident_title" => r.incident_title, "incident_url" => format!("incidents/{}/", r.incident),
+        "incident_date" => r.incident_date.to_string(), "severity" => r.severity,
+        "severity_rank" => super::views::severity_rank(site.kb, r.severity),
+        "services" => strings(r.services), "teams" => strings(r.teams), "title" => r.title, "owner" => r.owner,
+        "owner_url" => r.owner.map(|o| site.slugs.url(Dim::Owners, o)),
+        "due" => r.due.map(|d| d.to_string()), "status" => r.status.as_str(), "type" => r.kind, "outcome" => r.outcome,
+        "ticket" => r.ticket, "completed" => r.completed.map(|d| d.to_string()), "overdue" => r.overdue, "done_late" => r.done_late,
+    }
 }
 
 fn health_view(h: &actions::Health) -> Value {
@@ -125,7 +126,7 @@ pub fn fill_patterns(site: &Site, ctx: &mut Context, rows: &super::Rows) {
                 "cells": cells.iter().map(|ids| json!({
                     "count": ids.len(),
                     "heat": heat(ids.len(), max),
-                    "incidents": ids.iter().take(CELL_SHOWN).map(|&i| json!({ "title": rows[i]["title"], "url": rows[i]["url"] })).collect::<Vec<_>>(),
+                    "incidents": ids.iter().take(CELL_SHOWN).map(|&i| json!({ "title": kb.postmortems[i].title, "url": super::views::incident_url(&kb.postmortems[i].id) })).collect::<Vec<_>>(),
                     "more": ids.len().saturating_sub(CELL_SHOWN),
                 })).collect::<Vec<_>>(),
             })

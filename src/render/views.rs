@@ -1,5 +1,6 @@
 //! Views: the serialisable shapes templates see. `docs/templates.md` documents them.
 
+use super::value::{obj, serialised, strings};
 use super::{Dim, Page, Site};
 use crate::diagnostics::Diagnostic;
 use crate::figures::{self, Figures};
@@ -79,8 +80,8 @@ pub fn render_body(kb: &KnowledgeBase, i: usize) -> RenderedBody {
     markdown::render(&pm.body, &resolve)
 }
 
-fn named(slugs: &Slugs, dim: Dim, names: &[String]) -> Vec<Value> {
-    names.iter().map(|n| json!({ "name": n, "url": slugs.url(dim, n) })).collect()
+fn named(slugs: &Slugs, dim: Dim, names: &[String]) -> tera::Value {
+    names.iter().map(|n| obj! { "name" => n.as_str(), "url" => slugs.url(dim, n) }).collect::<Vec<_>>().into()
 }
 
 fn duration(f: &Figures) -> String {
@@ -88,20 +89,20 @@ fn duration(f: &Figures) -> String {
 }
 
 /// The list row of a postmortem.
-pub fn row(kb: &KnowledgeBase, i: usize) -> Value {
+pub fn row(kb: &KnowledgeBase, i: usize) -> tera::Value {
     let pm = &kb.postmortems[i];
-    json!({
-        "id": pm.id,
-        "title": pm.title,
-        "url": incident_url(&pm.id),
-        "date": pm.date.to_string(),
-        "severity": pm.severity,
-        "severity_rank": severity_rank(kb, &pm.severity),
-        "status": pm.status.as_str(),
-        "duration": duration(&kb.figures[i]),
-        "summary": pm.summary,
-        "services": pm.services,
-    })
+    obj! {
+        "id" => pm.id.as_str(),
+        "title" => pm.title.as_str(),
+        "url" => incident_url(&pm.id),
+        "date" => pm.date.to_string(),
+        "severity" => pm.severity.as_str(),
+        "severity_rank" => severity_rank(kb, &pm.severity),
+        "status" => pm.status.as_str(),
+        "duration" => duration(&kb.figures[i]),
+        "summary" => pm.summary.as_str(),
+        "services" => strings(&pm.services),
+    }
 }
 
 /// 1 for the most severe level; used for CSS classes (`sev-1`).
@@ -109,30 +110,33 @@ pub fn severity_rank(kb: &KnowledgeBase, s: &str) -> usize {
     kb.config.severities.iter().position(|x| x == s).map_or(0, |p| p + 1)
 }
 
+/// `site` in every template: the same for every page, so made once and shared.
+pub fn site_value(kb: &KnowledgeBase) -> tera::Value {
+    obj! {
+        "title" => kb.config.title.as_str(),
+        "base_url" => kb.config.base_url.as_str(),
+        "repo_url" => kb.config.repo_url.as_deref(),
+        "timezone" => kb.config.timezone_name.as_str(),
+        "extra" => serialised(&kb.config.extra),
+    }
+}
+
 pub fn base_context(site: &Site, path: &str, root: &str) -> Context {
     let kb = site.kb;
     let mut ctx = Context::new();
-    ctx.insert(
-        "site",
-        &json!({
-            "title": kb.config.title,
-            "base_url": kb.config.base_url,
-            "repo_url": kb.config.repo_url,
-            "timezone": kb.config.timezone_name,
-            "extra": kb.config.extra,
-        }),
-    );
-    ctx.insert("root", root);
-    ctx.insert("path", path);
+    ctx.insert_value("site", site.site_value.clone());
+    ctx.insert_value("root", root.into());
+    ctx.insert_value("path", path.into());
     let canonical = path.strip_suffix("index.html").unwrap_or(path);
-    ctx.insert("canonical", &format!("{}{}", kb.config.base_url, canonical));
-    ctx.insert("live_reload", &site.options.live_reload);
-    ctx.insert("today", &kb.today.to_string());
+    ctx.insert_value("canonical", format!("{}{}", kb.config.base_url, canonical).into());
+    ctx.insert_value("live_reload", site.options.live_reload.into());
+    ctx.insert_value("today", kb.today.to_string().into());
     ctx
 }
 
-fn rows_of<'v>(rows: &'v super::Rows, ids: &[usize]) -> Vec<&'v Value> {
-    ids.iter().map(|&i| &rows[i]).collect()
+/// Rows of `ids`: shared with every other page that lists them, not copied.
+fn rows_of(rows: &super::Rows, ids: &[usize]) -> tera::Value {
+    ids.iter().map(|&i| rows[i].clone()).collect::<Vec<_>>().into()
 }
 
 /// Counts by severity, most severe first, for the list header.
@@ -174,7 +178,7 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &super::Rows) -> 
                 }
             }
             ctx.insert("title", &kb.config.title);
-            ctx.insert("recent", &rows_of(rows, &recent));
+            ctx.insert_value("recent", rows_of(rows, &recent));
             let home_html = kb.home_text.as_deref().map(|t| markdown::render(t, &|_: &str| None).html);
             ctx.insert("home_html", &home_html);
             ctx.insert(
@@ -398,92 +402,117 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows) -> Res
     let fig = &kb.figures[i];
     let tz = &kb.config.timezone;
     let local = |t: jiff::Timestamp| t.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M").to_string();
-    let timeline: Vec<Value> = pm
+    let timeline: Vec<tera::Value> = pm
         .timeline
         .iter()
         .enumerate()
-        .map(|(n, e)| json!({ "n": n, "at": local(e.at), "iso": e.at.to_string(), "kind": e.kind.as_str(), "text": e.text }))
+        .map(|(n, e)| {
+            obj! { "n" => n, "at" => local(e.at), "iso" => e.at.to_string(), "kind" => e.kind.as_str(), "text" => e.text.as_str() }
+        })
         .collect();
-    let actions: Vec<Value> = pm
+    let actions: Vec<tera::Value> = pm
         .action_items
         .iter()
         .map(|a| {
-            json!({
-                "title": a.title, "owner": a.owner, "due": a.due.map(|d| d.to_string()), "status": a.status.as_str(),
-                "type": a.kind.map(|k| k.as_str()), "outcome": a.outcome, "ticket": a.ticket,
-                "ticket_is_url": a.ticket.as_deref().is_some_and(|t| t.starts_with("https://") || t.starts_with("http://")),
-                "completed": a.completed.map(|d| d.to_string()), "overdue": a.is_overdue(kb.today),
-            })
+            obj! {
+                "title" => a.title.as_str(), "owner" => a.owner.as_deref(), "due" => a.due.map(|d| d.to_string()),
+                "status" => a.status.as_str(), "type" => a.kind.map(|k| k.as_str()), "outcome" => a.outcome.as_deref(),
+                "ticket" => a.ticket.as_deref(),
+                "ticket_is_url" => a.ticket.as_deref().is_some_and(|t| t.starts_with("https://") || t.starts_with("http://")),
+                "completed" => a.completed.map(|d| d.to_string()), "overdue" => a.is_overdue(kb.today),
+            }
         })
         .collect();
-    let factors: Vec<Value> = pm
+    let factors: Vec<tera::Value> = pm
         .factors
         .iter()
         .map(|f| {
             let def = kb.config.factors.get(&f.id);
-            json!({
-                "id": f.id, "note": f.note, "url": format!("factors/{}/", f.id),
-                "title": def.map_or(f.id.as_str(), |d| d.title.as_str()),
-                "category": def.map_or("", |d| d.category.as_str()),
-            })
+            obj! {
+                "id" => f.id.as_str(), "note" => f.note.as_deref(), "url" => format!("factors/{}/", f.id),
+                "title" => def.map_or(f.id.as_str(), |d| d.title.as_str()),
+                "category" => def.map_or("", |d| d.category.as_str()),
+            }
         })
         .collect();
-    let figures: Vec<Value> = figures::NAMES
+    let figures: Vec<tera::Value> = figures::NAMES
         .iter()
-        .map(|(key, label)| json!({ "key": key, "label": label, "value": figures::human(fig.get(key)), "known": fig.get(key).is_some() }))
+        .map(|(key, label)| {
+            obj! { "key" => *key, "label" => *label, "value" => figures::human(fig.get(key)), "known" => fig.get(key).is_some() }
+        })
         .collect();
-    let related: Vec<&Value> = pm
+    let related: Vec<tera::Value> = pm
         .related
         .iter()
         .filter_map(|r| kb.by_id.get(r))
         .filter(|&&j| kb.visible[j] && j != i)
-        .map(|&j| &rows[j])
+        .map(|&j| rows[j].clone())
         .collect();
-    let referenced_by = rows_of(rows, &kb.referenced_by[i]);
     let recurrences = kb.recurrences[i]
         .iter()
         .take(RECURRENCES_SHOWN)
-        .map(|r| Ok(json!({ "services": r.services, "factors": r.factors, "html": site.seen_html(r.earlier)? })))
-        .collect::<Result<Vec<Value>, Diagnostic>>()?;
+        .map(|r| {
+            Ok(obj! { "services" => strings(&r.services), "factors" => strings(&r.factors), "html" => site.seen_html(r.earlier)? })
+        })
+        .collect::<Result<Vec<tera::Value>, Diagnostic>>()?;
     // Previous/next by date among visible postmortems (the list is newest first).
-    let newer = (0..i).rev().find(|&j| kb.visible[j]).map(|j| &rows[j]);
-    let older = (i + 1..kb.postmortems.len()).find(|&j| kb.visible[j]).map(|j| &rows[j]);
+    let newer = (0..i).rev().find(|&j| kb.visible[j]).map(|j| rows[j].clone());
+    let older = (i + 1..kb.postmortems.len()).find(|&j| kb.visible[j]).map(|j| rows[j].clone());
     let path = pm.path.to_string_lossy().replace('\\', "/");
     let repo = kb.config.repo_url.as_deref();
-    ctx.insert("title", &pm.title);
-    let page = json!({
-            "id": pm.id, "title": pm.title, "date": pm.date.to_string(), "severity": pm.severity,
-            "severity_rank": severity_rank(kb, &pm.severity), "status": pm.status.as_str(),
-            "services": named(&site.slugs, Dim::Services, &pm.services),
-            "teams": named(&site.slugs, Dim::Teams, &pm.teams),
-            "authors": named(&site.slugs, Dim::Authors, &pm.authors),
-            "tags": named(&site.slugs, Dim::Tags, &pm.tags),
-            "year_url": site.slugs.url(Dim::Years, &pm.date.year().to_string()),
-            "summary": pm.summary, "impact": pm.impact, "factors": factors, "figures": figures,
-            "duration": duration(fig), "timeline": timeline, "action_items": actions,
-            "body_html": site.bodies[i].html, "headings": site.bodies[i].headings,
-            "timeline_svg": crate::svg::timeline::render(&pm.timeline, tz, &kb.config.timezone_name, "ev-"),
-            "related": related, "referenced_by": referenced_by, "recurrences": recurrences,
-            "recurrence_count": kb.recurrences[i].len(),
-            "newer": newer, "older": older, "source_path": path,
-            "edit_url": repo.map(|r| format!("{r}/-/edit/main/{path}")),
-            "history_url": repo.map(|r| format!("{r}/-/commits/main/{path}")),
-            "extra": pm.extra,
-            "history": site.history.get(i).cloned().flatten().map(|h| {
-                let day = |t: jiff::Timestamp| t.to_zoned_datetime(tz.clone()).date();
-                let last = day(h.last_commit);
-                json!({
-                    "first": day(h.first_commit).to_string(),
-                    "last": last.to_string(),
-                    "days_ago": last.until(kb.today).map(|s| s.get_days()).unwrap_or(0).max(0),
-                    "revisions": h.revisions,
-                    "from_git": h.source == crate::history::HistorySource::Git,
-                })
-            }),
-            "similar": site.similar.get(i).map(|list| list.iter().filter(|s| kb.visible[s.index]).map(|s| json!({
-                "url": incident_url(&s.id), "title": kb.postmortems[s.index].title, "reason": s.reason,
-            })).collect::<Vec<_>>()).unwrap_or_default(),
+    let body = &site.bodies[i];
+    let headings: Vec<tera::Value> = body
+        .headings
+        .iter()
+        .map(|(level, id, text)| vec![tera::Value::from(*level), id.as_str().into(), text.as_str().into()].into())
+        .collect();
+    let history = site.history.get(i).cloned().flatten().map(|h| {
+        let day = |t: jiff::Timestamp| t.to_zoned_datetime(tz.clone()).date();
+        let last = day(h.last_commit);
+        obj! {
+            "first" => day(h.first_commit).to_string(),
+            "last" => last.to_string(),
+            "days_ago" => last.until(kb.today).map(|s| s.get_days()).unwrap_or(0).max(0),
+            "revisions" => h.revisions,
+            "from_git" => h.source == crate::history::HistorySource::Git,
+        }
     });
-    ctx.insert("page", &page);
+    let similar: Vec<tera::Value> = site
+        .similar
+        .get(i)
+        .map(|list| {
+            list.iter()
+                .filter(|s| kb.visible[s.index])
+                .map(|s| {
+                    obj! { "url" => incident_url(&s.id), "title" => kb.postmortems[s.index].title.as_str(), "reason" => s.reason.as_str() }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    ctx.insert_value("title", pm.title.as_str().into());
+    let page = obj! {
+        "id" => pm.id.as_str(), "title" => pm.title.as_str(), "date" => pm.date.to_string(),
+        "severity" => pm.severity.as_str(), "severity_rank" => severity_rank(kb, &pm.severity),
+        "status" => pm.status.as_str(),
+        "services" => named(&site.slugs, Dim::Services, &pm.services),
+        "teams" => named(&site.slugs, Dim::Teams, &pm.teams),
+        "authors" => named(&site.slugs, Dim::Authors, &pm.authors),
+        "tags" => named(&site.slugs, Dim::Tags, &pm.tags),
+        "year_url" => site.slugs.url(Dim::Years, &pm.date.year().to_string()),
+        "summary" => pm.summary.as_str(), "impact" => pm.impact.as_str(), "factors" => factors, "figures" => figures,
+        "duration" => duration(fig), "timeline" => timeline, "action_items" => actions,
+        "body_html" => body.html.as_str(), "headings" => headings,
+        "timeline_svg" => crate::svg::timeline::render(&pm.timeline, tz, &kb.config.timezone_name, "ev-"),
+        "related" => related, "referenced_by" => rows_of(rows, &kb.referenced_by[i]), "recurrences" => recurrences,
+        "recurrence_count" => kb.recurrences[i].len(),
+        "newer" => newer, "older" => older,
+        "edit_url" => repo.map(|r| format!("{r}/-/edit/main/{path}")),
+        "history_url" => repo.map(|r| format!("{r}/-/commits/main/{path}")),
+        "source_path" => path,
+        "extra" => serialised(&pm.extra),
+        "history" => history,
+        "similar" => similar,
+    };
+    ctx.insert_value("page", page);
     Ok(())
 }
