@@ -465,9 +465,20 @@ impl Session {
                     })
                     .collect()
             },
-            || rayon::join(index_search, browser_index),
+            // Feeds and the search indexes need nothing from the pages either.
+            || {
+                rayon::join(
+                    || rayon::join(index_search, browser_index),
+                    || {
+                        let t = Instant::now();
+                        let f = feeds::all(&site);
+                        stage_timing("feeds", t);
+                        f
+                    },
+                )
+            },
         );
-        let (index_warning, search_files) = index_warning;
+        let ((index_warning, search_files), feed_files) = index_warning;
         diags.extend(index_warning);
         let mut files = Vec::with_capacity(results.len() + 64);
         let mut fingerprints = Vec::with_capacity(results.len());
@@ -500,7 +511,7 @@ impl Session {
             eprintln!("timing:   {kind:<14} {ms:>8.1} ms in {n} pages (summed over threads)");
         }
         let t = Instant::now();
-        let mut others = feeds::all(&site);
+        let mut others = feed_files;
         others.extend(search_files.iter().cloned());
         for (path, bytes) in &theme.assets {
             others.push(OutputFile::new(format!("assets/{path}"), bytes.clone()));
@@ -519,7 +530,7 @@ impl Session {
                 Err(_) => {}
             }
         }
-        stage_timing("feeds", t);
+        stage_timing("others", t);
         self.last_rendered = rendered;
         if diagnostics::count_errors(&diags) > 0 {
             files.clear();
