@@ -350,15 +350,15 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &super::Rows) -> 
 }
 
 /// Services and teams a set of postmortems touches.
-fn reach(kb: &KnowledgeBase, ids: &[usize]) -> (BTreeMap<String, usize>, BTreeMap<String, usize>) {
+fn reach<'k>(kb: &'k KnowledgeBase, ids: &[usize]) -> (BTreeMap<&'k str, usize>, BTreeMap<&'k str, usize>) {
     let mut services = BTreeMap::new();
     let mut teams = BTreeMap::new();
     for &i in ids {
         for s in &kb.postmortems[i].services {
-            *services.entry(s.clone()).or_default() += 1;
+            *services.entry(s.as_str()).or_default() += 1;
         }
         for t in &kb.postmortems[i].teams {
-            *teams.entry(t.clone()).or_default() += 1;
+            *teams.entry(t.as_str()).or_default() += 1;
         }
     }
     (services, teams)
@@ -374,7 +374,7 @@ fn related_terms(site: &Site, ids: &[usize], skip: Dim) -> Value {
             *factors.entry(f.id.as_str()).or_default() += 1;
         }
     }
-    let list = |dim: Dim, m: &BTreeMap<String, usize>| -> Vec<Value> {
+    let list = |dim: Dim, m: &BTreeMap<&str, usize>| -> Vec<Value> {
         let mut v: Vec<_> = m.iter().collect();
         v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         v.into_iter().take(30).map(|(n, c)| json!({ "name": n, "url": site.slugs.url(dim, n), "count": c })).collect()
