@@ -79,7 +79,7 @@ impl Rendered {
 /// Prints a stage's time when `PMSITE_TIMINGS` is set: how BENCHMARKS.md splits a build.
 pub fn stage_timing(stage: &str, since: Instant) {
     if std::env::var_os("PMSITE_TIMINGS").is_some() {
-        eprintln!("timing: {stage:<10} {:>8.1} ms", since.elapsed().as_secs_f64() * 1000.0);
+        eprintln!("timing: {stage:<22} {:>8.1} ms", since.elapsed().as_secs_f64() * 1000.0);
     }
 }
 

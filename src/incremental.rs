@@ -317,7 +317,6 @@ impl Session {
         }
         stage_timing("markdown", t);
 
-        let t = Instant::now();
         let live = self.render_opts.live_reload;
         let kept = prev.filter(|_| live);
         // Plain text of every body, for the analysis and for tantivy (a one-shot build needs both).
@@ -325,28 +324,124 @@ impl Session {
             (kept.is_none() || !live).then(|| site.bodies.iter().map(|b| b.text.clone()).collect());
         // Serve keeps the last similar lists and search index while only text changes:
         // they cost ~0.4 s at 10,000 postmortems, and a writer previews one page.
-        let analysis = match kept {
-            Some(_) => None,
-            None => {
-                let t = Instant::now();
-                let a = crate::search::Analysis::new(kb, texts.as_ref().expect("made above"));
-                stage_timing("  analysis", t);
-                Some(a)
-            }
-        };
-        site.similar = match (kept, &analysis) {
-            (Some(p), _) => {
-                kb.postmortems.iter().map(|pm| p.similar.get(&pm.id).cloned().unwrap_or_default()).collect()
-            }
-            (None, Some(a)) => {
-                let t = Instant::now();
-                let sim = crate::search::similar_in(a);
-                stage_timing("  similar", t);
-                sim
-            }
-            (None, None) => unreachable!("an analysis is made when nothing is kept"),
+        let texts_ref = texts.as_ref();
+        let analyse = || {
+            let analysis = match kept {
+                Some(_) => None,
+                None => {
+                    let t = Instant::now();
+                    let a = crate::search::Analysis::new(kb, texts_ref.expect("made above"));
+                    stage_timing("  analysis", t);
+                    Some(a)
+                }
+            };
+            let similar = match (kept, &analysis) {
+                (Some(p), _) => {
+                    kb.postmortems.iter().map(|pm| p.similar.get(&pm.id).cloned().unwrap_or_default()).collect()
+                }
+                (None, Some(a)) => {
+                    let t = Instant::now();
+                    let sim = crate::search::similar_in(a);
+                    stage_timing("  similar", t);
+                    sim
+                }
+                (None, None) => unreachable!("an analysis is made when nothing is kept"),
+            };
+            (analysis, similar)
         };
         site.history = kb.postmortems.iter().map(|pm| history.get(&pm.path).cloned()).collect();
+        let pages = site.pages();
+        let timings = std::env::var_os("PMSITE_TIMINGS").is_some();
+        // Render time summed per kind of page, across threads (so CPU time, not wall time).
+        let by_kind: std::sync::Mutex<BTreeMap<&'static str, (f64, usize)>> = Default::default();
+        let all_hash = {
+            let mut h = hasher();
+            kb.visible_ids().for_each(|i| front[i].hash(&mut h));
+            h.finish()
+        };
+        let action_states = {
+            let mut h = hasher();
+            for i in kb.visible_ids() {
+                kb.postmortems[i].action_items.iter().for_each(|a| (a.status, a.completed).hash(&mut h));
+            }
+            h.finish()
+        };
+        // The tantivy index is written while pages render: it needs nothing from them.
+        let visible_count = kb.visible_ids().count();
+        // One page: reused when its fingerprint is unchanged, else rendered. Takes the site
+        // as an argument because the similar lists are filled in between the two groups.
+        let render_one = |site: &Site, page: &Page| -> (String, u64, PageOutcome) {
+            let path = site.path(page);
+            let deps = match (page, prev.and_then(|p| p.patterns_shown.as_ref())) {
+                (Page::Patterns, Some(shown)) => shown.clone(),
+                _ => page_deps(site, page),
+            };
+            let mut h = hasher();
+            (structure, &path).hash(&mut h);
+            // Only an incident page shows its own body (and so depends on the
+            // whole text); everything else shows front matter.
+            let own = match page {
+                Page::Incident(j) => Some(*j),
+                _ => None,
+            };
+            if let Some(j) = own {
+                // The similar list is derived from every body: hash what it shows.
+                for s in site.similar.get(j).into_iter().flatten() {
+                    (&s.id, &s.reason).hash(&mut h);
+                }
+            }
+            if matches!(page, Page::Patterns) {
+                // Which incidents it shows follows from the structure and from
+                // the action items' statuses and completion dates.
+                action_states.hash(&mut h);
+            }
+            if deps.len() == visible_count {
+                all_hash.hash(&mut h);
+            } else {
+                deps.iter().for_each(|&i| {
+                    let text = if Some(i) == own { content[i] } else { front[i] };
+                    (&kb.postmortems[i].id, text).hash(&mut h)
+                });
+            }
+            let fp = h.finish();
+            let reused = prev.and_then(|p| p.pages.get(&path)).filter(|(f, _)| *f == fp);
+            let outcome = match reused {
+                Some((_, f)) => match deliver(sink, false, f.clone()) {
+                    Ok(_) => PageOutcome::Reused,
+                    Err(d) => PageOutcome::Failed(d),
+                },
+                None => {
+                    let t = Instant::now();
+                    let r = site.render(page);
+                    if timings {
+                        let mut m = by_kind.lock().unwrap_or_else(|e| e.into_inner());
+                        let e = m.entry(page.kind()).or_default();
+                        e.0 += t.elapsed().as_secs_f64() * 1000.0;
+                        e.1 += 1;
+                    }
+                    if timings && t.elapsed().as_millis() >= 5 {
+                        eprintln!("timing:   {:>6.1} ms {path}", t.elapsed().as_secs_f64() * 1000.0);
+                    }
+                    match r.and_then(|f| deliver(sink, keep, f)) {
+                        Ok(Some(f)) => PageOutcome::Rendered(f),
+                        Ok(None) => PageOutcome::Written,
+                        Err(d) => PageOutcome::Failed(d),
+                    }
+                }
+            };
+            progress(1);
+            (path, fp, outcome)
+        };
+        // Only incident pages show similar incidents: every other page renders while the
+        // analysis finds them.
+        let (incident_pages, other_pages): (Vec<Page>, Vec<Page>) =
+            pages.into_iter().partition(|p| matches!(p, Page::Incident(_)));
+        let t = Instant::now();
+        let ((analysis, similar), mut results): (_, Vec<(String, u64, PageOutcome)>) =
+            rayon::join(analyse, || other_pages.par_iter().map(|page| render_one(&site, page)).collect());
+        site.similar = similar;
+        stage_timing("search and other pages", t);
+
         // The browser index is written while pages render: pages do not read it.
         let browser_index = || match (kept, &analysis) {
             (Some(p), _) => p.search_files.clone(),
@@ -376,95 +471,10 @@ impl Session {
                 )
             })
         };
-        stage_timing("search", t);
 
         let t = Instant::now();
-        let pages = site.pages();
-        let timings = std::env::var_os("PMSITE_TIMINGS").is_some();
-        // Render time summed per kind of page, across threads (so CPU time, not wall time).
-        let by_kind: std::sync::Mutex<BTreeMap<&'static str, (f64, usize)>> = Default::default();
-        let all_hash = {
-            let mut h = hasher();
-            kb.visible_ids().for_each(|i| front[i].hash(&mut h));
-            h.finish()
-        };
-        let action_states = {
-            let mut h = hasher();
-            for i in kb.visible_ids() {
-                kb.postmortems[i].action_items.iter().for_each(|a| (a.status, a.completed).hash(&mut h));
-            }
-            h.finish()
-        };
-        // The tantivy index is written while pages render: it needs nothing from them.
-        let visible_count = kb.visible_ids().count();
-        let (results, index_warning): (Vec<(String, u64, PageOutcome)>, _) = rayon::join(
-            || {
-                pages
-                    .par_iter()
-                    .map(|page| {
-                        let path = site.path(page);
-                        let deps = match (page, prev.and_then(|p| p.patterns_shown.as_ref())) {
-                            (Page::Patterns, Some(shown)) => shown.clone(),
-                            _ => page_deps(&site, page),
-                        };
-                        let mut h = hasher();
-                        (structure, &path).hash(&mut h);
-                        // Only an incident page shows its own body (and so depends on the
-                        // whole text); everything else shows front matter.
-                        let own = match page {
-                            Page::Incident(j) => Some(*j),
-                            _ => None,
-                        };
-                        if let Some(j) = own {
-                            // The similar list is derived from every body: hash what it shows.
-                            for s in site.similar.get(j).into_iter().flatten() {
-                                (&s.id, &s.reason).hash(&mut h);
-                            }
-                        }
-                        if matches!(page, Page::Patterns) {
-                            // Which incidents it shows follows from the structure and from
-                            // the action items' statuses and completion dates.
-                            action_states.hash(&mut h);
-                        }
-                        if deps.len() == visible_count {
-                            all_hash.hash(&mut h);
-                        } else {
-                            deps.iter().for_each(|&i| {
-                                let text = if Some(i) == own { content[i] } else { front[i] };
-                                (&kb.postmortems[i].id, text).hash(&mut h)
-                            });
-                        }
-                        let fp = h.finish();
-                        let reused = prev.and_then(|p| p.pages.get(&path)).filter(|(f, _)| *f == fp);
-                        let outcome = match reused {
-                            Some((_, f)) => match deliver(sink, false, f.clone()) {
-                                Ok(_) => PageOutcome::Reused,
-                                Err(d) => PageOutcome::Failed(d),
-                            },
-                            None => {
-                                let t = Instant::now();
-                                let r = site.render(page);
-                                if timings {
-                                    let mut m = by_kind.lock().unwrap_or_else(|e| e.into_inner());
-                                    let e = m.entry(page.kind()).or_default();
-                                    e.0 += t.elapsed().as_secs_f64() * 1000.0;
-                                    e.1 += 1;
-                                }
-                                if timings && t.elapsed().as_millis() >= 5 {
-                                    eprintln!("timing:   {:>6.1} ms {path}", t.elapsed().as_secs_f64() * 1000.0);
-                                }
-                                match r.and_then(|f| deliver(sink, keep, f)) {
-                                    Ok(Some(f)) => PageOutcome::Rendered(f),
-                                    Ok(None) => PageOutcome::Written,
-                                    Err(d) => PageOutcome::Failed(d),
-                                }
-                            }
-                        };
-                        progress(1);
-                        (path, fp, outcome)
-                    })
-                    .collect()
-            },
+        let (incident_results, index_warning): (Vec<(String, u64, PageOutcome)>, _) = rayon::join(
+            || incident_pages.par_iter().map(|page| render_one(&site, page)).collect(),
             // Feeds and the search indexes need nothing from the pages either.
             || {
                 rayon::join(
@@ -479,6 +489,7 @@ impl Session {
             },
         );
         let ((index_warning, search_files), feed_files) = index_warning;
+        results.extend(incident_results);
         diags.extend(index_warning);
         let mut files = Vec::with_capacity(results.len() + 64);
         let mut fingerprints = Vec::with_capacity(results.len());
@@ -506,7 +517,7 @@ impl Session {
             fingerprints.push((path, fp));
         }
         let kept_pages = files.len();
-        stage_timing("pages", t);
+        stage_timing("incident pages", t);
         for (kind, (ms, n)) in by_kind.into_inner().unwrap_or_else(|e| e.into_inner()) {
             eprintln!("timing:   {kind:<14} {ms:>8.1} ms in {n} pages (summed over threads)");
         }
