@@ -160,6 +160,9 @@ pub struct Site<'a> {
     site_value: tera::Value,
     rows: Rows<'a>,
     pub actions: Vec<crate::actions::ActionRow<'a>>,
+    /// Each action's view for `action_row.html`, index-aligned with `actions`: made once
+    /// and shared by the rows rendered at each folder depth.
+    action_views: Vec<OnceLock<tera::Value>>,
     /// Similar incidents per postmortem (from `search`), set by the build before rendering.
     pub similar: Vec<Vec<crate::search::Similar>>,
     /// Each postmortem's git history (or file dates), set by the build before rendering.
@@ -214,6 +217,7 @@ impl<'a> Site<'a> {
             options,
             site_value: views::site_value(kb),
             rows,
+            action_views: (0..actions_len).map(|_| OnceLock::new()).collect(),
             actions,
             similar: Vec::new(),
             history: Vec::new(),
@@ -328,7 +332,8 @@ impl<'a> Site<'a> {
     /// Renders `action_row.html` for action `k` (an index into `actions`).
     pub fn action_row_html(&self, k: usize, root: &str) -> Result<String, Diagnostic> {
         let mut ctx = tera::Context::new();
-        ctx.insert_value("a", pages_actions::action_view(self, &self.actions[k]));
+        let view = self.action_views[k].get_or_init(|| pages_actions::action_view(self, &self.actions[k]));
+        ctx.insert_value("a", view.clone());
         ctx.insert_value("root", root.into());
         self.theme.render("action_row.html", &ctx)
     }

@@ -14,14 +14,16 @@ use tera::Context;
 /// URL slugs for every dimension value, unique within a dimension.
 #[derive(Debug, Clone, Default)]
 pub struct Slugs {
-    map: HashMap<(Dim, String), String>,
+    /// Per dimension, so that a lookup by `&str` needs no owned key.
+    map: HashMap<Dim, HashMap<String, String>>,
 }
 
 impl Slugs {
     pub fn new(kb: &KnowledgeBase) -> Slugs {
-        let mut map = HashMap::new();
+        let mut map: HashMap<Dim, HashMap<String, String>> = HashMap::new();
         for dim in Dim::ALL.into_iter().chain([Dim::Owners]) {
             let mut used: BTreeSet<String> = BTreeSet::new();
+            let slugs = map.entry(dim).or_default();
             for (name, _) in dim.entries(kb) {
                 let base = match slugify(&name) {
                     s if s.is_empty() => "x".to_string(),
@@ -34,13 +36,13 @@ impl Slugs {
                     n += 1;
                     slug = format!("{base}-{n}");
                 }
-                map.insert((dim, name), slug);
+                slugs.insert(name, slug);
             }
         }
         Slugs { map }
     }
     pub fn get(&self, dim: Dim, name: &str) -> String {
-        self.map.get(&(dim, name.to_string())).cloned().unwrap_or_else(|| slugify(name))
+        self.map.get(&dim).and_then(|m| m.get(name)).cloned().unwrap_or_else(|| slugify(name))
     }
     /// Root-relative URL of a value's page.
     pub fn url(&self, dim: Dim, name: &str) -> String {
