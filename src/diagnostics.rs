@@ -47,6 +47,14 @@ pub enum Code {
     DuplicateId,
     UnknownRelated,
     BrokenLink,
+    /// A file name that cannot be written to the site or recorded safely.
+    UnsafeFileName,
+    /// A front matter key given twice.
+    DuplicateKey,
+    /// YAML whose aliases expand past the size limit.
+    YamlTooLarge,
+    /// A file whose output path is also a page pmsite makes, or another file's.
+    OutputCollision,
     // site.toml
     ConfigSyntax,
     ConfigValue,
@@ -59,6 +67,12 @@ pub enum Code {
     BlameLanguage,
     TimelineMissingKind,
     TimelineUnordered,
+    /// A link or image to a file that does not exist.
+    MissingFile,
+    /// A link to a heading that does not exist.
+    BrokenAnchor,
+    /// A link whose scheme could run code (`javascript:`); it is not made a link.
+    UnsafeLink,
     // Build.
     Template,
     Io,
@@ -66,7 +80,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in documentation order.
-    pub const ALL: [Code; 29] = [
+    pub const ALL: [Code; 36] = [
         Code::NotUtf8,
         Code::FrontMatterMissing,
         Code::FrontMatterUnclosed,
@@ -84,6 +98,10 @@ impl Code {
         Code::DuplicateId,
         Code::UnknownRelated,
         Code::BrokenLink,
+        Code::UnsafeFileName,
+        Code::DuplicateKey,
+        Code::YamlTooLarge,
+        Code::OutputCollision,
         Code::ConfigSyntax,
         Code::ConfigValue,
         Code::ConfigMissing,
@@ -94,6 +112,9 @@ impl Code {
         Code::BlameLanguage,
         Code::TimelineMissingKind,
         Code::TimelineUnordered,
+        Code::MissingFile,
+        Code::BrokenAnchor,
+        Code::UnsafeLink,
         Code::Template,
         Code::Io,
     ];
@@ -117,6 +138,10 @@ impl Code {
             Code::DuplicateId => "duplicate-id",
             Code::UnknownRelated => "unknown-related",
             Code::BrokenLink => "broken-link",
+            Code::UnsafeFileName => "unsafe-file-name",
+            Code::DuplicateKey => "duplicate-key",
+            Code::YamlTooLarge => "yaml-too-large",
+            Code::OutputCollision => "output-collision",
             Code::ConfigSyntax => "config-syntax",
             Code::ConfigValue => "config-value",
             Code::ConfigMissing => "config-missing",
@@ -127,6 +152,9 @@ impl Code {
             Code::BlameLanguage => "blame-language",
             Code::TimelineMissingKind => "timeline-missing-kind",
             Code::TimelineUnordered => "timeline-unordered",
+            Code::MissingFile => "missing-file",
+            Code::BrokenAnchor => "broken-anchor",
+            Code::UnsafeLink => "unsafe-link",
             Code::Template => "template",
             Code::Io => "io",
         }
