@@ -135,7 +135,8 @@ pub fn build(root: &Path, opts: &BuildOptions, progress: &(dyn Fn(u64) + Sync)) 
     let postmortems = rendered.checked.kb.visible_ids().count();
     let mut diags = rendered.diagnostics;
     diags.extend(refused);
-    let notes = rendered.notes;
+    let mut notes = rendered.notes;
+    notes.extend(staging.iter().flat_map(output::Staging::notes));
     let mut ok = diagnostics::count_errors(&diags) == 0;
     let files = rendered.file_count;
     let mut written = 0;
@@ -145,7 +146,16 @@ pub fn build(root: &Path, opts: &BuildOptions, progress: &(dyn Fn(u64) + Sync)) 
         let result = rendered.files.iter().try_for_each(|f| staging.put(f)).and_then(|()| staging.commit());
         stage_timing("write", t);
         match result {
-            Ok(stats) => written = stats.written,
+            Ok(stats) => {
+                written = stats.written;
+                if stats.kept > 0 {
+                    notes.push(format!(
+                        "kept {} file(s) in {} that pmsite wrote but someone changed since; they are no longer part of the site",
+                        stats.kept,
+                        opts.output.display()
+                    ));
+                }
+            }
             Err(e) => {
                 diags.push(Diagnostic::error(Code::Io, &opts.output, 0, 0, e.to_string()));
                 ok = false;
