@@ -4,7 +4,8 @@
 //! (never to disk), served over HTTP, and rebuilt when a file under content/, themes/,
 //! static/ or site.toml changes. A rebuild that fails keeps the last good site online
 //! and shows its diagnostics on every open page; open pages learn about changes over
-//! server-sent events and reload only when something they show changed.
+//! server-sent events and reload only when something they show changed. Only requests
+//! addressed to this server are answered (host.rs; docs/serve.md says what is accepted).
 //!
 //! Threads: the HTTP server runs on a small tokio runtime; a watcher thread batches
 //! file events; one rebuild thread renders. A rebuild in progress plus more events
