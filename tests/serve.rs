@@ -451,6 +451,8 @@ fn the_bind_address_and_for_all_interfaces_the_address_reached_are_accepted() {
 
     let server = start_on(site.path(), IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     let port = server.addr.port();
+    // The wildcard is no address to send a request to: the URL printed is loopback's.
+    assert_eq!(server.url(), format!("http://127.0.0.1:{port}/"));
     let via_second = SocketAddr::new(second, port);
     let via_loopback = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port);
     assert_eq!(get_for(via_second, "/", &format!("127.0.0.2:{port}")).status, 200);

@@ -47,7 +47,7 @@ impl Allowed {
     }
 
     /// What a refused request is told: who this server answers to, and what it was asked for.
-    pub(super) fn refusal(&self, asked: Option<&str>) -> String {
+    pub(super) fn refusal(&self, asked: Asked<'_>) -> String {
         let port = self.port;
         let mut names = format!("localhost:{port}, 127.0.0.1:{port}, [::1]:{port}");
         if self.bind.is_unspecified() {
@@ -57,8 +57,9 @@ impl Allowed {
         }
         let asked = match asked {
             // The Host comes from whoever sent the request: shown, but never raw.
-            Some(h) => format!("Host {:?}", h.chars().take(100).collect::<String>()),
-            None => "no Host header".into(),
+            Asked::Host(h) => format!("Host {:?}", h.chars().take(100).collect::<String>()),
+            Asked::Missing => "no Host header".into(),
+            Asked::Twice => "more than one Host header".into(),
         };
         format!(
             "421 Misdirected Request: pmsite serve answers only requests addressed to {names} \
@@ -67,6 +68,13 @@ impl Allowed {
              (DNS rebinding). Open http://127.0.0.1:{port}/ instead.\n"
         )
     }
+}
+
+/// What a refused request named as its host.
+pub(super) enum Asked<'a> {
+    Host(&'a str),
+    Missing,
+    Twice,
 }
 
 enum Host<'a> {
@@ -169,11 +177,11 @@ mod tests {
 
     #[test]
     fn the_refusal_says_where_to_go_and_quotes_the_host_safely() {
-        let text = Allowed::new(LOOP, 1111).refusal(Some("evil.example\u{1b}[2J"));
+        let text = Allowed::new(LOOP, 1111).refusal(Asked::Host("evil.example\u{1b}[2J"));
         assert!(text.contains("http://127.0.0.1:1111/"), "{text}");
         assert!(text.contains(r#""evil.example\u{1b}[2J""#), "{text}");
         assert!(!text.contains('\u{1b}'));
-        let lan = Allowed::new("10.0.0.2".parse().unwrap(), 80).refusal(None);
+        let lan = Allowed::new("10.0.0.2".parse().unwrap(), 80).refusal(Asked::Missing);
         assert!(lan.contains("10.0.0.2:80") && lan.contains("no Host header"), "{lan}");
     }
 }

@@ -3,7 +3,7 @@
 //! request, the event stream's included, first passes the Host check (`host.rs`).
 
 use super::Shared;
-use super::host::Allowed;
+use super::host::{Allowed, Asked};
 use super::snapshot::{self, Resolved};
 use axum::Router;
 use axum::extract::connect_info::Connected;
@@ -46,7 +46,7 @@ async fn only_for_this_server(State(allowed): State<Allowed>, request: Request, 
     let local = request.extensions().get::<ConnectInfo<Arrival>>().and_then(|c| c.0.0);
     let mut hosts = request.headers().get_all(header::HOST).iter();
     let (first, second) = (hosts.next(), hosts.next());
-    let refused = |asked: Option<&str>| {
+    let refused = |asked: Asked<'_>| {
         let mut r = with_type(StatusCode::MISDIRECTED_REQUEST, "text/plain; charset=utf-8", allowed.refusal(asked));
         r.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
         r
@@ -54,18 +54,18 @@ async fn only_for_this_server(State(allowed): State<Allowed>, request: Request, 
     let host = match (first, second) {
         (Some(h), None) => match h.to_str() {
             Ok(h) => Some(h),
-            Err(_) => return refused(Some(&String::from_utf8_lossy(h.as_bytes()))),
+            Err(_) => return refused(Asked::Host(&String::from_utf8_lossy(h.as_bytes()))),
         },
-        (Some(_), Some(_)) => return refused(Some("given more than once")),
+        (Some(_), Some(_)) => return refused(Asked::Twice),
         // HTTP/1.0 had no Host header; browsers always send one, so only tools go without.
         (None, _) if request.version() < Version::HTTP_11 => None,
-        (None, _) => return refused(None),
+        (None, _) => return refused(Asked::Missing),
     };
     // An absolute request target (`GET http://host/`) names the host the client meant.
     let target = request.uri().authority().map(|a| a.as_str());
     for asked in [host, target].into_iter().flatten() {
         if !allowed.accepts(asked, local) {
-            return refused(Some(asked));
+            return refused(Asked::Host(asked));
         }
     }
     next.run(request).await
