@@ -48,9 +48,14 @@ struct Reply {
 }
 
 fn get(addr: SocketAddr, path: &str) -> Reply {
+    send(addr, &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
+}
+
+/// Sends `request` as is (a browser's bytes, or an attacker's) and reads the whole reply.
+fn send(addr: SocketAddr, request: &str) -> Reply {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    s.write_all(request.as_bytes()).unwrap();
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).unwrap();
     let text = String::from_utf8_lossy(&raw).into_owned();
@@ -328,5 +333,227 @@ fn a_port_in_use_moves_to_the_next_free_one() {
     assert_ne!(server.addr.port(), port);
     assert!(server.addr.ip().is_loopback(), "binds to 127.0.0.1 by default");
     assert_eq!(get(server.addr, "/").status, 200);
+    server.shutdown();
+}
+
+// ---- Only requests addressed to this server are answered (DNS rebinding) ----
+
+fn start_on(root: &Path, bind: std::net::IpAddr) -> ServerHandle {
+    let mut opts = ServeOptions::new(root, "2026-01-01".parse().unwrap());
+    opts.port = 0;
+    opts.bind = bind;
+    pmsite::serve::start(opts).unwrap()
+}
+
+fn get_for(addr: SocketAddr, path: &str, host: &str) -> Reply {
+    send(addr, &format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"))
+}
+
+fn assert_refused(r: &Reply, what: &str) {
+    assert_eq!(r.status, 421, "{what}: {}", r.headers);
+    assert!(r.headers.contains("content-type: text/plain"), "{what}: {}", r.headers);
+    assert!(r.body.contains("pmsite serve answers only"), "{what}: {}", r.body);
+    assert!(!r.body.contains("Alpha outage") && !r.body.contains("\"paths\""), "{what} leaked the site: {}", r.body);
+}
+
+#[test]
+fn only_requests_for_its_own_address_are_answered() {
+    let site = fixture();
+    let server = start(site.path());
+    let addr = server.addr;
+    let port = addr.port();
+    let other = if port == 65535 { 1 } else { port + 1 };
+    for host in [
+        "localhost".to_string(),
+        format!("localhost:{port}"),
+        format!("LocalHost:{port}"),
+        "127.0.0.1".into(),
+        format!("127.0.0.1:{port}"),
+        "[::1]".into(),
+        format!("[::1]:{port}"),
+    ] {
+        let r = get_for(addr, "/incidents/2024-01-01-alpha/", &host);
+        assert_eq!(r.status, 200, "Host: {host}");
+        assert!(r.body.contains("Alpha outage"), "Host: {host}");
+    }
+    for host in [
+        "evil.example".to_string(),
+        format!("evil.example:{port}"),
+        "127.0.0.1.evil.example".into(),
+        format!("127.0.0.1.evil.example:{port}"),
+        format!("localhost.evil.example:{port}"),
+        format!("localhost:{other}"),
+        format!("127.0.0.1:{other}"),
+        format!("[::1]:{other}"),
+        format!("127.0.0.2:{port}"),
+        format!("127.1:{port}"),
+        format!("[::2]:{port}"),
+        format!("localhost:{port}@evil.example"),
+        format!("evil.example@localhost:{port}"),
+        "localhost:".into(),
+        "::1".into(),
+        String::new(),
+    ] {
+        for path in ["/", "/incidents/2024-01-01-alpha/", "/api/postmortems.json", "/__pmsite/live.js", "/no/such/"] {
+            assert_refused(&get_for(addr, path, &host), &format!("Host: {host:?}, {path}"));
+        }
+    }
+    // The live-reload stream, which would tell a rebinding page what changed.
+    let sse = send(addr, "GET /__pmsite/events HTTP/1.0\r\nHost: evil.example\r\nAccept: text/event-stream\r\n\r\n");
+    assert_refused(&sse, "events");
+    assert_eq!(server.live_connections(), 0);
+    // HTTP/1.1 requires a Host header: a request without one is not guessed to be for us.
+    assert_refused(&send(addr, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n"), "no Host");
+    // HTTP/1.0 has no Host header; no browser sends such a request, tools may.
+    assert_eq!(send(addr, "GET / HTTP/1.0\r\n\r\n").status, 200);
+    // Two Host headers, one of them ours.
+    assert_refused(
+        &send(
+            addr,
+            &format!("GET / HTTP/1.1\r\nHost: localhost:{port}\r\nHost: evil.example\r\nConnection: close\r\n\r\n"),
+        ),
+        "two Hosts",
+    );
+    // An absolute request target names the host too, and wins over Host.
+    assert_refused(
+        &send(
+            addr,
+            &format!("GET http://evil.example/ HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n"),
+        ),
+        "absolute-form",
+    );
+    assert_eq!(
+        send(
+            addr,
+            &format!("GET http://localhost:{port}/ HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n")
+        )
+        .status,
+        200
+    );
+    server.shutdown();
+}
+
+/// Linux routes all of 127.0.0.0/8 to the loopback interface, so 127.0.0.2 stands in for
+/// a second address of this machine (a LAN address) without needing a network.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_bind_address_and_for_all_interfaces_the_address_reached_are_accepted() {
+    use std::net::{IpAddr, Ipv4Addr};
+    let site = fixture();
+    let second = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+    let server = start_on(site.path(), second);
+    let port = server.addr.port();
+    for host in [format!("127.0.0.2:{port}"), "127.0.0.2".into(), format!("localhost:{port}")] {
+        assert_eq!(get_for(server.addr, "/", &host).status, 200, "Host: {host}");
+    }
+    assert_refused(&get_for(server.addr, "/", &format!("127.0.0.3:{port}")), "another address");
+    server.shutdown();
+
+    let server = start_on(site.path(), IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let port = server.addr.port();
+    // The wildcard is no address to send a request to: the URL printed is loopback's.
+    assert_eq!(server.url(), format!("http://127.0.0.1:{port}/"));
+    let via_second = SocketAddr::new(second, port);
+    let via_loopback = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port);
+    assert_eq!(get_for(via_second, "/", &format!("127.0.0.2:{port}")).status, 200);
+    assert_eq!(get_for(via_second, "/", &format!("localhost:{port}")).status, 200);
+    assert_eq!(get_for(via_loopback, "/", &format!("127.0.0.1:{port}")).status, 200);
+    // An address of this machine, but not the one this connection reached.
+    assert_refused(&get_for(via_loopback, "/", &format!("127.0.0.2:{port}")), "another interface");
+    assert_refused(&get_for(via_second, "/", &format!("0.0.0.0:{port}")), "the wildcard");
+    assert_refused(&get_for(via_second, "/", &format!("evil.example:{port}")), "a name");
+    server.shutdown();
+}
+
+// ---- The watched folders may go away and come back ----
+
+/// Waits until `path` is served with `status` (and, for 200, a body containing `text`).
+fn wait_served(server: &ServerHandle, path: &str, status: u16, text: &str) {
+    wait_until(&format!("{path} served as {status} with {text:?}"), BOUND, || {
+        let r = get(server.addr, path);
+        r.status == status && (status != 200 || r.body.contains(text))
+    });
+}
+
+/// After the folder came back, a later save to a file in it must still be seen.
+fn assert_edit_seen(server: &ServerHandle, root: &Path) {
+    write(root, A, &pm("2024-01-01", "Alpha after the folder came back"));
+    wait_served(server, "/incidents/2024-01-01-alpha/", 200, "Alpha after the folder came back");
+    write(root, "static/custom.css", "body { color: teal }");
+    wait_served(server, "/custom.css", 200, "teal");
+}
+
+#[test]
+fn content_and_static_moved_away_and_back_are_still_watched() {
+    let site = fixture();
+    let root = site.path();
+    let server = start(root);
+    for dir in ["content", "static"] {
+        std::fs::rename(root.join(dir), root.join(format!("{dir}.away"))).unwrap();
+    }
+    wait_served(&server, "/incidents/2024-01-01-alpha/", 404, "");
+    wait_served(&server, "/custom.css", 404, "");
+    // Saves in the moved folder are not the site's any more.
+    write(root, "content.away/2024/2024-01-01-alpha.md", &pm("2024-01-01", "Alpha while away"));
+    for dir in ["content", "static"] {
+        std::fs::rename(root.join(format!("{dir}.away")), root.join(dir)).unwrap();
+    }
+    wait_served(&server, "/incidents/2024-01-01-alpha/", 200, "Alpha while away");
+    wait_served(&server, "/custom.css", 200, "black");
+    assert_edit_seen(&server, root);
+    server.shutdown();
+}
+
+#[test]
+fn content_and_static_deleted_and_recreated_are_still_watched() {
+    let site = fixture();
+    let root = site.path();
+    let server = start(root);
+    std::fs::remove_dir_all(root.join("content")).unwrap();
+    std::fs::remove_dir_all(root.join("static")).unwrap();
+    wait_served(&server, "/incidents/2024-01-01-alpha/", 404, "");
+    wait_served(&server, "/custom.css", 404, "");
+    write(root, A, &pm("2024-01-01", "Alpha recreated"));
+    write(root, "static/custom.css", "body { color: navy }");
+    wait_served(&server, "/incidents/2024-01-01-alpha/", 200, "Alpha recreated");
+    wait_served(&server, "/custom.css", 200, "navy");
+    assert_edit_seen(&server, root);
+    server.shutdown();
+}
+
+#[test]
+fn folders_created_after_start_are_watched() {
+    let site = tempfile::tempdir().unwrap();
+    let root = site.path();
+    write(root, "site.toml", SITE);
+    let server = start(root);
+    write(root, A, &pm("2024-01-01", "Alpha outage"));
+    write(root, "static/custom.css", "body { color: black }");
+    write(root, "themes/default/static/style.css", "/* theme v1 */");
+    wait_served(&server, "/incidents/2024-01-01-alpha/", 200, "Alpha outage");
+    wait_served(&server, "/custom.css", 200, "black");
+    wait_served(&server, "/assets/style.css", 200, "theme v1");
+    assert_edit_seen(&server, root);
+    write(root, "themes/default/static/style.css", "/* theme v2 */");
+    wait_served(&server, "/assets/style.css", 200, "theme v2");
+    server.shutdown();
+}
+
+/// The same as a test of moving away, but for the theme folder, and with a swap of folders.
+#[test]
+fn a_themes_folder_replaced_by_another_is_watched() {
+    let site = fixture();
+    let root = site.path();
+    write(root, "themes/default/static/style.css", "/* theme v1 */");
+    let server = start(root);
+    wait_served(&server, "/assets/style.css", 200, "theme v1");
+    write(root, "themes.new/default/static/style.css", "/* theme v2 */");
+    std::fs::rename(root.join("themes"), root.join("themes.old")).unwrap();
+    std::fs::rename(root.join("themes.new"), root.join("themes")).unwrap();
+    wait_served(&server, "/assets/style.css", 200, "theme v2");
+    // Saves to the folder moved aside do not count; saves to the new one do.
+    write(root, "themes.old/default/static/style.css", "/* old folder */");
+    write(root, "themes/default/static/style.css", "/* theme v3 */");
+    wait_served(&server, "/assets/style.css", 200, "theme v3");
     server.shutdown();
 }

@@ -1,11 +1,15 @@
 //! The HTTP side of `serve`: site files from the current snapshot, the live-reload
-//! script, and the server-sent event stream that tells open pages what changed.
+//! script, and the server-sent event stream that tells open pages what changed. Every
+//! request, the event stream's included, first passes the Host check (`host.rs`).
 
 use super::Shared;
+use super::host::{Allowed, Asked};
 use super::snapshot::{self, Resolved};
 use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::extract::connect_info::Connected;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, StatusCode, Uri, Version, header};
+use axum::middleware::Next;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -18,12 +22,53 @@ use tokio_stream::wrappers::BroadcastStream;
 
 const LIVE_JS: &str = include_str!("live.js");
 
-pub(super) fn router(shared: Arc<Shared>) -> Router {
+pub(super) fn router(shared: Arc<Shared>, allowed: Allowed) -> Router {
     Router::new()
         .route("/__pmsite/live.js", get(live_js))
         .route("/__pmsite/events", get(events))
         .fallback(site_file)
         .with_state(shared)
+        .layer(axum::middleware::from_fn_with_state(allowed, only_for_this_server))
+}
+
+/// The address a connection arrived at: with `--bind 0.0.0.0` it tells which of the
+/// machine's addresses the client used.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Arrival(Option<std::net::IpAddr>);
+
+impl Connected<axum::serve::IncomingStream<'_, tokio::net::TcpListener>> for Arrival {
+    fn connect_info(stream: axum::serve::IncomingStream<'_, tokio::net::TcpListener>) -> Self {
+        Arrival(stream.io().local_addr().ok().map(|a| a.ip()))
+    }
+}
+
+async fn only_for_this_server(State(allowed): State<Allowed>, request: Request, next: Next) -> Response {
+    let local = request.extensions().get::<ConnectInfo<Arrival>>().and_then(|c| c.0.0);
+    let mut hosts = request.headers().get_all(header::HOST).iter();
+    let (first, second) = (hosts.next(), hosts.next());
+    let refused = |asked: Asked<'_>| {
+        let mut r = with_type(StatusCode::MISDIRECTED_REQUEST, "text/plain; charset=utf-8", allowed.refusal(asked));
+        r.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        r
+    };
+    let host = match (first, second) {
+        (Some(h), None) => match h.to_str() {
+            Ok(h) => Some(h),
+            Err(_) => return refused(Asked::Host(&String::from_utf8_lossy(h.as_bytes()))),
+        },
+        (Some(_), Some(_)) => return refused(Asked::Twice),
+        // HTTP/1.0 had no Host header; browsers always send one, so only tools go without.
+        (None, _) if request.version() < Version::HTTP_11 => None,
+        (None, _) => return refused(Asked::Missing),
+    };
+    // An absolute request target (`GET http://host/`) names the host the client meant.
+    let target = request.uri().authority().map(|a| a.as_str());
+    for asked in [host, target].into_iter().flatten() {
+        if !allowed.accepts(asked, local) {
+            return refused(Asked::Host(asked));
+        }
+    }
+    next.run(request).await
 }
 
 fn with_type(status: StatusCode, content_type: &'static str, body: impl IntoResponse) -> Response {

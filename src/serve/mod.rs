@@ -4,13 +4,15 @@
 //! (never to disk), served over HTTP, and rebuilt when a file under content/, themes/,
 //! static/ or site.toml changes. A rebuild that fails keeps the last good site online
 //! and shows its diagnostics on every open page; open pages learn about changes over
-//! server-sent events and reload only when something they show changed.
+//! server-sent events and reload only when something they show changed. Only requests
+//! addressed to this server are answered (host.rs; docs/serve.md says what is accepted).
 //!
 //! Threads: the HTTP server runs on a small tokio runtime; a watcher thread batches
 //! file events; one rebuild thread renders. A rebuild in progress plus more events
 //! means exactly one more rebuild after it: batches queue in a channel and the
 //! rebuild thread drains all of them before each build.
 
+mod host;
 mod http;
 pub mod snapshot;
 pub mod watch;
@@ -132,8 +134,10 @@ pub struct ServerHandle {
 }
 
 impl ServerHandle {
+    /// The address to open. With `--bind 0.0.0.0` that is the loopback address: the
+    /// wildcard is not an address a request may be sent to (see host.rs).
     pub fn url(&self) -> String {
-        format!("http://{}/", self.addr)
+        format!("http://{}/", url_host(self.addr.ip(), self.addr.port()))
     }
     /// Open live-reload (SSE) connections right now.
     pub fn live_connections(&self) -> usize {
@@ -174,6 +178,17 @@ impl ServerHandle {
     }
 }
 
+/// `ip:port` as a URL writes it; an unspecified address becomes loopback, the one a
+/// request to this server can be sent to from this machine.
+fn url_host(ip: IpAddr, port: u16) -> String {
+    let ip = match ip {
+        IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, port).to_string()
+}
+
 fn bind(opts: &ServeOptions) -> Result<(std::net::TcpListener, Option<u16>), ServeError> {
     let last = if opts.port == 0 { 0 } else { opts.port.saturating_add(PORT_TRIES) };
     for port in opts.port..=last {
@@ -195,7 +210,7 @@ pub fn start(opts: ServeOptions) -> Result<ServerHandle, ServeError> {
     let build_opts = BuildOptions {
         output: PathBuf::new(),
         // Links that use base_url (the 404 page's, feeds') must point at this server.
-        base_url: Some(format!("http://{addr}/")),
+        base_url: Some(format!("http://{}/", url_host(addr.ip(), addr.port()))),
         drafts: opts.drafts,
         strict: false,
         today: opts.today,
@@ -226,7 +241,8 @@ pub fn start(opts: ServeOptions) -> Result<ServerHandle, ServeError> {
         .build()
         .map_err(ServeError::Runtime)?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let app = http::router(shared.clone());
+    let app = http::router(shared.clone(), host::Allowed::new(addr.ip(), addr.port()))
+        .into_make_service_with_connect_info::<http::Arrival>();
     let listener = {
         let _enter = runtime.enter();
         tokio::net::TcpListener::from_std(listener).map_err(ServeError::Runtime)?

@@ -48,23 +48,32 @@ pub fn is_input(root: &Path, path: &Path) -> bool {
 const FOLDERS: [&str; 3] = ["content", "themes", "static"];
 
 pub struct Watch {
-    watcher: notify::RecommendedWatcher,
+    stop: mpsc::Sender<Message>,
     thread: std::thread::JoinHandle<()>,
 }
 
 impl Watch {
-    /// Stops watching. Dropping the watcher ends the batching thread, which ends the rebuild loop.
+    /// Stops watching. The batching thread owns the watcher and the sender of batches:
+    /// it ending ends the rebuild loop.
     pub fn stop(self) {
-        drop(self.watcher);
+        let _ = self.stop.send(Message::Stop);
         let _ = self.thread.join();
     }
+}
+
+enum Message {
+    Event(notify::Result<notify::Event>),
+    Stop,
 }
 
 /// Starts watching `root`; every batch of changed input paths is sent to `batches`.
 pub fn start(root: &Path, batches: mpsc::Sender<Vec<PathBuf>>) -> Result<Watch, notify::Error> {
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let (tx, rx) = mpsc::channel::<notify::Result<notify::Event>>();
-    let mut watcher = notify::recommended_watcher(tx)?;
+    let (tx, rx) = mpsc::channel::<Message>();
+    let events = tx.clone();
+    let mut watcher = notify::recommended_watcher(move |e| {
+        let _ = events.send(Message::Event(e));
+    })?;
     watcher.watch(&root, RecursiveMode::NonRecursive)?;
     for f in FOLDERS {
         let dir = root.join(f);
@@ -74,40 +83,83 @@ pub fn start(root: &Path, batches: mpsc::Sender<Vec<PathBuf>>) -> Result<Watch, 
     }
     let thread = std::thread::Builder::new()
         .name("pmsite-watch".into())
-        .spawn(move || batch_loop(&root, rx, batches))
+        .spawn(move || Batcher { root, watcher, moved: BTreeSet::new() }.run(rx, batches))
         .map_err(notify::Error::io)?;
-    Ok(Watch { watcher, thread })
+    Ok(Watch { stop: tx, thread })
 }
 
-fn relevant(root: &Path, event: notify::Result<notify::Event>) -> Vec<PathBuf> {
-    match event {
-        Ok(e) if !matches!(e.kind, notify::EventKind::Access(_)) => {
-            e.paths.into_iter().filter(|p| is_input(root, p)).collect()
+/// The folder of FOLDERS that `path` is, if it is one of them itself (not a file in it).
+fn folder_itself<'a>(root: &Path, path: &'a Path) -> Option<&'a Path> {
+    let name = path.strip_prefix(root).ok()?.to_str()?;
+    FOLDERS.contains(&name).then_some(path)
+}
+
+struct Batcher {
+    root: PathBuf,
+    watcher: notify::RecommendedWatcher,
+    /// Watched folders created, removed or renamed in this batch.
+    moved: BTreeSet<PathBuf>,
+}
+
+impl Batcher {
+    /// The paths of `event` a build reads; notes any watched folder it created, removed
+    /// or renamed.
+    fn relevant(&mut self, event: notify::Result<notify::Event>) -> Vec<PathBuf> {
+        use notify::EventKind::{Access, Create, Modify, Remove};
+        let e = match event {
+            Ok(e) if !matches!(e.kind, Access(_)) => e,
+            _ => return Vec::new(),
+        };
+        if e.need_rescan() {
+            // Events were lost (the kernel queue overflowed): any folder may have changed.
+            let all: Vec<PathBuf> = FOLDERS.iter().map(|f| self.root.join(f)).collect();
+            self.moved.extend(all.iter().cloned());
+            return all;
         }
-        _ => Vec::new(),
+        if matches!(e.kind, Create(_) | Remove(_) | Modify(notify::event::ModifyKind::Name(_))) {
+            let folders = e.paths.iter().filter_map(|p| folder_itself(&self.root, p));
+            self.moved.extend(folders.map(Path::to_path_buf));
+        }
+        e.paths.into_iter().filter(|p| is_input(&self.root, p)).collect()
     }
-}
 
-fn batch_loop(root: &Path, rx: mpsc::Receiver<notify::Result<notify::Event>>, batches: mpsc::Sender<Vec<PathBuf>>) {
-    // A folder created after start (a first static/) is not watched; the root watch sees it appear.
-    while let Ok(event) = rx.recv() {
-        let mut batch: BTreeSet<PathBuf> = relevant(root, event).into_iter().collect();
-        if batch.is_empty() {
-            continue;
-        }
-        let started = Instant::now();
-        loop {
-            match rx.recv_timeout(QUIET) {
-                Ok(e) => batch.extend(relevant(root, e)),
-                Err(mpsc::RecvTimeoutError::Timeout) => break,
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            }
-            if started.elapsed() > MAX_WAIT {
-                break;
+    /// Drops the watch on each moved folder and watches what is there now. A watch
+    /// follows the folder it was made on: one moved away keeps reporting (under the old
+    /// name) on some systems, and one deleted and made again is not watched at all.
+    /// Done before the batch is handed on, so the rebuild it causes, which reads the
+    /// whole folder again, sees every file saved before the new watch began.
+    fn rewatch_moved(&mut self) {
+        for dir in std::mem::take(&mut self.moved) {
+            let _ = self.watcher.unwatch(&dir);
+            if dir.is_dir() {
+                // A folder that vanishes again before it is watched is seen by the root watch.
+                let _ = self.watcher.watch(&dir, RecursiveMode::Recursive);
             }
         }
-        if batches.send(batch.into_iter().collect()).is_err() {
-            return;
+    }
+
+    fn run(mut self, rx: mpsc::Receiver<Message>, batches: mpsc::Sender<Vec<PathBuf>>) {
+        while let Ok(Message::Event(event)) = rx.recv() {
+            let mut batch: BTreeSet<PathBuf> = self.relevant(event).into_iter().collect();
+            if batch.is_empty() {
+                continue;
+            }
+            let started = Instant::now();
+            loop {
+                match rx.recv_timeout(QUIET) {
+                    Ok(Message::Event(e)) => batch.extend(self.relevant(e)),
+                    Ok(Message::Stop) => return,
+                    Err(mpsc::RecvTimeoutError::Timeout) => break,
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+                if started.elapsed() > MAX_WAIT {
+                    break;
+                }
+            }
+            self.rewatch_moved();
+            if batches.send(batch.into_iter().collect()).is_err() {
+                return;
+            }
         }
     }
 }
