@@ -129,6 +129,11 @@ pub fn check(kb: &KnowledgeBase, statics: &[StaticFile], generated: &Generated) 
     for s in statics {
         diags.extend(crate::load::unsafe_name(&s.source));
     }
+    // A theme's own files are published under assets/, so their names must be safe too.
+    let theme_static = kb.root.join("themes").join(&kb.config.theme).join("static");
+    for e in walkdir::WalkDir::new(&theme_static).into_iter().flatten().filter(|e| e.file_type().is_file()) {
+        diags.extend(crate::load::unsafe_name(e.path().strip_prefix(&kb.root).unwrap_or(e.path())));
+    }
     let sources: Vec<Source> = kb
         .assets
         .iter()

@@ -86,6 +86,11 @@ mod unsafe_file_name {
     }
 
     #[test]
+    fn a_newline_in_a_theme_file_name() {
+        one_unsafe_name("themes/default/static", b"x\n.css", "line break");
+    }
+
+    #[test]
     fn a_name_that_is_not_utf8() {
         one_unsafe_name("static", b"caf\xe9.txt", "not valid UTF-8");
     }
