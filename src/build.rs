@@ -96,25 +96,18 @@ pub fn render_site(
     session.rebuild(progress)
 }
 
-/// Files beside postmortems (under `files/`) and `static/` (at the root), read into memory.
+/// Published attachments (under `files/`) and `static/` (at the root), read into memory.
 pub(crate) fn copy_inputs(root: &Path, assets: &[PathBuf]) -> Result<Vec<OutputFile>, Diagnostic> {
-    let mut out = Vec::new();
     let read = |p: &Path| {
         std::fs::read(root.join(p)).map_err(|e| Diagnostic::error(Code::Io, p, 0, 0, format!("cannot read: {e}")))
     };
+    let mut out = Vec::new();
     for a in assets {
-        let under = a.strip_prefix("content").unwrap_or(a);
-        out.push(OutputFile::new(format!("files/{}", under.to_string_lossy().replace('\\', "/")), read(a)?));
+        out.push(OutputFile::new(crate::publish::attachment_output(a), read(a)?));
     }
-    let static_dir = root.join("static");
-    if static_dir.is_dir() {
-        for e in walkdir::WalkDir::new(&static_dir).sort_by_file_name().into_iter().flatten() {
-            if e.file_type().is_file() {
-                let rel = e.path().strip_prefix(root).unwrap_or(e.path()).to_path_buf();
-                let under = e.path().strip_prefix(&static_dir).unwrap_or(e.path());
-                out.push(OutputFile::new(under.to_string_lossy().replace('\\', "/"), read(&rel)?));
-            }
-        }
+    // The listing `check` looked at, so that what it found clear is what is written.
+    for s in crate::publish::static_files(root) {
+        out.push(OutputFile::new(s.output, read(&s.source)?));
     }
     Ok(out)
 }

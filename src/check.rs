@@ -44,6 +44,12 @@ pub fn check_cached(root: &Path, opts: &Options, cache: &mut load::ParseCache) -
     let kb = KnowledgeBase::link_cached(loaded, &link_opts, &mut diags, &mut cache.link);
     crate::build::stage_timing("  link", t);
     let t = std::time::Instant::now();
+    let statics = crate::publish::static_files(root);
+    let generated = crate::publish::Generated::new(&kb);
+    diags.extend(crate::publish::check(&kb, &statics, &generated));
+    diags.extend(crate::linkcheck::check(&kb, &statics, &generated));
+    crate::build::stage_timing("  files and links", t);
+    let t = std::time::Instant::now();
     if opts.strict {
         diagnostics::promote_warnings(&mut diags);
     }

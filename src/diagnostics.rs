@@ -270,7 +270,9 @@ pub fn promote_warnings(diags: &mut [Diagnostic]) {
 }
 
 pub fn display_path(p: &Path) -> String {
-    p.to_string_lossy().replace('\\', "/")
+    // Only on Windows is `\\` a separator; elsewhere it is part of a name, and a message
+    // that turned it into `/` would name another file.
+    if cfg!(windows) { p.to_string_lossy().replace('\\', "/") } else { p.to_string_lossy().into_owned() }
 }
 
 /// Output styles for `pmsite check --format`.

@@ -295,6 +295,7 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
     let timeline = root.get("timeline").map(|n| timeline(&mut cx, n, &tz)).unwrap_or_default();
     let timeline_incomplete = cx.diags.len() > errors_before_timeline;
     let action_items = root.get("action_items").map(|n| action_items(&mut cx, n)).unwrap_or_default();
+    unsafe_segments(&mut cx, &root);
 
     let diags = cx.diags;
     let (Some(title), Some(date), Some(severity), Some(status)) = (title, date, severity, status) else {
@@ -338,6 +339,7 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
         body,
         body_line: split.body_line,
         links,
+        refs: crate::links::local_refs(split.body, split.body_line),
         lines,
         source_hash: xxhash_rust::xxh3::xxh3_64(text.as_bytes()),
         front_hash: xxhash_rust::xxh3::xxh3_64(&text.as_bytes()[..text.len() - split.body.len()]),
@@ -498,6 +500,31 @@ fn action_items(cx: &mut Ctx, node: &Node) -> Vec<ActionItem> {
         out.push(ActionItem { title, owner, due, status, kind, outcome, ticket, completed, line });
     }
     out
+}
+
+/// Values that become a folder of the site (`tags/<slug>/`, `factors/<id>/`) must make a
+/// name the output can hold; otherwise `build` would fail writing it, far from its cause.
+fn unsafe_segments(cx: &mut Ctx, root: &Node) {
+    fn items(n: Option<&Node>) -> &[Node] {
+        match n.map(|n| &n.value) {
+            Some(Value::Seq(items)) => items,
+            _ => n.map(std::slice::from_ref).unwrap_or_default(),
+        }
+    }
+    let mut values: Vec<(&Node, bool)> = Vec::new(); // (value, becomes a slug)
+    for key in ["services", "teams", "tags", "authors"] {
+        values.extend(items(root.get(key)).iter().map(|n| (n, true)));
+    }
+    values.extend(items(root.get("factors")).iter().map(|f| (f.get("id").unwrap_or(f), false)));
+    values.extend(items(root.get("action_items")).iter().filter_map(|i| i.get("owner")).map(|n| (n, true)));
+    for (node, slugged) in values {
+        let Value::Scalar { text, .. } = &node.value else { continue };
+        let segment = if slugged { crate::scaffold::slugify(text) } else { text.clone() };
+        if let Some(why) = (!segment.is_empty()).then(|| crate::names::segment_problem(&segment)).flatten() {
+            cx.at(Code::UnsafeFileName, node, format!("this value names a folder of the site, and cannot: {why}"))
+                .suggestion = Some("shorten it to a few words, or remove the characters named".into());
+        }
+    }
 }
 
 /// Relative links to `.md` files in a body, with their file positions.

@@ -56,6 +56,7 @@ pub struct KnowledgeBase {
     /// Over visible postmortems only, so every listed page exists.
     pub indexes: Indexes,
     pub home_text: Option<String>,
+    /// Attachments under content/ that a visible postmortem links to: the ones published.
     pub assets: Vec<PathBuf>,
     pub today: Date,
 }
@@ -196,6 +197,8 @@ impl KnowledgeBase {
         let referenced_by =
             referenced_by.into_iter().map(|s| s.into_iter().filter(|&i| visible[i]).collect()).collect();
 
+        // A draft's attachments, and files nothing links to, stay off the site.
+        let assets = crate::publish::linked_assets(&postmortems, &visible, assets);
         let figures = postmortems.iter().map(|p| Figures::from_timeline(&p.timeline)).collect();
         let indexes = build_indexes(&postmortems, &visible);
         let key = recurrence_key(&postmortems, &visible);
@@ -251,7 +254,7 @@ pub fn resolve(from: &Path, target: &str) -> Option<PathBuf> {
     Some(out.iter().collect())
 }
 
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     if !s.contains('%') {
         return s.to_string();
     }

@@ -67,6 +67,7 @@ pub fn discover(root: &Path) -> (Vec<PathBuf>, Vec<PathBuf>, Vec<Diagnostic>) {
                 if name.ends_with('~') || name.starts_with('#') {
                     continue;
                 }
+                diags.extend(unsafe_name(&rel));
                 if e.path().extension().is_some_and(|x| x == "md") {
                     if rel != Path::new("content/_index.md") {
                         md.push(rel);
@@ -87,6 +88,18 @@ pub fn discover(root: &Path) -> (Vec<PathBuf>, Vec<PathBuf>, Vec<Diagnostic>) {
         }
     }
     (md, assets, diags)
+}
+
+/// An error when the file at `rel` (relative to the root) has a name the site cannot hold.
+pub fn unsafe_name(rel: &Path) -> Option<Diagnostic> {
+    let why = match rel.to_str() {
+        Some(s) => crate::names::path_problem(&s.replace(std::path::MAIN_SEPARATOR, "/"))?,
+        None => "the name is not valid UTF-8",
+    };
+    Some(
+        Diagnostic::error(Code::UnsafeFileName, rel, 0, 0, format!("this file's name cannot be published: {why}"))
+            .with_suggestion("rename the file: letters, digits, `-`, `_` and `.` are always safe"),
+    )
 }
 
 /// Reads and parses one file: the postmortem (if usable) and its diagnostics.

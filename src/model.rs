@@ -212,6 +212,9 @@ pub struct Postmortem {
     pub body_line: usize,
     #[serde(skip)]
     pub links: Vec<BodyLink>,
+    /// Every link and image into the site (attachments, headings, static files).
+    #[serde(skip)]
+    pub refs: Vec<crate::links::LocalRef>,
     #[serde(skip)]
     pub lines: FieldLines,
     /// Hash of the file's text: what incremental rebuilds compare.

@@ -222,6 +222,87 @@ mod links {
     }
 }
 
+mod attachments {
+    use super::*;
+
+    /// A published postmortem and a draft, each showing an image beside it, an image
+    /// nothing links to, and a static file.
+    fn site() -> tempfile::TempDir {
+        let t = tempfile::tempdir().unwrap();
+        write(t.path(), "site.toml", SITE);
+        let published = pm("2024-01-01", "Published", "")
+            .replace("Body of Published.", "![graph](./graph.png) and [the report](../2023/report.pdf).");
+        write(t.path(), "content/2024/2024-01-01-published.md", &published);
+        write(t.path(), "content/2024/graph.png", "PNG");
+        write(t.path(), "content/2023/report.pdf", "PDF");
+        let draft = pm("2024-02-01", "Draft", "status: draft\n").replace("Body of Draft.", "![secret](secret.png)");
+        write(t.path(), "content/2024/2024-02-01-draft.md", &draft);
+        write(t.path(), "content/2024/secret.png", "SECRET");
+        write(t.path(), "content/2024/unlinked.txt", "UNLINKED");
+        write(t.path(), "static/robots-note.txt", "static");
+        t
+    }
+
+    fn built(site: &Path, extra: &[&str]) -> BTreeMap<String, Vec<u8>> {
+        let out = site.join(format!("public{}", extra.len()));
+        let o = bin()
+            .args(["build", "--today", "2026-01-01", "--root"])
+            .arg(site)
+            .arg("--output")
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        snapshot(&out)
+    }
+
+    #[test]
+    fn only_files_a_published_postmortem_links_to_are_published() {
+        let site = site();
+        let files = built(site.path(), &[]);
+        assert_eq!(files.get("files/2024/graph.png").map(Vec::as_slice), Some(&b"PNG"[..]));
+        assert_eq!(files.get("files/2023/report.pdf").map(Vec::as_slice), Some(&b"PDF"[..]));
+        assert!(files.contains_key("robots-note.txt"), "static/ is copied as it is");
+        assert!(!files.contains_key("files/2024/secret.png"), "a draft's image stays private");
+        assert!(!files.contains_key("files/2024/unlinked.txt"), "a file nothing links to stays private");
+        // Nor does any page, feed or index name them.
+        for (path, bytes) in &files {
+            let text = String::from_utf8_lossy(bytes);
+            assert!(!text.contains("secret.png") && !text.contains("unlinked.txt"), "{path} names a private file");
+        }
+    }
+
+    #[test]
+    fn drafts_included_publish_their_attachments() {
+        let site = site();
+        let files = built(site.path(), &["--drafts"]);
+        assert_eq!(files.get("files/2024/secret.png").map(Vec::as_slice), Some(&b"SECRET"[..]));
+        assert!(!files.contains_key("files/2024/unlinked.txt"));
+    }
+
+    #[test]
+    fn check_predicts_every_path_the_build_writes() {
+        // Output collisions are found by check from its own list of what the build makes;
+        // a file the build writes that the list lacks could collide unnoticed.
+        let site = example_site();
+        write(site.path(), "static/extra/note.txt", "x");
+        let files = built(site.path(), &[]);
+        let checked = pmsite::check::check(
+            site.path(),
+            &pmsite::check::Options { strict: false, drafts: false, today: "2026-01-01".parse().unwrap() },
+        );
+        let generated = pmsite::publish::Generated::new(&checked.kb);
+        let statics = pmsite::publish::static_files(site.path());
+        for path in files.keys() {
+            let known = generated.at(path).is_some()
+                || statics.iter().any(|s| &s.output == path)
+                || checked.kb.assets.iter().any(|a| &pmsite::publish::attachment_output(a) == path);
+            assert!(known || path.starts_with(".pmsite-"), "check does not know that build writes {path}");
+        }
+    }
+}
+
 mod escaping {
     use super::*;
 
@@ -305,7 +386,9 @@ mod atomic {
         let o = build(site.path(), &out);
         assert_eq!(o.status.code(), Some(1));
         let stderr = String::from_utf8_lossy(&o.stderr);
-        assert!(stderr.contains("same path `search/index.html`") && stderr.contains("rename it"), "{stderr}");
+        // Found by check, before anything is rendered, naming the file and the page.
+        assert!(stderr.contains("error[output-collision]"), "{stderr}");
+        assert!(stderr.contains("static/search/index.html would be published as `search/index.html`"), "{stderr}");
         assert!(!out.exists());
     }
 

@@ -14,6 +14,8 @@ mod cli;
 mod codes;
 #[path = "check/corpus.rs"]
 mod corpus;
+#[path = "check/files.rs"]
+mod files;
 #[path = "check/model.rs"]
 mod model;
 #[path = "check/no_panic.rs"]

@@ -142,6 +142,41 @@ impl Page {
     }
 }
 
+/// Every page of the site, in a stable order. `check` lists them too, to find files
+/// that would take a page's place.
+pub fn pages(kb: &KnowledgeBase) -> Vec<Page> {
+    let mut pages =
+        vec![Page::Home, Page::Factors, Page::Search, Page::NotFound, Page::Actions, Page::Patterns, Page::Metrics];
+    pages.extend(kb.indexes.owners.keys().map(|o| Page::ActionsOwner(o.clone())));
+    pages.extend(kb.indexes.teams.keys().map(|t| Page::ActionsTeam(t.clone())));
+    pages.extend(kb.visible_ids().map(Page::Incident));
+    for dim in Dim::ALL {
+        pages.push(Page::Terms(dim));
+        pages.extend(dim.entries(kb).into_iter().map(|(name, _)| Page::Term(dim, name)));
+    }
+    pages.extend(kb.indexes.factors.keys().map(|f| Page::Factor(f.clone())));
+    pages
+}
+
+/// Where `page` is written, relative to the output folder.
+pub fn page_path(kb: &KnowledgeBase, slugs: &Slugs, page: &Page) -> String {
+    match page {
+        Page::Home => "index.html".into(),
+        Page::Incident(i) => format!("incidents/{}/index.html", kb.postmortems[*i].id),
+        Page::Terms(d) => format!("{}/index.html", d.dir()),
+        Page::Term(d, name) => format!("{}/{}/index.html", d.dir(), slugs.get(*d, name)),
+        Page::Factors => "factors/index.html".into(),
+        Page::Factor(id) => format!("factors/{id}/index.html"),
+        Page::Search => "search/index.html".into(),
+        Page::NotFound => "404.html".into(),
+        Page::Actions => "actions/index.html".into(),
+        Page::ActionsOwner(o) => format!("actions/owners/{}/index.html", slugs.get(Dim::Owners, o)),
+        Page::ActionsTeam(t) => format!("actions/teams/{}/index.html", slugs.get(Dim::Teams, t)),
+        Page::Patterns => "patterns/index.html".into(),
+        Page::Metrics => "metrics/index.html".into(),
+    }
+}
+
 /// Settings that change how pages render but not what they say.
 #[derive(Debug, Clone, Default)]
 pub struct RenderOptions {
@@ -229,36 +264,11 @@ impl<'a> Site<'a> {
 
     /// Every page of the site, in a stable order.
     pub fn pages(&self) -> Vec<Page> {
-        let kb = self.kb;
-        let mut pages =
-            vec![Page::Home, Page::Factors, Page::Search, Page::NotFound, Page::Actions, Page::Patterns, Page::Metrics];
-        pages.extend(kb.indexes.owners.keys().map(|o| Page::ActionsOwner(o.clone())));
-        pages.extend(kb.indexes.teams.keys().map(|t| Page::ActionsTeam(t.clone())));
-        pages.extend(kb.visible_ids().map(Page::Incident));
-        for dim in Dim::ALL {
-            pages.push(Page::Terms(dim));
-            pages.extend(dim.entries(kb).into_iter().map(|(name, _)| Page::Term(dim, name)));
-        }
-        pages.extend(kb.indexes.factors.keys().map(|f| Page::Factor(f.clone())));
-        pages
+        pages(self.kb)
     }
 
     pub fn path(&self, page: &Page) -> String {
-        match page {
-            Page::Home => "index.html".into(),
-            Page::Incident(i) => format!("incidents/{}/index.html", self.kb.postmortems[*i].id),
-            Page::Terms(d) => format!("{}/index.html", d.dir()),
-            Page::Term(d, name) => format!("{}/{}/index.html", d.dir(), self.slugs.get(*d, name)),
-            Page::Factors => "factors/index.html".into(),
-            Page::Factor(id) => format!("factors/{id}/index.html"),
-            Page::Search => "search/index.html".into(),
-            Page::NotFound => "404.html".into(),
-            Page::Actions => "actions/index.html".into(),
-            Page::ActionsOwner(o) => format!("actions/owners/{}/index.html", self.slugs.get(Dim::Owners, o)),
-            Page::ActionsTeam(t) => format!("actions/teams/{}/index.html", self.slugs.get(Dim::Teams, t)),
-            Page::Patterns => "patterns/index.html".into(),
-            Page::Metrics => "metrics/index.html".into(),
-        }
+        page_path(self.kb, &self.slugs, page)
     }
 
     /// Postmortems whose content the page shows. A page must be re-rendered when one of

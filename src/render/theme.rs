@@ -80,6 +80,19 @@ fn template_error(sources: &BTreeMap<String, PathBuf>, fallback: &Path, e: &tera
         .with_suggestion("fix the template, or delete the override to use the built-in one")
 }
 
+/// The names of the theme's files under `assets/`, without reading them: what `check`
+/// compares static/ with. The same walk as `Theme::load`'s, so both name the same files.
+pub fn asset_names(root: &Path, name: &str) -> std::collections::BTreeSet<String> {
+    let mut names: std::collections::BTreeSet<String> =
+        STATIC.iter().map(|(p, _)| p.trim_start_matches("static/").to_string()).collect();
+    names.insert("syntax.css".into());
+    let dir = root.join("themes").join(name).join("static");
+    for entry in walkdir::WalkDir::new(&dir).into_iter().flatten().filter(|e| e.file_type().is_file()) {
+        names.insert(entry.path().strip_prefix(&dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/"));
+    }
+    names
+}
+
 impl Theme {
     /// Loads the built-in theme, then the knowledge base's overrides from `root/themes/<name>/`.
     pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {

@@ -145,6 +145,45 @@ fn broken_link() {
 }
 
 #[test]
+fn unsafe_file_name_points_at_the_value() {
+    // A tag of 219 characters: its page would be tags/<219 characters>/index.html.
+    let (d, text) = only("unsafe-file-name", "unsafe-file-name", F, 7, 14);
+    assert!(text.starts_with("connection-pool-exhaustion-connection"), "{text}");
+    assert!(d.message.contains("longer than 200 bytes"), "{}", d.message);
+    assert_eq!(d.level, "error");
+}
+
+#[test]
+fn output_collision_names_both() {
+    // About the whole file (line 0), so there is no text to point at.
+    let r = check_fixture("output-collision");
+    let d = r.only("output-collision", "static/atom.xml", 0, 0);
+    assert!(
+        d.message.contains("static/atom.xml would be published as `atom.xml`, a file pmsite makes"),
+        "{}",
+        d.message
+    );
+    assert_eq!(d.level, "error");
+}
+
+#[test]
+fn missing_file_points_at_the_image() {
+    // ./pool-saturation.png is there; ./connections.png is not.
+    let (d, text) = only("missing-file", "missing-file", F, 27, 1);
+    assert_eq!(text, "![Connections](./connections.png)");
+    assert_eq!(d.level, "warning");
+}
+
+#[test]
+fn broken_anchor_points_at_the_link() {
+    // #what-went-well is the heading above it; #lessons is no heading.
+    let (d, text) = only("broken-anchor", "broken-anchor", F, 27, 43);
+    assert_eq!(text, "[the lessons](#lessons).");
+    assert!(d.message.contains("`#lessons`"), "{}", d.message);
+    assert_eq!(d.level, "warning");
+}
+
+#[test]
 fn config_syntax_stops_the_cascade() {
     // Without a readable site.toml the factors are unknown; the file's `retry-storm` must
     // not be reported as an unknown factor on top.
