@@ -45,8 +45,6 @@ pub const MARKER: &str = ".pmsite-output";
 const STAGING: &str = ".pmsite-staging";
 /// The manifest is replaced by renaming this over it, so it is never half written.
 const MARKER_TMP: &str = ".pmsite-output.tmp";
-/// Output paths may not start with this: the names above are pmsite's own.
-pub const RESERVED_PREFIX: &str = ".pmsite-";
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
@@ -83,13 +81,10 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
 }
 
 /// Whether a relative output path stays inside the output folder and can be recorded
-/// in the manifest and read back unchanged.
+/// in the manifest and read back unchanged: the rule `check` reports by (`names`),
+/// applied again here as the last line of defence.
 pub fn is_safe(rel: &str) -> bool {
-    !rel.is_empty()
-        && !rel.starts_with('/')
-        && !rel.starts_with(RESERVED_PREFIX)
-        && !rel.chars().any(|c| c == '\\' || c.is_control())
-        && rel.split('/').all(|c| !c.is_empty() && c != ".." && c != "." && c.len() <= 255)
+    crate::names::path_problem(rel).is_none()
 }
 
 /// What a write did.
