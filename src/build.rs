@@ -104,7 +104,7 @@ pub(crate) fn copy_inputs(root: &Path, assets: &[PathBuf]) -> Result<Vec<OutputF
     };
     for a in assets {
         let under = a.strip_prefix("content").unwrap_or(a);
-        out.push(OutputFile::new(format!("files/{}", under.to_string_lossy().replace('\\', "/")), read(a)?));
+        out.push(OutputFile::new(crate::routes::file(&under.to_string_lossy().replace('\\', "/")), read(a)?));
     }
     let static_dir = root.join("static");
     if static_dir.is_dir() {

@@ -525,7 +525,7 @@ impl Session {
         let mut others = feed_files;
         others.extend(search_files.iter().cloned());
         for (path, bytes) in &theme.assets {
-            others.push(OutputFile::new(format!("assets/{path}"), bytes.clone()));
+            others.push(OutputFile::new(crate::routes::asset(path), bytes.clone()));
         }
         match copy_inputs(&self.root, &kb.assets) {
             Ok(extra) => others.extend(extra),

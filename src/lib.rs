@@ -24,6 +24,7 @@ pub mod model;
 pub mod output;
 pub mod patterns;
 pub mod render;
+pub mod routes;
 pub mod scaffold;
 pub mod search;
 pub mod serve;

@@ -410,3 +410,159 @@ mod determinism {
         assert!(snapshot(&a) == snapshot(&b));
     }
 }
+
+/// The hostile fixture (tests/fixtures/hostile): markup, CDATA ends, quotes, control
+/// characters, emoji and right-to-left text in every value, and `#`, `?`, `%`, spaces,
+/// quotes and non-ASCII letters in file names. Every output must stay well formed, every
+/// link must reach the file written, and no script URL may become a link.
+mod hostile {
+    use super::*;
+
+    const BASE: &str = "https://pm.example/sub/";
+
+    fn hostile_site() -> (tempfile::TempDir, PathBuf) {
+        let t = tempfile::tempdir().unwrap();
+        common::corpus::copy_dir(&project_root().join("tests/fixtures/hostile"), t.path());
+        let out = t.path().join("public");
+        let o = build(t.path(), &out);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        (t, out)
+    }
+
+    fn text(out: &Path, rel: &str) -> String {
+        std::fs::read_to_string(out.join(rel)).unwrap()
+    }
+
+    /// `&amp;` and friends in an attribute value, as a browser reads it.
+    fn unescape_attr(s: &str) -> String {
+        s.replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    }
+
+    /// The output file a site-internal URL names, relative to `from` (an output path),
+    /// after dropping fragment and query and percent-decoding.
+    fn target(out: &Path, from: &str, url: &str) -> PathBuf {
+        let path = url.split(['#', '?']).next().unwrap();
+        let decoded = percent_encoding::percent_decode_str(path).decode_utf8().unwrap().into_owned();
+        let mut t = out.join(Path::new(from).parent().unwrap()).join(&decoded);
+        if decoded.is_empty() || decoded.ends_with('/') {
+            t = t.join("index.html");
+        }
+        t
+    }
+
+    fn html_urls(html: &str) -> Vec<String> {
+        let mut urls = Vec::new();
+        for attr in [" href=\"", " src=\""] {
+            for part in html.split(attr).skip(1) {
+                urls.push(unescape_attr(&part[..part.find('"').unwrap()]));
+            }
+        }
+        urls
+    }
+
+    #[test]
+    fn every_xml_file_is_well_formed_and_keeps_the_text() {
+        let (_t, out) = hostile_site();
+        let mut parsed = 0;
+        for (path, bytes) in snapshot(&out).into_iter().filter(|(p, _)| p.ends_with(".xml")) {
+            let s = String::from_utf8(bytes).unwrap();
+            if let Err(e) = roxmltree::Document::parse(&s) {
+                panic!("{path} is not well-formed XML: {e}\n{s}");
+            }
+            parsed += 1;
+        }
+        assert!(parsed >= 4, "atom.xml, sitemap.xml and per-service/team feeds: {parsed}");
+        let atom = text(&out, "atom.xml");
+        let doc = roxmltree::Document::parse(&atom).unwrap();
+        let titles: Vec<String> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("title") && n.parent().is_some_and(|p| p.has_tag_name("entry")))
+            .map(|n| n.text().unwrap_or("").to_string())
+            .collect();
+        // Markup and CDATA ends are text, not structure; emoji and RTL text survive.
+        assert!(titles.iter().any(|t| t.contains("<script>x</script> & ]]>") && t.contains("🔥 مرحبا")), "{titles:?}");
+        assert!(titles.iter().any(|t| t.contains("עברית")), "{titles:?}");
+        // The lone CR is kept as a character reference, not folded into a newline.
+        let summary = doc.descendants().find(|n| n.has_tag_name("summary")).unwrap().text().unwrap().to_string();
+        assert!(summary.contains(" \"") && summary.contains('\r'), "{summary:?}");
+    }
+
+    #[test]
+    fn every_internal_url_resolves_to_a_written_file() {
+        let (_t, out) = hostile_site();
+        let mut broken = Vec::new();
+        let mut checked = 0;
+        let files = snapshot(&out);
+        for (path, bytes) in &files {
+            let s = String::from_utf8_lossy(bytes);
+            let mut check = |from: &str, url: &str| {
+                checked += 1;
+                if !target(&out, from, url).is_file() {
+                    broken.push(format!("{path}: {url}"));
+                }
+            };
+            if path.ends_with(".html") && path != "404.html" {
+                for url in html_urls(&s) {
+                    if url.contains("://") || url.starts_with("mailto:") || url.starts_with('#') {
+                        continue;
+                    }
+                    check(path, &url);
+                }
+            } else if path.ends_with(".xml") {
+                let doc = roxmltree::Document::parse(&s).unwrap();
+                for n in doc.descendants().filter(|n| n.is_element()) {
+                    let urls = [
+                        n.attribute("href"),
+                        (n.has_tag_name("loc") || n.has_tag_name("id")).then(|| n.text()).flatten(),
+                    ];
+                    for url in urls.into_iter().flatten() {
+                        let rel = url.strip_prefix(BASE).unwrap_or_else(|| panic!("{path}: {url} is outside the site"));
+                        check("index.html", rel);
+                    }
+                }
+            } else if path == "api/postmortems.json" {
+                let api: serde_json::Value = serde_json::from_str(&s).unwrap();
+                for pm in api["postmortems"].as_array().unwrap() {
+                    check("index.html", pm["url"].as_str().unwrap().strip_prefix(BASE).unwrap());
+                }
+            } else if path.starts_with("search/docs-") {
+                let json = s.trim_end().strip_suffix(");").unwrap();
+                let json = &json[json.find(',').unwrap() + 1..];
+                let docs: serde_json::Value = serde_json::from_str(json).unwrap();
+                for d in docs.as_array().unwrap() {
+                    check("index.html", d["u"].as_str().unwrap());
+                }
+            }
+        }
+        assert!(broken.is_empty(), "{broken:#?}");
+        assert!(checked > 300, "{checked}");
+        // Output paths are the raw names; the links between the two postmortems and to the
+        // attachments are among those checked.
+        let first = "incidents/2024-03-12-a#b?c%d e'f\"g-ünï/index.html";
+        assert!(out.join(first).is_file());
+        assert!(out.join("files/2024/graph #1 ?%.png").is_file());
+        let page = text(&out, first);
+        let urls = html_urls(&page);
+        assert!(urls.iter().any(|u| target(&out, first, u) == out.join("files/2024/graph #1 ?%.png")), "{urls:#?}");
+        let second = out.join("incidents/2024-01-05-second ünï #2/index.html");
+        assert!(urls.iter().any(|u| target(&out, first, u) == second), "{urls:#?}");
+    }
+
+    #[test]
+    fn no_script_url_reaches_an_href_or_src() {
+        let (_t, out) = hostile_site();
+        for (path, bytes) in snapshot(&out).into_iter().filter(|(p, _)| p.ends_with(".html")) {
+            let html = String::from_utf8(bytes).unwrap();
+            for url in html_urls(&html) {
+                let squashed: String =
+                    url.chars().filter(|c| !c.is_ascii_whitespace()).collect::<String>().to_lowercase();
+                assert!(
+                    !squashed.starts_with("javascript:") && !squashed.starts_with("vbscript:"),
+                    "{path} links to {url}"
+                );
+            }
+        }
+        let page = text(&out, "incidents/2024-03-12-a#b?c%d e'f\"g-ünï/index.html");
+        assert!(page.contains("Not links: js, obfuscated and img"), "kept as plain text");
+    }
+}

@@ -125,7 +125,8 @@ pub fn resolve(snapshot: &SiteSnapshot, raw_path: &str) -> Resolved {
         return Resolved::File(joined);
     }
     if snapshot.files.contains_key(&format!("{joined}/index.html")) {
-        return Resolved::Redirect(format!("/{joined}/"));
+        // A Location header is ASCII: the name goes back percent-encoded.
+        return Resolved::Redirect(format!("/{}/", crate::routes::encode_path(&joined)));
     }
     Resolved::NotFound
 }
