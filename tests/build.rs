@@ -550,6 +550,77 @@ mod hostile {
         assert!(reaches("files/2024/graph #1 ?%.png"), "{urls:#?}");
         assert!(reaches("files/2024/log's \"file\".txt"), "{urls:#?}");
         assert!(reaches("incidents/2024-01-05-second ünï #2/index.html"), "{urls:#?}");
+        // Links into the repository name the file encoded, too.
+        let edit =
+            "https://git.example/sre/pm/-/edit/main/content/2024/2024-03-12-a%23b%3Fc%25d%20e%27f%22g-%C3%BCn%C3%AF.md";
+        assert!(urls.iter().any(|u| u == edit), "{urls:#?}");
+    }
+
+    /// RFC 4180 records, then the documented rule undone: a cell that starts with `'`
+    /// followed (after any more `'`s) by `=`, `+`, `-`, `@`, tab or CR loses that `'`.
+    fn read_csv(s: &str) -> Vec<Vec<String>> {
+        let (mut rows, mut row, mut cell, mut quoted) = (Vec::new(), Vec::new(), String::new(), false);
+        let mut chars = s.chars().peekable();
+        while let Some(c) = chars.next() {
+            match (quoted, c) {
+                (true, '"') if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    cell.push('"');
+                }
+                (true, '"') => quoted = false,
+                (true, c) => cell.push(c),
+                (false, '"') => quoted = true,
+                (false, ',') => row.push(std::mem::take(&mut cell)),
+                (false, '\r') if chars.peek() == Some(&'\n') => {
+                    chars.next();
+                    row.push(std::mem::take(&mut cell));
+                    rows.push(std::mem::take(&mut row));
+                }
+                (false, c) => cell.push(c),
+            }
+        }
+        rows
+    }
+
+    fn unneutralise(cell: &str) -> String {
+        match cell.strip_prefix('\'') {
+            Some(rest) if rest.trim_start_matches('\'').starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.into(),
+            _ => cell.into(),
+        }
+    }
+
+    #[test]
+    fn csv_cells_never_start_a_formula_and_round_trip() {
+        let (t, out) = hostile_site();
+        let built = text(&out, "api/actions.csv");
+        let o = bin()
+            .args(["actions", "--format", "csv", "--today", "2026-01-01", "--root"])
+            .arg(t.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(String::from_utf8(o.stdout).unwrap(), built, "one writer for the file and the command");
+        let rows = read_csv(&built);
+        assert_eq!(rows.len(), 4, "{built}");
+        for cell in rows.iter().flatten() {
+            assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "{cell:?} in {built}");
+        }
+        let col = |name: &str| rows[0].iter().position(|c| c == name).unwrap();
+        let values: Vec<[String; 3]> = rows[1..]
+            .iter()
+            .map(|r| [unneutralise(&r[col("title")]), unneutralise(&r[col("owner")]), unneutralise(&r[col("outcome")])])
+            .collect();
+        for want in [
+            ["=HYPERLINK(\"https://evil.example\",\"click\") page on saturation", "+owner <&> \u{1}", "-2+3 \t@SUM(1)"],
+            ["\tTabbed action for svc", "@alice", "'=already quoted"],
+            ["\rCarriage action for svc", "\u{1}ctl owner", "'plain quote"],
+        ] {
+            assert!(values.contains(&want.map(String::from)), "{want:?} not in {values:#?}");
+        }
+        assert!(
+            built.contains(",'plain quote,") || built.contains("\"'plain quote\""),
+            "a plain leading quote is left alone"
+        );
     }
 
     #[test]
@@ -568,5 +639,64 @@ mod hostile {
         }
         let page = text(&out, "incidents/2024-03-12-a#b?c%d e'f\"g-ünï/index.html");
         assert!(page.contains("Not links: js, obfuscated and img"), "kept as plain text");
+    }
+}
+
+mod site_urls {
+    use super::*;
+
+    #[test]
+    fn a_script_repo_url_or_base_url_is_a_config_error_at_the_value() {
+        let t = tempfile::tempdir().unwrap();
+        let site = SITE
+            .replace("https://pm.example/", "JaVaScRiPt:alert(1)//")
+            .replace("https://git.example/sre/pm", "java\\tscript:alert(2)");
+        write(t.path(), "site.toml", &site);
+        write(t.path(), "content/2024/2024-01-01-a.md", &pm("2024-01-01", "A", ""));
+        let o = bin().args(["check", "--format", "json", "--root"]).arg(t.path()).output().unwrap();
+        assert_eq!(o.status.code(), Some(1));
+        let diags: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+        let places: Vec<_> = diags
+            .iter()
+            .map(|d| (d["code"].as_str(), d["file"].as_str(), d["line"].as_u64(), d["column"].as_u64()))
+            .collect();
+        let want = |line| (Some("config-value"), Some("site.toml"), Some(line), Some(12));
+        assert_eq!(places, [want(2), want(3)], "{diags:#?}");
+        let out_dir = t.path().join("public");
+        assert_eq!(build(t.path(), &out_dir).status.code(), Some(1));
+        assert!(!out_dir.exists());
+    }
+
+    #[test]
+    fn a_script_base_url_on_the_command_line_is_refused() {
+        let site = example_site();
+        let out = site.path().join("public");
+        for bad in ["javascript:alert(1)", "//evil.example/", "https://x.example/a b"] {
+            let o = bin()
+                .args(["build", "--today", "2026-01-01", "--base-url", bad, "--root"])
+                .arg(site.path())
+                .arg("--output")
+                .arg(&out)
+                .output()
+                .unwrap();
+            assert_eq!(o.status.code(), Some(2), "{bad}");
+            assert!(
+                String::from_utf8_lossy(&o.stderr).contains("--base-url"),
+                "{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            assert!(!out.exists());
+        }
+        let o = bin()
+            .args(["build", "--today", "2026-01-01", "--base-url", "https://preview.example/pm", "--root"])
+            .arg(site.path())
+            .arg("--output")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            std::fs::read_to_string(out.join("sitemap.xml")).unwrap().contains("https://preview.example/pm/incidents/")
+        );
     }
 }

@@ -178,6 +178,15 @@ mod tests {
     }
 
     #[test]
+    fn names_that_need_encoding_resolve_and_redirect_encoded() {
+        let s = SiteSnapshot::new(vec![OutputFile::new("incidents/a #1 ü/index.html", "a")]);
+        let url = format!("/{}", crate::routes::incident_url("a #1 ü"));
+        assert_eq!(resolve(&s, &url), Resolved::File("incidents/a #1 ü/index.html".into()));
+        // A Location header must be ASCII, and `#` must not start a fragment.
+        assert_eq!(resolve(&s, url.trim_end_matches('/')), Resolved::Redirect("/incidents/a%20%231%20%C3%BC/".into()));
+    }
+
+    #[test]
     fn traversal_stays_inside_the_site() {
         let s = site();
         assert_eq!(resolve(&s, "/../site.toml"), Resolved::NotFound);
