@@ -162,7 +162,9 @@ mod links {
                         continue;
                     }
                     let base = Path::new(&path).parent().unwrap();
-                    let mut target = out.join(base).join(url);
+                    // pmsite percent-encodes names; the file is at the decoded path.
+                    let decoded = percent_encoding::percent_decode_str(url).decode_utf8_lossy();
+                    let mut target = out.join(base).join(&*decoded);
                     if url.ends_with('/') {
                         target = target.join("index.html");
                     }

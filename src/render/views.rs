@@ -236,7 +236,7 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &super::Rows) -> 
             ctx.insert("figures", &figure_blocks(kb, &ids));
             ctx.insert("factor", &Value::Null);
             let has_feed = matches!(dim, Dim::Services | Dim::Teams);
-            ctx.insert("feed", &has_feed.then_some("atom.xml"));
+            ctx.insert("feed", &has_feed.then_some(routes::ATOM));
             ctx.insert("related_terms", &related_terms(site, &ids, *dim));
             ctx.insert("factor_years", &Vec::<Value>::new());
             ctx.insert("factor_actions", &Vec::<Value>::new());
