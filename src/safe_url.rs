@@ -16,7 +16,7 @@ const INLINE_IMAGES: [&str; 5] = ["png", "jpeg", "gif", "webp", "avif"];
 /// The scheme of `url` as a browser's URL parser sees it, lowercased: the parser drops
 /// ASCII tab and newline anywhere and spaces and control characters at either end, so
 /// ` JaVa\tScRiPt:` is `javascript`. None for a relative URL.
-fn scheme(url: &str) -> Option<String> {
+pub fn scheme(url: &str) -> Option<String> {
     let trimmed = url.trim_matches(|c: char| c <= ' ');
     let mut scheme = String::new();
     for c in trimmed.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')) {

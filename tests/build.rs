@@ -505,7 +505,11 @@ mod hostile {
             };
             if path.ends_with(".html") && path != "404.html" {
                 for url in html_urls(&s) {
-                    if url.contains("://") || url.starts_with("mailto:") || url.starts_with('#') {
+                    if url.contains("://")
+                        || url.starts_with("mailto:")
+                        || url.starts_with("data:")
+                        || url.starts_with('#')
+                    {
                         continue;
                     }
                     check(path, &url);
@@ -641,6 +645,7 @@ mod hostile {
         }
         let page = text(&out, "incidents/2024-03-12-a#b?c%d e'f\"g-ünï/index.html");
         assert!(page.contains("Not links: js, obfuscated and img"), "kept as plain text");
+        assert!(page.contains("<img src=\"data:image/png;base64,iVBORw0KGgo=\" alt=\"dot\""), "inline images stay");
     }
 }
 

@@ -55,7 +55,8 @@ impl Slugs {
 pub fn render_body(kb: &KnowledgeBase, i: usize) -> RenderedBody {
     let pm = &kb.postmortems[i];
     let resolve = |url: &str| -> Option<String> {
-        if url.contains("://") || url.starts_with('/') || url.starts_with('#') || url.starts_with("mailto:") {
+        // Any `scheme:` URL (`https:`, `mailto:`, an inline `data:image/png`) is not a file.
+        if url.starts_with('/') || url.starts_with('#') || crate::safe_url::scheme(url).is_some() {
             return None;
         }
         let (path, frag) = match url.find('#') {
