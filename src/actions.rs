@@ -196,7 +196,7 @@ pub fn report(kb: &KnowledgeBase, filter: &Filter, format: ReportFormat) -> (Str
 pub const CSV_HEADER: &str =
     "incident,incident_date,severity,services,teams,title,owner,due,status,type,outcome,ticket,completed,overdue\r\n";
 
-/// CSV with RFC 4180 quoting (commas, quotes and newlines survive a spreadsheet).
+/// CSV with RFC 4180 quoting and formula cells neutralised (`crate::csv`).
 pub fn to_csv(rows: &[&ActionRow]) -> String {
     let mut out = String::from(CSV_HEADER);
     rows.iter().for_each(|r| out.push_str(&csv_line(r)));
@@ -205,9 +205,6 @@ pub fn to_csv(rows: &[&ActionRow]) -> String {
 
 /// One record, with its line end.
 pub fn csv_line(r: &ActionRow) -> String {
-    fn field(s: &str) -> String {
-        if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
-    }
     let cols = [
         r.incident.to_string(),
         r.incident_date.to_string(),
@@ -224,9 +221,7 @@ pub fn csv_line(r: &ActionRow) -> String {
         r.completed.map(|d| d.to_string()).unwrap_or_default(),
         r.overdue.to_string(),
     ];
-    let mut line = cols.iter().map(|c| field(c)).collect::<Vec<_>>().join(",");
-    line.push_str("\r\n");
-    line
+    crate::csv::record(&cols)
 }
 
 pub fn to_json(rows: &[&ActionRow], today: Date) -> String {

@@ -94,7 +94,7 @@ struct RawConfig {
     title: Option<String>,
     base_url: Option<Spanned<String>>,
     timezone: Option<Spanned<String>>,
-    repo_url: Option<String>,
+    repo_url: Option<Spanned<String>>,
     theme: Option<String>,
     severities: Option<Spanned<Vec<String>>>,
     #[serde(default)]
@@ -142,19 +142,14 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
     }
     if let Some(b) = raw.base_url {
         let span = b.span();
-        let mut url = b.into_inner();
-        if !(url.starts_with("http://") || url.starts_with("https://") || url.starts_with('/')) {
-            err(
+        match base_url(b.get_ref()) {
+            Ok(url) => cfg.base_url = url,
+            Err(problem) => err(
                 &mut diags,
                 span,
-                format!("base_url `{url}` is not an absolute URL or path"),
+                format!("base_url `{}` {problem}", b.get_ref().escape_debug()),
                 "use a URL such as \"https://postmortems.example.internal/\" or a path such as \"/\"",
-            );
-        } else {
-            if !url.ends_with('/') {
-                url.push('/');
-            }
-            cfg.base_url = url;
+            ),
         }
     }
     if let Some(tz) = raw.timezone {
@@ -173,7 +168,17 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
             ),
         }
     }
-    cfg.repo_url = raw.repo_url.map(|u| u.trim_end_matches('/').to_string()).filter(|u| !u.is_empty());
+    if let Some(r) = raw.repo_url {
+        match crate::safe_url::http_url_problem(r.get_ref()) {
+            None => cfg.repo_url = Some(r.get_ref().trim_end_matches('/').to_string()),
+            Some(problem) => err(
+                &mut diags,
+                r.span(),
+                format!("repo_url `{}` {problem}", r.get_ref().escape_debug()),
+                "use the repository's web address, such as \"https://git.example.internal/sre/postmortems\"",
+            ),
+        }
+    }
     if let Some(t) = raw.theme {
         cfg.theme = t;
     }
@@ -234,6 +239,30 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
     (cfg, diags)
 }
 
+/// `base_url` (site.toml or `--base-url`) ending in `/`, or what is wrong with it. An
+/// http(s) URL, or a path from the server root (`/`, `/pm/`) for a site whose host is not
+/// known when it is built: either way a link, feed or header made from it stays inert.
+pub fn base_url(url: &str) -> Result<String, &'static str> {
+    let is_root_path = url.starts_with('/') && !url.starts_with("//");
+    if is_root_path {
+        let with_host = format!("http://h{url}");
+        if let Some(problem) = crate::safe_url::http_url_problem(&with_host) {
+            return Err(problem);
+        }
+    } else if let Some(problem) = crate::safe_url::http_url_problem(url) {
+        return Err(if url.starts_with("//") {
+            "is not an http:// or https:// URL or a path from the root"
+        } else {
+            problem
+        });
+    }
+    let mut url = url.to_string();
+    if !url.ends_with('/') {
+        url.push('/');
+    }
+    Ok(url)
+}
+
 /// Lowercase ASCII letters, digits and dashes: safe in URLs and file names.
 pub fn is_slug(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
@@ -256,6 +285,27 @@ mod tests {
         assert_eq!(c.lint.blame_phrases, ["oops"]);
         assert!(!c.lint.vague_action_phrases.is_empty());
         assert_eq!(c.extra["extra_thing"]["x"], 1);
+    }
+
+    #[test]
+    fn site_urls_must_be_http_or_a_root_path() {
+        let text = "title = \"a\"\nbase_url = \"JaVaScRiPt:alert(1)//\"\nrepo_url = \"javascript:alert(1)\"\n";
+        let (c, d) = parse(text);
+        let places: Vec<_> = d.iter().map(|d| (d.code, d.line, d.column)).collect();
+        assert_eq!(places, [(Code::ConfigValue, 2, 12), (Code::ConfigValue, 3, 12)], "{d:?}");
+        assert!(d[0].message.contains("base_url") && d[1].message.contains("repo_url"), "{d:?}");
+        assert_eq!((c.base_url.as_str(), c.repo_url), ("/", None), "bad values are not used");
+        for bad in
+            ["//evil.example/", "data:text/html,x", "https://x.example/\\u0001", "ftp://x.example/", " https://x/"]
+        {
+            let (_, d) = parse(&format!("base_url = \"{bad}\"\n"));
+            assert_eq!(d.len(), 1, "{bad}: {d:?}");
+        }
+        for good in ["/", "/pm", "https://x.example", "http://localhost:8080/a/"] {
+            let (c, d) = parse(&format!("base_url = \"{good}\"\n"));
+            assert!(d.is_empty(), "{good}: {d:?}");
+            assert!(c.base_url.ends_with('/'));
+        }
     }
 
     #[test]

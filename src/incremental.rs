@@ -230,11 +230,19 @@ impl Session {
             &mut self.parse,
         );
         if let Some(url) = &opts.base_url {
-            let mut url = url.clone();
-            if !url.ends_with('/') {
-                url.push('/');
+            match crate::config::base_url(url) {
+                Ok(url) => checked.kb.config.base_url = url,
+                Err(problem) => checked.diagnostics.push(
+                    Diagnostic::error(
+                        Code::ConfigValue,
+                        "--base-url",
+                        1,
+                        1,
+                        format!("--base-url `{}` {problem}", url.escape_debug()),
+                    )
+                    .with_suggestion("pass a URL such as https://preview.example/pm/ or a path such as /"),
+                ),
             }
-            checked.kb.config.base_url = url;
         }
         stage_timing("check", t);
         let mut diags = checked.diagnostics.clone();
@@ -525,7 +533,7 @@ impl Session {
         let mut others = feed_files;
         others.extend(search_files.iter().cloned());
         for (path, bytes) in &theme.assets {
-            others.push(OutputFile::new(format!("assets/{path}"), bytes.clone()));
+            others.push(OutputFile::new(crate::routes::asset(path), bytes.clone()));
         }
         match copy_inputs(&self.root, &kb.assets) {
             Ok(extra) => others.extend(extra),

@@ -74,6 +74,7 @@ impl Linter {
         self.blame_language(pm, source, &mut out);
         self.action_items(pm, source, &mut out);
         timeline(pm, source, &mut out);
+        out.extend(crate::safe_url::body_warnings(pm));
         out
     }
 

@@ -99,8 +99,8 @@ enum Command {
         /// Output folder, relative to the knowledge base root
         #[arg(long, short, default_value = "public")]
         output: PathBuf,
-        /// Override site.toml's base_url (e.g. for a preview deployment)
-        #[arg(long)]
+        /// Override site.toml's base_url (e.g. for a preview deployment): an http(s) URL or a path from /
+        #[arg(long, value_parser = parse_base_url)]
         base_url: Option<String>,
     },
     /// List action items: a report for a weekly reminder job
@@ -449,4 +449,8 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn parse_base_url(s: &str) -> Result<String, String> {
+    pmsite::config::base_url(s).map_err(|problem| format!("`{}` {problem}", s.escape_debug()))
 }

@@ -81,6 +81,8 @@ pub fn render(body: &str, links: &dyn LinkResolver) -> RenderedBody {
     let mut events: Vec<Event> = Vec::with_capacity(body.len() / 16);
     let mut code: Option<(String, String)> = None; // (lang, source)
     let mut heading: Option<(usize, u8, String)> = None; // (event index, level, text)
+    // Per open link or image, whether it was dropped as unsafe (an image can sit in a link).
+    let mut dropped: Vec<bool> = Vec::new();
 
     for ev in Parser::new_ext(body, options()) {
         if let Some((_, src)) = code.as_mut() {
@@ -150,7 +152,17 @@ pub fn render(body: &str, links: &dyn LinkResolver) -> RenderedBody {
                 text.push(' ');
                 events.push(ev);
             }
+            // A script URL is never a link: its text stays, as plain text (`unsafe-link`).
+            Event::Start(Tag::Link { link_type, ref dest_url, .. } | Tag::Image { link_type, ref dest_url, .. })
+                if link_type != LinkType::Email
+                    && crate::safe_url::unsafe_reason(dest_url, matches!(ev, Event::Start(Tag::Image { .. })))
+                        .is_some() =>
+            {
+                dropped.push(true);
+            }
+            Event::End(TagEnd::Link | TagEnd::Image) if dropped.pop() == Some(true) => {}
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                dropped.push(false);
                 // An email autolink's destination is an address, not a path to rewrite.
                 let dest_url = match link_type {
                     LinkType::Email => dest_url,
@@ -159,6 +171,7 @@ pub fn render(body: &str, links: &dyn LinkResolver) -> RenderedBody {
                 events.push(Event::Start(Tag::Link { link_type, dest_url, title, id }));
             }
             Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                dropped.push(false);
                 let dest_url = links.resolve(&dest_url).map(CowStr::from).unwrap_or(dest_url);
                 events.push(Event::Start(Tag::Image { link_type, dest_url, title, id }));
             }
@@ -300,6 +313,20 @@ mod tests {
     fn email_autolinks_are_not_rewritten() {
         let r = render("Ask <ana@example.com>.", &|_: &str| Some("../../files/x".to_string()));
         assert!(r.html.contains("href=\"mailto:ana@example.com\""), "{}", r.html);
+    }
+
+    #[test]
+    fn script_links_are_plain_text() {
+        let r = render(
+            "[a](javascript:alert(1)) [b](JaVa&#x09;ScRiPt:x) ![c](vbscript:y) [![d](x.png)](data:text/html,z) [e](https://e.com)",
+            &|_: &str| None,
+        );
+        assert!(!r.html.to_lowercase().contains("script:") && !r.html.contains("data:"), "{}", r.html);
+        assert!(
+            r.html.contains("<p>a b c <img src=\"x.png\" alt=\"d\" /> <a href=\"https://e.com\">e</a></p>"),
+            "{}",
+            r.html
+        );
     }
 
     #[test]

@@ -41,7 +41,7 @@ pub fn static_files(root: &Path) -> Vec<StaticFile> {
 /// Where an attachment (`content/2024/graph.png`) is published: `files/2024/graph.png`.
 pub fn attachment_output(asset: &Path) -> String {
     let under = asset.strip_prefix("content").unwrap_or(asset);
-    format!("files/{}", under.to_string_lossy().replace('\\', "/"))
+    crate::routes::file(&under.to_string_lossy().replace('\\', "/"))
 }
 
 /// The attachments among `assets` that a visible postmortem links to or shows.

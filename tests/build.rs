@@ -162,7 +162,9 @@ mod links {
                         continue;
                     }
                     let base = Path::new(&path).parent().unwrap();
-                    let mut target = out.join(base).join(url);
+                    // pmsite percent-encodes names; the file is at the decoded path.
+                    let decoded = percent_encoding::percent_decode_str(url).decode_utf8_lossy();
+                    let mut target = out.join(base).join(&*decoded);
                     if url.ends_with('/') {
                         target = target.join("index.html");
                     }
@@ -491,5 +493,300 @@ mod determinism {
         assert!(build(site.path(), &a).status.success());
         assert!(build(site.path(), &b).status.success());
         assert!(snapshot(&a) == snapshot(&b));
+    }
+}
+
+/// The hostile fixture (tests/fixtures/hostile): markup, CDATA ends, quotes, control
+/// characters, emoji and right-to-left text in every value, and `#`, `?`, `%`, spaces,
+/// quotes and non-ASCII letters in file names. Every output must stay well formed, every
+/// link must reach the file written, and no script URL may become a link.
+mod hostile {
+    use super::*;
+
+    const BASE: &str = "https://pm.example/sub/";
+
+    fn hostile_site() -> (tempfile::TempDir, PathBuf) {
+        let t = tempfile::tempdir().unwrap();
+        common::corpus::copy_dir(&project_root().join("tests/fixtures/hostile"), t.path());
+        let out = t.path().join("public");
+        let o = build(t.path(), &out);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        (t, out)
+    }
+
+    fn text(out: &Path, rel: &str) -> String {
+        std::fs::read_to_string(out.join(rel)).unwrap()
+    }
+
+    /// `&amp;` and friends in an attribute value, as a browser reads it.
+    fn unescape_attr(s: &str) -> String {
+        s.replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    }
+
+    /// The output file a site-internal URL names, relative to `from` (an output path),
+    /// after dropping fragment and query and percent-decoding.
+    fn target(out: &Path, from: &str, url: &str) -> PathBuf {
+        let path = url.split(['#', '?']).next().unwrap();
+        let decoded = percent_encoding::percent_decode_str(path).decode_utf8().unwrap().into_owned();
+        let mut t = out.join(Path::new(from).parent().unwrap()).join(&decoded);
+        if decoded.is_empty() || decoded.ends_with('/') {
+            t = t.join("index.html");
+        }
+        t
+    }
+
+    fn html_urls(html: &str) -> Vec<String> {
+        let mut urls = Vec::new();
+        for attr in [" href=\"", " src=\""] {
+            for part in html.split(attr).skip(1) {
+                urls.push(unescape_attr(&part[..part.find('"').unwrap()]));
+            }
+        }
+        urls
+    }
+
+    #[test]
+    fn every_xml_file_is_well_formed_and_keeps_the_text() {
+        let (_t, out) = hostile_site();
+        let mut parsed = 0;
+        for (path, bytes) in snapshot(&out).into_iter().filter(|(p, _)| p.ends_with(".xml")) {
+            let s = String::from_utf8(bytes).unwrap();
+            if let Err(e) = roxmltree::Document::parse(&s) {
+                panic!("{path} is not well-formed XML: {e}\n{s}");
+            }
+            parsed += 1;
+        }
+        assert!(parsed >= 4, "atom.xml, sitemap.xml and per-service/team feeds: {parsed}");
+        let atom = text(&out, "atom.xml");
+        let doc = roxmltree::Document::parse(&atom).unwrap();
+        let titles: Vec<String> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("title") && n.parent().is_some_and(|p| p.has_tag_name("entry")))
+            .map(|n| n.text().unwrap_or("").to_string())
+            .collect();
+        // Markup and CDATA ends are text, not structure; emoji and RTL text survive.
+        assert!(titles.iter().any(|t| t.contains("<script>x</script> & ]]>") && t.contains("🔥 مرحبا")), "{titles:?}");
+        assert!(titles.iter().any(|t| t.contains("עברית")), "{titles:?}");
+        // The lone CR is kept as a character reference, not folded into a newline.
+        let summary = doc.descendants().find(|n| n.has_tag_name("summary")).unwrap().text().unwrap().to_string();
+        assert!(summary.contains(" \"") && summary.contains('\r'), "{summary:?}");
+    }
+
+    #[test]
+    fn every_internal_url_resolves_to_a_written_file() {
+        let (_t, out) = hostile_site();
+        let mut broken = Vec::new();
+        let mut checked = 0;
+        let files = snapshot(&out);
+        for (path, bytes) in &files {
+            let s = String::from_utf8_lossy(bytes);
+            let mut check = |from: &str, url: &str| {
+                checked += 1;
+                if !target(&out, from, url).is_file() {
+                    broken.push(format!("{path}: {url}"));
+                }
+            };
+            if path.ends_with(".html") && path != "404.html" {
+                for url in html_urls(&s) {
+                    if url.contains("://")
+                        || url.starts_with("mailto:")
+                        || url.starts_with("data:")
+                        || url.starts_with('#')
+                    {
+                        continue;
+                    }
+                    check(path, &url);
+                }
+            } else if path.ends_with(".xml") {
+                let doc = roxmltree::Document::parse(&s).unwrap();
+                for n in doc.descendants().filter(|n| n.is_element()) {
+                    let urls = [
+                        n.attribute("href"),
+                        (n.has_tag_name("loc") || n.has_tag_name("id")).then(|| n.text()).flatten(),
+                    ];
+                    for url in urls.into_iter().flatten() {
+                        let rel = url.strip_prefix(BASE).unwrap_or_else(|| panic!("{path}: {url} is outside the site"));
+                        check("index.html", rel);
+                    }
+                }
+            } else if path == "api/postmortems.json" {
+                let api: serde_json::Value = serde_json::from_str(&s).unwrap();
+                for pm in api["postmortems"].as_array().unwrap() {
+                    check("index.html", pm["url"].as_str().unwrap().strip_prefix(BASE).unwrap());
+                }
+            } else if path.starts_with("search/docs-") {
+                let json = s.trim_end().strip_suffix(");").unwrap();
+                let json = &json[json.find(',').unwrap() + 1..];
+                let docs: serde_json::Value = serde_json::from_str(json).unwrap();
+                for d in docs.as_array().unwrap() {
+                    check("index.html", d["u"].as_str().unwrap());
+                }
+            }
+        }
+        assert!(broken.is_empty(), "{broken:#?}");
+        assert!(checked > 300, "{checked}");
+        // Output paths are the raw names; the links between the two postmortems and to the
+        // attachments are among those checked.
+        let first = "incidents/2024-03-12-a#b?c%d e'f\"g-ünï/index.html";
+        assert!(out.join(first).is_file());
+        assert!(out.join("files/2024/graph #1 ?%.png").is_file());
+        let page = text(&out, first);
+        let urls = html_urls(&page);
+        let reaches = |file: &str| {
+            let want = out.join(file).canonicalize().unwrap();
+            urls.iter().any(|u| target(&out, first, u).canonicalize().is_ok_and(|t| t == want))
+        };
+        assert!(reaches("files/2024/graph #1 ?%.png"), "{urls:#?}");
+        assert!(reaches("files/2024/log's \"file\".txt"), "{urls:#?}");
+        assert!(reaches("incidents/2024-01-05-second ünï #2/index.html"), "{urls:#?}");
+        // Links into the repository name the file encoded, too.
+        let edit =
+            "https://git.example/sre/pm/-/edit/main/content/2024/2024-03-12-a%23b%3Fc%25d%20e%27f%22g-%C3%BCn%C3%AF.md";
+        assert!(urls.iter().any(|u| u == edit), "{urls:#?}");
+    }
+
+    /// RFC 4180 records, then the documented rule undone: a cell that starts with `'`
+    /// followed (after any more `'`s) by `=`, `+`, `-`, `@`, tab or CR loses that `'`.
+    fn read_csv(s: &str) -> Vec<Vec<String>> {
+        let (mut rows, mut row, mut cell, mut quoted) = (Vec::new(), Vec::new(), String::new(), false);
+        let mut chars = s.chars().peekable();
+        while let Some(c) = chars.next() {
+            match (quoted, c) {
+                (true, '"') if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    cell.push('"');
+                }
+                (true, '"') => quoted = false,
+                (true, c) => cell.push(c),
+                (false, '"') => quoted = true,
+                (false, ',') => row.push(std::mem::take(&mut cell)),
+                (false, '\r') if chars.peek() == Some(&'\n') => {
+                    chars.next();
+                    row.push(std::mem::take(&mut cell));
+                    rows.push(std::mem::take(&mut row));
+                }
+                (false, c) => cell.push(c),
+            }
+        }
+        rows
+    }
+
+    fn unneutralise(cell: &str) -> String {
+        match cell.strip_prefix('\'') {
+            Some(rest) if rest.trim_start_matches('\'').starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.into(),
+            _ => cell.into(),
+        }
+    }
+
+    #[test]
+    fn csv_cells_never_start_a_formula_and_round_trip() {
+        let (t, out) = hostile_site();
+        let built = text(&out, "api/actions.csv");
+        let o = bin()
+            .args(["actions", "--format", "csv", "--today", "2026-01-01", "--root"])
+            .arg(t.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(String::from_utf8(o.stdout).unwrap(), built, "one writer for the file and the command");
+        let rows = read_csv(&built);
+        assert_eq!(rows.len(), 4, "{built}");
+        for cell in rows.iter().flatten() {
+            assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "{cell:?} in {built}");
+        }
+        let col = |name: &str| rows[0].iter().position(|c| c == name).unwrap();
+        let values: Vec<[String; 3]> = rows[1..]
+            .iter()
+            .map(|r| [unneutralise(&r[col("title")]), unneutralise(&r[col("owner")]), unneutralise(&r[col("outcome")])])
+            .collect();
+        for want in [
+            ["=HYPERLINK(\"https://evil.example\",\"click\") page on saturation", "+owner <&> \u{1}", "-2+3 \t@SUM(1)"],
+            ["\tTabbed action for svc", "@alice", "'=already quoted"],
+            ["\rCarriage action for svc", "\u{1}ctl owner", "'plain quote"],
+        ] {
+            assert!(values.contains(&want.map(String::from)), "{want:?} not in {values:#?}");
+        }
+        assert!(
+            built.contains(",'plain quote,") || built.contains("\"'plain quote\""),
+            "a plain leading quote is left alone"
+        );
+    }
+
+    #[test]
+    fn no_script_url_reaches_an_href_or_src() {
+        let (_t, out) = hostile_site();
+        for (path, bytes) in snapshot(&out).into_iter().filter(|(p, _)| p.ends_with(".html")) {
+            let html = String::from_utf8(bytes).unwrap();
+            for url in html_urls(&html) {
+                let squashed: String =
+                    url.chars().filter(|c| !c.is_ascii_whitespace()).collect::<String>().to_lowercase();
+                assert!(
+                    !squashed.starts_with("javascript:") && !squashed.starts_with("vbscript:"),
+                    "{path} links to {url}"
+                );
+            }
+        }
+        let page = text(&out, "incidents/2024-03-12-a#b?c%d e'f\"g-ünï/index.html");
+        assert!(page.contains("Not links: js, obfuscated and img"), "kept as plain text");
+        assert!(page.contains("<img src=\"data:image/png;base64,iVBORw0KGgo=\" alt=\"dot\""), "inline images stay");
+    }
+}
+
+mod site_urls {
+    use super::*;
+
+    #[test]
+    fn a_script_repo_url_or_base_url_is_a_config_error_at_the_value() {
+        let t = tempfile::tempdir().unwrap();
+        let site = SITE
+            .replace("https://pm.example/", "JaVaScRiPt:alert(1)//")
+            .replace("https://git.example/sre/pm", "java\\tscript:alert(2)");
+        write(t.path(), "site.toml", &site);
+        write(t.path(), "content/2024/2024-01-01-a.md", &pm("2024-01-01", "A", ""));
+        let o = bin().args(["check", "--format", "json", "--root"]).arg(t.path()).output().unwrap();
+        assert_eq!(o.status.code(), Some(1));
+        let diags: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+        let places: Vec<_> = diags
+            .iter()
+            .map(|d| (d["code"].as_str(), d["file"].as_str(), d["line"].as_u64(), d["column"].as_u64()))
+            .collect();
+        let want = |line| (Some("config-value"), Some("site.toml"), Some(line), Some(12));
+        assert_eq!(places, [want(2), want(3)], "{diags:#?}");
+        let out_dir = t.path().join("public");
+        assert_eq!(build(t.path(), &out_dir).status.code(), Some(1));
+        assert!(!out_dir.exists());
+    }
+
+    #[test]
+    fn a_script_base_url_on_the_command_line_is_refused() {
+        let site = example_site();
+        let out = site.path().join("public");
+        for bad in ["javascript:alert(1)", "//evil.example/", "https://x.example/a b"] {
+            let o = bin()
+                .args(["build", "--today", "2026-01-01", "--base-url", bad, "--root"])
+                .arg(site.path())
+                .arg("--output")
+                .arg(&out)
+                .output()
+                .unwrap();
+            assert_eq!(o.status.code(), Some(2), "{bad}");
+            assert!(
+                String::from_utf8_lossy(&o.stderr).contains("--base-url"),
+                "{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            assert!(!out.exists());
+        }
+        let o = bin()
+            .args(["build", "--today", "2026-01-01", "--base-url", "https://preview.example/pm", "--root"])
+            .arg(site.path())
+            .arg("--output")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            std::fs::read_to_string(out.join("sitemap.xml")).unwrap().contains("https://preview.example/pm/incidents/")
+        );
     }
 }

@@ -3,9 +3,9 @@
 
 use super::{ActionFragment, Dim, Page, PmFragment, Site};
 use crate::actions::{self, ActionRow};
-use crate::markdown::escape;
 use crate::model::Status;
 use crate::output::OutputFile;
+use crate::routes;
 use rayon::prelude::*;
 use serde_json::json;
 use std::fmt::Write as _;
@@ -26,15 +26,16 @@ pub fn all(site: &Site) -> Vec<OutputFile> {
         let _ = site.action_fragment(ActionFragment::Json, k, || Ok(action_json(site, k)));
         let _ = site.action_fragment(ActionFragment::Csv, k, || Ok(actions::csv_line(&site.actions[k])));
     });
+    // (feed path, title, the page it is the feed of, entries)
     let mut feeds: Vec<(String, String, String, Vec<usize>)> = Vec::new();
-    feeds.push(("atom.xml".into(), kb.config.title.clone(), String::new(), published.clone()));
-    for (dim, dir) in [(Dim::Services, "services"), (Dim::Teams, "teams")] {
+    feeds.push((routes::ATOM.into(), kb.config.title.clone(), routes::HOME.into(), published.clone()));
+    for dim in [Dim::Services, Dim::Teams] {
         for (name, ids) in dim.entries(kb) {
             let ids: Vec<usize> =
                 ids.iter().copied().filter(|&i| kb.postmortems[i].status == Status::Published).collect();
             let slug = site.slugs.get(dim, &name);
             let title = format!("{}: {} {name}", kb.config.title, dim.singular().to_lowercase());
-            feeds.push((format!("{dir}/{slug}/atom.xml"), title, format!("{dir}/{slug}/"), ids));
+            feeds.push((routes::term_feed(dim, &slug), title, routes::term(dim, &slug), ids));
         }
     }
     let mut out: Vec<OutputFile> = feeds
@@ -45,14 +46,14 @@ pub fn all(site: &Site) -> Vec<OutputFile> {
         || rayon::join(|| sitemap(site), || api(site, &published)),
         || rayon::join(|| actions_json(site), || actions_csv(site)),
     );
-    out.push(OutputFile::new("sitemap.xml", sitemap));
+    out.push(OutputFile::new(routes::SITEMAP, sitemap));
     out.push(OutputFile::new(
-        "robots.txt",
-        format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", kb.config.base_url),
+        routes::ROBOTS,
+        format!("User-agent: *\nAllow: /\nSitemap: {}\n", routes::absolute(&kb.config.base_url, routes::SITEMAP)),
     ));
-    out.push(OutputFile::new("api/postmortems.json", api));
-    out.push(OutputFile::new("api/actions.json", actions_json));
-    out.push(OutputFile::new("api/actions.csv", actions_csv));
+    out.push(OutputFile::new(routes::API_POSTMORTEMS, api));
+    out.push(OutputFile::new(routes::API_ACTIONS_JSON, actions_json));
+    out.push(OutputFile::new(routes::API_ACTIONS_CSV, actions_csv));
     out
 }
 
@@ -66,10 +67,12 @@ fn atom(site: &Site, title: &str, self_path: &str, alt_path: &str, ids: &[usize]
     // The newest incident date, not the build time, so identical input gives identical bytes.
     let updated = ids.first().map_or_else(|| "1970-01-01".to_string(), |&i| kb.postmortems[i].date.to_string());
     let mut s = String::with_capacity(1024 + ids.len().min(FEED_LEN) * 600);
+    let self_url = xml(&routes::absolute(base, self_path));
     let _ = write!(
         s,
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>{}</title>\n<id>{base}{self_path}</id>\n<link rel=\"self\" href=\"{base}{self_path}\"/>\n<link rel=\"alternate\" type=\"text/html\" href=\"{base}{alt_path}\"/>\n<updated>{updated}T00:00:00Z</updated>\n",
-        escape(title)
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>{}</title>\n<id>{self_url}</id>\n<link rel=\"self\" href=\"{self_url}\"/>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n<updated>{updated}T00:00:00Z</updated>\n",
+        xml(title),
+        xml(&routes::absolute(base, alt_path)),
     );
     for &i in ids.iter().take(FEED_LEN) {
         let entry = site.pm_fragment(PmFragment::Atom, i, || Ok(atom_entry(site, i))).unwrap_or_default();
@@ -83,7 +86,7 @@ fn atom_entry(site: &Site, i: usize) -> String {
     let kb = site.kb;
     let base = &kb.config.base_url;
     let pm = &kb.postmortems[i];
-    let url = format!("{base}incidents/{}/", pm.id);
+    let url = xml(&routes::absolute(base, &routes::incident(&pm.id)));
     let mut s = String::with_capacity(600);
     // With git history, an entry is updated when its file last changed; otherwise on its date.
     let (published, updated) = match site.history.get(i).cloned().flatten() {
@@ -95,19 +98,19 @@ fn atom_entry(site: &Site, i: usize) -> String {
     let _ = write!(
         s,
         "<entry>\n<title>[{}] {}</title>\n<id>{url}</id>\n<link href=\"{url}\"/>\n<published>{published}</published>\n<updated>{updated}</updated>\n",
-        escape(&pm.severity),
-        escape(&pm.title),
+        xml(&pm.severity),
+        xml(&pm.title),
     );
     for a in &pm.authors {
-        let _ = writeln!(s, "<author><name>{}</name></author>", escape(a));
+        let _ = writeln!(s, "<author><name>{}</name></author>", xml(a));
     }
     if pm.authors.is_empty() {
-        let _ = writeln!(s, "<author><name>{}</name></author>", escape(&kb.config.title));
+        let _ = writeln!(s, "<author><name>{}</name></author>", xml(&kb.config.title));
     }
     for svc in &pm.services {
-        let _ = writeln!(s, "<category term=\"{}\"/>", escape(svc));
+        let _ = writeln!(s, "<category term=\"{}\"/>", xml(svc));
     }
-    let _ = write!(s, "<summary>{}</summary>\n</entry>\n", escape(&pm.summary));
+    let _ = write!(s, "<summary>{}</summary>\n</entry>\n", xml(&pm.summary));
     s
 }
 
@@ -116,15 +119,15 @@ fn sitemap(site: &Site) -> String {
     let mut s = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
-    let mut paths: Vec<String> = site
+    let mut urls: Vec<String> = site
         .pages()
         .iter()
         .filter(|p| !matches!(p, Page::NotFound))
-        .map(|p| site.path(p).trim_end_matches("index.html").to_string())
+        .map(|p| routes::absolute(base, &site.path(p)))
         .collect();
-    paths.sort();
-    for p in paths {
-        let _ = writeln!(s, "<url><loc>{}{}</loc></url>", escape(base), escape(&p));
+    urls.sort();
+    for u in urls {
+        let _ = writeln!(s, "<url><loc>{}</loc></url>", xml(&u));
     }
     s.push_str("</urlset>\n");
     s
@@ -154,7 +157,7 @@ fn api_item(site: &Site, i: usize) -> String {
     let f = &kb.figures[i];
     let mut v = serde_json::to_value(pm).unwrap_or_default();
     if let Some(o) = v.as_object_mut() {
-        o.insert("url".into(), json!(format!("{}incidents/{}/", kb.config.base_url, pm.id)));
+        o.insert("url".into(), json!(routes::absolute(&kb.config.base_url, &routes::incident(&pm.id))));
         o.insert(
             "figures".into(),
             json!({
@@ -194,4 +197,43 @@ fn actions_csv(site: &Site) -> String {
         out.push_str(line.unwrap_or_default());
     }
     out
+}
+
+/// Text and attribute values for XML 1.0: the five markup characters as entities, and
+/// characters XML cannot carry (C0 controls other than tab, newline and carriage return;
+/// U+FFFE and U+FFFF) as U+FFFD, so a feed parses whatever a front matter value holds.
+/// Tab, newline and carriage return are character references, which survive a parser's
+/// line-end and attribute normalisation.
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' => out.push_str("&#x9;"),
+            '\n' => out.push_str("&#xA;"),
+            '\r' => out.push_str("&#xD;"),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::xml;
+
+    #[test]
+    fn anything_escaped_parses_back_to_itself_less_what_xml_cannot_carry() {
+        let hostile = "<a href=\"x\">&amp;]]> 'q'\u{1}\u{1b}\r\n\t\u{fffe}\u{ffff}🔥 עברית\u{7f}";
+        let doc = format!("<r a=\"{}\">{}</r>", xml(hostile), xml(hostile));
+        let parsed = roxmltree::Document::parse(&doc).expect("well-formed");
+        let expected = hostile.replace(['\u{1}', '\u{1b}', '\u{fffe}', '\u{ffff}'], "\u{fffd}");
+        assert_eq!(parsed.root_element().text(), Some(expected.as_str()));
+        assert_eq!(parsed.root_element().attribute("a"), Some(expected.as_str()));
+    }
 }

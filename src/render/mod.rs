@@ -16,6 +16,7 @@ use crate::diagnostics::Diagnostic;
 use crate::kb::KnowledgeBase;
 use crate::markdown::RenderedBody;
 use crate::output::OutputFile;
+use crate::routes;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
@@ -161,19 +162,19 @@ pub fn pages(kb: &KnowledgeBase) -> Vec<Page> {
 /// Where `page` is written, relative to the output folder.
 pub fn page_path(kb: &KnowledgeBase, slugs: &Slugs, page: &Page) -> String {
     match page {
-        Page::Home => "index.html".into(),
-        Page::Incident(i) => format!("incidents/{}/index.html", kb.postmortems[*i].id),
-        Page::Terms(d) => format!("{}/index.html", d.dir()),
-        Page::Term(d, name) => format!("{}/{}/index.html", d.dir(), slugs.get(*d, name)),
-        Page::Factors => "factors/index.html".into(),
-        Page::Factor(id) => format!("factors/{id}/index.html"),
-        Page::Search => "search/index.html".into(),
-        Page::NotFound => "404.html".into(),
-        Page::Actions => "actions/index.html".into(),
-        Page::ActionsOwner(o) => format!("actions/owners/{}/index.html", slugs.get(Dim::Owners, o)),
-        Page::ActionsTeam(t) => format!("actions/teams/{}/index.html", slugs.get(Dim::Teams, t)),
-        Page::Patterns => "patterns/index.html".into(),
-        Page::Metrics => "metrics/index.html".into(),
+        Page::Home => routes::HOME.into(),
+        Page::Incident(i) => routes::incident(&kb.postmortems[*i].id),
+        Page::Terms(d) => routes::terms(*d),
+        Page::Term(d, name) => routes::term(*d, &slugs.get(*d, name)),
+        Page::Factors => routes::FACTORS.into(),
+        Page::Factor(id) => routes::factor(id),
+        Page::Search => routes::SEARCH.into(),
+        Page::NotFound => routes::NOT_FOUND.into(),
+        Page::Actions => routes::ACTIONS.into(),
+        Page::ActionsOwner(o) => routes::term(Dim::Owners, &slugs.get(Dim::Owners, o)),
+        Page::ActionsTeam(t) => routes::actions_team(&slugs.get(Dim::Teams, t)),
+        Page::Patterns => routes::PATTERNS.into(),
+        Page::Metrics => routes::METRICS.into(),
     }
 }
 
@@ -420,8 +421,8 @@ impl<'a> Site<'a> {
         let mut out = BTreeMap::new();
         for dim in Dim::ALL {
             for (name, _) in dim.entries(self.kb) {
-                let p = format!("{}/{}/", dim.dir(), self.slugs.get(dim, &name));
-                out.insert((dim, name), p);
+                let url = self.slugs.url(dim, &name);
+                out.insert((dim, name), url);
             }
         }
         out

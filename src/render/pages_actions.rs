@@ -4,13 +4,14 @@ use super::value::{obj, strings};
 use super::{Dim, Page, Site};
 use crate::actions::{self, ActionRow, Filter};
 use crate::patterns;
+use crate::routes;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use tera::Context;
 
 pub fn action_view(site: &Site, r: &ActionRow) -> tera::Value {
     obj! {
-        "incident" => r.incident, "incident_title" => r.incident_title, "incident_url" => format!("incidents/{}/", r.incident),
+        "incident" => r.incident, "incident_title" => r.incident_title, "incident_url" => routes::incident_url(r.incident),
         "incident_date" => r.incident_date.to_string(), "severity" => r.severity,
         "severity_rank" => super::views::severity_rank(site.kb, r.severity),
         "services" => strings(r.services), "teams" => strings(r.teams), "title" => r.title, "owner" => r.owner,
@@ -71,7 +72,7 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, root: &str) -> Result<(
             .keys()
             .map(|t| {
                 let rows: Vec<&ActionRow> = site.actions.iter().filter(|r| r.teams.contains(t)).collect();
-                json!({ "name": t, "url": format!("actions/teams/{}/", site.slugs.get(Dim::Teams, t)), "health": health_view(&actions::health(&rows)) })
+                json!({ "name": t, "url": routes::actions_team_url(&site.slugs.get(Dim::Teams, t)), "health": health_view(&actions::health(&rows)) })
             })
             .collect()
     };
@@ -121,12 +122,12 @@ pub fn fill_patterns(site: &Site, ctx: &mut Context, rows: &super::Rows) {
         .zip(&m.cells)
         .map(|(f, cells)| {
             json!({
-                "id": f, "title": factor_title(f), "url": format!("factors/{f}/"),
+                "id": f, "title": factor_title(f), "url": routes::factor_url(f),
                 "total": kb.indexes.factors.get(f).map_or(0, Vec::len),
                 "cells": cells.iter().map(|ids| json!({
                     "count": ids.len(),
                     "heat": heat(ids.len(), max),
-                    "incidents": ids.iter().take(CELL_SHOWN).map(|&i| json!({ "title": kb.postmortems[i].title, "url": super::views::incident_url(&kb.postmortems[i].id) })).collect::<Vec<_>>(),
+                    "incidents": ids.iter().take(CELL_SHOWN).map(|&i| json!({ "title": kb.postmortems[i].title, "url": routes::incident_url(&kb.postmortems[i].id) })).collect::<Vec<_>>(),
                     "more": ids.len().saturating_sub(CELL_SHOWN),
                 })).collect::<Vec<_>>(),
             })
@@ -135,7 +136,7 @@ pub fn fill_patterns(site: &Site, ctx: &mut Context, rows: &super::Rows) {
     let co: Vec<Value> = patterns::co_occurrence(kb)
         .into_iter()
         .take(25)
-        .map(|(a, b, n)| json!({ "a": factor_title(&a), "a_url": format!("factors/{a}/"), "b": factor_title(&b), "b_url": format!("factors/{b}/"), "count": n }))
+        .map(|(a, b, n)| json!({ "a": factor_title(&a), "a_url": routes::factor_url(&a), "b": factor_title(&b), "b_url": routes::factor_url(&b), "count": n }))
         .collect();
     // Newest first; the list is capped (a large knowledge base has thousands), and the
     // per-factor counts below it cover the rest.
@@ -150,7 +151,7 @@ pub fn fill_patterns(site: &Site, ctx: &mut Context, rows: &super::Rows) {
     by_factor.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     let recurred_by_factor: Vec<Value> = by_factor
         .iter()
-        .map(|(f, n)| json!({ "name": factor_title(f), "url": format!("factors/{f}/"), "count": n }))
+        .map(|(f, n)| json!({ "name": factor_title(f), "url": routes::factor_url(f), "count": n }))
         .collect();
     let recurred: Vec<Value> = all_recurred
         .iter()
@@ -159,7 +160,7 @@ pub fn fill_patterns(site: &Site, ctx: &mut Context, rows: &super::Rows) {
             json!({
                 "later": rows[r.later], "earlier": rows[r.earlier],
                 "services": r.services.iter().map(|s| json!({ "name": s, "url": site.slugs.url(Dim::Services, s) })).collect::<Vec<_>>(),
-                "factors": r.factors.iter().map(|f| json!({ "name": factor_title(f), "url": format!("factors/{f}/") })).collect::<Vec<_>>(),
+                "factors": r.factors.iter().map(|f| json!({ "name": factor_title(f), "url": routes::factor_url(f) })).collect::<Vec<_>>(),
                 "done_items": r.done_items(kb),
             })
         })

@@ -6,6 +6,7 @@ use crate::diagnostics::Diagnostic;
 use crate::figures::{self, Figures};
 use crate::kb::{self, KnowledgeBase};
 use crate::markdown::{self, RenderedBody};
+use crate::routes::{self, incident_url};
 use crate::scaffold::slugify;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -46,19 +47,16 @@ impl Slugs {
     }
     /// Root-relative URL of a value's page.
     pub fn url(&self, dim: Dim, name: &str) -> String {
-        format!("{}/{}/", dim.dir(), self.get(dim, name))
+        routes::term_url(dim, &self.get(dim, name))
     }
-}
-
-pub fn incident_url(id: &str) -> String {
-    format!("incidents/{id}/")
 }
 
 /// Body HTML with links between postmortem files rewritten to their pages.
 pub fn render_body(kb: &KnowledgeBase, i: usize) -> RenderedBody {
     let pm = &kb.postmortems[i];
     let resolve = |url: &str| -> Option<String> {
-        if url.contains("://") || url.starts_with('/') || url.starts_with('#') || url.starts_with("mailto:") {
+        // Any `scheme:` URL (`https:`, `mailto:`, an inline `data:image/png`) is not a file.
+        if url.starts_with('/') || url.starts_with('#') || crate::safe_url::scheme(url).is_some() {
             return None;
         }
         let (path, frag) = match url.find('#') {
@@ -77,7 +75,7 @@ pub fn render_body(kb: &KnowledgeBase, i: usize) -> RenderedBody {
         }
         // Files beside postmortems are published under files/, mirroring content/.
         let under = target.strip_prefix("content").ok()?;
-        Some(format!("../../files/{}{frag}", under.to_string_lossy().replace('\\', "/")))
+        Some(format!("../../{}{frag}", routes::file_url(&under.to_string_lossy().replace('\\', "/"))))
     };
     markdown::render(&pm.body, &resolve)
 }
@@ -129,8 +127,7 @@ pub fn base_context(site: &Site, path: &str, root: &str) -> Context {
     ctx.insert_value("site", site.site_value.clone());
     ctx.insert_value("root", root.into());
     ctx.insert_value("path", path.into());
-    let canonical = path.strip_suffix("index.html").unwrap_or(path);
-    ctx.insert_value("canonical", format!("{}{}", kb.config.base_url, canonical).into());
+    ctx.insert_value("canonical", routes::absolute(&kb.config.base_url, path).into());
     ctx.insert_value("live_reload", site.options.live_reload.into());
     ctx.insert_value("today", kb.today.to_string().into());
     ctx
@@ -200,9 +197,7 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &super::Rows) -> 
                 "dims",
                 &Dim::ALL
                     .iter()
-                    .map(
-                        |d| json!({ "title": d.title(), "url": format!("{}/", d.dir()), "count": d.entries(kb).len() }),
-                    )
+                    .map(|d| json!({ "title": d.title(), "url": routes::terms_url(*d), "count": d.entries(kb).len() }))
                     .collect::<Vec<_>>(),
             );
             "home.html"
@@ -242,7 +237,7 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &super::Rows) -> 
             ctx.insert("figures", &figure_blocks(kb, &ids));
             ctx.insert("factor", &Value::Null);
             let has_feed = matches!(dim, Dim::Services | Dim::Teams);
-            ctx.insert("feed", &has_feed.then_some("atom.xml"));
+            ctx.insert("feed", &has_feed.then_some(routes::ATOM));
             ctx.insert("related_terms", &related_terms(site, &ids, *dim));
             ctx.insert("factor_years", &Vec::<Value>::new());
             ctx.insert("factor_actions", &Vec::<Value>::new());
@@ -257,7 +252,7 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &super::Rows) -> 
                 let ids = kb.indexes.factors.get(id).map(Vec::as_slice).unwrap_or(&[]);
                 let (services, teams) = reach(kb, ids);
                 cats.entry(f.category.as_str()).or_default().push(json!({
-                    "id": id, "title": f.title, "description": f.description, "url": format!("factors/{id}/"),
+                    "id": id, "title": f.title, "description": f.description, "url": routes::factor_url(id),
                     "incidents": ids.len(), "services": services.len(), "teams": teams.len(),
                     "has_page": !ids.is_empty(),
                 }));
@@ -303,7 +298,7 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &super::Rows) -> 
                 .iter()
                 .filter(|r| id_set.contains(&r.pm))
                 .take(200)
-                .map(|r| json!({ "title": r.title, "status": r.status.as_str(), "overdue": r.overdue, "owner": r.owner, "type": r.kind, "incident_url": format!("incidents/{}/", r.incident), "incident_title": r.incident_title }))
+                .map(|r| json!({ "title": r.title, "status": r.status.as_str(), "overdue": r.overdue, "owner": r.owner, "type": r.kind, "incident_url": incident_url(r.incident), "incident_title": r.incident_title }))
                 .collect();
             ctx.insert("factor_actions", &items);
             ctx.insert("charts", &super::metrics::blocks(site, &ids, &root, false));
@@ -315,7 +310,7 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &super::Rows) -> 
                 "dims",
                 &Dim::ALL
                     .iter()
-                    .map(|d| json!({ "title": d.title(), "url": format!("{}/", d.dir()) }))
+                    .map(|d| json!({ "title": d.title(), "url": routes::terms_url(*d) }))
                     .collect::<Vec<_>>(),
             );
             "search.html"
@@ -386,7 +381,7 @@ fn related_terms(site: &Site, ids: &[usize], skip: Dim) -> Value {
     let factors: Vec<Value> = fv
         .into_iter()
         .take(30)
-        .map(|(id, c)| json!({ "name": kb.config.factors.get(id).map_or(id, |f| f.title.as_str()), "url": format!("factors/{id}/"), "count": c }))
+        .map(|(id, c)| json!({ "name": kb.config.factors.get(id).map_or(id, |f| f.title.as_str()), "url": routes::factor_url(id), "count": c }))
         .collect();
     json!({
         "services": if skip == Dim::Services { vec![] } else { list(Dim::Services, &services) },
@@ -431,7 +426,7 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows) -> Res
         .map(|f| {
             let def = kb.config.factors.get(&f.id);
             obj! {
-                "id" => f.id.as_str(), "note" => f.note.as_deref(), "url" => format!("factors/{}/", f.id),
+                "id" => f.id.as_str(), "note" => f.note.as_deref(), "url" => routes::factor_url(&f.id),
                 "title" => def.map_or(f.id.as_str(), |d| d.title.as_str()),
                 "category" => def.map_or("", |d| d.category.as_str()),
             }
@@ -508,8 +503,8 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows) -> Res
         "related" => related, "referenced_by" => rows_of(rows, &kb.referenced_by[i]), "recurrences" => recurrences,
         "recurrence_count" => kb.recurrences[i].len(),
         "newer" => newer, "older" => older,
-        "edit_url" => repo.map(|r| format!("{r}/-/edit/main/{path}")),
-        "history_url" => repo.map(|r| format!("{r}/-/commits/main/{path}")),
+        "edit_url" => repo.map(|r| format!("{r}/-/edit/main/{}", routes::encode_path(&path))),
+        "history_url" => repo.map(|r| format!("{r}/-/commits/main/{}", routes::encode_path(&path))),
         "source_path" => path,
         "extra" => serialised(&pm.extra),
         "history" => history,

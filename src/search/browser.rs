@@ -53,11 +53,6 @@ pub fn script(key: &str, payload: &impl Serialize) -> Vec<u8> {
     out
 }
 
-/// The site path of an incident page, relative to the site root.
-pub fn incident_url(id: &str) -> String {
-    format!("incidents/{id}/")
-}
-
 /// Result records per file in `search/docs-<hash>/`.
 pub const DOC_CHUNK: usize = 8;
 
@@ -84,7 +79,7 @@ pub fn browser_index_in(a: &Analysis) -> Vec<OutputFile> {
             let pm = a.postmortem(d);
             json!({
                 "id": pm.id,
-                "u": incident_url(&pm.id),
+                "u": crate::routes::incident_url(&pm.id),
                 "t": pm.title,
                 "d": pm.date.to_string(),
                 "s": pm.severity,

@@ -125,7 +125,8 @@ pub fn resolve(snapshot: &SiteSnapshot, raw_path: &str) -> Resolved {
         return Resolved::File(joined);
     }
     if snapshot.files.contains_key(&format!("{joined}/index.html")) {
-        return Resolved::Redirect(format!("/{joined}/"));
+        // A Location header is ASCII: the name goes back percent-encoded.
+        return Resolved::Redirect(format!("/{}/", crate::routes::encode_path(&joined)));
     }
     Resolved::NotFound
 }
@@ -174,6 +175,15 @@ mod tests {
         assert_eq!(resolve(&s, "/incidents/a"), Resolved::Redirect("/incidents/a/".into()));
         assert_eq!(resolve(&s, "/assets/style.css"), Resolved::File("assets/style.css".into()));
         assert_eq!(resolve(&s, "/nope"), Resolved::NotFound);
+    }
+
+    #[test]
+    fn names_that_need_encoding_resolve_and_redirect_encoded() {
+        let s = SiteSnapshot::new(vec![OutputFile::new("incidents/a #1 ü/index.html", "a")]);
+        let url = format!("/{}", crate::routes::incident_url("a #1 ü"));
+        assert_eq!(resolve(&s, &url), Resolved::File("incidents/a #1 ü/index.html".into()));
+        // A Location header must be ASCII, and `#` must not start a fragment.
+        assert_eq!(resolve(&s, url.trim_end_matches('/')), Resolved::Redirect("/incidents/a%20%231%20%C3%BC/".into()));
     }
 
     #[test]

@@ -315,3 +315,12 @@ fn every_code_has_a_fixture_and_documentation() {
         assert!(docs.contains(&heading), "docs/diagnostics.md lacks a `{heading}` section");
     }
 }
+
+#[test]
+fn unsafe_link() {
+    // Case and a character reference for `:` do not hide the scheme; the https link is fine.
+    let (d, text) = only("unsafe-link", "unsafe-link", F, 25, 62);
+    assert!(text.starts_with("[old one](JaVaScRiPt&#x3A;"), "{text}");
+    assert_eq!(d.level, "warning");
+    assert!(d.message.contains("`javascript:`") && d.message.contains("plain text"), "{}", d.message);
+}

@@ -17,7 +17,10 @@ pub fn serve(dir: PathBuf) -> u16 {
                 let mut reader = BufReader::new(&stream);
                 let mut line = String::new();
                 reader.read_line(&mut line).unwrap_or(0);
-                let path = line.split_whitespace().nth(1).unwrap_or("/").split('?').next().unwrap_or("/");
+                let raw = line.split_whitespace().nth(1).unwrap_or("/").split('?').next().unwrap_or("/");
+                // URLs name files percent-encoded (`a%20b`); the file is `a b`.
+                let decoded = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+                let path: &str = &decoded;
                 let mut file = dir.join(path.trim_start_matches('/'));
                 if path.ends_with('/') {
                     file.push("index.html");

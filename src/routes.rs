@@ -1,0 +1,161 @@
+//! Every output path the site writes and every URL that links to one, in one place.
+//!
+//! Output paths are the raw names (`incidents/a b#1/index.html`): a postmortem id is
+//! its file name, so the page sits where the name says. URLs are root-relative
+//! (`incidents/a%20b%231/`) with each path segment percent-encoded, so a browser, a
+//! link checker or `serve` decodes them back to exactly that file, whatever the name
+//! holds (`#`, `?`, `%`, spaces, quotes, non-ASCII letters). docs/format.md describes it.
+
+use crate::render::Dim;
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+
+/// Bytes that cannot stand for themselves in a path segment: the URL delimiters
+/// (`/ ? #`), `%` itself, what HTML or XML would have to escape, and what RFC 3986 does
+/// not allow unencoded. Non-ASCII is always encoded (as UTF-8).
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'&')
+    .add(b'\'')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+pub const HOME: &str = "index.html";
+pub const NOT_FOUND: &str = "404.html";
+pub const FACTORS: &str = "factors/index.html";
+pub const SEARCH: &str = "search/index.html";
+pub const ACTIONS: &str = "actions/index.html";
+pub const PATTERNS: &str = "patterns/index.html";
+pub const METRICS: &str = "metrics/index.html";
+pub const ATOM: &str = "atom.xml";
+pub const SITEMAP: &str = "sitemap.xml";
+pub const ROBOTS: &str = "robots.txt";
+pub const API_POSTMORTEMS: &str = "api/postmortems.json";
+pub const API_ACTIONS_JSON: &str = "api/actions.json";
+pub const API_ACTIONS_CSV: &str = "api/actions.csv";
+
+/// One path segment, percent-encoded.
+pub fn segment(s: &str) -> String {
+    utf8_percent_encode(s, SEGMENT).to_string()
+}
+
+/// A `/`-separated path with every segment percent-encoded.
+pub fn encode_path(path: &str) -> String {
+    path.split('/').map(segment).collect::<Vec<_>>().join("/")
+}
+
+/// The root-relative URL of an output path: a folder's `index.html` is linked as the
+/// folder (`incidents/x/`), as every static host serves it.
+pub fn url(path: &str) -> String {
+    let folder = match path.strip_suffix("index.html") {
+        Some(dir) if dir.is_empty() || dir.ends_with('/') => dir,
+        _ => path,
+    };
+    encode_path(folder)
+}
+
+/// An absolute URL: `base` (site.toml's `base_url`, ending in `/`) and an output path.
+pub fn absolute(base: &str, path: &str) -> String {
+    format!("{base}{}", url(path))
+}
+
+/// A postmortem's page.
+pub fn incident(id: &str) -> String {
+    format!("incidents/{id}/index.html")
+}
+
+pub fn incident_url(id: &str) -> String {
+    url(&incident(id))
+}
+
+/// The list of a dimension's values (`services/index.html`).
+pub fn terms(dim: Dim) -> String {
+    format!("{}/index.html", dim.dir())
+}
+
+pub fn terms_url(dim: Dim) -> String {
+    url(&terms(dim))
+}
+
+/// A dimension value's page, by its slug (`render::Slugs`); owners' pages are under
+/// `actions/owners/`.
+pub fn term(dim: Dim, slug: &str) -> String {
+    format!("{}/{slug}/index.html", dim.dir())
+}
+
+pub fn term_url(dim: Dim, slug: &str) -> String {
+    url(&term(dim, slug))
+}
+
+/// The Atom feed of a service's or team's page.
+pub fn term_feed(dim: Dim, slug: &str) -> String {
+    format!("{}/{slug}/{ATOM}", dim.dir())
+}
+
+pub fn factor(id: &str) -> String {
+    format!("factors/{id}/index.html")
+}
+
+pub fn factor_url(id: &str) -> String {
+    url(&factor(id))
+}
+
+/// A team's action items, by the team's slug.
+pub fn actions_team(slug: &str) -> String {
+    format!("actions/teams/{slug}/index.html")
+}
+
+pub fn actions_team_url(slug: &str) -> String {
+    url(&actions_team(slug))
+}
+
+/// A file published from `content/`, by its path under `content/` (`2024/graph.png`).
+pub fn file(under_content: &str) -> String {
+    format!("files/{under_content}")
+}
+
+pub fn file_url(under_content: &str) -> String {
+    url(&file(under_content))
+}
+
+/// A theme asset (`style.css`).
+pub fn asset(name: &str) -> String {
+    format!("assets/{name}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_decode_to_the_paths_written() {
+        let id = "2024-01-01-a#b?c%d e'f\"g<h>&ünï";
+        let path = incident(id);
+        let u = incident_url(id);
+        assert_eq!(u, "incidents/2024-01-01-a%23b%3Fc%25d%20e%27f%22g%3Ch%3E%26%C3%BCn%C3%AF/");
+        let decoded = percent_encoding::percent_decode_str(&u).decode_utf8().unwrap();
+        assert_eq!(format!("{decoded}index.html"), path);
+    }
+
+    #[test]
+    fn folders_are_linked_as_folders() {
+        assert_eq!(url(HOME), "");
+        assert_eq!(url(FACTORS), "factors/");
+        assert_eq!(url("a/my index.html"), "a/my%20index.html");
+        assert_eq!(url("a/xindex.html"), "a/xindex.html");
+        assert_eq!(file_url("2024/graph #1.png"), "files/2024/graph%20%231.png");
+        assert_eq!(absolute("https://x.example/", &term(Dim::Services, "api")), "https://x.example/services/api/");
+    }
+}
