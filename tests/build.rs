@@ -483,6 +483,84 @@ mod atomic {
     }
 }
 
+mod outside {
+    //! What the issue reproduced against the old output code, through the CLI.
+    use super::*;
+
+    fn victim(beside: &Path) -> PathBuf {
+        let v = beside.join("victim");
+        write(&v, "keep.txt", "precious");
+        v
+    }
+
+    #[test]
+    fn a_line_appended_to_the_manifest_deletes_nothing_outside() {
+        let site = example_site();
+        let v = victim(site.path());
+        let out = site.path().join("public");
+        assert!(build(site.path(), &out).status.success());
+        let mut m = std::fs::read_to_string(out.join(".pmsite-output")).unwrap();
+        // Both manifest formats, raw and encoded, a path out and one through a symlink.
+        m.push_str("0000000000000000 8 ../victim\n");
+        m.push_str("0000000000000000 - ../victim/keep.txt\n0000000000000000 - %2E%2E/victim\n");
+        std::fs::write(out.join(".pmsite-output"), m).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&v, out.join("linked")).unwrap();
+        let o = build(site.path(), &out);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("ignored 3 line(s)"),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(std::fs::read_to_string(v.join("keep.txt")).unwrap(), "precious");
+        assert!(out.join("linked").exists(), "a symlink pmsite did not write stays");
+    }
+
+    #[test]
+    fn a_static_file_named_with_a_newline_is_refused_and_deletes_nothing() {
+        let site = example_site();
+        let v = victim(site.path());
+        let out = site.path().join("public");
+        assert!(build(site.path(), &out).status.success());
+        let before = snapshot(&out);
+        write(site.path(), "static/x\n0000000000000000 0 ../victim", "x");
+        for _ in 0..2 {
+            let o = build(site.path(), &out);
+            assert_eq!(o.status.code(), Some(1));
+            assert!(
+                String::from_utf8_lossy(&o.stderr).contains("unsafe-file-name"),
+                "{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+        assert_eq!(snapshot(&out), before);
+        assert_eq!(std::fs::read_to_string(v.join("keep.txt")).unwrap(), "precious");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_output_folder_stays_a_symlink_and_keeps_files_pmsite_did_not_write() {
+        let site = example_site();
+        let webroot = site.path().join("webroot");
+        std::fs::create_dir(&webroot).unwrap();
+        let out = site.path().join("public");
+        std::os::unix::fs::symlink(&webroot, &out).unwrap();
+        assert!(build(site.path(), &out).status.success());
+        write(&webroot, "CNAME", "kb.example.com");
+        write(&webroot, ".well-known/security.txt", "Contact: sre@example.com");
+        let pm = "content/2024/2024-04-16-checkout-api-inventory-retry-storm.md";
+        let text = std::fs::read_to_string(site.path().join(pm)).unwrap();
+        write(site.path(), pm, &text.replacen("title: ", "title: Renamed ", 1));
+        let o = build(site.path(), &out);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(std::fs::symlink_metadata(&out).unwrap().file_type().is_symlink());
+        assert!(std::fs::read_to_string(webroot.join("index.html")).unwrap().contains("Renamed"));
+        assert_eq!(std::fs::read_to_string(webroot.join("CNAME")).unwrap(), "kb.example.com");
+        assert!(webroot.join(".well-known/security.txt").is_file());
+    }
+}
+
 mod determinism {
     use super::*;
 

@@ -45,7 +45,8 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
 fn assert_same(got: &BTreeMap<String, Option<Vec<u8>>>, want: &BTreeMap<String, Option<Vec<u8>>>, what: &str) {
     let extra: Vec<&String> = got.keys().filter(|k| !want.contains_key(*k)).take(5).collect();
     let missing: Vec<&String> = want.keys().filter(|k| !got.contains_key(*k)).take(5).collect();
-    let differ: Vec<&String> = want.iter().filter(|(k, v)| got.get(*k).is_some_and(|g| g != *v)).map(|(k, _)| k).take(5).collect();
+    let differ: Vec<&String> =
+        want.iter().filter(|(k, v)| got.get(*k).is_some_and(|g| g != *v)).map(|(k, _)| k).take(5).collect();
     assert!(
         extra.is_empty() && missing.is_empty() && differ.is_empty(),
         "{what}: not what a clean build makes\n  extra: {extra:?}\n  missing: {missing:?}\n  different: {differ:?}"
@@ -169,9 +170,8 @@ fn killed_builds_are_healed_by_the_next_build() {
     let mut rng = Rng(seed);
 
     // Crashes at each step of the write, then kills at random moments.
-    let faults = [
-        "stage:1", "stage:40", "journal:1", "delete:1", "delete:3", "rename:1", "rename:15", "rename:120", "swap:1",
-    ];
+    let faults =
+        ["stage:1", "stage:40", "journal:1", "delete:1", "delete:3", "rename:1", "rename:15", "rename:120", "swap:1"];
     let kills = 8;
     let parent = t.path().join("site");
     std::fs::create_dir(&parent).unwrap();
