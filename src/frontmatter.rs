@@ -527,11 +527,12 @@ fn relative_md_links(body: &str, body_line: usize) -> Vec<BodyLink> {
     }
     use pulldown_cmark::{Event, Parser, Tag};
     let mut out = Vec::new();
+    let mut places = crate::config::LineCols::new(body);
     for (ev, range) in Parser::new_ext(body, crate::markdown::options()).into_offset_iter() {
         if let Event::Start(Tag::Link { dest_url, .. }) = ev
             && let Some(target) = relative_md_target(&dest_url)
         {
-            let (line, column) = crate::config::line_col(body, range.start);
+            let (line, column) = places.line_col(range.start);
             let text = &body[range.clone()];
             let width = text.split('\n').next().unwrap_or("").chars().count();
             out.push(BodyLink { target: target.to_string(), line: line + body_line - 1, column, width });
