@@ -297,7 +297,7 @@ mod tests {
         let warnings = Linter::new(&config).check(&pm.unwrap(), &text);
         assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
         assert_eq!(warnings.len(), 64_003);
-        let last = warnings.iter().filter(|d| d.code == Code::BlameLanguage).last().unwrap();
+        let last = warnings.iter().rfind(|d| d.code == Code::BlameLanguage).unwrap();
         assert_eq!((last.line, last.column), (8_007 + 40_000, 16));
         let item = warnings.iter().find(|d| d.code == Code::ActionNoOwner).unwrap();
         assert_eq!((item.line, item.column), (7, 5));

@@ -418,7 +418,7 @@ mod tests {
         for (name, of) in [("b", "a"), ("c", "b"), ("d", "c")] {
             text.push_str(&format!("{name}: &{name} [{}]\n", vec![format!("*{of}"); 10].join(", ")));
         }
-        text.push_str(&format!("e: [{}]\n", vec!["*d"; 7].join(", ")));
+        text.push_str(&format!("e: [{}]\n", ["*d"; 7].join(", ")));
         let e = parse(&text).unwrap_err();
         assert!(e.too_large, "{e:?}");
         assert!(e.message.contains("KiB of text"), "{e:?}");
