@@ -362,16 +362,21 @@ struct CodeQualityLines {
 
 fn gitlab_report(diags: &[Diagnostic]) -> String {
     let mut seen = std::collections::HashSet::new();
+    // The next occurrence to try per first fingerprint: counting up from 1 for each
+    // repeat made 5,000 equal warnings on one line take 25 s.
+    let mut next: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let issues: Vec<CodeQualityIssue> = diags
         .iter()
         .map(|d| {
-            let mut fingerprint = fingerprint(d, 0);
+            let first = fingerprint(d, 0);
             // GitLab treats equal fingerprints as one issue; the same phrase twice on a line is two.
-            let mut occurrence = 0;
+            let occurrence = next.entry(first.clone()).or_insert(0);
+            let mut fingerprint = if *occurrence == 0 { first } else { self::fingerprint(d, *occurrence) };
             while !seen.insert(fingerprint.clone()) {
-                occurrence += 1;
-                fingerprint = self::fingerprint(d, occurrence);
+                *occurrence += 1;
+                fingerprint = self::fingerprint(d, *occurrence);
             }
+            *occurrence += 1;
             let mut description = d.message.clone();
             if let Some(s) = &d.suggestion {
                 description.push_str(&format!(" (help: {s})"));
@@ -573,6 +578,23 @@ mod tests {
         let fp: Vec<&str> = (0..3).map(|i| v[i]["fingerprint"].as_str().unwrap()).collect();
         assert_eq!(fp[0].len(), 32);
         assert!(fp[0] != fp[1] && fp[1] != fp[2], "{fp:?}");
+    }
+
+    #[test]
+    fn many_equal_warnings_get_distinct_fingerprints_in_linear_time() {
+        let w = Diagnostic::warning(Code::BlameLanguage, "content/a.md", 2, 8, "blame language: \"human error\"");
+        let many = vec![w.clone(); 20_000];
+        let started = std::time::Instant::now();
+        let out = render(&many, Format::Gitlab, false, &|_| None);
+        // Quadratic probing took 25 s for 5,000 in a debug build.
+        assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let fps: std::collections::HashSet<&str> =
+            v.as_array().unwrap().iter().map(|i| i["fingerprint"].as_str().unwrap()).collect();
+        assert_eq!(fps.len(), 20_000);
+        // The same fingerprints as before: first plain, then with occurrence 1, 2, ….
+        assert_eq!(v[0]["fingerprint"], fingerprint(&w, 0));
+        assert_eq!(v[2]["fingerprint"], fingerprint(&w, 2));
     }
 
     #[test]
