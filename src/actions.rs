@@ -233,6 +233,7 @@ pub fn to_json(rows: &[&ActionRow], today: Date) -> String {
 
 /// A plain table for terminals and CI logs.
 pub fn to_table(rows: &[&ActionRow]) -> String {
+    use crate::terminal::safe;
     let header = ["DUE", "STATUS", "OWNER", "INCIDENT", "ACTION"];
     let cells: Vec<[String; 5]> = rows
         .iter()
@@ -240,9 +241,10 @@ pub fn to_table(rows: &[&ActionRow]) -> String {
             [
                 r.due.map(|d| d.to_string()).unwrap_or_else(|| "-".into()) + if r.overdue { " !" } else { "" },
                 r.status.as_str().to_string(),
-                r.owner.unwrap_or("(no owner)").to_string(),
-                r.incident.to_string(),
-                r.title.to_string(),
+                // Owners, ids and titles are the knowledge base's text, shown in a terminal.
+                safe(r.owner.unwrap_or("(no owner)")).into_owned(),
+                safe(r.incident).into_owned(),
+                safe(r.title).into_owned(),
             ]
         })
         .collect();

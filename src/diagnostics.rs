@@ -5,6 +5,7 @@
 //! error; its users complain). Codes are stable strings so CI scripts and editors can
 //! match on them; `docs/diagnostics.md` lists them.
 
+use crate::terminal::{self, SourceView};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -309,8 +310,9 @@ pub fn render(
                 .par_iter()
                 .map(|group| {
                     let text = source(&group[0].file);
+                    let mut view = text.as_deref().map(SourceView::new);
                     let mut out = String::new();
-                    group.iter().for_each(|d| human(&mut out, d, text.as_deref(), color));
+                    group.iter().for_each(|d| human(&mut out, d, view.as_mut(), color));
                     out
                 })
                 .collect::<Vec<String>>()
@@ -362,16 +364,21 @@ struct CodeQualityLines {
 
 fn gitlab_report(diags: &[Diagnostic]) -> String {
     let mut seen = std::collections::HashSet::new();
+    // The next occurrence to try per first fingerprint: counting up from 1 for each
+    // repeat made 5,000 equal warnings on one line take 25 s.
+    let mut next: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let issues: Vec<CodeQualityIssue> = diags
         .iter()
         .map(|d| {
-            let mut fingerprint = fingerprint(d, 0);
+            let first = fingerprint(d, 0);
             // GitLab treats equal fingerprints as one issue; the same phrase twice on a line is two.
-            let mut occurrence = 0;
+            let occurrence = next.entry(first.clone()).or_insert(0);
+            let mut fingerprint = if *occurrence == 0 { first } else { self::fingerprint(d, *occurrence) };
             while !seen.insert(fingerprint.clone()) {
-                occurrence += 1;
-                fingerprint = self::fingerprint(d, occurrence);
+                *occurrence += 1;
+                fingerprint = self::fingerprint(d, *occurrence);
             }
+            *occurrence += 1;
             let mut description = d.message.clone();
             if let Some(s) = &d.suggestion {
                 description.push_str(&format!(" (help: {s})"));
@@ -429,7 +436,10 @@ impl Style {
     }
 }
 
-fn human(out: &mut String, d: &Diagnostic, source: Option<&str>, color: bool) {
+/// Longest message shown in human output; `--format json` has the whole of it.
+const MESSAGE_CHARS: usize = 500;
+
+fn human(out: &mut String, d: &Diagnostic, source: Option<&mut SourceView>, color: bool) {
     let st = Style { on: color };
     let (lvl_color, caret_color) = match d.level {
         Level::Error => ("1;31", "1;31"),
@@ -440,35 +450,27 @@ fn human(out: &mut String, d: &Diagnostic, source: Option<&str>, color: bool) {
         "{}{} {}",
         st.paint(lvl_color, &format!("{}[{}]", d.level.as_str(), d.code.as_str())),
         st.paint("1", ":"),
-        st.paint("1", &d.message)
+        st.paint("1", &terminal::safe_short(&d.message, MESSAGE_CHARS))
     );
     let gutter = d.line.to_string().len().max(1);
     let pad = " ".repeat(gutter);
-    let _ = writeln!(out, "{pad}{} {}:{}:{}", st.paint("1;34", "-->"), display_path(&d.file), d.line, d.column);
-    if let Some(text) = source.filter(|_| d.line > 0)
-        && let Some(line_text) = text.lines().nth(d.line - 1)
+    let path = display_path(&d.file);
+    let _ = writeln!(out, "{pad}{} {}:{}:{}", st.paint("1;34", "-->"), terminal::safe(&path), d.line, d.column);
+    if let Some(view) = source.filter(|_| d.line > 0)
+        && let Some(shown) = view.excerpt(d.line, d.column, d.width)
     {
-        let line_text = line_text.trim_end_matches('\r');
         let _ = writeln!(out, "{pad} {}", st.paint("1;34", "|"));
-        let _ = writeln!(
-            out,
-            "{} {} {}",
-            st.paint("1;34", &d.line.to_string()),
-            st.paint("1;34", "|"),
-            line_text.replace('\t', " ")
-        );
-        let col = d.column.max(1);
-        let avail = line_text.chars().count().saturating_sub(col - 1).max(1);
-        let width = d.width.clamp(1, avail);
+        let _ = writeln!(out, "{} {} {}", st.paint("1;34", &d.line.to_string()), st.paint("1;34", "|"), shown.text);
         let _ = writeln!(
             out,
             "{pad} {} {}{}",
             st.paint("1;34", "|"),
-            " ".repeat(col - 1),
-            st.paint(caret_color, &"^".repeat(width))
+            " ".repeat(shown.caret_at),
+            st.paint(caret_color, &"^".repeat(shown.carets))
         );
     }
     if let Some(s) = &d.suggestion {
+        let s = terminal::safe_short(s, MESSAGE_CHARS);
         let _ = writeln!(out, "{pad} {} {}: {s}", st.paint("1;34", "="), st.paint("1", "help"));
     }
     out.push('\n');
@@ -502,6 +504,44 @@ mod tests {
         assert!(out.contains("  |     ^^^^^^^^^^^"), "{out}");
         assert!(out.contains("= help: did you mean `retry-storm`?"));
         assert!(!out.contains('\x1b'));
+    }
+
+    #[test]
+    fn a_long_line_with_many_warnings_prints_kilobytes() {
+        // 50,000 warnings on one 1 MB line: each printed the whole line (50 GB; the
+        // allocation failed and pmsite aborted).
+        let line = "It was human error. ".repeat(50_000);
+        let diags: Vec<Diagnostic> = (0..50_000)
+            .map(|i| {
+                Diagnostic::warning(
+                    Code::BlameLanguage,
+                    "content/a.md",
+                    2,
+                    i * 20 + 8,
+                    "blame language: \"human error\"",
+                )
+                .with_width(11)
+            })
+            .collect();
+        let source = format!("---\n{line}\n");
+        let out = render(&diags, Format::Human, false, &|_| Some(source.clone()));
+        assert!(out.len() < 50_000 * 400, "{} bytes", out.len());
+        let first: Vec<&str> = out.lines().take(5).collect();
+        assert!(first[3].starts_with("2 | It was human error."), "{first:#?}");
+        assert!(first[4].starts_with("  |        ^^^^^^^^^^^"), "{first:#?}");
+    }
+
+    #[test]
+    fn knowledge_base_text_cannot_reach_the_terminal_raw() {
+        let mut x = d();
+        x.message = "unknown factor `\u{1b}]0;pwned\u{7}`".into();
+        x.suggestion = Some("try \u{1b}[2J".into());
+        x.file = PathBuf::from("content/\u{1b}[31m.md");
+        let out = render(&[x], Format::Human, false, &|_| Some("---\n\u{1b}[8m\ntitle:\u{202e} x\n".into()));
+        assert!(!out.chars().any(|c| c != '\n' && terminal::is_unsafe(c)), "{out:?}");
+        assert!(out.contains("unknown factor `\\u{1b}]0;pwned\\u{7}`"), "{out}");
+        assert!(out.contains("3 | title:\\u{202e} x"), "{out}");
+        assert!(out.contains("content/\\u{1b}[31m.md:3:5"), "{out}");
     }
 
     #[test]
@@ -540,6 +580,23 @@ mod tests {
         let fp: Vec<&str> = (0..3).map(|i| v[i]["fingerprint"].as_str().unwrap()).collect();
         assert_eq!(fp[0].len(), 32);
         assert!(fp[0] != fp[1] && fp[1] != fp[2], "{fp:?}");
+    }
+
+    #[test]
+    fn many_equal_warnings_get_distinct_fingerprints_in_linear_time() {
+        let w = Diagnostic::warning(Code::BlameLanguage, "content/a.md", 2, 8, "blame language: \"human error\"");
+        let many = vec![w.clone(); 20_000];
+        let started = std::time::Instant::now();
+        let out = render(&many, Format::Gitlab, false, &|_| None);
+        // Quadratic probing took 25 s for 5,000 in a debug build.
+        assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let fps: std::collections::HashSet<&str> =
+            v.as_array().unwrap().iter().map(|i| i["fingerprint"].as_str().unwrap()).collect();
+        assert_eq!(fps.len(), 20_000);
+        // The same fingerprints as before: first plain, then with occurrence 1, 2, ….
+        assert_eq!(v[0]["fingerprint"], fingerprint(&w, 0));
+        assert_eq!(v[2]["fingerprint"], fingerprint(&w, 2));
     }
 
     #[test]

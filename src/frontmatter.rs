@@ -181,12 +181,31 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
     let mut cx = Ctx { file, line_offset: split.yaml_line - 1, config, diags: Vec::new() };
     let root = match yaml::parse(split.yaml) {
         Ok(n) => n,
+        Err(e) if e.too_large => {
+            let d = Diagnostic::error(Code::YamlTooLarge, file, e.pos.line + cx.line_offset, e.pos.col, format!("front matter is too large: {}", e.message))
+                .with_suggestion("each `*alias` copies its `&anchor` value again; write the values out, or alias less; front matter holds fields, long text belongs in the body");
+            return (None, vec![d]);
+        }
         Err(e) => {
             let d = Diagnostic::error(Code::YamlSyntax, file, e.pos.line + cx.line_offset, e.pos.col, format!("front matter is not valid YAML: {}", e.message))
                 .with_suggestion("check indentation and quoting near this place; text containing `: ` or starting with `[`, `{`, `*` or `&` must be quoted");
             return (None, vec![d]);
         }
     };
+    yaml::duplicate_keys(&root, &mut |second, first, key| {
+        let d = Diagnostic::error(
+            Code::DuplicateKey,
+            file,
+            second.pos.line + cx.line_offset,
+            second.pos.col,
+            format!("`{key}` is given twice; the first is on line {}", first.pos.line + cx.line_offset),
+        )
+        .with_width(second.width)
+        .with_suggestion(
+            "keep one of them: YAML allows each key once in a mapping, and which one pmsite used would be a guess",
+        );
+        cx.diags.push(d);
+    });
     let entries = match &root.value {
         Value::Map(e) => e.as_slice(),
         _ => {
@@ -535,11 +554,12 @@ fn relative_md_links(body: &str, body_line: usize) -> Vec<BodyLink> {
     }
     use pulldown_cmark::{Event, Parser, Tag};
     let mut out = Vec::new();
+    let mut places = crate::config::LineCols::new(body);
     for (ev, range) in Parser::new_ext(body, crate::markdown::options()).into_offset_iter() {
         if let Event::Start(Tag::Link { dest_url, .. }) = ev
             && let Some(target) = relative_md_target(&dest_url)
         {
-            let (line, column) = crate::config::line_col(body, range.start);
+            let (line, column) = places.line_col(range.start);
             let text = &body[range.clone()];
             let width = text.split('\n').next().unwrap_or("").chars().count();
             out.push(BodyLink { target: target.to_string(), line: line + body_line - 1, column, width });

@@ -35,4 +35,5 @@ pub mod scaffold;
 pub mod search;
 pub mod serve;
 pub mod svg;
+pub mod terminal;
 pub mod yaml;

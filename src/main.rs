@@ -300,7 +300,8 @@ fn run() -> Result<ExitCode> {
             let color = pmsite::diagnostics::color_enabled(std::io::stderr().is_terminal());
             eprint!("{}", pmsite::check::report(&root, &report.diagnostics, Format::Human, color));
             for note in &report.notes {
-                eprintln!("note: {note}");
+                // Notes name files of the knowledge base: no raw control characters.
+                eprintln!("note: {}", pmsite::terminal::safe(note));
             }
             eprintln!("{}", report.summary_line());
             Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
@@ -445,7 +446,7 @@ fn main() -> ExitCode {
     match run() {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", pmsite::terminal::safe(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }

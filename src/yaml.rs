@@ -8,7 +8,7 @@
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
 /// Position of a node in the document, 1-based, relative to the YAML text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Pos {
     pub line: usize,
     pub col: usize,
@@ -38,6 +38,15 @@ pub struct Node {
 pub struct SyntaxError {
     pub message: String,
     pub pos: Pos,
+    /// The text is valid YAML, but its aliases expand past `MAX_ALIAS_NODES` or
+    /// `MAX_ALIAS_BYTES`: a different fix than a syntax error, so a different code.
+    pub too_large: bool,
+}
+
+impl SyntaxError {
+    fn new(message: impl Into<String>, pos: Pos) -> Self {
+        SyntaxError { message: message.into(), pos, too_large: false }
+    }
 }
 
 impl Node {
@@ -115,6 +124,12 @@ pub const MAX_DEPTH: usize = 64;
 /// build an exponentially large tree from a few hundred bytes.
 pub const MAX_ALIAS_NODES: usize = 10_000;
 
+/// How many bytes of text aliases may copy in one document. Counting nodes alone let
+/// one 90 KB string aliased 8,000 times through a few lists build 700 MB of values (and
+/// 5 GB of memory by the time pages were written). Real front matter never aliases a
+/// megabyte; the tree stays within the file's own size plus this.
+pub const MAX_ALIAS_BYTES: usize = 1 << 20;
+
 /// A container still being filled, with the size and height of what it holds so far.
 struct Open {
     node: Node,
@@ -122,6 +137,8 @@ struct Open {
     key: Option<Node>,
     anchor: usize,
     size: usize,
+    /// Bytes of scalar text in the subtree.
+    bytes: usize,
     height: usize,
 }
 
@@ -131,6 +148,8 @@ struct Done {
     anchor: usize,
     /// Nodes in the subtree, itself included.
     size: usize,
+    /// Bytes of scalar text in the subtree.
+    bytes: usize,
     /// Levels below it: 0 for a scalar.
     height: usize,
 }
@@ -159,22 +178,21 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     let mut root: Option<Node> = None;
     let mut documents = 0;
     // Anchors are rare in front matter; we support them by cloning the anchored node.
-    let mut anchors: std::collections::HashMap<usize, (Node, usize, usize)> = std::collections::HashMap::new();
+    let mut anchors: std::collections::HashMap<usize, (Node, usize, usize, usize)> = std::collections::HashMap::new();
     let mut alias_nodes = 0usize;
+    let mut alias_bytes = 0usize;
 
     while let Some(ev) = parser.next_event() {
-        let (event, span) = ev.map_err(|e| SyntaxError {
-            message: e.info().to_string(),
-            pos: Pos { line: e.marker().line(), col: e.marker().col() + 1 },
-        })?;
+        let (event, span) =
+            ev.map_err(|e| SyntaxError::new(e.info(), Pos { line: e.marker().line(), col: e.marker().col() + 1 }))?;
         let finished: Option<Done> = match event {
             Event::DocumentStart(_) => {
                 documents += 1;
                 if documents > 1 {
-                    return Err(SyntaxError {
-                        message: "front matter holds more than one YAML document (a `---` line inside it?)".into(),
-                        pos: pos(&span),
-                    });
+                    return Err(SyntaxError::new(
+                        "front matter holds more than one YAML document (a `---` line inside it?)",
+                        pos(&span),
+                    ));
                 }
                 None
             }
@@ -183,39 +201,47 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                 let quoted = !matches!(style, ScalarStyle::Plain) || tag.is_some_and(|t| t.suffix == "str");
                 let is_null = !quoted && matches!(text.as_ref(), "" | "~" | "null" | "Null" | "NULL");
                 let width = (span.end.index().saturating_sub(span.start.index())).max(1);
+                let bytes = text.len();
                 let node = Node {
                     value: if is_null { Value::Null } else { Value::Scalar { text: text.into_owned(), quoted } },
                     pos: pos(&span),
                     width,
                 };
-                Some(Done { node, anchor, size: 1, height: 0 })
+                Some(Done { node, anchor, size: 1, bytes, height: 0 })
             }
             Event::Alias(id) => {
-                let (node, size, height) = anchors
-                    .get(&id)
-                    .cloned()
-                    .ok_or_else(|| SyntaxError { message: "alias to an unknown anchor".into(), pos: pos(&span) })?;
+                // Sizes are checked before the clone, so the limit bounds memory, not just time.
+                let &(_, size, bytes, height) =
+                    anchors.get(&id).ok_or_else(|| SyntaxError::new("alias to an unknown anchor", pos(&span)))?;
                 alias_nodes += size;
-                if alias_nodes > MAX_ALIAS_NODES {
+                alias_bytes += bytes;
+                if alias_nodes > MAX_ALIAS_NODES || alias_bytes > MAX_ALIAS_BYTES {
+                    let what = if alias_nodes > MAX_ALIAS_NODES {
+                        format!("more than {MAX_ALIAS_NODES} values")
+                    } else {
+                        format!("more than {} KiB of text", MAX_ALIAS_BYTES / 1024)
+                    };
                     return Err(SyntaxError {
-                        message: format!("aliases expand to more than {MAX_ALIAS_NODES} values"),
+                        message: format!("aliases expand to {what} (this alias crosses the limit)"),
                         pos: pos(&span),
+                        too_large: true,
                     });
                 }
                 if stack.len() + height > MAX_DEPTH {
-                    return Err(SyntaxError {
-                        message: format!("values are nested more than {MAX_DEPTH} levels deep"),
-                        pos: pos(&span),
-                    });
+                    return Err(SyntaxError::new(
+                        format!("values are nested more than {MAX_DEPTH} levels deep"),
+                        pos(&span),
+                    ));
                 }
-                Some(Done { node: Node { pos: pos(&span), ..node }, anchor: 0, size, height })
+                let node = anchors[&id].0.clone();
+                Some(Done { node: Node { pos: pos(&span), ..node }, anchor: 0, size, bytes, height })
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 if stack.len() >= MAX_DEPTH {
-                    return Err(SyntaxError {
-                        message: format!("values are nested more than {MAX_DEPTH} levels deep"),
-                        pos: pos(&span),
-                    });
+                    return Err(SyntaxError::new(
+                        format!("values are nested more than {MAX_DEPTH} levels deep"),
+                        pos(&span),
+                    ));
                 }
                 let value = if matches!(event, Event::SequenceStart(..)) {
                     Value::Seq(Vec::new())
@@ -227,26 +253,33 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                     key: None,
                     anchor,
                     size: 1,
+                    bytes: 0,
                     height: 0,
                 });
                 None
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let open = stack.pop().ok_or_else(|| SyntaxError {
-                    message: "a list or mapping ends that never started".into(),
-                    pos: pos(&span),
-                })?;
-                Some(Done { node: open.node, anchor: open.anchor, size: open.size, height: open.height })
+                let open = stack
+                    .pop()
+                    .ok_or_else(|| SyntaxError::new("a list or mapping ends that never started", pos(&span)))?;
+                Some(Done {
+                    node: open.node,
+                    anchor: open.anchor,
+                    size: open.size,
+                    bytes: open.bytes,
+                    height: open.height,
+                })
             }
         };
         if let Some(done) = finished {
             if done.anchor != 0 {
-                anchors.insert(done.anchor, (done.node.clone(), done.size, done.height));
+                anchors.insert(done.anchor, (done.node.clone(), done.size, done.bytes, done.height));
             }
             match stack.last_mut() {
                 None => root = Some(done.node),
                 Some(parent) => {
                     parent.size += done.size;
+                    parent.bytes += done.bytes;
                     parent.height = parent.height.max(done.height + 1);
                     match &mut parent.node.value {
                         Value::Seq(items) => items.push(done.node),
@@ -261,6 +294,42 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         }
     }
     Ok(root.unwrap_or(Node { value: Value::Null, pos: Pos { line: 1, col: 1 }, width: 1 }))
+}
+
+/// Calls `found(second, first, key)` for each key given again in the same mapping,
+/// anywhere in the tree. saphyr keeps both entries and `Node::get` takes the first, so
+/// without this the second value is silently dropped. A duplicate inside an anchored
+/// value is reported once, not once per alias.
+pub fn duplicate_keys(root: &Node, found: &mut dyn FnMut(&Node, &Node, &str)) {
+    let mut reported = std::collections::HashSet::new();
+    walk_duplicates(root, &mut reported, found);
+}
+
+fn walk_duplicates(
+    node: &Node,
+    reported: &mut std::collections::HashSet<Pos>,
+    found: &mut dyn FnMut(&Node, &Node, &str),
+) {
+    match &node.value {
+        Value::Seq(items) => items.iter().for_each(|i| walk_duplicates(i, reported, found)),
+        Value::Map(entries) => {
+            // A map, not a scan per key: a generated file may have thousands of keys.
+            let mut first: std::collections::HashMap<&str, &Node> = std::collections::HashMap::new();
+            for (k, v) in entries {
+                if let Some(key) = k.as_str() {
+                    match first.get(key) {
+                        Some(earlier) if reported.insert(k.pos) => found(k, earlier, key),
+                        Some(_) => {}
+                        None => {
+                            first.insert(key, k);
+                        }
+                    }
+                }
+                walk_duplicates(v, reported, found);
+            }
+        }
+        Value::Scalar { .. } | Value::Null => {}
+    }
 }
 
 #[cfg(test)]
@@ -338,7 +407,26 @@ mod tests {
         }
         let e = parse(&text).unwrap_err();
         assert!(e.message.contains("aliases expand"), "{e:?}");
+        assert!(e.too_large);
         assert_eq!(e.pos.line, 4, "{e:?}");
+    }
+
+    #[test]
+    fn aliases_of_long_text_are_limited_by_size() {
+        // Under 10,000 values, but 8,000 copies of 90 KB: 700 MB before the size limit.
+        let mut text = format!("a: &a \"{}\"\n", "x".repeat(90_000));
+        for (name, of) in [("b", "a"), ("c", "b"), ("d", "c")] {
+            text.push_str(&format!("{name}: &{name} [{}]\n", vec![format!("*{of}"); 10].join(", ")));
+        }
+        text.push_str(&format!("e: [{}]\n", ["*d"; 7].join(", ")));
+        let e = parse(&text).unwrap_err();
+        assert!(e.too_large, "{e:?}");
+        assert!(e.message.contains("KiB of text"), "{e:?}");
+        // Line 2 copies `a` ten times (900 KB); the first `*b` on line 3 crosses 1 MiB.
+        assert_eq!(e.pos, Pos { line: 3, col: 8 }, "{e:?}");
+        // Aliases of modest values are fine.
+        let ok = parse("a: &a [x, y]\nb: *a\nc: [*a, *a]\n").unwrap();
+        assert_eq!(ok.get("c").unwrap().to_json(), serde_json::json!([["x", "y"], ["x", "y"]]));
     }
 
     #[test]
@@ -354,5 +442,20 @@ mod tests {
     fn a_second_document_is_an_error() {
         let e = parse("title: a\n--- b\n").unwrap_err();
         assert_eq!(e.pos.line, 2);
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_at_every_level_once() {
+        let n = parse("a: 1\nb: {x: 1, x: 2}\na: 3\nc: &c {y: 1, y: 2}\nd: *c\ne: *c\n").unwrap();
+        let mut got = Vec::new();
+        duplicate_keys(&n, &mut |second, first, key| got.push((key.to_string(), second.pos, first.pos)));
+        assert_eq!(
+            got,
+            vec![
+                ("x".into(), Pos { line: 2, col: 11 }, Pos { line: 2, col: 5 }),
+                ("a".into(), Pos { line: 3, col: 1 }, Pos { line: 1, col: 1 }),
+                ("y".into(), Pos { line: 4, col: 14 }, Pos { line: 4, col: 8 }),
+            ]
+        );
     }
 }

@@ -198,3 +198,89 @@ fn shared_corpus_imports_and_checks_clean() {
     assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
     assert!(root.join("public/incidents").read_dir().unwrap().count() >= 39);
 }
+
+/// A postmortem in the shape importers see most: a title, a date, a timeline and a list
+/// of action items, with `line` as one of the items.
+fn with_action_item(line: &str) -> String {
+    format!(
+        "# DNS outage\n\nDate: 2024-03-12\n\n## Timeline\n\n- 14:02 UTC alerts fire\n- 14:49 UTC resolved\n\n## Action items\n\n{line}\n"
+    )
+}
+
+#[test]
+fn letters_that_change_length_when_lowercased_do_not_panic() {
+    // Each panicked: byte offsets found in a lowercased copy were used on the original.
+    let config = config();
+    let date: jiff::civil::Date = "2024-01-01".parse().unwrap();
+    for (line, title, status) in [
+        ("- [ ] Fix İstanbul DNS (done)", "Fix İstanbul DNS", "done"),
+        ("- [ ] Fix İstanbul DNS (owner: ayşe)", "Fix İstanbul DNS", "open"),
+        ("- [ ] İİİİ renew certificates due 2024-04-01", "İİİİ renew certificates due 2024-04-01", "open"),
+    ] {
+        let c = pmsite::import::convert(&with_action_item(line), "dns.md", &config, date).unwrap();
+        let item = &c.action_items[0];
+        assert_eq!((item.title.as_str(), item.status.as_str()), (title, status), "{line}");
+        // The converted file must be a valid postmortem.
+        let (pm, diags) = pmsite::frontmatter::parse(&c.render(&config), Path::new("content/2024/x.md"), &config);
+        assert!(pm.is_some() && diags.is_empty(), "{line}: {diags:?}");
+    }
+    let c = pmsite::import::convert(
+        &with_action_item("- İİİİ renew certificates (due: 2024-04-01)"),
+        "d.md",
+        &config,
+        date,
+    )
+    .unwrap();
+    assert_eq!(c.action_items[0].due, Some("2024-04-01".parse().unwrap()));
+}
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Characters that have broken text handling somewhere: case changes that change
+    /// length (İ, ß, ŉ, Kelvin sign), combining marks, right-to-left text, NUL and other
+    /// controls, line and paragraph separators, a BOM, and the importer's own markers.
+    fn hostile_char() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => prop::sample::select(vec![
+                "İ", "ı", "ß", "ẞ", "ŉ", "\u{212a}", "ǅ", "ﬁ", "e\u{301}", "\u{301}", "\u{202e}", "שלום", "مرحبا",
+                "\u{0}", "\u{1b}[31m", "\u{7}", "\r", "\t", "\u{85}", "\u{2028}", "\u{feff}", "事故", "✅", "✔",
+            ]).prop_map(String::from),
+            3 => prop::sample::select(vec![
+                "(done)", "(owner: ", ")", " owner: ", "@", "due ", "by ", "SEV-1", "P1 incident", "- [ ] ", "- [x] ",
+                "## ", "# ", "| ", " |", "|---|", "**", "`", "\n", "\n\n", ": ", "2024-03-12", "14:02 UTC", "Times in CET",
+                "March 4, 2024", "12/03/2024", "Detection:", "[Recovery]",
+            ]).prop_map(String::from),
+            4 => "[a-zA-Z ]{1,8}",
+            1 => any::<char>().prop_map(String::from),
+        ]
+    }
+
+    fn hostile_text() -> impl Strategy<Value = String> {
+        prop::collection::vec(hostile_char(), 0..60).prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(500),
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn any_action_item_line(line in hostile_text()) {
+            let date: jiff::civil::Date = "2024-01-01".parse().unwrap();
+            let _ = pmsite::import::convert(&with_action_item(&format!("- [ ] {line}")), "x.md", &config(), date);
+        }
+
+        #[test]
+        fn any_document(text in hostile_text(), name in "\\PC{0,12}") {
+            let config = config();
+            let date: jiff::civil::Date = "2024-01-01".parse().unwrap();
+            if let Ok(c) = pmsite::import::convert(&text, &format!("{name}.md"), &config, date) {
+                // What import writes must read back without a panic, too.
+                let _ = pmsite::frontmatter::parse(&c.render(&config), Path::new("content/2024/x.md"), &config);
+            }
+        }
+    }
+}

@@ -232,7 +232,9 @@ pub fn severity_mention(text: &str) -> Option<String> {
 /// An owner named in an action item (`@ana`, `(owner: ana)`, `Owner: ana`,
 /// `[ana]` at the end): the owner and the text without it.
 pub fn owner_in(text: &str) -> (Option<String>, String) {
-    let lower = text.to_lowercase();
+    // ASCII lowercasing keeps every byte offset, so places found in `lower` are places in
+    // `text`; Unicode lowercasing changes lengths ("İ" two bytes, "i̇" three) and panicked.
+    let lower = text.to_ascii_lowercase();
     for key in ["(owner:", "(owner ", "(assignee:", "(assigned to", "(owned by"] {
         if let Some(at) = lower.find(key)
             && let Some(close) = text[at..].find(')')
@@ -272,7 +274,8 @@ pub fn owner_in(text: &str) -> (Option<String>, String) {
 /// A status written in an action item (`(done)`, `✅`, `[in progress]`, `DONE:`):
 /// the status and the text without it.
 pub fn status_in(text: &str) -> (Option<ActionStatus>, String) {
-    let lower = text.to_lowercase();
+    // ASCII lowercasing, as in `owner_in`: offsets in `lower` must be offsets in `text`.
+    let lower = text.to_ascii_lowercase();
     const MARKS: &[(&str, ActionStatus)] = &[
         ("(done)", ActionStatus::Done),
         ("[done]", ActionStatus::Done),
@@ -357,6 +360,18 @@ fn tidy(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn marks_after_letters_that_lengthen_when_lowercased() {
+        // "İ" is two bytes, its lowercase "i̇" three: offsets found in a lowercased copy
+        // used to cut the original inside a character and panic.
+        assert_eq!(status_in("Fix İstanbul DNS (done)"), (Some(ActionStatus::Done), "Fix İstanbul DNS".into()));
+        assert_eq!(status_in("İİİİİİ (done) x").0, Some(ActionStatus::Done));
+        assert_eq!(owner_in("Fix İstanbul DNS (owner: ayşe)"), (Some("ayşe".into()), "Fix İstanbul DNS".into()));
+        assert_eq!(owner_in("İİİİ rotate keys owner: ops").0, Some("ops".into()));
+        // Kelvin sign K lowercases to ASCII k: it must not be read as part of a mark.
+        assert_eq!(status_in("\u{212a}(done)").0, Some(ActionStatus::Done));
+    }
 
     #[test]
     fn kinds_from_words() {

@@ -1091,7 +1091,8 @@ fn item_from_text(raw: &str, task: Option<bool>, order: NumericOrder) -> Option<
 /// A due date written in an action item: `due 2024-04-01`, `(due: March 4, 2024)`,
 /// `by 2024-04-01`.
 fn due_in(text: &str, order: NumericOrder) -> Option<Date> {
-    let lower = text.to_lowercase();
+    // `f.start` is an offset in `text`; only ASCII lowercasing keeps it valid in `lower`.
+    let lower = text.to_ascii_lowercase();
     when::find_dates(text, order).into_iter().find_map(|f| {
         let before = lower[..f.start].trim_end().trim_end_matches([':', '(']).trim_end();
         (before.ends_with("due") || before.ends_with(" by") || before.ends_with("deadline")).then_some(f.date)

@@ -489,7 +489,8 @@ pub fn when_at(s: &str, order: NumericOrder) -> Option<(When, usize)> {
         }
         let j = skip_spaces(b, i);
         i = if b.get(j) == Some(&b',') { skip_spaces(b, j + 1) } else { j };
-        if s[i..].len() >= 3 && s[i..i + 3].eq_ignore_ascii_case("at ") {
+        // Bytes, not `s[i..i + 3]`: the third byte may be inside a character.
+        if b.get(i..i + 3).is_some_and(|w| w.eq_ignore_ascii_case(b"at ")) {
             i += 3;
         }
     }
@@ -557,6 +558,13 @@ impl When {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wide_character_after_a_date_is_not_cut() {
+        // Found by tests/fuzz.rs: "at " was compared by slicing three bytes, inside "😀".
+        let (w, _) = when_at("2019-12-05😀 05:30", NumericOrder::DayFirst).unwrap();
+        assert_eq!(w.date, Some("2019-12-05".parse().unwrap()));
+    }
     use jiff::civil::date;
 
     fn d(s: &str) -> Option<Date> {

@@ -3,6 +3,7 @@
 
 use super::{Hit, SearchError, SearchIndex, build_index, index_dir, is_fresh, plain_text, source_fingerprint};
 use crate::check::{self, Options};
+use crate::terminal::safe;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -44,6 +45,24 @@ pub fn ensure_index(root: &Path, today: jiff::civil::Date) -> Result<Ensured, Se
     Ok(Ensured { index, built: Some(Rebuild { was_stale, took: start.elapsed(), errors: checked.errors() }) })
 }
 
+/// `Snippet::marked` with each piece made terminal-safe: escaping the marked text as a
+/// whole would move the highlight offsets.
+fn safe_marked(snippet: &super::Snippet, open: &str, close: &str) -> String {
+    let text = &snippet.text;
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for &[s, e] in &snippet.highlights {
+        let (Some(before), Some(word)) = (text.get(at..s), text.get(s..e)) else { continue };
+        out.push_str(&safe(before));
+        out.push_str(open);
+        out.push_str(&safe(word));
+        out.push_str(close);
+        at = e;
+    }
+    out.push_str(&safe(text.get(at..).unwrap_or_default()));
+    out
+}
+
 /// Hits as a person reads them: date, severity and title, then services and id,
 /// then the snippet with matched words in bold (when `color`).
 pub fn render_table(hits: &[Hit], color: bool) -> String {
@@ -55,10 +74,12 @@ pub fn render_table(hits: &[Hit], color: bool) -> String {
         if n > 0 {
             out.push('\n');
         }
-        let _ = writeln!(out, "{}  {:<4}  {bold}{}{reset}", h.date, h.severity, h.title);
-        let _ = writeln!(out, "{indent}{dim}{} · {} · score {:.2}{reset}", h.services.join(", "), h.id, h.score);
+        // Titles, services and snippets are the knowledge base's text: no raw escapes.
+        let _ = writeln!(out, "{}  {:<4}  {bold}{}{reset}", h.date, safe(&h.severity), safe(&h.title));
+        let services = safe(&h.services.join(", ")).into_owned();
+        let _ = writeln!(out, "{indent}{dim}{services} · {} · score {:.2}{reset}", safe(&h.id), h.score);
         if !h.snippet.text.is_empty() {
-            let _ = writeln!(out, "{indent}{}", h.snippet.marked(bold, reset));
+            let _ = writeln!(out, "{indent}{}", safe_marked(&h.snippet, bold, reset));
         }
     }
     out

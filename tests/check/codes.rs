@@ -55,6 +55,31 @@ fn yaml_syntax_has_the_parsers_place_in_the_file() {
 }
 
 #[test]
+fn yaml_too_large_points_at_the_alias_that_crosses_the_limit() {
+    // 1 KB aliased ten times, that ten times (100 KB), that ten times: the tenth `*c`
+    // on line 10 passes 1 MiB of copied text, well under the 10,000-value count.
+    let (d, text) = only("yaml-too-large", "yaml-too-large", F, 10, 43);
+    assert_eq!(text, "*c]");
+    assert!(d.message.contains("KiB of text"), "{}", d.message);
+    assert!(d.suggestion.unwrap().contains("alias"));
+}
+
+#[test]
+fn duplicate_key_names_the_second_and_the_first_line() {
+    let (d, text) = only("duplicate-key", "duplicate-key", F, 6, 1);
+    assert_eq!(text, "severity: SEV1");
+    assert!(d.message.contains("`severity` is given twice; the first is on line 4"), "{}", d.message);
+}
+
+#[test]
+fn duplicate_keys_inside_action_items() {
+    let text = clean_with("    owner: payments-oncall\n", "    owner: payments-oncall\n    owner: dba\n");
+    let r = FixtureSite::new().file(F, &text).check();
+    let d = r.only("duplicate-key", F, 20, 5);
+    assert!(d.message.contains("`owner`") && d.message.contains("line 19"), "{}", d.message);
+}
+
+#[test]
 fn field_missing() {
     let (d, _) = only("field-missing", "field-missing", F, 1, 1);
     assert!(d.message.contains("`date`"), "{}", d.message);

@@ -76,7 +76,7 @@ fn alias_bombs_are_refused() {
     }
     let text = clean_with("factors:", &format!("{bomb}factors:"));
     let r = FixtureSite::new().file(F, &text).check();
-    assert_eq!(r.codes(), ["yaml-syntax"]);
+    assert_eq!(r.codes(), ["yaml-too-large"]);
     assert!(r.diags[0].message.contains("aliases expand"), "{}", r.diags[0].message);
 }
 
