@@ -51,36 +51,39 @@ pub fn value_of(cell: &str) -> &str {
     }
 }
 
+/// Records as RFC 4180 reads them (cells unquoted, still neutralised: `value_of` undoes
+/// that), for tests and scripts that check what was written.
+pub fn read(text: &str) -> Vec<Vec<String>> {
+    let (mut rows, mut row, mut cell) = (Vec::new(), Vec::new(), String::new());
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cell.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut cell)),
+            (false, '\r') if chars.peek() == Some(&'\n') => {
+                chars.next();
+                row.push(std::mem::take(&mut cell));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => cell.push(c),
+        }
+    }
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
 
     /// An RFC 4180 reader, as a spreadsheet or `csv` module has.
-    fn read(text: &str) -> Vec<Vec<String>> {
-        let (mut rows, mut row, mut cell) = (Vec::new(), Vec::new(), String::new());
-        let mut chars = text.chars().peekable();
-        let mut quoted = false;
-        while let Some(c) = chars.next() {
-            match (quoted, c) {
-                (true, '"') if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    cell.push('"');
-                }
-                (true, '"') => quoted = false,
-                (true, c) => cell.push(c),
-                (false, '"') => quoted = true,
-                (false, ',') => row.push(std::mem::take(&mut cell)),
-                (false, '\r') if chars.peek() == Some(&'\n') => {
-                    chars.next();
-                    row.push(std::mem::take(&mut cell));
-                    rows.push(std::mem::take(&mut row));
-                }
-                (false, c) => cell.push(c),
-            }
-        }
-        rows
-    }
 
     #[test]
     fn formula_cells_are_neutralised_and_quoted() {

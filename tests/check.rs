@@ -5,6 +5,8 @@
 //! (one per diagnostic code, runnable by hand with `pmsite check --root …`) or built in
 //! a temporary folder with `harness::FixtureSite`.
 
+mod common;
+
 #[path = "check/harness.rs"]
 mod harness;
 

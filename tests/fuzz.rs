@@ -9,6 +9,8 @@
 //! `PMSITE_FUZZ_SEED` picks the seed (printed at the start) and `PMSITE_FUZZ_SECS` the
 //! budget (default 18 s); a failing input is written to the system temp folder.
 
+mod common;
+
 use pmsite::config::SiteConfig;
 use pmsite::diagnostics::{self, Diagnostic, Format};
 use pmsite::{frontmatter, lint, markdown};
@@ -195,24 +197,9 @@ fn assert_places(text: &str, diags: &[Diagnostic]) {
 fn exercise(text: &str) {
     let (config, linter) = &*SITE;
     let file = Path::new("content/2024/x.md");
-    let (pm, mut diags) = frontmatter::parse(text, file, config);
-    if let Some(pm) = &pm {
-        diags.extend(linter.check(pm, text));
-        let _ = markdown::render(&pm.body, &|u: &str| Some(format!("../{u}")));
-    }
-    if let Some(pm) = pm {
-        let loaded = pmsite::load::Loaded {
-            root: "/nonexistent-pmsite-root".into(),
-            config: config.clone(),
-            postmortems: vec![pm],
-            home_text: None,
-            assets: vec![],
-            unusable: vec![],
-            diagnostics: vec![],
-        };
-        let options = pmsite::kb::Options { today: "2026-01-01".parse().unwrap(), include_drafts: true };
-        pmsite::kb::KnowledgeBase::link(loaded, &options, &mut diags);
-    }
+    let mut diags = common::one_file::diagnose(text, config, linter, |body| {
+        let _ = markdown::render(body, &|u: &str| Some(format!("../{u}")));
+    });
     assert_places(text, &diags);
     diagnostics::sort(&mut diags);
     let out = diagnostics::render(&diags, Format::Human, false, &|_| Some(text.to_string()));

@@ -5,6 +5,8 @@
 //! apart from pmsite's manifest, with no staging or temporary folder in or beside the
 //! output. The run's seed is printed; `PMSITE_TEST_SEED=N` repeats a run.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -78,22 +80,10 @@ fn generate(dir: &Path) {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from) {
-        let e = e.unwrap();
-        let dest = to.join(e.path().strip_prefix(from).unwrap());
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
-}
-
 /// The second state of the sources: retitled postmortems (every index page changes),
 /// deleted ones (their pages must go), new ones and a static file.
 fn edited_copy(a: &Path, b: &Path) {
-    copy_tree(a, b);
+    common::corpus::copy_dir(a, b);
     let mut files: Vec<PathBuf> = walkdir::WalkDir::new(b.join("content"))
         .into_iter()
         .flatten()

@@ -299,25 +299,7 @@ static SITE: std::sync::LazyLock<(SiteConfig, lint::Linter)> = std::sync::LazyLo
 /// Parses, lints and renders `text`; panics (failing the case) on a misplaced diagnostic.
 fn check_text(text: &str) {
     let (config, linter) = &*SITE;
-    let file = Path::new("content/2024/x.md");
-    let (pm, mut diags) = frontmatter::parse(text, file, config);
-    if let Some(pm) = &pm {
-        diags.extend(linter.check(pm, text));
-    }
-    // The link stage resolves body links and `related` ids across files.
-    if let Some(pm) = pm {
-        let loaded = pmsite::load::Loaded {
-            root: "/nonexistent-pmsite-root".into(),
-            config: config.clone(),
-            postmortems: vec![pm],
-            home_text: None,
-            assets: vec![],
-            unusable: vec![],
-            diagnostics: vec![],
-        };
-        let options = pmsite::kb::Options { today: "2026-01-01".parse().unwrap(), include_drafts: true };
-        pmsite::kb::KnowledgeBase::link(loaded, &options, &mut diags);
-    }
+    let mut diags = crate::common::one_file::diagnose(text, config, linter, |_| {});
     let lines = text.lines().count();
     for d in &diags {
         assert_in_file(d, lines);

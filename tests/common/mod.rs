@@ -2,3 +2,4 @@
 pub mod browser;
 pub mod corpus;
 pub mod http;
+pub mod one_file;
