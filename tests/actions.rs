@@ -157,38 +157,10 @@ fn csv_escapes_commas_quotes_newlines_and_keeps_unicode() {
     assert!(csv.contains("\"Zoë, \"\"the\"\" owner\""), "{csv}");
     assert!(csv.contains("\"Load test: retries add under 10%, even at p99\""), "{csv}");
     // A strict CSV reader sees 4 records of 14 fields.
-    let records = parse_csv(&csv);
+    let records = pmsite::csv::read(&csv);
     assert_eq!(records.len(), 5);
     assert!(records.iter().all(|r| r.len() == 14), "{records:?}");
     assert_eq!(records[1][6], "payments-oncall", "overdue first");
-}
-
-/// A minimal RFC 4180 reader, to prove the writer's quoting round-trips.
-fn parse_csv(s: &str) -> Vec<Vec<String>> {
-    let mut records = vec![];
-    let mut rec = vec![];
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => field.push(c),
-            (false, '"') => quoted = true,
-            (false, ',') => rec.push(std::mem::take(&mut field)),
-            (false, '\r') => {}
-            (false, '\n') => {
-                rec.push(std::mem::take(&mut field));
-                records.push(std::mem::take(&mut rec));
-            }
-            (false, c) => field.push(c),
-        }
-    }
-    records
 }
 
 #[test]
