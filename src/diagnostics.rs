@@ -330,9 +330,12 @@ fn github_line(d: &Diagnostic) -> String {
     if let Some(s) = &d.suggestion {
         msg.push_str(&format!(" (help: {s})"));
     }
-    // GitHub's workflow-command escaping: %, CR and LF in the message; also , and : in properties.
-    let msg = msg.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
-    let file = display_path(&d.file).replace('%', "%25").replace(',', "%2C").replace(':', "%3A");
+    // A CI log is a terminal too: control characters from the knowledge base become
+    // visible escapes. Then GitHub's workflow-command escaping: %, CR and LF in the
+    // message; also , and : in properties.
+    let msg = crate::terminal::safe(&msg).replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let file =
+        crate::terminal::safe(&display_path(&d.file)).replace('%', "%25").replace(',', "%2C").replace(':', "%3A");
     format!(
         "::{level} file={file},line={},col={},title=pmsite {}::{msg}\n",
         d.line.max(1),
@@ -553,14 +556,16 @@ mod tests {
     #[test]
     fn github_format_escapes() {
         let mut x = d();
-        x.message = "50% bad\nnext".into();
+        x.message = "50% bad\nnext \u{1b}[31mred".into();
         let out = render(&[x], Format::Github, false, &|_| None);
+        // One line per diagnostic: no line break or escape sequence from the file survives.
         assert!(
             out.starts_with(
-                "::error file=content/a.md,line=3,col=5,title=pmsite unknown-factor::[unknown-factor] 50%25 bad%0Anext"
+                "::error file=content/a.md,line=3,col=5,title=pmsite unknown-factor::[unknown-factor] 50%25 bad\\nnext \\u{1b}[31mred"
             ),
             "{out}"
         );
+        assert_eq!(out.lines().count(), 1);
     }
 
     #[test]
