@@ -354,7 +354,8 @@ fn run() -> Result<ExitCode> {
             }
             let opts = pmsite::import::Options { into: into.unwrap_or_else(|| root.join("content")), dry_run };
             let report = pmsite::import::import(&root, &config, &paths, &opts);
-            print!("{}", pmsite::import::render_report(&report));
+            // The report quotes the imported files: their text may hold escape sequences.
+            print!("{}", pmsite::terminal::safe_lines(&pmsite::import::render_report(&report)));
             Ok(if report.failed() > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
         Command::Init { dir } => {

@@ -64,6 +64,8 @@ pub fn body_warnings(pm: &Postmortem) -> Vec<Diagnostic> {
         return Vec::new();
     }
     let mut out = Vec::new();
+    // Links come in order: each place is counted on from the last, not from the top.
+    let mut places = crate::config::LineCols::new(&pm.body);
     for (ev, range) in Parser::new_ext(&pm.body, crate::markdown::options()).into_offset_iter() {
         let (dest, image) = match &ev {
             Event::Start(Tag::Link { link_type, dest_url, .. }) if *link_type != LinkType::Email => (dest_url, false),
@@ -71,7 +73,7 @@ pub fn body_warnings(pm: &Postmortem) -> Vec<Diagnostic> {
             _ => continue,
         };
         let Some(reason) = unsafe_reason(dest, image) else { continue };
-        let (line, column) = crate::config::line_col(&pm.body, range.start);
+        let (line, column) = places.line_col(range.start);
         let width = pm.body[range].split('\n').next().unwrap_or("").chars().count();
         out.push(
             Diagnostic::warning(

@@ -27,6 +27,12 @@ pub fn safe(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `safe` for a report of many lines: its own line breaks stay, every other unsafe
+/// character (from the files it quotes) becomes an escape.
+pub fn safe_lines(s: &str) -> String {
+    s.split('\n').map(safe).collect::<Vec<_>>().join("\n")
+}
+
 /// `safe`, cut to at most `max` characters of `s` with an ellipsis: one message may
 /// quote a whole line of a file, and that line may be a megabyte.
 pub fn safe_short(s: &str, max: usize) -> Cow<'_, str> {
@@ -154,6 +160,7 @@ mod tests {
         assert_eq!(safe("\u{202e}evil"), "\\u{202e}evil");
         assert_eq!(safe_short("abcdef", 3), "abc…");
         assert_eq!(safe_short("ab\u{1b}", 3), "ab\\u{1b}");
+        assert_eq!(safe_lines("one \u{1b}[2J\ntwo\n"), "one \\u{1b}[2J\ntwo\n");
     }
 
     #[test]
