@@ -324,7 +324,9 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
         return (None, diags);
     }
     let body: std::sync::Arc<str> = split.body.into();
-    let links = relative_md_links(&body, split.body_line);
+    // One Markdown parse finds every local link; links to `.md` files are among them.
+    let refs = crate::links::local_refs(split.body, split.body_line);
+    let links = relative_md_links(&refs);
     let line_of = |key: &str| root.get(key).map_or(0, |n| n.pos.line + split.yaml_line - 1);
     let lines = FieldLines {
         title: line_of("title"),
@@ -358,7 +360,7 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
         body,
         body_line: split.body_line,
         links,
-        refs: crate::links::local_refs(split.body, split.body_line),
+        refs,
         lines,
         source_hash: xxhash_rust::xxh3::xxh3_64(text.as_bytes()),
         front_hash: xxhash_rust::xxh3::xxh3_64(&text.as_bytes()[..text.len() - split.body.len()]),
@@ -546,26 +548,17 @@ fn unsafe_segments(cx: &mut Ctx, root: &Node) {
     }
 }
 
-/// Relative links to `.md` files in a body, with their file positions.
-fn relative_md_links(body: &str, body_line: usize) -> Vec<BodyLink> {
-    // Most bodies link to no Markdown file; skip the Markdown parse for them.
-    if memchr::memmem::find(body.as_bytes(), b".md").is_none() {
-        return Vec::new();
-    }
-    use pulldown_cmark::{Event, Parser, Tag};
-    let mut out = Vec::new();
-    let mut places = crate::config::LineCols::new(body);
-    for (ev, range) in Parser::new_ext(body, crate::markdown::options()).into_offset_iter() {
-        if let Event::Start(Tag::Link { dest_url, .. }) = ev
-            && let Some(target) = relative_md_target(&dest_url)
-        {
-            let (line, column) = places.line_col(range.start);
-            let text = &body[range.clone()];
-            let width = text.split('\n').next().unwrap_or("").chars().count();
-            out.push(BodyLink { target: target.to_string(), line: line + body_line - 1, column, width });
-        }
-    }
-    out
+/// Relative links (not images) to `.md` files, with their file positions.
+fn relative_md_links(refs: &[crate::links::LocalRef]) -> Vec<BodyLink> {
+    refs.iter()
+        .filter(|r| !r.image)
+        .filter_map(|r| match &r.target {
+            crate::links::Target::Relative { path, .. } if path.ends_with(".md") => {
+                Some(BodyLink { target: path.clone(), line: r.line, column: r.column, width: r.width })
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// The path part of a link if it is relative and points at a `.md` file.

@@ -54,11 +54,11 @@ pub fn unsafe_reason(url: &str, image: bool) -> Option<String> {
 
 /// `unsafe-link` warnings for a postmortem's body, placed at each link.
 pub fn body_warnings(pm: &Postmortem) -> Vec<Diagnostic> {
-    // A scheme's letters are literal (possibly split by a tab inside `<…>`) or character
+    // A scheme and its colon are literal (possibly split by a tab inside `<…>`) or character
     // references, so a body with none of these cannot hold one; most bodies skip the parse.
     static HINTS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> = std::sync::OnceLock::new();
     let hints = HINTS.get_or_init(|| {
-        aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(["script", "data", "&", "<"]).ok()
+        aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(["script:", "data:", "&", "<"]).ok()
     });
     if hints.as_ref().is_some_and(|h| !h.is_match(pm.body.as_ref())) {
         return Vec::new();
