@@ -239,3 +239,26 @@ fn an_unchanged_build_touches_nothing() {
     assert_eq!(std::fs::read_to_string(out.join(MARKER)).unwrap(), before);
     assert_eq!(Stamp::of(&std::fs::symlink_metadata(out.join(MARKER)).unwrap()), Stamp::of(&m), "not rewritten");
 }
+
+#[test]
+fn a_second_build_into_the_same_folder_stops_while_the_first_runs() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("public");
+    let first = Staging::begin(&out).unwrap();
+    let err = Staging::begin(&out).err().expect("the folder is taken");
+    assert!(matches!(err, OutputError::Busy(_)), "{err}");
+    assert!(err.to_string().contains("another pmsite build"), "{err}");
+    first.put(&OutputFile::new("index.html", "1")).unwrap();
+    first.commit().unwrap();
+    write_atomic(&out, &[OutputFile::new("index.html", "1")]).unwrap();
+}
+
+#[test]
+fn an_output_path_that_is_a_file_is_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("public");
+    std::fs::write(&out, "a file").unwrap();
+    let err = write_atomic(&out, &[OutputFile::new("index.html", "1")]).unwrap_err();
+    assert!(matches!(err, OutputError::NotAFolder(_)), "{err}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "a file");
+}
