@@ -20,8 +20,7 @@ pub fn check(kb: &KnowledgeBase, statics: &[StaticFile], generated: &Generated) 
         .map(|s| s.output.clone())
         .chain(kb.assets.iter().map(|a| crate::publish::attachment_output(a)))
         .collect();
-    // Rendering a body to learn its heading ids highlights its code too: only done for
-    // the files some link asks a heading of.
+    // Heading ids are read only from the files some link asks a heading of.
     let headings: Vec<OnceLock<HashSet<String>>> = kb.postmortems.iter().map(|_| OnceLock::new()).collect();
     let cx = Cx { kb, by_path, published, generated, headings: &headings };
     (0..kb.postmortems.len()).into_par_iter().flat_map_iter(|i| cx.file(i)).collect()
@@ -39,10 +38,8 @@ struct Cx<'a> {
 impl Cx<'_> {
     /// The heading ids of postmortem `i`, as its page has them.
     fn ids(&self, i: usize) -> &HashSet<String> {
-        self.headings[i].get_or_init(|| {
-            let body = crate::markdown::render(&self.kb.postmortems[i].body, &|_: &str| None);
-            body.headings.into_iter().map(|(_, id, _)| id).collect()
-        })
+        self.headings[i]
+            .get_or_init(|| crate::markdown::heading_ids(&self.kb.postmortems[i].body).into_iter().collect())
     }
 
     fn file(&self, i: usize) -> Vec<Diagnostic> {

@@ -193,6 +193,32 @@ pub fn render(body: &str, links: &dyn LinkResolver) -> RenderedBody {
     RenderedBody { html, text, headings }
 }
 
+/// The ids `render` gives the body's headings, without rendering it: `check` asks them
+/// of the files a `#fragment` link points into, and highlighting code for that was most
+/// of the cost.
+pub fn heading_ids(body: &str) -> Vec<String> {
+    let mut used = UniqueIds::default();
+    let mut ids = Vec::new();
+    let mut heading: Option<(Option<String>, String)> = None; // (written id, text)
+    for ev in Parser::new_ext(body, options()) {
+        match ev {
+            Event::Start(Tag::Heading { id, .. }) => heading = Some((id.map(|i| i.to_string()), String::new())),
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, h)) = heading.as_mut() {
+                    h.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((id, text)) = heading.take() {
+                    ids.push(used.unique(id.unwrap_or_else(|| anchor_slug(&text))));
+                }
+            }
+            _ => {}
+        }
+    }
+    ids
+}
+
 /// Heading ids made unique GitHub's way: `lessons`, `lessons-2`, `lessons-3`, ….
 #[derive(Default)]
 struct UniqueIds {
@@ -309,6 +335,14 @@ mod tests {
         assert!(r.html.contains("<del>old</del>"));
         assert!(r.html.contains("footnote"));
         assert!(r.html.contains("<h1 id=\"title\">"));
+    }
+
+    #[test]
+    fn heading_ids_are_the_ids_render_gives() {
+        let body = "# A\n## A\n## `code` *em* A {#custom}\n### A-2\n## A\n```rust\n# not a heading\n```\nSetext\n---\n## Ünï & <b>x</b>\n## custom\n";
+        let rendered: Vec<String> = plain(body).headings.into_iter().map(|h| h.1).collect();
+        assert_eq!(heading_ids(body), rendered);
+        assert_eq!(rendered.len(), 8);
     }
 
     #[test]

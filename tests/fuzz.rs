@@ -284,6 +284,9 @@ proptest! {
         }
         let ids: std::collections::HashSet<_> = r.headings.iter().map(|h| &h.1).collect();
         prop_assert_eq!(ids.len(), r.headings.len());
+        // `check` resolves `#fragment` links with the heading-only pass: the same ids.
+        let rendered: Vec<String> = r.headings.iter().map(|h| h.1.clone()).collect();
+        prop_assert_eq!(markdown::heading_ids(&body), rendered);
     }
 
     #[test]
