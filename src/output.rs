@@ -241,11 +241,7 @@ impl Staging {
     /// Every folder above `rel` inside the output must be a real folder (a symlink would
     /// lead outside), or absent, or a file pmsite wrote that this build replaces.
     fn check_dirs(&self, rel: &str, previous: &Manifest) -> Result<(), OutputError> {
-        let mut end = 0;
-        while let Some(i) = rel[end..].find('/') {
-            end += i;
-            let dir = &rel[..end];
-            end += 1;
+        for dir in folders_above(rel) {
             if self.real_dirs.lock().unwrap_or_else(|e| e.into_inner()).contains(dir) {
                 continue;
             }
@@ -278,11 +274,7 @@ impl Staging {
         if meta.is_dir() {
             // A folder of an earlier build where this build has a file: commit removes
             // its files first. Anything else there is not ours.
-            return if previous
-                .entries
-                .keys()
-                .any(|p| p.len() > rel.len() && p.starts_with(rel) && p.as_bytes()[rel.len()] == b'/')
-            {
+            return if previous.entries.keys().any(|p| is_under(p, rel)) {
                 Ok(None)
             } else {
                 Err(OutputError::InTheWay(path))
@@ -426,16 +418,7 @@ impl Staging {
     }
 
     fn no_symlinks_above(&self, rel: &str) -> bool {
-        let mut end = 0;
-        while let Some(i) = rel[end..].find('/') {
-            end += i;
-            match std::fs::symlink_metadata(self.out.join(&rel[..end])) {
-                Ok(m) if m.is_dir() => {}
-                _ => return false,
-            }
-            end += 1;
-        }
-        true
+        folders_above(rel).all(|dir| std::fs::symlink_metadata(self.out.join(dir)).is_ok_and(|m| m.is_dir()))
     }
 
     fn write_manifest(&self, m: &Manifest) -> Result<(), OutputError> {
@@ -456,6 +439,11 @@ impl Drop for Staging {
             Mode::InPlace { .. } => remove_tree_parallel(&self.out.join(STAGING)),
         }
     }
+}
+
+/// `a`, `a/b` for `a/b/c.html`: the folders a path passes through, outermost first.
+fn folders_above(rel: &str) -> impl Iterator<Item = &str> {
+    rel.match_indices('/').map(move |(i, _)| &rel[..i])
 }
 
 fn is_under(path: &str, dir: &str) -> bool {
