@@ -97,7 +97,11 @@ pub fn render_site(
 }
 
 /// Published attachments (under `files/`) and `static/` (at the root), read into memory.
-pub(crate) fn copy_inputs(root: &Path, assets: &[PathBuf]) -> Result<Vec<OutputFile>, Diagnostic> {
+pub(crate) fn copy_inputs(
+    root: &Path,
+    assets: &[PathBuf],
+    statics: &[crate::publish::StaticFile],
+) -> Result<Vec<OutputFile>, Diagnostic> {
     let read = |p: &Path| {
         std::fs::read(root.join(p)).map_err(|e| Diagnostic::error(Code::Io, p, 0, 0, format!("cannot read: {e}")))
     };
@@ -106,8 +110,8 @@ pub(crate) fn copy_inputs(root: &Path, assets: &[PathBuf]) -> Result<Vec<OutputF
         out.push(OutputFile::new(crate::publish::attachment_output(a), read(a)?));
     }
     // The listing `check` looked at, so that what it found clear is what is written.
-    for s in crate::publish::static_files(root) {
-        out.push(OutputFile::new(s.output, read(&s.source)?));
+    for s in statics {
+        out.push(OutputFile::new(s.output.clone(), read(&s.source)?));
     }
     Ok(out)
 }

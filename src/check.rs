@@ -17,6 +17,8 @@ pub struct Options {
 pub struct Checked {
     pub kb: KnowledgeBase,
     pub diagnostics: Vec<Diagnostic>,
+    /// The files of `static/` that were checked: what a build copies, listed once.
+    pub statics: Vec<crate::publish::StaticFile>,
 }
 
 impl Checked {
@@ -55,7 +57,7 @@ pub fn check_cached(root: &Path, opts: &Options, cache: &mut load::ParseCache) -
     }
     diagnostics::sort(&mut diags);
     crate::build::stage_timing("  sort", t);
-    Checked { kb, diagnostics: diags }
+    Checked { kb, diagnostics: diags, statics }
 }
 
 /// Renders diagnostics with source lines read from `root`.

@@ -535,7 +535,7 @@ impl Session {
         for (path, bytes) in &theme.assets {
             others.push(OutputFile::new(crate::routes::asset(path), bytes.clone()));
         }
-        match copy_inputs(&self.root, &kb.assets) {
+        match copy_inputs(&self.root, &kb.assets, &checked.statics) {
             Ok(extra) => others.extend(extra),
             Err(d) => diags.push(d),
         }
