@@ -254,27 +254,10 @@ pub fn resolve(from: &Path, target: &str) -> Option<PathBuf> {
     Some(out.iter().collect())
 }
 
+/// `%20` as a space; a `%` not followed by two hex digits stays as written, and bytes
+/// that are not UTF-8 become U+FFFD.
 pub(crate) fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_string();
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        // Hex digits are read as bytes: slicing the str after a `%` could split a character.
-        let hex = |j: usize| bytes.get(j).and_then(|&b| (b as char).to_digit(16));
-        if bytes[i] == b'%'
-            && let (Some(hi), Some(lo)) = (hex(i + 1), hex(i + 2))
-        {
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
 fn build_indexes(pms: &[Postmortem], visible: &[bool]) -> Indexes {

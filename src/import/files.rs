@@ -203,25 +203,6 @@ pub(super) fn write_new(path: &Path, text: &str) -> Result<(), Outcome> {
     std::io::Write::write_all(&mut f, text.as_bytes()).map_err(failed)
 }
 
-pub(super) fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len() + 1
-            && let Some(v) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// `to` relative to the folder `from_dir` (both built from the same base).
 pub(super) fn relative(from_dir: &Path, to: &Path) -> PathBuf {
     let from: Vec<Component> = from_dir.components().collect();
@@ -265,7 +246,7 @@ pub(super) fn rewrite_links(
             Some(i) => (&dest[..i], &dest[i..]),
             None => (dest.as_str(), ""),
         };
-        let decoded = percent_decode(path_part);
+        let decoded = crate::kb::percent_decode(path_part);
         let found = by_source
             .get(&normalize(&source_dir.join(&decoded)))
             .or_else(|| Path::new(&decoded).file_name().and_then(|n| by_name.get(n.to_string_lossy().as_ref())));
@@ -350,6 +331,6 @@ mod tests {
     fn relative_paths() {
         assert_eq!(relative(Path::new("c/2021"), Path::new("c/2019/a.md")), PathBuf::from("../2019/a.md"));
         assert_eq!(relative(Path::new("c/2021"), Path::new("c/2021/a.md")), PathBuf::from("a.md"));
-        assert_eq!(percent_decode("a%20b%2"), "a b%2");
+        assert_eq!(crate::kb::percent_decode("a%20b%2"), "a b%2");
     }
 }
