@@ -1,5 +1,7 @@
 //! `pmsite import` on real public postmortems (tests/fixtures/import/dfds, MIT).
 
+mod common;
+
 use pmsite::import::{FileReport, Options, Outcome, Report, import, render_report};
 use pmsite::model::EventKind;
 use std::path::{Path, PathBuf};
@@ -172,11 +174,7 @@ fn cli_imports_explicit_files_and_reports_per_file() {
 /// Every file of the shared import corpus imports, and the result passes check.
 #[test]
 fn shared_corpus_imports_and_checks_clean() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/import");
-    if !corpus.is_dir() {
-        eprintln!("{} missing; skipping", corpus.display());
-        return;
-    }
+    let Some(corpus) = common::corpus::shared("corpus/import") else { return };
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("kb");
     let pmsite = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_pmsite")).args(args).output().unwrap();

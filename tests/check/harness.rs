@@ -188,13 +188,7 @@ pub fn check_fixture(name: &str) -> Report {
 /// The shared corpora, when this checkout sits beside them. Absent, a test says it
 /// skips, except under CI (`CI=true`), where it must not pass without running.
 pub fn shared() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if p.is_dir() {
-        return Some(p);
-    }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "../shared is absent, and CI=true needs it");
-    eprintln!("skipped: ../shared is absent");
-    None
+    crate::common::corpus::shared("")
 }
 
 /// The source line a diagnostic points at, from its column on (columns count characters).

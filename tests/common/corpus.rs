@@ -4,15 +4,22 @@
 
 use std::path::{Path, PathBuf};
 
+/// `../shared/<rel>` when it is there. None, after saying so, when it is not; under CI
+/// (`CI=true`) that fails the test instead, since CI always has it beside the checkout.
+pub fn shared(rel: &str) -> Option<PathBuf> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared").join(rel);
+    if !path.exists() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "../shared/{rel} is absent, and CI=true needs it");
+        eprintln!("skipped: ../shared/{rel} is not here");
+        return None;
+    }
+    Some(path)
+}
+
 /// A writable copy of `../shared/corpus/real`. None when `../shared` is not beside the
 /// project, after saying so; under CI (`CI=true`) that fails the test instead.
 pub fn real_corpus() -> Option<tempfile::TempDir> {
-    let real = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real");
-    if !real.exists() {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "../shared/corpus/real is absent, and CI=true needs it");
-        eprintln!("skipped: ../shared/corpus/real is not here");
-        return None;
-    }
+    let real = shared("corpus/real")?;
     let t = tempfile::tempdir().unwrap();
     copy_dir(&real, t.path());
     Some(t)
