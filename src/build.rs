@@ -1,22 +1,12 @@
 //! `pmsite build`: check -> render -> write, with nothing written unless every stage
 //! succeeded.
 
-use crate::check::Checked;
 use crate::diagnostics::{self, Code, Diagnostic};
-use crate::output::{self, OutputFile};
+pub use crate::incremental::{BuildOptions, Rendered};
+use crate::output::{self};
 use crate::render::RenderOptions;
-use jiff::civil::Date;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
-
-#[derive(Debug, Clone)]
-pub struct BuildOptions {
-    pub output: PathBuf,
-    pub base_url: Option<String>,
-    pub drafts: bool,
-    pub strict: bool,
-    pub today: Date,
-}
 
 #[derive(Debug)]
 pub struct BuildReport {
@@ -55,33 +45,7 @@ impl BuildReport {
     }
 }
 
-/// Everything a build produces, in memory, before any byte is written.
-pub struct Rendered {
-    pub checked: Checked,
-    /// The files made, except those already handed to a writer by a one-shot build.
-    pub files: Vec<OutputFile>,
-    /// How many files the site has, whether or not they are in `files`.
-    pub file_count: usize,
-    pub pages: usize,
-    pub diagnostics: Vec<Diagnostic>,
-    /// Things worth one line to the user that are not problems in the knowledge base
-    /// (e.g. "no git history: using file dates").
-    pub notes: Vec<String>,
-}
-
-impl Rendered {
-    /// A build that stopped at errors: nothing to write.
-    pub(crate) fn failed(checked: Checked, diagnostics: Vec<Diagnostic>) -> Rendered {
-        Rendered { checked, files: Vec::new(), file_count: 0, pages: 0, diagnostics, notes: Vec::new() }
-    }
-}
-
-/// Prints a stage's time when `PMSITE_TIMINGS` is set: how BENCHMARKS.md splits a build.
-pub fn stage_timing(stage: &str, since: Instant) {
-    if std::env::var_os("PMSITE_TIMINGS").is_some() {
-        eprintln!("timing: {stage:<22} {:>8.1} ms", since.elapsed().as_secs_f64() * 1000.0);
-    }
-}
+pub use crate::timing::stage_timing;
 
 /// Runs check and render. `files` is empty when there were errors.
 pub fn render_site(
@@ -94,26 +58,6 @@ pub fn render_site(
     let mut session = crate::incremental::Session::new(root, opts.clone(), render_opts);
     session.keep = false;
     session.rebuild(progress)
-}
-
-/// Published attachments (under `files/`) and `static/` (at the root), read into memory.
-pub(crate) fn copy_inputs(
-    root: &Path,
-    assets: &[PathBuf],
-    statics: &[crate::publish::StaticFile],
-) -> Result<Vec<OutputFile>, Diagnostic> {
-    let read = |p: &Path| {
-        std::fs::read(root.join(p)).map_err(|e| Diagnostic::error(Code::Io, p, 0, 0, format!("cannot read: {e}")))
-    };
-    let mut out = Vec::new();
-    for a in assets {
-        out.push(OutputFile::new(crate::publish::attachment_output(a), read(a)?));
-    }
-    // The listing `check` looked at, so that what it found clear is what is written.
-    for s in statics {
-        out.push(OutputFile::new(s.output.clone(), read(&s.source)?));
-    }
-    Ok(out)
 }
 
 /// A full build to disk. Files are written as they are rendered, into a staging area

@@ -32,31 +32,38 @@ impl Checked {
 
 /// Runs every stage up to and including link.
 pub fn check(root: &Path, opts: &Options) -> Checked {
-    check_cached(root, opts, &mut load::ParseCache::default())
+    check_cached(root, opts, &mut Cache::default())
+}
+
+/// What one check keeps for the next: parsed files and what linking derived from them.
+#[derive(Default)]
+pub struct Cache {
+    pub parse: load::ParseCache,
+    pub link: kb::LinkCache,
 }
 
 /// `check`, reusing the parse of files that did not change since `cache` was filled.
-pub fn check_cached(root: &Path, opts: &Options, cache: &mut load::ParseCache) -> Checked {
+pub fn check_cached(root: &Path, opts: &Options, cache: &mut Cache) -> Checked {
     let t = std::time::Instant::now();
-    let loaded = load::load_cached(root, cache);
-    crate::build::stage_timing("  load", t);
+    let loaded = load::load_cached(root, &mut cache.parse);
+    crate::timing::stage_timing("  load", t);
     let t = std::time::Instant::now();
     let mut diags = Vec::new();
     let link_opts = kb::Options { today: opts.today, include_drafts: opts.drafts };
     let kb = KnowledgeBase::link_cached(loaded, &link_opts, &mut diags, &mut cache.link);
-    crate::build::stage_timing("  link", t);
+    crate::timing::stage_timing("  link", t);
     let t = std::time::Instant::now();
     let statics = crate::publish::static_files(root);
     let generated = crate::publish::Generated::new(&kb);
     diags.extend(crate::publish::check(&kb, &statics, &generated));
     diags.extend(crate::linkcheck::check(&kb, &statics, &generated));
-    crate::build::stage_timing("  files and links", t);
+    crate::timing::stage_timing("  files and links", t);
     let t = std::time::Instant::now();
     if opts.strict {
         diagnostics::promote_warnings(&mut diags);
     }
     diagnostics::sort(&mut diags);
-    crate::build::stage_timing("  sort", t);
+    crate::timing::stage_timing("  sort", t);
     Checked { kb, diagnostics: diags, statics }
 }
 

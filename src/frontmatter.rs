@@ -540,7 +540,7 @@ fn unsafe_segments(cx: &mut Ctx, root: &Node) {
     values.extend(items(root.get("action_items")).iter().filter_map(|i| i.get("owner")).map(|n| (n, true)));
     for (node, slugged) in values {
         let Value::Scalar { text, .. } = &node.value else { continue };
-        let segment = if slugged { crate::scaffold::slugify(text) } else { text.clone() };
+        let segment = if slugged { crate::names::slugify(text) } else { text.clone() };
         if let Some(why) = (!segment.is_empty()).then(|| crate::names::segment_problem(&segment)).flatten() {
             cx.at(Code::UnsafeFileName, node, format!("this value names a folder of the site, and cannot: {why}"))
                 .suggestion = Some("shorten it to a few words, or remove the characters named".into());

@@ -11,23 +11,74 @@
 //! is unchanged is not rendered again. Unchanged files are not re-parsed (`ParseCache`),
 //! and unchanged bodies and list rows are not re-rendered either.
 
-use crate::build::{BuildOptions, Rendered, copy_inputs, stage_timing};
-use crate::check;
+use crate::check::Cache as CheckCache;
+use crate::check::{self, Checked};
 use crate::diagnostics::Code;
 use crate::diagnostics::{self, Diagnostic};
 use crate::fingerprint::hasher;
 use crate::history::FileHistory;
 use crate::kb::KnowledgeBase;
-use crate::load::ParseCache;
 use crate::markdown::RenderedBody;
 use crate::output::{OutputFile, Staging};
 use crate::render::{ACTION_FRAGMENTS, Fragments, PM_FRAGMENTS, Page, PmFragment, RenderOptions, Site, Theme, feeds};
+use crate::timing::stage_timing;
+use jiff::civil::Date;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
+
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub output: PathBuf,
+    pub base_url: Option<String>,
+    pub drafts: bool,
+    pub strict: bool,
+    pub today: Date,
+}
+
+/// Everything a build produces, in memory, before any byte is written.
+pub struct Rendered {
+    pub checked: Checked,
+    /// The files made, except those already handed to a writer by a one-shot build.
+    pub files: Vec<OutputFile>,
+    /// How many files the site has, whether or not they are in `files`.
+    pub file_count: usize,
+    pub pages: usize,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Things worth one line to the user that are not problems in the knowledge base
+    /// (e.g. "no git history: using file dates").
+    pub notes: Vec<String>,
+}
+
+impl Rendered {
+    /// A build that stopped at errors: nothing to write.
+    pub(crate) fn failed(checked: Checked, diagnostics: Vec<Diagnostic>) -> Rendered {
+        Rendered { checked, files: Vec::new(), file_count: 0, pages: 0, diagnostics, notes: Vec::new() }
+    }
+}
+
+/// Published attachments (under `files/`) and `static/` (at the root), read into memory.
+pub(crate) fn copy_inputs(
+    root: &Path,
+    assets: &[PathBuf],
+    statics: &[crate::publish::StaticFile],
+) -> Result<Vec<OutputFile>, Diagnostic> {
+    let read = |p: &Path| {
+        std::fs::read(root.join(p)).map_err(|e| Diagnostic::error(Code::Io, p, 0, 0, format!("cannot read: {e}")))
+    };
+    let mut out = Vec::new();
+    for a in assets {
+        out.push(OutputFile::new(crate::routes::attachment(a), read(a)?));
+    }
+    // The listing `check` looked at, so that what it found clear is what is written.
+    for s in statics {
+        out.push(OutputFile::new(s.output.clone(), read(&s.source)?));
+    }
+    Ok(out)
+}
 
 /// What became of a page this build.
 enum PageOutcome {
@@ -133,7 +184,7 @@ pub struct Session {
     root: PathBuf,
     opts: BuildOptions,
     render_opts: RenderOptions,
-    parse: ParseCache,
+    parse: CheckCache,
     previous: Option<Previous>,
     /// The last build's work, not yet indexed for reuse (see `settle`).
     pending: Option<Pending>,
@@ -181,7 +232,7 @@ impl Session {
             root: root.to_path_buf(),
             opts,
             render_opts,
-            parse: ParseCache::default(),
+            parse: CheckCache::default(),
             previous: None,
             pending: None,
             last_rendered: 0,
@@ -197,7 +248,7 @@ impl Session {
             .iter()
             .map(|p| p.strip_prefix(&root).or_else(|_| p.strip_prefix(&self.root)).unwrap_or(p).to_path_buf())
             .collect();
-        self.parse.expect_only(&rel);
+        self.parse.parse.expect_only(&rel);
     }
 
     /// Indexes what the last build left for reuse. `rebuild` does this first if it was not

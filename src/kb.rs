@@ -9,6 +9,7 @@ use crate::diagnostics::{self, Code, Diagnostic};
 use crate::figures::Figures;
 use crate::load::Loaded;
 use crate::model::{Postmortem, Status};
+use crate::routes::{Dim, Slugs};
 use jiff::civil::Date;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -73,6 +74,50 @@ pub struct Options {
 #[derive(Default)]
 pub struct LinkCache {
     recurrences: Option<(u64, Arc<Vec<Vec<Recurrence>>>)>,
+}
+
+impl KnowledgeBase {
+    /// The postmortems listing `name` in this dimension, looked up without listing all values.
+    pub fn ids_of(&self, dim: Dim, name: &str) -> Option<&Vec<usize>> {
+        let ix = &self.indexes;
+        match dim {
+            Dim::Services => ix.services.get(name),
+            Dim::Teams => ix.teams.get(name),
+            Dim::Tags => ix.tags.get(name),
+            Dim::Authors => ix.authors.get(name),
+            Dim::Owners => ix.owners.get(name),
+            Dim::Severities => ix.severities.get(name),
+            Dim::Years => name.parse().ok().and_then(|y: i16| ix.years.get(&y)),
+        }
+    }
+
+    /// The values of this dimension and their postmortems, in display order.
+    pub fn entries_of(&self, dim: Dim) -> Vec<(String, &Vec<usize>)> {
+        let ix = &self.indexes;
+        match dim {
+            Dim::Services => ix.services.iter().map(|(k, v)| (k.clone(), v)).collect(),
+            Dim::Teams => ix.teams.iter().map(|(k, v)| (k.clone(), v)).collect(),
+            Dim::Tags => ix.tags.iter().map(|(k, v)| (k.clone(), v)).collect(),
+            Dim::Authors => ix.authors.iter().map(|(k, v)| (k.clone(), v)).collect(),
+            Dim::Owners => ix.owners.iter().map(|(k, v)| (k.clone(), v)).collect(),
+            Dim::Years => ix.years.iter().rev().map(|(k, v)| (k.to_string(), v)).collect(),
+            // Most severe first, as site.toml lists them.
+            Dim::Severities => {
+                self.config.severities.iter().filter_map(|s| ix.severities.get(s).map(|v| (s.clone(), v))).collect()
+            }
+        }
+    }
+
+    /// 1 for the most severe level (0 for one site.toml does not list); used for CSS
+    /// classes (`sev-1`) and sorting.
+    pub fn severity_rank(&self, s: &str) -> usize {
+        self.config.severities.iter().position(|x| x == s).map_or(0, |p| p + 1)
+    }
+
+    /// URL slugs of every dimension value.
+    pub fn slugs(&self) -> Slugs {
+        Slugs::new(|dim| self.entries_of(dim).into_iter().map(|(name, _)| name).collect())
+    }
 }
 
 impl KnowledgeBase {
@@ -198,7 +243,7 @@ impl KnowledgeBase {
             referenced_by.into_iter().map(|s| s.into_iter().filter(|&i| visible[i]).collect()).collect();
 
         // A draft's attachments, and files nothing links to, stay off the site.
-        let assets = crate::publish::linked_assets(&postmortems, &visible, assets);
+        let assets = linked_assets(&postmortems, &visible, assets);
         let figures = postmortems.iter().map(|p| Figures::from_timeline(&p.timeline)).collect();
         let indexes = build_indexes(&postmortems, &visible);
         let key = recurrence_key(&postmortems, &visible);
@@ -235,6 +280,22 @@ impl KnowledgeBase {
 
 fn order_paths<'a>(a: &'a Path, b: &'a Path) -> (&'a Path, &'a Path) {
     if a <= b { (a, b) } else { (b, a) }
+}
+
+/// The attachments among `assets` that a visible postmortem links to or shows.
+fn linked_assets(postmortems: &[Postmortem], visible: &[bool], assets: Vec<PathBuf>) -> Vec<PathBuf> {
+    let linked: std::collections::HashSet<PathBuf> = postmortems
+        .iter()
+        .zip(visible)
+        .filter(|(_, v)| **v)
+        .flat_map(|(pm, _)| {
+            pm.refs.iter().filter_map(|r| match &r.target {
+                crate::links::Target::Relative { path, .. } => resolve(&pm.path, path),
+                _ => None,
+            })
+        })
+        .collect();
+    assets.into_iter().filter(|a| linked.contains(a)).collect()
 }
 
 /// Resolves a relative link from the file `from` into a root-relative path.

@@ -18,7 +18,7 @@ pub fn check(kb: &KnowledgeBase, statics: &[StaticFile], generated: &Generated) 
     let published: HashSet<String> = statics
         .iter()
         .map(|s| s.output.clone())
-        .chain(kb.assets.iter().map(|a| crate::publish::attachment_output(a)))
+        .chain(kb.assets.iter().map(|a| crate::routes::attachment(a)))
         .collect();
     // Heading ids are read only from the files some link asks a heading of.
     let headings: Vec<OnceLock<HashSet<String>>> = kb.postmortems.iter().map(|_| OnceLock::new()).collect();

@@ -66,7 +66,7 @@ pub fn local_refs(body: &str, body_line: usize) -> Vec<LocalRef> {
     }
     let mut out = Vec::new();
     // Links come in order: each place is counted on from the last, not from the top.
-    let mut places = crate::config::LineCols::new(body);
+    let mut places = crate::lines::LineCols::new(body);
     for (ev, range) in Parser::new_ext(body, crate::markdown::options()).into_offset_iter() {
         let (dest, image) = match ev {
             Event::Start(Tag::Link { link_type: LinkType::Email, .. }) => continue,

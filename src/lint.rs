@@ -78,7 +78,7 @@ impl Linter {
         self.blame_language(pm, source, &mut out);
         self.action_items(pm, source, &mut out);
         timeline(pm, source, &mut out);
-        out.extend(crate::safe_url::body_warnings(pm));
+        out.extend(unsafe_links(pm));
         out
     }
 
@@ -102,7 +102,7 @@ impl Linter {
             .and_then(|source| source.line(first_line))
             .map(|line| word_matches(ac, line).map(|m| (line, m)).collect())
             .unwrap_or_default();
-        let mut places = crate::config::LineCols::new(text);
+        let mut places = crate::lines::LineCols::new(text);
         for (i, &(start, end, pat)) in hits.iter().enumerate() {
             let phrase = &text[start..end];
             let (line, column, width) = match field_source {
@@ -251,6 +251,48 @@ fn timeline(pm: &Postmortem, source: &Lines, out: &mut Vec<Diagnostic>) {
             .with_suggestion("sort the events by `at` so the file reads like the page"),
         );
     }
+}
+
+/// `unsafe-link` warnings for a postmortem's body, placed at each link.
+fn unsafe_links(pm: &Postmortem) -> Vec<Diagnostic> {
+    // A scheme and its colon are literal (possibly split by a tab inside `<…>`) or character
+    // references, so a body with none of these cannot hold one; most bodies skip the parse.
+    static HINTS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> = std::sync::OnceLock::new();
+    let hints = HINTS.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(["script:", "data:", "&", "<"]).ok()
+    });
+    if hints.as_ref().is_some_and(|h| !h.is_match(pm.body.as_ref())) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    // Links come in order: each place is counted on from the last, not from the top.
+    let mut places = crate::lines::LineCols::new(&pm.body);
+    for (ev, range) in pulldown_cmark::Parser::new_ext(&pm.body, crate::markdown::options()).into_offset_iter() {
+        let (dest, image) = match &ev {
+            pulldown_cmark::Event::Start(pulldown_cmark::Tag::Link { link_type, dest_url, .. })
+                if *link_type != pulldown_cmark::LinkType::Email =>
+            {
+                (dest_url, false)
+            }
+            pulldown_cmark::Event::Start(pulldown_cmark::Tag::Image { dest_url, .. }) => (dest_url, true),
+            _ => continue,
+        };
+        let Some(reason) = crate::safe_url::unsafe_reason(dest, image) else { continue };
+        let (line, column) = places.line_col(range.start);
+        let width = pm.body[range].split('\n').next().unwrap_or("").chars().count();
+        out.push(
+            Diagnostic::warning(
+                Code::UnsafeLink,
+                &pm.path,
+                line + pm.body_line - 1,
+                column,
+                format!("unsafe {}: {reason}; it is shown as plain text", if image { "image source" } else { "link" }),
+            )
+            .with_width(width)
+            .with_suggestion("link to an http(s) URL or to a file beside this postmortem"),
+        );
+    }
+    out
 }
 
 #[cfg(test)]

@@ -120,7 +120,7 @@ pub fn load_file(
         Err(e) => {
             let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             let text = String::from_utf8_lossy(valid);
-            let (line, col) = config::line_col(&text, text.len());
+            let (line, col) = crate::lines::line_col(&text, text.len());
             return (
                 None,
                 vec![
@@ -142,8 +142,6 @@ pub fn load_file(
 /// since the taxonomy and lint phrases shape every file's result.
 #[derive(Default)]
 pub struct ParseCache {
-    /// What linking derived from the last parse (see `kb::LinkCache`).
-    pub link: crate::kb::LinkCache,
     config_text: Option<String>,
     files: HashMap<PathBuf, CachedFile>,
     /// The last walk of content/ (markdown files, then other files), when it had no errors.

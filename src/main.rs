@@ -412,7 +412,7 @@ fn run_search(
 ) -> Result<ExitCode> {
     let root = find_root(root)?;
     let (config, _) = pmsite::load::load_config(&root);
-    let ensured = pmsite::search::ensure_index(&root, pmsite::check::today(&config.timezone))?;
+    let ensured = pmsite::search_command::ensure_index(&root, pmsite::check::today(&config.timezone))?;
     if let Some(b) = &ensured.built {
         eprintln!(
             "{} the search index: {} postmortems in {:.1} s ({})",
@@ -434,7 +434,7 @@ fn run_search(
         }
         SearchFormat::Table => {
             let color = pmsite::diagnostics::color_enabled(std::io::stdout().is_terminal());
-            print!("{}", pmsite::search::render_table(&hits, color));
+            print!("{}", pmsite::search_command::render_table(&hits, color));
             if hits.is_empty() {
                 eprintln!("no postmortem matches `{query}`");
             }

@@ -4,11 +4,10 @@
 //! of each other, so that `build` never finds out only when it writes.
 
 use crate::diagnostics::{Code, Diagnostic, display_path};
-use crate::kb::{self, KnowledgeBase};
-use crate::links::Target;
-use crate::model::Postmortem;
-use crate::render::{self, Dim, Slugs};
-use std::collections::{BTreeMap, HashSet};
+use crate::kb::KnowledgeBase;
+use crate::render;
+use crate::routes::Dim;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// A file of static/ and where it goes in the site.
@@ -38,28 +37,6 @@ pub fn static_files(root: &Path) -> Vec<StaticFile> {
         .collect()
 }
 
-/// Where an attachment (`content/2024/graph.png`) is published: `files/2024/graph.png`.
-pub fn attachment_output(asset: &Path) -> String {
-    let under = asset.strip_prefix("content").unwrap_or(asset);
-    crate::routes::file(&under.to_string_lossy().replace('\\', "/"))
-}
-
-/// The attachments among `assets` that a visible postmortem links to or shows.
-pub fn linked_assets(postmortems: &[Postmortem], visible: &[bool], assets: Vec<PathBuf>) -> Vec<PathBuf> {
-    let linked: HashSet<PathBuf> = postmortems
-        .iter()
-        .zip(visible)
-        .filter(|(_, v)| **v)
-        .flat_map(|(pm, _)| {
-            pm.refs.iter().filter_map(|r| match &r.target {
-                Target::Relative { path, .. } => kb::resolve(&pm.path, path),
-                _ => None,
-            })
-        })
-        .collect();
-    assets.into_iter().filter(|a| linked.contains(a)).collect()
-}
-
 /// Every path the build writes that does not come from a file of the knowledge base.
 pub struct Generated {
     /// Output path -> what it is, for messages.
@@ -68,13 +45,13 @@ pub struct Generated {
 
 impl Generated {
     pub fn new(kb: &KnowledgeBase) -> Generated {
-        let slugs = Slugs::new(kb);
+        let slugs = kb.slugs();
         let mut paths = BTreeMap::new();
         for page in render::pages(kb) {
             paths.insert(render::page_path(kb, &slugs, &page), "a page pmsite makes");
         }
         for dim in [Dim::Services, Dim::Teams] {
-            for (name, _) in dim.entries(kb) {
+            for (name, _) in kb.entries_of(dim) {
                 paths.insert(format!("{}atom.xml", slugs.url(dim, &name)), "a feed pmsite makes");
             }
         }
@@ -137,7 +114,7 @@ pub fn check(kb: &KnowledgeBase, statics: &[StaticFile], generated: &Generated) 
     let sources: Vec<Source> = kb
         .assets
         .iter()
-        .map(|a| Source { file: a.clone(), output: attachment_output(a) })
+        .map(|a| Source { file: a.clone(), output: crate::routes::attachment(a) })
         .chain(statics.iter().map(|s| Source { file: s.source.clone(), output: s.output.clone() }))
         .collect();
     let mut files: BTreeMap<&str, &Path> = BTreeMap::new();
@@ -184,7 +161,7 @@ mod tests {
 
     #[test]
     fn attachments_are_published_under_files() {
-        assert_eq!(attachment_output(Path::new("content/2024/graph.png")), "files/2024/graph.png");
+        assert_eq!(crate::routes::attachment(Path::new("content/2024/graph.png")), "files/2024/graph.png");
     }
 
     #[test]

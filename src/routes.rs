@@ -6,8 +6,97 @@
 //! link checker or `serve` decodes them back to exactly that file, whatever the name
 //! holds (`#`, `?`, `%`, spaces, quotes, non-ASCII letters). docs/format.md describes it.
 
-use crate::render::Dim;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use std::collections::{BTreeSet, HashMap};
+
+/// A dimension with a page per value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dim {
+    Services,
+    Teams,
+    Severities,
+    Years,
+    Tags,
+    Authors,
+    /// Action item owners: pages under /actions/owners/, not an incident index.
+    Owners,
+}
+
+impl Dim {
+    pub const ALL: [Dim; 6] = [Dim::Services, Dim::Teams, Dim::Severities, Dim::Years, Dim::Tags, Dim::Authors];
+    pub fn dir(self) -> &'static str {
+        match self {
+            Dim::Services => "services",
+            Dim::Teams => "teams",
+            Dim::Severities => "severities",
+            Dim::Years => "years",
+            Dim::Tags => "tags",
+            Dim::Authors => "authors",
+            Dim::Owners => "actions/owners",
+        }
+    }
+    pub fn title(self) -> &'static str {
+        match self {
+            Dim::Services => "Services",
+            Dim::Teams => "Teams",
+            Dim::Severities => "Severities",
+            Dim::Years => "Years",
+            Dim::Tags => "Tags",
+            Dim::Authors => "Authors",
+            Dim::Owners => "Owners",
+        }
+    }
+    pub fn singular(self) -> &'static str {
+        match self {
+            Dim::Services => "Service",
+            Dim::Teams => "Team",
+            Dim::Severities => "Severity",
+            Dim::Years => "Year",
+            Dim::Tags => "Tag",
+            Dim::Authors => "Author",
+            Dim::Owners => "Owner",
+        }
+    }
+}
+
+/// URL slugs for every dimension value, unique within a dimension.
+#[derive(Debug, Clone, Default)]
+pub struct Slugs {
+    /// Per dimension, so that a lookup by `&str` needs no owned key.
+    map: HashMap<Dim, HashMap<String, String>>,
+}
+
+impl Slugs {
+    pub fn new(names: impl Fn(Dim) -> Vec<String>) -> Slugs {
+        let mut map: HashMap<Dim, HashMap<String, String>> = HashMap::new();
+        for dim in Dim::ALL.into_iter().chain([Dim::Owners]) {
+            let mut used: BTreeSet<String> = BTreeSet::new();
+            let slugs = map.entry(dim).or_default();
+            for name in names(dim) {
+                let base = match crate::names::slugify(&name) {
+                    s if s.is_empty() => "x".to_string(),
+                    s => s,
+                };
+                // Two names that slug alike ("Payments" and "payments") get distinct URLs.
+                let mut slug = base.clone();
+                let mut n = 1;
+                while !used.insert(slug.clone()) {
+                    n += 1;
+                    slug = format!("{base}-{n}");
+                }
+                slugs.insert(name, slug);
+            }
+        }
+        Slugs { map }
+    }
+    pub fn get(&self, dim: Dim, name: &str) -> String {
+        self.map.get(&dim).and_then(|m| m.get(name)).cloned().unwrap_or_else(|| crate::names::slugify(name))
+    }
+    /// Root-relative URL of a value's page.
+    pub fn url(&self, dim: Dim, name: &str) -> String {
+        term_url(dim, &self.get(dim, name))
+    }
+}
 
 /// Bytes that cannot stand for themselves in a path segment: the URL delimiters
 /// (`/ ? #`), `%` itself, what HTML or XML would have to escape, and what RFC 3986 does
@@ -133,6 +222,12 @@ pub fn file_url(under_content: &str) -> String {
 /// A theme asset (`style.css`).
 pub fn asset(name: &str) -> String {
     format!("assets/{name}")
+}
+
+/// Where an attachment (`content/2024/graph.png`) is published: `files/2024/graph.png`.
+pub fn attachment(asset: &std::path::Path) -> String {
+    let under = asset.strip_prefix("content").unwrap_or(asset);
+    file(&under.to_string_lossy().replace('\\', "/"))
 }
 
 #[cfg(test)]

@@ -3,10 +3,6 @@
 //! browser reads them. A body link with such a URL is a `unsafe-link` warning and is
 //! rendered as its text; site.toml's URLs must be http(s). docs/format.md lists the rules.
 
-use crate::diagnostics::{Code, Diagnostic};
-use crate::model::Postmortem;
-use pulldown_cmark::{Event, LinkType, Parser, Tag};
-
 const SCRIPT_SCHEMES: [&str; 3] = ["javascript", "vbscript", "livescript"];
 
 /// Image types an `<img>` may take inline as `data:` (raster only: an SVG document opened
@@ -50,44 +46,6 @@ pub fn unsafe_reason(url: &str, image: bool) -> Option<String> {
         }
     }
     None
-}
-
-/// `unsafe-link` warnings for a postmortem's body, placed at each link.
-pub fn body_warnings(pm: &Postmortem) -> Vec<Diagnostic> {
-    // A scheme and its colon are literal (possibly split by a tab inside `<…>`) or character
-    // references, so a body with none of these cannot hold one; most bodies skip the parse.
-    static HINTS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> = std::sync::OnceLock::new();
-    let hints = HINTS.get_or_init(|| {
-        aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(["script:", "data:", "&", "<"]).ok()
-    });
-    if hints.as_ref().is_some_and(|h| !h.is_match(pm.body.as_ref())) {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    // Links come in order: each place is counted on from the last, not from the top.
-    let mut places = crate::config::LineCols::new(&pm.body);
-    for (ev, range) in Parser::new_ext(&pm.body, crate::markdown::options()).into_offset_iter() {
-        let (dest, image) = match &ev {
-            Event::Start(Tag::Link { link_type, dest_url, .. }) if *link_type != LinkType::Email => (dest_url, false),
-            Event::Start(Tag::Image { dest_url, .. }) => (dest_url, true),
-            _ => continue,
-        };
-        let Some(reason) = unsafe_reason(dest, image) else { continue };
-        let (line, column) = places.line_col(range.start);
-        let width = pm.body[range].split('\n').next().unwrap_or("").chars().count();
-        out.push(
-            Diagnostic::warning(
-                Code::UnsafeLink,
-                &pm.path,
-                line + pm.body_line - 1,
-                column,
-                format!("unsafe {}: {reason}; it is shown as plain text", if image { "image source" } else { "link" }),
-            )
-            .with_width(width)
-            .with_suggestion("link to an http(s) URL or to a file beside this postmortem"),
-        );
-    }
-    out
 }
 
 /// Why `url` is not usable as site.toml's `repo_url` or `base_url`: an absolute http(s)

@@ -1,6 +1,7 @@
 //! `pmsite init` and `pmsite new`: start a knowledge base, start a postmortem.
 
 use crate::config::SiteConfig;
+pub use crate::names::slugify;
 use jiff::civil::Date;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -28,37 +29,6 @@ fn write_new(path: &Path, text: &str) -> Result<(), ScaffoldError> {
     })?;
     std::io::Write::write_all(&mut f, text.as_bytes())
         .map_err(|source| ScaffoldError::Io { path: path.to_path_buf(), source })
-}
-
-/// A URL- and file-safe slug: lowercase ASCII words joined by dashes.
-pub fn slugify(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars().flat_map(char::to_lowercase) {
-        let c = fold_accent(c);
-        if c.is_ascii_alphanumeric() {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    while out.ends_with('-') {
-        out.pop();
-    }
-    out
-}
-
-fn fold_accent(c: char) -> char {
-    match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
-        'ç' => 'c',
-        'è' | 'é' | 'ê' | 'ë' => 'e',
-        'ì' | 'í' | 'î' | 'ï' => 'i',
-        'ñ' => 'n',
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' => 'o',
-        'ù' | 'ú' | 'û' | 'ü' => 'u',
-        'ý' | 'ÿ' => 'y',
-        _ => c,
-    }
 }
 
 pub const DEFAULT_SITE_TOML: &str = r#"# pmsite knowledge base settings. The format is documented in docs/format.md.

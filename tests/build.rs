@@ -299,7 +299,7 @@ mod attachments {
         for path in files.keys() {
             let known = generated.at(path).is_some()
                 || statics.iter().any(|s| &s.output == path)
-                || checked.kb.assets.iter().any(|a| &pmsite::publish::attachment_output(a) == path);
+                || checked.kb.assets.iter().any(|a| &pmsite::routes::attachment(a) == path);
             assert!(known || path.starts_with(".pmsite-"), "check does not know that build writes {path}");
         }
     }

@@ -29,7 +29,7 @@ use sections::*;
 
 use crate::config::SiteConfig;
 use crate::model::{ActionStatus, EventKind};
-use crate::scaffold::slugify;
+use crate::names::slugify;
 use jiff::civil::Date;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;

@@ -30,7 +30,7 @@ pub fn all(site: &Site) -> Vec<OutputFile> {
     let mut feeds: Vec<(String, String, String, Vec<usize>)> = Vec::new();
     feeds.push((routes::ATOM.into(), kb.config.title.clone(), routes::HOME.into(), published.clone()));
     for dim in [Dim::Services, Dim::Teams] {
-        for (name, ids) in dim.entries(kb) {
+        for (name, ids) in kb.entries_of(dim) {
             let ids: Vec<usize> =
                 ids.iter().copied().filter(|&i| kb.postmortems[i].status == Status::Published).collect();
             let slug = site.slugs.get(dim, &name);

@@ -21,87 +21,8 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 pub use theme::Theme;
-pub use views::Slugs;
 
-/// A dimension with a page per value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Dim {
-    Services,
-    Teams,
-    Severities,
-    Years,
-    Tags,
-    Authors,
-    /// Action item owners: pages under /actions/owners/, not an incident index.
-    Owners,
-}
-
-impl Dim {
-    pub const ALL: [Dim; 6] = [Dim::Services, Dim::Teams, Dim::Severities, Dim::Years, Dim::Tags, Dim::Authors];
-    pub fn dir(self) -> &'static str {
-        match self {
-            Dim::Services => "services",
-            Dim::Teams => "teams",
-            Dim::Severities => "severities",
-            Dim::Years => "years",
-            Dim::Tags => "tags",
-            Dim::Authors => "authors",
-            Dim::Owners => "actions/owners",
-        }
-    }
-    pub fn title(self) -> &'static str {
-        match self {
-            Dim::Services => "Services",
-            Dim::Teams => "Teams",
-            Dim::Severities => "Severities",
-            Dim::Years => "Years",
-            Dim::Tags => "Tags",
-            Dim::Authors => "Authors",
-            Dim::Owners => "Owners",
-        }
-    }
-    pub fn singular(self) -> &'static str {
-        match self {
-            Dim::Services => "Service",
-            Dim::Teams => "Team",
-            Dim::Severities => "Severity",
-            Dim::Years => "Year",
-            Dim::Tags => "Tag",
-            Dim::Authors => "Author",
-            Dim::Owners => "Owner",
-        }
-    }
-    /// The postmortems listing `name` in this dimension, looked up without listing all values.
-    pub fn ids<'k>(self, kb: &'k KnowledgeBase, name: &str) -> Option<&'k Vec<usize>> {
-        let ix = &kb.indexes;
-        match self {
-            Dim::Services => ix.services.get(name),
-            Dim::Teams => ix.teams.get(name),
-            Dim::Tags => ix.tags.get(name),
-            Dim::Authors => ix.authors.get(name),
-            Dim::Owners => ix.owners.get(name),
-            Dim::Severities => ix.severities.get(name),
-            Dim::Years => name.parse().ok().and_then(|y: i16| ix.years.get(&y)),
-        }
-    }
-
-    /// The values of this dimension and their postmortems, in display order.
-    pub fn entries(self, kb: &KnowledgeBase) -> Vec<(String, &Vec<usize>)> {
-        let ix = &kb.indexes;
-        match self {
-            Dim::Services => ix.services.iter().map(|(k, v)| (k.clone(), v)).collect(),
-            Dim::Teams => ix.teams.iter().map(|(k, v)| (k.clone(), v)).collect(),
-            Dim::Tags => ix.tags.iter().map(|(k, v)| (k.clone(), v)).collect(),
-            Dim::Authors => ix.authors.iter().map(|(k, v)| (k.clone(), v)).collect(),
-            Dim::Owners => ix.owners.iter().map(|(k, v)| (k.clone(), v)).collect(),
-            Dim::Years => ix.years.iter().rev().map(|(k, v)| (k.to_string(), v)).collect(),
-            // Most severe first, as site.toml lists them.
-            Dim::Severities => {
-                kb.config.severities.iter().filter_map(|s| ix.severities.get(s).map(|v| (s.clone(), v))).collect()
-            }
-        }
-    }
-}
+pub use crate::routes::{Dim, Slugs};
 
 /// One page of the site.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -153,7 +74,7 @@ pub fn pages(kb: &KnowledgeBase) -> Vec<Page> {
     pages.extend(kb.visible_ids().map(Page::Incident));
     for dim in Dim::ALL {
         pages.push(Page::Terms(dim));
-        pages.extend(dim.entries(kb).into_iter().map(|(name, _)| Page::Term(dim, name)));
+        pages.extend(kb.entries_of(dim).into_iter().map(|(name, _)| Page::Term(dim, name)));
     }
     pages.extend(kb.indexes.factors.keys().map(|f| Page::Factor(f.clone())));
     pages
@@ -234,7 +155,7 @@ impl<'a> Site<'a> {
         options: RenderOptions,
         reuse: &(dyn Fn(usize) -> Option<Arc<RenderedBody>> + Sync),
     ) -> Site<'a> {
-        let slugs = Slugs::new(kb);
+        let slugs = kb.slugs();
         let bodies: Vec<Arc<RenderedBody>> = (0..kb.postmortems.len())
             .into_par_iter()
             .map(|i| match kb.visible[i] {
@@ -285,7 +206,7 @@ impl<'a> Site<'a> {
                 d.extend(kb.postmortems[*i].related.iter().filter_map(|r| kb.by_id.get(r).copied()));
                 d
             }
-            Page::Term(dim, name) => dim.ids(kb, name).cloned().unwrap_or_default(),
+            Page::Term(dim, name) => kb.ids_of(*dim, name).cloned().unwrap_or_default(),
             Page::Factor(id) => kb.indexes.factors.get(id).cloned().unwrap_or_default(),
             // Names, counts and latest dates only: all part of the structure hash.
             Page::Search | Page::NotFound | Page::Terms(_) | Page::Factors => Vec::new(),
@@ -420,7 +341,7 @@ impl<'a> Site<'a> {
     pub fn term_paths(&self) -> BTreeMap<(Dim, String), String> {
         let mut out = BTreeMap::new();
         for dim in Dim::ALL {
-            for (name, _) in dim.entries(self.kb) {
+            for (name, _) in self.kb.entries_of(dim) {
                 let url = self.slugs.url(dim, &name);
                 out.insert((dim, name), url);
             }

@@ -13,7 +13,7 @@ pub fn action_view(site: &Site, r: &ActionRow) -> tera::Value {
     obj! {
         "incident" => r.incident, "incident_title" => r.incident_title, "incident_url" => routes::incident_url(r.incident),
         "incident_date" => r.incident_date.to_string(), "severity" => r.severity,
-        "severity_rank" => super::views::severity_rank(site.kb, r.severity),
+        "severity_rank" => site.kb.severity_rank(r.severity),
         "services" => strings(r.services), "teams" => strings(r.teams), "title" => r.title, "owner" => r.owner,
         "owner_url" => r.owner.map(|o| site.slugs.url(Dim::Owners, o)),
         "due" => r.due.map(|d| d.to_string()), "status" => r.status.as_str(), "type" => r.kind, "outcome" => r.outcome,

@@ -1,55 +1,15 @@
 //! Views: the serialisable shapes templates see. `docs/templates.md` documents them.
 
 use super::value::{obj, serialised, strings};
-use super::{Dim, Page, Site};
+use super::{Dim, Page, Site, Slugs};
 use crate::diagnostics::Diagnostic;
 use crate::figures::{self, Figures};
 use crate::kb::{self, KnowledgeBase};
 use crate::markdown::{self, RenderedBody};
 use crate::routes::{self, incident_url};
-use crate::scaffold::slugify;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use tera::Context;
-
-/// URL slugs for every dimension value, unique within a dimension.
-#[derive(Debug, Clone, Default)]
-pub struct Slugs {
-    /// Per dimension, so that a lookup by `&str` needs no owned key.
-    map: HashMap<Dim, HashMap<String, String>>,
-}
-
-impl Slugs {
-    pub fn new(kb: &KnowledgeBase) -> Slugs {
-        let mut map: HashMap<Dim, HashMap<String, String>> = HashMap::new();
-        for dim in Dim::ALL.into_iter().chain([Dim::Owners]) {
-            let mut used: BTreeSet<String> = BTreeSet::new();
-            let slugs = map.entry(dim).or_default();
-            for (name, _) in dim.entries(kb) {
-                let base = match slugify(&name) {
-                    s if s.is_empty() => "x".to_string(),
-                    s => s,
-                };
-                // Two names that slug alike ("Payments" and "payments") get distinct URLs.
-                let mut slug = base.clone();
-                let mut n = 1;
-                while !used.insert(slug.clone()) {
-                    n += 1;
-                    slug = format!("{base}-{n}");
-                }
-                slugs.insert(name, slug);
-            }
-        }
-        Slugs { map }
-    }
-    pub fn get(&self, dim: Dim, name: &str) -> String {
-        self.map.get(&dim).and_then(|m| m.get(name)).cloned().unwrap_or_else(|| slugify(name))
-    }
-    /// Root-relative URL of a value's page.
-    pub fn url(&self, dim: Dim, name: &str) -> String {
-        routes::term_url(dim, &self.get(dim, name))
-    }
-}
 
 /// Body HTML with links between postmortem files rewritten to their pages.
 pub fn render_body(kb: &KnowledgeBase, i: usize) -> RenderedBody {
@@ -97,17 +57,12 @@ pub fn row(kb: &KnowledgeBase, i: usize) -> tera::Value {
         "url" => incident_url(&pm.id),
         "date" => pm.date.to_string(),
         "severity" => pm.severity.as_str(),
-        "severity_rank" => severity_rank(kb, &pm.severity),
+        "severity_rank" => kb.severity_rank(&pm.severity),
         "status" => pm.status.as_str(),
         "duration" => duration(&kb.figures[i]),
         "summary" => pm.summary.as_str(),
         "services" => strings(&pm.services),
     }
-}
-
-/// 1 for the most severe level; used for CSS classes (`sev-1`).
-pub fn severity_rank(kb: &KnowledgeBase, s: &str) -> usize {
-    kb.config.severities.iter().position(|x| x == s).map_or(0, |p| p + 1)
 }
 
 /// `site` in every template: the same for every page, so made once and shared.
@@ -147,7 +102,7 @@ fn severity_counts(kb: &KnowledgeBase, ids: &[usize]) -> Vec<Value> {
     kb.config
         .severities
         .iter()
-        .filter_map(|s| counts.get(s.as_str()).map(|&n| json!({ "name": s, "count": n, "rank": severity_rank(kb, s) })))
+        .filter_map(|s| counts.get(s.as_str()).map(|&n| json!({ "name": s, "count": n, "rank": kb.severity_rank(s) })))
         .collect()
 }
 
@@ -197,7 +152,7 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &super::Rows) -> 
                 "dims",
                 &Dim::ALL
                     .iter()
-                    .map(|d| json!({ "title": d.title(), "url": routes::terms_url(*d), "count": d.entries(kb).len() }))
+                    .map(|d| json!({ "title": d.title(), "url": routes::terms_url(*d), "count": kb.entries_of(*d).len() }))
                     .collect::<Vec<_>>(),
             );
             "home.html"
@@ -207,8 +162,8 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &super::Rows) -> 
             "incident.html"
         }
         Page::Terms(dim) => {
-            let terms: Vec<Value> = dim
-                .entries(kb)
+            let terms: Vec<Value> = kb
+                .entries_of(*dim)
                 .into_iter()
                 .map(|(name, ids)| {
                     json!({
@@ -216,7 +171,7 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &super::Rows) -> 
                         "url": site.slugs.url(*dim, &name),
                         "count": ids.len(),
                         "latest": ids.first().map(|&i| kb.postmortems[i].date.to_string()),
-                        "rank": if *dim == Dim::Severities { severity_rank(kb, &name) } else { 0 },
+                        "rank": if *dim == Dim::Severities { kb.severity_rank(&name) } else { 0 },
                     })
                 })
                 .collect();
@@ -226,7 +181,7 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &super::Rows) -> 
             "terms.html"
         }
         Page::Term(dim, name) => {
-            let ids = dim.ids(kb, name).cloned().unwrap_or_default();
+            let ids = kb.ids_of(*dim, name).cloned().unwrap_or_default();
             ctx.insert("title", &format!("{}: {name}", dim.singular()));
             ctx.insert("name", name);
             ctx.insert("dim", dim.dir());
@@ -489,7 +444,7 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows) -> Res
     ctx.insert_value("title", pm.title.as_str().into());
     let page = obj! {
         "id" => pm.id.as_str(), "title" => pm.title.as_str(), "date" => pm.date.to_string(),
-        "severity" => pm.severity.as_str(), "severity_rank" => severity_rank(kb, &pm.severity),
+        "severity" => pm.severity.as_str(), "severity_rank" => kb.severity_rank(&pm.severity),
         "status" => pm.status.as_str(),
         "services" => named(&site.slugs, Dim::Services, &pm.services),
         "teams" => named(&site.slugs, Dim::Teams, &pm.teams),

@@ -138,7 +138,7 @@ pub fn is_fresh(dir: &Path, fingerprint: &str) -> bool {
 }
 
 /// How many postmortems the index in `dir` holds, from its stamp.
-pub(crate) fn read_documents(dir: &Path) -> Option<usize> {
+pub fn read_documents(dir: &Path) -> Option<usize> {
     read_stamp(dir).map(|s| s.documents)
 }
 

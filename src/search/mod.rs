@@ -18,7 +18,6 @@
 
 pub mod analysis;
 pub mod browser;
-pub mod cli;
 mod encode;
 mod fingerprint;
 mod index;
@@ -27,9 +26,8 @@ mod similar;
 
 pub use analysis::{Analysis, Field};
 pub use browser::{browser_index, browser_index_in};
-pub use cli::{ensure_index, render_table};
 pub use fingerprint::source_fingerprint;
-pub use index::{INDEX_DIR, SearchIndex, build_index, index_dir, is_fresh};
+pub use index::{INDEX_DIR, SearchIndex, build_index, index_dir, is_fresh, read_documents};
 pub use query::{Filters, Hit, Snippet, search};
 pub use similar::{Similar, similar, similar_in};
 

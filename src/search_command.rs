@@ -1,8 +1,8 @@
-//! What `pmsite search` needs beyond [`search`](super::search): an index that is
+//! What `pmsite search` needs beyond [`search`](crate::search::search): an index that is
 //! current before the query runs, and a table a person can read.
 
-use super::{Hit, SearchError, SearchIndex, build_index, index_dir, is_fresh, plain_text, source_fingerprint};
 use crate::check::{self, Options};
+use crate::search::{Hit, SearchError, SearchIndex, build_index, index_dir, is_fresh, plain_text, source_fingerprint};
 use crate::terminal::safe;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -31,7 +31,7 @@ pub fn ensure_index(root: &Path, today: jiff::civil::Date) -> Result<Ensured, Se
     let dir = index_dir(root);
     let fingerprint = source_fingerprint(root, false)?;
     if is_fresh(&dir, &fingerprint) {
-        let documents = super::index::read_documents(&dir).unwrap_or(0);
+        let documents = crate::search::read_documents(&dir).unwrap_or(0);
         return Ok(Ensured { index: SearchIndex { dir, fingerprint, documents, rebuilt: false }, built: None });
     }
     let was_stale = dir.join("meta.json").is_file();
@@ -47,7 +47,7 @@ pub fn ensure_index(root: &Path, today: jiff::civil::Date) -> Result<Ensured, Se
 
 /// `Snippet::marked` with each piece made terminal-safe: escaping the marked text as a
 /// whole would move the highlight offsets.
-fn safe_marked(snippet: &super::Snippet, open: &str, close: &str) -> String {
+fn safe_marked(snippet: &crate::search::Snippet, open: &str, close: &str) -> String {
     let text = &snippet.text;
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
