@@ -102,6 +102,9 @@ enum Command {
         /// Override site.toml's base_url (e.g. for a preview deployment): an http(s) URL or a path from /
         #[arg(long, value_parser = parse_base_url)]
         base_url: Option<String>,
+        /// Print every warning with its source (by default, past a few, a tally per code)
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// List action items: a report for a weekly reminder job
     Actions {
@@ -285,7 +288,7 @@ fn run() -> Result<ExitCode> {
             }
             Ok(if checked.errors() > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
-        Command::Build { common, output, base_url } => {
+        Command::Build { common, output, base_url, verbose } => {
             let root = find_root(common.root.as_deref())?;
             let opts = pmsite::build::BuildOptions {
                 output,
@@ -298,7 +301,7 @@ fn run() -> Result<ExitCode> {
             let report = pmsite::build::build(&root, &opts, &|n| bar.inc(n));
             bar.finish_and_clear();
             let color = pmsite::diagnostics::color_enabled(std::io::stderr().is_terminal());
-            eprint!("{}", pmsite::check::report(&root, &report.diagnostics, Format::Human, color));
+            eprint!("{}", pmsite::check::build_report(&root, &report.diagnostics, verbose, color));
             for note in &report.notes {
                 // Notes name files of the knowledge base: no raw control characters.
                 eprintln!("note: {}", pmsite::terminal::safe(note));

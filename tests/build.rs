@@ -835,3 +835,66 @@ mod site_urls {
         );
     }
 }
+
+mod warnings {
+    use super::*;
+
+    /// A knowledge base whose `count` postmortems each have an action item without an owner.
+    fn site_with_warnings(count: usize) -> tempfile::TempDir {
+        let t = tempfile::tempdir().unwrap();
+        write(t.path(), "site.toml", SITE);
+        for n in 0..count {
+            let date = format!("2025-03-{:02}", n + 1);
+            write(
+                t.path(),
+                &format!("content/{date}-w{n}.md"),
+                &pm(&date, &format!("Warned {n}"), "action_items:\n  - title: Add a retry budget\n"),
+            );
+        }
+        t
+    }
+
+    #[test]
+    fn many_warnings_are_tallied_per_code_and_verbose_lists_each() {
+        let site = site_with_warnings(14);
+        let out = site.path().join("public");
+        let o = build(site.path(), &out);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("warning["), "warnings were printed one by one:\n{err}");
+        assert!(err.contains("warnings in 14 files:"), "{err}");
+        assert!(err.contains("run `pmsite check`"), "{err}");
+        // Each code's line gives its count and its first places.
+        let line = err.lines().find(|l| l.trim_start().starts_with("action-no-owner")).expect(&err);
+        assert!(line.contains(" 14 "), "{line}");
+        assert!(line.contains("content/2025-03-01-w0.md:") && line.ends_with(", ..."), "{line}");
+
+        let o = bin()
+            .args(["build", "--verbose", "--today", "2026-01-01", "--root"])
+            .arg(site.path())
+            .arg("--output")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.matches("warning[action-no-owner]").count() == 14, "{err}");
+    }
+
+    #[test]
+    fn a_few_warnings_and_every_error_are_printed_in_full() {
+        let site = site_with_warnings(2);
+        let o = build(site.path(), &site.path().join("public"));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.matches("warning[action-no-owner]").count(), 2, "{err}");
+        assert!(!err.contains("run `pmsite check`"), "{err}");
+
+        let site = site_with_warnings(14);
+        write(site.path(), "content/2025-04-01-broken.md", "---\ntitle: [unclosed\n---\n");
+        let o = build(site.path(), &site.path().join("public"));
+        assert!(!o.status.success());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("error["), "{err}");
+        assert!(err.contains("content/2025-04-01-broken.md:"), "{err}");
+        assert!(err.contains("warnings in 14 files:"), "{err}");
+    }
+}
