@@ -1,10 +1,13 @@
 //! `pmsite build`: check -> render -> write, with nothing written unless every stage
 //! succeeded.
 
+use crate::cache;
 use crate::diagnostics::{self, Code, Diagnostic};
 pub use crate::incremental::{BuildOptions, Rendered};
-use crate::output::{self};
+use crate::output;
 use crate::render::RenderOptions;
+use crate::timing::stage_timing;
+use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -23,6 +26,24 @@ pub struct BuildReport {
 }
 
 impl BuildReport {
+    fn empty() -> BuildReport {
+        BuildReport {
+            postmortems: 0,
+            pages: 0,
+            files: 0,
+            written: 0,
+            diagnostics: Vec::new(),
+            elapsed: Duration::ZERO,
+            notes: Vec::new(),
+            ok: false,
+        }
+    }
+
+    /// A build that could not start.
+    fn refused(d: Diagnostic, start: Instant) -> BuildReport {
+        BuildReport { diagnostics: vec![d], elapsed: start.elapsed(), ..BuildReport::empty() }
+    }
+
     pub fn summary_line(&self) -> String {
         let errors = diagnostics::count_errors(&self.diagnostics);
         let warnings = self.diagnostics.len() - errors;
@@ -45,8 +66,6 @@ impl BuildReport {
     }
 }
 
-pub use crate::timing::stage_timing;
-
 /// Runs check and render. `files` is empty when there were errors.
 pub fn render_site(
     root: &Path,
@@ -62,21 +81,66 @@ pub fn render_site(
 
 /// A full build to disk. Files are written as they are rendered, into a staging area
 /// that becomes the output only when the whole build succeeded.
+///
+/// With `.pmsite/cache/` from an earlier build (`BuildOptions::cache`), a build whose
+/// inputs are all unchanged only checks that the output folder still holds what it
+/// wrote, and any other build renders and writes only the pages whose inputs changed.
 pub fn build(root: &Path, opts: &BuildOptions, progress: &(dyn Fn(u64) + Sync)) -> BuildReport {
     let start = Instant::now();
     let out = if opts.output.is_absolute() { opts.output.clone() } else { root.join(&opts.output) };
+    let t = Instant::now();
+    let (stored, cache_note) = if opts.cache { cache::read(root) } else { (None, None) };
+    let inputs = opts.cache.then(|| {
+        let extra = {
+            let mut h = crate::fingerprint::hasher();
+            (env!("CARGO_PKG_VERSION"), opts.drafts, opts.strict, opts.today.to_string(), &opts.base_url).hash(&mut h);
+            crate::history::head(root).hash(&mut h);
+            h.finish()
+        };
+        cache::hash_inputs(root, stored.as_ref().map(|s| &s.inputs), extra)
+    });
+    stage_timing("inputs", t);
     let (staging, refused) = match output::Staging::begin(&out) {
         Ok(s) => (Some(s), None),
         // Still check and render, so the report lists the knowledge base's problems too.
         Err(e) => (None, Some(Diagnostic::error(Code::Io, &opts.output, 0, 0, e.to_string()))),
     };
+    let mut notes: Vec<String> = cache_note.into_iter().collect();
+    let (staging, stored) = match (staging, stored, &inputs) {
+        (Some(staging), Some(stored), Some(inputs))
+            if cache::digest_with_file_times(inputs, &stored.state.file_times)
+                == cache::digest_with_file_times(&stored.inputs, &stored.state.file_times) =>
+        {
+            match unchanged(&staging, &stored) {
+                Ok(true) => {
+                    return finish_unchanged(staging, stored, inputs.clone(), root, opts, start, notes);
+                }
+                // Something in the folder changed: start over with a clean staging area.
+                _ => {
+                    drop(staging);
+                    match output::Staging::begin(&out) {
+                        Ok(s) => (Some(s), Some(stored)),
+                        Err(e) => {
+                            let d = Diagnostic::error(Code::Io, &opts.output, 0, 0, e.to_string());
+                            return BuildReport::refused(d, start);
+                        }
+                    }
+                }
+            }
+        }
+        (staging, stored, _) => (staging, stored),
+    };
     let mut session = crate::incremental::Session::new(root, opts.clone(), RenderOptions::default());
     session.keep = false;
+    session.persist = opts.cache;
+    if let Some(stored) = stored {
+        session.restore(stored.state);
+    }
     let rendered = session.rebuild_to(progress, staging.as_ref());
     let postmortems = rendered.checked.kb.visible_ids().count();
     let mut diags = rendered.diagnostics;
     diags.extend(refused);
-    let mut notes = rendered.notes;
+    notes.extend(rendered.notes);
     notes.extend(staging.iter().flat_map(output::Staging::notes));
     let mut ok = diagnostics::count_errors(&diags) == 0;
     let files = rendered.file_count;
@@ -103,6 +167,23 @@ pub fn build(root: &Path, opts: &BuildOptions, progress: &(dyn Fn(u64) + Sync)) 
             }
         }
     }
+    if ok && let (Some(inputs), Some(state)) = (inputs, session.stored.take()) {
+        let report = cache::Report {
+            postmortems,
+            pages: rendered.pages,
+            files,
+            notes: notes.clone(),
+            diagnostics: diags.iter().map(cache::StoredDiagnostic::of).collect(),
+        };
+        let t = Instant::now();
+        if let Err(e) = cache::write(root, &cache::Stored { inputs, report, state }) {
+            notes.push(format!(
+                "the build cache in {} was not updated ({e}); the next build does all its work",
+                cache::DIR
+            ));
+        }
+        stage_timing("cache", t);
+    }
     BuildReport {
         postmortems,
         pages: rendered.pages,
@@ -113,4 +194,64 @@ pub fn build(root: &Path, opts: &BuildOptions, progress: &(dyn Fn(u64) + Sync)) 
         ok,
         notes,
     }
+}
+
+/// Whether the output folder still holds every file the cached build wrote, untouched.
+fn unchanged(staging: &output::Staging, stored: &cache::Stored) -> Result<bool, output::OutputError> {
+    let t = Instant::now();
+    let all = stored.state.pages.iter().map(|(p, _, h)| (p, h)).chain(stored.state.others.iter().map(|(p, h)| (p, h)));
+    let mut ok = true;
+    for (path, h) in all {
+        if !staging.keep(path, *h)? {
+            ok = false;
+            break;
+        }
+    }
+    stage_timing("verify output", t);
+    Ok(ok)
+}
+
+/// A build with nothing to do: the folder is confirmed (its manifest rewritten only if
+/// stamps moved) and the cached build's report is given again.
+fn finish_unchanged(
+    staging: output::Staging,
+    stored: cache::Stored,
+    inputs: cache::Inputs,
+    root: &Path,
+    opts: &BuildOptions,
+    start: Instant,
+    mut notes: Vec<String>,
+) -> BuildReport {
+    let mut diags: Vec<Diagnostic> = stored.report.diagnostics.iter().filter_map(|d| d.to_diagnostic()).collect();
+    notes.extend(staging.notes());
+    let written = match staging.commit() {
+        Ok(stats) => stats.written,
+        Err(e) => {
+            diags.push(Diagnostic::error(Code::Io, &opts.output, 0, 0, e.to_string()));
+            return BuildReport {
+                ok: false,
+                diagnostics: diags,
+                elapsed: start.elapsed(),
+                notes,
+                ..BuildReport::empty()
+            };
+        }
+    };
+    notes.extend(stored.report.notes.iter().cloned());
+    let report = BuildReport {
+        postmortems: stored.report.postmortems,
+        pages: stored.report.pages,
+        files: stored.report.files,
+        written,
+        diagnostics: diags,
+        elapsed: start.elapsed(),
+        ok: true,
+        notes,
+    };
+    // New stamps for files whose content did not change (a fresh checkout): saved, so
+    // the next build need not read them again.
+    if inputs.files != stored.inputs.files {
+        let _ = cache::write(root, &cache::Stored { inputs, ..stored });
+    }
+    report
 }

@@ -166,6 +166,14 @@ struct Node {
     pending_children: u32,
 }
 
+/// The commit checked out in the repository holding `root`, if any: what a build's
+/// histories follow from, with the file times of files that are not committed.
+pub fn head(root: &Path) -> Option<String> {
+    let repo = gix::discover(root).ok()?;
+    let shallow = repo.is_shallow().unwrap_or(true);
+    repo.head_id().ok().map(|id| format!("{id}{}", if shallow { " shallow" } else { "" }))
+}
+
 /// The histories of `files` (relative to `root`), from one pass over the history of the
 /// repository holding `root`. Never fails: without usable history it falls back to file
 /// times and says why in `fallback`.

@@ -37,6 +37,8 @@ pub struct BuildOptions {
     pub drafts: bool,
     pub strict: bool,
     pub today: Date,
+    /// Read and write `.pmsite/cache/` (one-shot builds; `pmsite build --no-cache` turns it off).
+    pub cache: bool,
 }
 
 /// Everything a build produces, in memory, before any byte is written.
@@ -84,10 +86,20 @@ pub(crate) fn copy_inputs(
 enum PageOutcome {
     /// Unchanged since the previous build: its file is reused.
     Reused,
+    /// Unchanged, and the file in the output folder is kept as it is (a cached build).
+    Kept(u64),
     Rendered(OutputFile),
-    /// Rendered and handed to the writer, not kept (a one-shot build).
-    Written,
+    /// Rendered and handed to the writer, not kept (a one-shot build); the bytes' hash.
+    Written(u64),
     Failed(Diagnostic),
+}
+
+/// A page the previous build made: its bytes (serve), or only their hash when they are
+/// in the output folder (a build restored from `.pmsite/cache/`).
+#[derive(Clone)]
+enum PageFile {
+    Bytes(OutputFile),
+    OnDisk(u64),
 }
 
 /// Hands a file to the writer, if any: Ok(None) when it went, Ok(Some(file)) to keep it.
@@ -113,7 +125,7 @@ struct Previous {
     /// Postmortem id -> per action item (by position), its fragments (`ActionFragment` order).
     action_frags: HashMap<String, Vec<[Option<Arc<str>>; ACTION_FRAGMENTS]>>,
     /// Output path -> (fingerprint, file).
-    pages: HashMap<String, (u64, OutputFile)>,
+    pages: HashMap<String, (u64, PageFile)>,
     /// Similar incidents (by id) and the browser search index, kept by serve for edits
     /// that leave the structure alone (see `search_results`).
     similar: HashMap<String, Vec<crate::search::Similar>>,
@@ -121,6 +133,86 @@ struct Previous {
     history: HashMap<PathBuf, FileHistory>,
     /// Postmortems `/patterns/` showed (positions; valid while the structure is the same).
     patterns_shown: Option<Vec<usize>>,
+}
+
+impl Previous {
+    /// What a later process may reuse, for `.pmsite/cache/` (pages by hash, not bytes).
+    fn into_state(self, others: Vec<(String, u64)>) -> crate::cache::State {
+        let strings = |v: &[Option<Arc<str>>]| v.iter().map(|f| f.as_deref().map(str::to_string)).collect();
+        let mut pages: Vec<(String, u64, u64)> = self
+            .pages
+            .into_iter()
+            .map(|(path, (fp, f))| match f {
+                PageFile::OnDisk(h) => (path, fp, h),
+                PageFile::Bytes(f) => {
+                    let h = crate::output::hash(&f.bytes);
+                    (path, fp, h)
+                }
+            })
+            .collect();
+        pages.sort_unstable();
+        crate::cache::State {
+            structure: self.structure,
+            hashes: self.hashes.into_iter().collect(),
+            bodies: self
+                .bodies
+                .into_iter()
+                .map(|(id, b)| {
+                    let b = Arc::unwrap_or_clone(b);
+                    (id, crate::cache::Body { html: b.html, text: b.text, headings: b.headings })
+                })
+                .collect(),
+            pm_frags: self.pm_frags.into_iter().map(|(id, f)| (id, strings(&f))).collect(),
+            refs: self.refs.into_iter().collect(),
+            action_frags: self
+                .action_frags
+                .into_iter()
+                .map(|(id, items)| (id, items.iter().map(|f| strings(f)).collect()))
+                .collect(),
+            pages,
+            others,
+            patterns_shown: self.patterns_shown,
+            file_times: {
+                let mut v: Vec<String> = self
+                    .history
+                    .iter()
+                    .filter(|(_, h)| h.source == crate::history::HistorySource::FileTimes)
+                    .map(|(p, _)| p.to_string_lossy().replace('\\', "/"))
+                    .collect();
+                v.sort_unstable();
+                v
+            },
+        }
+    }
+
+    /// The reverse of `into_state`: what the incremental session reuses, from disk.
+    fn restored(s: crate::cache::State) -> Previous {
+        fn arcs<const N: usize>(v: Vec<Option<String>>) -> [Option<Arc<str>>; N] {
+            let mut v = v.into_iter();
+            std::array::from_fn(|_| v.next().flatten().map(Arc::from))
+        }
+        Previous {
+            structure: s.structure,
+            hashes: s.hashes.into_iter().collect(),
+            bodies: s
+                .bodies
+                .into_iter()
+                .map(|(id, b)| (id, Arc::new(RenderedBody { html: b.html, text: b.text, headings: b.headings })))
+                .collect(),
+            pm_frags: s.pm_frags.into_iter().map(|(id, f)| (id, arcs(f))).collect(),
+            refs: s.refs.into_iter().collect(),
+            action_frags: s
+                .action_frags
+                .into_iter()
+                .map(|(id, items)| (id, items.into_iter().map(arcs).collect()))
+                .collect(),
+            pages: s.pages.into_iter().map(|(path, fp, h)| (path, (fp, PageFile::OnDisk(h)))).collect(),
+            similar: HashMap::new(),
+            search_files: Vec::new(),
+            history: HashMap::new(),
+            patterns_shown: s.patterns_shown,
+        }
+    }
 }
 
 /// What a build leaves for the next, index-aligned with its postmortems; `settle` turns
@@ -137,7 +229,7 @@ struct Pending {
     /// Per action (in `Site::actions` order): its postmortem and position there.
     actions: Vec<(usize, usize)>,
     /// Output path, fingerprint and file of every page kept.
-    pages: Vec<(String, u64, OutputFile)>,
+    pages: Vec<(String, u64, PageFile)>,
     search_files: Vec<OutputFile>,
     history: HashMap<PathBuf, FileHistory>,
     patterns_shown: Option<Vec<usize>>,
@@ -192,6 +284,10 @@ pub struct Session {
     pub last_rendered: usize,
     /// Whether to keep this build's work for the next `rebuild` (false for one-shot builds).
     pub keep: bool,
+    /// Whether to make `stored` for `.pmsite/cache/` (a one-shot build that writes it).
+    pub persist: bool,
+    /// What the last `rebuild` leaves for the next process, when `persist` is set.
+    pub stored: Option<crate::cache::State>,
 }
 
 /// Everything that decides which pages exist and what every list and link says,
@@ -237,7 +333,15 @@ impl Session {
             pending: None,
             last_rendered: 0,
             keep: true,
+            persist: false,
+            stored: None,
         }
+    }
+
+    /// Starts from what an earlier process stored (see `crate::cache`): its pages are
+    /// reused only where the output folder still holds exactly what it wrote.
+    pub fn restore(&mut self, state: crate::cache::State) {
+        self.previous = Some(Previous::restored(state));
     }
 
     /// Tells the next rebuild that only these files changed (see `ParseCache::expect_only`);
@@ -464,12 +568,23 @@ impl Session {
             }
             let fp = h.finish();
             let reused = prev.and_then(|p| p.pages.get(&path)).filter(|(f, _)| *f == fp);
-            let outcome = match reused {
-                Some((_, f)) => match deliver(sink, false, f.clone()) {
+            let kept = match (reused, sink) {
+                (Some((_, PageFile::OnDisk(h))), Some(sink)) => match sink.keep(&path, *h) {
+                    Ok(true) => Some(PageOutcome::Kept(*h)),
+                    Ok(false) => None,
+                    Err(e) => {
+                        Some(PageOutcome::Failed(Diagnostic::error(Code::Io, Path::new(&path), 0, 0, e.to_string())))
+                    }
+                },
+                _ => None,
+            };
+            let outcome = match (kept, reused) {
+                (Some(outcome), _) => outcome,
+                (None, Some((_, PageFile::Bytes(f)))) => match deliver(sink, false, f.clone()) {
                     Ok(_) => PageOutcome::Reused,
                     Err(d) => PageOutcome::Failed(d),
                 },
-                None => {
+                (None, _) => {
                     let t = Instant::now();
                     let r = site.render(page);
                     if timings {
@@ -481,9 +596,12 @@ impl Session {
                     if timings && t.elapsed().as_millis() >= 5 {
                         eprintln!("timing:   {:>6.1} ms {path}", t.elapsed().as_secs_f64() * 1000.0);
                     }
-                    match r.and_then(|f| deliver(sink, keep, f)) {
-                        Ok(Some(f)) => PageOutcome::Rendered(f),
-                        Ok(None) => PageOutcome::Written,
+                    match r.and_then(|f| {
+                        let h = crate::output::hash(&f.bytes);
+                        deliver(sink, keep, f).map(|f| (f, h))
+                    }) {
+                        Ok((Some(f), _)) => PageOutcome::Rendered(f),
+                        Ok((None, h)) => PageOutcome::Written(h),
                         Err(d) => PageOutcome::Failed(d),
                     }
                 }
@@ -552,19 +670,28 @@ impl Session {
         diags.extend(index_warning);
         let mut files = Vec::with_capacity(results.len() + 64);
         let mut fingerprints = Vec::with_capacity(results.len());
+        // Pages the output folder holds (for the cache): path, fingerprint, bytes' hash.
+        let mut on_disk: Vec<(String, u64, u64)> = Vec::new();
         let mut rendered = 0;
         let mut page_count = 0;
         for (path, fp, outcome) in results {
             match outcome {
                 PageOutcome::Reused => {
-                    let file = prev.and_then(|p| p.pages.get(&path)).map(|(_, f)| f.clone()).expect("checked above");
+                    let file = match prev.and_then(|p| p.pages.get(&path)) {
+                        Some((_, PageFile::Bytes(f))) => f.clone(),
+                        _ => unreachable!("only a page with bytes is reused"),
+                    };
                     files.push(file);
                 }
+                PageOutcome::Kept(h) => on_disk.push((path.clone(), fp, h)),
                 PageOutcome::Rendered(f) => {
                     rendered += 1;
                     files.push(f);
                 }
-                PageOutcome::Written => rendered += 1,
+                PageOutcome::Written(h) => {
+                    rendered += 1;
+                    on_disk.push((path.clone(), fp, h));
+                }
                 PageOutcome::Failed(d) => {
                     if !diags.contains(&d) {
                         diags.push(d);
@@ -591,6 +718,10 @@ impl Session {
             Err(d) => diags.push(d),
         }
         let file_count = page_count + others.len();
+        let other_hashes: Vec<(String, u64)> = match self.persist {
+            true => others.iter().map(|f| (f.path.clone(), crate::output::hash(&f.bytes))).collect(),
+            false => Vec::new(),
+        };
         let delivered: Vec<Result<Option<OutputFile>, Diagnostic>> =
             others.into_par_iter().map(|f| deliver(sink, keep, f)).collect();
         for d in delivered {
@@ -608,7 +739,7 @@ impl Session {
             drop(site);
             return Rendered { checked, files, file_count: 0, pages: 0, diagnostics: diags, notes };
         }
-        if !self.keep {
+        if !self.keep && !self.persist {
             // A one-shot build: nothing to carry over, so hold no second set of fragments.
             drop(site);
             diagnostics::sort(&mut diags);
@@ -618,9 +749,15 @@ impl Session {
         // Keep what this build made for the next one: moved out now, indexed by id in
         // `settle`, which serve runs after the browser has been told to reload.
         let t = Instant::now();
-        let pages_kept: Vec<(String, u64, OutputFile)> =
-            fingerprints.into_iter().zip(&files[..kept_pages]).map(|((path, fp), f)| (path, fp, f.clone())).collect();
-        self.pending = Some(Pending {
+        let pages_kept: Vec<(String, u64, PageFile)> = match self.keep {
+            true => fingerprints
+                .into_iter()
+                .zip(&files[..kept_pages])
+                .map(|((path, fp), f)| (path, fp, PageFile::Bytes(f.clone())))
+                .collect(),
+            false => on_disk.into_iter().map(|(path, fp, h)| (path, fp, PageFile::OnDisk(h))).collect(),
+        };
+        let pending = Pending {
             structure,
             ids: kb.postmortems.iter().map(|p| p.id.clone()).collect(),
             visible: kb.visible.clone(),
@@ -635,8 +772,13 @@ impl Session {
             history,
             // Kept from the previous build when the page was reused this time.
             patterns_shown: site.patterns_shown.take().or_else(|| prev.and_then(|p| p.patterns_shown.clone())),
-        });
+        };
         drop(site);
+        if self.keep {
+            self.pending = Some(pending);
+        } else {
+            self.stored = Some(pending.settle().into_state(other_hashes));
+        }
         stage_timing("keep", t);
         diagnostics::sort(&mut diags);
         Rendered { checked, files, file_count, pages: page_count, diagnostics: diags, notes }

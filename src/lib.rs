@@ -7,6 +7,7 @@
 
 pub mod actions;
 pub mod build;
+pub mod cache;
 pub mod check;
 pub mod config;
 pub mod csv;

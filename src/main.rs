@@ -105,6 +105,9 @@ enum Command {
         /// Print every warning with its source (by default, past a few, a tally per code)
         #[arg(long, short)]
         verbose: bool,
+        /// Neither read nor write the build cache in .pmsite/cache/ (render and compare everything)
+        #[arg(long)]
+        no_cache: bool,
     },
     /// List action items: a report for a weekly reminder job
     Actions {
@@ -288,7 +291,7 @@ fn run() -> Result<ExitCode> {
             }
             Ok(if checked.errors() > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
-        Command::Build { common, output, base_url, verbose } => {
+        Command::Build { common, output, base_url, verbose, no_cache } => {
             let root = find_root(common.root.as_deref())?;
             let opts = pmsite::build::BuildOptions {
                 output,
@@ -296,6 +299,7 @@ fn run() -> Result<ExitCode> {
                 drafts: common.drafts,
                 strict: common.strict,
                 today: today(&common, &root),
+                cache: !no_cache,
             };
             let bar = progress_bar();
             let report = pmsite::build::build(&root, &opts, &|n| bar.inc(n));

@@ -98,7 +98,8 @@ pub struct WriteStats {
     pub kept: usize,
 }
 
-fn hash(bytes: &[u8]) -> u64 {
+/// The hash the manifest records for a file's bytes.
+pub fn hash(bytes: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
@@ -236,6 +237,37 @@ impl Staging {
             stamp,
         });
         Ok(())
+    }
+
+    /// Keeps the file at `rel` as it is, without its bytes, when this build would write
+    /// bytes hashing to `hash` and the manifest records exactly those. The file is
+    /// trusted when its stamp is the one recorded, and otherwise read and hashed (a
+    /// folder restored by a CI cache has new stamps). False when it holds anything else
+    /// or pmsite never wrote it: the caller then renders and `put`s it.
+    pub fn keep(&self, rel: &str, hash: u64) -> Result<bool, OutputError> {
+        let Mode::InPlace { previous } = &self.mode else { return Ok(false) };
+        let Some(recorded) = previous.entries.get(rel).filter(|e| e.hashes == [hash]) else {
+            return Ok(false);
+        };
+        if !is_safe(rel) {
+            return Err(OutputError::BadPath(rel.to_string()));
+        }
+        self.check_dirs(rel, previous)?;
+        let path = self.out.join(rel);
+        let stamp = match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.is_file() => Stamp::of(&m),
+            _ => return Ok(false),
+        };
+        if recorded.stamp != Some(stamp) && !std::fs::read(&path).is_ok_and(|b| self::hash(&b) == hash) {
+            return Ok(false);
+        }
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).push(Put {
+            path: rel.to_string(),
+            hash,
+            staged: None,
+            stamp: Some(stamp),
+        });
+        Ok(true)
     }
 
     /// Every folder above `rel` inside the output must be a real folder (a symlink would
@@ -536,6 +568,12 @@ fn remove_tree_parallel(dir: &Path) {
 /// Deliberate crashes at named points of a write, for the fault-injection tests:
 /// `PMSITE_FAULT=rename:3` aborts the process (no destructors, like `kill -9`) at the
 /// third rename. Unset, it costs one branch per file.
+/// The fault hook of `PMSITE_FAULT=cache`: the build cache is written after the output,
+/// and a kill between its two steps must leave a cache that is ignored or still right.
+pub fn fault_point_cache() {
+    fault::Plan::from_env().tick(fault::Point::Cache);
+}
+
 mod fault {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -546,6 +584,8 @@ mod fault {
         Delete,
         Rename,
         Swap,
+        /// Between writing the build cache's temporary file and renaming it (`cache`).
+        Cache,
     }
 
     pub(super) struct Plan {
@@ -563,6 +603,7 @@ mod fault {
                     "delete" => Point::Delete,
                     "rename" => Point::Rename,
                     "swap" => Point::Swap,
+                    "cache" => Point::Cache,
                     _ => return None,
                 };
                 Some((point, n.parse().ok()?))

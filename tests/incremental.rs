@@ -30,6 +30,7 @@ fn opts() -> BuildOptions {
         drafts: true,
         strict: false,
         today: "2026-01-01".parse().unwrap(),
+        cache: false,
     }
 }
 

@@ -262,3 +262,51 @@ fn an_output_path_that_is_a_file_is_refused() {
     assert!(matches!(err, OutputError::NotAFolder(_)), "{err}");
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "a file");
 }
+
+#[test]
+fn keep_trusts_only_a_file_untouched_since_pmsite_wrote_those_bytes() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("public");
+    // A fresh folder has nothing to keep.
+    let s = Staging::begin(&out).unwrap();
+    assert!(!s.keep("a.html", hash(b"A")).unwrap());
+    drop(s);
+    write_atomic(&out, &[OutputFile::new("a.html", "A"), OutputFile::new("b.html", "B")]).unwrap();
+
+    let s = Staging::begin(&out).unwrap();
+    assert!(s.keep("a.html", hash(b"A")).unwrap(), "untouched and the same bytes");
+    assert!(!s.keep("a.html", hash(b"other")).unwrap(), "a different page would be written");
+    assert!(!s.keep("new.html", hash(b"N")).unwrap(), "not written before");
+    s.put(&OutputFile::new("b.html", "B")).unwrap();
+    let stats = s.commit().unwrap();
+    assert_eq!((stats.written, stats.removed), (0, 0), "kept files are part of the site: {stats:?}");
+    assert_eq!(std::fs::read_to_string(out.join("a.html")).unwrap(), "A");
+
+    // New stamps, same bytes (a folder restored by a CI cache): read, found equal, kept.
+    std::fs::write(out.join("a.html"), "A").unwrap();
+    let s = Staging::begin(&out).unwrap();
+    assert!(s.keep("a.html", hash(b"A")).unwrap(), "same bytes under a new stamp");
+    s.put(&OutputFile::new("b.html", "B")).unwrap();
+    assert_eq!(s.commit().unwrap().written, 0);
+
+    // Same length, different bytes: read, found different.
+    std::fs::write(out.join("a.html"), "Z").unwrap();
+    let s = Staging::begin(&out).unwrap();
+    assert!(!s.keep("a.html", hash(b"A")).unwrap(), "changed by someone since");
+    s.put(&OutputFile::new("a.html", "A")).unwrap();
+    s.put(&OutputFile::new("b.html", "B")).unwrap();
+    assert_eq!(s.commit().unwrap().written, 1);
+    assert_eq!(std::fs::read_to_string(out.join("a.html")).unwrap(), "A");
+
+    // A file not kept and not put is removed, as with any page no longer made.
+    let s = Staging::begin(&out).unwrap();
+    assert!(s.keep("a.html", hash(b"A")).unwrap());
+    assert_eq!(s.commit().unwrap().removed, 1);
+    assert!(!out.join("b.html").exists());
+    assert!(!s_is_refused_for_bad_paths(&out));
+}
+
+fn s_is_refused_for_bad_paths(out: &Path) -> bool {
+    let s = Staging::begin(out).unwrap();
+    s.keep("../escape.html", 1).is_ok_and(|k| k)
+}

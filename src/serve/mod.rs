@@ -214,6 +214,8 @@ pub fn start(opts: ServeOptions) -> Result<ServerHandle, ServeError> {
         drafts: opts.drafts,
         strict: false,
         today: opts.today,
+        // Serve keeps its state in memory and writes nothing.
+        cache: false,
     };
     let (events, _) = broadcast::channel(64);
     let shared = Arc::new(Shared {

@@ -1,0 +1,334 @@
+//! What `pmsite build` remembers between runs, in `.pmsite/cache/`: the digest of every
+//! input of the last successful build (so a build with nothing changed only checks the
+//! output folder), and what the incremental session reuses (rendered bodies, fragments,
+//! page fingerprints; see `incremental`).
+//!
+//! The file is only ever a hint. It starts with a magic string, pmsite's version and a
+//! checksum of the rest; a file that is truncated, corrupt, foreign or from another
+//! version is ignored with one note and the build does all its work. Nothing in it is
+//! trusted about the output folder either: a page is kept only when the folder's
+//! manifest shows the file untouched since pmsite wrote exactly the bytes recorded here.
+
+use crate::diagnostics::{Code, Diagnostic, Level};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The cache folder, relative to the knowledge base root.
+pub const DIR: &str = ".pmsite/cache";
+const FILE: &str = "build.bin";
+const MAGIC: &[u8; 12] = b"pmsite-cache";
+/// Bumped whenever `Stored` changes shape, so an old file is ignored rather than misread.
+const FORMAT: u32 = 1;
+
+/// One build's memory.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Stored {
+    pub inputs: Inputs,
+    pub report: Report,
+    pub state: State,
+}
+
+/// Every input file's content hash, with the stamp it had when hashed (so an untouched
+/// file is not read again), and the digest of all of them with the build's options.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Inputs {
+    pub digest: u64,
+    pub files: Vec<InputFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputFile {
+    pub path: String,
+    pub stamp: (u64, i64, i64, u64),
+    pub hash: u64,
+}
+
+/// What the build reported, to report again when nothing changed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Report {
+    pub postmortems: usize,
+    pub pages: usize,
+    pub files: usize,
+    pub notes: Vec<String>,
+    pub diagnostics: Vec<StoredDiagnostic>,
+}
+
+/// A `Diagnostic` with every field (the JSON report leaves out the underline width).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredDiagnostic {
+    error: bool,
+    code: String,
+    file: String,
+    line: usize,
+    column: usize,
+    width: usize,
+    message: String,
+    suggestion: Option<String>,
+}
+
+impl StoredDiagnostic {
+    pub fn of(d: &Diagnostic) -> StoredDiagnostic {
+        StoredDiagnostic {
+            error: d.level == Level::Error,
+            code: d.code.as_str().to_string(),
+            file: d.file.to_string_lossy().into_owned(),
+            line: d.line,
+            column: d.column,
+            width: d.width,
+            message: d.message.clone(),
+            suggestion: d.suggestion.clone(),
+        }
+    }
+
+    /// None for a code this version does not know (the whole cache is then ignored).
+    pub fn to_diagnostic(&self) -> Option<Diagnostic> {
+        let code = *Code::ALL.iter().find(|c| c.as_str() == self.code)?;
+        let level = if self.error { Level::Error } else { Level::Warning };
+        let mut d =
+            Diagnostic::new(level, code, PathBuf::from(&self.file), self.line, self.column, self.message.clone());
+        d.width = self.width;
+        d.suggestion = self.suggestion.clone();
+        Some(d)
+    }
+}
+
+/// What the incremental session reuses: keyed by postmortem id and output path, and
+/// valid only for a build with the same structure hash (see `incremental`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct State {
+    pub structure: u64,
+    /// Postmortem id -> content hash.
+    pub hashes: Vec<(String, u64)>,
+    pub bodies: Vec<(String, Body)>,
+    pub pm_frags: Vec<(String, Vec<Option<String>>)>,
+    pub refs: Vec<(String, u64)>,
+    pub action_frags: Vec<(String, Vec<Vec<Option<String>>>)>,
+    /// Output path, page fingerprint, hash of the bytes written.
+    pub pages: Vec<(String, u64, u64)>,
+    /// Every other file of the site (feeds, search index, assets) and its hash.
+    pub others: Vec<(String, u64)>,
+    pub patterns_shown: Option<Vec<usize>>,
+    /// Postmortems whose dates came from file times, not commits: their stamps are
+    /// inputs too (see `digest_with_file_times`).
+    pub file_times: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Body {
+    pub html: String,
+    pub text: String,
+    pub headings: Vec<(u8, String, String)>,
+}
+
+/// Why a cache file was not used, for the one note a build prints.
+fn unusable(path: &Path, why: &str) -> String {
+    format!("{}: {why}; building without it", crate::diagnostics::display_path(path))
+}
+
+pub fn path(root: &Path) -> PathBuf {
+    root.join(DIR).join(FILE)
+}
+
+/// The stored cache, or None (with a note when a file was there but unusable).
+pub fn read(root: &Path) -> (Option<Stored>, Option<String>) {
+    let path = path(root);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (None, None),
+        Err(e) => return (None, Some(unusable(&path, &format!("cannot be read ({e})")))),
+    };
+    match decode(&bytes) {
+        Ok(s) => (Some(s), None),
+        Err(why) => (None, Some(unusable(&path, why))),
+    }
+}
+
+fn header() -> Vec<u8> {
+    let mut h = MAGIC.to_vec();
+    h.extend(FORMAT.to_le_bytes());
+    let version = env!("CARGO_PKG_VERSION").as_bytes();
+    h.push(version.len() as u8);
+    h.extend(version);
+    h
+}
+
+fn decode(bytes: &[u8]) -> Result<Stored, &'static str> {
+    let header = header();
+    if !bytes.starts_with(MAGIC) {
+        return Err("is not a pmsite cache");
+    }
+    if !bytes.starts_with(&header) {
+        return Err("was written by another version of pmsite");
+    }
+    let rest = &bytes[header.len()..];
+    if rest.len() < 8 {
+        return Err("is truncated");
+    }
+    let (sum, payload) = rest.split_at(8);
+    if u64::from_le_bytes(sum.try_into().unwrap_or_default()) != xxhash_rust::xxh3::xxh3_64(payload) {
+        return Err("is truncated or corrupt (its checksum does not match)");
+    }
+    let raw = lz4_flex::decompress_size_prepended(payload).map_err(|_| "is corrupt (cannot be decompressed)")?;
+    let stored: Stored = bincode::deserialize(&raw).map_err(|_| "is corrupt (cannot be decoded)")?;
+    if stored.report.diagnostics.iter().any(|d| d.to_diagnostic().is_none()) {
+        return Err("names diagnostics this version does not know");
+    }
+    Ok(stored)
+}
+
+fn encode(stored: &Stored) -> Vec<u8> {
+    let raw = bincode::serialize(stored).unwrap_or_default();
+    let payload = lz4_flex::compress_prepend_size(&raw);
+    let mut out = header();
+    out.extend(xxhash_rust::xxh3::xxh3_64(&payload).to_le_bytes());
+    out.extend(payload);
+    out
+}
+
+/// Writes the cache atomically (a temporary file renamed over the old one), so a build
+/// killed while writing leaves the old cache or none, never half of one.
+pub fn write(root: &Path, stored: &Stored) -> std::io::Result<()> {
+    let path = path(root);
+    let dir = path.parent().unwrap_or(root);
+    std::fs::create_dir_all(dir)?;
+    // What a killed build left: never read, so only removed.
+    for e in std::fs::read_dir(dir)?.flatten() {
+        if e.file_name().to_string_lossy().starts_with(&format!(".{FILE}.tmp-")) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+    let tmp = dir.join(format!(".{FILE}.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, encode(stored))?;
+    crate::output::fault_point_cache();
+    std::fs::rename(&tmp, &path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+/// Hashes every input of a build: site.toml, content/, static/ and themes/ (all of them:
+/// a file no build reads only costs a hash), reusing the last hash of a file whose stamp
+/// is unchanged. The digest also covers `extra` (the options and git HEAD).
+pub fn hash_inputs(root: &Path, previous: Option<&Inputs>, extra: u64) -> Inputs {
+    use rayon::prelude::*;
+    use std::collections::HashMap;
+    let known: HashMap<&str, &InputFile> =
+        previous.map(|p| p.files.iter().map(|f| (f.path.as_str(), f)).collect()).unwrap_or_default();
+    let mut paths: Vec<PathBuf> = vec![PathBuf::from(crate::config::FILE)];
+    for dir in ["content", "static", "themes"] {
+        let walk = walkdir::WalkDir::new(root.join(dir)).sort_by_file_name().into_iter().flatten();
+        paths.extend(
+            walk.filter(|e| !e.file_type().is_dir())
+                .map(|e| e.path().strip_prefix(root).unwrap_or(e.path()).to_path_buf()),
+        );
+    }
+    let files: Vec<InputFile> = paths
+        .par_iter()
+        .map(|rel| {
+            let path = rel.to_string_lossy().replace('\\', "/");
+            let stamp = stamp(&root.join(rel));
+            let hash = match known.get(path.as_str()) {
+                Some(f) if stamp.is_some_and(|s| s == f.stamp) => f.hash,
+                // Unreadable (or a symlink to nowhere): its error is the build's to report.
+                _ => std::fs::read(root.join(rel)).map_or(0, |b| xxhash_rust::xxh3::xxh3_64(&b)),
+            };
+            InputFile { path, stamp: stamp.unwrap_or_default(), hash }
+        })
+        .collect();
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(&extra.to_le_bytes());
+    for f in &files {
+        h.update(f.path.as_bytes());
+        h.update(&[0]);
+        h.update(&f.hash.to_le_bytes());
+    }
+    Inputs { digest: h.digest(), files }
+}
+
+/// `inputs.digest`, plus the stamps of the files whose history comes from file times
+/// (they change a page without changing a byte of the file).
+pub fn digest_with_file_times(inputs: &Inputs, file_times: &[String]) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(&inputs.digest.to_le_bytes());
+    let wanted: std::collections::HashSet<&str> = file_times.iter().map(String::as_str).collect();
+    for f in inputs.files.iter().filter(|f| wanted.contains(f.path.as_str())) {
+        h.update(f.path.as_bytes());
+        h.update(&[0]);
+        h.update(&format!("{:?}", f.stamp).into_bytes());
+    }
+    h.digest()
+}
+
+/// (length, mtime, ctime, inode): what changes when a file is written or replaced.
+fn stamp(path: &Path) -> Option<(u64, i64, i64, u64)> {
+    let m = std::fs::symlink_metadata(path).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((m.len(), m.mtime() * 1_000_000_000 + m.mtime_nsec(), m.ctime() * 1_000_000_000 + m.ctime_nsec(), m.ino()))
+    }
+    // Elsewhere a stamp never matches, and every file is read.
+    #[cfg(not(unix))]
+    {
+        let _ = m;
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Stored {
+        let mut s = Stored::default();
+        s.state.structure = 7;
+        s.state.pages.push(("index.html".into(), 1, 2));
+        s.report.diagnostics.push(StoredDiagnostic::of(
+            &Diagnostic::warning(Code::ActionNoOwner, "content/a.md", 3, 5, "no owner").with_width(4),
+        ));
+        s
+    }
+
+    #[test]
+    fn round_trips_with_every_diagnostic_field() {
+        let back = decode(&encode(&sample())).unwrap();
+        assert_eq!(back.state.pages, [("index.html".to_string(), 1, 2)]);
+        let d = back.report.diagnostics[0].to_diagnostic().unwrap();
+        assert_eq!((d.code, d.line, d.column, d.width), (Code::ActionNoOwner, 3, 5, 4));
+    }
+
+    #[test]
+    fn a_truncated_corrupt_or_foreign_file_is_refused() {
+        let good = encode(&sample());
+        for cut in [0, 5, MAGIC.len(), header().len(), header().len() + 8, good.len() - 1] {
+            assert!(decode(&good[..cut]).is_err(), "truncated at {cut}");
+        }
+        for at in [header().len() + 3, good.len() / 2, good.len() - 1] {
+            let mut bad = good.clone();
+            bad[at] ^= 0x40;
+            assert!(decode(&bad).is_err(), "flipped a bit at {at}");
+        }
+        assert_eq!(decode(b"PK\x03\x04 a zip file").unwrap_err(), "is not a pmsite cache");
+        let mut other = good.clone();
+        other[MAGIC.len()] ^= 1;
+        assert_eq!(decode(&other).unwrap_err(), "was written by another version of pmsite");
+    }
+
+    #[test]
+    fn an_unchanged_file_is_not_read_again_and_a_changed_one_is() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(t.path().join("site.toml"), "title = \"x\"\n").unwrap();
+        std::fs::create_dir_all(t.path().join("content")).unwrap();
+        std::fs::write(t.path().join("content/a.md"), "A").unwrap();
+        let first = hash_inputs(t.path(), None, 0);
+        assert_eq!(first.files.len(), 2);
+        // A forged hash for an unchanged stamp is believed: proof the file was not read.
+        let mut forged = first.clone();
+        forged.files[1].hash = 99;
+        assert_eq!(hash_inputs(t.path(), Some(&forged), 0).files[1].hash, 99);
+        std::fs::write(t.path().join("content/a.md"), "B").unwrap();
+        let second = hash_inputs(t.path(), Some(&forged), 0);
+        assert_ne!(second.files[1].hash, 99);
+        assert_ne!(second.digest, first.digest);
+        assert_ne!(hash_inputs(t.path(), None, 1).digest, second.digest, "the options are part of it");
+    }
+}
