@@ -221,6 +221,9 @@ pub fn hash_inputs(root: &Path, previous: Option<&Inputs>, extra: u64) -> Inputs
                 .map(|e| e.path().strip_prefix(root).unwrap_or(e.path()).to_path_buf()),
         );
     }
+    let racy_after = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i64 - 2_000_000_000);
     let files: Vec<InputFile> = paths
         .par_iter()
         .map(|rel| {
@@ -231,7 +234,11 @@ pub fn hash_inputs(root: &Path, previous: Option<&Inputs>, extra: u64) -> Inputs
                 // Unreadable (or a symlink to nowhere): its error is the build's to report.
                 _ => std::fs::read(root.join(rel)).map_or(0, |b| xxhash_rust::xxh3::xxh3_64(&b)),
             };
-            InputFile { path, stamp: stamp.unwrap_or_default(), hash }
+            // A file written in the last moments may be written again within the same
+            // clock tick, leaving its stamp as it was (git's "racy clean" case): such a
+            // stamp is not kept, so the next build reads the file again.
+            let stamp = stamp.filter(|s| s.1 < racy_after).unwrap_or_default();
+            InputFile { path, stamp, hash }
         })
         .collect();
     let mut h = xxhash_rust::xxh3::Xxh3::new();
@@ -319,6 +326,14 @@ mod tests {
         std::fs::write(t.path().join("site.toml"), "title = \"x\"\n").unwrap();
         std::fs::create_dir_all(t.path().join("content")).unwrap();
         std::fs::write(t.path().join("content/a.md"), "A").unwrap();
+        let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let age = |p: &str| {
+            std::fs::File::options().write(true).open(t.path().join(p)).unwrap().set_modified(an_hour_ago).unwrap()
+        };
+        age("site.toml");
+        // Just written: its stamp is not trusted yet (it could change within the tick).
+        assert_eq!(hash_inputs(t.path(), None, 0).files[1].stamp, (0, 0, 0, 0));
+        age("content/a.md");
         let first = hash_inputs(t.path(), None, 0);
         assert_eq!(first.files.len(), 2);
         // A forged hash for an unchanged stamp is believed: proof the file was not read.

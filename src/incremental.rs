@@ -288,6 +288,12 @@ pub struct Session {
     pub persist: bool,
     /// What the last `rebuild` leaves for the next process, when `persist` is set.
     pub stored: Option<crate::cache::State>,
+    /// Set when the last rebuild answered fast by carrying over what every body feeds
+    /// (similar incidents, the browser's search index) and git history: `catch_up` then
+    /// brings them up to date, which serve does as soon as no save is waiting.
+    pub deferred: bool,
+    /// The next rebuild recomputes what `deferred` carried over.
+    complete_next: bool,
 }
 
 /// Everything that decides which pages exist and what every list and link says,
@@ -335,7 +341,18 @@ impl Session {
             keep: true,
             persist: false,
             stored: None,
+            deferred: false,
+            complete_next: false,
         }
+    }
+
+    /// A rebuild that recomputes the similar incidents, the search index and history
+    /// that the last rebuild carried over; afterwards the site equals a full build.
+    pub fn catch_up(&mut self, progress: &(dyn Fn(u64) + Sync)) -> Rendered {
+        self.complete_next = true;
+        let r = self.rebuild(progress);
+        self.complete_next = false;
+        r
     }
 
     /// Starts from what an earlier process stored (see `crate::cache`): its pages are
@@ -418,7 +435,8 @@ impl Session {
         let prev = self.previous.as_ref().filter(|p| p.structure == structure);
         let mut notes = Vec::new();
         // Serve keeps the history of its first build: saves change files, not commits.
-        let history: HashMap<PathBuf, FileHistory> = match prev.filter(|_| self.render_opts.live_reload) {
+        let complete = std::mem::take(&mut self.complete_next);
+        let history: HashMap<PathBuf, FileHistory> = match prev.filter(|_| self.render_opts.live_reload && !complete) {
             Some(p) => p.history.clone(),
             None => {
                 let files: Vec<PathBuf> = kb.visible_ids().map(|i| kb.postmortems[i].path.clone()).collect();
@@ -481,7 +499,8 @@ impl Session {
         stage_timing("markdown", t);
 
         let live = self.render_opts.live_reload;
-        let kept = prev.filter(|_| live);
+        let kept = prev.filter(|_| live && !complete);
+        self.deferred = kept.is_some();
         // Plain text of every body, for the analysis and for tantivy (a one-shot build needs both).
         let texts: Option<Vec<String>> =
             (kept.is_none() || !live).then(|| site.bodies.iter().map(|b| b.text.clone()).collect());
@@ -560,6 +579,12 @@ impl Session {
             }
             if deps.len() == visible_count {
                 all_hash.hash(&mut h);
+                // `all_hash` covers front matter only; a page showing its own body (and
+                // history) depends on all of it. (Found by tests/equivalence.rs: on a small
+                // site an incident page can depend on every postmortem.)
+                if let Some(j) = own {
+                    content[j].hash(&mut h);
+                }
             } else {
                 deps.iter().for_each(|&i| {
                     let text = if Some(i) == own { content[i] } else { front[i] };

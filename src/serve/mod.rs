@@ -274,6 +274,20 @@ pub fn start(opts: ServeOptions) -> Result<ServerHandle, ServeError> {
                     changed.extend(more);
                 }
                 builder.build(&changed);
+                // A save is answered first; what it carried over (similar incidents, the
+                // search index, history) is brought up to date when no save is waiting.
+                while builder.session.deferred {
+                    match batches.recv_timeout(CATCH_UP_AFTER) {
+                        Ok(mut more) => {
+                            while let Ok(again) = batches.try_recv() {
+                                more.extend(again);
+                            }
+                            builder.build(&more);
+                        }
+                        Err(mpsc::RecvTimeoutError::Timeout) => builder.catch_up(),
+                        Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                    }
+                }
             }
         })
         .map_err(ServeError::Runtime)?;
@@ -288,6 +302,10 @@ pub fn start(opts: ServeOptions) -> Result<ServerHandle, ServeError> {
         rebuilder: Some(rebuilder),
     })
 }
+
+/// How long a quiet moment must be before the follow-up rebuild: a burst of saves (an
+/// editor writing several files) is answered save by save, and caught up once.
+const CATCH_UP_AFTER: Duration = Duration::from_millis(100);
 
 /// Runs builds and turns their results into a snapshot swap and events.
 struct Builder {
@@ -307,7 +325,24 @@ impl Builder {
             self.session.expect_only(changed);
         }
         let rendered = self.session.rebuild(&|_| {});
+        // Rebuilds that saves caused; follow-ups are not counted.
         self.shared.rebuilds.fetch_add(1, Ordering::SeqCst);
+        self.publish(rendered, changed, start);
+    }
+
+    /// The follow-up rebuild after a deferred one (see `Session::deferred`).
+    fn catch_up(&mut self) {
+        let start = Instant::now();
+        let rendered = self.session.catch_up(&|_| {});
+        let quiet = std::mem::replace(&mut self.verbose, false);
+        self.publish(rendered, &[], start);
+        self.verbose = quiet;
+        if self.verbose {
+            eprintln!("brought similar incidents, search and history up to date in {} ms", start.elapsed().as_millis());
+        }
+    }
+
+    fn publish(&mut self, rendered: crate::build::Rendered, changed: &[PathBuf], start: Instant) {
         let errors = diagnostics::count_errors(&rendered.diagnostics);
         if errors > 0 {
             let event = LiveEvent::error(&rendered.diagnostics);
