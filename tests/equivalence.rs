@@ -54,19 +54,19 @@ fn edit_strategy() -> impl Strategy<Value = Edit> {
     let i = 0usize..64;
     let n = any::<u8>();
     prop_oneof![
-        (i.clone(), n.clone()).prop_map(|(i, n)| Edit::Title(i, n)),
-        (i.clone(), n.clone()).prop_map(|(i, n)| Edit::Body(i, n)),
-        (i.clone(), n.clone()).prop_map(|(i, n)| Edit::Services(i, n)),
-        (i.clone(), n.clone()).prop_map(|(i, n)| Edit::Teams(i, n)),
-        (i.clone(), n.clone()).prop_map(|(i, n)| Edit::Factor(i, n)),
+        (i.clone(), n).prop_map(|(i, n)| Edit::Title(i, n)),
+        (i.clone(), n).prop_map(|(i, n)| Edit::Body(i, n)),
+        (i.clone(), n).prop_map(|(i, n)| Edit::Services(i, n)),
+        (i.clone(), n).prop_map(|(i, n)| Edit::Teams(i, n)),
+        (i.clone(), n).prop_map(|(i, n)| Edit::Factor(i, n)),
         i.clone().prop_map(Edit::Timeline),
         i.clone().prop_map(Edit::ActionStatus),
         (i.clone(), i.clone()).prop_map(|(i, j)| Edit::Related(i, j)),
-        n.clone().prop_map(Edit::NewFile),
+        n.prop_map(Edit::NewFile),
         i.clone().prop_map(Edit::Delete),
-        (i, n.clone()).prop_map(|(i, n)| Edit::Rename(i, n)),
-        n.clone().prop_map(Edit::Taxonomy),
-        n.clone().prop_map(Edit::Template),
+        (i, n).prop_map(|(i, n)| Edit::Rename(i, n)),
+        n.prop_map(Edit::Taxonomy),
+        n.prop_map(Edit::Template),
         n.prop_map(Edit::Static),
     ]
 }
