@@ -2,8 +2,9 @@
 //! knowledge base, edits one postmortem N times, and times each save until the
 //! `reload` event arrives on a live-reload connection (what a browser waits for).
 //!
-//! Usage: cargo run --release --example serve_latency -- KB_DIR [EDITS] [title|body]
-//! (`title` edits the front matter, which every list shows; `body` edits the write-up.)
+//! Usage: cargo run --release --example serve_latency -- KB_DIR [EDITS] [title|body|new|delete]
+//! (`title` edits the front matter, which every list shows; `body` edits the write-up;
+//! `new` adds a postmortem and `delete` removes one, each time.)
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
@@ -14,25 +15,24 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let root = PathBuf::from(args.next().expect("usage: serve_latency KB_DIR [EDITS]"));
     let edits: usize = args.next().map(|s| s.parse().expect("EDITS is a number")).unwrap_or(20);
-    let body = match args.next().as_deref() {
-        None | Some("title") => false,
-        Some("body") => true,
-        Some(other) => panic!("the edit is `title` or `body`, not `{other}`"),
-    };
+    let mode = args.next().unwrap_or_else(|| "title".into());
+    if !["title", "body", "new", "delete"].contains(&mode.as_str()) {
+        panic!("the edit is `title`, `body`, `new` or `delete`, not `{mode}`");
+    }
     let mut opts = pmsite::serve::ServeOptions::new(&root, "2026-01-01".parse().unwrap());
     opts.port = 0;
     let t = Instant::now();
     let server = pmsite::serve::start(opts).expect("server starts");
     eprintln!("first build and start: {} ms", t.elapsed().as_millis());
 
-    let target = walkdir::WalkDir::new(root.join("content"))
+    let all: Vec<PathBuf> = walkdir::WalkDir::new(root.join("content"))
         .sort_by_file_name()
         .into_iter()
         .flatten()
-        .filter(|e| e.path().extension().is_some_and(|x| x == "md"))
+        .filter(|e| e.path().extension().is_some_and(|x| x == "md") && e.file_name() != "_index.md")
         .map(|e| e.into_path())
-        .nth(3)
-        .expect("a postmortem");
+        .collect();
+    let target = all[3].clone();
     let original = std::fs::read_to_string(&target).unwrap();
 
     let mut s = TcpStream::connect(server.addr).unwrap();
@@ -54,13 +54,20 @@ fn main() {
     for i in 0..edits {
         // A title edit changes the page and every list that shows it; a body edit (what a
         // writer mostly does) changes the page alone.
-        let text = if body {
-            format!("{original}\nEdit {i}: one more sentence of the write-up.\n")
-        } else {
-            original.replacen("title: ", &format!("title: Edit {i} "), 1)
-        };
         let start = Instant::now();
-        std::fs::write(&target, text).unwrap();
+        match mode.as_str() {
+            "body" => {
+                std::fs::write(&target, format!("{original}\nEdit {i}: one more sentence of the write-up.\n")).unwrap()
+            }
+            "title" => std::fs::write(&target, original.replacen("title: ", &format!("title: Edit {i} "), 1)).unwrap(),
+            "new" => std::fs::write(
+                target.with_file_name(format!("added-{i}.md")),
+                original.replacen("title: ", &format!("title: Added {i} "), 1),
+            )
+            .unwrap(),
+            // Files late in the list: the last ones are the newest, which nothing links to.
+            _ => std::fs::remove_file(&all[all.len() - 1 - i]).unwrap(),
+        }
         loop {
             let name = next_event();
             if name == "reload" {
@@ -69,10 +76,14 @@ fn main() {
             assert_ne!(name, "error", "the edit broke the build");
         }
         times.push(start.elapsed());
-        // Let the watcher settle so each edit is timed on its own.
+        // Let the watcher settle and the follow-up rebuild finish, so each edit is timed
+        // on its own.
         std::thread::sleep(Duration::from_millis(150));
+        while !server.caught_up() {
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
-    std::fs::write(&target, original).unwrap();
+    std::fs::write(&target, &original).unwrap();
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let median = ms(times[times.len() / 2]);
@@ -80,7 +91,7 @@ fn main() {
     println!(
         "{} ({} edits): {} edits, save-to-reload median {median:.0} ms, p90 {p90:.0} ms, max {:.0} ms (rebuilds: {})",
         root.display(),
-        if body { "body" } else { "title" },
+        mode,
         times.len(),
         ms(*times.last().unwrap()),
         server.rebuilds()

@@ -393,6 +393,9 @@ impl Session {
     /// memory: `Rendered::files` lists only what was not handed over.
     pub fn rebuild_to(&mut self, progress: &(dyn Fn(u64) + Sync), sink: Option<&Staging>) -> Rendered {
         self.settle();
+        // Set again below when this rebuild carries something over; a failed one has
+        // nothing to catch up on.
+        self.deferred = false;
         let t = Instant::now();
         let keep = self.keep;
         let opts = &self.opts;

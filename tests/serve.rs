@@ -322,6 +322,21 @@ fn a_burst_of_saves_is_coalesced_and_the_last_one_wins() {
 }
 
 #[test]
+fn a_save_is_answered_first_and_caught_up_once_the_editor_is_quiet() {
+    let site = fixture();
+    let server = start(site.path());
+    let mut events = Events::connect(server.addr);
+    write(site.path(), A, &format!("{}\nA sentence about connection pools.\n", pm("2024-01-01", "Alpha")));
+    events.wait_for("reload", BOUND);
+    // The follow-up recomputes similar incidents, search and history, then says so.
+    wait_until("the follow-up rebuild", BOUND, || server.caught_up() && server.catch_ups() >= 1);
+    let ups = server.catch_ups();
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(server.catch_ups(), ups, "one follow-up per quiet moment, not a loop");
+    server.shutdown();
+}
+
+#[test]
 fn a_port_in_use_moves_to_the_next_free_one() {
     let site = fixture();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -119,6 +119,10 @@ pub(crate) struct Shared {
     /// The `error` event of a broken build, sent to pages that connect while it lasts.
     current_error: Mutex<Option<LiveEvent>>,
     rebuilds: AtomicUsize,
+    /// Follow-up rebuilds (see `Session::catch_up`) run since start.
+    catch_ups: AtomicUsize,
+    /// Set while the last save's site is not yet complete (a follow-up is due or running).
+    behind: std::sync::atomic::AtomicBool,
 }
 
 /// A running server. Dropping it without `shutdown` leaves it running until exit.
@@ -146,6 +150,15 @@ impl ServerHandle {
     /// Rebuilds run since start (not counting the first build).
     pub fn rebuilds(&self) -> usize {
         self.shared.rebuilds.load(Ordering::SeqCst)
+    }
+    /// Follow-up rebuilds run since start.
+    pub fn catch_ups(&self) -> usize {
+        self.shared.catch_ups.load(Ordering::SeqCst)
+    }
+    /// Whether what is served equals a full build of the last sources seen: false from a
+    /// save until its follow-up rebuild is done (for tests and benchmarks).
+    pub fn caught_up(&self) -> bool {
+        !self.shared.behind.load(Ordering::SeqCst)
     }
     /// Receives every event sent to open pages from now on (for tests and tools).
     pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
@@ -224,6 +237,8 @@ pub fn start(opts: ServeOptions) -> Result<ServerHandle, ServeError> {
         connections: AtomicUsize::new(0),
         current_error: Mutex::new(None),
         rebuilds: AtomicUsize::new(0),
+        catch_ups: AtomicUsize::new(0),
+        behind: std::sync::atomic::AtomicBool::new(false),
     });
     let mut builder = Builder {
         shared: shared.clone(),
@@ -327,6 +342,7 @@ impl Builder {
         let rendered = self.session.rebuild(&|_| {});
         // Rebuilds that saves caused; follow-ups are not counted.
         self.shared.rebuilds.fetch_add(1, Ordering::SeqCst);
+        self.shared.behind.store(self.session.deferred, Ordering::SeqCst);
         self.publish(rendered, changed, start);
     }
 
@@ -337,6 +353,8 @@ impl Builder {
         let quiet = std::mem::replace(&mut self.verbose, false);
         self.publish(rendered, &[], start);
         self.verbose = quiet;
+        self.shared.catch_ups.fetch_add(1, Ordering::SeqCst);
+        self.shared.behind.store(self.session.deferred, Ordering::SeqCst);
         if self.verbose {
             eprintln!("brought similar incidents, search and history up to date in {} ms", start.elapsed().as_millis());
         }
