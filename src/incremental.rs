@@ -504,7 +504,8 @@ impl Session {
         let live = self.render_opts.live_reload;
         let kept = prev.filter(|_| live && !complete);
         self.deferred = kept.is_some();
-        // Plain text of every body, for the analysis and for tantivy (a one-shot build needs both).
+        // Plain text of every body, for the analysis. (`pmsite search` keeps its own index
+        // current when it runs: a build does not pay for it.)
         let texts: Option<Vec<String>> =
             (kept.is_none() || !live).then(|| site.bodies.iter().map(|b| b.text.clone()).collect());
         // Serve keeps the last similar lists and search index while only text changes:
@@ -551,7 +552,6 @@ impl Session {
             }
             h.finish()
         };
-        // The tantivy index is written while pages render: it needs nothing from them.
         let visible_count = kb.visible_ids().count();
         // One page: reused when its fingerprint is unchanged, else rendered. Takes the site
         // as an argument because the similar lists are filled in between the two groups.
@@ -658,44 +658,21 @@ impl Session {
             }
             (None, None) => Vec::new(),
         };
-        // `pmsite search` reads this index; it is skipped when the sources did not change.
-        let index_texts = texts.as_ref().filter(|_| !live);
-        let root = &self.root;
-        let index_search = move || {
-            let texts = index_texts?;
-            let t = Instant::now();
-            let r = crate::search::build_index(kb, texts, &crate::search::index_dir(root));
-            stage_timing("tantivy", t);
-            r.err().map(|e| {
-                Diagnostic::warning(
-                    Code::Io,
-                    crate::search::INDEX_DIR,
-                    0,
-                    0,
-                    format!("the search index for `pmsite search` was not updated: {e}"),
-                )
-            })
-        };
-
         let t = Instant::now();
-        let (incident_results, index_warning): (Vec<(String, u64, PageOutcome)>, _) = rayon::join(
+        let (incident_results, others_made): (Vec<(String, u64, PageOutcome)>, _) = rayon::join(
             || incident_pages.par_iter().map(|page| render_one(&site, page)).collect(),
-            // Feeds and the search indexes need nothing from the pages either.
+            // Feeds and the browser's search index need nothing from the pages either.
             || {
-                rayon::join(
-                    || rayon::join(index_search, browser_index),
-                    || {
-                        let t = Instant::now();
-                        let f = feeds::all(&site);
-                        stage_timing("feeds", t);
-                        f
-                    },
-                )
+                rayon::join(browser_index, || {
+                    let t = Instant::now();
+                    let f = feeds::all(&site);
+                    stage_timing("feeds", t);
+                    f
+                })
             },
         );
-        let ((index_warning, search_files), feed_files) = index_warning;
+        let (search_files, feed_files) = others_made;
         results.extend(incident_results);
-        diags.extend(index_warning);
         let mut files = Vec::with_capacity(results.len() + 64);
         let mut fingerprints = Vec::with_capacity(results.len());
         // Pages the output folder holds (for the cache): path, fingerprint, bytes' hash.
