@@ -53,6 +53,8 @@ pub struct SiteConfig {
     pub severities: Vec<String>,
     pub factors: BTreeMap<String, Factor>,
     pub lint: Lint,
+    /// `[[trackers]]`, `tickets` and `tickets_max_age_days`.
+    pub tickets: crate::trackers::config::Settings,
     /// Keys this version does not know, passed to templates as `config.extra`.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -72,6 +74,7 @@ impl Default for SiteConfig {
                 blame_phrases: DEFAULT_BLAME_PHRASES.iter().map(|s| s.to_string()).collect(),
                 vague_action_phrases: DEFAULT_VAGUE_ACTION_PHRASES.iter().map(|s| s.to_string()).collect(),
             },
+            tickets: Default::default(),
             extra: Default::default(),
         }
     }
@@ -101,6 +104,10 @@ struct RawConfig {
     #[serde(default)]
     factors: BTreeMap<String, Spanned<RawFactor>>,
     lint: Option<RawLint>,
+    #[serde(default)]
+    trackers: Vec<crate::trackers::config::RawTracker>,
+    tickets: Option<Spanned<String>>,
+    tickets_max_age_days: Option<Spanned<i64>>,
     #[serde(flatten)]
     extra: BTreeMap<String, toml::Value>,
 }
@@ -227,6 +234,12 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
             cfg.lint.vague_action_phrases = v;
         }
     }
+    let tickets = crate::trackers::config::Raw {
+        trackers: raw.trackers,
+        tickets: raw.tickets,
+        max_age_days: raw.tickets_max_age_days,
+    };
+    cfg.tickets = crate::trackers::config::parse(tickets, text, &mut diags);
     cfg.extra = raw.extra.into_iter().filter_map(|(k, v)| serde_json::to_value(v).ok().map(|v| (k, v))).collect();
     (cfg, diags)
 }

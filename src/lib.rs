@@ -39,4 +39,5 @@ pub mod serve;
 pub mod svg;
 pub mod terminal;
 pub mod timing;
+pub mod trackers;
 pub mod yaml;
