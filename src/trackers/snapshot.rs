@@ -112,7 +112,12 @@ pub fn read(root: &Path, rel: &str) -> Result<Option<Tickets>, Diagnostic> {
     };
     let help = "run `pmsite sync` to write it again, or restore it from git";
     let snapshot: Snapshot = serde_json::from_slice(&bytes).map_err(|e| {
-        Diagnostic::error(Code::TicketsInvalid, rel, e.line().max(1), e.column().max(1), format!("the ticket snapshot cannot be read: {e}"))
+        let (line, column) = (e.line().max(1), e.column().max(1));
+        let column = match e.classify() {
+            serde_json::error::Category::Data => value_start(&bytes, line, column),
+            _ => column,
+        };
+        Diagnostic::error(Code::TicketsInvalid, rel, line, column, format!("the ticket snapshot cannot be read: {e}"))
             .with_suggestion(help)
     })?;
     if snapshot.version != VERSION {
@@ -130,6 +135,27 @@ pub fn read(root: &Path, rel: &str) -> Result<Option<Tickets>, Diagnostic> {
     Ok(Some(Tickets { snapshot, hash: h.finish(), path: rel.to_string() }))
 }
 
+/// serde_json places a wrong value at its last character; a reader wants its first: the
+/// opening quote, when the place is inside a string.
+fn value_start(bytes: &[u8], line: usize, column: usize) -> usize {
+    let text = String::from_utf8_lossy(bytes);
+    let Some(l) = text.lines().nth(line - 1) else { return column };
+    let before: Vec<char> = l.chars().take(column.saturating_sub(1)).collect();
+    let mut quotes = Vec::new();
+    let mut escaped = false;
+    for (i, c) in before.iter().enumerate() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            '"' if !escaped => quotes.push(i),
+            _ => escaped = false,
+        }
+    }
+    match quotes.len() % 2 {
+        1 => quotes.last().map_or(column, |q| q + 1),
+        _ => column,
+    }
+}
+
 /// Writes the snapshot whole or not at all: a killed sync leaves the previous one.
 pub fn write(root: &Path, rel: &str, snapshot: &Snapshot) -> std::io::Result<()> {
     let path = root.join(rel);
@@ -139,4 +165,22 @@ pub fn write(root: &Path, rel: &str, snapshot: &Snapshot) -> std::io::Result<()>
     let tmp = path.with_extension("json.pmsite-tmp");
     std::fs::write(&tmp, snapshot.to_json())?;
     std::fs::rename(&tmp, &path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wrong_value_is_placed_at_its_first_character() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "{\"version\": 1, \"synced_at\": null, \"tickets\": {\"A-1\": {\"tracker\": \"t\", \"url\": \"u\", \"last_known\": {\"state\": \"shi\\\"pped\"}}}}";
+        std::fs::write(dir.path().join("t.json"), text).unwrap();
+        let d = read(dir.path(), "t.json").unwrap_err();
+        assert_eq!((d.code, d.line), (Code::TicketsInvalid, 1));
+        assert_eq!(&text[d.column - 1..d.column + 3], "\"shi", "{d:?}");
+        std::fs::write(dir.path().join("t.json"), "{\"version\": 2, \"synced_at\": null, \"tickets\": {}}").unwrap();
+        assert!(read(dir.path(), "t.json").unwrap_err().message.contains("version 2"));
+        assert!(read(dir.path(), "none.json").unwrap().is_none(), "no snapshot is not an error");
+    }
 }
