@@ -494,3 +494,22 @@ fn bad_tracker_settings_are_errors_at_the_value() {
     let err = text(&out.stderr);
     assert!(err.contains("error[config-syntax]") && err.contains("unknown field `token`"), "{err}");
 }
+
+#[test]
+fn recurred_despite_a_fix_counts_a_fix_the_tracker_closed_and_says_so() {
+    let server = api(github_answers);
+    // The earlier incident's item is open in its file; its ticket #12 was closed on 2024-03-28.
+    let kb = site(&github(&server.url()), &["acme/ops#12"]);
+    let later = postmortem(&[]).replace("2024-03-12", "2024-09-01").replace("action_items:\n", "");
+    write(kb.path(), "content/2024/2024-09-01-again.md", &later);
+    let patterns = |kb: &Path| {
+        let o = pmsite(kb, &["build", "--today", "2024-10-01"]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        std::fs::read_to_string(kb.join("public/patterns/index.html")).unwrap()
+    };
+    let page = patterns(kb.path());
+    assert!(page.contains("No factor came back in a service after a fix was marked done."), "the file alone: no fix");
+    assert_eq!(sync(kb.path(), &[]).status.code(), Some(0));
+    let page = patterns(kb.path());
+    assert!(page.contains("<li>Fix number 0 (done by its ticket in the tracker)</li>"), "{page}");
+}

@@ -106,6 +106,11 @@ impl Client {
         Ok((status, wait, spent, etag, body))
     }
 
+    fn hold_until(&self, t: Instant) {
+        let mut held = self.not_before.lock().unwrap_or_else(|e| e.into_inner());
+        *held = Some(held.map_or(t, |h| h.max(t)));
+    }
+
     fn wait_for_limit(&self) -> Result<(), Failure> {
         let until = *self.not_before.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(t) = until {
@@ -143,15 +148,18 @@ impl Client {
                 }
                 Ok((status, wait, spent, etag, body)) => {
                     let limited = status == 429 || (status == 403 && spent);
-                    if spent && let Some(w) = wait {
-                        *self.not_before.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now() + w);
+                    // The limit is the tracker's, not this request's: every thread waits.
+                    if (spent || limited)
+                        && let Some(w) = wait
+                    {
+                        self.hold_until(Instant::now() + w);
                     }
                     if limited || status >= 500 {
                         if last {
                             let what = if limited { "rate limited".to_string() } else { format!("the tracker answered {status}") };
                             return Err(format!("{what} (after {attempt} attempts)"));
                         }
-                        let pause = match wait {
+                        match wait {
                             Some(w) if w > self.limits.max_wait => {
                                 return Err(format!(
                                     "rate limited: the tracker asks to wait {} s, longer than {} s",
@@ -159,10 +167,11 @@ impl Client {
                                     self.limits.max_wait.as_secs()
                                 ));
                             }
-                            Some(w) if limited || status == 503 => w,
-                            _ => backoff,
-                        };
-                        std::thread::sleep(pause);
+                            // Held above: `wait_for_limit` sleeps until then.
+                            Some(_) if limited => {}
+                            Some(w) if status == 503 => std::thread::sleep(w),
+                            _ => std::thread::sleep(backoff),
+                        }
                         backoff *= 2;
                         continue;
                     }
