@@ -113,7 +113,10 @@ fn row<'a>(kb: &'a KnowledgeBase, pm: usize, item: usize, a: &'a ActionItem) -> 
         completed: a.completed,
         overdue: rec.is_overdue(kb.today),
         done_late,
-        days_to_complete: (rec.status == ActionStatus::Done).then_some(rec.completed).flatten().map(|c| days(p.date, c)),
+        days_to_complete: (rec.status == ActionStatus::Done)
+            .then_some(rec.completed)
+            .flatten()
+            .map(|c| days(p.date, c)),
         age_days: (!rec.status.is_closed()).then(|| days(p.date, kb.today)),
         pm,
         item,
@@ -285,16 +288,11 @@ pub fn report(kb: &KnowledgeBase, filter: &Filter, format: ReportFormat) -> Repo
 pub const CSV_HEADER: &str =
     "incident,incident_date,severity,services,teams,title,owner,due,status,type,outcome,ticket,completed,overdue\r\n";
 /// The columns a ticket snapshot adds, after `CSV_HEADER`'s.
-const CSV_TRACKER_COLUMNS: &str =
-    ",tracker_state,tracker_status,tracker_closed,tracker_assignee,tracker_due,tracker_url,tracker_seen,drift,status_source";
+const CSV_TRACKER_COLUMNS: &str = ",tracker_state,tracker_status,tracker_closed,tracker_assignee,tracker_due,tracker_url,tracker_seen,drift,status_source";
 
 /// The header line; `tracked` when the knowledge base has a ticket snapshot.
 pub fn csv_header(tracked: bool) -> String {
-    if tracked {
-        CSV_HEADER.replace("\r\n", &format!("{CSV_TRACKER_COLUMNS}\r\n"))
-    } else {
-        CSV_HEADER.to_string()
-    }
+    if tracked { CSV_HEADER.replace("\r\n", &format!("{CSV_TRACKER_COLUMNS}\r\n")) } else { CSV_HEADER.to_string() }
 }
 
 /// CSV with RFC 4180 quoting and formula cells neutralised (`crate::csv`).
@@ -352,7 +350,9 @@ fn status_cell(r: &ActionRow) -> String {
     if let Some(t) = &r.tracked {
         match (&t.tracker, t.drift) {
             (Some(v), Some(d)) => cell.push_str(&format!(" (tracker: {}; {})", v.state, d.as_str())),
-            (Some(v), None) if (v.state == "closed") != r.status.is_closed() => cell.push_str(&format!(" (tracker: {})", v.state)),
+            (Some(v), None) if (v.state == "closed") != r.status.is_closed() => {
+                cell.push_str(&format!(" (tracker: {})", v.state))
+            }
             _ => {}
         }
     }

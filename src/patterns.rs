@@ -102,9 +102,7 @@ pub fn recurred_despite_fix(kb: &KnowledgeBase) -> Vec<RecurredDespiteFix<'_>> {
         .postmortems
         .iter()
         .map(|a| {
-            a.action_items.iter().filter_map(|x| done(kb, x)).map(|r| r.completed).min_by(|x, y| match (
-                x, y,
-            ) {
+            a.action_items.iter().filter_map(|x| done(kb, x)).map(|r| r.completed).min_by(|x, y| match (x, y) {
                 (None, _) => std::cmp::Ordering::Less,
                 (_, None) => std::cmp::Ordering::Greater,
                 (Some(x), Some(y)) => x.cmp(y),

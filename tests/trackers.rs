@@ -91,7 +91,9 @@ fn github_answers(r: &Seen) -> Reply {
         "/repos/acme/ops/issues/12" if r.header("if-none-match") == Some("\"etag-12\"") => {
             Reply::json(304, "").header("ETag", "\"etag-12\"")
         }
-        "/repos/acme/ops/issues/12" => Reply::json(200, fixture("github-issue-closed.json")).header("ETag", "\"etag-12\""),
+        "/repos/acme/ops/issues/12" => {
+            Reply::json(200, fixture("github-issue-closed.json")).header("ETag", "\"etag-12\"")
+        }
         "/repos/acme/ops/issues/13" => Reply::json(200, fixture("github-issue-open.json")),
         _ => Reply::json(404, fixture("github-not-found.json")),
     }
@@ -136,7 +138,10 @@ fn github_closed_open_not_found_and_a_conditional_resync() {
     let again: Vec<Seen> = server.requests()[before..].to_vec();
     let twelve = again.iter().find(|r| r.target.ends_with("/12")).unwrap();
     assert_eq!(twelve.header("if-none-match"), Some("\"etag-12\""));
-    assert!(again.iter().find(|r| r.target.ends_with("/13")).unwrap().header("if-none-match").is_none(), "no ETag was given for #13");
+    assert!(
+        again.iter().find(|r| r.target.ends_with("/13")).unwrap().header("if-none-match").is_none(),
+        "no ETag was given for #13"
+    );
     let snap = snapshot(kb.path());
     assert_eq!(snap["tickets"]["acme/ops#12"]["last_known"]["state"], "closed", "a 304 keeps the last known state");
     assert_ne!(snap["tickets"]["acme/ops#12"]["seen"], first_seen, "and says it was seen now");
@@ -168,7 +173,8 @@ fn a_401_that_echoes_the_token_is_reported_without_it() {
 fn an_unset_token_variable_is_named_and_nothing_is_asked() {
     let server = api(github_answers);
     let kb = site(&github(&server.url()), &["acme/ops#12"]);
-    let out = Command::new(BIN).args(["sync", "--root"]).arg(kb.path()).env_remove("PMSITE_TEST_TOKEN").output().unwrap();
+    let out =
+        Command::new(BIN).args(["sync", "--root"]).arg(kb.path()).env_remove("PMSITE_TEST_TOKEN").output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("the environment variable PMSITE_TEST_TOKEN"), "{}", text(&out.stderr));
     assert!(server.requests().is_empty());
@@ -278,7 +284,7 @@ fn gitlab_asks_a_project_for_its_issues_in_one_batch_with_its_private_token() {
 }
 
 fn jira_issue(key: &str, n: u64) -> String {
-    let closed = n % 2 == 0;
+    let closed = n.is_multiple_of(2);
     fixture("jira-search-issue.json")
         .replace("{{id}}", &(10000 + n).to_string())
         .replace("{{key}}", key)
@@ -292,12 +298,8 @@ fn jira_searches_in_batches_of_100_with_basic_auth_and_drops_missing_keys() {
     let server = api(|r: &Seen| {
         let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
         let jql = body["jql"].as_str().unwrap();
-        let keys: Vec<&str> = jql
-            .trim_start_matches("key in (")
-            .trim_end_matches(')')
-            .split(", ")
-            .map(|k| k.trim_matches('"'))
-            .collect();
+        let keys: Vec<&str> =
+            jql.trim_start_matches("key in (").trim_end_matches(')').split(", ").map(|k| k.trim_matches('"')).collect();
         if keys.contains(&"PAY-7") {
             return Reply::json(400, fixture("jira-missing-key.json").replace("{{key}}", "PAY-7"));
         }
@@ -342,20 +344,8 @@ fn jira_searches_in_batches_of_100_with_basic_auth_and_drops_missing_keys() {
 }
 
 fn base64_of(s: String) -> String {
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let b = s.as_bytes();
-    let mut out = String::new();
-    for c in b.chunks(3) {
-        let n = (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= c.len() {
-                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(s)
 }
 
 fn read_tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
@@ -440,7 +430,10 @@ fn a_build_shows_the_trackers_state_and_drift_and_without_a_snapshot_is_unchange
     assert_eq!(o.status.code(), Some(1), "an item drifts");
     let csv = text(&o.stdout);
     assert!(csv.lines().next().unwrap().ends_with(",overdue,tracker_state,tracker_status,tracker_closed,tracker_assignee,tracker_due,tracker_url,tracker_seen,drift,status_source"), "{csv}");
-    assert!(csv.contains(",closed,closed as completed,2024-03-28,payments-oncall,,https://github.com/acme/ops/issues/12,"), "{csv}");
+    assert!(
+        csv.contains(",closed,closed as completed,2024-03-28,payments-oncall,,https://github.com/acme/ops/issues/12,"),
+        "{csv}"
+    );
     let o = pmsite(plain.path(), &["actions", "--fail-on-drift"]);
     assert_eq!(o.status.code(), Some(0));
     assert!(text(&o.stderr).contains("no ticket snapshot"), "{}", text(&o.stderr));
@@ -481,15 +474,23 @@ fn bad_tracker_settings_are_errors_at_the_value() {
         .unwrap()
         .iter()
         .filter(|d| d["file"] == "site.toml")
-        .map(|d| (d["message"].as_str().unwrap().to_string(), d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap()))
+        .map(|d| {
+            (d["message"].as_str().unwrap().to_string(), d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap())
+        })
         .collect();
     assert_eq!(places.len(), 4, "{places:#?}");
-    assert!(places[0].0.contains("unknown tracker kind `bugzilla`") && places[0].1 == 6 && places[0].2 == 8, "{places:#?}");
+    assert!(
+        places[0].0.contains("unknown tracker kind `bugzilla`") && places[0].1 == 6 && places[0].2 == 8,
+        "{places:#?}"
+    );
     assert!(places[1].0.contains("tracker url") && places[1].1 == 12, "{places:#?}");
     assert!(places[2].0.contains("not the name of an environment variable") && places[2].1 == 13, "{places:#?}");
     assert!(places[3].0.contains("`pay` in owns is not a jira project key") && places[3].1 == 14, "{places:#?}");
     assert_eq!(out.status.code(), Some(1));
-    let kb = site("\n[[trackers]]\nkind = \"github\"\nurl = \"https://github.com\"\ntoken = \"ghp_x\"\nowns = [\"a/b\"]\n", &[]);
+    let kb = site(
+        "\n[[trackers]]\nkind = \"github\"\nurl = \"https://github.com\"\ntoken = \"ghp_x\"\nowns = [\"a/b\"]\n",
+        &[],
+    );
     let out = pmsite(kb.path(), &["check"]);
     let err = text(&out.stderr);
     assert!(err.contains("error[config-syntax]") && err.contains("unknown field `token`"), "{err}");

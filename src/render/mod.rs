@@ -8,8 +8,8 @@
 pub mod feeds;
 pub mod metrics;
 mod pages_actions;
-mod tickets;
 pub mod theme;
+mod tickets;
 mod value;
 mod views;
 

@@ -46,6 +46,31 @@ pub struct Response {
     pub body: String,
 }
 
+/// Request headers that carry credentials.
+pub type Headers = Vec<(&'static str, String)>;
+
+/// Everything a service module needs to ask one tracker.
+pub struct Conn<'a> {
+    pub client: &'a Client,
+    pub api: &'a str,
+    pub auth: &'a [(&'static str, String)],
+    /// Dates are days in the site's timezone.
+    pub tz: &'a jiff::tz::TimeZone,
+    /// Named in messages about credentials.
+    pub token_env: Option<&'a str>,
+}
+
+/// One answer before it is judged.
+struct Answer {
+    status: u16,
+    /// From `Retry-After` or a rate-limit reset header.
+    wait: Option<Duration>,
+    /// The rate-limit headers say none are left.
+    spent: bool,
+    etag: Option<String>,
+    body: String,
+}
+
 pub struct Client {
     agent: ureq::Agent,
     limits: Limits,
@@ -67,7 +92,12 @@ impl Client {
             .user_agent(concat!("pmsite/", env!("CARGO_PKG_VERSION")))
             .build()
             .into();
-        Client { agent, limits: limits.clone(), secrets: secrets.into_iter().filter(|s| !s.is_empty()).collect(), not_before: Mutex::new(None) }
+        Client {
+            agent,
+            limits: limits.clone(),
+            secrets: secrets.into_iter().filter(|s| !s.is_empty()).collect(),
+            not_before: Mutex::new(None),
+        }
     }
 
     /// `text` with every secret replaced, for anything shown or stored.
@@ -79,7 +109,7 @@ impl Client {
         out
     }
 
-    fn attempt(&self, req: &Request) -> Result<(u16, Option<Duration>, bool, Option<String>, String), ureq::Error> {
+    fn attempt(&self, req: &Request) -> Result<Answer, ureq::Error> {
         let mut resp = if req.post {
             let mut b = self.agent.post(&req.url);
             for (k, v) in &req.headers {
@@ -103,7 +133,7 @@ impl Client {
         let spent = get("x-ratelimit-remaining").or_else(|| get("ratelimit-remaining")).is_some_and(|v| v == "0");
         let etag = get("etag");
         let body = resp.body_mut().read_to_string().unwrap_or_default();
-        Ok((status, wait, spent, etag, body))
+        Ok(Answer { status, wait, spent, etag, body })
     }
 
     fn hold_until(&self, t: Instant) {
@@ -116,7 +146,10 @@ impl Client {
         if let Some(t) = until {
             let left = t.saturating_duration_since(Instant::now());
             if left > self.limits.max_wait {
-                return Err(format!("the tracker's rate limit is spent for another {} s; try again later", left.as_secs()));
+                return Err(format!(
+                    "the tracker's rate limit is spent for another {} s; try again later",
+                    left.as_secs()
+                ));
             }
             std::thread::sleep(left);
         }
@@ -146,7 +179,7 @@ impl Client {
                     std::thread::sleep(backoff);
                     backoff *= 2;
                 }
-                Ok((status, wait, spent, etag, body)) => {
+                Ok(Answer { status, wait, spent, etag, body }) => {
                     let limited = status == 429 || (status == 403 && spent);
                     // The limit is the tracker's, not this request's: every thread waits.
                     if (spent || limited)
@@ -156,7 +189,11 @@ impl Client {
                     }
                     if limited || status >= 500 {
                         if last {
-                            let what = if limited { "rate limited".to_string() } else { format!("the tracker answered {status}") };
+                            let what = if limited {
+                                "rate limited".to_string()
+                            } else {
+                                format!("the tracker answered {status}")
+                            };
                             return Err(format!("{what} (after {attempt} attempts)"));
                         }
                         match wait {

@@ -118,7 +118,9 @@ fn is_repo_path(s: &str, kind: Kind) -> bool {
 }
 
 fn is_env_name(s: &str) -> bool {
-    !s.is_empty() && !s.starts_with(|c: char| c.is_ascii_digit()) && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+    !s.is_empty()
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+        && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
 }
 
 /// Checks the raw values; a tracker with a bad value is left out, with an error at the value.
@@ -223,15 +225,25 @@ fn tracker(t: RawTracker, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Tra
             Kind::Gitlab => "list projects by path, such as owns = [\"acme/ops\", \"acme/platform/api\"]",
         };
         if owns.is_empty() {
-            diags.push(error(text, t.owns.span(), "owns is empty: this tracker would answer for no ticket".into(), help));
+            diags.push(error(
+                text,
+                t.owns.span(),
+                "owns is empty: this tracker would answer for no ticket".into(),
+                help,
+            ));
         } else if let Some(b) = bad {
             diags.push(error(
                 text,
                 t.owns.span(),
-                format!("`{}` in owns is not a {} {}", b.escape_debug(), k.as_str(), match k {
-                    Kind::Jira => "project key",
-                    _ => "repository path",
-                }),
+                format!(
+                    "`{}` in owns is not a {} {}",
+                    b.escape_debug(),
+                    k.as_str(),
+                    match k {
+                        Kind::Jira => "project key",
+                        _ => "repository path",
+                    }
+                ),
                 help,
             ));
         }

@@ -3,7 +3,7 @@
 //! (https://docs.github.com/en/rest/issues/issues#get-an-issue and
 //! https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate).
 
-use super::client::{Client, Request, refused};
+use super::client::{Conn, Request, refused};
 use super::snapshot::{State, TicketState};
 use super::sync::{Outcome, day};
 use serde::Deserialize;
@@ -27,26 +27,16 @@ struct Issue {
     milestone: Option<Milestone>,
 }
 
-pub fn fetch(
-    client: &Client,
-    api: &str,
-    auth: &[(&'static str, String)],
-    path: &str,
-    number: u64,
-    etag: Option<&str>,
-    tz: &jiff::tz::TimeZone,
-    token_env: Option<&str>,
-) -> Outcome {
-    let mut headers = vec![
-        ("Accept", "application/vnd.github+json".to_string()),
-        ("X-GitHub-Api-Version", "2022-11-28".to_string()),
-    ];
-    headers.extend(auth.iter().cloned());
+pub fn fetch(c: &Conn, path: &str, number: u64, etag: Option<&str>) -> Outcome {
+    let tz = c.tz;
+    let mut headers =
+        vec![("Accept", "application/vnd.github+json".to_string()), ("X-GitHub-Api-Version", "2022-11-28".to_string())];
+    headers.extend(c.auth.iter().cloned());
     if let Some(e) = etag {
         headers.push(("If-None-Match", e.to_string()));
     }
-    let url = format!("{api}/repos/{}/issues/{number}", crate::routes::encode_path(path));
-    let resp = match client.send(&Request { post: false, url, headers, body: None }) {
+    let url = format!("{}/repos/{}/issues/{number}", c.api, crate::routes::encode_path(path));
+    let resp = match c.client.send(&Request { post: false, url, headers, body: None }) {
         Ok(r) => r,
         Err(why) => return Outcome::Failed(why),
     };
@@ -72,6 +62,6 @@ pub fn fetch(
             }
             Err(e) => Outcome::Failed(format!("GitHub's answer is not an issue as documented: {e}")),
         },
-        s => Outcome::Failed(refused(s, &resp.body, token_env)),
+        s => Outcome::Failed(refused(s, &resp.body, c.token_env)),
     }
 }

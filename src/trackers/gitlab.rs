@@ -1,7 +1,7 @@
 //! GitLab: `GET /projects/:id/issues?iids[]=…`, up to 100 issues of one project per
 //! request (https://docs.gitlab.com/api/issues/#list-project-issues).
 
-use super::client::{Client, Request, refused};
+use super::client::{Conn, Request, refused};
 use super::snapshot::{State, TicketState};
 use super::sync::{Outcome, day};
 use serde::Deserialize;
@@ -24,18 +24,12 @@ struct Issue {
 }
 
 /// Outcomes for `iids` of the project at `path`, in the same order.
-pub fn fetch(
-    client: &Client,
-    api: &str,
-    auth: &[(&'static str, String)],
-    path: &str,
-    iids: &[u64],
-    tz: &jiff::tz::TimeZone,
-    token_env: Option<&str>,
-) -> Vec<Outcome> {
+pub fn fetch(c: &Conn, path: &str, iids: &[u64]) -> Vec<Outcome> {
+    let tz = c.tz;
     let all = |o: Outcome| iids.iter().map(|_| o.clone()).collect();
     let mut url = format!(
-        "{api}/projects/{}/issues?scope=all&per_page={BATCH}",
+        "{}/projects/{}/issues?scope=all&per_page={BATCH}",
+        c.api,
         // The project's path, URL-encoded whole, is its id.
         crate::routes::segment(path)
     );
@@ -43,12 +37,12 @@ pub fn fetch(
         // `iids[]`, with the brackets encoded as a URL query must carry them.
         url.push_str(&format!("&iids%5B%5D={iid}"));
     }
-    let resp = match client.send(&Request { post: false, url, headers: auth.to_vec(), body: None }) {
+    let resp = match c.client.send(&Request { post: false, url, headers: c.auth.to_vec(), body: None }) {
         Ok(r) => r,
         Err(why) => return all(Outcome::Failed(why)),
     };
     if resp.status != 200 {
-        return all(Outcome::Failed(refused(resp.status, &resp.body, token_env)));
+        return all(Outcome::Failed(refused(resp.status, &resp.body, c.token_env)));
     }
     let issues: Vec<Issue> = match serde_json::from_str(&resp.body) {
         Ok(v) => v,

@@ -1,7 +1,7 @@
 //! Jira Cloud: `POST /rest/api/3/search/jql` with `key in (…)`, 100 keys per request
 //! (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-search/#api-rest-api-3-search-jql-post).
 
-use super::client::{Client, Request, refused};
+use super::client::{Conn, Request, refused};
 use super::snapshot::{State, TicketState};
 use super::sync::{Outcome, day};
 use serde::Deserialize;
@@ -65,23 +65,14 @@ fn missing_keys(body: &str, asked: &[&str]) -> Vec<String> {
 }
 
 /// Outcomes for `keys`, in the same order.
-pub fn fetch(
-    client: &Client,
-    api: &str,
-    auth: &[(&'static str, String)],
-    keys: &[&str],
-    tz: &jiff::tz::TimeZone,
-    token_env: Option<&str>,
-) -> Vec<Outcome> {
+pub fn fetch(c: &Conn, keys: &[&str]) -> Vec<Outcome> {
+    let tz = c.tz;
     let mut found: HashMap<String, TicketState> = HashMap::new();
     let mut failed: HashMap<String, String> = HashMap::new();
     let mut ask: Vec<&str> = keys.to_vec();
     // Each round drops the keys Jira said do not exist, so it ends within `keys.len()` rounds.
     'rounds: while !ask.is_empty() {
-        let jql = format!(
-            "key in ({})",
-            ask.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", ")
-        );
+        let jql = format!("key in ({})", ask.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", "));
         let mut token: Option<String> = None;
         for _ in 0..MAX_PAGES {
             let mut body = serde_json::json!({
@@ -93,14 +84,14 @@ pub fn fetch(
                 body["nextPageToken"] = serde_json::json!(t);
             }
             let mut headers = vec![("Accept", "application/json".to_string())];
-            headers.extend(auth.iter().cloned());
+            headers.extend(c.auth.iter().cloned());
             let req = Request {
                 post: true,
-                url: format!("{api}/rest/api/3/search/jql"),
+                url: format!("{}/rest/api/3/search/jql", c.api),
                 headers,
                 body: Some(body.to_string()),
             };
-            let resp = match client.send(&req) {
+            let resp = match c.client.send(&req) {
                 Ok(r) => r,
                 Err(why) => {
                     ask.iter().for_each(|k| {
@@ -120,7 +111,7 @@ pub fn fetch(
                 }
             }
             if resp.status != 200 {
-                let why = refused(resp.status, &resp.body, token_env);
+                let why = refused(resp.status, &resp.body, c.token_env);
                 ask.iter().for_each(|k| {
                     failed.insert(k.to_string(), why.clone());
                 });

@@ -48,9 +48,7 @@ fn age_days(kb: &KnowledgeBase, then: jiff::Timestamp) -> i64 {
 fn stale(kb: &KnowledgeBase, t: &super::Tickets) -> Option<Diagnostic> {
     let max = i64::from(kb.config.tickets.max_age_days);
     let text = std::fs::read_to_string(kb.root.join(&t.path)).unwrap_or_default();
-    let place = |needle: &str| {
-        text.find(needle).map_or((1, 1), |at| crate::lines::line_col(&text, at))
-    };
+    let place = |needle: &str| text.find(needle).map_or((1, 1), |at| crate::lines::line_col(&text, at));
     let help = format!(
         "run `pmsite sync` (a scheduled CI job can commit the snapshot; see docs/ci-recipes.md), or raise tickets_max_age_days (now {max})"
     );
@@ -60,7 +58,12 @@ fn stale(kb: &KnowledgeBase, t: &super::Tickets) -> Option<Diagnostic> {
     let synced_age = t.snapshot.synced_at.map(|s| age_days(kb, s));
     match synced_age {
         Some(age) if age <= max => {}
-        Some(age) => return Some(warn(place("\"synced_at\""), format!("the ticket snapshot is {age} days old (tickets_max_age_days is {max})"))),
+        Some(age) => {
+            return Some(warn(
+                place("\"synced_at\""),
+                format!("the ticket snapshot is {age} days old (tickets_max_age_days is {max})"),
+            ));
+        }
         None => return Some(warn((1, 1), "the ticket snapshot was never synced".into())),
     }
     // A sync that ran but could not reach some tickets leaves their state as it was.

@@ -79,7 +79,11 @@ fn same_person(owner: &str, assignee: &str) -> bool {
 
 /// The tracker decides open or closed when it knows the ticket (it is where the work is
 /// followed); the file decides otherwise, and for the finer status (in progress, won't do).
-pub fn reconcile<'a>(item: &ActionItem, tickets: Option<&'a Tickets>, config: &crate::config::SiteConfig) -> Reconciled<'a> {
+pub fn reconcile<'a>(
+    item: &ActionItem,
+    tickets: Option<&'a Tickets>,
+    config: &crate::config::SiteConfig,
+) -> Reconciled<'a> {
     let file = Reconciled {
         status: item.status,
         completed: item.completed,
@@ -92,7 +96,12 @@ pub fn reconcile<'a>(item: &ActionItem, tickets: Option<&'a Tickets>, config: &c
     let Some(ticket) = item.ticket.as_deref() else { return file };
     let Some((_, r)) = super::refs::resolve(ticket, &config.tickets.trackers) else { return file };
     let key = r.key();
-    let Some((key, entry, state)) = tickets.snapshot.tickets.get_key_value(&key).and_then(|(k, e)| e.last_known.as_ref().map(|s| (k.as_str(), e, s))) else {
+    let Some((key, entry, state)) = tickets
+        .snapshot
+        .tickets
+        .get_key_value(&key)
+        .and_then(|(k, e)| e.last_known.as_ref().map(|s| (k.as_str(), e, s)))
+    else {
         return file;
     };
     let (status, completed, state_drift) = match (state.state, item.status.is_closed()) {
@@ -176,7 +185,10 @@ mod tests {
         let today: Date = "2024-06-01".parse().unwrap();
         let (t, c) = setup(State::Closed, Some("ana"), None);
         let r = reconcile(&item(ActionStatus::Open, "PAY-1"), Some(&t), &c);
-        assert_eq!((r.status, r.source, r.drift), (ActionStatus::Done, Source::Tracker, Some(Drift::OpenHereClosedThere)));
+        assert_eq!(
+            (r.status, r.source, r.drift),
+            (ActionStatus::Done, Source::Tracker, Some(Drift::OpenHereClosedThere))
+        );
         assert_eq!(r.completed, Some("2024-02-03".parse().unwrap()));
         assert!(!r.is_overdue(today), "closed in the tracker is not overdue");
         let (t, c) = setup(State::Open, Some("Bo"), Some("2024-03-01"));

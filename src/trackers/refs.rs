@@ -26,7 +26,9 @@ impl TicketRef {
         let enc = |s: &str| crate::routes::encode_path(s);
         match (self, tracker.kind) {
             (TicketRef::Jira { key }, _) => format!("{}/browse/{}", tracker.url, enc(key)),
-            (TicketRef::Repo { path, number }, Kind::Gitlab) => format!("{}/{}/-/issues/{number}", tracker.url, enc(path)),
+            (TicketRef::Repo { path, number }, Kind::Gitlab) => {
+                format!("{}/{}/-/issues/{number}", tracker.url, enc(path))
+            }
             (TicketRef::Repo { path, number }, _) => format!("{}/{}/issues/{number}", tracker.url, enc(path)),
         }
     }
@@ -91,7 +93,10 @@ fn from_url(tracker: &Tracker, url: &str) -> Option<TicketRef> {
 pub fn resolve(ticket: &str, trackers: &[Tracker]) -> Option<(usize, TicketRef)> {
     let ticket = ticket.trim();
     if ticket.starts_with("https://") || ticket.starts_with("http://") {
-        return trackers.iter().enumerate().find_map(|(i, t)| from_url(t, ticket).filter(|r| owns(t, r)).map(|r| (i, r)));
+        return trackers
+            .iter()
+            .enumerate()
+            .find_map(|(i, t)| from_url(t, ticket).filter(|r| owns(t, r)).map(|r| (i, r)));
     }
     let r = if let Some((path, number)) = repo_ref(ticket) {
         TicketRef::Repo { path: path.to_string(), number }
@@ -140,13 +145,21 @@ mod tests {
         assert_eq!(key("https://github.com/acme/ops/issues/12"), Some((0, "acme/ops#12".into())));
         assert_eq!(key("https://github.com/acme/ops/pull/12#issuecomment-1"), Some((0, "acme/ops#12".into())));
         assert_eq!(key("acme/platform/api#7"), Some((1, "acme/platform/api#7".into())));
-        assert_eq!(key("https://gitlab.acme.example/acme/platform/api/-/issues/7"), Some((1, "acme/platform/api#7".into())));
+        assert_eq!(
+            key("https://gitlab.acme.example/acme/platform/api/-/issues/7"),
+            Some((1, "acme/platform/api#7".into()))
+        );
         assert_eq!(key("PAY-101"), Some((2, "PAY-101".into())));
         assert_eq!(key("https://acme.atlassian.net/browse/PAY-101"), Some((2, "PAY-101".into())));
-        for unowned in ["PLAT-1", "other/repo#1", "TBD", "https://github.com/other/x/issues/1", "pay-101", "PAY-", "#12"] {
+        for unowned in
+            ["PLAT-1", "other/repo#1", "TBD", "https://github.com/other/x/issues/1", "pay-101", "PAY-", "#12"]
+        {
             assert_eq!(key(unowned), None, "{unowned}");
         }
-        assert_eq!(resolve("PAY-101", &trackers).unwrap().1.web_url(&trackers[2]), "https://acme.atlassian.net/browse/PAY-101");
+        assert_eq!(
+            resolve("PAY-101", &trackers).unwrap().1.web_url(&trackers[2]),
+            "https://acme.atlassian.net/browse/PAY-101"
+        );
         assert_eq!(
             resolve("acme/platform/api#7", &trackers).unwrap().1.web_url(&trackers[1]),
             "https://gitlab.acme.example/acme/platform/api/-/issues/7"

@@ -2,7 +2,7 @@
 //! requests at once, and writes the snapshot. A ticket that fails keeps its last known
 //! state and says why; the others are refreshed all the same.
 
-use super::client::{Client, Limits};
+use super::client::{Client, Conn, Headers, Limits};
 use super::config::{Kind, Tracker};
 use super::refs::TicketRef;
 use super::snapshot::{self, Entry, Failure, Snapshot, TicketState};
@@ -18,7 +18,10 @@ pub use super::client::Limits as SyncLimits;
 
 #[derive(Debug, Clone)]
 pub enum Outcome {
-    Fetched { state: TicketState, etag: Option<String> },
+    Fetched {
+        state: TicketState,
+        etag: Option<String>,
+    },
     /// A 304 to a conditional request: the last known state still holds.
     Unchanged,
     Failed(String),
@@ -59,13 +62,14 @@ enum Job {
 }
 
 /// Credentials of one tracker, as request headers, and the secrets to keep out of output.
-fn credentials(
-    t: &Tracker,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<(Vec<(&'static str, String)>, Vec<String>), String> {
+fn credentials(t: &Tracker, env: &dyn Fn(&str) -> Option<String>) -> Result<(Headers, Vec<String>), String> {
     let Some(token_env) = &t.token_env else { return Ok((Vec::new(), Vec::new())) };
     let token = env(token_env).filter(|v| !v.trim().is_empty()).ok_or_else(|| {
-        format!("the environment variable {token_env} (token_env of the {} tracker {}) is not set", t.kind.as_str(), t.url)
+        format!(
+            "the environment variable {token_env} (token_env of the {} tracker {}) is not set",
+            t.kind.as_str(),
+            t.url
+        )
     })?;
     let token = token.trim().to_string();
     Ok(match (t.kind, &t.email_env) {
@@ -137,7 +141,12 @@ fn jobs(named: &BTreeMap<String, (usize, TicketRef)>, trackers: &[Tracker], prev
     jobs
 }
 
-fn run(job: &Job, trackers: &[Tracker], clients: &[Result<(Client, Vec<(&'static str, String)>), String>], tz: &TimeZone) -> Vec<(String, Outcome)> {
+fn run(
+    job: &Job,
+    trackers: &[Tracker],
+    clients: &[Result<(Client, Headers), String>],
+    tz: &TimeZone,
+) -> Vec<(String, Outcome)> {
     let tracker = match job {
         Job::Github { tracker, .. } | Job::Gitlab { tracker, .. } | Job::Jira { tracker, .. } => *tracker,
     };
@@ -151,18 +160,16 @@ fn run(job: &Job, trackers: &[Tracker], clients: &[Result<(Client, Vec<(&'static
         Err(why) => return keys.into_iter().map(|k| (k, Outcome::Failed(why.clone()))).collect(),
     };
     let t = &trackers[tracker];
-    let env = t.token_env.as_deref();
+    let conn = Conn { client, api: &t.api, auth, tz, token_env: t.token_env.as_deref() };
     let outcomes = match job {
-        Job::Github { path, number, etag, .. } => {
-            vec![super::github::fetch(client, &t.api, auth, path, *number, etag.as_deref(), tz, env)]
-        }
+        Job::Github { path, number, etag, .. } => vec![super::github::fetch(&conn, path, *number, etag.as_deref())],
         Job::Gitlab { path, tickets, .. } => {
             let iids: Vec<u64> = tickets.iter().map(|(_, n)| *n).collect();
-            super::gitlab::fetch(client, &t.api, auth, path, &iids, tz, env)
+            super::gitlab::fetch(&conn, path, &iids)
         }
         Job::Jira { keys, .. } => {
             let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-            super::jira::fetch(client, &t.api, auth, &keys, tz, env)
+            super::jira::fetch(&conn, &keys)
         }
     };
     // Whatever a tracker answered, a secret echoed back in it is not kept.
@@ -181,11 +188,13 @@ pub fn sync(kb: &KnowledgeBase, limits: &Limits, env: &dyn Fn(&str) -> Option<St
     let settings = &kb.config.tickets;
     let trackers = &settings.trackers;
     if trackers.is_empty() {
-        return Err("site.toml has no [[trackers]], so there is nothing to sync; docs/trackers.md shows how to add one".into());
+        return Err(
+            "site.toml has no [[trackers]], so there is nothing to sync; docs/trackers.md shows how to add one".into(),
+        );
     }
     let (named, unowned) = named_tickets(kb);
     let previous = kb.tickets.as_ref().map(|t| &t.snapshot);
-    let clients: Vec<Result<(Client, Vec<(&'static str, String)>), String>> = trackers
+    let clients: Vec<Result<(Client, Headers), String>> = trackers
         .iter()
         .map(|t| credentials(t, env).map(|(auth, secrets)| (Client::new(limits, secrets), auth)))
         .collect();
@@ -204,7 +213,8 @@ pub fn sync(kb: &KnowledgeBase, limits: &Limits, env: &dyn Fn(&str) -> Option<St
         }
     });
     let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
-    let now = jiff::Timestamp::from_second(jiff::Timestamp::now().as_second()).unwrap_or_else(|_| jiff::Timestamp::now());
+    let now =
+        jiff::Timestamp::from_second(jiff::Timestamp::now().as_second()).unwrap_or_else(|_| jiff::Timestamp::now());
     let mut report = Report { asked: named.len(), unowned, path: settings.snapshot.clone(), ..Default::default() };
     let mut snapshot = Snapshot { synced_at: Some(now), ..Default::default() };
     for (key, (i, r)) in &named {

@@ -359,7 +359,9 @@ fn unowned_ticket_points_at_the_ticket() {
     assert!(d.message.contains("no tracker in site.toml owns the ticket `PLAT-7`"), "{}", d.message);
     assert!(d.suggestion.unwrap().contains("[[trackers]]"));
     // Without [[trackers]] a ticket is free text, as it always was.
-    let r = FixtureSite::new().file(F, &clean_with("    due: 2024-04-01\n", "    due: 2024-04-01\n    ticket: PLAT-7\n")).check();
+    let r = FixtureSite::new()
+        .file(F, &clean_with("    due: 2024-04-01\n", "    due: 2024-04-01\n    ticket: PLAT-7\n"))
+        .check();
     assert_eq!(r.diags, vec![]);
 }
 
