@@ -514,3 +514,80 @@ fn recurred_despite_a_fix_counts_a_fix_the_tracker_closed_and_says_so() {
     let page = patterns(kb.path());
     assert!(page.contains("<li>Fix number 0 (done by its ticket in the tracker)</li>"), "{page}");
 }
+
+#[test]
+fn retries_after_a_5xx_and_reports_an_answer_not_as_documented() {
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let server = api(move |r: &Seen| match r.target.as_str() {
+        "/repos/acme/ops/issues/12" if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 => {
+            Reply::json(502, "<html>bad gateway</html>")
+        }
+        "/repos/acme/ops/issues/13" => Reply::json(200, "{\"unexpected\": true}"),
+        _ => github_answers(r),
+    });
+    let kb = site(&github(&server.url()), &["acme/ops#12", "acme/ops#13"]);
+    let out = sync(kb.path(), &[]);
+    let err = text(&out.stderr);
+    assert!(err.contains("acme/ops#13: GitHub's answer is not an issue as documented"), "{err}");
+    assert!(!err.contains("acme/ops#12"), "#12 succeeded on its retry: {err}");
+    assert_eq!(snapshot(kb.path())["tickets"]["acme/ops#12"]["last_known"]["state"], "closed");
+}
+
+#[test]
+fn a_spent_rate_limit_holds_every_request_to_that_tracker() {
+    let server = api(|_: &Seen| Reply::json(429, fixture("github-rate-limited.json")).header("Retry-After", "3600"));
+    let kb = site(&github(&server.url()), &["acme/ops#12", "acme/ops#13", "acme/ops#14"]);
+    let out = sync(kb.path(), &["--concurrency", "1"]);
+    let err = text(&out.stderr);
+    assert!(err.contains("asks to wait 3600 s"), "{err}");
+    assert!(err.contains("the tracker's rate limit is spent for another"), "{err}");
+    assert_eq!(server.requests().len(), 1, "no request after the tracker said to wait an hour");
+}
+
+#[test]
+fn jira_refusing_the_credentials_fails_every_key_of_the_batch() {
+    let server = api(|_: &Seen| Reply::json(401, "{\"errorMessages\": [\"You are not authenticated.\"]}"));
+    let trackers = format!(
+        "\n[[trackers]]\nkind = \"jira\"\nurl = \"https://acme.atlassian.net\"\napi = \"{}\"\ntoken_env = \"PMSITE_TEST_TOKEN\"\nowns = [\"PAY\"]\n",
+        server.url()
+    );
+    let kb = site(&trackers, &["PAY-1", "PAY-2"]);
+    let out = sync(kb.path(), &[]);
+    let err = text(&out.stderr);
+    for k in ["PAY-1", "PAY-2"] {
+        assert!(
+            err.contains(&format!("{k}: the tracker refused the credentials (401): You are not authenticated.")),
+            "{err}"
+        );
+    }
+    // Without email_env (Jira Data Center), the token is a bearer token.
+    assert_eq!(server.requests()[0].header("authorization"), Some(format!("Bearer {TOKEN}").as_str()));
+    assert_no_token(kb.path(), &out, &[TOKEN]);
+}
+
+#[test]
+fn sync_leaves_a_snapshot_it_cannot_read_alone_and_says_when_it_cannot_write() {
+    let server = api(github_answers);
+    let kb = site(&github(&server.url()), &["acme/ops#12"]);
+    write(kb.path(), ".pmsite/tickets.json", "{\"version\": 1,");
+    let out = sync(kb.path(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("tickets-invalid"), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(kb.path().join(".pmsite/tickets.json")).unwrap(), "{\"version\": 1,");
+    assert!(server.requests().is_empty());
+    // The build stops at it too, naming the place.
+    let o = pmsite(kb.path(), &["build"]);
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains(".pmsite/tickets.json:1:"), "{}", text(&o.stderr));
+
+    std::fs::remove_file(kb.path().join(".pmsite/tickets.json")).unwrap();
+    std::fs::remove_dir(kb.path().join(".pmsite")).unwrap();
+    write(kb.path(), ".pmsite", "a file where the folder goes");
+    let out = sync(kb.path(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("cannot write the ticket snapshot .pmsite/tickets.json"),
+        "{}",
+        text(&out.stderr)
+    );
+}
