@@ -3,7 +3,7 @@
 
 use crate::kb::KnowledgeBase;
 use crate::model::{ActionItem, ActionStatus};
-use crate::trackers::{Drift, Source};
+use crate::tickets::{Drift, Source};
 use jiff::civil::Date;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -39,7 +39,7 @@ pub struct ActionRow<'a> {
     /// Position among its postmortem's action items.
     #[serde(skip)]
     pub item: usize,
-    /// The status reports judge by (`trackers::reconcile`): the tracker's open or closed
+    /// The status reports judge by (`tickets::reconcile`): the tracker's open or closed
     /// when it knows the ticket, else the file's.
     #[serde(skip)]
     pub state: ActionStatus,
@@ -71,7 +71,7 @@ pub struct TrackerView<'a> {
     pub seen: Option<jiff::Timestamp>,
 }
 
-pub fn tracked<'a>(r: &crate::trackers::Reconciled<'a>) -> Tracked<'a> {
+pub fn tracked<'a>(r: &crate::tickets::Reconciled<'a>) -> Tracked<'a> {
     Tracked {
         tracker: r.tracker.map(|(key, e, s)| TrackerView {
             ticket: key,
@@ -94,7 +94,7 @@ fn days(from: Date, to: Date) -> i64 {
 
 fn row<'a>(kb: &'a KnowledgeBase, pm: usize, item: usize, a: &'a ActionItem) -> ActionRow<'a> {
     let p = &kb.postmortems[pm];
-    let rec = crate::trackers::reconcile(a, kb.tickets.as_deref(), &kb.config);
+    let rec = crate::tickets::reconcile(a, kb.tickets.as_deref(), &kb.config.tickets.trackers);
     let done_late = rec.status == ActionStatus::Done && matches!((rec.due, rec.completed), (Some(d), Some(c)) if c > d);
     ActionRow {
         incident: &p.id,

@@ -60,7 +60,7 @@ pub struct KnowledgeBase {
     /// Attachments under content/ that a visible postmortem links to: the ones published.
     pub assets: Vec<PathBuf>,
     /// What the trackers said at the last `pmsite sync`; None without a snapshot.
-    pub tickets: Option<Arc<crate::trackers::Tickets>>,
+    pub tickets: Option<Arc<crate::tickets::Tickets>>,
     pub today: Date,
 }
 

@@ -25,7 +25,7 @@ pub struct Loaded {
     /// `related` ids naming them are not reported a second time as unknown.
     pub unusable: Vec<PathBuf>,
     /// The ticket snapshot (`pmsite sync`), when there is one.
-    pub tickets: Option<std::sync::Arc<crate::trackers::Tickets>>,
+    pub tickets: Option<std::sync::Arc<crate::tickets::Tickets>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -246,7 +246,7 @@ pub fn load_cached(root: &Path, cache: &mut ParseCache) -> Loaded {
         }
     }
     let home_text = std::fs::read_to_string(root.join("content/_index.md")).ok();
-    let tickets = match crate::trackers::snapshot::read(root, &config.tickets.snapshot) {
+    let tickets = match crate::tickets::snapshot::read(root, &config.tickets.snapshot) {
         Ok(t) => t.map(std::sync::Arc::new),
         Err(d) => {
             diagnostics.push(d);

@@ -3,7 +3,7 @@
 
 use crate::kb::KnowledgeBase;
 use crate::model::ActionStatus;
-use crate::trackers::Source;
+use crate::tickets::Source;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -87,8 +87,8 @@ impl<'a> RecurredDespiteFix<'a> {
 }
 
 /// The item as reports judge it, when that is done (the tracker's view when it has one).
-fn done<'a>(kb: &'a KnowledgeBase, x: &crate::model::ActionItem) -> Option<crate::trackers::Reconciled<'a>> {
-    let r = crate::trackers::reconcile(x, kb.tickets.as_deref(), &kb.config);
+fn done<'a>(kb: &'a KnowledgeBase, x: &crate::model::ActionItem) -> Option<crate::tickets::Reconciled<'a>> {
+    let r = crate::tickets::reconcile(x, kb.tickets.as_deref(), &kb.config.tickets.trackers);
     (r.status == ActionStatus::Done).then_some(r)
 }
 

@@ -253,7 +253,8 @@ impl<'a> Site<'a> {
                 .action_items
                 .iter()
                 .map(|a| {
-                    let overdue = crate::trackers::reconcile(a, kb.tickets.as_deref(), &kb.config).is_overdue(kb.today);
+                    let overdue = crate::tickets::reconcile(a, kb.tickets.as_deref(), &kb.config.tickets.trackers)
+                        .is_overdue(kb.today);
                     value::obj! { "title" => a.title.as_str(), "status" => a.status.as_str(), "overdue" => overdue }
                 })
                 .collect();

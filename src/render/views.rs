@@ -367,7 +367,7 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows) -> Res
         .action_items
         .iter()
         .map(|a| {
-            let rec = crate::trackers::reconcile(a, kb.tickets.as_deref(), &kb.config);
+            let rec = crate::tickets::reconcile(a, kb.tickets.as_deref(), &kb.config.tickets.trackers);
             let tracker = kb.tickets.is_some().then(|| super::tickets::view(&crate::actions::tracked(&rec)));
             obj! {
                 "title" => a.title.as_str(), "owner" => a.owner.as_deref(), "due" => a.due.map(|d| d.to_string()),

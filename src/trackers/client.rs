@@ -2,6 +2,9 @@
 //! `Retry-After` and the rate-limit headers each service sends, and secrets kept out of
 //! every message.
 
+use crate::tickets::snapshot::TicketState;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -258,5 +261,44 @@ pub fn refused(status: u16, body: &str, token_env: Option<&str>) -> String {
         403 => format!("forbidden (403){hint}; the token may lack the scope to read issues"),
         404 | 410 => format!("not found ({status}): no such ticket, or the token cannot see it{hint}"),
         s => format!("the tracker answered {s}{hint}"),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Fetched {
+        state: TicketState,
+        etag: Option<String>,
+    },
+    /// A 304 to a conditional request: the last known state still holds.
+    Unchanged,
+    Failed(String),
+}
+
+/// A date as the trackers write it (`2024-04-01`, RFC 3339, or Jira's
+/// `2024-03-28T10:00:00.000+0000`), as the day it was in the site's timezone.
+pub fn day(text: &str, tz: &TimeZone) -> Option<Date> {
+    if let Ok(d) = text.parse::<Date>() {
+        return Some(d);
+    }
+    let ts = text
+        .parse::<jiff::Timestamp>()
+        .ok()
+        .or_else(|| jiff::fmt::strtime::parse("%Y-%m-%dT%H:%M:%S%.f%z", text).ok()?.to_timestamp().ok())?;
+    Some(ts.to_zoned_datetime(tz.clone()).date())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::day;
+
+    #[test]
+    fn dates_in_every_shape_the_trackers_write() {
+        let tz = jiff::tz::TimeZone::get("Europe/Berlin").unwrap();
+        assert_eq!(day("2024-04-01", &tz), Some("2024-04-01".parse().unwrap()));
+        assert_eq!(day("2024-03-28T23:30:00Z", &tz), Some("2024-03-29".parse().unwrap()));
+        assert_eq!(day("2024-03-28T23:30:00.000Z", &tz), Some("2024-03-29".parse().unwrap()));
+        assert_eq!(day("2024-03-28T10:00:00.000+0000", &tz), Some("2024-03-28".parse().unwrap()));
+        assert_eq!(day("soon", &tz), None);
     }
 }

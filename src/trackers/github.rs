@@ -3,9 +3,8 @@
 //! (https://docs.github.com/en/rest/issues/issues#get-an-issue and
 //! https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate).
 
-use super::client::{Conn, Request, refused};
-use super::snapshot::{State, TicketState};
-use super::sync::{Outcome, day};
+use super::client::{Conn, Outcome, Request, day, refused};
+use crate::tickets::snapshot::{State, TicketState};
 use serde::Deserialize;
 
 #[derive(Deserialize)]

@@ -1,9 +1,8 @@
 //! GitLab: `GET /projects/:id/issues?iids[]=…`, up to 100 issues of one project per
 //! request (https://docs.gitlab.com/api/issues/#list-project-issues).
 
-use super::client::{Conn, Request, refused};
-use super::snapshot::{State, TicketState};
-use super::sync::{Outcome, day};
+use super::client::{Conn, Outcome, Request, day, refused};
+use crate::tickets::snapshot::{State, TicketState};
 use serde::Deserialize;
 use std::collections::HashMap;
 

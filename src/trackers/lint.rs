@@ -15,7 +15,7 @@ pub fn check(kb: &KnowledgeBase) -> Vec<Diagnostic> {
     for pm in &kb.postmortems {
         for item in &pm.action_items {
             let Some(ticket) = item.ticket.as_deref() else { continue };
-            if super::refs::resolve(ticket, &settings.trackers).is_none() {
+            if crate::tickets::refs::resolve(ticket, &settings.trackers).is_none() {
                 let (line, column, width) = item.ticket_at;
                 out.push(
                     Diagnostic::warning(
@@ -45,7 +45,7 @@ fn age_days(kb: &KnowledgeBase, then: jiff::Timestamp) -> i64 {
     day.until(kb.today).map(|s| s.get_days() as i64).unwrap_or(0)
 }
 
-fn stale(kb: &KnowledgeBase, t: &super::Tickets) -> Option<Diagnostic> {
+fn stale(kb: &KnowledgeBase, t: &crate::tickets::Tickets) -> Option<Diagnostic> {
     let max = i64::from(kb.config.tickets.max_age_days);
     let text = std::fs::read_to_string(kb.root.join(&t.path)).unwrap_or_default();
     let place = |needle: &str| text.find(needle).map_or((1, 1), |at| crate::lines::line_col(&text, at));

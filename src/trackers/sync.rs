@@ -2,43 +2,18 @@
 //! requests at once, and writes the snapshot. A ticket that fails keeps its last known
 //! state and says why; the others are refreshed all the same.
 
-use super::client::{Client, Conn, Headers, Limits};
-use super::config::{Kind, Tracker};
-use super::refs::TicketRef;
-use super::snapshot::{self, Entry, Failure, Snapshot, TicketState};
+use super::client::{Client, Conn, Headers, Limits, Outcome};
 use crate::kb::KnowledgeBase;
+use crate::tickets::config::{Kind, Tracker};
+use crate::tickets::refs::TicketRef;
+use crate::tickets::snapshot::{self, Entry, Failure, Snapshot};
 use base64::Engine as _;
-use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use super::client::Limits as SyncLimits;
-
-#[derive(Debug, Clone)]
-pub enum Outcome {
-    Fetched {
-        state: TicketState,
-        etag: Option<String>,
-    },
-    /// A 304 to a conditional request: the last known state still holds.
-    Unchanged,
-    Failed(String),
-}
-
-/// A date as the trackers write it (`2024-04-01`, RFC 3339, or Jira's
-/// `2024-03-28T10:00:00.000+0000`), as the day it was in the site's timezone.
-pub fn day(text: &str, tz: &TimeZone) -> Option<Date> {
-    if let Ok(d) = text.parse::<Date>() {
-        return Some(d);
-    }
-    let ts = text
-        .parse::<jiff::Timestamp>()
-        .ok()
-        .or_else(|| jiff::fmt::strtime::parse("%Y-%m-%dT%H:%M:%S%.f%z", text).ok()?.to_timestamp().ok())?;
-    Some(ts.to_zoned_datetime(tz.clone()).date())
-}
 
 #[derive(Debug, Default)]
 pub struct Report {
@@ -95,7 +70,7 @@ pub fn named_tickets(kb: &KnowledgeBase) -> (BTreeMap<String, (usize, TicketRef)
     let mut unowned = std::collections::BTreeSet::new();
     for pm in &kb.postmortems {
         for t in pm.action_items.iter().filter_map(|a| a.ticket.as_deref()) {
-            match super::refs::resolve(t, trackers) {
+            match crate::tickets::refs::resolve(t, trackers) {
                 Some((i, r)) => {
                     out.insert(r.key(), (i, r));
                 }
@@ -256,19 +231,4 @@ pub fn sync(kb: &KnowledgeBase, limits: &Limits, env: &dyn Fn(&str) -> Option<St
     snapshot::write(&kb.root, &settings.snapshot, &snapshot)
         .map_err(|e| format!("cannot write the ticket snapshot {}: {e}", settings.snapshot))?;
     Ok(report)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::day;
-
-    #[test]
-    fn dates_in_every_shape_the_trackers_write() {
-        let tz = jiff::tz::TimeZone::get("Europe/Berlin").unwrap();
-        assert_eq!(day("2024-04-01", &tz), Some("2024-04-01".parse().unwrap()));
-        assert_eq!(day("2024-03-28T23:30:00Z", &tz), Some("2024-03-29".parse().unwrap()));
-        assert_eq!(day("2024-03-28T23:30:00.000Z", &tz), Some("2024-03-29".parse().unwrap()));
-        assert_eq!(day("2024-03-28T10:00:00.000+0000", &tz), Some("2024-03-28".parse().unwrap()));
-        assert_eq!(day("soon", &tz), None);
-    }
 }

@@ -82,7 +82,7 @@ fn same_person(owner: &str, assignee: &str) -> bool {
 pub fn reconcile<'a>(
     item: &ActionItem,
     tickets: Option<&'a Tickets>,
-    config: &crate::config::SiteConfig,
+    trackers: &[super::config::Tracker],
 ) -> Reconciled<'a> {
     let file = Reconciled {
         status: item.status,
@@ -94,7 +94,7 @@ pub fn reconcile<'a>(
     };
     let Some(tickets) = tickets else { return file };
     let Some(ticket) = item.ticket.as_deref() else { return file };
-    let Some((_, r)) = super::refs::resolve(ticket, &config.tickets.trackers) else { return file };
+    let Some((_, r)) = super::refs::resolve(ticket, trackers) else { return file };
     let key = r.key();
     let Some((key, entry, state)) = tickets
         .snapshot
@@ -131,19 +131,18 @@ pub fn reconcile<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trackers::config::{Kind, Tracker};
-    use crate::trackers::snapshot::Snapshot;
+    use crate::tickets::config::{Kind, Tracker};
+    use crate::tickets::snapshot::Snapshot;
 
-    fn setup(state: State, assignee: Option<&str>, due: Option<&str>) -> (Tickets, crate::config::SiteConfig) {
-        let mut config = crate::config::SiteConfig::default();
-        config.tickets.trackers.push(Tracker {
+    fn setup(state: State, assignee: Option<&str>, due: Option<&str>) -> (Tickets, Vec<Tracker>) {
+        let config = vec![Tracker {
             kind: Kind::Jira,
             url: "https://j.example".into(),
             api: "https://j.example".into(),
             token_env: None,
             email_env: None,
             owns: vec!["PAY".into()],
-        });
+        }];
         let mut snapshot = Snapshot::default();
         snapshot.tickets.insert(
             "PAY-1".into(),

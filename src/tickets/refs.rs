@@ -65,7 +65,7 @@ fn owns(tracker: &Tracker, r: &TicketRef) -> bool {
 fn from_url(tracker: &Tracker, url: &str) -> Option<TicketRef> {
     let rest = url.strip_prefix(&tracker.url)?.strip_prefix('/')?;
     let rest = rest.split(['?', '#']).next().unwrap_or("").trim_end_matches('/');
-    let rest = crate::kb::percent_decode(rest);
+    let rest = percent_encoding::percent_decode_str(rest).decode_utf8_lossy();
     match tracker.kind {
         Kind::Jira => {
             let key = rest.strip_prefix("browse/")?;
