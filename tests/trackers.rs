@@ -50,14 +50,22 @@ fn github(api: &str) -> String {
     )
 }
 
+/// The binary, without a proxy from the environment: the test servers are on this machine.
+fn bin() -> Command {
+    let mut c = Command::new(BIN);
+    for v in ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "PMSITE_TIMINGS"] {
+        c.env_remove(v);
+    }
+    c
+}
+
 fn pmsite(root: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
+    bin()
         .args(args)
         .arg("--root")
         .arg(root)
         .env("PMSITE_TEST_TOKEN", TOKEN)
         .env("PMSITE_TEST_EMAIL", "ana@acme.example")
-        .env_remove("PMSITE_TIMINGS")
         .output()
         .unwrap()
 }
@@ -173,8 +181,7 @@ fn a_401_that_echoes_the_token_is_reported_without_it() {
 fn an_unset_token_variable_is_named_and_nothing_is_asked() {
     let server = api(github_answers);
     let kb = site(&github(&server.url()), &["acme/ops#12"]);
-    let out =
-        Command::new(BIN).args(["sync", "--root"]).arg(kb.path()).env_remove("PMSITE_TEST_TOKEN").output().unwrap();
+    let out = bin().args(["sync", "--root"]).arg(kb.path()).env_remove("PMSITE_TEST_TOKEN").output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("the environment variable PMSITE_TEST_TOKEN"), "{}", text(&out.stderr));
     assert!(server.requests().is_empty());
@@ -272,12 +279,8 @@ fn gitlab_asks_a_project_for_its_issues_in_one_batch_with_its_private_token() {
     assert_eq!(t["acme/search#7"]["url"], "https://gitlab.acme.example/acme/search/-/issues/7");
     assert_no_token(kb.path(), &out, &[TOKEN]);
 
-    let out = Command::new(BIN)
-        .args(["sync", "--root"])
-        .arg(kb.path())
-        .env("PMSITE_TEST_TOKEN", "glpat-wrong-one")
-        .output()
-        .unwrap();
+    let out =
+        bin().args(["sync", "--root"]).arg(kb.path()).env("PMSITE_TEST_TOKEN", "glpat-wrong-one").output().unwrap();
     let err = text(&out.stderr);
     assert!(err.contains("acme/search#6: the tracker refused the credentials (401): 401 Unauthorized"), "{err}");
     assert_eq!(snapshot(kb.path())["tickets"]["acme/search#6"]["last_known"]["state"], "closed", "kept");

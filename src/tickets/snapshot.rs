@@ -88,14 +88,6 @@ pub struct Tickets {
     pub path: String,
 }
 
-impl Tickets {
-    /// The last known state of a ticket, if the tracker ever answered for it.
-    pub fn known(&self, key: &str) -> Option<(&Entry, &TicketState)> {
-        let e = self.snapshot.tickets.get(key)?;
-        e.last_known.as_ref().map(|s| (e, s))
-    }
-}
-
 impl Snapshot {
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
