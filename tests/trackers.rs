@@ -386,7 +386,7 @@ fn a_build_shows_the_trackers_state_and_drift_and_without_a_snapshot_is_unchange
     assert_eq!(server.requests().len(), before, "a build never touches the network");
     let page = std::fs::read_to_string(kb.path().join("public/incidents/2024-03-12-pool/index.html")).unwrap();
     assert!(page.contains("<th scope=\"col\">Tracker</th>"), "{page}");
-    assert!(page.contains("<a href=\"https://github.com/acme/ops/issues/12\">acme/ops#12</a> <span class=\"badge tracker-closed\">closed as completed</span>"), "{page}");
+    assert!(page.contains("<a href=\"https://github.com/acme/ops/issues/12\">acme/ops#12</a> <span class=\"badge tracker-closed status-done\">closed as completed</span>"), "{page}");
     assert!(page.contains("data-drift=\"open_here_closed_there\">Drift: open here, closed in the tracker"), "{page}");
     // #13 is open in both and past its due date: overdue, and it says who said so.
     assert!(page.contains("overdue</strong> <span class=\"muted\">(judged by the tracker)</span>"), "{page}");
