@@ -27,7 +27,7 @@ pub fn fetch(c: &Conn, path: &str, iids: &[u64]) -> Vec<Outcome> {
     let tz = c.tz;
     let all = |o: Outcome| iids.iter().map(|_| o.clone()).collect();
     let mut url = format!(
-        "{}/projects/{}/issues?scope=all&per_page={BATCH}",
+        "{}/projects/{}/issues?per_page={BATCH}",
         c.api,
         // The project's path, URL-encoded whole, is its id.
         crate::routes::segment(path)
