@@ -594,3 +594,14 @@ fn sync_leaves_a_snapshot_it_cannot_read_alone_and_says_when_it_cannot_write() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn a_few_requests_run_at_once() {
+    let server = api(|r: &Seen| github_answers(r).after(Duration::from_millis(600)));
+    let kb = site(&github(&server.url()), &["acme/ops#12", "acme/ops#13", "acme/ops#15", "acme/ops#16"]);
+    let start = Instant::now();
+    sync(kb.path(), &["--concurrency", "4"]);
+    // One after another would take 2.4 s.
+    assert!(start.elapsed() < Duration::from_millis(1800), "{:?}", start.elapsed());
+    assert_eq!(server.requests().len(), 4);
+}
