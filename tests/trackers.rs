@@ -522,8 +522,13 @@ fn recurred_despite_a_fix_counts_a_fix_the_tracker_closed_and_says_so() {
 fn retries_after_a_5xx_and_reports_an_answer_not_as_documented() {
     let calls = std::sync::atomic::AtomicUsize::new(0);
     let server = api(move |r: &Seen| match r.target.as_str() {
+        // GitHub sends its rate-limit window on every answer; a reset an hour away is no
+        // reason to give up on a 502 while requests remain.
         "/repos/acme/ops/issues/12" if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 => {
+            let reset = (jiff::Timestamp::now().as_second() + 3600).to_string();
             Reply::json(502, "<html>bad gateway</html>")
+                .header("x-ratelimit-remaining", "4999")
+                .header("x-ratelimit-reset", &reset)
         }
         "/repos/acme/ops/issues/13" => Reply::json(200, "{\"unexpected\": true}"),
         _ => github_answers(r),

@@ -66,8 +66,10 @@ pub struct Conn<'a> {
 /// One answer before it is judged.
 struct Answer {
     status: u16,
-    /// From `Retry-After` or a rate-limit reset header.
-    wait: Option<Duration>,
+    /// `Retry-After`.
+    retry_after: Option<Duration>,
+    /// Until the rate-limit window resets (sent on every answer by GitHub and GitLab).
+    reset: Option<Duration>,
     /// The rate-limit headers say none are left.
     spent: bool,
     etag: Option<String>,
@@ -129,14 +131,13 @@ impl Client {
         let status = resp.status().as_u16();
         let h = resp.headers();
         let get = |name: &str| h.get(name).and_then(|v| v.to_str().ok()).map(str::trim).map(String::from);
-        let wait = get("retry-after").and_then(|v| retry_after(&v)).or_else(|| {
-            // GitHub: x-ratelimit-reset (epoch seconds); GitLab: ratelimit-reset (epoch seconds).
-            get("x-ratelimit-reset").or_else(|| get("ratelimit-reset")).and_then(|v| until_epoch(&v))
-        });
+        let retry_after = get("retry-after").and_then(|v| retry_after(&v));
+        // GitHub: x-ratelimit-reset; GitLab: ratelimit-reset; both in Unix seconds.
+        let reset = get("x-ratelimit-reset").or_else(|| get("ratelimit-reset")).and_then(|v| until_epoch(&v));
         let spent = get("x-ratelimit-remaining").or_else(|| get("ratelimit-remaining")).is_some_and(|v| v == "0");
         let etag = get("etag");
         let body = resp.body_mut().read_to_string().unwrap_or_default();
-        Ok(Answer { status, wait, spent, etag, body })
+        Ok(Answer { status, retry_after, reset, spent, etag, body })
     }
 
     fn hold_until(&self, t: Instant) {
@@ -182,8 +183,10 @@ impl Client {
                     std::thread::sleep(backoff);
                     backoff *= 2;
                 }
-                Ok(Answer { status, wait, spent, etag, body }) => {
+                Ok(Answer { status, retry_after, reset, spent, etag, body }) => {
                     let limited = status == 429 || (status == 403 && spent);
+                    // A reset time matters only once the limit is spent; Retry-After always.
+                    let wait = retry_after.or(reset.filter(|_| spent));
                     // The limit is the tracker's, not this request's: every thread waits.
                     if (spent || limited)
                         && let Some(w) = wait
@@ -199,18 +202,19 @@ impl Client {
                             };
                             return Err(format!("{what} (after {attempt} attempts)"));
                         }
+                        let what = if limited { "rate limited" } else { "unavailable" };
                         match wait {
                             Some(w) if w > self.limits.max_wait => {
                                 return Err(format!(
-                                    "rate limited: the tracker asks to wait {} s, longer than {} s",
+                                    "{what}: the tracker asks to wait {} s, longer than {} s",
                                     w.as_secs(),
                                     self.limits.max_wait.as_secs()
                                 ));
                             }
                             // Held above: `wait_for_limit` sleeps until then.
-                            Some(_) if limited => {}
-                            Some(w) if status == 503 => std::thread::sleep(w),
-                            _ => std::thread::sleep(backoff),
+                            Some(_) if limited || spent => {}
+                            Some(w) => std::thread::sleep(w),
+                            None => std::thread::sleep(backoff),
                         }
                         backoff *= 2;
                         continue;
