@@ -206,6 +206,20 @@ fn a_429_with_retry_after_is_waited_for_and_retried() {
     assert_eq!(server.requests().len(), 2);
     assert_eq!(snapshot(kb.path())["tickets"]["acme/ops#12"]["last_known"]["state"], "closed");
 
+    // GitHub's secondary rate limit: 403 with Retry-After.
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let server = api(move |r: &Seen| {
+        if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            return Reply::json(403, "{\"message\": \"You have exceeded a secondary rate limit.\"}")
+                .header("Retry-After", "1");
+        }
+        github_answers(r)
+    });
+    let kb = site(&github(&server.url()), &["acme/ops#12"]);
+    let out = sync(kb.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(server.requests().len(), 2);
+
     // A wait longer than --max-wait fails the ticket at once, saying how long.
     let server = api(|_: &Seen| Reply::json(429, fixture("github-rate-limited.json")).header("Retry-After", "3600"));
     let kb = site(&github(&server.url()), &["acme/ops#12"]);

@@ -184,7 +184,8 @@ impl Client {
                     backoff *= 2;
                 }
                 Ok(Answer { status, retry_after, reset, spent, etag, body }) => {
-                    let limited = status == 429 || (status == 403 && spent);
+                    // GitHub's secondary rate limits answer 403 with Retry-After.
+                    let limited = status == 429 || (status == 403 && (spent || retry_after.is_some()));
                     // A reset time matters only once the limit is spent; Retry-After always.
                     let wait = retry_after.or(reset.filter(|_| spent));
                     // The limit is the tracker's, not this request's: every thread waits.
