@@ -3,6 +3,7 @@
 
 use crate::kb::KnowledgeBase;
 use crate::model::{ActionItem, ActionStatus};
+use crate::tickets::{Drift, Source};
 use jiff::civil::Date;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -38,6 +39,53 @@ pub struct ActionRow<'a> {
     /// Position among its postmortem's action items.
     #[serde(skip)]
     pub item: usize,
+    /// The status reports judge by (`tickets::reconcile`): the tracker's open or closed
+    /// when it knows the ticket, else the file's.
+    #[serde(skip)]
+    pub state: ActionStatus,
+    /// The tracker's side; None when the knowledge base has no ticket snapshot, so that
+    /// output without one is what it always was.
+    #[serde(flatten)]
+    pub tracked: Option<Tracked<'a>>,
+}
+
+/// An action item's tracker columns, present whenever a ticket snapshot was read.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tracked<'a> {
+    /// None when the snapshot has no state for the ticket (or the item names none).
+    pub tracker: Option<TrackerView<'a>>,
+    pub drift: Option<Drift>,
+    /// Which view `overdue`, `done_late` and the health figures were judged from.
+    pub status_source: Source,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TrackerView<'a> {
+    pub ticket: &'a str,
+    pub state: &'static str,
+    pub status: &'a str,
+    pub closed: Option<Date>,
+    pub assignee: Option<&'a str>,
+    pub due: Option<Date>,
+    pub url: &'a str,
+    pub seen: Option<jiff::Timestamp>,
+}
+
+pub fn tracked<'a>(r: &crate::tickets::Reconciled<'a>) -> Tracked<'a> {
+    Tracked {
+        tracker: r.tracker.map(|(key, e, s)| TrackerView {
+            ticket: key,
+            state: s.state.as_str(),
+            status: &s.status,
+            closed: s.closed,
+            assignee: s.assignee.as_deref(),
+            due: s.due,
+            url: &e.url,
+            seen: e.seen,
+        }),
+        drift: r.drift,
+        status_source: r.source,
+    }
 }
 
 fn days(from: Date, to: Date) -> i64 {
@@ -46,7 +94,8 @@ fn days(from: Date, to: Date) -> i64 {
 
 fn row<'a>(kb: &'a KnowledgeBase, pm: usize, item: usize, a: &'a ActionItem) -> ActionRow<'a> {
     let p = &kb.postmortems[pm];
-    let done_late = a.status == ActionStatus::Done && matches!((a.due, a.completed), (Some(d), Some(c)) if c > d);
+    let rec = crate::tickets::reconcile(a, kb.tickets.as_deref(), &kb.config.tickets.trackers);
+    let done_late = rec.status == ActionStatus::Done && matches!((rec.due, rec.completed), (Some(d), Some(c)) if c > d);
     ActionRow {
         incident: &p.id,
         incident_title: &p.title,
@@ -62,12 +111,17 @@ fn row<'a>(kb: &'a KnowledgeBase, pm: usize, item: usize, a: &'a ActionItem) -> 
         outcome: a.outcome.as_deref(),
         ticket: a.ticket.as_deref(),
         completed: a.completed,
-        overdue: a.is_overdue(kb.today),
+        overdue: rec.is_overdue(kb.today),
         done_late,
-        days_to_complete: (a.status == ActionStatus::Done).then_some(a.completed).flatten().map(|c| days(p.date, c)),
-        age_days: (!a.status.is_closed()).then(|| days(p.date, kb.today)),
+        days_to_complete: (rec.status == ActionStatus::Done)
+            .then_some(rec.completed)
+            .flatten()
+            .map(|c| days(p.date, c)),
+        age_days: (!rec.status.is_closed()).then(|| days(p.date, kb.today)),
         pm,
         item,
+        state: rec.status,
+        tracked: kb.tickets.is_some().then(|| tracked(&rec)),
     }
 }
 
@@ -84,7 +138,7 @@ pub fn all(kb: &KnowledgeBase) -> Vec<ActionRow<'_>> {
         let rank = |r: &ActionRow| {
             if r.overdue {
                 0
-            } else if !r.status.is_closed() {
+            } else if !r.state.is_closed() {
                 1
             } else {
                 2
@@ -138,6 +192,19 @@ pub struct Health {
     /// Open items by age since their incident.
     pub open_by_age: BTreeMap<&'static str, usize>,
     pub by_type: BTreeMap<&'static str, usize>,
+    /// With a ticket snapshot: how many items were judged by their tracker.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracker: Option<TrackerHealth>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TrackerHealth {
+    /// Items whose open or closed state came from the tracker, not the file.
+    pub judged_by_tracker: usize,
+    /// Items whose file and tracker disagree.
+    pub drifted: usize,
+    /// When the snapshot was synced.
+    pub synced_at: Option<jiff::Timestamp>,
 }
 
 pub const AGE_BUCKETS: [(&str, i64); 4] =
@@ -149,7 +216,7 @@ pub fn health(rows: &[&ActionRow]) -> Health {
     let mut h = Health { total: n, ..Default::default() };
     let mut days = Vec::new();
     for r in rows {
-        match r.status {
+        match r.state {
             ActionStatus::Open | ActionStatus::InProgress => h.open += 1,
             ActionStatus::Done => h.done += 1,
             ActionStatus::WontDo => h.wont_do += 1,
@@ -173,6 +240,20 @@ pub fn health(rows: &[&ActionRow]) -> Health {
     h
 }
 
+/// `health` with the tracker figures of a knowledge base that has a ticket snapshot.
+pub fn health_in(kb: &KnowledgeBase, rows: &[&ActionRow]) -> Health {
+    let mut h = health(rows);
+    if let Some(t) = &kb.tickets {
+        let tracked = || rows.iter().filter_map(|r| r.tracked.as_ref());
+        h.tracker = Some(TrackerHealth {
+            judged_by_tracker: tracked().filter(|t| t.status_source == Source::Tracker).count(),
+            drifted: tracked().filter(|t| t.drift.is_some()).count(),
+            synced_at: t.snapshot.synced_at,
+        });
+    }
+    h
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportFormat {
     Table,
@@ -180,25 +261,43 @@ pub enum ReportFormat {
     Csv,
 }
 
-/// `pmsite actions`: the filtered report, and whether any shown item is overdue.
-pub fn report(kb: &KnowledgeBase, filter: &Filter, format: ReportFormat) -> (String, usize) {
+/// What `pmsite actions` prints, and what its `--fail-on-…` flags look at.
+pub struct Report {
+    pub text: String,
+    /// Shown items that are overdue.
+    pub overdue: usize,
+    /// Shown items whose file and tracker disagree.
+    pub drifted: usize,
+}
+
+/// `pmsite actions`: the filtered report.
+pub fn report(kb: &KnowledgeBase, filter: &Filter, format: ReportFormat) -> Report {
     let rows = all(kb);
     let selected: Vec<&ActionRow> = rows.iter().filter(|r| filter.keep(r)).collect();
     let overdue = selected.iter().filter(|r| r.overdue).count();
+    let drifted = selected.iter().filter(|r| r.tracked.as_ref().is_some_and(|t| t.drift.is_some())).count();
+    let tracked = kb.tickets.is_some();
     let text = match format {
         ReportFormat::Table => to_table(&selected),
-        ReportFormat::Json => to_json(&selected, kb.today),
-        ReportFormat::Csv => to_csv(&selected),
+        ReportFormat::Json => to_json(kb, &selected),
+        ReportFormat::Csv => to_csv(&selected, tracked),
     };
-    (text, overdue)
+    Report { text, overdue, drifted }
 }
 
 pub const CSV_HEADER: &str =
     "incident,incident_date,severity,services,teams,title,owner,due,status,type,outcome,ticket,completed,overdue\r\n";
+/// The columns a ticket snapshot adds, after `CSV_HEADER`'s.
+const CSV_TRACKER_COLUMNS: &str = ",tracker_state,tracker_status,tracker_closed,tracker_assignee,tracker_due,tracker_url,tracker_seen,drift,status_source";
+
+/// The header line; `tracked` when the knowledge base has a ticket snapshot.
+pub fn csv_header(tracked: bool) -> String {
+    if tracked { CSV_HEADER.replace("\r\n", &format!("{CSV_TRACKER_COLUMNS}\r\n")) } else { CSV_HEADER.to_string() }
+}
 
 /// CSV with RFC 4180 quoting and formula cells neutralised (`crate::csv`).
-pub fn to_csv(rows: &[&ActionRow]) -> String {
-    let mut out = String::from(CSV_HEADER);
+pub fn to_csv(rows: &[&ActionRow], tracked: bool) -> String {
+    let mut out = csv_header(tracked);
     rows.iter().for_each(|r| out.push_str(&csv_line(r)));
     out
 }
@@ -221,14 +320,43 @@ pub fn csv_line(r: &ActionRow) -> String {
         r.completed.map(|d| d.to_string()).unwrap_or_default(),
         r.overdue.to_string(),
     ];
-    crate::csv::record(&cols)
+    let Some(t) = &r.tracked else { return crate::csv::record(&cols) };
+    let date = |d: Option<Date>| d.map(|d| d.to_string()).unwrap_or_default();
+    let v = t.tracker.as_ref();
+    let extra = [
+        v.map(|v| v.state.to_string()).unwrap_or_default(),
+        v.map(|v| v.status.to_string()).unwrap_or_default(),
+        date(v.and_then(|v| v.closed)),
+        v.and_then(|v| v.assignee).unwrap_or("").to_string(),
+        date(v.and_then(|v| v.due)),
+        v.map(|v| v.url.to_string()).unwrap_or_default(),
+        v.and_then(|v| v.seen).map(|s| s.to_string()).unwrap_or_default(),
+        t.drift.map(|d| d.as_str().to_string()).unwrap_or_default(),
+        t.status_source.as_str().to_string(),
+    ];
+    let all: Vec<String> = cols.into_iter().chain(extra).collect();
+    crate::csv::record(&all)
 }
 
-pub fn to_json(rows: &[&ActionRow], today: Date) -> String {
+pub fn to_json(kb: &KnowledgeBase, rows: &[&ActionRow]) -> String {
     let refs: Vec<&ActionRow> = rows.to_vec();
-    let doc =
-        serde_json::json!({ "version": 1, "today": today.to_string(), "health": health(&refs), "action_items": refs });
+    let doc = serde_json::json!({ "version": 1, "today": kb.today.to_string(), "health": health_in(kb, &refs), "action_items": refs });
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}
+
+/// The file's status, and the tracker's beside it when they are not the same.
+fn status_cell(r: &ActionRow) -> String {
+    let mut cell = r.status.as_str().to_string();
+    if let Some(t) = &r.tracked {
+        match (&t.tracker, t.drift) {
+            (Some(v), Some(d)) => cell.push_str(&format!(" (tracker: {}; {})", v.state, d.as_str())),
+            (Some(v), None) if (v.state == "closed") != r.status.is_closed() => {
+                cell.push_str(&format!(" (tracker: {})", v.state))
+            }
+            _ => {}
+        }
+    }
+    cell
 }
 
 /// A plain table for terminals and CI logs.
@@ -240,7 +368,7 @@ pub fn to_table(rows: &[&ActionRow]) -> String {
         .map(|r| {
             [
                 r.due.map(|d| d.to_string()).unwrap_or_else(|| "-".into()) + if r.overdue { " !" } else { "" },
-                r.status.as_str().to_string(),
+                status_cell(r),
                 // Owners, ids and titles are the knowledge base's text, shown in a terminal.
                 safe(r.owner.unwrap_or("(no owner)")).into_owned(),
                 safe(r.incident).into_owned(),
@@ -301,8 +429,10 @@ mod tests {
             age_days: Some(3),
             pm: 0,
             item: 0,
+            state: ActionStatus::Open,
+            tracked: None,
         };
-        let csv = to_csv(&[&r]);
+        let csv = to_csv(&[&r], false);
         let line = csv.lines().nth(1).unwrap();
         assert!(
             line.starts_with("x,2024-01-01,SEV1,\"a,b\",,\"Say \"\"hi\"\",\n")

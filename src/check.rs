@@ -57,6 +57,7 @@ pub fn check_cached(root: &Path, opts: &Options, cache: &mut Cache) -> Checked {
     let generated = crate::publish::Generated::new(&kb);
     diags.extend(crate::publish::check(&kb, &statics, &generated));
     diags.extend(crate::linkcheck::check(&kb, &statics, &generated));
+    diags.extend(crate::trackers::lint::check(&kb));
     crate::timing::stage_timing("  files and links", t);
     let t = std::time::Instant::now();
     if opts.strict {

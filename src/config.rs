@@ -53,6 +53,8 @@ pub struct SiteConfig {
     pub severities: Vec<String>,
     pub factors: BTreeMap<String, Factor>,
     pub lint: Lint,
+    /// `[[trackers]]`, `tickets` and `tickets_max_age_days`.
+    pub tickets: crate::tickets::config::Settings,
     /// Keys this version does not know, passed to templates as `config.extra`.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -72,6 +74,7 @@ impl Default for SiteConfig {
                 blame_phrases: DEFAULT_BLAME_PHRASES.iter().map(|s| s.to_string()).collect(),
                 vague_action_phrases: DEFAULT_VAGUE_ACTION_PHRASES.iter().map(|s| s.to_string()).collect(),
             },
+            tickets: Default::default(),
             extra: Default::default(),
         }
     }
@@ -101,6 +104,10 @@ struct RawConfig {
     #[serde(default)]
     factors: BTreeMap<String, Spanned<RawFactor>>,
     lint: Option<RawLint>,
+    #[serde(default)]
+    trackers: Vec<crate::tickets::config::RawTracker>,
+    tickets: Option<Spanned<String>>,
+    tickets_max_age_days: Option<Spanned<i64>>,
     #[serde(flatten)]
     extra: BTreeMap<String, toml::Value>,
 }
@@ -227,6 +234,12 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
             cfg.lint.vague_action_phrases = v;
         }
     }
+    let tickets = crate::tickets::config::Raw {
+        trackers: raw.trackers,
+        tickets: raw.tickets,
+        max_age_days: raw.tickets_max_age_days,
+    };
+    cfg.tickets = crate::tickets::config::parse(tickets, text, &mut diags);
     cfg.extra = raw.extra.into_iter().filter_map(|(k, v)| serde_json::to_value(v).ok().map(|v| (k, v))).collect();
     (cfg, diags)
 }
@@ -314,5 +327,54 @@ mod tests {
         assert_eq!(d.len(), 2);
         assert_eq!((d[0].line, d[0].column), (2, 12));
         assert_eq!(d[1].line, 3);
+    }
+
+    // [[trackers]], tickets and tickets_max_age_days (crate::tickets::config).
+
+    fn tracker_errors(toml: &str) -> Vec<(usize, String)> {
+        let (_, d) = parse(toml);
+        d.iter().map(|d| (d.line, d.message.clone())).collect()
+    }
+
+    #[test]
+    fn every_bad_value_is_an_error_at_its_line() {
+        let e = tracker_errors("tickets = \"../outside.json\"\ntickets_max_age_days = 0\n");
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(e[0].0 == 1 && e[0].1.contains("must be a path inside the knowledge base"), "{e:?}");
+        assert!(e[1].0 == 2 && e[1].1.contains("at least 1"), "{e:?}");
+        assert_eq!(tracker_errors("tickets = \"/etc/tickets.json\"\n").len(), 1);
+        let e = tracker_errors(
+            "[[trackers]]\nkind = \"gitlab\"\nurl = \"https://g.example\"\napi = \"ftp://g.example\"\nemail_env = \"E\"\nowns = []\n",
+        );
+        assert_eq!(e.len(), 3, "{e:?}");
+        assert!(e[0].0 == 4 && e[0].1.contains("tracker api"), "{e:?}");
+        assert!(e[1].0 == 5 && e[1].1.contains("email_env is for Jira Cloud"), "{e:?}");
+        assert!(e[2].0 == 6 && e[2].1.contains("owns is empty"), "{e:?}");
+        let e = tracker_errors(
+            "[[trackers]]\nkind = \"github\"\nurl = \"https://github.com\"\nowns = [\"acme/ops/extra\"]\n",
+        );
+        assert!(e.len() == 1 && e[0].1.contains("not a github repository path"), "{e:?}");
+        let (_, d) = parse("[[trackers]]\nkind = \"jira\"\nowns = [\"PAY\"]\n");
+        assert_eq!(d[0].code, Code::ConfigSyntax, "url is required: {d:?}");
+    }
+
+    #[test]
+    fn apis_are_derived_from_the_web_address() {
+        let (c, d) = parse(
+            "tickets = \"t.json\"\n[[trackers]]\nkind = \"github\"\nurl = \"https://github.com/\"\nowns = [\"a/b\"]\n[[trackers]]\nkind = \"github\"\nurl = \"https://ghe.acme.example\"\nowns = [\"a/b\"]\n[[trackers]]\nkind = \"gitlab\"\nurl = \"https://gitlab.acme.example\"\nowns = [\"a/b/c\"]\n[[trackers]]\nkind = \"jira\"\nurl = \"https://acme.atlassian.net\"\napi = \"http://127.0.0.1:9/\"\nowns = [\"PAY\"]\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        let apis: Vec<&str> = c.tickets.trackers.iter().map(|t| t.api.as_str()).collect();
+        assert_eq!(
+            apis,
+            [
+                "https://api.github.com",
+                "https://ghe.acme.example/api/v3",
+                "https://gitlab.acme.example/api/v4",
+                "http://127.0.0.1:9"
+            ]
+        );
+        assert_eq!(c.tickets.snapshot, "t.json");
+        assert!(c.extra.is_empty(), "the tracker keys are not passed to templates as extra");
     }
 }

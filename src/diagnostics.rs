@@ -74,6 +74,13 @@ pub enum Code {
     BrokenAnchor,
     /// A link whose scheme could run code (`javascript:`); it is not made a link.
     UnsafeLink,
+    // Trackers.
+    /// An action item's `ticket` that no `[[trackers]]` entry owns.
+    UnownedTicket,
+    /// A ticket snapshot older than `tickets_max_age_days`.
+    StaleTickets,
+    /// A ticket snapshot that is not one pmsite can read.
+    TicketsInvalid,
     // Build.
     Template,
     Io,
@@ -81,7 +88,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in documentation order.
-    pub const ALL: [Code; 36] = [
+    pub const ALL: [Code; 39] = [
         Code::NotUtf8,
         Code::FrontMatterMissing,
         Code::FrontMatterUnclosed,
@@ -116,6 +123,9 @@ impl Code {
         Code::MissingFile,
         Code::BrokenAnchor,
         Code::UnsafeLink,
+        Code::UnownedTicket,
+        Code::StaleTickets,
+        Code::TicketsInvalid,
         Code::Template,
         Code::Io,
     ];
@@ -156,6 +166,9 @@ impl Code {
             Code::MissingFile => "missing-file",
             Code::BrokenAnchor => "broken-anchor",
             Code::UnsafeLink => "unsafe-link",
+            Code::UnownedTicket => "unowned-ticket",
+            Code::StaleTickets => "stale-tickets",
+            Code::TicketsInvalid => "tickets-invalid",
             Code::Template => "template",
             Code::Io => "io",
         }

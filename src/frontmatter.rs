@@ -518,7 +518,8 @@ fn action_items(cx: &mut Ctx, node: &Node) -> Vec<ActionItem> {
             }),
         };
         let line = cx.line(item);
-        out.push(ActionItem { title, owner, due, status, kind, outcome, ticket, completed, line });
+        let ticket_at = item.get("ticket").map_or((line, 1, 1), |n| (cx.line(n), n.pos.col, n.width.max(1)));
+        out.push(ActionItem { title, owner, due, status, kind, outcome, ticket, completed, line, ticket_at });
     }
     out
 }

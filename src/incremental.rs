@@ -305,6 +305,8 @@ fn structure_hash(root: &Path, kb: &KnowledgeBase, theme: &Theme, opts: &BuildOp
     (opts.drafts, opts.strict, opts.today.to_string(), &opts.base_url, live).hash(&mut h);
     kb.home_text.hash(&mut h);
     kb.assets.hash(&mut h);
+    // Tracker state shows on incident, action, owner, team, home and patterns pages.
+    kb.tickets.as_ref().map(|t| t.hash).hash(&mut h);
     for i in kb.visible_ids() {
         let p = &kb.postmortems[i];
         (&p.id, &p.path, p.status, p.date.to_string(), &p.severity, &p.services, &p.teams, &p.tags, &p.authors)

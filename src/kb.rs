@@ -59,6 +59,8 @@ pub struct KnowledgeBase {
     pub home_text: Option<String>,
     /// Attachments under content/ that a visible postmortem links to: the ones published.
     pub assets: Vec<PathBuf>,
+    /// What the trackers said at the last `pmsite sync`; None without a snapshot.
+    pub tickets: Option<Arc<crate::tickets::Tickets>>,
     pub today: Date,
 }
 
@@ -133,7 +135,7 @@ impl KnowledgeBase {
         diags: &mut Vec<Diagnostic>,
         cache: &mut LinkCache,
     ) -> KnowledgeBase {
-        let Loaded { root, config, mut postmortems, home_text, assets, unusable, diagnostics } = loaded;
+        let Loaded { root, config, mut postmortems, home_text, assets, unusable, tickets, diagnostics } = loaded;
         let unusable_ids: std::collections::HashSet<String> =
             unusable.iter().filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned())).collect();
         diags.extend(diagnostics);
@@ -264,6 +266,7 @@ impl KnowledgeBase {
             indexes,
             home_text,
             assets,
+            tickets,
             today: opts.today,
         }
     }

@@ -39,5 +39,7 @@ pub mod search_command;
 pub mod serve;
 pub mod svg;
 pub mod terminal;
+pub mod tickets;
 pub mod timing;
+pub mod trackers;
 pub mod yaml;

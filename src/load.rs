@@ -24,6 +24,8 @@ pub struct Loaded {
     /// Postmortem files that could not be loaded (each has an error), so that links and
     /// `related` ids naming them are not reported a second time as unknown.
     pub unusable: Vec<PathBuf>,
+    /// The ticket snapshot (`pmsite sync`), when there is one.
+    pub tickets: Option<std::sync::Arc<crate::tickets::Tickets>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -244,5 +246,12 @@ pub fn load_cached(root: &Path, cache: &mut ParseCache) -> Loaded {
         }
     }
     let home_text = std::fs::read_to_string(root.join("content/_index.md")).ok();
-    Loaded { root: root.to_path_buf(), config, postmortems, home_text, assets, unusable, diagnostics }
+    let tickets = match crate::tickets::snapshot::read(root, &config.tickets.snapshot) {
+        Ok(t) => t.map(std::sync::Arc::new),
+        Err(d) => {
+            diagnostics.push(d);
+            None
+        }
+    };
+    Loaded { root: root.to_path_buf(), config, postmortems, home_text, assets, unusable, tickets, diagnostics }
 }

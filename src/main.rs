@@ -130,6 +130,27 @@ enum Command {
         /// Exit 1 when any listed item is overdue
         #[arg(long)]
         fail_on_overdue: bool,
+        /// Exit 1 when any listed item's file and tracker disagree (see `pmsite sync`)
+        #[arg(long)]
+        fail_on_drift: bool,
+    },
+    /// Ask the trackers of site.toml [[trackers]] for every ticket action items name, and
+    /// write the ticket snapshot that builds read (they never use the network)
+    Sync {
+        #[command(flatten)]
+        common: Common,
+        /// Seconds one request may take, connection to last byte
+        #[arg(long, default_value_t = 30.0, value_parser = parse_seconds)]
+        timeout: f64,
+        /// Attempts after the first for timeouts, connection errors, 5xx answers and rate limits
+        #[arg(long, default_value_t = 3)]
+        retries: u32,
+        /// Requests in flight at once
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=16))]
+        concurrency: u16,
+        /// Longest Retry-After or rate-limit reset to wait for, in seconds
+        #[arg(long, default_value_t = 60.0, value_parser = parse_seconds)]
+        max_wait: f64,
     },
     /// Preview the site with live reload: builds into memory, serves it, rebuilds on every save
     Serve {
@@ -313,7 +334,7 @@ fn run() -> Result<ExitCode> {
             eprintln!("{}", report.summary_line());
             Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        Command::Actions { common, overdue, owner, team, service, format, fail_on_overdue } => {
+        Command::Actions { common, overdue, owner, team, service, format, fail_on_overdue, fail_on_drift } => {
             let root = find_root(common.root.as_deref())?;
             let opts = pmsite::check::Options { strict: false, drafts: common.drafts, today: today(&common, &root) };
             let checked = pmsite::check::check(&root, &opts);
@@ -329,9 +350,55 @@ fn run() -> Result<ExitCode> {
                 ActionsFormat::Json => pmsite::actions::ReportFormat::Json,
                 ActionsFormat::Csv => pmsite::actions::ReportFormat::Csv,
             };
-            let (text, overdue_count) = pmsite::actions::report(&checked.kb, &filter, format);
-            print!("{text}");
-            Ok(if fail_on_overdue && overdue_count > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+            let report = pmsite::actions::report(&checked.kb, &filter, format);
+            print!("{}", report.text);
+            if fail_on_drift && checked.kb.tickets.is_none() {
+                eprintln!(
+                    "warning: --fail-on-drift: there is no ticket snapshot ({}), so no drift can be seen; run `pmsite sync`",
+                    checked.kb.config.tickets.snapshot
+                );
+            }
+            let failed = (fail_on_overdue && report.overdue > 0) || (fail_on_drift && report.drifted > 0);
+            Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Sync { common, timeout, retries, concurrency, max_wait } => {
+            let root = find_root(common.root.as_deref())?;
+            let opts = pmsite::check::Options { strict: false, drafts: true, today: today(&common, &root) };
+            let checked = pmsite::check::check(&root, &opts);
+            // A snapshot that cannot be read would be replaced by one without its history.
+            if let Some(d) = checked.diagnostics.iter().find(|d| {
+                matches!(d.code, pmsite::diagnostics::Code::TicketsInvalid | pmsite::diagnostics::Code::ConfigSyntax)
+                    || (d.is_error() && d.file.as_os_str() == pmsite::config::FILE)
+            }) {
+                bail!("{d}");
+            }
+            let limits = pmsite::trackers::sync::SyncLimits {
+                timeout: std::time::Duration::from_secs_f64(timeout),
+                retries,
+                max_wait: std::time::Duration::from_secs_f64(max_wait),
+                concurrency: usize::from(concurrency),
+                ..Default::default()
+            };
+            let report = pmsite::trackers::sync::sync(&checked.kb, &limits, &|name| std::env::var(name).ok())
+                .map_err(anyhow::Error::msg)?;
+            for (ticket, why) in &report.failed {
+                // Ticket names and the trackers' messages come from outside: no raw escapes.
+                eprintln!("{}: {}", pmsite::terminal::safe(ticket), pmsite::terminal::safe(why));
+            }
+            if report.unowned > 0 {
+                let n = report.unowned;
+                let what = if n == 1 { "1 ticket is".to_string() } else { format!("{n} tickets are") };
+                eprintln!("note: {what} owned by no tracker and not synced (`pmsite check` names them)");
+            }
+            eprintln!(
+                "synced {}: {} updated, {} unchanged, {} failed; wrote {}",
+                plural(report.asked, "ticket"),
+                report.fetched,
+                report.unchanged,
+                report.failed.len(),
+                report.path
+            );
+            Ok(if report.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Serve { common, port, bind, open, no_drafts } => {
             let root = find_root(common.root.as_deref())?;
@@ -457,6 +524,13 @@ fn main() -> ExitCode {
             eprintln!("error: {}", pmsite::terminal::safe(&format!("{e:#}")));
             ExitCode::from(2)
         }
+    }
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 3600.0 => Ok(v),
+        _ => Err(format!("`{s}` is not a number of seconds between 0 and 3600")),
     }
 }
 

@@ -146,6 +146,9 @@ pub struct ActionItem {
     pub completed: Option<Date>,
     #[serde(skip)]
     pub line: usize,
+    /// Line, column and width of the `ticket` value, for diagnostics about it.
+    #[serde(skip)]
+    pub ticket_at: (usize, usize, usize),
 }
 
 impl ActionItem {

@@ -3,6 +3,7 @@
 
 use crate::kb::KnowledgeBase;
 use crate::model::ActionStatus;
+use crate::tickets::Source;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -67,15 +68,28 @@ pub struct RecurredDespiteFix<'a> {
 impl<'a> RecurredDespiteFix<'a> {
     /// Titles of the earlier incident's action items that were done by the later one.
     /// Made on demand: a large knowledge base has thousands of these and shows a few.
-    pub fn done_items(&self, kb: &'a KnowledgeBase) -> Vec<&'a str> {
+    /// With a ticket snapshot, each says whether the file or the tracker called it done.
+    pub fn done_items(&self, kb: &'a KnowledgeBase) -> Vec<String> {
         let b = &kb.postmortems[self.later];
         kb.postmortems[self.earlier]
             .action_items
             .iter()
-            .filter(|x| x.status == ActionStatus::Done && x.completed.is_none_or(|c| c <= b.date))
-            .map(|x| x.title.as_str())
+            .filter_map(|x| {
+                let r = done(kb, x)?;
+                r.completed.is_none_or(|c| c <= b.date).then(|| match (&kb.tickets, r.source) {
+                    (None, _) => x.title.clone(),
+                    (Some(_), Source::Tracker) => format!("{} (done by its ticket in the tracker)", x.title),
+                    (Some(_), Source::File) => format!("{} (done by the postmortem file)", x.title),
+                })
+            })
             .collect()
     }
+}
+
+/// The item as reports judge it, when that is done (the tracker's view when it has one).
+fn done<'a>(kb: &'a KnowledgeBase, x: &crate::model::ActionItem) -> Option<crate::tickets::Reconciled<'a>> {
+    let r = crate::tickets::reconcile(x, kb.tickets.as_deref(), &kb.config.tickets.trackers);
+    (r.status == ActionStatus::Done).then_some(r)
 }
 
 /// Newest later incident first (the knowledge base's order). Borrows from the model:
@@ -88,9 +102,7 @@ pub fn recurred_despite_fix(kb: &KnowledgeBase) -> Vec<RecurredDespiteFix<'_>> {
         .postmortems
         .iter()
         .map(|a| {
-            a.action_items.iter().filter(|x| x.status == ActionStatus::Done).map(|x| x.completed).min_by(|x, y| match (
-                x, y,
-            ) {
+            a.action_items.iter().filter_map(|x| done(kb, x)).map(|r| r.completed).min_by(|x, y| match (x, y) {
                 (None, _) => std::cmp::Ordering::Less,
                 (_, None) => std::cmp::Ordering::Greater,
                 (Some(x), Some(y)) => x.cmp(y),

@@ -159,3 +159,35 @@ fn patterns_follow_action_statuses_though_no_list_row_changed() {
     assert_ne!(before["patterns/index.html"], inc["patterns/index.html"], "the recurred list changed");
     assert_same(&inc, &full(site.path()));
 }
+
+#[test]
+fn a_changed_ticket_snapshot_reaches_the_pages_that_show_it() {
+    let site = example_site();
+    let toml = std::fs::read_to_string(site.path().join("site.toml")).unwrap();
+    // `tickets` is a top-level key: before the first table.
+    let trackers = "tickets = \"tickets.json\"\n";
+    let jira = "\n[[trackers]]\nkind = \"jira\"\nurl = \"https://acme.atlassian.net\"\nowns = [\"PAY\"]\n";
+    std::fs::write(site.path().join("site.toml"), format!("{trackers}{toml}{jira}")).unwrap();
+    let snapshot = |state: &str| {
+        format!(
+            "{{\"version\": 1, \"synced_at\": \"2025-12-31T06:00:00Z\", \"tickets\": {{\"PAY-2044\": {{\"tracker\": \"https://acme.atlassian.net\", \"url\": \"https://acme.atlassian.net/browse/PAY-2044\", \"last_known\": {{\"state\": \"{state}\", \"status\": \"{state}\", \"closed\": null, \"assignee\": null, \"due\": null}}, \"seen\": \"2025-12-31T06:00:00Z\"}}}}}}\n"
+        )
+    };
+    std::fs::write(site.path().join("tickets.json"), snapshot("open")).unwrap();
+    let mut s = Session::new(site.path(), opts(), RenderOptions { live_reload: false });
+    let first = files(&s.rebuild(&|_| {}));
+    let page = "incidents/2023-06-02-checkout-api-retry-storm/index.html";
+    assert!(String::from_utf8_lossy(&first[page]).contains("tracker-open"));
+    files(&s.rebuild(&|_| {}));
+    assert_eq!(s.last_rendered, 0, "nothing changed, nothing rendered");
+
+    // Only the snapshot changes: no postmortem, no site.toml.
+    std::fs::write(site.path().join("tickets.json"), snapshot("closed")).unwrap();
+    let inc = files(&s.rebuild(&|_| {}));
+    assert!(s.last_rendered > 0, "the snapshot is a build input");
+    for p in [page, "actions/index.html", "api/actions.json", "index.html"] {
+        assert_ne!(inc[p], first[p], "{p} shows the tracker's state");
+    }
+    assert!(String::from_utf8_lossy(&inc[page]).contains("tracker-closed"));
+    assert_same(&inc, &full(site.path()));
+}

@@ -213,6 +213,29 @@ fn a_save_reloads_the_page_that_shows_it() {
 }
 
 #[test]
+fn a_new_ticket_snapshot_reloads_the_pages_that_show_it() {
+    let site = fixture();
+    let tracker = "\n[[trackers]]\nkind = \"jira\"\nurl = \"https://acme.atlassian.net\"\nowns = [\"PAY\"]\n";
+    write(site.path(), "site.toml", &format!("{SITE}{tracker}"));
+    let alpha = pm("2024-01-01", "Alpha outage")
+        .replace("---\nBody", "action_items:\n  - title: Fix it\n    ticket: PAY-1\n---\nBody");
+    write(site.path(), A, &alpha);
+    std::fs::create_dir_all(site.path().join(".pmsite")).unwrap();
+    let server = start(site.path());
+    let mut events = Events::connect(server.addr);
+    assert!(!get(server.addr, "/incidents/2024-01-01-alpha/").body.contains("tracker-closed"));
+    // As `pmsite sync` writes it: a temporary file renamed over the snapshot.
+    let snapshot = "{\"version\": 1, \"synced_at\": \"2025-12-31T06:00:00Z\", \"tickets\": {\"PAY-1\": {\"tracker\": \"https://acme.atlassian.net\", \"url\": \"https://acme.atlassian.net/browse/PAY-1\", \"last_known\": {\"state\": \"closed\", \"status\": \"Done\", \"closed\": null, \"assignee\": null, \"due\": null}, \"seen\": \"2025-12-31T06:00:00Z\"}}}";
+    write(site.path(), ".pmsite/tickets.json.pmsite-tmp", snapshot);
+    std::fs::rename(site.path().join(".pmsite/tickets.json.pmsite-tmp"), site.path().join(".pmsite/tickets.json"))
+        .unwrap();
+    let data = events.wait_for("reload", BOUND);
+    assert!(data.contains("incidents/2024-01-01-alpha/index.html"), "{data}");
+    assert!(get(server.addr, "/incidents/2024-01-01-alpha/").body.contains("tracker-closed"));
+    server.shutdown();
+}
+
+#[test]
 fn an_editor_saving_through_a_temp_file_and_rename_is_seen() {
     let site = fixture();
     let server = start(site.path());

@@ -176,7 +176,7 @@ fn api_item(site: &Site, i: usize) -> String {
 /// `/api/actions.json`: the same shape as `pmsite actions --format json`, from cached items.
 fn actions_json(site: &Site) -> String {
     let rows: Vec<&ActionRow> = site.actions.iter().collect();
-    let health = serde_json::to_string(&actions::health(&rows)).unwrap_or_default();
+    let health = serde_json::to_string(&actions::health_in(site.kb, &rows)).unwrap_or_default();
     let mut out =
         format!("{{\"version\": 1, \"today\": \"{}\", \"health\": {health}, \"action_items\": [\n", site.kb.today);
     for k in 0..site.actions.len() {
@@ -191,7 +191,7 @@ fn actions_json(site: &Site) -> String {
 }
 
 fn actions_csv(site: &Site) -> String {
-    let mut out = String::from(actions::CSV_HEADER);
+    let mut out = actions::csv_header(site.kb.tickets.is_some());
     for k in 0..site.actions.len() {
         let line = site.action_fragment(ActionFragment::Csv, k, || Ok(actions::csv_line(&site.actions[k])));
         out.push_str(line.unwrap_or_default());

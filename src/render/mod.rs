@@ -9,6 +9,7 @@ pub mod feeds;
 pub mod metrics;
 mod pages_actions;
 pub mod theme;
+mod tickets;
 mod value;
 mod views;
 
@@ -251,7 +252,11 @@ impl<'a> Site<'a> {
             let items: Vec<tera::Value> = kb.postmortems[i]
                 .action_items
                 .iter()
-                .map(|a| value::obj! { "title" => a.title.as_str(), "status" => a.status.as_str(), "overdue" => a.is_overdue(kb.today) })
+                .map(|a| {
+                    let overdue = crate::tickets::reconcile(a, kb.tickets.as_deref(), &kb.config.tickets.trackers)
+                        .is_overdue(kb.today);
+                    value::obj! { "title" => a.title.as_str(), "status" => a.status.as_str(), "overdue" => overdue }
+                })
                 .collect();
             let mut ctx = tera::Context::new();
             ctx.insert_value("r", self.rows[i].clone());

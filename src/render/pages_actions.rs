@@ -18,6 +18,7 @@ pub fn action_view(site: &Site, r: &ActionRow) -> tera::Value {
         "owner_url" => r.owner.map(|o| site.slugs.url(Dim::Owners, o)),
         "due" => r.due.map(|d| d.to_string()), "status" => r.status.as_str(), "type" => r.kind, "outcome" => r.outcome,
         "ticket" => r.ticket, "completed" => r.completed.map(|d| d.to_string()), "overdue" => r.overdue, "done_late" => r.done_late,
+        "tracked" => r.tracked.is_some(), "tracker" => r.tracked.as_ref().map(super::tickets::view),
     }
 }
 
@@ -28,6 +29,10 @@ fn health_view(h: &actions::Health) -> Value {
         "wont_do": h.wont_do, "with_owner": pct(h.with_owner), "with_due": pct(h.with_due),
         "with_outcome": pct(h.with_outcome),
         "median_days_to_complete": h.median_days_to_complete.map(|d| format!("{d:.0} days")),
+        "tracker": h.tracker.as_ref().map(|t| json!({
+            "judged_by_tracker": t.judged_by_tracker, "drifted": t.drifted,
+            "synced_at": t.synced_at.map(|s| s.strftime("%Y-%m-%d %H:%M UTC").to_string()),
+        })),
         "open_by_age": actions::AGE_BUCKETS.iter().map(|(b, _)| json!({ "name": b, "count": h.open_by_age.get(b).copied().unwrap_or(0) })).collect::<Vec<_>>(),
         "by_type": h.by_type.iter().map(|(t, n)| json!({ "name": t, "count": n })).collect::<Vec<_>>(),
     })
@@ -45,13 +50,15 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, root: &str) -> Result<(
     };
     let selected: Vec<usize> = (0..site.actions.len()).filter(|&k| filter.keep(&site.actions[k])).collect();
     let selected_rows: Vec<&ActionRow> = selected.iter().map(|&k| &site.actions[k]).collect();
-    let health = actions::health(&selected_rows);
+    let health = actions::health_in(site.kb, &selected_rows);
     // The site-wide page lists what needs attention; closed items would make it
     // unreadably long at 10,000 postmortems and live on owner and team pages and in the CSV.
     let shown_ids: Vec<usize> = if all_items {
         selected.clone()
     } else {
-        selected.iter().copied().filter(|&k| !site.actions[k].status.is_closed()).collect()
+        // An item whose file and tracker disagree needs someone too, closed or not.
+        let attention = |r: &ActionRow| !r.state.is_closed() || r.tracked.as_ref().is_some_and(|t| t.drift.is_some());
+        selected.iter().copied().filter(|&k| attention(&site.actions[k])).collect()
     };
     let shown: Vec<&ActionRow> = shown_ids.iter().map(|&k| &site.actions[k]).collect();
     let mut owners = BTreeSet::new();

@@ -30,6 +30,7 @@ const TEMPLATES: &[(&str, &str)] = embed![
     "templates/row.html",
     "templates/action_row.html",
     "templates/seen.html",
+    "templates/tracker_cell.html",
 ];
 
 const STATIC: &[(&str, &str)] = embed![

@@ -85,6 +85,8 @@ pub fn base_context(site: &Site, path: &str, root: &str) -> Context {
     ctx.insert_value("canonical", routes::absolute(&kb.config.base_url, path).into());
     ctx.insert_value("live_reload", site.options.live_reload.into());
     ctx.insert_value("today", kb.today.to_string().into());
+    // Tracker columns appear only with a ticket snapshot: without one, pages are unchanged.
+    ctx.insert_value("tracked", kb.tickets.is_some().into());
     ctx
 }
 
@@ -125,11 +127,10 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &super::Rows) -> 
             let visible: Vec<usize> = kb.visible_ids().collect();
             let recent: Vec<usize> = visible.iter().copied().take(15).collect();
             let (mut open, mut overdue) = (0, 0);
-            for &i in &visible {
-                for a in &kb.postmortems[i].action_items {
-                    open += usize::from(!a.status.is_closed());
-                    overdue += usize::from(a.is_overdue(kb.today));
-                }
+            // As the trackers see them, when there is a ticket snapshot.
+            for r in &site.actions {
+                open += usize::from(!r.state.is_closed());
+                overdue += usize::from(r.overdue);
             }
             ctx.insert("title", &kb.config.title);
             ctx.insert_value("recent", rows_of(rows, &recent));
@@ -366,12 +367,15 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows) -> Res
         .action_items
         .iter()
         .map(|a| {
+            let rec = crate::tickets::reconcile(a, kb.tickets.as_deref(), &kb.config.tickets.trackers);
+            let tracker = kb.tickets.is_some().then(|| super::tickets::view(&crate::actions::tracked(&rec)));
             obj! {
                 "title" => a.title.as_str(), "owner" => a.owner.as_deref(), "due" => a.due.map(|d| d.to_string()),
                 "status" => a.status.as_str(), "type" => a.kind.map(|k| k.as_str()), "outcome" => a.outcome.as_deref(),
                 "ticket" => a.ticket.as_deref(),
                 "ticket_is_url" => a.ticket.as_deref().is_some_and(|t| t.starts_with("https://") || t.starts_with("http://")),
-                "completed" => a.completed.map(|d| d.to_string()), "overdue" => a.is_overdue(kb.today),
+                "completed" => a.completed.map(|d| d.to_string()), "overdue" => rec.is_overdue(kb.today),
+                "tracker" => tracker,
             }
         })
         .collect();

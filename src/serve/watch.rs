@@ -75,6 +75,11 @@ pub fn start(root: &Path, batches: mpsc::Sender<Vec<PathBuf>>) -> Result<Watch, 
         let _ = events.send(Message::Event(e));
     })?;
     watcher.watch(&root, RecursiveMode::NonRecursive)?;
+    // The ticket snapshot `pmsite sync` writes is a build input too (docs/trackers.md).
+    let snapshot = root.join(crate::load::load_config(&root).0.tickets.snapshot);
+    if let Some(dir) = snapshot.parent().filter(|d| *d != root && d.is_dir()) {
+        watcher.watch(dir, RecursiveMode::NonRecursive)?;
+    }
     for f in FOLDERS {
         let dir = root.join(f);
         if dir.is_dir() {
@@ -83,7 +88,7 @@ pub fn start(root: &Path, batches: mpsc::Sender<Vec<PathBuf>>) -> Result<Watch, 
     }
     let thread = std::thread::Builder::new()
         .name("pmsite-watch".into())
-        .spawn(move || Batcher { root, watcher, moved: BTreeSet::new() }.run(rx, batches))
+        .spawn(move || Batcher { root, snapshot, watcher, moved: BTreeSet::new() }.run(rx, batches))
         .map_err(notify::Error::io)?;
     Ok(Watch { stop: tx, thread })
 }
@@ -96,6 +101,8 @@ fn folder_itself<'a>(root: &Path, path: &'a Path) -> Option<&'a Path> {
 
 struct Batcher {
     root: PathBuf,
+    /// The ticket snapshot's path, as site.toml named it when serve started.
+    snapshot: PathBuf,
     watcher: notify::RecommendedWatcher,
     /// Watched folders created, removed or renamed in this batch.
     moved: BTreeSet<PathBuf>,
@@ -120,7 +127,7 @@ impl Batcher {
             let folders = e.paths.iter().filter_map(|p| folder_itself(&self.root, p));
             self.moved.extend(folders.map(Path::to_path_buf));
         }
-        e.paths.into_iter().filter(|p| is_input(&self.root, p)).collect()
+        e.paths.into_iter().filter(|p| is_input(&self.root, p) || *p == self.snapshot).collect()
     }
 
     /// Drops the watch on each moved folder and watches what is there now. A watch

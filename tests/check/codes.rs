@@ -349,3 +349,39 @@ fn unsafe_link() {
     assert_eq!(d.level, "warning");
     assert!(d.message.contains("`javascript:`") && d.message.contains("plain text"), "{}", d.message);
 }
+
+#[test]
+fn unowned_ticket_points_at_the_ticket() {
+    // site.toml has a Jira tracker owning PAY; the item names PLAT-7.
+    let (d, text) = only("unowned-ticket", "unowned-ticket", F, 22, 13);
+    assert_eq!(text, "PLAT-7");
+    assert_eq!(d.level, "warning");
+    assert!(d.message.contains("no tracker in site.toml owns the ticket `PLAT-7`"), "{}", d.message);
+    assert!(d.suggestion.unwrap().contains("[[trackers]]"));
+    // Without [[trackers]] a ticket is free text, as it always was.
+    let r = FixtureSite::new()
+        .file(F, &clean_with("    due: 2024-04-01\n", "    due: 2024-04-01\n    ticket: PLAT-7\n"))
+        .check();
+    assert_eq!(r.diags, vec![]);
+}
+
+#[test]
+fn stale_tickets_points_at_synced_at() {
+    // Synced on 2024-04-02; any day from 2024-04-10 on is more than 7 days later.
+    let (d, text) = only("stale-tickets", "stale-tickets", "tickets.json", 3, 3);
+    assert!(text.starts_with("\"synced_at\""), "{text}");
+    assert_eq!(d.level, "warning");
+    assert!(d.message.contains("days old (tickets_max_age_days is 7)"), "{}", d.message);
+    assert!(d.suggestion.unwrap().contains("pmsite sync"));
+    let r = check_dir(&fixture("stale-tickets"), &["--today", "2024-04-09"]);
+    assert_eq!(r.diags, vec![], "seven days are not too old");
+}
+
+#[test]
+fn tickets_invalid_has_the_json_place() {
+    // `"state": "shipped"` is neither open nor closed; serde_json names the place.
+    let (d, _) = only("tickets-invalid", "tickets-invalid", "tickets.json", 5, 136);
+    assert_eq!(d.level, "error");
+    assert!(d.message.contains("unknown variant `shipped`"), "{}", d.message);
+    assert!(d.suggestion.unwrap().contains("pmsite sync"));
+}

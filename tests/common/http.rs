@@ -46,3 +46,126 @@ pub fn serve(dir: PathBuf) -> u16 {
     });
     port
 }
+
+/// A request an API test server received.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    /// Path and query, as sent.
+    pub target: String,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Seen {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// What an API test server answers.
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    /// Waited before answering (a slow service).
+    pub delay: std::time::Duration,
+}
+
+impl Reply {
+    pub fn json(status: u16, body: impl Into<String>) -> Reply {
+        Reply { status, headers: Vec::new(), body: body.into(), delay: std::time::Duration::ZERO }
+    }
+    pub fn header(mut self, k: &str, v: &str) -> Reply {
+        self.headers.push((k.to_string(), v.to_string()));
+        self
+    }
+    pub fn after(mut self, delay: std::time::Duration) -> Reply {
+        self.delay = delay;
+        self
+    }
+}
+
+/// A tracker's API, played by `answer`, on a free port; every request is recorded.
+pub struct Api {
+    pub port: u16,
+    pub seen: std::sync::Arc<std::sync::Mutex<Vec<Seen>>>,
+}
+
+impl Api {
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+    pub fn requests(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+pub fn api(answer: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Api {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen: std::sync::Arc<std::sync::Mutex<Vec<Seen>>> = Default::default();
+    let answer = std::sync::Arc::new(answer);
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let (answer, log) = (answer.clone(), log.clone());
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(&stream);
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                let mut parts = line.split_whitespace();
+                let method = parts.next().unwrap_or("").to_string();
+                let target = parts.next().unwrap_or("/").to_string();
+                let mut headers = Vec::new();
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
+                        break;
+                    }
+                    if let Some((k, v)) = h.split_once(':') {
+                        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+                    }
+                }
+                let len: usize =
+                    headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+                let mut body = vec![0; len];
+                let _ = std::io::Read::read_exact(&mut reader, &mut body);
+                let req = Seen { method, target, headers, body: String::from_utf8_lossy(&body).into_owned() };
+                log.lock().unwrap().push(req.clone());
+                let reply = answer(&req);
+                std::thread::sleep(reply.delay);
+                let reason = match reply.status {
+                    200 => "OK",
+                    304 => "Not Modified",
+                    400 => "Bad Request",
+                    401 => "Unauthorized",
+                    404 => "Not Found",
+                    429 => "Too Many Requests",
+                    _ => "Status",
+                };
+                let mut head = format!("HTTP/1.1 {} {reason}\r\nConnection: close\r\n", reply.status);
+                if reply.status != 304 {
+                    head.push_str(&format!(
+                        "Content-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\n",
+                        reply.body.len()
+                    ));
+                }
+                for (k, v) in &reply.headers {
+                    head.push_str(&format!("{k}: {v}\r\n"));
+                }
+                head.push_str("\r\n");
+                let mut s = &stream;
+                let _ = s.write_all(head.as_bytes());
+                if reply.status != 304 {
+                    let _ = s.write_all(reply.body.as_bytes());
+                }
+                let _ = s.flush();
+            });
+        }
+    });
+    Api { port, seen }
+}

@@ -23,6 +23,7 @@ pub fn diagnose(text: &str, config: &SiteConfig, linter: &Linter, body: impl FnO
         home_text: None,
         assets: vec![],
         unusable: vec![],
+        tickets: None,
         diagnostics: vec![],
     };
     let options = pmsite::kb::Options { today: "2026-01-01".parse().unwrap(), include_drafts: true };
