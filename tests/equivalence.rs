@@ -321,3 +321,32 @@ fn a_corrupt_truncated_or_foreign_cache_is_noted_once_and_the_build_is_complete(
         assert!(differences(&on_disk(&out), &want).is_empty(), "{what}: {:?}", differences(&on_disk(&out), &want));
     }
 }
+
+#[test]
+fn a_new_tracker_snapshot_reaches_a_cached_build() {
+    let site = example_site();
+    let root = site.path();
+    let out = root.join("public");
+    let toml = std::fs::read_to_string(root.join("site.toml")).unwrap();
+    let jira = "\n[[trackers]]\nkind = \"jira\"\nurl = \"https://acme.atlassian.net\"\nowns = [\"PAY\"]\n";
+    std::fs::write(root.join("site.toml"), format!("{toml}{jira}")).unwrap();
+    let snapshot = |state: &str| {
+        format!(
+            "{{\"version\": 1, \"synced_at\": \"2025-12-31T06:00:00Z\", \"tickets\": {{\"PAY-2044\": {{\"tracker\": \"https://acme.atlassian.net\", \"url\": \"https://acme.atlassian.net/browse/PAY-2044\", \"last_known\": {{\"state\": \"{state}\", \"status\": \"{state}\", \"closed\": null, \"assignee\": null, \"due\": null}}, \"seen\": \"2025-12-31T06:00:00Z\"}}}}}}\n"
+        )
+    };
+    let snap = root.join(pmsite::tickets::config::DEFAULT_SNAPSHOT);
+    std::fs::create_dir_all(snap.parent().unwrap()).unwrap();
+    std::fs::write(&snap, snapshot("open")).unwrap();
+    assert!(pmsite::build::build(root, &opts(&out, true), &|_| {}).ok);
+    // Only the snapshot changes, as after `pmsite sync`.
+    std::fs::write(&snap, snapshot("closed")).unwrap();
+    let r = pmsite::build::build(root, &opts(&out, true), &|_| {});
+    assert!(r.ok && r.written > 0, "{} written", r.written);
+    let clean = tempfile::tempdir().unwrap();
+    assert!(pmsite::build::build(root, &opts(&clean.path().join("public"), false), &|_| {}).ok);
+    let diff = differences(&on_disk(&out), &on_disk(&clean.path().join("public")));
+    assert!(diff.is_empty(), "{diff:?}");
+    let page = std::fs::read_to_string(out.join("incidents/2023-06-02-checkout-api-retry-storm/index.html")).unwrap();
+    assert!(page.contains("tracker-closed"));
+}
