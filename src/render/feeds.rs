@@ -7,7 +7,6 @@ use crate::model::Status;
 use crate::output::OutputFile;
 use crate::routes;
 use rayon::prelude::*;
-use serde_json::json;
 use std::fmt::Write as _;
 
 /// Entries per feed: enough for any reader's backlog, small enough to poll.
@@ -151,26 +150,7 @@ fn api(site: &Site, ids: &[usize]) -> String {
 }
 
 fn api_item(site: &Site, i: usize) -> String {
-    let kb = site.kb;
-    let secs = |d: Option<jiff::SignedDuration>| d.map(|d| d.as_secs());
-    let pm = &kb.postmortems[i];
-    let f = &kb.figures[i];
-    let mut v = serde_json::to_value(pm).unwrap_or_default();
-    if let Some(o) = v.as_object_mut() {
-        o.insert("url".into(), json!(routes::absolute(&kb.config.base_url, &routes::incident(&pm.id))));
-        o.insert(
-            "figures".into(),
-            json!({
-                "time_to_detect_secs": secs(f.detect), "time_to_diagnose_secs": secs(f.diagnose),
-                "time_to_mitigate_secs": secs(f.mitigate), "time_to_recover_secs": secs(f.recover),
-            }),
-        );
-        o.insert(
-            "referenced_by".into(),
-            json!(kb.referenced_by[i].iter().map(|&j| &kb.postmortems[j].id).collect::<Vec<_>>()),
-        );
-    }
-    serde_json::to_string(&v).unwrap_or_default()
+    super::api::postmortem(site, i)
 }
 
 /// `/api/actions.json`: the same shape as `pmsite actions --format json`, from cached items.

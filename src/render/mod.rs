@@ -5,6 +5,7 @@
 //! `serve` can re-render only what a change touches. Templates get borrowed,
 //! serialisable views built here, never a handle to query the whole site.
 
+mod api;
 pub mod feeds;
 pub mod metrics;
 mod pages_actions;
