@@ -223,8 +223,20 @@ pub fn hash_inputs(root: &Path, previous: Option<&Inputs>, extra: u64) -> Inputs
         .and_then(|t| t.parse::<toml::Table>().ok())
         .and_then(|t| t.get("tickets").and_then(|v| v.as_str()).map(PathBuf::from));
     paths.extend(named);
-    for dir in ["content", "static", "themes"] {
-        let walk = walkdir::WalkDir::new(root.join(dir)).sort_by_file_name().into_iter().flatten();
+    // Every `[[sources]]` folder is an input as much as content/ is; a commit in a source
+    // repository of its own changes the history its pages show.
+    let sources = crate::load::load_config(root).0.sources;
+    let others: Vec<&crate::sources::Source> =
+        sources.iter().filter(|s| s.path != Path::new(crate::sources::CONTENT)).collect();
+    let heads: Vec<Option<String>> = others.iter().map(|s| crate::history::head(&root.join(&s.path))).collect();
+    let dirs = ["content", "static", "themes"].map(|d| (PathBuf::from(d), false));
+    for (dir, source) in dirs.into_iter().chain(others.iter().map(|s| (s.path.clone(), true))) {
+        // A source's `.git` (a checkout's whole object store) is not an input.
+        let walk = walkdir::WalkDir::new(root.join(dir))
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(move |e| !source || e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+            .flatten();
         paths.extend(
             walk.filter(|e| !e.file_type().is_dir())
                 .map(|e| e.path().strip_prefix(root).unwrap_or(e.path()).to_path_buf()),
@@ -252,6 +264,10 @@ pub fn hash_inputs(root: &Path, previous: Option<&Inputs>, extra: u64) -> Inputs
         .collect();
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     h.update(&extra.to_le_bytes());
+    for head in &heads {
+        h.update(head.as_deref().unwrap_or("-").as_bytes());
+        h.update(&[0]);
+    }
     for f in &files {
         h.update(f.path.as_bytes());
         h.update(&[0]);

@@ -55,6 +55,8 @@ pub struct SiteConfig {
     pub lint: Lint,
     /// `[[trackers]]`, `tickets` and `tickets_max_age_days`.
     pub tickets: crate::tickets::config::Settings,
+    /// `[[sources]]`: `content/` first, then the other folders postmortems are read from.
+    pub sources: Vec<crate::sources::Source>,
     /// Keys this version does not know, passed to templates as `config.extra`.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -75,6 +77,7 @@ impl Default for SiteConfig {
                 vague_action_phrases: DEFAULT_VAGUE_ACTION_PHRASES.iter().map(|s| s.to_string()).collect(),
             },
             tickets: Default::default(),
+            sources: vec![crate::sources::Source::content()],
             extra: Default::default(),
         }
     }
@@ -108,6 +111,8 @@ struct RawConfig {
     trackers: Vec<crate::tickets::config::RawTracker>,
     tickets: Option<Spanned<String>>,
     tickets_max_age_days: Option<Spanned<i64>>,
+    #[serde(default)]
+    sources: Vec<Spanned<crate::sources::RawSource>>,
     #[serde(flatten)]
     extra: BTreeMap<String, toml::Value>,
 }
@@ -240,6 +245,7 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
         max_age_days: raw.tickets_max_age_days,
     };
     cfg.tickets = crate::tickets::config::parse(tickets, text, &mut diags);
+    cfg.sources = crate::sources::parse(raw.sources, text, &mut |span, msg, help| err(&mut diags, span, msg, help));
     cfg.extra = raw.extra.into_iter().filter_map(|(k, v)| serde_json::to_value(v).ok().map(|v| (k, v))).collect();
     (cfg, diags)
 }

@@ -174,6 +174,19 @@ pub const KNOWN: &[&str] = &[
 /// Parses one postmortem file. Returns `None` when a required field is unusable; the
 /// diagnostics say why. `file` is the path relative to the knowledge base root.
 pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem>, Vec<Diagnostic>) {
+    parse_with(text, file, config, None)
+}
+
+/// `parse` for a file of a source with defaults (site.toml `[[sources]]` `teams` and
+/// `services`): a file that omits those fields, or leaves them empty, gets the defaults.
+pub fn parse_with(
+    text: &str,
+    file: &Path,
+    config: &SiteConfig,
+    defaults: Option<&crate::sources::Defaults>,
+) -> (Option<Postmortem>, Vec<Diagnostic>) {
+    let no_defaults = crate::sources::Defaults::default();
+    let defaults = defaults.unwrap_or(&no_defaults);
     let split = match split(text, file) {
         Ok(s) => s,
         Err(d) => return (None, vec![d]),
@@ -287,13 +300,18 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
         _ => Some(Status::Published),
     };
     let services = match root.get("services") {
+        None if !defaults.services.is_empty() => defaults.services.clone(),
         Some(n) => {
             let list = cx.string_list(n, "services");
-            if list.is_empty() && !matches!(n.value, Value::Map(_)) {
-                cx.at(Code::FieldMissing, n, "`services` lists no service".into()).suggestion =
-                    Some("name at least one affected service, e.g. services: [checkout-api]".into());
+            if list.is_empty() && !defaults.services.is_empty() {
+                defaults.services.clone()
+            } else {
+                if list.is_empty() && !matches!(n.value, Value::Map(_)) {
+                    cx.at(Code::FieldMissing, n, "`services` lists no service".into()).suggestion =
+                        Some("name at least one affected service, e.g. services: [checkout-api]".into());
+                }
+                list
             }
-            list
         }
         None => {
             missing(&mut cx, "services", "add `services: [<affected service>, …]`");
@@ -301,7 +319,10 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
         }
     };
     let list = |key: &str, cx: &mut Ctx| root.get(key).map(|n| cx.string_list(n, key)).unwrap_or_default();
-    let teams = list("teams", &mut cx);
+    let mut teams = list("teams", &mut cx);
+    if teams.is_empty() {
+        teams = defaults.teams.clone();
+    }
     let authors = list("authors", &mut cx);
     let tags = list("tags", &mut cx);
     let (related, related_places): (Vec<String>, Vec<_>) =
@@ -597,6 +618,25 @@ mod tests {
         assert_eq!(pm.extra["custom"]["a"], 1);
         assert_eq!(pm.body_line, 25);
         assert_eq!(pm.links, vec![BodyLink { target: "../2023/other.md".into(), line: 25, column: 6, width: 23 }]);
+    }
+
+    #[test]
+    fn a_sources_defaults_fill_omitted_teams_and_services() {
+        let defaults =
+            crate::sources::Defaults { teams: vec!["payments".into()], services: vec!["checkout-api".into()] };
+        let bare = "---\ntitle: x\ndate: 2024-01-01\nseverity: SEV1\n---\n";
+        let (pm, d) = parse_with(bare, Path::new("teams/pay/a.md"), &cfg(), Some(&defaults));
+        assert!(d.is_empty(), "{d:?}");
+        let pm = pm.unwrap();
+        assert_eq!((pm.teams, pm.services), (defaults.teams.clone(), defaults.services.clone()));
+        let empty = "---\ntitle: x\ndate: 2024-01-01\nseverity: SEV1\nservices: []\nteams: []\n---\n";
+        let (pm, d) = parse_with(empty, Path::new("a.md"), &cfg(), Some(&defaults));
+        assert!(d.is_empty() && pm.unwrap().services == ["checkout-api"], "{d:?}");
+        let own = "---\ntitle: x\ndate: 2024-01-01\nseverity: SEV1\nservices: [web]\nteams: [sre]\n---\n";
+        let pm = parse_with(own, Path::new("a.md"), &cfg(), Some(&defaults)).0.unwrap();
+        assert_eq!((pm.teams, pm.services), (vec!["sre".to_string()], vec!["web".to_string()]), "a file's own win");
+        let (pm, d) = parse(bare, Path::new("a.md"), &cfg());
+        assert!(pm.is_none() && d[0].code == Code::FieldMissing, "without defaults services is required");
     }
 
     #[test]

@@ -469,11 +469,35 @@ pub fn default_base(root: &Path) -> Option<String> {
         .map(String::from)
 }
 
+/// Where `dir` sits in the work tree of the repository holding it (empty at its top);
+/// None outside a repository.
+pub fn path_in_work_tree(dir: &Path) -> Option<PathBuf> {
+    let kb = open(dir).ok()?;
+    Some(kb.prefix.iter().map(|c| c.to_str_lossy().into_owned()).collect())
+}
+
+/// The top of the work tree of the repository holding `dir`, symlinks resolved.
+pub fn work_tree(dir: &Path) -> Option<PathBuf> {
+    let repo = gix::discover(dir).ok()?;
+    std::fs::canonicalize(repo.workdir()?).ok()
+}
+
+/// Whether `rev` names a commit in the repository holding `dir`.
+pub fn has_revision(dir: &Path, rev: &str) -> bool {
+    open(dir).is_ok_and(|kb| kb.repo.rev_parse_single(rev).is_ok())
+}
+
 /// Files under `root` changed between the merge base of `base` and HEAD and the work
 /// tree, committed or not: tracked files whose content differs or that are gone, plus
 /// new files under `content/` and a new `site.toml`. Paths are relative to `root`,
 /// sorted. Ignored build output outside `content/` is not looked at.
 pub fn changed_files(root: &Path, base: &str) -> Result<Vec<PathBuf>, HistoryError> {
+    changed_files_in(root, base, &[Path::new("content")])
+}
+
+/// `changed_files`, with new files looked for in each of `folders` (relative to `root`;
+/// `""` for all of it) instead of `content/` alone.
+pub fn changed_files_in(root: &Path, base: &str, folders: &[&Path]) -> Result<Vec<PathBuf>, HistoryError> {
     let kb = open(root)?;
     let repo = &kb.repo;
     let base_id =
@@ -514,18 +538,21 @@ pub fn changed_files(root: &Path, base: &str) -> Result<Vec<PathBuf>, HistoryErr
     if root.join(crate::config::FILE).is_file() && is_new(Path::new(crate::config::FILE)) {
         changed.push(PathBuf::from(crate::config::FILE));
     }
-    let walker = walkdir::WalkDir::new(root.join("content"))
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in walker.flatten() {
-        if entry.file_type().is_file() {
-            let rel = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf();
-            if is_new(&rel) {
-                changed.push(rel);
+    for folder in folders {
+        let walker = walkdir::WalkDir::new(root.join(folder))
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        for entry in walker.flatten() {
+            if entry.file_type().is_file() {
+                let rel = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf();
+                if is_new(&rel) {
+                    changed.push(rel);
+                }
             }
         }
     }
     changed.sort();
+    changed.dedup();
     Ok(changed)
 }
 

@@ -445,7 +445,7 @@ impl Session {
             Some(p) => p.history.clone(),
             None => {
                 let files: Vec<PathBuf> = kb.visible_ids().map(|i| kb.postmortems[i].path.clone()).collect();
-                let report = crate::history::history(&self.root, &files);
+                let report = crate::repositories::history(&self.root, &kb.config.sources, &files);
                 notes.extend(report.fallback);
                 report.files
             }

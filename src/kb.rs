@@ -165,7 +165,7 @@ impl KnowledgeBase {
                         ),
                     )
                     .with_suggestion(
-                        "ids are file names without .md and must be unique across content/; rename one file",
+                        "ids are file names without .md and must be unique across content/ and every other source; rename one file",
                     ),
                 );
             } else {

@@ -100,8 +100,10 @@ impl Cx<'_> {
             let what = if on_disk.is_dir() { "a folder, not a file" } else { "does not exist" };
             return missing(format!("link to `{path}`, which {what}"));
         }
-        if !target.starts_with("content") {
-            return missing(format!("link to `{path}`, which is outside content/, so the site does not publish it"));
+        if crate::sources::source_of(&self.kb.config.sources, &target).is_none() {
+            return missing(format!(
+                "link to `{path}`, which is outside content/ and every other source, so the site does not publish it"
+            ));
         }
         None
     }

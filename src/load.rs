@@ -38,7 +38,11 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
 /// Reads `root/site.toml`; a missing file is an error diagnostic and defaults.
 pub fn load_config(root: &Path) -> (SiteConfig, Vec<Diagnostic>) {
     match std::fs::read_to_string(root.join(config::FILE)) {
-        Ok(text) => config::parse(&text),
+        Ok(text) => {
+            let (mut cfg, mut diags) = config::parse(&text);
+            cfg.sources = crate::repositories::check_on_disk(root, std::mem::take(&mut cfg.sources), &mut diags);
+            (cfg, diags)
+        }
         Err(e) => (
             SiteConfig::default(),
             vec![
@@ -53,10 +57,31 @@ pub fn load_config(root: &Path) -> (SiteConfig, Vec<Diagnostic>) {
 
 /// Lists the postmortem files and assets under content/, sorted for stable output.
 pub fn discover(root: &Path) -> (Vec<PathBuf>, Vec<PathBuf>, Vec<Diagnostic>) {
-    let content = root.join("content");
+    discover_sources(root, &[crate::sources::Source::content()])
+}
+
+/// Lists the postmortem files and assets of every source, sorted for stable output.
+pub fn discover_sources(
+    root: &Path,
+    sources: &[crate::sources::Source],
+) -> (Vec<PathBuf>, Vec<PathBuf>, Vec<Diagnostic>) {
     let mut md = Vec::new();
     let mut assets = Vec::new();
     let mut diags = Vec::new();
+    for s in sources {
+        walk_source(root, &s.path, &mut md, &mut assets, &mut diags);
+    }
+    (md, assets, diags)
+}
+
+fn walk_source(
+    root: &Path,
+    source: &Path,
+    md: &mut Vec<PathBuf>,
+    assets: &mut Vec<PathBuf>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let content = root.join(source);
     let walker = walkdir::WalkDir::new(&content).sort_by_file_name().into_iter().filter_entry(|e| {
         // Hidden files and folders (.git, editor swap files) are never content.
         e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
@@ -84,12 +109,11 @@ pub fn discover(root: &Path) -> (Vec<PathBuf>, Vec<PathBuf>, Vec<Diagnostic>) {
                 let path = e
                     .path()
                     .map(|p| p.strip_prefix(root).unwrap_or(p).to_path_buf())
-                    .unwrap_or_else(|| "content".into());
+                    .unwrap_or_else(|| source.to_path_buf());
                 diags.push(Diagnostic::error(Code::Io, path, 0, 0, format!("cannot read: {e}")));
             }
         }
     }
-    (md, assets, diags)
 }
 
 /// An error when the file at `rel` (relative to the root) has a name the site cannot hold.
@@ -132,7 +156,8 @@ pub fn load_file(
             );
         }
     };
-    let (pm, mut diags) = frontmatter::parse(&text, rel, config);
+    let defaults = crate::sources::source_of(&config.sources, rel).map(|s| &s.defaults);
+    let (pm, mut diags) = frontmatter::parse_with(&text, rel, config, defaults);
     if let Some(pm) = &pm {
         diags.extend(linter.check(pm, &text));
     }
@@ -189,7 +214,7 @@ pub fn load_cached(root: &Path, cache: &mut ParseCache) -> Loaded {
     let (files, assets) = match (&only, &cache.walked) {
         (Some(_), Some((files, assets))) => (files.clone(), assets.clone()),
         _ => {
-            let (files, assets, walk_diags) = discover(root);
+            let (files, assets, walk_diags) = discover_sources(root, &config.sources);
             cache.walked = walk_diags.is_empty().then(|| (files.clone(), assets.clone()));
             diagnostics.extend(walk_diags);
             (files, assets)

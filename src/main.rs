@@ -291,8 +291,11 @@ fn run() -> Result<ExitCode> {
                     None => pmsite::history::default_base(&root)
                         .context("--changed needs a base branch: there is no origin/main or main; pass --base")?,
                 };
-                let files = pmsite::history::changed_files(&root, &base)?;
-                eprintln!("{} changed against {base}", plural(files.len(), "file"));
+                let sources = &checked.kb.config.sources;
+                let changed = pmsite::repositories::changed_files(&root, sources, &base)?;
+                let files = changed.files;
+                let others: String = changed.bases.iter().map(|b| format!("; {b}")).collect();
+                eprintln!("{} changed against {base}{others}", plural(files.len(), "file"));
                 checked.diagnostics = pmsite::history::filter_to_changed(checked.diagnostics, &files);
             }
             let format = match format {

@@ -219,6 +219,11 @@ pub fn file_url(under_content: &str) -> String {
     url(&file(under_content))
 }
 
+/// The URL of an attachment (`attachment`), percent-encoded.
+pub fn attachment_url(asset: &std::path::Path) -> String {
+    url(&attachment(asset))
+}
+
 /// A theme asset (`style.css`).
 pub fn asset(name: &str) -> String {
     format!("assets/{name}")

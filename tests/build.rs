@@ -898,3 +898,53 @@ mod warnings {
         assert!(err.contains("warnings in 14 files:"), "{err}");
     }
 }
+
+mod sources {
+    use super::*;
+
+    /// A knowledge base with a second source, `teams/pay`, beside content/.
+    fn site() -> tempfile::TempDir {
+        let t = tempfile::tempdir().unwrap();
+        let toml = format!("{SITE}\n[[sources]]\npath = \"teams/pay\"\nteams = [\"payments\"]\n");
+        write(t.path(), "site.toml", &toml);
+        write(t.path(), "content/2024/2024-01-02-a.md", &pm("2024-01-02", "In content", ""));
+        let second = pm("2024-01-03", "First title", "").replace("teams: [payments]\n", "");
+        write(t.path(), "teams/pay/2024/2024-01-03-b.md", &second);
+        t
+    }
+
+    #[test]
+    fn a_change_in_a_second_source_reaches_a_cached_build() {
+        let site = site();
+        let out = site.path().join("public");
+        let o = build(site.path(), &out);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let page = out.join("incidents/2024-01-03-b/index.html");
+        assert!(std::fs::read_to_string(&page).unwrap().contains("First title"));
+        assert!(site.path().join(".pmsite/cache/build.bin").is_file(), "the build is cached");
+        // Same length and, within the racy window, maybe the same stamp: the hash decides.
+        let file = site.path().join("teams/pay/2024/2024-01-03-b.md");
+        let text = std::fs::read_to_string(&file).unwrap().replace("First title", "Other title");
+        std::fs::write(&file, text).unwrap();
+        let o = build(site.path(), &out);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let html = std::fs::read_to_string(&page).unwrap();
+        assert!(html.contains("Other title") && !html.contains("First title"), "the cached build saw the change");
+        let home = std::fs::read_to_string(out.join("index.html")).unwrap();
+        assert!(home.contains("Other title"));
+        // And it equals a build from nothing.
+        let fresh = site.path().join("fresh");
+        let o = bin()
+            .args(["build", "--no-cache", "--today", "2026-01-01", "--root"])
+            .arg(site.path())
+            .arg("--output")
+            .arg(&fresh)
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        let (mut a, mut b) = (snapshot(&out), snapshot(&fresh));
+        a.remove(".pmsite-output");
+        b.remove(".pmsite-output");
+        assert!(a == b, "a cached build after a change in a second source equals a fresh build");
+    }
+}

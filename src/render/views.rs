@@ -33,9 +33,9 @@ pub fn render_body(kb: &KnowledgeBase, i: usize) -> RenderedBody {
             }
             return Some(format!("../../{}{frag}", incident_url(&id)));
         }
-        // Files beside postmortems are published under files/, mirroring content/.
-        let under = target.strip_prefix("content").ok()?;
-        Some(format!("../../{}{frag}", routes::file_url(&under.to_string_lossy().replace('\\', "/"))))
+        // Files beside postmortems are published under files/, mirroring their source.
+        crate::sources::source_of(&kb.config.sources, &target)?;
+        Some(format!("../../{}{frag}", routes::attachment_url(&target)))
     };
     markdown::render(&pm.body, &resolve)
 }
@@ -415,7 +415,11 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows) -> Res
     let newer = (0..i).rev().find(|&j| kb.visible[j]).map(|j| rows[j].clone());
     let older = (i + 1..kb.postmortems.len()).find(|&j| kb.visible[j]).map(|j| rows[j].clone());
     let path = pm.path.to_string_lossy().replace('\\', "/");
-    let repo = kb.config.repo_url.as_deref();
+    // The repository the file is edited in: its source's own, or the site's.
+    let edit = crate::sources::source_of(&kb.config.sources, &pm.path).map_or_else(
+        || kb.config.repo_url.clone().map(|r| (r, path.clone())),
+        |s| s.edit_target(kb.config.repo_url.as_deref(), &pm.path),
+    );
     let body = &site.bodies[i];
     let headings: Vec<tera::Value> = body
         .headings
@@ -462,8 +466,8 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows) -> Res
         "related" => related, "referenced_by" => rows_of(rows, &kb.referenced_by[i]), "recurrences" => recurrences,
         "recurrence_count" => kb.recurrences[i].len(),
         "newer" => newer, "older" => older,
-        "edit_url" => repo.map(|r| format!("{r}/-/edit/main/{}", routes::encode_path(&path))),
-        "history_url" => repo.map(|r| format!("{r}/-/commits/main/{}", routes::encode_path(&path))),
+        "edit_url" => edit.as_ref().map(|(r, p)| format!("{r}/-/edit/main/{}", routes::encode_path(p))),
+        "history_url" => edit.as_ref().map(|(r, p)| format!("{r}/-/commits/main/{}", routes::encode_path(p))),
         "source_path" => path,
         "extra" => serialised(&pm.extra),
         "history" => history,

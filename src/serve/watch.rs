@@ -30,17 +30,31 @@ pub fn is_noise(path: &Path) -> bool {
 
 /// True for paths a build reads: under content/, themes/ or static/, or site.toml.
 pub fn is_input(root: &Path, path: &Path) -> bool {
+    is_input_of(root, &[], path)
+}
+
+/// `is_input`, with the folders of `[[sources]]` (relative to the root) read too.
+pub fn is_input_of(root: &Path, sources: &[PathBuf], path: &Path) -> bool {
     let Ok(rel) = path.strip_prefix(root) else {
         return false;
     };
     if rel.components().any(|c| c.as_os_str().to_str().is_some_and(|s| s.starts_with('.'))) {
         return false;
     }
+    if sources.iter().any(|s| rel.starts_with(s) && rel != s) {
+        return !is_noise(rel);
+    }
     match rel.components().next().and_then(|c| c.as_os_str().to_str()) {
         Some("content" | "themes" | "static") => !is_noise(rel),
         Some("site.toml") => rel.components().count() == 1,
         _ => false,
     }
+}
+
+/// The `[[sources]]` folders besides content/, relative to the root, as site.toml says now.
+fn source_folders(root: &Path) -> Vec<PathBuf> {
+    let sources = crate::load::load_config(root).0.sources;
+    sources.into_iter().map(|s| s.path).filter(|p| p != Path::new(crate::sources::CONTENT)).collect()
 }
 
 /// The watched folders; site.toml is watched through the root (non-recursive), so
@@ -80,29 +94,33 @@ pub fn start(root: &Path, batches: mpsc::Sender<Vec<PathBuf>>) -> Result<Watch, 
     if let Some(dir) = snapshot.parent().filter(|d| *d != root && d.is_dir()) {
         watcher.watch(dir, RecursiveMode::NonRecursive)?;
     }
-    for f in FOLDERS {
-        let dir = root.join(f);
+    let sources = source_folders(&root);
+    for dir in FOLDERS.iter().map(PathBuf::from).chain(sources.iter().cloned()) {
+        let dir = root.join(dir);
         if dir.is_dir() {
             watcher.watch(&dir, RecursiveMode::Recursive)?;
         }
     }
     let thread = std::thread::Builder::new()
         .name("pmsite-watch".into())
-        .spawn(move || Batcher { root, snapshot, watcher, moved: BTreeSet::new() }.run(rx, batches))
+        .spawn(move || Batcher { root, snapshot, sources, watcher, moved: BTreeSet::new() }.run(rx, batches))
         .map_err(notify::Error::io)?;
     Ok(Watch { stop: tx, thread })
 }
 
-/// The folder of FOLDERS that `path` is, if it is one of them itself (not a file in it).
-fn folder_itself<'a>(root: &Path, path: &'a Path) -> Option<&'a Path> {
-    let name = path.strip_prefix(root).ok()?.to_str()?;
-    FOLDERS.contains(&name).then_some(path)
+/// The watched folder that `path` is, if it is one of them itself (not a file in it).
+fn folder_itself<'a>(root: &Path, sources: &[PathBuf], path: &'a Path) -> Option<&'a Path> {
+    let rel = path.strip_prefix(root).ok()?;
+    let name = rel.to_str()?;
+    (FOLDERS.contains(&name) || sources.iter().any(|s| s == rel)).then_some(path)
 }
 
 struct Batcher {
     root: PathBuf,
     /// The ticket snapshot's path, as site.toml named it when serve started.
     snapshot: PathBuf,
+    /// The `[[sources]]` folders besides content/, relative to the root.
+    sources: Vec<PathBuf>,
     watcher: notify::RecommendedWatcher,
     /// Watched folders created, removed or renamed in this batch.
     moved: BTreeSet<PathBuf>,
@@ -119,15 +137,20 @@ impl Batcher {
         };
         if e.need_rescan() {
             // Events were lost (the kernel queue overflowed): any folder may have changed.
-            let all: Vec<PathBuf> = FOLDERS.iter().map(|f| self.root.join(f)).collect();
+            let all: Vec<PathBuf> = FOLDERS
+                .iter()
+                .map(PathBuf::from)
+                .chain(self.sources.iter().cloned())
+                .map(|f| self.root.join(f))
+                .collect();
             self.moved.extend(all.iter().cloned());
             return all;
         }
         if matches!(e.kind, Create(_) | Remove(_) | Modify(notify::event::ModifyKind::Name(_))) {
-            let folders = e.paths.iter().filter_map(|p| folder_itself(&self.root, p));
+            let folders = e.paths.iter().filter_map(|p| folder_itself(&self.root, &self.sources, p));
             self.moved.extend(folders.map(Path::to_path_buf));
         }
-        e.paths.into_iter().filter(|p| is_input(&self.root, p) || *p == self.snapshot).collect()
+        e.paths.into_iter().filter(|p| is_input_of(&self.root, &self.sources, p) || *p == self.snapshot).collect()
     }
 
     /// Drops the watch on each moved folder and watches what is there now. A watch
@@ -163,6 +186,13 @@ impl Batcher {
                     break;
                 }
             }
+            // site.toml may list other sources now: watch the ones that are new.
+            if batch.contains(&self.root.join(crate::config::FILE)) {
+                let now = source_folders(&self.root);
+                let added: Vec<PathBuf> = now.iter().filter(|s| !self.sources.contains(s)).cloned().collect();
+                self.moved.extend(added.iter().map(|s| self.root.join(s)));
+                self.sources = now;
+            }
             self.rewatch_moved();
             if batches.send(batch.into_iter().collect()).is_err() {
                 return;
@@ -195,5 +225,17 @@ mod tests {
         ] {
             assert!(!is_input(root, Path::new(noise)), "{noise}");
         }
+    }
+
+    #[test]
+    fn source_folders_are_inputs() {
+        let root = Path::new("/kb");
+        let sources = [PathBuf::from("teams/pay")];
+        assert!(is_input_of(root, &sources, Path::new("/kb/teams/pay/2024/a.md")));
+        assert!(!is_input(root, Path::new("/kb/teams/pay/2024/a.md")));
+        for noise in ["/kb/teams/pay/.git/index", "/kb/teams/pay/a.md~", "/kb/teams/other/a.md", "/kb/teams/pay"] {
+            assert!(!is_input_of(root, &sources, Path::new(noise)), "{noise}");
+        }
+        assert_eq!(folder_itself(root, &sources, Path::new("/kb/teams/pay")), Some(Path::new("/kb/teams/pay")));
     }
 }

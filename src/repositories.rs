@@ -1,0 +1,193 @@
+//! Where each `[[sources]]` folder really is: checked against the disk (a folder inside
+//! the knowledge base, symlinks resolved), grouped by the git repository holding it, and
+//! asked for its history and changed files there.
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::sources::{Source, source_of};
+use std::path::{Path, PathBuf};
+
+/// Checks each source listed in site.toml against the disk: it must be a folder whose
+/// real location (symlinks resolved) is inside `root`. Returns the usable sources, with
+/// `repo_path` filled in for those with their own `repo_url`.
+pub fn check_on_disk(root: &Path, sources: Vec<Source>, diags: &mut Vec<Diagnostic>) -> Vec<Source> {
+    let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let mut out = Vec::with_capacity(sources.len());
+    for mut s in sources {
+        // The implicit content/ may be missing (an empty knowledge base), as always.
+        if s.at == (0, 0, 0) {
+            out.push(s);
+            continue;
+        }
+        let (line, col, width) = s.at;
+        let problem = match std::fs::canonicalize(root.join(&s.path)) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("does not exist".to_string()),
+            Err(e) => Some(format!("cannot be read: {e}")),
+            Ok(real) if !real.starts_with(&real_root) => {
+                Some(format!("leads outside the knowledge base (to {})", real.display()))
+            }
+            Ok(real) if !real.is_dir() => Some("is a file, not a folder".to_string()),
+            Ok(_) => None,
+        };
+        match problem {
+            Some(p) => diags.push(
+                Diagnostic::error(
+                    Code::ConfigValue,
+                    crate::config::FILE,
+                    line,
+                    col,
+                    format!("source path `{}` {p}", s.path.display()),
+                )
+                .with_width(width.max(1))
+                .with_suggestion(
+                    "a source is a folder inside the knowledge base: add the submodule or check the repository out there",
+                ),
+            ),
+            None => {
+                if s.repo_url.is_some() {
+                    s.repo_path = crate::history::path_in_work_tree(&root.join(&s.path));
+                }
+                out.push(s);
+            }
+        }
+    }
+    out
+}
+
+/// A repository that holds sources: the folder its histories are read from (relative
+/// to the root; `""` for the knowledge base's own repository) and the sources in it.
+struct Repository<'a> {
+    dir: PathBuf,
+    sources: Vec<&'a Source>,
+}
+
+/// The sources grouped by repository: those in the repository holding `root` (or in
+/// none) read from the root, each other from its own folder.
+fn repositories<'a>(root: &Path, sources: &'a [Source]) -> Vec<Repository<'a>> {
+    let main = crate::history::work_tree(root);
+    let mut out = vec![Repository { dir: PathBuf::new(), sources: Vec::new() }];
+    for s in sources {
+        let own = crate::history::work_tree(&root.join(&s.path));
+        if own.is_none() || own == main {
+            out[0].sources.push(s);
+        } else {
+            out.push(Repository { dir: s.path.clone(), sources: vec![s] });
+        }
+    }
+    out
+}
+
+/// Git histories of `files` (relative to the root), each read in the repository of its
+/// source: one pass over each repository. Notes about file times say which source they
+/// are about when it is not the knowledge base's own repository.
+pub fn history(root: &Path, sources: &[Source], files: &[PathBuf]) -> crate::history::HistoryReport {
+    let repos = repositories(root, sources);
+    let mut report = crate::history::HistoryReport::default();
+    let mut notes = Vec::new();
+    for repo in &repos {
+        let mine: Vec<PathBuf> = files
+            .iter()
+            .filter(|f| {
+                let of = source_of(sources, f);
+                if repo.dir.as_os_str().is_empty() {
+                    of.is_none_or(|s| repo.sources.contains(&s))
+                } else {
+                    of.is_some_and(|s| repo.sources.contains(&s))
+                }
+            })
+            .filter_map(|f| f.strip_prefix(&repo.dir).ok().map(Path::to_path_buf))
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let part = crate::history::history(&root.join(&repo.dir), &mine);
+        report.files.extend(part.files.into_iter().map(|(f, h)| (repo.dir.join(f), h)));
+        notes.extend(part.fallback.map(|n| match repo.dir.as_os_str().is_empty() {
+            true => n,
+            false => format!("source {}: {n}", repo.dir.display()),
+        }));
+    }
+    report.fallback = (!notes.is_empty()).then(|| notes.join("; "));
+    report
+}
+
+/// What `pmsite check --changed` compares against in each repository.
+pub struct Changed {
+    /// Paths relative to the root, sorted.
+    pub files: Vec<PathBuf>,
+    /// For each source repository other than the knowledge base's: what it was compared with.
+    pub bases: Vec<String>,
+}
+
+/// Files changed against `base` in every repository holding a source: the knowledge
+/// base's own repository is compared with `base`, each other repository with `base`
+/// when it has that revision, else with its own default base (`origin/main`, `main`…).
+/// A source repository with no base to compare with counts all its files as changed.
+pub fn changed_files(root: &Path, sources: &[Source], base: &str) -> Result<Changed, crate::history::HistoryError> {
+    let mut out = Changed { files: Vec::new(), bases: Vec::new() };
+    for repo in repositories(root, sources) {
+        let dir = root.join(&repo.dir);
+        if repo.dir.as_os_str().is_empty() {
+            let folders: Vec<&Path> = repo.sources.iter().map(|s| s.path.as_path()).collect();
+            out.files.extend(crate::history::changed_files_in(root, base, &folders)?);
+            continue;
+        }
+        let own_base = match crate::history::has_revision(&dir, base) {
+            true => Some(base.to_string()),
+            false => crate::history::default_base(&dir),
+        };
+        let name = repo.dir.display();
+        match own_base {
+            Some(b) => {
+                let files = crate::history::changed_files_in(&dir, &b, &[Path::new("")])?;
+                out.files.extend(files.into_iter().map(|f| repo.dir.join(f)));
+                out.bases.push(format!("{name} against {b}"));
+            }
+            None => {
+                out.bases.push(format!("{name}: no base branch there, so all its files count as changed"));
+                let walk = walkdir::WalkDir::new(&dir)
+                    .into_iter()
+                    .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+                out.files.extend(
+                    walk.flatten()
+                        .filter(|e| e.file_type().is_file())
+                        .filter_map(|e| e.path().strip_prefix(root).ok().map(Path::to_path_buf)),
+                );
+            }
+        }
+    }
+    out.files.sort();
+    out.files.dedup();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(toml: &str) -> Vec<Source> {
+        crate::config::parse(toml).0.sources
+    }
+
+    #[test]
+    fn sources_on_disk_must_be_folders_inside_the_root() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("kb");
+        std::fs::create_dir_all(root.join("teams/ok")).unwrap();
+        std::fs::create_dir_all(t.path().join("outside")).unwrap();
+        std::fs::write(root.join("teams/file"), "x").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(t.path().join("outside"), root.join("teams/link")).unwrap();
+        let toml = "[[sources]]\npath = \"teams/ok\"\n[[sources]]\npath = \"teams/missing\"\n[[sources]]\npath = \"teams/file\"\n[[sources]]\npath = \"teams/link\"\n";
+        let s = parsed(toml);
+        let mut d = Vec::new();
+        let kept = check_on_disk(&root, s, &mut d);
+        let paths: Vec<_> = kept.iter().map(|s| s.path.clone()).collect();
+        assert_eq!(paths, [PathBuf::from("content"), PathBuf::from("teams/ok")]);
+        let got: Vec<_> = d.iter().map(|d| (d.line, d.column, d.message.clone())).collect();
+        assert!(got[0].0 == 4 && got[0].2.contains("does not exist"), "{got:?}");
+        assert!(got[1].0 == 6 && got[1].2.contains("is a file"), "{got:?}");
+        #[cfg(unix)]
+        assert!(got[2].0 == 8 && got[2].2.contains("leads outside"), "{got:?}");
+        assert!(got.iter().all(|g| g.1 == 8));
+    }
+}
