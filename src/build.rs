@@ -93,7 +93,8 @@ pub fn build(root: &Path, opts: &BuildOptions, progress: &(dyn Fn(u64) + Sync)) 
     let inputs = opts.cache.then(|| {
         let extra = {
             let mut h = crate::fingerprint::hasher();
-            (env!("CARGO_PKG_VERSION"), opts.drafts, opts.strict, opts.today.to_string(), &opts.base_url).hash(&mut h);
+            let options = (opts.drafts, opts.strict, opts.today.to_string(), &opts.base_url, opts.edition);
+            (env!("CARGO_PKG_VERSION"), options).hash(&mut h);
             crate::history::head(root).hash(&mut h);
             h.finish()
         };

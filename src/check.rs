@@ -44,8 +44,13 @@ pub struct Cache {
 
 /// `check`, reusing the parse of files that did not change since `cache` was filled.
 pub fn check_cached(root: &Path, opts: &Options, cache: &mut Cache) -> Checked {
+    check_cached_in(root, opts, crate::edition::Edition::Internal, cache)
+}
+
+/// `check_cached` of one edition: the public one checks and links only what it shows.
+pub fn check_cached_in(root: &Path, opts: &Options, edition: crate::edition::Edition, cache: &mut Cache) -> Checked {
     let t = std::time::Instant::now();
-    let loaded = load::load_cached(root, &mut cache.parse);
+    let loaded = load::load_cached_in(root, &mut cache.parse, edition);
     crate::timing::stage_timing("  load", t);
     let t = std::time::Instant::now();
     let mut diags = Vec::new();

@@ -57,6 +57,8 @@ pub struct SiteConfig {
     pub tickets: crate::tickets::config::Settings,
     /// `[[sources]]`: `content/` first, then the other folders postmortems are read from.
     pub sources: Vec<crate::sources::Source>,
+    /// `default_visibility`: what a postmortem without `visibility` is (default internal).
+    pub default_visibility: crate::model::Visibility,
     /// Keys this version does not know, passed to templates as `config.extra`.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -78,6 +80,7 @@ impl Default for SiteConfig {
             },
             tickets: Default::default(),
             sources: vec![crate::sources::Source::content()],
+            default_visibility: Default::default(),
             extra: Default::default(),
         }
     }
@@ -113,6 +116,7 @@ struct RawConfig {
     tickets_max_age_days: Option<Spanned<i64>>,
     #[serde(default)]
     sources: Vec<Spanned<crate::sources::RawSource>>,
+    default_visibility: Option<Spanned<String>>,
     #[serde(flatten)]
     extra: BTreeMap<String, toml::Value>,
 }
@@ -180,6 +184,17 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
                 r.span(),
                 format!("repo_url `{}` {problem}", r.get_ref().escape_debug()),
                 "use the repository's web address, such as \"https://git.example.internal/sre/postmortems\"",
+            ),
+        }
+    }
+    if let Some(v) = raw.default_visibility {
+        match crate::model::Visibility::parse(v.get_ref()) {
+            Some(vis) => cfg.default_visibility = vis,
+            None => err(
+                &mut diags,
+                v.span(),
+                format!("default_visibility `{}` is neither public nor internal", v.get_ref().escape_debug()),
+                "use \"internal\" (the default: only the internal edition shows such postmortems) or \"public\"",
             ),
         }
     }
@@ -317,6 +332,16 @@ mod tests {
             assert!(d.is_empty(), "{good}: {d:?}");
             assert!(c.base_url.ends_with('/'));
         }
+    }
+
+    #[test]
+    fn default_visibility_is_internal_unless_site_toml_says() {
+        assert_eq!(parse("").0.default_visibility, crate::model::Visibility::Internal);
+        let (c, d) = parse("default_visibility = \"public\"\n");
+        assert!(d.is_empty() && c.default_visibility == crate::model::Visibility::Public);
+        let (c, d) = parse("title = \"t\"\ndefault_visibility = \"secret\"\n");
+        assert_eq!((d.len(), d[0].line, d[0].column), (1, 2, 22), "{d:?}");
+        assert_eq!(c.default_visibility, crate::model::Visibility::Internal);
     }
 
     #[test]

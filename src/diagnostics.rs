@@ -56,6 +56,8 @@ pub enum Code {
     YamlTooLarge,
     /// A file whose output path is also a page pmsite makes, or another file's.
     OutputCollision,
+    /// A `visibility`, `internal_fields` or internal body part that cannot be followed.
+    Visibility,
     // site.toml
     ConfigSyntax,
     ConfigValue,
@@ -88,7 +90,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in documentation order.
-    pub const ALL: [Code; 39] = [
+    pub const ALL: [Code; 40] = [
         Code::NotUtf8,
         Code::FrontMatterMissing,
         Code::FrontMatterUnclosed,
@@ -110,6 +112,7 @@ impl Code {
         Code::DuplicateKey,
         Code::YamlTooLarge,
         Code::OutputCollision,
+        Code::Visibility,
         Code::ConfigSyntax,
         Code::ConfigValue,
         Code::ConfigMissing,
@@ -153,6 +156,7 @@ impl Code {
             Code::DuplicateKey => "duplicate-key",
             Code::YamlTooLarge => "yaml-too-large",
             Code::OutputCollision => "output-collision",
+            Code::Visibility => "visibility",
             Code::ConfigSyntax => "config-syntax",
             Code::ConfigValue => "config-value",
             Code::ConfigMissing => "config-missing",

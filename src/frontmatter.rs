@@ -169,6 +169,8 @@ pub const KNOWN: &[&str] = &[
     "timeline",
     "action_items",
     "related",
+    "visibility",
+    "internal_fields",
 ];
 
 /// Parses one postmortem file. Returns `None` when a required field is unusable; the
@@ -335,6 +337,8 @@ pub fn parse_with(
     let timeline = root.get("timeline").map(|n| timeline(&mut cx, n, &tz)).unwrap_or_default();
     let timeline_incomplete = cx.diags.len() > errors_before_timeline;
     let action_items = root.get("action_items").map(|n| action_items(&mut cx, n)).unwrap_or_default();
+    let visibility = visibility(&mut cx, &root);
+    let internal_fields = internal_fields(&mut cx, &root, &extra);
     unsafe_segments(&mut cx, &root);
 
     let diags = cx.diags;
@@ -377,6 +381,8 @@ pub fn parse_with(
         timeline,
         action_items,
         related,
+        visibility,
+        internal_fields,
         extra,
         body,
         body_line: split.body_line,
@@ -387,6 +393,59 @@ pub fn parse_with(
         front_hash: xxhash_rust::xxh3::xxh3_64(&text.as_bytes()[..text.len() - split.body.len()]),
     };
     (Some(pm), diags)
+}
+
+/// `visibility: public | internal`, else site.toml `default_visibility`.
+fn visibility(cx: &mut Ctx, root: &Node) -> Visibility {
+    let default = cx.config.default_visibility;
+    let Some(n) = root.get("visibility").filter(|n| !n.is_null()) else {
+        return default;
+    };
+    match cx.string(n, "visibility") {
+        Some(s) => Visibility::parse(&s).unwrap_or_else(|| {
+            cx.at(Code::Visibility, n, format!("unknown visibility `{s}`")).suggestion = Some(
+                "use public (both editions show it) or internal (only the internal edition); without the field, site.toml `default_visibility` decides".into(),
+            );
+            // Not shown publicly by mistake: an unreadable visibility is internal.
+            Visibility::Internal
+        }),
+        None => Visibility::Internal,
+    }
+}
+
+/// `internal_fields: [impact, …]`: front matter fields the public edition leaves out.
+/// Each must be a field the public page can do without, written in this file or known to
+/// the format; a typo would publish what it meant to hide, so it is an error.
+fn internal_fields(cx: &mut Ctx, root: &Node, extra: &serde_json::Map<String, serde_json::Value>) -> Vec<String> {
+    let Some(n) = root.get("internal_fields") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (name, (line, col, width)) in cx.spanned_string_list(n, "internal_fields") {
+        let known = KNOWN.contains(&name.as_str()) || extra.contains_key(&name);
+        let problem = if crate::edition::ALWAYS_PUBLIC.contains(&name.as_str()) {
+            Some((
+                format!("`{name}` cannot be internal: every edition that shows the postmortem shows it"),
+                "list only fields the public page can do without, such as impact or summary".to_string(),
+            ))
+        } else if !known {
+            let candidates = KNOWN.iter().copied().chain(extra.keys().map(String::as_str));
+            let help = match nearest(&name, candidates) {
+                Some(s) => format!("did you mean `{s}`? A field that is not hidden is published"),
+                None => "name a front matter field of this file; a field that is not hidden is published".into(),
+            };
+            Some((format!("`internal_fields` names `{name}`, which is not a field of this postmortem"), help))
+        } else {
+            None
+        };
+        match problem {
+            Some((msg, help)) => cx.diags.push(
+                Diagnostic::error(Code::Visibility, cx.file, line, col, msg).with_width(width).with_suggestion(help),
+            ),
+            None => out.push(name),
+        }
+    }
+    out
 }
 
 fn key_line(entries: &[(Node, Node)], key: &str) -> usize {

@@ -39,6 +39,8 @@ pub struct BuildOptions {
     pub today: Date,
     /// Read and write `.pmsite/cache/` (one-shot builds; `pmsite build --no-cache` turns it off).
     pub cache: bool,
+    /// `--edition`: what the site shows (`crate::edition`).
+    pub edition: crate::edition::Edition,
 }
 
 /// Everything a build produces, in memory, before any byte is written.
@@ -302,7 +304,7 @@ fn structure_hash(root: &Path, kb: &KnowledgeBase, theme: &Theme, opts: &BuildOp
     let mut h = hasher();
     std::fs::read(root.join(crate::config::FILE)).unwrap_or_default().hash(&mut h);
     theme.fingerprint.hash(&mut h);
-    (opts.drafts, opts.strict, opts.today.to_string(), &opts.base_url, live).hash(&mut h);
+    (opts.drafts, opts.strict, opts.today.to_string(), &opts.base_url, live, opts.edition).hash(&mut h);
     kb.home_text.hash(&mut h);
     kb.assets.hash(&mut h);
     // Tracker state shows on incident, action, owner, team, home and patterns pages.
@@ -401,9 +403,10 @@ impl Session {
         let t = Instant::now();
         let keep = self.keep;
         let opts = &self.opts;
-        let mut checked = check::check_cached(
+        let mut checked = check::check_cached_in(
             &self.root,
             &check::Options { strict: opts.strict, drafts: opts.drafts, today: opts.today },
+            opts.edition,
             &mut self.parse,
         );
         if let Some(url) = &opts.base_url {

@@ -59,6 +59,8 @@ pub struct KnowledgeBase {
     pub home_text: Option<String>,
     /// Attachments under content/ that a visible postmortem links to: the ones published.
     pub assets: Vec<PathBuf>,
+    /// Postmortem files this edition leaves out: a link to one is shown as plain text.
+    pub withheld: std::collections::HashSet<PathBuf>,
     /// What the trackers said at the last `pmsite sync`; None without a snapshot.
     pub tickets: Option<Arc<crate::tickets::Tickets>>,
     pub today: Date,
@@ -135,10 +137,31 @@ impl KnowledgeBase {
         diags: &mut Vec<Diagnostic>,
         cache: &mut LinkCache,
     ) -> KnowledgeBase {
-        let Loaded { root, config, mut postmortems, home_text, assets, unusable, tickets, diagnostics } = loaded;
-        let unusable_ids: std::collections::HashSet<String> =
-            unusable.iter().filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned())).collect();
+        let Loaded { root, config, mut postmortems, home_text, assets, unusable, withheld, tickets, diagnostics } =
+            loaded;
+        // Files this edition leaves out are named like files with errors: not unknown.
+        let unusable_ids: std::collections::HashSet<String> = unusable
+            .iter()
+            .chain(&withheld)
+            .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .collect();
         diags.extend(diagnostics);
+        // `related` ids of postmortems this edition leaves out go before anything lists them.
+        if !withheld.is_empty() {
+            let gone: std::collections::HashSet<&str> =
+                withheld.iter().filter_map(|p| p.file_stem()?.to_str()).collect();
+            for pm in &mut postmortems {
+                if pm.related.iter().any(|r| gone.contains(r.as_str())) {
+                    let places = std::mem::take(&mut pm.lines.related);
+                    let kept: Vec<(String, (usize, usize, usize))> = std::mem::take(&mut pm.related)
+                        .into_iter()
+                        .zip(places.into_iter().chain(std::iter::repeat((1, 1, 1))))
+                        .filter(|(r, _)| !gone.contains(r.as_str()))
+                        .collect();
+                    (pm.related, pm.lines.related) = kept.into_iter().unzip();
+                }
+            }
+        }
         postmortems.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.id.cmp(&b.id)));
 
         let mut by_id: HashMap<String, usize> = HashMap::with_capacity(postmortems.len());
@@ -266,6 +289,7 @@ impl KnowledgeBase {
             indexes,
             home_text,
             assets,
+            withheld: withheld.into_iter().collect(),
             tickets,
             today: opts.today,
         }

@@ -12,6 +12,7 @@ pub mod check;
 pub mod config;
 pub mod csv;
 pub mod diagnostics;
+pub mod edition;
 pub mod figures;
 mod fingerprint;
 pub mod frontmatter;

@@ -3,9 +3,10 @@
 
 use crate::config::{self, SiteConfig};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::edition::{self, Edition};
 use crate::frontmatter;
 use crate::lint::Linter;
-use crate::model::Postmortem;
+use crate::model::{Postmortem, Visibility};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,10 @@ pub struct Loaded {
     /// Postmortem files that could not be loaded (each has an error), so that links and
     /// `related` ids naming them are not reported a second time as unknown.
     pub unusable: Vec<PathBuf>,
+    /// Postmortems this edition leaves out (`internal` ones in the public edition): the
+    /// files exist, so links and `related` ids naming them are not errors, but nothing of
+    /// them goes further than this list.
+    pub withheld: Vec<PathBuf>,
     /// The ticket snapshot (`pmsite sync`), when there is one.
     pub tickets: Option<std::sync::Arc<crate::tickets::Tickets>>,
     pub diagnostics: Vec<Diagnostic>,
@@ -135,6 +140,18 @@ pub fn load_file(
     config: &SiteConfig,
     linter: &Linter,
 ) -> (Option<Postmortem>, Vec<Diagnostic>) {
+    load_file_in(root, rel, config, linter, Edition::Internal)
+}
+
+/// `load_file` for one edition: in the public edition a public postmortem comes without
+/// its internal parts and fields (an internal one whole: `load_cached_in` leaves it out).
+pub fn load_file_in(
+    root: &Path,
+    rel: &Path,
+    config: &SiteConfig,
+    linter: &Linter,
+    edition: Edition,
+) -> (Option<Postmortem>, Vec<Diagnostic>) {
     let bytes = match std::fs::read(root.join(rel)) {
         Ok(b) => b,
         Err(e) => {
@@ -157,9 +174,17 @@ pub fn load_file(
         }
     };
     let defaults = crate::sources::source_of(&config.sources, rel).map(|s| &s.defaults);
-    let (pm, mut diags) = frontmatter::parse_with(&text, rel, config, defaults);
-    if let Some(pm) = &pm {
+    let body_start = frontmatter::split(&text, rel).map_or(text.len(), |s| text.len() - s.body.len());
+    let (shown, mut diags) = edition::blocks(&text, body_start, rel, edition);
+    let (mut pm, more) = frontmatter::parse_with(&shown, rel, config, defaults);
+    diags.extend(more);
+    if let Some(pm) = &mut pm {
         diags.extend(linter.check(pm, &text));
+        if edition == Edition::Public {
+            edition::redact_fields(pm);
+            pm.source_hash = edition::salted(pm.source_hash, edition);
+            pm.front_hash = edition::salted(pm.front_hash, edition);
+        }
     }
     (pm, diags)
 }
@@ -170,6 +195,8 @@ pub fn load_file(
 #[derive(Default)]
 pub struct ParseCache {
     config_text: Option<String>,
+    /// The edition the files were parsed for.
+    edition: Edition,
     files: HashMap<PathBuf, CachedFile>,
     /// The last walk of content/ (markdown files, then other files), when it had no errors.
     walked: Option<(Vec<PathBuf>, Vec<PathBuf>)>,
@@ -201,11 +228,17 @@ pub fn load(root: &Path) -> Loaded {
 
 /// Loads the knowledge base, reusing what `cache` holds for files that did not change.
 pub fn load_cached(root: &Path, cache: &mut ParseCache) -> Loaded {
+    load_cached_in(root, cache, Edition::Internal)
+}
+
+/// `load_cached` for one edition (`crate::edition`).
+pub fn load_cached_in(root: &Path, cache: &mut ParseCache, edition: Edition) -> Loaded {
     let (config, mut diagnostics) = load_config(root);
     let config_text = std::fs::read_to_string(root.join(config::FILE)).ok();
-    if cache.config_text != config_text {
+    if cache.config_text != config_text || cache.edition != edition {
         cache.files.clear();
         cache.config_text = config_text;
+        cache.edition = edition;
     }
     let only = cache
         .only
@@ -236,7 +269,7 @@ pub fn load_cached(root: &Path, cache: &mut ParseCache) -> Loaded {
             match cache.files.get(rel) {
                 Some(c) if c.len == len && c.modified == modified && modified.is_some() => (c.result.clone(), None),
                 _ => {
-                    let result = load_file(root, rel, &config, &linter);
+                    let result = load_file_in(root, rel, &config, &linter, edition);
                     (result.clone(), Some(CachedFile { len, modified, result }))
                 }
             }
@@ -259,6 +292,7 @@ pub fn load_cached(root: &Path, cache: &mut ParseCache) -> Loaded {
     let config_unreadable = diagnostics.iter().any(|d| matches!(d.code, Code::ConfigSyntax | Code::ConfigMissing));
     let mut postmortems = Vec::with_capacity(results.len());
     let mut unusable = Vec::new();
+    let mut withheld = Vec::new();
     for (rel, (pm, diags)) in files.into_iter().zip(results) {
         diagnostics.extend(
             diags
@@ -266,11 +300,17 @@ pub fn load_cached(root: &Path, cache: &mut ParseCache) -> Loaded {
                 .filter(|d| !(config_unreadable && matches!(d.code, Code::UnknownFactor | Code::UnknownSeverity))),
         );
         match pm {
+            Some(pm) if edition == Edition::Public && pm.visibility == Visibility::Internal => withheld.push(rel),
             Some(pm) => postmortems.push(pm),
             None => unusable.push(rel),
         }
     }
-    let home_text = std::fs::read_to_string(root.join("content/_index.md")).ok();
+    let home = Path::new("content/_index.md");
+    let home_text = std::fs::read_to_string(root.join(home)).ok().map(|text| {
+        let (shown, diags) = edition::blocks(&text, 0, home, edition);
+        diagnostics.extend(diags);
+        shown.into_owned()
+    });
     let tickets = match crate::tickets::snapshot::read(root, &config.tickets.snapshot) {
         Ok(t) => t.map(std::sync::Arc::new),
         Err(d) => {
@@ -278,5 +318,15 @@ pub fn load_cached(root: &Path, cache: &mut ParseCache) -> Loaded {
             None
         }
     };
-    Loaded { root: root.to_path_buf(), config, postmortems, home_text, assets, unusable, tickets, diagnostics }
+    Loaded {
+        root: root.to_path_buf(),
+        config,
+        postmortems,
+        home_text,
+        assets,
+        unusable,
+        withheld,
+        tickets,
+        diagnostics,
+    }
 }

@@ -108,6 +108,9 @@ enum Command {
         /// Neither read nor write the build cache in .pmsite/cache/ (render and compare everything)
         #[arg(long)]
         no_cache: bool,
+        /// internal: every postmortem; public: only `visibility: public` ones, without their internal parts
+        #[arg(long, default_value = "internal", value_parser = parse_edition)]
+        edition: pmsite::edition::Edition,
     },
     /// List action items: a report for a weekly reminder job
     Actions {
@@ -168,6 +171,9 @@ enum Command {
         /// Hide postmortems with `status: draft` (shown by default when serving)
         #[arg(long)]
         no_drafts: bool,
+        /// internal: every postmortem; public: only `visibility: public` ones, without their internal parts
+        #[arg(long, default_value = "internal", value_parser = parse_edition)]
+        edition: pmsite::edition::Edition,
     },
     /// Create a new knowledge base in DIR
     Init {
@@ -315,7 +321,7 @@ fn run() -> Result<ExitCode> {
             }
             Ok(if checked.errors() > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
-        Command::Build { common, output, base_url, verbose, no_cache } => {
+        Command::Build { common, output, base_url, verbose, no_cache, edition } => {
             let root = find_root(common.root.as_deref())?;
             let opts = pmsite::build::BuildOptions {
                 output,
@@ -324,6 +330,7 @@ fn run() -> Result<ExitCode> {
                 strict: common.strict,
                 today: today(&common, &root),
                 cache: !no_cache,
+                edition,
             };
             let bar = progress_bar();
             let report = pmsite::build::build(&root, &opts, &|n| bar.inc(n));
@@ -403,12 +410,13 @@ fn run() -> Result<ExitCode> {
             );
             Ok(if report.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        Command::Serve { common, port, bind, open, no_drafts } => {
+        Command::Serve { common, port, bind, open, no_drafts, edition } => {
             let root = find_root(common.root.as_deref())?;
             let mut opts = pmsite::serve::ServeOptions::new(&root, today(&common, &root));
             opts.port = port;
             opts.bind = bind;
             opts.drafts = !no_drafts;
+            opts.edition = edition;
             opts.verbose = true;
             opts.color = pmsite::diagnostics::color_enabled(std::io::stderr().is_terminal());
             let server = pmsite::serve::start(opts)?;
@@ -535,6 +543,11 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
         Ok(v) if v > 0.0 && v <= 3600.0 => Ok(v),
         _ => Err(format!("`{s}` is not a number of seconds between 0 and 3600")),
     }
+}
+
+fn parse_edition(s: &str) -> Result<pmsite::edition::Edition, String> {
+    pmsite::edition::Edition::parse(s)
+        .ok_or_else(|| format!("`{}` is not an edition: use internal or public", s.escape_debug()))
 }
 
 fn parse_base_url(s: &str) -> Result<String, String> {

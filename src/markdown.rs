@@ -59,7 +59,8 @@ pub struct RenderedBody {
 
 /// Where a link in a body should point instead of where it was written.
 pub trait LinkResolver {
-    /// `url` as written (relative to the source file). None keeps it.
+    /// `url` as written (relative to the source file). None keeps it; an empty string
+    /// makes it no link at all (its text stays).
     fn resolve(&self, url: &str) -> Option<String>;
 }
 
@@ -157,13 +158,15 @@ pub fn render(body: &str, links: &dyn LinkResolver) -> RenderedBody {
             }
             Event::End(TagEnd::Link | TagEnd::Image) if dropped.pop() == Some(true) => {}
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
-                dropped.push(false);
                 // An email autolink's destination is an address, not a path to rewrite.
                 let dest_url = match link_type {
                     LinkType::Email => dest_url,
                     _ => links.resolve(&dest_url).map(CowStr::from).unwrap_or(dest_url),
                 };
-                events.push(Event::Start(Tag::Link { link_type, dest_url, title, id }));
+                dropped.push(dest_url.is_empty());
+                if !dest_url.is_empty() {
+                    events.push(Event::Start(Tag::Link { link_type, dest_url, title, id }));
+                }
             }
             Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
                 dropped.push(false);

@@ -36,6 +36,26 @@ impl Status {
     }
 }
 
+/// Which editions show a postmortem (`crate::edition`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    Public,
+    #[default]
+    Internal,
+}
+
+impl Visibility {
+    pub const ALL: [&'static str; 2] = ["public", "internal"];
+    pub fn parse(s: &str) -> Option<Visibility> {
+        match s {
+            "public" => Some(Visibility::Public),
+            "internal" => Some(Visibility::Internal),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EventKind {
@@ -205,6 +225,11 @@ pub struct Postmortem {
     pub timeline: Vec<TimelineEvent>,
     pub action_items: Vec<ActionItem>,
     pub related: Vec<String>,
+    /// `public` or `internal`: the front matter's, else site.toml `default_visibility`.
+    pub visibility: Visibility,
+    /// Front matter fields the public edition leaves out (`internal_fields`).
+    #[serde(skip)]
+    pub internal_fields: Vec<String>,
     /// Unknown front matter keys, passed to templates as `page.extra`.
     pub extra: serde_json::Map<String, serde_json::Value>,
     /// Shared, so keeping parses between builds costs no copy of the text.

@@ -28,6 +28,7 @@ fn opts(output: &Path, cache: bool) -> BuildOptions {
         strict: false,
         today: "2026-01-01".parse().unwrap(),
         cache,
+        edition: Default::default(),
     }
 }
 

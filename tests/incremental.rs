@@ -31,6 +31,7 @@ fn opts() -> BuildOptions {
         strict: false,
         today: "2026-01-01".parse().unwrap(),
         cache: false,
+        edition: Default::default(),
     }
 }
 

@@ -595,3 +595,33 @@ fn a_themes_folder_replaced_by_another_is_watched() {
     wait_served(&server, "/assets/style.css", 200, "theme v3");
     server.shutdown();
 }
+
+#[test]
+fn serves_the_edition_it_is_given() {
+    let site = fixture();
+    write(site.path(), B, &pm("2024-02-01", "Beta outage").replacen("---\n", "---\nvisibility: public\n", 1));
+    let mut opts = ServeOptions::new(site.path(), "2026-01-01".parse().unwrap());
+    opts.port = 0;
+    opts.edition = pmsite::edition::Edition::Public;
+    let server = pmsite::serve::start(opts).unwrap();
+    let home = get(server.addr, "/");
+    assert!(home.body.contains("Beta outage") && !home.body.contains("Alpha outage"), "{}", home.body);
+    assert_eq!(get(server.addr, "/incidents/2024-01-01-alpha/").status, 404);
+    server.shutdown();
+}
+
+#[test]
+fn a_save_in_another_source_reloads_the_page_that_shows_it() {
+    let site = fixture();
+    write(site.path(), "site.toml", &format!("{SITE}\n[[sources]]\npath = \"teams/pay\"\n"));
+    let c = "teams/pay/2024/2024-03-01-gamma.md";
+    write(site.path(), c, &pm("2024-03-01", "Gamma outage"));
+    let server = start(site.path());
+    assert!(get(server.addr, "/incidents/2024-03-01-gamma/").body.contains("Gamma outage"));
+    let mut events = Events::connect(server.addr);
+    write(site.path(), c, &pm("2024-03-01", "Gamma outage, revised"));
+    let data = events.wait_for("reload", BOUND);
+    assert!(data.contains("\"incidents/2024-03-01-gamma/index.html\""), "{data}");
+    assert!(get(server.addr, "/incidents/2024-03-01-gamma/").body.contains("Gamma outage, revised"));
+    server.shutdown();
+}

@@ -45,6 +45,8 @@ pub struct ServeOptions {
     pub verbose: bool,
     /// Colour terminal diagnostics.
     pub color: bool,
+    /// `--edition`: which edition is served.
+    pub edition: crate::edition::Edition,
 }
 
 impl ServeOptions {
@@ -57,6 +59,7 @@ impl ServeOptions {
             today,
             verbose: false,
             color: false,
+            edition: Default::default(),
         }
     }
 }
@@ -229,6 +232,7 @@ pub fn start(opts: ServeOptions) -> Result<ServerHandle, ServeError> {
         today: opts.today,
         // Serve keeps its state in memory and writes nothing.
         cache: false,
+        edition: opts.edition,
     };
     let (events, _) = broadcast::channel(64);
     let shared = Arc::new(Shared {

@@ -309,6 +309,27 @@ fn blame_language_in_front_matter_points_at_the_phrase() {
 }
 
 #[test]
+fn visibility() {
+    let (d, text) = only("visibility", "visibility", F, 5, 13);
+    assert_eq!(text, "secret");
+    assert!(d.message.contains("unknown visibility `secret`"), "{}", d.message);
+    assert!(d.suggestion.unwrap().contains("default_visibility"));
+}
+
+#[test]
+fn visibility_of_internal_fields_and_body_parts() {
+    let text = clean_with("severity: SEV2\n", "severity: SEV2\ninternal_fields: [impact, summry]\n")
+        .replace("The pool ran out of connections.\n", "The pool ran out.\n<!-- /internal -->\n");
+    let site = FixtureSite::new().file(F, &text);
+    let r = site.check();
+    let got: Vec<(&str, usize, usize)> = r.diags.iter().map(|d| (d.code.as_str(), d.line, d.column)).collect();
+    assert_eq!(got, [("visibility", 5, 27), ("visibility", 25, 1)], "{:#?}", r.diags);
+    assert!(r.diags[0].suggestion.as_deref().unwrap().contains("did you mean `summary`?"));
+    assert_eq!(text_at(site.root(), &r.diags[0]), "summry]");
+    assert_eq!(text_at(site.root(), &r.diags[1]), "<!-- /internal -->");
+}
+
+#[test]
 fn timeline_missing_kind() {
     let (d, text) = only("timeline-missing-kind", "timeline-missing-kind", F, 7, 1);
     assert_eq!(text, "timeline:");

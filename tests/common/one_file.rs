@@ -23,6 +23,7 @@ pub fn diagnose(text: &str, config: &SiteConfig, linter: &Linter, body: impl FnO
         home_text: None,
         assets: vec![],
         unusable: vec![],
+        withheld: vec![],
         tickets: None,
         diagnostics: vec![],
     };
