@@ -115,9 +115,8 @@ pub fn blocks<'a>(
             file,
             at,
             line,
-            format!(
-                "the internal part opened here is never closed, so the public edition leaves out the rest of the file"
-            ),
+            "the internal part opened here is never closed, so the public edition leaves out the rest of the file"
+                .into(),
             "add a `<!-- /internal -->` line where the internal part ends",
         ));
     }
