@@ -207,3 +207,51 @@ fn bad_source_paths_are_errors_at_their_place_in_site_toml() {
     }
     assert!(!outside.join("public").exists() && std::fs::read_dir(&outside).unwrap().count() == 1);
 }
+
+#[test]
+fn a_submodule_source_has_its_own_history_and_edit_links() {
+    let tmp = tempfile::tempdir().unwrap();
+    let team = Repo::new(&tmp.path().join("search-team"));
+    team.write("2024/2024-05-01-index-lag.md", &pm("Index lag", "2024-05-01", "services: [search]\n"));
+    team.commit_all("index lag", "2024-05-02T08:00:00Z");
+    team.write("2024/2024-05-01-index-lag.md", &pm("Index lag", "2024-05-01", "services: [search]\nsummary: s\n"));
+    team.commit_all("summary", "2024-05-04T08:00:00Z");
+
+    let site = Repo::new(&tmp.path().join("site"));
+    site.write(
+        "site.toml",
+        "title = \"Org\"\nrepo_url = \"https://git.example/sre/site\"\n[[sources]]\npath = \"teams/search\"\nrepo_url = \"https://git.example/search/pm\"\n",
+    );
+    site.write("content/2024/2024-04-01-a.md", &pm("A", "2024-04-01", "services: [web]\n"));
+    let url = team.dir.to_string_lossy().into_owned();
+    site.git(
+        &["-c", "protocol.file.allow=always", "submodule", "add", "-q", &url, "teams/search"],
+        "2024-05-10T00:00:00Z",
+    );
+    site.commit_all("add the search team's postmortems", "2024-05-10T00:00:00Z");
+    let o = build(&site.dir, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = page(&site.dir, "2024-05-01-index-lag");
+    assert!(html.contains("href=\"https://git.example/search/pm/-/edit/main/2024/2024-05-01-index-lag.md\""), "{html}");
+    assert!(
+        html.contains("First published 2024-05-02 · last updated 2024-05-04") && html.contains("2 revisions"),
+        "the submodule's own commits, not the commit that added it: {html}"
+    );
+}
+
+#[test]
+fn check_changed_counts_every_file_of_a_source_repository_without_a_base() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (site, team) = two_repositories(tmp.path());
+    team.git(&["branch", "-m", "main", "trunk"], "2024-04-01T00:00:00Z");
+    let o = bin().args(["check", "--changed", "--format", "json", "--root"]).arg(&site.dir).output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("teams/payments/docs/pm: no base branch there, so all its files count as changed"),
+        "{stderr}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let files: std::collections::BTreeSet<&str> =
+        v.as_array().unwrap().iter().map(|d| d["file"].as_str().unwrap()).collect();
+    assert_eq!(files, ["teams/payments/docs/pm/2024/2024-03-01-card-declines.md"].into(), "{v:#}");
+}
