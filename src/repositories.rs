@@ -11,6 +11,12 @@ use std::path::{Path, PathBuf};
 /// `repo_path` filled in for those with their own `repo_url`.
 pub fn check_on_disk(root: &Path, sources: Vec<Source>, diags: &mut Vec<Diagnostic>) -> Vec<Source> {
     let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    // Folders a source may not be, hold or be inside once symlinks are resolved: what
+    // pmsite reads for something else, and every source already accepted.
+    let mut taken: Vec<(PathBuf, String)> = ["content", "static", "themes", ".pmsite"]
+        .into_iter()
+        .filter_map(|d| Some((std::fs::canonicalize(root.join(d)).ok()?, format!("{d}/"))))
+        .collect();
     let mut out = Vec::with_capacity(sources.len());
     for mut s in sources {
         // The implicit content/ may be missing (an empty knowledge base), as always.
@@ -26,7 +32,13 @@ pub fn check_on_disk(root: &Path, sources: Vec<Source>, diags: &mut Vec<Diagnost
                 Some(format!("leads outside the knowledge base (to {})", real.display()))
             }
             Ok(real) if !real.is_dir() => Some("is a file, not a folder".to_string()),
-            Ok(_) => None,
+            Ok(real) => match taken.iter().find(|(t, _)| real.starts_with(t) || t.starts_with(&real)) {
+                Some((_, name)) => Some(format!("overlaps `{name}` once symlinks are resolved")),
+                None => {
+                    taken.push((real, format!("{}/", s.path.display())));
+                    None
+                }
+            },
         };
         match problem {
             Some(p) => diags.push(
@@ -177,7 +189,13 @@ mod tests {
         std::fs::write(root.join("teams/file"), "x").unwrap();
         #[cfg(unix)]
         std::os::unix::fs::symlink(t.path().join("outside"), root.join("teams/link")).unwrap();
-        let toml = "[[sources]]\npath = \"teams/ok\"\n[[sources]]\npath = \"teams/missing\"\n[[sources]]\npath = \"teams/file\"\n[[sources]]\npath = \"teams/link\"\n";
+        #[cfg(unix)]
+        {
+            std::fs::create_dir_all(root.join("content")).unwrap();
+            std::os::unix::fs::symlink(root.join("content"), root.join("teams/alias")).unwrap();
+            std::os::unix::fs::symlink(&root, root.join("teams/everything")).unwrap();
+        }
+        let toml = "[[sources]]\npath = \"teams/ok\"\n[[sources]]\npath = \"teams/missing\"\n[[sources]]\npath = \"teams/file\"\n[[sources]]\npath = \"teams/link\"\n[[sources]]\npath = \"teams/alias\"\n[[sources]]\npath = \"teams/everything\"\n";
         let s = parsed(toml);
         let mut d = Vec::new();
         let kept = check_on_disk(&root, s, &mut d);
@@ -187,7 +205,11 @@ mod tests {
         assert!(got[0].0 == 4 && got[0].2.contains("does not exist"), "{got:?}");
         assert!(got[1].0 == 6 && got[1].2.contains("is a file"), "{got:?}");
         #[cfg(unix)]
-        assert!(got[2].0 == 8 && got[2].2.contains("leads outside"), "{got:?}");
+        {
+            assert!(got[2].0 == 8 && got[2].2.contains("leads outside"), "{got:?}");
+            assert!(got[3].0 == 10 && got[3].2.contains("overlaps `content/`"), "{got:?}");
+            assert!(got[4].0 == 12 && got[4].2.contains("overlaps"), "{got:?}");
+        }
         assert!(got.iter().all(|g| g.1 == 8));
     }
 }
