@@ -12,11 +12,28 @@ use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// The folder of the second source every case has (`[[sources]]`), beside content/.
+const SECOND_SOURCE: &str = "teams/platform";
+
+/// The example knowledge base, plus a second source holding two more postmortems (the
+/// front matter of two examples, with ids, dates and titles of their own), so that every
+/// edit can land in either source.
 fn example_site() -> tempfile::TempDir {
     let t = tempfile::tempdir().unwrap();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     common::corpus::copy_dir(&root.join("content"), &t.path().join("content"));
-    std::fs::copy(root.join("site.toml"), t.path().join("site.toml")).unwrap();
+    let toml = std::fs::read_to_string(root.join("site.toml")).unwrap();
+    std::fs::write(t.path().join("site.toml"), format!("{toml}\n[[sources]]\npath = \"{SECOND_SOURCE}\"\n")).unwrap();
+    for (k, example) in postmortems(t.path()).iter().take(2).enumerate() {
+        let text = std::fs::read_to_string(example).unwrap();
+        let end = text[4..].find("\n---\n").unwrap() + 4 + 5;
+        let front = set_line(&text[..end], "title: ", &format!("title: Platform incident {k}"));
+        let front = set_line(&front, "date: ", &format!("date: 2025-05-0{}", k + 1));
+        let dir = t.path().join(SECOND_SOURCE).join("2025");
+        std::fs::create_dir_all(&dir).unwrap();
+        let body = format!("The platform team's incident {k}: connection pools and retries.\n");
+        std::fs::write(dir.join(format!("2025-05-0{}-platform-{k}.md", k + 1)), format!("{front}{body}")).unwrap();
+    }
     t
 }
 
@@ -75,6 +92,7 @@ fn edit_strategy() -> impl Strategy<Value = Edit> {
 fn postmortems(root: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = walkdir::WalkDir::new(root.join("content"))
         .into_iter()
+        .chain(walkdir::WalkDir::new(root.join(SECOND_SOURCE)))
         .flatten()
         .filter(|e| e.path().extension().is_some_and(|x| x == "md") && e.file_name() != "_index.md")
         .map(|e| e.into_path())
@@ -268,6 +286,7 @@ fn a_cached_build_with_nothing_changed_renders_nothing_and_a_change_renders_its_
     let out = root.join("public");
     let first = pmsite::build::build(root, &opts(&out, true), &|_| {});
     assert!(first.ok && first.written > 100, "{} written", first.written);
+    assert!(out.join("incidents/2025-05-01-platform-0/index.html").is_file(), "the second source is built");
     assert!(root.join(pmsite::cache::DIR).join("build.bin").is_file());
     let again = pmsite::build::build(root, &opts(&out, true), &|_| {});
     assert_eq!(again.written, 0);
