@@ -38,6 +38,13 @@ timezone = "UTC"                     # for timeline times written without an off
 # repo_url = "https://git.example.internal/sre/postmortems"   # adds edit/history links
 theme = "default"
 severities = ["SEV1", "SEV2", "SEV3", "SEV4"]   # most severe first
+# default_visibility = "internal"    # what `pmsite build --edition public` shows: only `visibility: public`
+
+# Other folders of postmortems (a submodule or a checkout of a team's repository):
+# [[sources]]
+# path = "teams/payments"
+# repo_url = "https://git.example.internal/payments/postmortems"
+# teams = ["payments"]
 
 # Contributing factors: a shared taxonomy, so patterns show across teams.
 [factors.missing-alert]
