@@ -32,6 +32,12 @@ pub fn check_on_disk(root: &Path, sources: Vec<Source>, diags: &mut Vec<Diagnost
                 Some(format!("leads outside the knowledge base (to {})", real.display()))
             }
             Ok(real) if !real.is_dir() => Some("is a file, not a folder".to_string()),
+            // content/ listed for its defaults is content/ itself, not an overlap.
+            Ok(real) if s.path == Path::new(crate::sources::CONTENT) => {
+                taken.retain(|(t, _)| *t != real);
+                taken.push((real, format!("{}/", crate::sources::CONTENT)));
+                None
+            }
             Ok(real) => match taken.iter().find(|(t, _)| real.starts_with(t) || t.starts_with(&real)) {
                 Some((_, name)) => Some(format!("overlaps `{name}` once symlinks are resolved")),
                 None => {
@@ -178,6 +184,19 @@ mod tests {
 
     fn parsed(toml: &str) -> Vec<Source> {
         crate::config::parse(toml).0.sources
+    }
+
+    #[test]
+    fn content_listed_for_its_defaults_is_no_overlap() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(t.path().join("content")).unwrap();
+        std::fs::create_dir_all(t.path().join("teams/a")).unwrap();
+        let s = parsed("[[sources]]\npath = \"teams/a\"\n[[sources]]\npath = \"content\"\nteams = [\"sre\"]\n");
+        let mut d = Vec::new();
+        let kept = check_on_disk(t.path(), s, &mut d);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(kept.len(), 2);
+        assert_eq!(kept[0].defaults.teams, ["sre"]);
     }
 
     #[test]
