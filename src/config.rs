@@ -55,9 +55,18 @@ pub struct SiteConfig {
     pub lint: Lint,
     /// `[[trackers]]`, `tickets` and `tickets_max_age_days`.
     pub tickets: crate::tickets::config::Settings,
+    /// `[pagination] per_page`: rows on one page of a list that grows with the corpus.
+    pub per_page: usize,
     /// Keys this version does not know, passed to templates as `config.extra`.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
+
+/// Rows per list page unless site.toml says otherwise: a page of 100 rows stays well
+/// under 1 MB however large the knowledge base grows.
+pub const DEFAULT_PER_PAGE: usize = 100;
+/// More rows than this on one page would bring back the multi-megabyte pages that
+/// pagination exists to avoid.
+pub const MAX_PER_PAGE: i64 = 2000;
 
 impl Default for SiteConfig {
     fn default() -> Self {
@@ -75,6 +84,7 @@ impl Default for SiteConfig {
                 vague_action_phrases: DEFAULT_VAGUE_ACTION_PHRASES.iter().map(|s| s.to_string()).collect(),
             },
             tickets: Default::default(),
+            per_page: DEFAULT_PER_PAGE,
             extra: Default::default(),
         }
     }
@@ -94,6 +104,12 @@ struct RawLint {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPagination {
+    per_page: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
 struct RawConfig {
     title: Option<String>,
     base_url: Option<Spanned<String>>,
@@ -108,6 +124,7 @@ struct RawConfig {
     trackers: Vec<crate::tickets::config::RawTracker>,
     tickets: Option<Spanned<String>>,
     tickets_max_age_days: Option<Spanned<i64>>,
+    pagination: Option<RawPagination>,
     #[serde(flatten)]
     extra: BTreeMap<String, toml::Value>,
 }
@@ -234,6 +251,17 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
             cfg.lint.vague_action_phrases = v;
         }
     }
+    if let Some(n) = raw.pagination.and_then(|p| p.per_page) {
+        match usize::try_from(*n.get_ref()) {
+            Ok(v) if (1..=MAX_PER_PAGE as usize).contains(&v) => cfg.per_page = v,
+            _ => err(
+                &mut diags,
+                n.span(),
+                format!("pagination.per_page is {}; it must be between 1 and {MAX_PER_PAGE}", n.get_ref()),
+                "use a number of rows per list page such as 100 (the default)",
+            ),
+        }
+    }
     let tickets = crate::tickets::config::Raw {
         trackers: raw.trackers,
         tickets: raw.tickets,
@@ -311,6 +339,22 @@ mod tests {
             assert!(d.is_empty(), "{good}: {d:?}");
             assert!(c.base_url.ends_with('/'));
         }
+    }
+
+    #[test]
+    fn per_page_is_bounded() {
+        assert_eq!(parse("").0.per_page, DEFAULT_PER_PAGE);
+        let (c, d) = parse("[pagination]\nper_page = 25\n");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c.per_page, 25);
+        for bad in ["0", "-3", "2001"] {
+            let (c, d) = parse(&format!("title = \"a\"\n[pagination]\nper_page = {bad}\n"));
+            assert_eq!(d.len(), 1, "{bad}: {d:?}");
+            assert_eq!((d[0].code, d[0].line, d[0].column), (Code::ConfigValue, 3, 12), "{bad}");
+            assert_eq!(c.per_page, DEFAULT_PER_PAGE, "a bad value is not used");
+        }
+        let (_, d) = parse("[pagination]\nper_pgae = 25\n");
+        assert_eq!(d[0].code, Code::ConfigSyntax, "a misspelt key is named: {d:?}");
     }
 
     #[test]
