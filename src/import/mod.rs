@@ -15,9 +15,12 @@
 //! and `files` runs over files and folders and writes the report.
 
 mod events;
+mod facts;
 mod files;
+mod foreign;
 mod guess;
 mod items;
+mod prose;
 mod sections;
 mod text;
 mod when;
@@ -28,7 +31,7 @@ use items::*;
 use sections::*;
 
 use crate::config::SiteConfig;
-use crate::model::{ActionStatus, EventKind};
+use crate::model::{ActionStatus, EventKind, Status};
 use crate::names::slugify;
 use jiff::civil::Date;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -149,6 +152,8 @@ pub struct Converted {
     pub title: String,
     pub date: Date,
     pub severity: String,
+    /// `published` unless foreign front matter said `draft: true` (or a status of the format's).
+    pub status: Status,
     /// Empty: the placeholder `unknown-service` is written.
     pub services: Vec<String>,
     pub teams: Vec<String>,
@@ -162,6 +167,8 @@ pub struct Converted {
     pub body: String,
     /// The source file's name, kept as `imported_from`.
     pub source_name: String,
+    /// Foreign front matter keys with no place in the format, written as extra fields.
+    pub extra: Vec<(String, serde_json::Value)>,
     pub mapped: Vec<String>,
     pub guessed: Vec<String>,
     pub unmapped: Vec<String>,
@@ -177,12 +184,14 @@ pub const UNKNOWN_SERVICE: &str = "unknown-service";
 /// Returns why the file is skipped when it is not a postmortem to import.
 pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date: Date) -> Result<Converted, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text).replace("\r\n", "\n");
-    if text.starts_with("---\n") {
-        return Err("it already has front matter (is it a pmsite postmortem already?)".into());
-    }
-    if text.trim().is_empty() {
+    let (front, text) = match foreign::split(&text)? {
+        Some((front, body)) => (Some(front), body.to_string()),
+        None => (None, text),
+    };
+    if text.trim().is_empty() && front.as_ref().is_none_or(|f| f.title.is_none()) {
         return Err("the file is empty".into());
     }
+    let front = front.unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     let code = text::code_mask(&lines);
     let heads = text::headings(&lines, &code);
@@ -193,13 +202,21 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
     if let Some(reason) = template_reason(source_name, &text, first.map(|h| h.text.as_str())) {
         return Err(reason);
     }
-    let title_heading = first.filter(|h| !h.text.is_empty() && !is_section_name(&h.text) && !is_generic_title(&h.text));
-    let title = match title_heading {
-        Some(h) => {
+    let title_heading = match &front.title {
+        // The front matter names the title: a first heading that repeats it is lifted out.
+        Some((_, t)) => first.filter(|h| h.text.trim().eq_ignore_ascii_case(t.trim())),
+        None => first.filter(|h| !h.text.is_empty() && !is_section_name(&h.text) && !is_generic_title(&h.text)),
+    };
+    let title = match (&front.title, title_heading) {
+        (Some((key, t)), _) => {
+            mapped.push(format!("title \"{t}\" (front matter `{key}`)"));
+            t.clone()
+        }
+        (None, Some(h)) => {
             mapped.push(format!("title \"{}\" (first heading)", h.text));
             h.text.clone()
         }
-        None => {
+        (None, None) => {
             let t = title_from_file_name(source_name);
             let t = if t.is_empty() { md_stem(source_name).to_string() } else { t };
             mapped.push(format!("title \"{t}\" (file name)"));
@@ -216,7 +233,14 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
     // (of the file name's year, when it gives one).
     let mut date_comment = None;
     let text_dates = when::find_dates(&text, order);
-    let date = if let Some((key, d)) = meta
+    let front_start = front.times.iter().find_map(|(k, v, _)| Some((k, when::date_at(v, order)?.0)));
+    let date = if let Some((key, d)) = &front.date {
+        mapped.push(format!("date {d} (front matter `{key}`)"));
+        *d
+    } else if let Some((key, d)) = front_start {
+        mapped.push(format!("date {d} (front matter `{key}`)"));
+        d
+    } else if let Some((key, d)) = meta
         .get(&["date", "incident date", "date of incident", "started", "start date", "occurred"])
         .and_then(|(k, v)| Some((k, when::date_at(v.trim(), order)?.0)))
     {
@@ -260,7 +284,7 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
     }
 
     let doc_zone = when::zone_named_in(&text);
-    let timeline = timeline(
+    let mut timeline = timeline(
         &lines,
         &code,
         &in_table,
@@ -271,29 +295,59 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
         config,
         (&mut mapped, &mut guessed, &mut unmapped),
     );
+    // Header facts (`Detected:`, `Resolved:`) and front matter start and end times.
+    let mut timed = facts::header_facts(&meta);
+    timed.extend(front.times.iter().map(|(k, v, kind)| (k.clone(), v.clone(), *kind, "front matter")));
+    let had_events = !timeline.is_empty();
+    let notes = facts::add_events(&mut timeline, &timed, date, doc_zone.as_ref(), order, config);
+    if !had_events && !timeline.is_empty() {
+        unmapped.retain(|n| !n.starts_with("timeline: no table"));
+    }
+    mapped.extend(notes);
     let action_items = action_items(&lines, &code, &in_table, &sections, order, (&mut mapped, &mut unmapped));
 
     // Severity: a `Severity:` line, a SEV-n mention, else the least severe level.
     let mut severity_comment = None;
     let least = config.severities.last().cloned().unwrap_or_else(|| "SEV3".into());
-    let written = meta
-        .get(&["severity", "sev", "severity level", "incident severity", "priority", "incident priority", "level"])
-        .map(|(k, v)| (format!("\"{k}: {v}\""), v.to_string()))
+    let written = front
+        .severity
+        .as_ref()
+        .map(|(k, v)| (format!("front matter `{k}: {v}`"), v.to_string()))
+        .or_else(|| {
+            meta.get(&[
+                "severity",
+                "sev",
+                "severity level",
+                "incident severity",
+                "priority",
+                "incident priority",
+                "impact level",
+                "level",
+            ])
+            .map(|(k, v)| (format!("\"{k}: {v}\""), v.to_string()))
+        })
         .or_else(|| guess::severity_mention(&text).map(|m| (format!("\"{m}\" in the text"), m)));
     let severity = match written {
-        Some((from, value)) => match guess::severity(&value, &config.severities) {
+        Some((from, value)) => match config.severity_level(value.trim().trim_matches(['`', '*'])) {
             Some(s) => {
-                mapped.push(format!("severity {s} (from {from})"));
-                s
+                let how = if config.severities.iter().any(|l| l == s) { "" } else { ", site.toml [severity_aliases]" };
+                mapped.push(format!("severity {s} (from {from}{how})"));
+                s.to_string()
             }
-            None => {
-                unmapped.push(format!(
-                    "severity: {from} is none of site.toml's {}; wrote {least}",
-                    config.severities.join(", ")
-                ));
-                severity_comment = Some(format!("pmsite import: guessed; the source says {value}"));
-                least
-            }
+            None => match guess::severity(&value, &config.severities) {
+                Some(s) => {
+                    mapped.push(format!("severity {s} (from {from})"));
+                    s
+                }
+                None => {
+                    unmapped.push(format!(
+                        "severity: {from} is none of site.toml's {} (nor a [severity_aliases] name); wrote {least}",
+                        config.severities.join(", ")
+                    ));
+                    severity_comment = Some(format!("pmsite import: guessed; the source says {value}"));
+                    least
+                }
+            },
         },
         None => {
             guessed.push(format!("severity {least} (nothing in the text; the least severe level)"));
@@ -302,7 +356,12 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
         }
     };
 
-    let services = slugs(
+    let from_front = |v: &[String]| slugs(v.to_vec());
+    let services = from_front(&front.services);
+    let services = if !services.is_empty() {
+        services
+    } else {
+        slugs(
         meta.get(&[
             "services",
             "service",
@@ -321,7 +380,8 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
         ])
         .map(|(_, v)| split_list(v))
         .unwrap_or_default(),
-    );
+    )
+    };
     if services.is_empty() {
         unmapped.push(format!(
             "services: none named (no \"Services:\" or \"Affected systems:\" line); wrote the placeholder {UNKNOWN_SERVICE}"
@@ -329,20 +389,25 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
     } else {
         mapped.push(format!("services {}", services.join(", ")));
     }
-    let teams = slugs(
+    let either = |front: &[String], body: Vec<String>| if front.is_empty() { body } else { front.to_vec() };
+    let teams = slugs(either(
+        &front.teams,
         meta.get(&["team", "teams", "owning team", "owning teams", "responsible team"])
             .map(|(_, v)| split_list(v))
             .unwrap_or_default(),
+    ));
+    let authors: Vec<String> = either(
+        &front.authors,
+        meta.get(&["author", "authors", "written by", "prepared by", "postmortem owner", "incident commander"])
+            .map(|(_, v)| split_list(v))
+            .unwrap_or_default(),
     );
-    let authors: Vec<String> = meta
-        .get(&["author", "authors", "written by", "prepared by", "postmortem owner", "incident commander"])
-        .map(|(_, v)| split_list(v))
-        .unwrap_or_default();
-    let tags = slugs(
+    let tags = slugs(either(
+        &front.tags,
         meta.get(&["tags", "labels", "category", "categories"])
             .map(|(_, v)| vec![v.to_string()].into_iter().flat_map(|v| split_list(&v.replace('/', " "))).collect())
             .unwrap_or_default(),
-    );
+    ));
     for (what, v) in [("teams", &teams), ("authors", &authors), ("tags", &tags)] {
         if !v.is_empty() {
             mapped.push(format!("{what} {}", v.join(", ")));
@@ -352,7 +417,10 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
     let first_section_para = |kind: SectionKind| {
         sections.iter().filter(|s| s.kind == kind).find_map(|s| text::first_paragraph(&lines, &code, s.range.clone()))
     };
-    let summary = first_section_para(SectionKind::Summary)
+    let summary = front
+        .summary
+        .clone()
+        .or_else(|| first_section_para(SectionKind::Summary))
         .or_else(|| meta.get(&["summary", "tl;dr", "tldr"]).map(|(_, v)| v.to_string()))
         .or_else(|| {
             // Prose between the title and the first section.
@@ -361,7 +429,10 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
             text::first_paragraph(&lines, &code, start..end.max(start))
         })
         .map(|s| text::shorten(&s, 300));
-    let impact = first_section_para(SectionKind::Impact)
+    let impact = front
+        .impact
+        .clone()
+        .or_else(|| first_section_para(SectionKind::Impact))
         .or_else(|| meta.get(&["impact", "customer impact", "user impact"]).map(|(_, v)| v.to_string()))
         .map(|s| text::shorten(&s, 300));
     for (what, v) in [("summary", &summary), ("impact", &impact)] {
@@ -385,6 +456,19 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
     }
     let body = body_lines.join("\n").trim_matches('\n').to_string() + "\n";
 
+    // What the foreign front matter said, for the report.
+    if !front.format.is_empty() {
+        mapped.push(format!("{} front matter read", front.format));
+    }
+    mapped.extend(front.notes.iter().filter(|n| !n.starts_with("title ") && !n.starts_with("date ")).cloned());
+    if !front.extra.is_empty() {
+        let keys: Vec<String> = front.extra.iter().map(|(k, _)| format!("`{k}`")).collect();
+        unmapped.push(format!(
+            "front matter {} with no place in the format: kept as extra fields (templates see them as page.extra)",
+            keys.join(", ")
+        ));
+    }
+
     Ok(Converted {
         title,
         date,
@@ -399,6 +483,8 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
         action_items,
         body,
         source_name: source_name.to_string(),
+        status: front.status.unwrap_or(Status::Published),
+        extra: front.extra,
         mapped,
         guessed,
         unmapped,
@@ -425,7 +511,7 @@ impl Converted {
         let _ = writeln!(s, "title: {}", q(&self.title));
         let _ = writeln!(s, "date: {}{}", self.date, comment(&self.date_comment));
         let _ = writeln!(s, "severity: {}{}", q(&self.severity), comment(&self.severity_comment));
-        let _ = writeln!(s, "status: published");
+        let _ = writeln!(s, "status: {}", self.status.as_str());
         if self.services.is_empty() {
             let _ =
                 writeln!(s, "services: [{UNKNOWN_SERVICE}]   # pmsite import: placeholder; name the affected services");
@@ -472,6 +558,13 @@ impl Converted {
                     let _ = writeln!(s, "    ticket: {}", q(t));
                 }
             }
+        }
+        for (key, value) in &self.extra {
+            let simple = key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                && key.starts_with(|c: char| c.is_ascii_alphabetic());
+            let key = if simple { key.clone() } else { q(key) };
+            let value = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
+            let _ = writeln!(s, "{key}: {value}");
         }
         let _ = writeln!(s, "imported_from: {}", q(&self.source_name));
         s.push_str("---\n\n");
