@@ -213,8 +213,9 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
             t.clone()
         }
         (None, Some(h)) => {
-            mapped.push(format!("title \"{}\" (first heading)", h.text));
-            h.text.clone()
+            let t = tidy_title(&h.text);
+            mapped.push(format!("title \"{t}\" (first heading)"));
+            t
         }
         (None, None) => {
             let t = title_from_file_name(source_name);
@@ -232,7 +233,9 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
     // Date: a `Date:` line, a full date in the file name, or the first date in the text
     // (of the file name's year, when it gives one).
     let mut date_comment = None;
-    let text_dates = when::find_dates(&text, order);
+    // Dates in the prose, not in code or comments (templates keep examples there).
+    let visible: String = lines.iter().zip(&code).filter(|(_, c)| !**c).map(|(l, _)| *l).collect::<Vec<_>>().join("\n");
+    let text_dates = when::find_dates(&visible, order);
     let front_start = front.times.iter().find_map(|(k, v, _)| Some((k, when::date_at(v, order)?.0)));
     let date = if let Some((key, d)) = &front.date {
         mapped.push(format!("date {d} (front matter `{key}`)"));
@@ -330,7 +333,7 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
     let severity = match written {
         Some((from, value)) => match config.severity_level(value.trim().trim_matches(['`', '*'])) {
             Some(s) => {
-                let how = if config.severities.iter().any(|l| l == s) { "" } else { ", site.toml [severity_aliases]" };
+                let how = if s == value.trim().trim_matches(['`', '*']) { "" } else { ", site.toml [severity_aliases]" };
                 mapped.push(format!("severity {s} (from {from}{how})"));
                 s.to_string()
             }
@@ -460,7 +463,8 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
     if !front.format.is_empty() {
         mapped.push(format!("{} front matter read", front.format));
     }
-    mapped.extend(front.notes.iter().filter(|n| !n.starts_with("title ") && !n.starts_with("date ")).cloned());
+    let said = ["title ", "date ", "severity "];
+    mapped.extend(front.notes.iter().filter(|n| !said.iter().any(|s| n.starts_with(s))).cloned());
     if !front.extra.is_empty() {
         let keys: Vec<String> = front.extra.iter().map(|(k, _)| format!("`{k}`")).collect();
         unmapped.push(format!(
@@ -650,13 +654,92 @@ mod tests {
         let err =
             convert(tpl, "PMyyyy-nnn - Postmortem template.md", &config(), jiff::civil::date(2020, 1, 1)).unwrap_err();
         assert!(err.contains("template") && err.contains("hh:mm"), "{err}");
-        assert!(convert("---\ntitle: x\n---\n", "a.md", &config(), jiff::civil::date(2020, 1, 1)).is_err());
+        let own = "---\ntitle: x\ndate: 2024-01-01\nseverity: SEV1\nservices: [a]\n---\n";
+        let err = convert(own, "a.md", &config(), jiff::civil::date(2020, 1, 1)).unwrap_err();
+        assert!(err.contains("already in pmsite's format"), "{err}");
+        let err = convert("---\n---\n\n", "a.md", &config(), jiff::civil::date(2020, 1, 1)).unwrap_err();
+        assert!(err.contains("empty"), "{err}");
+    }
+
+    #[test]
+    fn foreign_front_matter_wins_and_the_rest_is_extra() {
+        let c = conv(
+            "---\nlayout: post\ntitle: Cache outage\ndate: 2021-06-01 10:00:00 +0200\ncategories: cdn ops\nauthor: Jo\nseverity: Critical\nstatus: resolved\ndraft: true\n\"odd key\": {a: [1, 2]}\n---\n\n# Cache outage\n\nSeverity: SEV3\n\n## Timeline\n\n- 14:02 alerts fire\n",
+            "x.md",
+        );
+        assert_eq!((c.title.as_str(), c.date), ("Cache outage", jiff::civil::date(2021, 6, 1)));
+        assert_eq!(c.tags, ["cdn", "ops"]);
+        assert_eq!(c.authors, ["Jo"]);
+        assert_eq!(c.status, Status::Draft);
+        assert_eq!(c.severity, "SEV4", "Critical is no level of the default site, and has no alias there");
+        assert!(c.unmapped.iter().any(|n| n.contains("`layout`, `source_status`, `odd key`")), "{:?}", c.unmapped);
+        assert!(!c.body.contains("# Cache outage"), "the heading repeating the title is lifted out");
+        let text = c.render(&config());
+        assert!(text.contains("layout: \"post\"\nsource_status: \"resolved\"\n\"odd key\": {\"a\":[1,2]}\n"), "{text}");
+        let pm = valid(&c);
+        assert_eq!(pm.extra["odd key"]["a"][1], 2);
+        assert_eq!(pm.status, Status::Draft);
+
+        let mut aliased = config();
+        aliased.severity_aliases.insert("critical".into(), "SEV1".into());
+        let c = convert(
+            "+++\ntitle = \"T\"\ndate = 2021-06-01\npriority = \"critical\"\n+++\nbody\n",
+            "x.md",
+            &aliased,
+            jiff::civil::date(2020, 1, 1),
+        )
+        .unwrap();
+        assert_eq!(c.severity, "SEV1");
+        assert!(c.mapped.iter().any(|n| n.contains("[severity_aliases]")), "{:?}", c.mapped);
+        assert!(c.mapped.iter().any(|n| n == "TOML front matter read"), "{:?}", c.mapped);
+    }
+
+    #[test]
+    fn several_incidents_in_one_file() {
+        let c = conv(
+            "# Two\n\n### 2022-07-01 - Validation outage\n\n* `23:27` - alert fires\n* `01:54` - pipeline restored\n\n### 2022-07-04 - Disk full\n\n* `06:01` - run fails\n",
+            "x.md",
+        );
+        let got: Vec<(&str, &str)> = c.timeline.iter().map(|e| (e.at.as_str(), e.text.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                ("2022-07-01T23:27:00", "Validation outage: alert fires"),
+                ("2022-07-02T01:54:00", "Validation outage: pipeline restored"),
+                ("2022-07-04T06:01:00", "Disk full: run fails"),
+            ]
+        );
+        assert!(c.mapped.iter().any(|n| n.starts_with("2 incidents in one file")), "{:?}", c.mapped);
+        assert!(c.guessed.iter().any(|n| n.contains("next day")), "{:?}", c.guessed);
+        valid(&c);
+    }
+
+    #[test]
+    fn header_facts_become_fields_and_events() {
+        let c = conv(
+            "# Listener down\n\n| **Systems** | `Foel`, `Elan` |\n|---|---|\n| **Detected** | `2022-04-28 10:34` |\n| **Resolved** | `2022-04-29 12:01` |\n| **Team** | `SW` |\n\nSeverity: 2\n",
+            "x.md",
+        );
+        assert_eq!(c.services, ["foel", "elan"]);
+        assert_eq!(c.teams, ["sw"]);
+        assert_eq!(c.severity, "SEV2");
+        let got: Vec<(&str, EventKind)> = c.timeline.iter().map(|e| (e.at.as_str(), e.kind)).collect();
+        assert_eq!(got, [("2022-04-28T10:34:00", EventKind::Detection), ("2022-04-29T12:01:00", EventKind::Recovery)]);
+        assert!(!c.unmapped.iter().any(|n| n.starts_with("timeline:")), "{:?}", c.unmapped);
+        valid(&c);
     }
 
     #[test]
     fn file_names() {
         assert_eq!(title_from_file_name("PM2021-004 - ADFS outage.md"), "ADFS outage");
         assert_eq!(title_from_file_name("2021-03-04-db-failover.md"), "Db failover");
+        assert_eq!(title_from_file_name("0011-argocd-key-mismatch.md"), "Argocd key mismatch");
+        assert_eq!(title_from_file_name("20220420_foel_prod_failure.md"), "Foel prod failure");
+        assert_eq!(title_from_file_name("404.md"), "404");
+        assert_eq!(tidy_title("Retrospective: Spot Requests Pending Forever - 2018-01-19"), "Spot Requests Pending Forever");
+        assert_eq!(tidy_title("AWS Provisioner \"stuck\" 2016-07-21"), "AWS Provisioner \"stuck\"");
+        assert_eq!(tidy_title("Postmortem: 2021-03-04"), "Postmortem: 2021-03-04");
+        assert_eq!(tidy_title("2021-03-04 DB failover"), "2021-03-04 DB failover");
         assert_eq!(date_in_name("20210304_db.md"), Some(jiff::civil::date(2021, 3, 4)));
         assert_eq!(date_in_name("PM2021-004 - x.md"), None);
         assert_eq!(year_in_name("PM2021-004 - x.md"), Some(2021));
