@@ -287,7 +287,7 @@ fn timeline_styles_of_public_collections_are_recovered_per_file() {
     assert!(f.mapped.iter().any(|n| n.starts_with("2 incidents in one file") && n.contains("2022-07-04 Disk full on the build host (2 events)")), "{:?}", f.mapped);
     let p = pm("20220701_");
     assert_eq!(p.severity, "SEV1", "`Severity: Critical` through [severity_aliases]");
-    assert_eq!(p.timeline[1].at.to_string(), "2022-07-02T01:54:00Z", "after midnight: the next day");
+    assert_eq!(p.timeline[2].at.to_string(), "2022-07-02T01:54:00Z", "after midnight: the next day");
     assert!(p.timeline[0].text.starts_with("Metadata validation outage: "));
     assert!(p.timeline[4].text.starts_with("Disk full on the build host: "));
     assert_eq!(kinds(&p), ["detection", "diagnosis", "mitigation", "note", "recovery"]);
@@ -389,7 +389,7 @@ fn imported_styled_fixtures_and_severity_aliases_pass_check() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success());
     let line = toml.lines().count();
-    let place = format!("site.toml:{line}:7:");
+    let place = format!("site.toml:{line}:7");
     assert!(stdout.contains(&place) || stderr.contains(&place), "{place}\n{stdout}{stderr}");
     assert!(format!("{stdout}{stderr}").contains("`SEV9`, which is not a severity"), "{stdout}{stderr}");
 }
