@@ -381,6 +381,23 @@ fn imported_styled_fixtures_and_severity_aliases_pass_check() {
     let aliased = checked.kb.postmortems.iter().find(|p| p.id == "2024-05-01-aliased").unwrap();
     assert_eq!(aliased.severity, "SEV1", "indexes and badges see the level");
 
+    // `pmsite new --severity <alias>` writes the level.
+    let out = Command::new(env!("CARGO_BIN_EXE_pmsite"))
+        .args(["new", "Aliased again", "--service", "a", "--severity", "major", "--date", "2024-06-01", "--root"])
+        .arg(root)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let written = std::fs::read_to_string(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+    assert!(written.contains("severity: SEV2"), "{written}");
+    let out = Command::new(env!("CARGO_BIN_EXE_pmsite"))
+        .args(["new", "Unknown", "--service", "a", "--severity", "Minor", "--root"])
+        .arg(root)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown severity `Minor`"));
+
     // An alias naming no level is a site.toml error at its line and column.
     let toml = format!("{}{ALIASES}Low = \"SEV9\"\n", pmsite::scaffold::DEFAULT_SITE_TOML);
     std::fs::write(root.join("site.toml"), &toml).unwrap();
