@@ -296,14 +296,14 @@ fn severity_aliases(
                 format!("severity alias `{}` is a severity itself", alias.get_ref()),
                 "remove it: a level is always accepted as it is".into(),
             );
-        } else if out.contains_key(&key) {
+        } else if let std::collections::btree_map::Entry::Vacant(slot) = out.entry(key) {
+            slot.insert(level.into_inner());
+        } else {
             problem(
                 alias.span(),
                 format!("severity alias `{}` is given twice (aliases ignore case)", alias.get_ref()),
                 "keep one of them".into(),
             );
-        } else {
-            out.insert(key, level.into_inner());
         }
     }
     out

@@ -223,7 +223,12 @@ fn styled(root: &Path, config: &pmsite::config::SiteConfig, dry_run: bool) -> Re
 }
 
 /// One imported file, parsed back with the aliased site.toml.
-fn styled_pm(report: &Report, name: &str, root: &Path, config: &pmsite::config::SiteConfig) -> pmsite::model::Postmortem {
+fn styled_pm(
+    report: &Report,
+    name: &str,
+    root: &Path,
+    config: &pmsite::config::SiteConfig,
+) -> pmsite::model::Postmortem {
     let f = file(report, name);
     let rel = target(f).strip_prefix(root).unwrap().to_path_buf();
     let (pm, diags) = pmsite::frontmatter::parse(f.text.as_deref().unwrap(), &rel, config);
@@ -271,7 +276,10 @@ fn timeline_styles_of_public_collections_are_recovered_per_file() {
     assert_eq!(span(f), (5, "2020-02-11T09:15:00Z".into(), "2020-02-11T12:10:00Z".into()));
     let p = pm("2020-02-11-worker");
     assert_eq!(p.title, "Worker images deleted by cleanup");
-    assert_eq!((p.timeline[2].at.to_string().as_str(), p.timeline[2].kind), ("2020-02-11T10:20:41Z", EventKind::Diagnosis));
+    assert_eq!(
+        (p.timeline[2].at.to_string().as_str(), p.timeline[2].kind),
+        ("2020-02-11T10:20:41Z", EventKind::Diagnosis)
+    );
 
     // COG-UK DIPI: a header table of facts, `### <date>` lines over `` * `10:34` - `` bullets.
     let f = file(&report, "20220601_");
@@ -279,12 +287,24 @@ fn timeline_styles_of_public_collections_are_recovered_per_file() {
     assert!(f.guessed.iter().any(|n| n.contains("approximate")), "{:?}", f.guessed);
     let p = pm("20220601_");
     assert_eq!(p.title, "Ingest listener failure");
-    assert_eq!((p.severity.as_str(), p.services.clone(), p.teams.clone()), ("SEV2", vec!["ingest".to_string(), "listener".into()], vec!["sw".to_string(), "nl".into()]));
-    assert!(f.mapped.iter().any(|n| n.contains("severity SEV2 (from \"severity: Major\", site.toml [severity_aliases])")), "{:?}", f.mapped);
+    assert_eq!(
+        (p.severity.as_str(), p.services.clone(), p.teams.clone()),
+        ("SEV2", vec!["ingest".to_string(), "listener".into()], vec!["sw".to_string(), "nl".into()])
+    );
+    assert!(
+        f.mapped.iter().any(|n| n.contains("severity SEV2 (from \"severity: Major\", site.toml [severity_aliases])")),
+        "{:?}",
+        f.mapped
+    );
     // Several incidents in one file: each keeps its events, on its own days.
     let f = file(&report, "20220701_");
     assert_eq!(span(f), (5, "2022-07-01T23:27:00".into(), "2022-07-04T06:40:00".into()));
-    assert!(f.mapped.iter().any(|n| n.starts_with("2 incidents in one file") && n.contains("2022-07-04 Disk full on the build host (2 events)")), "{:?}", f.mapped);
+    assert!(
+        f.mapped.iter().any(|n| n.starts_with("2 incidents in one file")
+            && n.contains("2022-07-04 Disk full on the build host (2 events)")),
+        "{:?}",
+        f.mapped
+    );
     let p = pm("20220701_");
     assert_eq!(p.severity, "SEV1", "`Severity: Critical` through [severity_aliases]");
     assert_eq!(p.timeline[2].at.to_string(), "2022-07-02T01:54:00Z", "after midnight: the next day");
@@ -301,7 +321,11 @@ fn timeline_styles_of_public_collections_are_recovered_per_file() {
     assert_eq!(kinds(&pm("2023-01-10-login")), ["signal", "detection", "diagnosis", "mitigation", "recovery"]);
     let f = file(&report, "5f1c2a9e-");
     assert_eq!(span(f), (4, "2019-07-09T09:37:00-07:00".into(), "2019-07-09T13:54:00-07:00".into()));
-    assert!(f.mapped.iter().any(|n| n.contains("front matter `end_time`): the timeline has an event then already")), "{:?}", f.mapped);
+    assert!(
+        f.mapped.iter().any(|n| n.contains("front matter `end_time`): the timeline has an event then already")),
+        "{:?}",
+        f.mapped
+    );
 
     // Month-name dates with 12-hour times in a table.
     let f = file(&report, "2021-06-01-cdn");
@@ -326,12 +350,19 @@ fn foreign_front_matter_gives_titles_dates_tags_and_extra_fields() {
     assert_eq!(p.extra["company"], "Example Cloud");
     assert_eq!(p.extra["url"], "https://status.example.com/incidents/2019-07-09");
     let f = file(&report, "5f1c2a9e-");
-    assert!(f.unmapped.iter().any(|n| n.contains("`uuid`, `url`, `company`, `source_fetched_at`") && n.contains("extra")), "{:?}", f.unmapped);
+    assert!(
+        f.unmapped.iter().any(|n| n.contains("`uuid`, `url`, `company`, `source_fetched_at`") && n.contains("extra")),
+        "{:?}",
+        f.unmapped
+    );
 
     // Jekyll: date with a time and offset, space-separated categories, author, a status
     // the format cannot take (renamed), a severity alias.
     let p = pm("2021-06-01-cdn");
-    assert_eq!((p.title.as_str(), p.date.to_string().as_str()), ("CDN served stale pages after a cache key change", "2021-06-01"));
+    assert_eq!(
+        (p.title.as_str(), p.date.to_string().as_str()),
+        ("CDN served stale pages after a cache key change", "2021-06-01")
+    );
     assert_eq!(p.tags, ["postmortem", "cdn", "caching", "deploy"]);
     assert_eq!(p.authors, ["Jo Doe"]);
     assert_eq!(p.severity, "SEV2");
@@ -340,7 +371,10 @@ fn foreign_front_matter_gives_titles_dates_tags_and_extra_fields() {
 
     // Hugo TOML: a TOML datetime, tags and categories, draft = false, priority P1.
     let p = pm("dns-resolver");
-    assert_eq!((p.title.as_str(), p.date.to_string().as_str()), ("DNS resolvers overloaded by a retry loop", "2023-03-03"));
+    assert_eq!(
+        (p.title.as_str(), p.date.to_string().as_str()),
+        ("DNS resolvers overloaded by a retry loop", "2023-03-03")
+    );
     assert_eq!(p.tags, ["networking", "dns", "retries"]);
     assert_eq!((p.severity.as_str(), p.status), ("SEV1", pmsite::model::Status::Published));
     assert_eq!(p.extra["params"]["incident_commander"], "Ana Khan");

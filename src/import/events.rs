@@ -338,7 +338,11 @@ pub(super) fn timeline(
 
 /// An event's `at` as written (with the zone's offset, or local to the site's timezone
 /// without a zone) and its instant.
-pub(super) fn place(dt: jiff::civil::DateTime, zone: Option<&Zone>, config: &SiteConfig) -> Option<(String, jiff::Timestamp)> {
+pub(super) fn place(
+    dt: jiff::civil::DateTime,
+    zone: Option<&Zone>,
+    config: &SiteConfig,
+) -> Option<(String, jiff::Timestamp)> {
     let local = dt.strftime("%Y-%m-%dT%H:%M:%S").to_string();
     match zone {
         Some(z) => {

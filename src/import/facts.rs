@@ -97,14 +97,8 @@ mod tests {
         let facts = header_facts(&meta);
         assert_eq!(facts.len(), 3);
         let mut timeline = vec![Event { at: "2022-04-28T10:34:00".into(), kind: EventKind::Note, text: "x".into() }];
-        let notes = add_events(
-            &mut timeline,
-            &facts,
-            jiff::civil::date(2022, 4, 20),
-            None,
-            NumericOrder::DayFirst,
-            &config(),
-        );
+        let notes =
+            add_events(&mut timeline, &facts, jiff::civil::date(2022, 4, 20), None, NumericOrder::DayFirst, &config());
         assert_eq!(timeline.len(), 2, "{timeline:?}");
         assert_eq!(timeline[1].at, "2022-04-29T12:01:00Z");
         assert_eq!(timeline[1].kind, EventKind::Recovery);

@@ -80,10 +80,9 @@ fn yaml_fields(inner: &str) -> Result<Vec<(String, J)>, String> {
         .map_err(|e| format!("its YAML front matter cannot be read: {} (line {})", e.message, e.pos.line + 1))?;
     match &root.value {
         crate::yaml::Value::Null => Ok(Vec::new()),
-        crate::yaml::Value::Map(entries) => Ok(entries
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.to_json())))
-            .collect()),
+        crate::yaml::Value::Map(entries) => {
+            Ok(entries.iter().filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.to_json()))).collect())
+        }
         _ => Err(format!("its YAML front matter is {}, not fields", root.kind_name())),
     }
 }
@@ -214,10 +213,11 @@ pub(super) fn map(fields: Vec<(String, J)>) -> Mapped {
         } else if k == "status" && m.status.is_none() {
             m.status = scalar(&value).and_then(|s| crate::model::Status::parse(&s.to_lowercase()));
             m.status.map(|_| ())
-        } else if let Some(kind) = [(STARTS, EventKind::Signal), (DETECTED, EventKind::Detection), (ENDS, EventKind::Recovery)]
-            .iter()
-            .find(|(keys, _)| keys.contains(&k))
-            .map(|(_, kind)| *kind)
+        } else if let Some(kind) =
+            [(STARTS, EventKind::Signal), (DETECTED, EventKind::Detection), (ENDS, EventKind::Recovery)]
+                .iter()
+                .find(|(keys, _)| keys.contains(&k))
+                .map(|(_, kind)| *kind)
         {
             scalar(&value)
                 .filter(|s| when::when_at(s, NumericOrder::DayFirst).is_some_and(|(w, _)| w.date.is_some()))

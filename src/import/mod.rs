@@ -333,7 +333,8 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
     let severity = match written {
         Some((from, value)) => match config.severity_level(value.trim().trim_matches(['`', '*'])) {
             Some(s) => {
-                let how = if s == value.trim().trim_matches(['`', '*']) { "" } else { ", site.toml [severity_aliases]" };
+                let how =
+                    if s == value.trim().trim_matches(['`', '*']) { "" } else { ", site.toml [severity_aliases]" };
                 mapped.push(format!("severity {s} (from {from}{how})"));
                 s.to_string()
             }
@@ -365,25 +366,25 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
         services
     } else {
         slugs(
-        meta.get(&[
-            "services",
-            "service",
-            "affected services",
-            "affected service",
-            "affected systems",
-            "affected system",
-            "systems affected",
-            "services affected",
-            "impacted services",
-            "affected components",
-            "components",
-            "component",
-            "systems",
-            "system",
-        ])
-        .map(|(_, v)| split_list(v))
-        .unwrap_or_default(),
-    )
+            meta.get(&[
+                "services",
+                "service",
+                "affected services",
+                "affected service",
+                "affected systems",
+                "affected system",
+                "systems affected",
+                "services affected",
+                "impacted services",
+                "affected components",
+                "components",
+                "component",
+                "systems",
+                "system",
+            ])
+            .map(|(_, v)| split_list(v))
+            .unwrap_or_default(),
+        )
     };
     if services.is_empty() {
         unmapped.push(format!(
@@ -736,7 +737,10 @@ mod tests {
         assert_eq!(title_from_file_name("0011-argocd-key-mismatch.md"), "Argocd key mismatch");
         assert_eq!(title_from_file_name("20220420_foel_prod_failure.md"), "Foel prod failure");
         assert_eq!(title_from_file_name("404.md"), "404");
-        assert_eq!(tidy_title("Retrospective: Spot Requests Pending Forever - 2018-01-19"), "Spot Requests Pending Forever");
+        assert_eq!(
+            tidy_title("Retrospective: Spot Requests Pending Forever - 2018-01-19"),
+            "Spot Requests Pending Forever"
+        );
         assert_eq!(tidy_title("AWS Provisioner \"stuck\" 2016-07-21"), "AWS Provisioner \"stuck\"");
         assert_eq!(tidy_title("Postmortem: 2021-03-04"), "Postmortem: 2021-03-04");
         assert_eq!(tidy_title("2021-03-04 DB failover"), "2021-03-04 DB failover");

@@ -51,7 +51,7 @@ fn split_sentences(p: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let mut start = 0;
     for (i, c) in p.char_indices() {
-        if !matches!(c, '.' | '!' | '?') || !b.get(i + 1).is_some_and(|n| *n == b' ') {
+        if !matches!(c, '.' | '!' | '?') || b.get(i + 1).is_none_or(|n| *n != b' ') {
             continue;
         }
         let next = p[i + 1..].trim_start().chars().next();
@@ -161,7 +161,9 @@ pub(super) fn sentences(
 mod tests {
     use super::*;
 
-    fn events(text: &str) -> Vec<(usize, String, Option<(i8, i8, i8)>, Option<String>)> {
+    type Found = (usize, String, Option<(i8, i8, i8)>, Option<String>);
+
+    fn events(text: &str) -> Vec<Found> {
         let lines: Vec<&str> = text.lines().collect();
         let code = text::code_mask(&lines);
         let in_table = vec![false; lines.len()];
@@ -199,6 +201,9 @@ mod tests {
             split_sentences("One two. Three four? five. Six"),
             vec![(0, "One two."), (9, "Three four? five."), (27, "Six")]
         );
-        assert_eq!(split_sentences("At 9 a.m. PST it broke. E.g. this"), vec![(0, "At 9 a.m. PST it broke."), (24, "E.g. this")]);
+        assert_eq!(
+            split_sentences("At 9 a.m. PST it broke. E.g. this"),
+            vec![(0, "At 9 a.m. PST it broke."), (24, "E.g. this")]
+        );
     }
 }

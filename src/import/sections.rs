@@ -227,7 +227,8 @@ pub(super) fn title_from_file_name(name: &str) -> String {
 pub(super) fn tidy_title(title: &str) -> String {
     let mut t = title.trim();
     for prefix in ["retrospective:", "postmortem:", "post-mortem:", "post mortem:", "incident report:", "incident:"] {
-        if t.len() > prefix.len() && t.is_char_boundary(prefix.len()) && t[..prefix.len()].eq_ignore_ascii_case(prefix) {
+        if t.len() > prefix.len() && t.is_char_boundary(prefix.len()) && t[..prefix.len()].eq_ignore_ascii_case(prefix)
+        {
             t = t[prefix.len()..].trim();
         }
     }
