@@ -272,6 +272,15 @@ fn timeline_styles_of_public_collections_are_recovered_per_file() {
     let p = pm("2019-05-02-queue");
     assert_eq!(p.title, "Queue database saturation", "\"Retrospective:\" and the trailing date dropped");
     assert_eq!(kinds(&p), ["signal", "detection", "diagnosis", "mitigation", "recovery"]);
+    let owners: Vec<_> = p.action_items.iter().map(|i| (i.owner.as_deref(), i.title.as_str())).collect();
+    assert_eq!(
+        owners,
+        [
+            (Some("dustin"), "load-test claim queries before index migrations"),
+            (Some("bstack"), "alert on claim latency per worker pool")
+        ],
+        "`[name] item` names the owner"
+    );
     let f = file(&report, "2020-02-11-worker");
     assert_eq!(span(f), (5, "2020-02-11T09:15:00Z".into(), "2020-02-11T12:10:00Z".into()));
     let p = pm("2020-02-11-worker");
