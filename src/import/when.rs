@@ -93,6 +93,23 @@ fn skip_ordinal(s: &[u8], i: usize) -> usize {
     i
 }
 
+/// The month after a day number that ends at `n` (`4th of March`, `4 Mar`): the month
+/// and where its name ends.
+fn month_after_day(s: &str, n: usize) -> Option<(i8, usize)> {
+    let b = s.as_bytes();
+    let mut i = skip_ordinal(b, n);
+    let j = skip_spaces(b, i);
+    if j == i {
+        return None;
+    }
+    i = j;
+    if b[i..].len() >= 3 && b[i..i + 3].eq_ignore_ascii_case(b"of ") {
+        i = skip_spaces(b, i + 3);
+    }
+    let we = word_end(b, i);
+    Some((month_from_word(&s[i..we])?, we))
+}
+
 /// A date at the start of `s`: the date, the bytes it took, and whether a numeric
 /// day/month order had to be assumed.
 pub fn date_at(s: &str, order: NumericOrder) -> Option<(Date, usize, bool)> {
@@ -137,18 +154,7 @@ pub fn date_at(s: &str, order: NumericOrder) -> Option<(Date, usize, bool)> {
         }
         // 4 March 2021, 4th of March, 2021
         if n1 <= 2 {
-            let mut i = skip_ordinal(b, n1);
-            let j = skip_spaces(b, i);
-            if j == i {
-                return None;
-            }
-            i = j;
-            if b[i..].len() >= 3 && b[i..i + 3].eq_ignore_ascii_case(b"of ") {
-                i = skip_spaces(b, i + 3);
-            }
-            let we = word_end(b, i);
-            let month = month_from_word(&s[i..we])?;
-            i = we;
+            let (month, mut i) = month_after_day(s, n1)?;
             if b.get(i) == Some(&b'.') {
                 i += 1;
             }
@@ -190,18 +196,8 @@ pub fn month_day_at(s: &str) -> Option<(i8, i8, usize)> {
         if is_digit_at(b, n) {
             return None;
         }
-        let mut i = skip_ordinal(b, n);
-        let j = skip_spaces(b, i);
-        if j == i {
-            return None;
-        }
-        i = j;
-        if b[i..].len() >= 3 && b[i..i + 3].eq_ignore_ascii_case(b"of ") {
-            i = skip_spaces(b, i + 3);
-        }
-        let we = word_end(b, i);
-        let month = month_from_word(&s[i..we])?;
-        return Some((month, valid(month, day)?, we));
+        let (month, end) = month_after_day(s, n)?;
+        return Some((month, valid(month, day)?, end));
     }
     let we = word_end(b, 0);
     let month = month_from_word(&s[..we])?;
