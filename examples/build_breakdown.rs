@@ -57,7 +57,7 @@ fn main() {
     let t = Instant::now();
     let action_pages: Vec<&Page> = pages
         .iter()
-        .filter(|p| matches!(p, Page::Actions | Page::ActionsOwner(_) | Page::ActionsTeam(_) | Page::Patterns))
+        .filter(|p| matches!(p, Page::Actions(_) | Page::ActionsOwner(..) | Page::ActionsTeam(..) | Page::Patterns))
         .collect();
     action_pages.par_iter().for_each(|p| {
         site.render(p).expect("renders");

@@ -18,7 +18,7 @@ pub const DIR: &str = ".pmsite/cache";
 const FILE: &str = "build.bin";
 const MAGIC: &[u8; 12] = b"pmsite-cache";
 /// Bumped whenever `Stored` changes shape, so an old file is ignored rather than misread.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// One build's memory.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -93,10 +93,13 @@ impl StoredDiagnostic {
 }
 
 /// What the incremental session reuses: keyed by postmortem id and output path, and
-/// valid only for a build with the same structure hash (see `incremental`).
+/// valid only for a build with the same global hash (see `incremental`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct State {
+    /// The global hash: site.toml, theme, options, tickets, slug exceptions.
     pub structure: u64,
+    /// Every visible postmortem's list fields.
+    pub membership: u64,
     /// Postmortem id -> content hash.
     pub hashes: Vec<(String, u64)>,
     pub bodies: Vec<(String, Body)>,

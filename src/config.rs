@@ -51,10 +51,15 @@ pub struct SiteConfig {
     pub theme: String,
     /// Most severe first.
     pub severities: Vec<String>,
+    /// `[severity_aliases]`: other vocabularies' names (`Critical`, `P1`) for the levels
+    /// in `severities`, keyed by the alias in lower case. See `severity_level`.
+    pub severity_aliases: BTreeMap<String, String>,
     pub factors: BTreeMap<String, Factor>,
     pub lint: Lint,
     /// `[[trackers]]`, `tickets` and `tickets_max_age_days`.
     pub tickets: crate::tickets::config::Settings,
+    /// `[pagination] per_page`: rows on one page of a list that grows with the corpus.
+    pub per_page: usize,
     /// `[[sources]]`: `content/` first, then the other folders postmortems are read from.
     pub sources: Vec<crate::sources::Source>,
     /// `default_visibility`: what a postmortem without `visibility` is (default internal).
@@ -62,6 +67,13 @@ pub struct SiteConfig {
     /// Keys this version does not know, passed to templates as `config.extra`.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
+
+/// Rows per list page unless site.toml says otherwise: a page of 100 rows stays well
+/// under 1 MB however large the knowledge base grows.
+pub const DEFAULT_PER_PAGE: usize = 100;
+/// More rows than this on one page would bring back the multi-megabyte pages that
+/// pagination exists to avoid.
+pub const MAX_PER_PAGE: i64 = 2000;
 
 impl Default for SiteConfig {
     fn default() -> Self {
@@ -73,12 +85,14 @@ impl Default for SiteConfig {
             repo_url: None,
             theme: "default".into(),
             severities: ["SEV1", "SEV2", "SEV3", "SEV4"].map(String::from).to_vec(),
+            severity_aliases: BTreeMap::new(),
             factors: BTreeMap::new(),
             lint: Lint {
                 blame_phrases: DEFAULT_BLAME_PHRASES.iter().map(|s| s.to_string()).collect(),
                 vague_action_phrases: DEFAULT_VAGUE_ACTION_PHRASES.iter().map(|s| s.to_string()).collect(),
             },
             tickets: Default::default(),
+            per_page: DEFAULT_PER_PAGE,
             sources: vec![crate::sources::Source::content()],
             default_visibility: Default::default(),
             extra: Default::default(),
@@ -100,6 +114,12 @@ struct RawLint {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPagination {
+    per_page: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
 struct RawConfig {
     title: Option<String>,
     base_url: Option<Spanned<String>>,
@@ -108,12 +128,15 @@ struct RawConfig {
     theme: Option<String>,
     severities: Option<Spanned<Vec<String>>>,
     #[serde(default)]
+    severity_aliases: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
     factors: BTreeMap<String, Spanned<RawFactor>>,
     lint: Option<RawLint>,
     #[serde(default)]
     trackers: Vec<crate::tickets::config::RawTracker>,
     tickets: Option<Spanned<String>>,
     tickets_max_age_days: Option<Spanned<i64>>,
+    pagination: Option<RawPagination>,
     #[serde(default)]
     sources: Vec<Spanned<crate::sources::RawSource>>,
     default_visibility: Option<Spanned<String>>,
@@ -218,6 +241,7 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
             cfg.severities = list;
         }
     }
+    cfg.severity_aliases = severity_aliases(raw.severity_aliases, &cfg.severities, text, &mut diags);
     for (id, f) in raw.factors {
         let span = f.span();
         let f = f.into_inner();
@@ -254,6 +278,17 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
             cfg.lint.vague_action_phrases = v;
         }
     }
+    if let Some(n) = raw.pagination.and_then(|p| p.per_page) {
+        match usize::try_from(*n.get_ref()) {
+            Ok(v) if (1..=MAX_PER_PAGE as usize).contains(&v) => cfg.per_page = v,
+            _ => err(
+                &mut diags,
+                n.span(),
+                format!("pagination.per_page is {}; it must be between 1 and {MAX_PER_PAGE}", n.get_ref()),
+                "use a number of rows per list page such as 100 (the default)",
+            ),
+        }
+    }
     let tickets = crate::tickets::config::Raw {
         trackers: raw.trackers,
         tickets: raw.tickets,
@@ -263,6 +298,64 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
     cfg.sources = crate::sources::parse(raw.sources, text, &mut |span, msg, help| err(&mut diags, span, msg, help));
     cfg.extra = raw.extra.into_iter().filter_map(|(k, v)| serde_json::to_value(v).ok().map(|v| (k, v))).collect();
     (cfg, diags)
+}
+
+impl SiteConfig {
+    /// The site level a postmortem's `severity` names: a level itself, or an alias from
+    /// `[severity_aliases]` (compared ignoring case) for one.
+    pub fn severity_level(&self, written: &str) -> Option<&str> {
+        if let Some(level) = self.severities.iter().find(|s| *s == written) {
+            return Some(level);
+        }
+        self.severity_aliases.get(&written.trim().to_lowercase()).map(String::as_str)
+    }
+}
+
+/// `[severity_aliases]`: `Critical = "SEV1"`. Each value must be one of `severities`; an
+/// alias that is itself a level, or that is given twice ignoring case, is an error too,
+/// at its line and column. Keys are stored in lower case.
+fn severity_aliases(
+    raw: BTreeMap<Spanned<String>, Spanned<String>>,
+    severities: &[String],
+    text: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut entries: Vec<_> = raw.into_iter().collect();
+    entries.sort_by_key(|(k, _)| k.span().start);
+    for (alias, level) in entries {
+        let mut problem = |span: std::ops::Range<usize>, msg: String, help: String| {
+            let (line, col) = line_col(text, span.start);
+            diags.push(
+                Diagnostic::error(Code::ConfigValue, FILE, line, col, msg).with_width(span.len()).with_suggestion(help),
+            );
+        };
+        let key = alias.get_ref().trim().to_lowercase();
+        if !severities.contains(level.get_ref()) {
+            problem(
+                level.span(),
+                format!("severity alias `{}` names `{}`, which is not a severity", alias.get_ref(), level.get_ref()),
+                format!("use one of {} (site.toml `severities`)", severities.join(", ")),
+            );
+        } else if key.is_empty() {
+            problem(alias.span(), "a severity alias is empty".into(), "name the other vocabulary's level".into());
+        } else if severities.iter().any(|s| s.to_lowercase() == key) {
+            problem(
+                alias.span(),
+                format!("severity alias `{}` is a severity itself", alias.get_ref()),
+                "remove it: a level is always accepted as it is".into(),
+            );
+        } else if let std::collections::btree_map::Entry::Vacant(slot) = out.entry(key) {
+            slot.insert(level.into_inner());
+        } else {
+            problem(
+                alias.span(),
+                format!("severity alias `{}` is given twice (aliases ignore case)", alias.get_ref()),
+                "keep one of them".into(),
+            );
+        }
+    }
+    out
 }
 
 /// `base_url` (site.toml or `--base-url`) ending in `/`, or what is wrong with it. An
@@ -335,6 +428,22 @@ mod tests {
     }
 
     #[test]
+    fn per_page_is_bounded() {
+        assert_eq!(parse("").0.per_page, DEFAULT_PER_PAGE);
+        let (c, d) = parse("[pagination]\nper_page = 25\n");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c.per_page, 25);
+        for bad in ["0", "-3", "2001"] {
+            let (c, d) = parse(&format!("title = \"a\"\n[pagination]\nper_page = {bad}\n"));
+            assert_eq!(d.len(), 1, "{bad}: {d:?}");
+            assert_eq!((d[0].code, d[0].line, d[0].column), (Code::ConfigValue, 3, 12), "{bad}");
+            assert_eq!(c.per_page, DEFAULT_PER_PAGE, "a bad value is not used");
+        }
+        let (_, d) = parse("[pagination]\nper_pgae = 25\n");
+        assert_eq!(d[0].code, Code::ConfigSyntax, "a misspelt key is named: {d:?}");
+    }
+
+    #[test]
     fn default_visibility_is_internal_unless_site_toml_says() {
         assert_eq!(parse("").0.default_visibility, crate::model::Visibility::Internal);
         let (c, d) = parse("default_visibility = \"public\"\n");
@@ -358,6 +467,36 @@ mod tests {
         assert_eq!(d.len(), 2);
         assert_eq!((d[0].line, d[0].column), (2, 12));
         assert_eq!(d[1].line, 3);
+    }
+
+    #[test]
+    fn severity_aliases_map_onto_levels() {
+        let (c, d) = parse("[severity_aliases]\nCritical = \"SEV1\"\nP1 = \"SEV1\"\nmajor = \"SEV2\"\n");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c.severity_level("SEV3"), Some("SEV3"));
+        assert_eq!(c.severity_level("critical"), Some("SEV1"));
+        assert_eq!(c.severity_level("CRITICAL"), Some("SEV1"));
+        assert_eq!(c.severity_level("Major"), Some("SEV2"));
+        assert_eq!(c.severity_level("sev3"), None, "levels themselves are exact");
+        assert_eq!(c.severity_level("Minor"), None);
+    }
+
+    #[test]
+    fn bad_severity_aliases_are_errors_at_their_place() {
+        let text = "severities = [\"SEV1\", \"SEV2\"]\n\n[severity_aliases]\nCritical = \"SEV1\"\nLow = \"SEV9\"\nsev2 = \"SEV2\"\nCRITICAL = \"SEV2\"\n";
+        let (c, d) = parse(text);
+        let places: Vec<_> = d.iter().map(|d| (d.code, d.line, d.column)).collect();
+        assert_eq!(places, [(Code::ConfigValue, 5, 7), (Code::ConfigValue, 6, 1), (Code::ConfigValue, 7, 1)], "{d:?}");
+        assert!(d[0].message.contains("`SEV9`, which is not a severity"), "{d:?}");
+        assert!(d[0].suggestion.as_deref().unwrap().contains("SEV1, SEV2"), "{d:?}");
+        assert!(d[1].message.contains("is a severity itself"), "{d:?}");
+        assert!(d[2].message.contains("given twice"), "{d:?}");
+        assert_eq!(c.severity_level("critical"), Some("SEV1"), "the good alias is kept");
+        assert_eq!(c.severity_level("low"), None);
+        let (_, d) = parse("[severity_aliases]\nCritical = 1\n");
+        assert_eq!(d[0].code, Code::ConfigSyntax, "{d:?}");
+        let (_, d) = parse("severity_aliases = \"SEV1\"\n");
+        assert_eq!(d[0].code, Code::ConfigSyntax, "{d:?}");
     }
 
     // [[trackers]], tickets and tickets_max_age_days (crate::tickets::config).

@@ -272,7 +272,9 @@ pub fn parse_with(
     };
     let severity = match root.get("severity") {
         Some(n) => match cx.string(n, "severity") {
-            Some(s) if config.severities.contains(&s) => Some(s),
+            // An alias from site.toml [severity_aliases] is read as its level, so
+            // indexes, badges and figures see only the site's levels.
+            Some(s) if config.severity_level(&s).is_some() => config.severity_level(&s).map(String::from),
             Some(s) => {
                 let allowed = config.severities.join(", ");
                 let d = cx.at(Code::UnknownSeverity, n, format!("unknown severity `{s}`"));
@@ -716,6 +718,19 @@ mod tests {
         );
         assert!(d[2].suggestion.as_ref().unwrap().contains("retry-storm"));
         assert!(d[4].suggestion.as_ref().unwrap().contains("detection"));
+    }
+
+    #[test]
+    fn a_severity_alias_is_read_as_its_level() {
+        let (c, d) = crate::config::parse("[severity_aliases]\nCritical = \"SEV1\"\n");
+        assert!(d.is_empty(), "{d:?}");
+        let text = "---\ntitle: x\ndate: 2024-03-01\nseverity: critical\nservices: [a]\n---\n";
+        let (pm, d) = parse(text, Path::new("a.md"), &c);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(pm.unwrap().severity, "SEV1");
+        let (pm, d) = parse(&text.replace("critical", "Minor"), Path::new("a.md"), &c);
+        assert!(pm.is_none());
+        assert_eq!((d[0].code, d[0].line), (Code::UnknownSeverity, 4));
     }
 
     #[test]

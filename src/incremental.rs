@@ -5,10 +5,12 @@
 //! Zola gave up incremental builds because its template functions let any page read any
 //! other page, so dependencies could not be known. Here a page is a pure function of the
 //! model, and `Site::depends_on` names the postmortems it reads. A build fingerprints
-//! each page from (a) a *structure* hash — site.toml, the theme, the options and, for
-//! every visible postmortem, the fields that decide which pages and lists exist — and
-//! (b) the text hashes of the postmortems the page depends on. A page whose fingerprint
-//! is unchanged is not rendered again. Unchanged files are not re-parsed (`ParseCache`),
+//! each page from (a) a *global* hash — site.toml, the theme, the options, the ticket
+//! snapshot and the URL slugs that are not plain — (b) the ids and text hashes of the
+//! postmortems the page depends on, in order, and (c) what it shows of the lists it is
+//! part of (counts, a term index's entries, for a few site-wide pages every
+//! postmortem's list fields). A page whose fingerprint is unchanged is not rendered
+//! again, so a new postmortem redoes its own page, its neighbours' and its lists'. Unchanged files are not re-parsed (`ParseCache`),
 //! and unchanged bodies and list rows are not re-rendered either.
 
 use crate::check::Cache as CheckCache;
@@ -116,7 +118,10 @@ fn deliver(sink: Option<&Staging>, keep: bool, f: OutputFile) -> Result<Option<O
 
 /// What the previous successful build left to reuse.
 struct Previous {
-    structure: u64,
+    global: u64,
+    /// Every visible postmortem's list fields (`membership_hash`): positions such as
+    /// `patterns_shown` are only valid while it is the same.
+    membership: u64,
     /// Postmortem id -> text hash.
     hashes: HashMap<String, u64>,
     bodies: HashMap<String, std::sync::Arc<RenderedBody>>,
@@ -154,7 +159,8 @@ impl Previous {
             .collect();
         pages.sort_unstable();
         crate::cache::State {
-            structure: self.structure,
+            structure: self.global,
+            membership: self.membership,
             hashes: self.hashes.into_iter().collect(),
             bodies: self
                 .bodies
@@ -194,7 +200,8 @@ impl Previous {
             std::array::from_fn(|_| v.next().flatten().map(Arc::from))
         }
         Previous {
-            structure: s.structure,
+            global: s.structure,
+            membership: s.membership,
             hashes: s.hashes.into_iter().collect(),
             bodies: s
                 .bodies
@@ -220,7 +227,8 @@ impl Previous {
 /// What a build leaves for the next, index-aligned with its postmortems; `settle` turns
 /// it into a `Previous`.
 struct Pending {
-    structure: u64,
+    global: u64,
+    membership: u64,
     ids: Vec<String>,
     visible: Vec<bool>,
     content: Vec<u64>,
@@ -239,10 +247,13 @@ struct Pending {
 
 impl Pending {
     fn settle(self) -> Previous {
-        let Pending { structure, ids, visible, content, refs, similar, bodies, fragments, actions, pages, .. } = self;
+        let Pending {
+            global, membership, ids, visible, content, refs, similar, bodies, fragments, actions, pages, ..
+        } = self;
         let Fragments { pm: mut pm_frags, actions: mut action_frags } = fragments;
         let mut next = Previous {
-            structure,
+            global,
+            membership,
             hashes: ids.iter().cloned().zip(content).collect(),
             bodies: HashMap::new(),
             pm_frags: HashMap::new(),
@@ -298,9 +309,8 @@ pub struct Session {
     complete_next: bool,
 }
 
-/// Everything that decides which pages exist and what every list and link says,
-/// other than the text of the postmortems themselves.
-fn structure_hash(root: &Path, kb: &KnowledgeBase, theme: &Theme, opts: &BuildOptions, live: bool) -> u64 {
+/// What every page may show that is not a postmortem: when it changes nothing is reused.
+fn global_hash(root: &Path, kb: &KnowledgeBase, theme: &Theme, opts: &BuildOptions, live: bool) -> u64 {
     let mut h = hasher();
     std::fs::read(root.join(crate::config::FILE)).unwrap_or_default().hash(&mut h);
     theme.fingerprint.hash(&mut h);
@@ -309,12 +319,50 @@ fn structure_hash(root: &Path, kb: &KnowledgeBase, theme: &Theme, opts: &BuildOp
     kb.assets.hash(&mut h);
     // Tracker state shows on incident, action, owner, team, home and patterns pages.
     kb.tickets.as_ref().map(|t| t.hash).hash(&mut h);
+    // Every page links to terms by slug; a slug is its name's unless two names collide,
+    // and only those exceptions can change a link elsewhere when a name comes or goes.
+    kb.slugs().exceptions_hash().hash(&mut h);
+    h.finish()
+}
+
+/// Every visible postmortem's list fields: which lists it is in and where. The few pages
+/// that summarise all of them (the factor index, `/patterns/`) depend on it.
+fn membership_hash(kb: &KnowledgeBase) -> u64 {
+    let mut h = hasher();
     for i in kb.visible_ids() {
         let p = &kb.postmortems[i];
         (&p.id, &p.path, p.status, p.date.to_string(), &p.severity, &p.services, &p.teams, &p.tags, &p.authors)
             .hash(&mut h);
         p.factors.iter().for_each(|f| f.id.hash(&mut h));
         p.action_items.iter().for_each(|a| a.owner.hash(&mut h));
+    }
+    h.finish()
+}
+
+/// What a page shows of the lists it is part of, beyond the postmortems it reads: the
+/// counts its pager and header print, a term index's entries, a recurrence count.
+fn page_lists_hash(site: &Site, page: &Page, membership: u64) -> u64 {
+    let kb = site.kb;
+    let mut h = hasher();
+    match page {
+        // Charts on a list's first page link the years that have a page.
+        Page::Term(..) | Page::Factor(..) => {
+            site.paging(page).map(|p| (p.rows, p.total)).hash(&mut h);
+            kb.indexes.years.keys().for_each(|y| y.hash(&mut h));
+        }
+        // Every action list links every owner's page.
+        Page::Actions(_) | Page::ActionsOwner(..) | Page::ActionsTeam(..) => {
+            site.paging(page).map(|p| (p.rows, p.total)).hash(&mut h);
+            kb.indexes.owners.keys().for_each(|o| o.hash(&mut h));
+        }
+        Page::Terms(dim) => {
+            for (name, ids) in kb.entries_of(*dim) {
+                (name, ids.len(), ids.first().map(|&i| kb.postmortems[i].date.to_string())).hash(&mut h);
+            }
+        }
+        Page::Factors | Page::Patterns => membership.hash(&mut h),
+        Page::Incident(i) => kb.recurrences[*i].len().hash(&mut h),
+        Page::Home | Page::Search | Page::NotFound | Page::Metrics => {}
     }
     h.finish()
 }
@@ -438,9 +486,11 @@ impl Session {
             }
         };
         let kb = &checked.kb;
-        let structure = structure_hash(&self.root, kb, &theme, opts, self.render_opts.live_reload);
-        // Reuse is only sound when the structure (and so every link target) is the same.
-        let prev = self.previous.as_ref().filter(|p| p.structure == structure);
+        let global = global_hash(&self.root, kb, &theme, opts, self.render_opts.live_reload);
+        let membership = membership_hash(kb);
+        // Nothing is reused across a change of site.toml, the theme or the options.
+        let prev = self.previous.as_ref().filter(|p| p.global == global);
+        let same_members = prev.is_some_and(|p| p.membership == membership);
         let mut notes = Vec::new();
         // Serve keeps the history of its first build: saves change files, not commits.
         let complete = std::mem::take(&mut self.complete_next);
@@ -453,14 +503,22 @@ impl Session {
                 report.files
             }
         };
-        // What a postmortem contributes to pages: its text and its history.
+        // The postmortems each body links to: a link to one that is hidden is text only.
+        let mut links_to: Vec<Vec<usize>> = vec![Vec::new(); kb.postmortems.len()];
+        for (j, linkers) in kb.referenced_by.iter().enumerate() {
+            linkers.iter().for_each(|&i| links_to[i].push(j));
+        }
+        // What a postmortem contributes to pages: its text, its history, and whether the
+        // postmortems its body links to are shown.
         let content: Vec<u64> = kb
             .postmortems
             .par_iter()
-            .map(|pm| {
+            .zip(&links_to)
+            .map(|(pm, targets)| {
                 let mut h = hasher();
                 pm.source_hash.hash(&mut h);
                 history.get(&pm.path).map(|f| (f.first_commit, f.last_commit, f.revisions)).hash(&mut h);
+                targets.iter().for_each(|&j| (&kb.postmortems[j].id, kb.visible[j]).hash(&mut h));
                 h.finish()
             })
             .collect();
@@ -527,9 +585,22 @@ impl Session {
                 }
             };
             let similar = match (kept, &analysis) {
-                (Some(p), _) => {
-                    kb.postmortems.iter().map(|pm| p.similar.get(&pm.id).cloned().unwrap_or_default()).collect()
-                }
+                // Carried over by id: positions move when a postmortem comes or goes.
+                (Some(p), _) => kb
+                    .postmortems
+                    .iter()
+                    .map(|pm| {
+                        let mut list = p.similar.get(&pm.id).cloned().unwrap_or_default();
+                        list.retain_mut(|s| match kb.by_id.get(&s.id) {
+                            Some(&j) => {
+                                s.index = j;
+                                true
+                            }
+                            None => false,
+                        });
+                        list
+                    })
+                    .collect(),
                 (None, Some(a)) => {
                     let t = Instant::now();
                     let sim = crate::search::similar_in(a);
@@ -547,7 +618,7 @@ impl Session {
         let by_kind: std::sync::Mutex<BTreeMap<&'static str, (f64, usize)>> = Default::default();
         let all_hash = {
             let mut h = hasher();
-            kb.visible_ids().for_each(|i| front[i].hash(&mut h));
+            kb.visible_ids().for_each(|i| (&kb.postmortems[i].id, front[i]).hash(&mut h));
             h.finish()
         };
         let action_states = {
@@ -562,12 +633,13 @@ impl Session {
         // as an argument because the similar lists are filled in between the two groups.
         let render_one = |site: &Site, page: &Page| -> (String, u64, PageOutcome) {
             let path = site.path(page);
-            let deps = match (page, prev.and_then(|p| p.patterns_shown.as_ref())) {
+            let shown = prev.filter(|_| same_members).and_then(|p| p.patterns_shown.as_ref());
+            let deps = match (page, shown) {
                 (Page::Patterns, Some(shown)) => shown.clone(),
                 _ => page_deps(site, page),
             };
             let mut h = hasher();
-            (structure, &path).hash(&mut h);
+            (global, &path, page_lists_hash(site, page, membership)).hash(&mut h);
             // Only an incident page shows its own body (and so depends on the
             // whole text); everything else shows front matter.
             let own = match page {
@@ -768,7 +840,8 @@ impl Session {
             false => on_disk.into_iter().map(|(path, fp, h)| (path, fp, PageFile::OnDisk(h))).collect(),
         };
         let pending = Pending {
-            structure,
+            global,
+            membership,
             ids: kb.postmortems.iter().map(|p| p.id.clone()).collect(),
             visible: kb.visible.clone(),
             refs: (0..kb.postmortems.len()).map(|i| if kb.visible[i] { refs_hash(i) } else { 0 }).collect(),
@@ -781,7 +854,10 @@ impl Session {
             search_files,
             history,
             // Kept from the previous build when the page was reused this time.
-            patterns_shown: site.patterns_shown.take().or_else(|| prev.and_then(|p| p.patterns_shown.clone())),
+            patterns_shown: site
+                .patterns_shown
+                .take()
+                .or_else(|| prev.filter(|_| same_members).and_then(|p| p.patterns_shown.clone())),
         };
         drop(site);
         if self.keep {

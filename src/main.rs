@@ -461,11 +461,14 @@ fn run() -> Result<ExitCode> {
             if let Some(d) = diags.iter().find(|d| d.is_error()) {
                 bail!("{d}");
             }
-            if let Some(s) = &severity
-                && !config.severities.contains(s)
-            {
-                bail!("unknown severity `{s}`; use one of {}", config.severities.join(", "));
-            }
+            // An alias from [severity_aliases] is written as the level it names.
+            let severity = match severity {
+                Some(s) => match config.severity_level(&s) {
+                    Some(level) => Some(level.to_string()),
+                    None => bail!("unknown severity `{s}`; use one of {}", config.severities.join(", ")),
+                },
+                None => None,
+            };
             let date = date.unwrap_or_else(|| pmsite::check::today(&config.timezone));
             let req = pmsite::scaffold::NewPostmortem {
                 title: &title,

@@ -89,6 +89,25 @@ impl Slugs {
         }
         Slugs { map }
     }
+    /// A hash of the names whose slug is not plainly their own (`slugify`'s, or `x` for
+    /// none): what can change a link to an existing name when other names come or go.
+    pub fn exceptions_hash(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut odd: Vec<(usize, &str, &str)> = Vec::new();
+        for (d, dim) in Dim::ALL.into_iter().chain([Dim::Owners]).enumerate() {
+            for (name, slug) in self.map.get(&dim).into_iter().flatten() {
+                let plain = crate::names::slugify(name);
+                if *slug != plain && !(plain.is_empty() && slug == "x") {
+                    odd.push((d, name, slug));
+                }
+            }
+        }
+        odd.sort_unstable();
+        let mut h = crate::fingerprint::hasher();
+        odd.hash(&mut h);
+        h.finish()
+    }
+
     pub fn get(&self, dim: Dim, name: &str) -> String {
         self.map.get(&dim).and_then(|m| m.get(name)).cloned().unwrap_or_else(|| crate::names::slugify(name))
     }
@@ -210,6 +229,17 @@ pub fn actions_team_url(slug: &str) -> String {
     url(&actions_team(slug))
 }
 
+/// Page `n` (from 1) of a paginated list whose first page is at `first`
+/// (`severities/sev3/index.html` -> `severities/sev3/page/2/index.html`). Page 1 keeps
+/// the list's own URL, so links to a list never break when it grows a second page.
+/// Slugs are single segments, so `page/` under a list's folder can name no other page.
+pub fn list_page(first: &str, n: u32) -> String {
+    match (n, first.strip_suffix("index.html")) {
+        (0 | 1, _) | (_, None) => first.to_string(),
+        (n, Some(dir)) => format!("{dir}page/{n}/index.html"),
+    }
+}
+
 /// A file published from `content/`, by its path under `content/` (`2024/graph.png`).
 pub fn file(under_content: &str) -> String {
     format!("files/{under_content}")
@@ -257,5 +287,14 @@ mod tests {
         assert_eq!(url("a/xindex.html"), "a/xindex.html");
         assert_eq!(file_url("2024/graph #1.png"), "files/2024/graph%20%231.png");
         assert_eq!(absolute("https://x.example/", &term(Dim::Services, "api")), "https://x.example/services/api/");
+    }
+
+    #[test]
+    fn list_pages_live_under_the_first() {
+        let first = term(Dim::Severities, "sev3");
+        assert_eq!(list_page(&first, 1), first);
+        assert_eq!(list_page(&first, 2), "severities/sev3/page/2/index.html");
+        assert_eq!(url(&list_page(&first, 12)), "severities/sev3/page/12/");
+        assert_eq!(list_page(ACTIONS, 3), "actions/page/3/index.html");
     }
 }

@@ -22,7 +22,10 @@ fn example_site() -> tempfile::TempDir {
     let t = tempfile::tempdir().unwrap();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     common::corpus::copy_dir(&root.join("content"), &t.path().join("content"));
+    // Three rows a page, so that the lists paginate and edits move rows between pages.
     let toml = std::fs::read_to_string(root.join("site.toml")).unwrap();
+    std::fs::write(t.path().join("site.toml"), format!("{toml}\n[pagination]\nper_page = 3\n")).unwrap();
+    let toml = std::fs::read_to_string(t.path().join("site.toml")).unwrap();
     std::fs::write(t.path().join("site.toml"), format!("{toml}\n[[sources]]\npath = \"{SECOND_SOURCE}\"\n")).unwrap();
     for (k, example) in postmortems(t.path()).iter().take(2).enumerate() {
         let text = std::fs::read_to_string(example).unwrap();
@@ -41,7 +44,8 @@ fn opts(output: &Path, cache: bool) -> BuildOptions {
     BuildOptions {
         output: output.to_path_buf(),
         base_url: None,
-        drafts: true,
+        // Without drafts, so that a draft edit hides a postmortem and the links to it.
+        drafts: false,
         strict: false,
         today: "2026-01-01".parse().unwrap(),
         cache,
@@ -64,6 +68,12 @@ enum Edit {
     Delete(usize),
     Rename(usize, u8),
     Taxonomy(u8),
+    /// An action item's owner: a new owner gets pages, an old one may lose them.
+    Owner(usize, u8),
+    /// Tags whose slugs collide (`db`, `DB`) or are empty.
+    Tag(usize, u8),
+    /// Toggles `status: draft`, which hides a postmortem from builds without drafts.
+    Draft(usize),
     Template(u8),
     Static(u8),
 }
@@ -82,8 +92,11 @@ fn edit_strategy() -> impl Strategy<Value = Edit> {
         (i.clone(), i.clone()).prop_map(|(i, j)| Edit::Related(i, j)),
         n.prop_map(Edit::NewFile),
         i.clone().prop_map(Edit::Delete),
-        (i, n).prop_map(|(i, n)| Edit::Rename(i, n)),
+        (i.clone(), n).prop_map(|(i, n)| Edit::Rename(i, n)),
         n.prop_map(Edit::Taxonomy),
+        (i.clone(), n).prop_map(|(i, n)| Edit::Owner(i, n)),
+        (i.clone(), n).prop_map(|(i, n)| Edit::Tag(i, n)),
+        i.prop_map(Edit::Draft),
         n.prop_map(Edit::Template),
         n.prop_map(Edit::Static),
     ]
@@ -183,6 +196,26 @@ fn apply(root: &Path, edit: &Edit, step: usize) -> Vec<PathBuf> {
             std::fs::write(&path, text).unwrap();
             vec![path]
         }
+        Edit::Owner(i, n) => {
+            rewrite(&pick(*i), &|t| set_line(t, "    owner: ", &format!("    owner: owner-{}", n % 3)))
+        }
+        Edit::Tag(i, n) => {
+            let tags = ["db", "DB", "d b", "🔥", "database"];
+            rewrite(&pick(*i), &|t| {
+                let t: String = t.lines().filter(|l| !l.starts_with("tags:")).collect::<Vec<_>>().join("\n");
+                let tag = tags[*n as usize % tags.len()];
+                t.replacen("\ndate: ", &format!("\ntags: [\"{tag}\"]\ndate: "), 1)
+            })
+        }
+        Edit::Draft(i) => rewrite(&pick(*i), &|t| {
+            if t.contains("\nstatus: draft") {
+                t.replacen("\nstatus: draft", "\nstatus: published", 1)
+            } else if t.lines().any(|l| l.starts_with("status: ")) {
+                set_line(t, "status: ", "status: draft")
+            } else {
+                t.replacen("\ndate: ", "\nstatus: draft\ndate: ", 1)
+            }
+        }),
         Edit::Template(n) => {
             let dir = root.join("themes/default/templates");
             std::fs::create_dir_all(&dir).unwrap();
@@ -306,6 +339,18 @@ fn a_cached_build_with_nothing_changed_renders_nothing_and_a_change_renders_its_
         "{} written; {:?}",
         edited.written,
         edited.notes
+    );
+
+    // A new postmortem redoes its own page, its neighbours' and its lists', not the site.
+    apply(root, &Edit::NewFile(3), 1);
+    let added = pmsite::build::build(root, &opts(&out, true), &|_| {});
+    assert!(added.ok);
+    assert!(added.pages > first.pages, "the new postmortem has its page");
+    assert!(
+        added.written * 2 < added.files,
+        "{} of {} files written after adding one postmortem",
+        added.written,
+        added.files
     );
 }
 

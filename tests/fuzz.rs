@@ -100,6 +100,20 @@ const HOSTILE: &[&str] = &[
     "    text: ",
     "action_items:\n",
     "timeline:\n",
+    // What `pmsite import` reads: foreign front matter, timeline styles, header facts.
+    "+++\n",
+    "draft = true\n",
+    "categories: a b\n",
+    "start_time: ",
+    " ::::: ",
+    "At 3:12 PM UTC on March 3rd, ",
+    "Mar 3, 9:05 PM",
+    "### 2024-03-12 - ",
+    "<!--",
+    "-->",
+    "| **Detected** | ",
+    "Severity: Critical\n",
+    "* `23:50` - ",
 ];
 
 /// Fixture Markdown files, the fuzz pass's seeds.
@@ -171,7 +185,7 @@ fn mutate(rng: &mut TestRng, text: &str, other: &str) -> String {
 
 static SITE: std::sync::LazyLock<(SiteConfig, lint::Linter)> = std::sync::LazyLock::new(|| {
     let (c, d) = pmsite::config::parse(
-        "severities = [\"SEV1\", \"SEV2\", \"SEV3\"]\n[factors.retry-storm]\ntitle = \"Retry storm\"\n[factors.missing-alert]\ntitle = \"Missing alert\"\n",
+        "severities = [\"SEV1\", \"SEV2\", \"SEV3\"]\n[severity_aliases]\nCritical = \"SEV1\"\n[factors.retry-storm]\ntitle = \"Retry storm\"\n[factors.missing-alert]\ntitle = \"Missing alert\"\n",
     );
     assert!(d.is_empty(), "{d:?}");
     let linter = lint::Linter::new(&c);
@@ -287,6 +301,42 @@ proptest! {
         // `check` resolves `#fragment` links with the heading-only pass: the same ids.
         let rendered: Vec<String> = r.headings.iter().map(|h| h.1.clone()).collect();
         prop_assert_eq!(markdown::heading_ids(&body), rendered);
+    }
+
+    /// Foreign front matter of any keys and values: import never panics, and what it
+    /// writes is a postmortem that reads back without an error.
+    #[test]
+    fn import_writes_valid_files_from_any_foreign_front_matter(
+        keys in prop::collection::vec(prop_oneof![
+            3 => prop::sample::select(vec![
+                "title", "date", "tags", "categories", "keywords", "summary", "description", "author",
+                "authors", "company", "product", "url", "severity", "sev", "priority", "impact level",
+                "start_time", "end_time", "draft", "status", "timeline", "services", "imported_from",
+                "layout", "team", "related", "factors",
+            ]).prop_map(String::from),
+            1 => hostile_text(4),
+        ], 0..8),
+        values in prop::collection::vec(hostile_text(12), 8),
+        toml in any::<bool>(),
+        body in hostile_text(30),
+    ) {
+        let (config, _) = &*SITE;
+        let mut front = String::new();
+        for (k, v) in keys.iter().zip(&values) {
+            if toml {
+                front.push_str(&format!("{} = {}\n", quoted(k), quoted(v)));
+            } else {
+                front.push_str(&format!("{}: {}\n", quoted(k), quoted(v)));
+            }
+        }
+        let fence = if toml { "+++" } else { "---" };
+        let text = format!("{fence}\n{front}{fence}\n# Title\n{body}\n");
+        if let Ok(c) = pmsite::import::convert(&text, "x.md", config, "2024-01-01".parse().unwrap()) {
+            let written = c.render(config);
+            let (pm, diags) = frontmatter::parse(&written, Path::new("content/2024/x.md"), config);
+            let errors: Vec<_> = diags.iter().filter(|d| d.is_error()).collect();
+            prop_assert!(pm.is_some() && errors.is_empty(), "{errors:?}\n{written}");
+        }
     }
 
     #[test]

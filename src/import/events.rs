@@ -35,15 +35,35 @@ pub(super) fn timeline(
     config: &SiteConfig,
     (mapped, guessed, unmapped): Notes,
 ) -> Vec<Event> {
+    let episodes = episodes(sections, order);
     let timeline_sections: Vec<&Section> = sections.iter().filter(|s| s.kind == SectionKind::Timeline).collect();
     let whole = Section { kind: SectionKind::Timeline, heading: String::new(), range: 0..lines.len() };
-    let (scopes, in_section) =
-        if timeline_sections.is_empty() { (vec![&whole], false) } else { (timeline_sections, true) };
+    // Where timelines are read: the Timeline sections; with several incidents in one
+    // file, also each incident's section that has none; else tables anywhere.
+    let mut scopes: Vec<(&Section, bool)> = timeline_sections.iter().map(|s| (*s, true)).collect();
+    for e in &episodes {
+        let section = &sections[e.section];
+        if !timeline_sections.iter().any(|t| t.range.start >= section.range.start && t.range.end <= section.range.end)
+            && !scopes.iter().any(|(s, _)| s.range.start <= section.range.start && section.range.end <= s.range.end)
+        {
+            scopes.push((section, true));
+        }
+    }
+    if scopes.is_empty() {
+        scopes.push((&whole, false));
+    }
     let mut raw: Vec<RawEvent> = Vec::new();
+    for e in &episodes {
+        let heading_line = sections[e.section].range.start.saturating_sub(1);
+        raw.push(RawEvent { line: heading_line, when: e.when.clone(), text: String::new(), zone: None });
+    }
+    let episode_heading_lines: Vec<usize> =
+        episodes.iter().map(|e| sections[e.section].range.start.saturating_sub(1)).collect();
     let mut unparsed: Vec<String> = Vec::new();
     let mut placeholder_rows = 0;
+    let mut prose_events = 0;
     let mut zone_source: Option<String> = None;
-    for scope in scopes {
+    for (scope, in_section) in scopes {
         // "All times in CET." in the section, or "(UTC)" in its heading.
         let prose: String =
             scope.range.clone().filter(|&i| !in_table[i] && !code[i]).map(|i| lines[i]).collect::<Vec<_>>().join("\n");
@@ -108,31 +128,45 @@ pub(super) fn timeline(
             }
         }
         if !in_section {
+            // Without a Timeline section: sentences that start with a time, anywhere.
+            let found = prose::sentences(lines, code, in_table, scope.range.clone(), order, &[]);
+            prose_events += found.len();
+            raw.extend(found);
             continue;
         }
-        // Lists and lines: `- 14:02 UTC: text`, `**14:02** - text`, `14:02 text`.
+        // Lists and lines: `- 14:02 UTC: text`, `**14:02** - text`, `14:02 text`,
+        // `- 2016-07-21 19:44 UTC ::::: text`, `* At 14:02, text`.
+        let mut line_events = Vec::new();
         for i in scope.range.clone() {
-            if code[i] || in_table[i] || lines[i].trim().is_empty() {
+            if code[i] || in_table[i] || lines[i].trim().is_empty() || episode_heading_lines.contains(&i) {
                 continue;
             }
             let l = lines[i];
-            let t = match text::list_marker(l) {
-                Some((_, start)) => &l[start..],
-                None => text::atx_heading(l).map_or(l, |(_, t)| t),
+            let (t, item) = match text::list_marker(l) {
+                Some((_, start)) => (&l[start..], true),
+                None => (text::atx_heading(l).map_or(l, |(_, t)| t), false),
             };
             let t = t.trim();
-            let (w, rest) = match emphasised_when(t, order) {
+            let (t, approximate) = match t.strip_prefix(['~', '≈']) {
+                Some(rest) => (rest.trim_start(), true),
+                None => (t, false),
+            };
+            let t = if item { prose::strip_lead(t) } else { t };
+            let (mut w, rest) = match emphasised_when(t, order) {
                 Some(found) => found,
                 None => match when::when_at(t, order) {
                     Some((w, n)) => (w, &t[n..]),
                     None => continue,
                 },
             };
+            w.approximate |= approximate;
             let rest = rest.trim_start_matches([' ', ':', '-', '–', '—', '|', ',', '*', '_']).trim();
             let event = plain(rest);
+            line_events.push(i);
             if event.is_empty() {
-                if w.date.is_some() && w.time.is_none() {
-                    // A date line that the following times belong to.
+                if w.has_date() {
+                    // A date line that the following times belong to (`2022-07-01`, or
+                    // `* 2022-01-07 12:39 - 15:30` above indented items).
                     raw.push(RawEvent { line: i, when: w, text: String::new(), zone: None });
                 }
                 continue;
@@ -143,8 +177,22 @@ pub(super) fn timeline(
             }
             raw.push(RawEvent { line: i, when: w, text: event, zone: section_zone.clone() });
         }
+        // Prose in the section: "At 3:12 PM UTC on March 3rd, the on-call engineer …".
+        for mut e in prose::sentences(lines, code, in_table, scope.range.clone(), order, &line_events) {
+            e.zone = e.zone.or_else(|| section_zone.clone());
+            prose_events += 1;
+            raw.push(e);
+        }
     }
     raw.sort_by_key(|r| r.line);
+    // Which incident each line belongs to, when a file describes several.
+    let episode_of = |line: usize| {
+        episodes.iter().rposition(|e| {
+            let r = &sections[e.section].range;
+            line + 1 >= r.start && line < r.end
+        })
+    };
+    let mut per_episode = vec![0usize; episodes.len()];
 
     // Resolve dates (a time without one belongs to the last date written above it, else
     // the incident's day) and zones (the event's, its table's or section's, the file's).
@@ -152,14 +200,30 @@ pub(super) fn timeline(
     let mut events: Vec<(jiff::Timestamp, Event)> = Vec::new();
     let (mut date_only, mut approximate, mut undated) = (0, 0, 0);
     let mut unzoned = false;
+    // A time after midnight that follows a late-evening one under the same date
+    // (`23:50`, then `01:54`) is on the next day.
+    let mut last_time: Option<(i8, i8, i8)> = None;
+    let mut rolled = 0;
     for r in raw {
-        if let Some(d) = r.when.date {
+        if let Some(d) = r.when.resolved_date(current.unwrap_or(incident_date)) {
             current = Some(d);
+            last_time = None;
         }
         if r.text.is_empty() {
             continue;
         }
-        if r.when.date.is_none() && current.is_none() {
+        if !r.when.has_date()
+            && let (Some(t), Some(prev)) = (r.when.time, last_time)
+            && prev.0 >= 18
+            && t.0 < 6
+        {
+            current = current.unwrap_or(incident_date).tomorrow().ok();
+            rolled += 1;
+        }
+        if r.when.time.is_some() {
+            last_time = r.when.time;
+        }
+        if !r.when.has_date() && current.is_none() {
             undated += 1;
         }
         let dt = r.when.datetime(current.unwrap_or(incident_date));
@@ -169,27 +233,24 @@ pub(super) fn timeline(
             approximate += 1;
         }
         let zone = r.when.zone.clone().or(r.zone).or_else(|| doc_zone.cloned());
-        let (at, ts) = match &zone {
-            Some(z) => {
-                if zone_source.is_none() {
-                    zone_source = Some(z.label.clone());
-                }
-                let Ok(ts) = z.tz.to_ambiguous_timestamp(dt).compatible() else {
-                    continue;
-                };
-                (format!("{}{}", dt.strftime("%Y-%m-%dT%H:%M:%S"), offset_text(z.tz.to_offset(ts))), ts)
-            }
-            None => {
-                unzoned = true;
-                let Ok(ts) = config.timezone.to_ambiguous_timestamp(dt).compatible() else {
-                    continue;
-                };
-                (dt.strftime("%Y-%m-%dT%H:%M:%S").to_string(), ts)
-            }
+        match &zone {
+            Some(z) if zone_source.is_none() => zone_source = Some(z.label.clone()),
+            Some(_) => {}
+            None => unzoned = true,
+        }
+        let Some((at, ts)) = place(dt, zone.as_ref(), config) else {
+            continue;
         };
         let (kind, text) = match guess::kind_label(&r.text) {
             Some((k, rest)) if !rest.is_empty() => (k, rest),
             _ => (guess::event_kind(&r.text), r.text),
+        };
+        let text = match episode_of(r.line) {
+            Some(e) => {
+                per_episode[e] += 1;
+                format!("{}: {text}", episodes[e].name)
+            }
+            None => text,
         };
         events.push((ts, Event { at, kind, text }));
     }
@@ -224,6 +285,33 @@ pub(super) fn timeline(
                 .push(format!("times read in the site's timezone {} (the text names none)", config.timezone_name)),
         }
     }
+    if prose_events > 0 && !events.is_empty() {
+        guessed.push(format!(
+            "{} read from sentences that start with a time (\"At 3:12 PM UTC, …\")",
+            plural(prose_events, "timeline event")
+        ));
+    }
+    if episodes.len() > 1 {
+        let list: Vec<String> = episodes
+            .iter()
+            .zip(&per_episode)
+            .map(|(e, n)| {
+                let day = e.when.resolved_date(incident_date).map(|d| d.to_string()).unwrap_or_default();
+                format!("{day} {} ({})", e.name, plural(*n, "event"))
+            })
+            .collect();
+        mapped.push(format!(
+            "{} incidents in one file, kept in one timeline, each event's text starting with its incident's name: {}",
+            episodes.len(),
+            list.join("; ")
+        ));
+    }
+    if rolled > 0 {
+        guessed.push(format!(
+            "{} after midnight, following a late-evening time, placed on the next day",
+            plural(rolled, "timeline time")
+        ));
+    }
     if date_only > 0 {
         guessed.push(format!("no time of day for {}: placed at 00:00", plural(date_only, "timeline event")));
     }
@@ -246,6 +334,23 @@ pub(super) fn timeline(
         ));
     }
     events
+}
+
+/// An event's `at` as written (with the zone's offset, or local to the site's timezone
+/// without a zone) and its instant.
+pub(super) fn place(
+    dt: jiff::civil::DateTime,
+    zone: Option<&Zone>,
+    config: &SiteConfig,
+) -> Option<(String, jiff::Timestamp)> {
+    let local = dt.strftime("%Y-%m-%dT%H:%M:%S").to_string();
+    match zone {
+        Some(z) => {
+            let ts = z.tz.to_ambiguous_timestamp(dt).compatible().ok()?;
+            Some((format!("{local}{}", offset_text(z.tz.to_offset(ts))), ts))
+        }
+        None => Some((local, config.timezone.to_ambiguous_timestamp(dt).compatible().ok()?)),
+    }
 }
 
 /// A time wrapped in emphasis or code at the start of a line: `**14:02** - text`.
@@ -279,4 +384,31 @@ pub(super) fn offset_text(offset: jiff::tz::Offset) -> String {
     let sign = if secs < 0 { '-' } else { '+' };
     let secs = secs.abs();
     format!("{sign}{:02}:{:02}", secs / 3600, secs % 3600 / 60)
+}
+
+/// One of several incidents a file describes: a `### 2021-03-05 - Elan` section.
+pub(super) struct Episode {
+    /// Index into the sections.
+    pub(super) section: usize,
+    pub(super) when: When,
+    pub(super) name: String,
+}
+
+/// Sections whose heading is a date and a name (`### 2021-03-05 - Elan outage`,
+/// `## March 3: API`), when there are at least two: a file of several incidents.
+pub(super) fn episodes(sections: &[Section], order: NumericOrder) -> Vec<Episode> {
+    let found: Vec<Episode> = sections
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let (w, n) = when::when_at(&s.heading, order)?;
+            if !w.has_date() {
+                return None;
+            }
+            let name = s.heading[n..].trim_start_matches([' ', ':', '-', '–', '—', '|', ',']).trim();
+            let name = plain(name);
+            (!name.is_empty() && !is_section_name(&name)).then_some(Episode { section: i, when: w, name })
+        })
+        .collect();
+    if found.len() >= 2 { found } else { Vec::new() }
 }

@@ -50,7 +50,9 @@ const KIND_WORDS: &[(EventKind, &[&str])] = &[
             "workaround",
             "work around",
             "restarted",
-            "restart",
+            "restart*",
+            "rolls back",
+            "reverts",
             "failover",
             "failed over",
             "downgraded",
@@ -69,6 +71,8 @@ const KIND_WORDS: &[(EventKind, &[&str])] = &[
         EventKind::Diagnosis,
         &[
             "identified",
+            "identifies",
+            "finds",
             "identify the cause",
             "root cause",
             "found",
@@ -94,6 +98,7 @@ const KIND_WORDS: &[(EventKind, &[&str])] = &[
             "paged",
             "pager*",
             "noticed",
+            "notices",
             "warning",
             "warned",
             "detect*",
@@ -232,6 +237,22 @@ pub fn severity_mention(text: &str) -> Option<String> {
 /// An owner named in an action item (`@ana`, `(owner: ana)`, `Owner: ana`,
 /// `[ana]` at the end): the owner and the text without it.
 pub fn owner_in(text: &str) -> (Option<String>, String) {
+    // `[dustin] finish the patch`, `[garndt?] …` (taskcluster retrospectives): one name in
+    // brackets at the start, not a link (`[text](url)`), a task box or a ticket (`[PAY-12]`).
+    if let Some(rest) = text.strip_prefix('[')
+        && let Some(close) = rest.find(']')
+        && rest[close + 1..].starts_with(' ')
+    {
+        let name = rest[..close].trim_end_matches('?');
+        let is_name = !name.is_empty()
+            && name.len() <= 32
+            && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && !name.eq_ignore_ascii_case("x")
+            && !name.chars().any(|c| c.is_ascii_digit());
+        if is_name {
+            return (Some(name.to_string()), tidy(&rest[close + 1..]));
+        }
+    }
     // ASCII lowercasing keeps every byte offset, so places found in `lower` are places in
     // `text`; Unicode lowercasing changes lengths ("İ" two bytes, "i̇" three) and panicked.
     let lower = text.to_ascii_lowercase();
@@ -414,6 +435,12 @@ mod tests {
         assert_eq!(owner_in("Add alerts (owner: SRE team)"), (Some("SRE team".into()), "Add alerts".into()));
         assert_eq!(owner_in("Write a runbook. Owner: Jo"), (Some("Jo".into()), "Write a runbook.".into()));
         assert_eq!(owner_in("mail a@b.com").0, None);
+        assert_eq!(owner_in("[dustin] finish this"), (Some("dustin".into()), "finish this".into()));
+        assert_eq!(owner_in("[garndt?] AMI clarity").0, Some("garndt".into()));
+        assert_eq!(owner_in("[PM2019-009](x.md) review").0, None, "a link");
+        assert_eq!(owner_in("[two words] x").0, None);
+        assert_eq!(owner_in("[PAY-12] describe the fix").0, None, "a ticket");
+        assert_eq!(owner_in("[x] done").0, None);
         assert_eq!(status_in("Implement guards (done)"), (Some(ActionStatus::Done), "Implement guards".into()));
         assert_eq!(status_cell("In progress"), Some(ActionStatus::InProgress));
         assert_eq!(ticket_in("Fix it (PAY-1234)").as_deref(), Some("PAY-1234"));

@@ -15,9 +15,12 @@
 //! and `files` runs over files and folders and writes the report.
 
 mod events;
+mod facts;
 mod files;
+mod foreign;
 mod guess;
 mod items;
+mod prose;
 mod sections;
 mod text;
 mod when;
@@ -28,7 +31,7 @@ use items::*;
 use sections::*;
 
 use crate::config::SiteConfig;
-use crate::model::{ActionStatus, EventKind};
+use crate::model::{ActionStatus, EventKind, Status};
 use crate::names::slugify;
 use jiff::civil::Date;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -149,6 +152,8 @@ pub struct Converted {
     pub title: String,
     pub date: Date,
     pub severity: String,
+    /// `published` unless foreign front matter said `draft: true` (or a status of the format's).
+    pub status: Status,
     /// Empty: the placeholder `unknown-service` is written.
     pub services: Vec<String>,
     pub teams: Vec<String>,
@@ -162,6 +167,8 @@ pub struct Converted {
     pub body: String,
     /// The source file's name, kept as `imported_from`.
     pub source_name: String,
+    /// Foreign front matter keys with no place in the format, written as extra fields.
+    pub extra: Vec<(String, serde_json::Value)>,
     pub mapped: Vec<String>,
     pub guessed: Vec<String>,
     pub unmapped: Vec<String>,
@@ -177,12 +184,14 @@ pub const UNKNOWN_SERVICE: &str = "unknown-service";
 /// Returns why the file is skipped when it is not a postmortem to import.
 pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date: Date) -> Result<Converted, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text).replace("\r\n", "\n");
-    if text.starts_with("---\n") {
-        return Err("it already has front matter (is it a pmsite postmortem already?)".into());
-    }
-    if text.trim().is_empty() {
+    let (front, text) = match foreign::split(&text)? {
+        Some((front, body)) => (Some(front), body.to_string()),
+        None => (None, text),
+    };
+    if text.trim().is_empty() && front.as_ref().is_none_or(|f| f.title.is_none()) {
         return Err("the file is empty".into());
     }
+    let front = front.unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     let code = text::code_mask(&lines);
     let heads = text::headings(&lines, &code);
@@ -193,13 +202,22 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
     if let Some(reason) = template_reason(source_name, &text, first.map(|h| h.text.as_str())) {
         return Err(reason);
     }
-    let title_heading = first.filter(|h| !h.text.is_empty() && !is_section_name(&h.text) && !is_generic_title(&h.text));
-    let title = match title_heading {
-        Some(h) => {
-            mapped.push(format!("title \"{}\" (first heading)", h.text));
-            h.text.clone()
+    let title_heading = match &front.title {
+        // The front matter names the title: a first heading that repeats it is lifted out.
+        Some((_, t)) => first.filter(|h| h.text.trim().eq_ignore_ascii_case(t.trim())),
+        None => first.filter(|h| !h.text.is_empty() && !is_section_name(&h.text) && !is_generic_title(&h.text)),
+    };
+    let title = match (&front.title, title_heading) {
+        (Some((key, t)), _) => {
+            mapped.push(format!("title \"{t}\" (front matter `{key}`)"));
+            t.clone()
         }
-        None => {
+        (None, Some(h)) => {
+            let t = tidy_title(&h.text);
+            mapped.push(format!("title \"{t}\" (first heading)"));
+            t
+        }
+        (None, None) => {
             let t = title_from_file_name(source_name);
             let t = if t.is_empty() { md_stem(source_name).to_string() } else { t };
             mapped.push(format!("title \"{t}\" (file name)"));
@@ -215,8 +233,17 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
     // Date: a `Date:` line, a full date in the file name, or the first date in the text
     // (of the file name's year, when it gives one).
     let mut date_comment = None;
-    let text_dates = when::find_dates(&text, order);
-    let date = if let Some((key, d)) = meta
+    // Dates in the prose, not in code or comments (templates keep examples there).
+    let visible: String = lines.iter().zip(&code).filter(|(_, c)| !**c).map(|(l, _)| *l).collect::<Vec<_>>().join("\n");
+    let text_dates = when::find_dates(&visible, order);
+    let front_start = front.times.iter().find_map(|(k, v, _)| Some((k, when::date_at(v, order)?.0)));
+    let date = if let Some((key, d)) = &front.date {
+        mapped.push(format!("date {d} (front matter `{key}`)"));
+        *d
+    } else if let Some((key, d)) = front_start {
+        mapped.push(format!("date {d} (front matter `{key}`)"));
+        d
+    } else if let Some((key, d)) = meta
         .get(&["date", "incident date", "date of incident", "started", "start date", "occurred"])
         .and_then(|(k, v)| Some((k, when::date_at(v.trim(), order)?.0)))
     {
@@ -260,7 +287,7 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
     }
 
     let doc_zone = when::zone_named_in(&text);
-    let timeline = timeline(
+    let mut timeline = timeline(
         &lines,
         &code,
         &in_table,
@@ -271,29 +298,60 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
         config,
         (&mut mapped, &mut guessed, &mut unmapped),
     );
+    // Header facts (`Detected:`, `Resolved:`) and front matter start and end times.
+    let mut timed = facts::header_facts(&meta);
+    timed.extend(front.times.iter().map(|(k, v, kind)| (k.clone(), v.clone(), *kind, "front matter")));
+    let had_events = !timeline.is_empty();
+    let notes = facts::add_events(&mut timeline, &timed, date, doc_zone.as_ref(), order, config);
+    if !had_events && !timeline.is_empty() {
+        unmapped.retain(|n| !n.starts_with("timeline: no table"));
+    }
+    mapped.extend(notes);
     let action_items = action_items(&lines, &code, &in_table, &sections, order, (&mut mapped, &mut unmapped));
 
     // Severity: a `Severity:` line, a SEV-n mention, else the least severe level.
     let mut severity_comment = None;
     let least = config.severities.last().cloned().unwrap_or_else(|| "SEV3".into());
-    let written = meta
-        .get(&["severity", "sev", "severity level", "incident severity", "priority", "incident priority", "level"])
-        .map(|(k, v)| (format!("\"{k}: {v}\""), v.to_string()))
+    let written = front
+        .severity
+        .as_ref()
+        .map(|(k, v)| (format!("front matter `{k}: {v}`"), v.to_string()))
+        .or_else(|| {
+            meta.get(&[
+                "severity",
+                "sev",
+                "severity level",
+                "incident severity",
+                "priority",
+                "incident priority",
+                "impact level",
+                "level",
+            ])
+            .map(|(k, v)| (format!("\"{k}: {v}\""), v.to_string()))
+        })
         .or_else(|| guess::severity_mention(&text).map(|m| (format!("\"{m}\" in the text"), m)));
     let severity = match written {
-        Some((from, value)) => match guess::severity(&value, &config.severities) {
+        Some((from, value)) => match config.severity_level(value.trim().trim_matches(['`', '*'])) {
             Some(s) => {
-                mapped.push(format!("severity {s} (from {from})"));
-                s
+                let how =
+                    if s == value.trim().trim_matches(['`', '*']) { "" } else { ", site.toml [severity_aliases]" };
+                mapped.push(format!("severity {s} (from {from}{how})"));
+                s.to_string()
             }
-            None => {
-                unmapped.push(format!(
-                    "severity: {from} is none of site.toml's {}; wrote {least}",
-                    config.severities.join(", ")
-                ));
-                severity_comment = Some(format!("pmsite import: guessed; the source says {value}"));
-                least
-            }
+            None => match guess::severity(&value, &config.severities) {
+                Some(s) => {
+                    mapped.push(format!("severity {s} (from {from})"));
+                    s
+                }
+                None => {
+                    unmapped.push(format!(
+                        "severity: {from} is none of site.toml's {} (nor a [severity_aliases] name); wrote {least}",
+                        config.severities.join(", ")
+                    ));
+                    severity_comment = Some(format!("pmsite import: guessed; the source says {value}"));
+                    least
+                }
+            },
         },
         None => {
             guessed.push(format!("severity {least} (nothing in the text; the least severe level)"));
@@ -302,26 +360,32 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
         }
     };
 
-    let services = slugs(
-        meta.get(&[
-            "services",
-            "service",
-            "affected services",
-            "affected service",
-            "affected systems",
-            "affected system",
-            "systems affected",
-            "services affected",
-            "impacted services",
-            "affected components",
-            "components",
-            "component",
-            "systems",
-            "system",
-        ])
-        .map(|(_, v)| split_list(v))
-        .unwrap_or_default(),
-    );
+    let from_front = |v: &[String]| slugs(v.to_vec());
+    let services = from_front(&front.services);
+    let services = if !services.is_empty() {
+        services
+    } else {
+        slugs(
+            meta.get(&[
+                "services",
+                "service",
+                "affected services",
+                "affected service",
+                "affected systems",
+                "affected system",
+                "systems affected",
+                "services affected",
+                "impacted services",
+                "affected components",
+                "components",
+                "component",
+                "systems",
+                "system",
+            ])
+            .map(|(_, v)| split_list(v))
+            .unwrap_or_default(),
+        )
+    };
     if services.is_empty() {
         unmapped.push(format!(
             "services: none named (no \"Services:\" or \"Affected systems:\" line); wrote the placeholder {UNKNOWN_SERVICE}"
@@ -329,20 +393,25 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
     } else {
         mapped.push(format!("services {}", services.join(", ")));
     }
-    let teams = slugs(
+    let either = |front: &[String], body: Vec<String>| if front.is_empty() { body } else { front.to_vec() };
+    let teams = slugs(either(
+        &front.teams,
         meta.get(&["team", "teams", "owning team", "owning teams", "responsible team"])
             .map(|(_, v)| split_list(v))
             .unwrap_or_default(),
+    ));
+    let authors: Vec<String> = either(
+        &front.authors,
+        meta.get(&["author", "authors", "written by", "prepared by", "postmortem owner", "incident commander"])
+            .map(|(_, v)| split_list(v))
+            .unwrap_or_default(),
     );
-    let authors: Vec<String> = meta
-        .get(&["author", "authors", "written by", "prepared by", "postmortem owner", "incident commander"])
-        .map(|(_, v)| split_list(v))
-        .unwrap_or_default();
-    let tags = slugs(
+    let tags = slugs(either(
+        &front.tags,
         meta.get(&["tags", "labels", "category", "categories"])
             .map(|(_, v)| vec![v.to_string()].into_iter().flat_map(|v| split_list(&v.replace('/', " "))).collect())
             .unwrap_or_default(),
-    );
+    ));
     for (what, v) in [("teams", &teams), ("authors", &authors), ("tags", &tags)] {
         if !v.is_empty() {
             mapped.push(format!("{what} {}", v.join(", ")));
@@ -352,7 +421,10 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
     let first_section_para = |kind: SectionKind| {
         sections.iter().filter(|s| s.kind == kind).find_map(|s| text::first_paragraph(&lines, &code, s.range.clone()))
     };
-    let summary = first_section_para(SectionKind::Summary)
+    let summary = front
+        .summary
+        .clone()
+        .or_else(|| first_section_para(SectionKind::Summary))
         .or_else(|| meta.get(&["summary", "tl;dr", "tldr"]).map(|(_, v)| v.to_string()))
         .or_else(|| {
             // Prose between the title and the first section.
@@ -361,7 +433,10 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
             text::first_paragraph(&lines, &code, start..end.max(start))
         })
         .map(|s| text::shorten(&s, 300));
-    let impact = first_section_para(SectionKind::Impact)
+    let impact = front
+        .impact
+        .clone()
+        .or_else(|| first_section_para(SectionKind::Impact))
         .or_else(|| meta.get(&["impact", "customer impact", "user impact"]).map(|(_, v)| v.to_string()))
         .map(|s| text::shorten(&s, 300));
     for (what, v) in [("summary", &summary), ("impact", &impact)] {
@@ -385,6 +460,20 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
     }
     let body = body_lines.join("\n").trim_matches('\n').to_string() + "\n";
 
+    // What the foreign front matter said, for the report.
+    if !front.format.is_empty() {
+        mapped.push(format!("{} front matter read", front.format));
+    }
+    let said = ["title ", "date ", "severity "];
+    mapped.extend(front.notes.iter().filter(|n| !said.iter().any(|s| n.starts_with(s))).cloned());
+    if !front.extra.is_empty() {
+        let keys: Vec<String> = front.extra.iter().map(|(k, _)| format!("`{k}`")).collect();
+        unmapped.push(format!(
+            "front matter {} with no place in the format: kept as extra fields (templates see them as page.extra)",
+            keys.join(", ")
+        ));
+    }
+
     Ok(Converted {
         title,
         date,
@@ -399,6 +488,8 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
         action_items,
         body,
         source_name: source_name.to_string(),
+        status: front.status.unwrap_or(Status::Published),
+        extra: front.extra,
         mapped,
         guessed,
         unmapped,
@@ -425,7 +516,7 @@ impl Converted {
         let _ = writeln!(s, "title: {}", q(&self.title));
         let _ = writeln!(s, "date: {}{}", self.date, comment(&self.date_comment));
         let _ = writeln!(s, "severity: {}{}", q(&self.severity), comment(&self.severity_comment));
-        let _ = writeln!(s, "status: published");
+        let _ = writeln!(s, "status: {}", self.status.as_str());
         if self.services.is_empty() {
             let _ =
                 writeln!(s, "services: [{UNKNOWN_SERVICE}]   # pmsite import: placeholder; name the affected services");
@@ -472,6 +563,13 @@ impl Converted {
                     let _ = writeln!(s, "    ticket: {}", q(t));
                 }
             }
+        }
+        for (key, value) in &self.extra {
+            let simple = key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                && key.starts_with(|c: char| c.is_ascii_alphabetic());
+            let key = if simple { key.clone() } else { q(key) };
+            let value = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
+            let _ = writeln!(s, "{key}: {value}");
         }
         let _ = writeln!(s, "imported_from: {}", q(&self.source_name));
         s.push_str("---\n\n");
@@ -557,13 +655,95 @@ mod tests {
         let err =
             convert(tpl, "PMyyyy-nnn - Postmortem template.md", &config(), jiff::civil::date(2020, 1, 1)).unwrap_err();
         assert!(err.contains("template") && err.contains("hh:mm"), "{err}");
-        assert!(convert("---\ntitle: x\n---\n", "a.md", &config(), jiff::civil::date(2020, 1, 1)).is_err());
+        let own = "---\ntitle: x\ndate: 2024-01-01\nseverity: SEV1\nservices: [a]\n---\n";
+        let err = convert(own, "a.md", &config(), jiff::civil::date(2020, 1, 1)).unwrap_err();
+        assert!(err.contains("already in pmsite's format"), "{err}");
+        let err = convert("---\n---\n\n", "a.md", &config(), jiff::civil::date(2020, 1, 1)).unwrap_err();
+        assert!(err.contains("empty"), "{err}");
+    }
+
+    #[test]
+    fn foreign_front_matter_wins_and_the_rest_is_extra() {
+        let c = conv(
+            "---\nlayout: post\ntitle: Cache outage\ndate: 2021-06-01 10:00:00 +0200\ncategories: cdn ops\nauthor: Jo\nseverity: Critical\nstatus: resolved\ndraft: true\n\"odd key\": {a: [1, 2]}\n---\n\n# Cache outage\n\nSeverity: SEV3\n\n## Timeline\n\n- 14:02 alerts fire\n",
+            "x.md",
+        );
+        assert_eq!((c.title.as_str(), c.date), ("Cache outage", jiff::civil::date(2021, 6, 1)));
+        assert_eq!(c.tags, ["cdn", "ops"]);
+        assert_eq!(c.authors, ["Jo"]);
+        assert_eq!(c.status, Status::Draft);
+        assert_eq!(c.severity, "SEV4", "Critical is no level of the default site, and has no alias there");
+        assert!(c.unmapped.iter().any(|n| n.contains("`layout`, `source_status`, `odd key`")), "{:?}", c.unmapped);
+        assert!(!c.body.contains("# Cache outage"), "the heading repeating the title is lifted out");
+        let text = c.render(&config());
+        assert!(text.contains("layout: \"post\"\nsource_status: \"resolved\"\n\"odd key\": {\"a\":[1,2]}\n"), "{text}");
+        let pm = valid(&c);
+        assert_eq!(pm.extra["odd key"]["a"][1], 2);
+        assert_eq!(pm.status, Status::Draft);
+
+        let mut aliased = config();
+        aliased.severity_aliases.insert("critical".into(), "SEV1".into());
+        let c = convert(
+            "+++\ntitle = \"T\"\ndate = 2021-06-01\npriority = \"critical\"\n+++\nbody\n",
+            "x.md",
+            &aliased,
+            jiff::civil::date(2020, 1, 1),
+        )
+        .unwrap();
+        assert_eq!(c.severity, "SEV1");
+        assert!(c.mapped.iter().any(|n| n.contains("[severity_aliases]")), "{:?}", c.mapped);
+        assert!(c.mapped.iter().any(|n| n == "TOML front matter read"), "{:?}", c.mapped);
+    }
+
+    #[test]
+    fn several_incidents_in_one_file() {
+        let c = conv(
+            "# Two\n\n### 2022-07-01 - Validation outage\n\n* `23:27` - alert fires\n* `01:54` - pipeline restored\n\n### 2022-07-04 - Disk full\n\n* `06:01` - run fails\n",
+            "x.md",
+        );
+        let got: Vec<(&str, &str)> = c.timeline.iter().map(|e| (e.at.as_str(), e.text.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                ("2022-07-01T23:27:00", "Validation outage: alert fires"),
+                ("2022-07-02T01:54:00", "Validation outage: pipeline restored"),
+                ("2022-07-04T06:01:00", "Disk full: run fails"),
+            ]
+        );
+        assert!(c.mapped.iter().any(|n| n.starts_with("2 incidents in one file")), "{:?}", c.mapped);
+        assert!(c.guessed.iter().any(|n| n.contains("next day")), "{:?}", c.guessed);
+        valid(&c);
+    }
+
+    #[test]
+    fn header_facts_become_fields_and_events() {
+        let c = conv(
+            "# Listener down\n\n| **Systems** | `Foel`, `Elan` |\n|---|---|\n| **Detected** | `2022-04-28 10:34` |\n| **Resolved** | `2022-04-29 12:01` |\n| **Team** | `SW` |\n\nSeverity: 2\n",
+            "x.md",
+        );
+        assert_eq!(c.services, ["foel", "elan"]);
+        assert_eq!(c.teams, ["sw"]);
+        assert_eq!(c.severity, "SEV2");
+        let got: Vec<(&str, EventKind)> = c.timeline.iter().map(|e| (e.at.as_str(), e.kind)).collect();
+        assert_eq!(got, [("2022-04-28T10:34:00", EventKind::Detection), ("2022-04-29T12:01:00", EventKind::Recovery)]);
+        assert!(!c.unmapped.iter().any(|n| n.starts_with("timeline:")), "{:?}", c.unmapped);
+        valid(&c);
     }
 
     #[test]
     fn file_names() {
         assert_eq!(title_from_file_name("PM2021-004 - ADFS outage.md"), "ADFS outage");
         assert_eq!(title_from_file_name("2021-03-04-db-failover.md"), "Db failover");
+        assert_eq!(title_from_file_name("0011-argocd-key-mismatch.md"), "Argocd key mismatch");
+        assert_eq!(title_from_file_name("20220420_foel_prod_failure.md"), "Foel prod failure");
+        assert_eq!(title_from_file_name("404.md"), "404");
+        assert_eq!(
+            tidy_title("Retrospective: Spot Requests Pending Forever - 2018-01-19"),
+            "Spot Requests Pending Forever"
+        );
+        assert_eq!(tidy_title("AWS Provisioner \"stuck\" 2016-07-21"), "AWS Provisioner \"stuck\"");
+        assert_eq!(tidy_title("Postmortem: 2021-03-04"), "Postmortem: 2021-03-04");
+        assert_eq!(tidy_title("2021-03-04 DB failover"), "2021-03-04 DB failover");
         assert_eq!(date_in_name("20210304_db.md"), Some(jiff::civil::date(2021, 3, 4)));
         assert_eq!(date_in_name("PM2021-004 - x.md"), None);
         assert_eq!(year_in_name("PM2021-004 - x.md"), Some(2021));

@@ -205,6 +205,14 @@ pub(super) fn title_from_file_name(name: &str) -> String {
     if let Some((_, n, _)) = when::date_at(stem, NumericOrder::DayFirst) {
         stem = stem[n..].trim_start_matches([' ', '-', '_', '.']);
     }
+    // A number in front (`0011-argocd-key-mismatch`, `20220420_foel_failure`).
+    let digits = stem.bytes().take_while(u8::is_ascii_digit).count();
+    if (1..=8).contains(&digits) && stem[digits..].starts_with([' ', '-', '_', '.']) {
+        let rest = stem[digits..].trim_start_matches([' ', '-', '_', '.']);
+        if rest.chars().any(char::is_alphabetic) {
+            stem = rest;
+        }
+    }
     let words: String = if stem.contains(' ') { stem.to_string() } else { stem.replace(['-', '_'], " ") };
     let words = words.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut chars = words.chars();
@@ -212,6 +220,28 @@ pub(super) fn title_from_file_name(name: &str) -> String {
         Some(c) => c.to_uppercase().chain(chars).collect(),
         None => String::new(),
     }
+}
+
+/// A heading's title without what says only "this is a postmortem of that day":
+/// `Retrospective: Queue saturation 2019-05-02` -> `Queue saturation`.
+pub(super) fn tidy_title(title: &str) -> String {
+    let mut t = title.trim();
+    for prefix in ["retrospective:", "postmortem:", "post-mortem:", "post mortem:", "incident report:", "incident:"] {
+        if t.len() > prefix.len() && t.is_char_boundary(prefix.len()) && t[..prefix.len()].eq_ignore_ascii_case(prefix)
+        {
+            t = t[prefix.len()..].trim();
+        }
+    }
+    if when::date_at(t, NumericOrder::DayFirst).is_some_and(|(_, n, _)| n == t.len()) {
+        return title.trim().to_string();
+    }
+    if let Some(f) = when::find_dates(t, NumericOrder::DayFirst).last()
+        && f.end == t.len()
+        && f.start > 0
+    {
+        t = t[..f.start].trim_end_matches([' ', '-', '–', '—', ',', '(', ':']).trim();
+    }
+    if t.chars().any(char::is_alphanumeric) { t.to_string() } else { title.trim().to_string() }
 }
 
 /// A full date in a file name (`2021-03-04-db.md`, `20210304_db.md`).

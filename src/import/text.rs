@@ -6,12 +6,20 @@
 //! missing the trailing one) and the exact lines things came from; a full parser would
 //! give it rendered fragments.
 
-/// Which lines are inside fenced code blocks (never read as structure).
+/// Which lines are inside fenced code blocks or HTML comments (never read as
+/// structure: templates keep their example timelines in `<!-- … -->`).
 pub fn code_mask(lines: &[&str]) -> Vec<bool> {
     let mut mask = Vec::with_capacity(lines.len());
     let mut fence: Option<(char, usize)> = None;
+    let mut comment = false;
     for line in lines {
         let t = line.trim_start();
+        if fence.is_none() && (comment || t.starts_with("<!--")) {
+            let after_open = if comment { t } else { &t[4..] };
+            comment = !after_open.contains("-->");
+            mask.push(true);
+            continue;
+        }
         let marker = t.chars().next().filter(|c| *c == '`' || *c == '~');
         let run = marker.map_or(0, |c| t.chars().take_while(|x| *x == c).count());
         match fence {

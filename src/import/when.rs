@@ -93,6 +93,23 @@ fn skip_ordinal(s: &[u8], i: usize) -> usize {
     i
 }
 
+/// The month after a day number that ends at `n` (`4th of March`, `4 Mar`): the month
+/// and where its name ends.
+fn month_after_day(s: &str, n: usize) -> Option<(i8, usize)> {
+    let b = s.as_bytes();
+    let mut i = skip_ordinal(b, n);
+    let j = skip_spaces(b, i);
+    if j == i {
+        return None;
+    }
+    i = j;
+    if b[i..].len() >= 3 && b[i..i + 3].eq_ignore_ascii_case(b"of ") {
+        i = skip_spaces(b, i + 3);
+    }
+    let we = word_end(b, i);
+    Some((month_from_word(&s[i..we])?, we))
+}
+
 /// A date at the start of `s`: the date, the bytes it took, and whether a numeric
 /// day/month order had to be assumed.
 pub fn date_at(s: &str, order: NumericOrder) -> Option<(Date, usize, bool)> {
@@ -137,18 +154,7 @@ pub fn date_at(s: &str, order: NumericOrder) -> Option<(Date, usize, bool)> {
         }
         // 4 March 2021, 4th of March, 2021
         if n1 <= 2 {
-            let mut i = skip_ordinal(b, n1);
-            let j = skip_spaces(b, i);
-            if j == i {
-                return None;
-            }
-            i = j;
-            if b[i..].len() >= 3 && b[i..i + 3].eq_ignore_ascii_case(b"of ") {
-                i = skip_spaces(b, i + 3);
-            }
-            let we = word_end(b, i);
-            let month = month_from_word(&s[i..we])?;
-            i = we;
+            let (month, mut i) = month_after_day(s, n1)?;
             if b.get(i) == Some(&b'.') {
                 i += 1;
             }
@@ -175,6 +181,43 @@ pub fn date_at(s: &str, order: NumericOrder) -> Option<(Date, usize, bool)> {
     }
     let (year, end) = year_at(b, i)?;
     make_date(year, i32::from(month), day).map(|d| (d, end, false))
+}
+
+/// A month and day without a year at the start of `s` (`Mar 3`, `March 3rd`,
+/// `3 March`, `3rd of March`), as timelines write them when the year is the incident's:
+/// (month, day, bytes taken). A year after it makes it a full date, for `date_at`.
+pub fn month_day_at(s: &str) -> Option<(i8, i8, usize)> {
+    if date_at(s, NumericOrder::DayFirst).is_some() {
+        return None;
+    }
+    let b = s.as_bytes();
+    let valid = |m: i8, d: i32| Date::new(2000, m, i8::try_from(d).ok()?).ok().map(|_| d as i8);
+    if let Some((day, n)) = digits(b, 2) {
+        if is_digit_at(b, n) {
+            return None;
+        }
+        let (month, end) = month_after_day(s, n)?;
+        return Some((month, valid(month, day)?, end));
+    }
+    let we = word_end(b, 0);
+    let month = month_from_word(&s[..we])?;
+    let mut i = we;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+    }
+    let j = skip_spaces(b, i);
+    if j == i {
+        return None;
+    }
+    let (day, n) = digits(&b[j..], 2)?;
+    if is_digit_at(b, j + n) || b.get(j + n) == Some(&b':') {
+        return None;
+    }
+    let end = skip_ordinal(b, j + n);
+    if b.get(end).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    Some((month, valid(month, day)?, end))
 }
 
 /// A four-digit year after optional spaces at `i`, not part of a longer number: (year, end).
@@ -463,6 +506,9 @@ pub struct When {
     pub approximate: bool,
     /// A placeholder (`HH:mm`) stood where the time should be.
     pub placeholder: bool,
+    /// A month and day written without a year (`Mar 3, 9:05 PM`): the year is the
+    /// incident's, see `resolved_date`.
+    pub month_day: Option<(i8, i8)>,
 }
 
 /// A timeline time at the start of `s`, and the bytes it took. Handles a leading `~`,
@@ -481,8 +527,15 @@ pub fn when_at(s: &str, order: NumericOrder) -> Option<(When, usize)> {
             i = skip_spaces(b, i + prefix.len());
         }
     }
-    if let Some((date, n, _)) = date_at(&s[i..], order) {
-        w.date = Some(date);
+    let full_date = date_at(&s[i..], order).map(|(d, n, _)| (Some(d), n));
+    let found = full_date.or_else(|| {
+        month_day_at(&s[i..]).map(|(m, d, n)| {
+            w.month_day = Some((m, d));
+            (None, n)
+        })
+    });
+    if let Some((date, n)) = found {
+        w.date = date;
         i += n;
         if b.get(i) == Some(&b'T') && is_digit_at(b, i + 1) {
             i += 1;
@@ -504,7 +557,7 @@ pub fn when_at(s: &str, order: NumericOrder) -> Option<(When, usize)> {
         w.time = hour.map(|h| (h, 0, 0));
         i += n;
     }
-    if w.date.is_none() && w.time.is_none() && !w.placeholder {
+    if w.date.is_none() && w.month_day.is_none() && w.time.is_none() && !w.placeholder {
         return None;
     }
     if i > before_time {
@@ -546,10 +599,23 @@ pub fn when_at(s: &str, order: NumericOrder) -> Option<(When, usize)> {
 }
 
 impl When {
+    /// The date written: a full date, or a month and day in `context`'s year.
+    pub fn resolved_date(&self, context: Date) -> Option<Date> {
+        self.date.or_else(|| {
+            let (m, d) = self.month_day?;
+            Date::new(context.year(), m, d).ok()
+        })
+    }
+
+    /// Whether a date (full, or month and day) was written.
+    pub fn has_date(&self) -> bool {
+        self.date.is_some() || self.month_day.is_some()
+    }
+
     /// The civil date-time, on `fallback_date` when no date was written; midnight when
     /// no time was.
     pub fn datetime(&self, fallback_date: Date) -> DateTime {
-        let date = self.date.unwrap_or(fallback_date);
+        let date = self.resolved_date(fallback_date).unwrap_or(fallback_date);
         let (h, m, s) = self.time.unwrap_or((0, 0, 0));
         date.at(h, m, s, 0)
     }
@@ -626,6 +692,28 @@ mod tests {
         assert_eq!(zone_named_in("| Date and Time in CET | Event |").unwrap().label, "CET");
         assert_eq!(zone_named_in("| Time (UTC) | Event |").unwrap().label, "UTC");
         assert!(zone_named_in("## Timeline").is_none());
+    }
+
+    #[test]
+    fn month_names_without_a_year_and_twelve_hour_times() {
+        let o = NumericOrder::DayFirst;
+        assert_eq!(month_day_at("Mar 3, 9:05 PM"), Some((3, 3, 5)));
+        assert_eq!(month_day_at("March 3rd, the"), Some((3, 3, 9)));
+        assert_eq!(month_day_at("3rd of March"), Some((3, 3, 12)));
+        assert_eq!(month_day_at("Feb 30"), None);
+        assert_eq!(month_day_at("May 2021"), None);
+        assert_eq!(month_day_at("March 3, 2021"), None, "a full date is date_at's");
+        assert_eq!(month_day_at("Mayday 3"), None);
+        assert_eq!(month_day_at("May 12:00"), None);
+        assert_eq!(month_day_at("Mar 3x"), None);
+        let (w, n) = when_at("Mar 3, 9:05 PM | x", o).unwrap();
+        assert_eq!((w.date, w.month_day, w.time, n), (None, Some((3, 3)), Some((21, 5, 0)), 14));
+        assert_eq!(w.resolved_date(date(2021, 1, 1)), Some(date(2021, 3, 3)));
+        assert_eq!(w.datetime(date(2021, 1, 1)), date(2021, 3, 3).at(21, 5, 0, 0));
+        let (w, _) = when_at("Dec 31 11:59 pm EST", o).unwrap();
+        assert_eq!((w.time, w.zone.unwrap().label.as_str()), (Some((23, 59, 0)), "EST"));
+        let (w, _) = when_at("Feb 29, 1:00 AM", o).unwrap();
+        assert_eq!(w.resolved_date(date(2021, 1, 1)), None, "no 29 February in 2021");
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod api;
 pub mod feeds;
 pub mod metrics;
 mod pages_actions;
+pub mod paging;
 pub mod theme;
 mod tickets;
 mod value;
@@ -26,21 +27,22 @@ pub use theme::Theme;
 
 pub use crate::routes::{Dim, Slugs};
 
-/// One page of the site.
+/// One page of the site. Lists that grow with the corpus carry a page number (from 1,
+/// see `paging`): page 1 at the list's own URL with its summary, the rest under `page/N/`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Page {
     Home,
     Incident(usize),
     Terms(Dim),
-    Term(Dim, String),
+    Term(Dim, String, u32),
     Factors,
-    Factor(String),
+    Factor(String, u32),
     Search,
     NotFound,
     /// Open action items of every postmortem.
-    Actions,
-    ActionsOwner(String),
-    ActionsTeam(String),
+    Actions(u32),
+    ActionsOwner(String, u32),
+    ActionsTeam(String, u32),
     Patterns,
     Metrics,
 }
@@ -54,12 +56,12 @@ impl Page {
             Page::Terms(_) => "terms",
             Page::Term(..) => "term",
             Page::Factors => "factors",
-            Page::Factor(_) => "factor",
+            Page::Factor(..) => "factor",
             Page::Search => "search",
             Page::NotFound => "404",
-            Page::Actions => "actions",
-            Page::ActionsOwner(_) => "actions-owner",
-            Page::ActionsTeam(_) => "actions-team",
+            Page::Actions(_) => "actions",
+            Page::ActionsOwner(..) => "actions-owner",
+            Page::ActionsTeam(..) => "actions-team",
             Page::Patterns => "patterns",
             Page::Metrics => "metrics",
         }
@@ -69,16 +71,34 @@ impl Page {
 /// Every page of the site, in a stable order. `check` lists them too, to find files
 /// that would take a page's place.
 pub fn pages(kb: &KnowledgeBase) -> Vec<Page> {
-    let mut pages =
-        vec![Page::Home, Page::Factors, Page::Search, Page::NotFound, Page::Actions, Page::Patterns, Page::Metrics];
-    pages.extend(kb.indexes.owners.keys().map(|o| Page::ActionsOwner(o.clone())));
-    pages.extend(kb.indexes.teams.keys().map(|t| Page::ActionsTeam(t.clone())));
+    pages_with(kb, &crate::actions::all(kb))
+}
+
+/// `pages`, given the action rows (which decide how many pages the action lists take).
+fn pages_with(kb: &KnowledgeBase, actions: &[crate::actions::ActionRow]) -> Vec<Page> {
+    let per_page = kb.config.per_page;
+    let numbered = |rows: usize| 1..=paging::Paging::count(rows, per_page);
+    let mut pages = vec![Page::Home, Page::Factors, Page::Search, Page::NotFound, Page::Patterns, Page::Metrics];
+    let listed = |list: &pages_actions::List| pages_actions::selection(actions, list).len();
+    pages.extend(numbered(listed(&pages_actions::List::All)).map(Page::Actions));
+    for o in kb.indexes.owners.keys() {
+        let n = listed(&pages_actions::List::Owner(o));
+        pages.extend(numbered(n).map(|p| Page::ActionsOwner(o.clone(), p)));
+    }
+    for t in kb.indexes.teams.keys() {
+        let n = listed(&pages_actions::List::Team(t));
+        pages.extend(numbered(n).map(|p| Page::ActionsTeam(t.clone(), p)));
+    }
     pages.extend(kb.visible_ids().map(Page::Incident));
     for dim in Dim::ALL {
         pages.push(Page::Terms(dim));
-        pages.extend(kb.entries_of(dim).into_iter().map(|(name, _)| Page::Term(dim, name)));
+        for (name, ids) in kb.entries_of(dim) {
+            pages.extend(numbered(ids.len()).map(|p| Page::Term(dim, name.clone(), p)));
+        }
     }
-    pages.extend(kb.indexes.factors.keys().map(|f| Page::Factor(f.clone())));
+    for (f, ids) in &kb.indexes.factors {
+        pages.extend(numbered(ids.len()).map(|p| Page::Factor(f.clone(), p)));
+    }
     pages
 }
 
@@ -88,17 +108,29 @@ pub fn page_path(kb: &KnowledgeBase, slugs: &Slugs, page: &Page) -> String {
         Page::Home => routes::HOME.into(),
         Page::Incident(i) => routes::incident(&kb.postmortems[*i].id),
         Page::Terms(d) => routes::terms(*d),
-        Page::Term(d, name) => routes::term(*d, &slugs.get(*d, name)),
         Page::Factors => routes::FACTORS.into(),
-        Page::Factor(id) => routes::factor(id),
         Page::Search => routes::SEARCH.into(),
         Page::NotFound => routes::NOT_FOUND.into(),
-        Page::Actions => routes::ACTIONS.into(),
-        Page::ActionsOwner(o) => routes::term(Dim::Owners, &slugs.get(Dim::Owners, o)),
-        Page::ActionsTeam(t) => routes::actions_team(&slugs.get(Dim::Teams, t)),
         Page::Patterns => routes::PATTERNS.into(),
         Page::Metrics => routes::METRICS.into(),
+        _ => {
+            let (first, n) = list_first_page(slugs, page).expect("every other page is a list");
+            routes::list_page(&first, n)
+        }
     }
+}
+
+/// For a page of a paginated list: the output path of the list's first page, and which
+/// page this is.
+pub fn list_first_page(slugs: &Slugs, page: &Page) -> Option<(String, u32)> {
+    Some(match page {
+        Page::Term(d, name, n) => (routes::term(*d, &slugs.get(*d, name)), *n),
+        Page::Factor(id, n) => (routes::factor(id), *n),
+        Page::Actions(n) => (routes::ACTIONS.into(), *n),
+        Page::ActionsOwner(o, n) => (routes::term(Dim::Owners, &slugs.get(Dim::Owners, o)), *n),
+        Page::ActionsTeam(t, n) => (routes::actions_team(&slugs.get(Dim::Teams, t)), *n),
+        _ => return None,
+    })
 }
 
 /// Settings that change how pages render but not what they say.
@@ -188,7 +220,25 @@ impl<'a> Site<'a> {
 
     /// Every page of the site, in a stable order.
     pub fn pages(&self) -> Vec<Page> {
-        pages(self.kb)
+        pages_with(self.kb, &self.actions)
+    }
+
+    /// Which rows of its list a paginated page shows.
+    pub fn paging(&self, page: &Page) -> Option<paging::Paging> {
+        let per_page = self.kb.config.per_page;
+        let (rows, n) = match page {
+            Page::Term(dim, name, n) => (self.kb.ids_of(*dim, name).map_or(0, Vec::len), *n),
+            Page::Factor(id, n) => (self.kb.indexes.factors.get(id).map_or(0, Vec::len), *n),
+            Page::Actions(n) => (pages_actions::selection(&self.actions, &pages_actions::List::All).len(), *n),
+            Page::ActionsOwner(o, n) => {
+                (pages_actions::selection(&self.actions, &pages_actions::List::Owner(o)).len(), *n)
+            }
+            Page::ActionsTeam(t, n) => {
+                (pages_actions::selection(&self.actions, &pages_actions::List::Team(t)).len(), *n)
+            }
+            _ => return None,
+        };
+        Some(paging::Paging::new(n, rows, per_page))
     }
 
     pub fn path(&self, page: &Page) -> String {
@@ -208,13 +258,32 @@ impl<'a> Site<'a> {
                 d.extend(kb.postmortems[*i].related.iter().filter_map(|r| kb.by_id.get(r).copied()));
                 d
             }
-            Page::Term(dim, name) => kb.ids_of(*dim, name).cloned().unwrap_or_default(),
-            Page::Factor(id) => kb.indexes.factors.get(id).cloned().unwrap_or_default(),
+            // Page 1 summarises the whole list (figures, charts, reach); a later page shows
+            // its rows only. Which rows land on which page follows from dates, severities
+            // and the lists' members: all part of the structure hash.
+            Page::Term(dim, name, n) => {
+                let ids = kb.ids_of(*dim, name).map(Vec::as_slice).unwrap_or_default();
+                self.rows_shown(page, *n, ids)
+            }
+            Page::Factor(id, n) => {
+                let ids = kb.indexes.factors.get(id).map(Vec::as_slice).unwrap_or_default();
+                self.rows_shown(page, *n, ids)
+            }
             // Names, counts and latest dates only: all part of the structure hash.
             Page::Search | Page::NotFound | Page::Terms(_) | Page::Factors => Vec::new(),
-            Page::ActionsOwner(o) => kb.indexes.owners.get(o).cloned().unwrap_or_default(),
-            Page::ActionsTeam(t) => kb.indexes.teams.get(t).cloned().unwrap_or_default(),
-            Page::Home | Page::Actions | Page::Patterns | Page::Metrics => kb.visible_ids().collect(),
+            // Which items each page of an action list shows depends on every item's
+            // status, so these read their postmortems' whole front matter.
+            Page::ActionsOwner(o, _) => kb.indexes.owners.get(o).cloned().unwrap_or_default(),
+            Page::ActionsTeam(t, _) => kb.indexes.teams.get(t).cloned().unwrap_or_default(),
+            Page::Home | Page::Actions(_) | Page::Patterns | Page::Metrics => kb.visible_ids().collect(),
+        }
+    }
+
+    /// What a term or factor page reads: everything on page 1, its own rows after.
+    fn rows_shown(&self, page: &Page, n: u32, ids: &[usize]) -> Vec<usize> {
+        match (n, self.paging(page)) {
+            (2.., Some(p)) => p.slice(ids).to_vec(),
+            _ => ids.to_vec(),
         }
     }
 
@@ -235,12 +304,18 @@ impl<'a> Site<'a> {
         self.theme.render("row.html", &ctx)
     }
 
-    /// The concatenated rows of `ids` for a page two folders deep; each row is rendered
-    /// once per build however many lists it appears in.
-    pub fn rows_html_depth2(&self, ids: &[usize]) -> Result<String, Diagnostic> {
+    /// The concatenated rows of `ids` for a page whose root prefix is `root`; at the
+    /// depths of term and factor pages (and their later pages) each row is rendered once
+    /// per build however many lists it appears in.
+    pub fn rows_html(&self, ids: &[usize], root: &str) -> Result<String, Diagnostic> {
+        let kind = match root {
+            "../../" => PmFragment::Row,
+            "../../../../" => PmFragment::RowDeep,
+            _ => return ids.iter().map(|&i| self.row_html(i, root)).collect(),
+        };
         let mut out = String::new();
         for &i in ids {
-            out.push_str(self.pm_fragment(PmFragment::Row, i, || self.row_html(i, "../../"))?);
+            out.push_str(self.pm_fragment(kind, i, || self.row_html(i, root))?);
         }
         Ok(out)
     }
@@ -281,6 +356,7 @@ impl<'a> Site<'a> {
         let kind = match root {
             "../../../" => ActionFragment::Deep,
             "../" => ActionFragment::Top,
+            "../../../../../" => ActionFragment::Deeper,
             _ => return ks.iter().map(|&k| self.action_row_html(k, root)).collect(),
         };
         let mut out = String::new();
@@ -382,6 +458,8 @@ pub struct Fragments {
 pub enum PmFragment {
     /// `row.html` for pages two folders deep.
     Row,
+    /// `row.html` four folders deep (page 2 and later of a term or factor list).
+    RowDeep,
     /// Its Atom `<entry>`.
     Atom,
     /// Its object in `/api/postmortems.json`.
@@ -389,13 +467,15 @@ pub enum PmFragment {
     /// `seen.html`: how it is listed under "Seen before" on later incidents' pages.
     Seen,
 }
-pub const PM_FRAGMENTS: usize = 4;
+pub const PM_FRAGMENTS: usize = 5;
 
 /// Pieces of output made once per action item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActionFragment {
-    /// `action_row.html` three folders deep (owner and team pages).
+    /// `action_row.html` three folders deep (owner and team pages, later pages of `/actions/`).
     Deep,
+    /// `action_row.html` five folders deep (later pages of owner and team lists).
+    Deeper,
     /// `action_row.html` one folder deep (`/actions/`).
     Top,
     /// Its object in `/api/actions.json`.
@@ -403,7 +483,7 @@ pub enum ActionFragment {
     /// Its line in `/api/actions.csv`.
     Csv,
 }
-pub const ACTION_FRAGMENTS: usize = 4;
+pub const ACTION_FRAGMENTS: usize = 5;
 
 /// Gets or renders a cached fragment; a render error is returned, not cached.
 fn cached(cell: &OnceLock<Arc<str>>, render: impl FnOnce() -> Result<String, Diagnostic>) -> Result<&str, Diagnostic> {

@@ -38,28 +38,49 @@ fn health_view(h: &actions::Health) -> Value {
     })
 }
 
+/// One of the action lists: the site-wide one, or an owner's or a team's.
+pub enum List<'a> {
+    All,
+    Owner(&'a str),
+    Team(&'a str),
+}
+
+impl List<'_> {
+    fn filter(&self) -> Filter {
+        match self {
+            List::All => Filter::default(),
+            List::Owner(o) => Filter { owner: Some(o.to_string()), ..Default::default() },
+            List::Team(t) => Filter { team: Some(t.to_string()), ..Default::default() },
+        }
+    }
+}
+
+/// The actions a list shows (indexes into `actions`), in the order it shows them. The
+/// site-wide list shows what needs attention; closed items would make it unreadably long
+/// at 10,000 postmortems and live on owner and team pages and in the CSV.
+pub fn selection(actions: &[ActionRow], list: &List) -> Vec<usize> {
+    let filter = list.filter();
+    // An item whose file and tracker disagree needs someone too, closed or not.
+    let attention = |r: &ActionRow| !r.state.is_closed() || r.tracked.as_ref().is_some_and(|t| t.drift.is_some());
+    (0..actions.len())
+        .filter(|&k| filter.keep(&actions[k]) && (!matches!(list, List::All) || attention(&actions[k])))
+        .collect()
+}
+
 pub fn fill(site: &Site, page: &Page, ctx: &mut Context, root: &str) -> Result<(), crate::diagnostics::Diagnostic> {
-    let (title, filter, all_items) = match page {
-        Page::ActionsOwner(o) => {
-            (format!("Action items: {o}"), Filter { owner: Some(o.clone()), ..Default::default() }, true)
-        }
-        Page::ActionsTeam(t) => {
-            (format!("Action items: team {t}"), Filter { team: Some(t.clone()), ..Default::default() }, true)
-        }
-        _ => ("Action items".to_string(), Filter::default(), false),
+    let (title, list) = match page {
+        Page::ActionsOwner(o, _) => (format!("Action items: {o}"), List::Owner(o)),
+        Page::ActionsTeam(t, _) => (format!("Action items: team {t}"), List::Team(t)),
+        _ => ("Action items".to_string(), List::All),
     };
+    let all_items = !matches!(list, List::All);
+    let filter = list.filter();
     let selected: Vec<usize> = (0..site.actions.len()).filter(|&k| filter.keep(&site.actions[k])).collect();
     let selected_rows: Vec<&ActionRow> = selected.iter().map(|&k| &site.actions[k]).collect();
     let health = actions::health_in(site.kb, &selected_rows);
-    // The site-wide page lists what needs attention; closed items would make it
-    // unreadably long at 10,000 postmortems and live on owner and team pages and in the CSV.
-    let shown_ids: Vec<usize> = if all_items {
-        selected.clone()
-    } else {
-        // An item whose file and tracker disagree needs someone too, closed or not.
-        let attention = |r: &ActionRow| !r.state.is_closed() || r.tracked.as_ref().is_some_and(|t| t.drift.is_some());
-        selected.iter().copied().filter(|&k| attention(&site.actions[k])).collect()
-    };
+    let shown_ids = selection(&site.actions, &list);
+    let paging = site.paging(page).expect("an action list is paginated");
+    let first = super::list_first_page(&site.slugs, page).map(|(p, _)| p).unwrap_or_default();
     let shown: Vec<&ActionRow> = shown_ids.iter().map(|&k| &site.actions[k]).collect();
     let mut owners = BTreeSet::new();
     let mut teams = BTreeSet::new();
@@ -69,8 +90,8 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, root: &str) -> Result<(
         teams.extend(r.teams.iter().map(String::as_str));
         services.extend(r.services.iter().map(String::as_str));
     }
-    // Per-team health, for the site-wide page.
-    let team_health: Vec<Value> = if all_items {
+    // Per-team health, for the site-wide list's first page.
+    let team_health: Vec<Value> = if all_items || paging.current > 1 {
         Vec::new()
     } else {
         site.kb
@@ -85,7 +106,8 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, root: &str) -> Result<(
     };
     ctx.insert("title", &title);
     ctx.insert("all_items", &all_items);
-    ctx.insert("items_html", &site.actions_html(&shown_ids, root)?);
+    ctx.insert("items_html", &site.actions_html(paging.slice(&shown_ids), root)?);
+    ctx.insert_value("paginator", paging.view(&first));
     ctx.insert("count", &shown_ids.len());
     ctx.insert("closed_hidden", &(selected.len() - shown.len()));
     ctx.insert("health", &health_view(&health));

@@ -91,6 +91,8 @@ pub fn base_context(site: &Site, path: &str, root: &str) -> Context {
     ctx.insert_value("today", kb.today.to_string().into());
     // Tracker columns appear only with a ticket snapshot: without one, pages are unchanged.
     ctx.insert_value("tracked", kb.tickets.is_some().into());
+    // Set by the lists that paginate; `null` elsewhere so templates can test it.
+    ctx.insert_value("paginator", tera::Value::none());
     ctx
 }
 
@@ -120,6 +122,30 @@ fn figure_blocks(kb: &KnowledgeBase, ids: &[usize]) -> Vec<Value> {
             json!({ "key": key, "label": label, "median": s.median_human(), "p90": s.p90_human(), "count": s.count, "unknown": s.unknown })
         })
         .collect()
+}
+
+/// The rows and `paginator` of one page of a term or factor list of `ids`.
+fn list_page(
+    site: &Site,
+    page: &Page,
+    ctx: &mut Context,
+    ids: &[usize],
+    root: &str,
+) -> Result<super::paging::Paging, Diagnostic> {
+    let paging = site.paging(page).expect("a term or factor page is paginated");
+    let first = super::list_first_page(&site.slugs, page).map(|(p, _)| p).unwrap_or_default();
+    ctx.insert("count", &ids.len());
+    ctx.insert("rows_html", &site.rows_html(paging.slice(ids), root)?);
+    ctx.insert_value("paginator", paging.view(&first));
+    Ok(paging)
+}
+
+/// A list page's title: later pages say which page they are.
+fn paged_title(title: &str, paging: &super::paging::Paging) -> String {
+    match paging.current {
+        1 => title.to_string(),
+        n => format!("{title} (page {n} of {})", paging.total),
+    }
 }
 
 /// Fills the context for `page` and returns the template to render.
@@ -185,23 +211,27 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &super::Rows) -> 
             ctx.insert("terms", &terms);
             "terms.html"
         }
-        Page::Term(dim, name) => {
+        Page::Term(dim, name, _) => {
             let ids = kb.ids_of(*dim, name).cloned().unwrap_or_default();
-            ctx.insert("title", &format!("{}: {name}", dim.singular()));
+            let paging = list_page(site, page, ctx, &ids, &root)?;
+            ctx.insert("title", &paged_title(&format!("{}: {name}", dim.singular()), &paging));
             ctx.insert("name", name);
             ctx.insert("dim", dim.dir());
             ctx.insert("dim_title", dim.title());
-            ctx.insert("count", &ids.len());
-            ctx.insert("rows_html", &site.rows_html_depth2(&ids)?);
             ctx.insert("severity_counts", &severity_counts(kb, &ids));
-            ctx.insert("figures", &figure_blocks(kb, &ids));
             ctx.insert("factor", &Value::Null);
             let has_feed = matches!(dim, Dim::Services | Dim::Teams);
-            ctx.insert("feed", &has_feed.then_some(routes::ATOM));
-            ctx.insert("related_terms", &related_terms(site, &ids, *dim));
+            // Relative to this page: the feed sits beside the list's first page.
+            let feed = format!("{}{}", if paging.current == 1 { "" } else { "../../" }, routes::ATOM);
+            ctx.insert("feed", &has_feed.then_some(feed));
             ctx.insert("factor_years", &Vec::<Value>::new());
             ctx.insert("factor_actions", &Vec::<Value>::new());
-            let charts = matches!(dim, Dim::Services | Dim::Teams | Dim::Severities)
+            // The summary is page 1's: later pages list rows only.
+            let summary = paging.current == 1;
+            let ids_summarised: &[usize] = if summary { &ids } else { &[] };
+            ctx.insert("figures", &figure_blocks(kb, ids_summarised));
+            ctx.insert("related_terms", &related_terms(site, ids_summarised, *dim));
+            let charts = (summary && matches!(dim, Dim::Services | Dim::Teams | Dim::Severities))
                 .then(|| super::metrics::blocks(site, &ids, &root, false));
             ctx.insert("charts", &charts);
             "term.html"
@@ -223,23 +253,25 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &super::Rows) -> 
             ctx.insert("categories", &categories);
             "factors.html"
         }
-        Page::Factor(id) => {
+        Page::Factor(id, _) => {
             let ids = kb.indexes.factors.get(id).cloned().unwrap_or_default();
             let f = kb.config.factors.get(id);
-            ctx.insert("title", &format!("Factor: {}", f.map_or(id.as_str(), |f| f.title.as_str())));
-            ctx.insert("name", f.map_or(id.as_str(), |f| f.title.as_str()));
+            let paging = list_page(site, page, ctx, &ids, &root)?;
+            let name = f.map_or(id.as_str(), |f| f.title.as_str());
+            ctx.insert("title", &paged_title(&format!("Factor: {name}"), &paging));
+            ctx.insert("name", name);
             ctx.insert("dim", "factors");
             ctx.insert("dim_title", "Factors");
             ctx.insert("factor", &f);
-            ctx.insert("count", &ids.len());
-            ctx.insert("rows_html", &site.rows_html_depth2(&ids)?);
             ctx.insert("severity_counts", &severity_counts(kb, &ids));
-            ctx.insert("figures", &figure_blocks(kb, &ids));
             ctx.insert("feed", &Value::Null);
-            ctx.insert("related_terms", &related_terms(site, &ids, Dim::Tags));
+            let summary = paging.current == 1;
+            let ids_summarised: &[usize] = if summary { &ids } else { &[] };
+            ctx.insert("figures", &figure_blocks(kb, ids_summarised));
+            ctx.insert("related_terms", &related_terms(site, ids_summarised, Dim::Tags));
             // Over time: which teams and services this factor reached, year by year.
             let mut years: BTreeMap<i16, (usize, BTreeSet<&str>, BTreeSet<&str>)> = BTreeMap::new();
-            for &i in &ids {
+            for &i in ids_summarised {
                 let pm = &kb.postmortems[i];
                 let e = years.entry(pm.date.year()).or_default();
                 e.0 += 1;
@@ -252,7 +284,7 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &super::Rows) -> 
                 .map(|(y, (n, t, s))| json!({ "year": y, "count": n, "teams": t, "services": s.iter().take(12).collect::<Vec<_>>(), "more_services": s.len().saturating_sub(12) }))
                 .collect();
             ctx.insert("factor_years", &years);
-            let id_set: BTreeSet<usize> = ids.iter().copied().collect();
+            let id_set: BTreeSet<usize> = ids_summarised.iter().copied().collect();
             let items: Vec<Value> = site
                 .actions
                 .iter()
@@ -261,7 +293,7 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &super::Rows) -> 
                 .map(|r| json!({ "title": r.title, "status": r.status.as_str(), "overdue": r.overdue, "owner": r.owner, "type": r.kind, "incident_url": incident_url(r.incident), "incident_title": r.incident_title }))
                 .collect();
             ctx.insert("factor_actions", &items);
-            ctx.insert("charts", &super::metrics::blocks(site, &ids, &root, false));
+            ctx.insert("charts", &summary.then(|| super::metrics::blocks(site, &ids, &root, false)));
             "term.html"
         }
         Page::Search => {
@@ -275,7 +307,7 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &super::Rows) -> 
             );
             "search.html"
         }
-        Page::Actions | Page::ActionsOwner(_) | Page::ActionsTeam(_) => {
+        Page::Actions(_) | Page::ActionsOwner(..) | Page::ActionsTeam(..) => {
             super::pages_actions::fill(site, page, ctx, &root)?;
             "actions.html"
         }
