@@ -1,54 +1,179 @@
 //! Response figures across incidents, as charts: the `/metrics/` page and the same
 //! blocks, filtered, on each service, team, factor and severity page.
+//!
+//! Every chart says what it is based on: a note under it reads "based on 151 of 1,060
+//! incidents" (the incidents with a known value of its figure, of those it covers),
+//! points carry their sample ("n = 4"), and what a chart leaves out (a lone outlier
+//! year, services with too few known figures to rank) is written under it too.
 
 use super::{Dim, Site};
 use crate::figures::{self, Summary};
 use crate::kb::KnowledgeBase;
-use crate::svg::{self, Axes, Bar, Series, YUnit};
+use crate::svg::{self, Axes, Bar, HRow, MIN_N_P90, Point, Series, YUnit};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A service needs this many known times to detect to be ranked by its median.
+pub const MIN_RANK_N: usize = 3;
+
+/// A year at least this much earlier than the next (or later than the previous) one
+/// may be an outlier...
+const OUTLIER_GAP_YEARS: i16 = 10;
+/// ...when the years cut off this way hold less than this share of the incidents.
+const OUTLIER_SHARE: f64 = 0.02;
 
 fn severity_series(kb: &KnowledgeBase) -> Vec<Series> {
-    kb.config
-        .severities
-        .iter()
-        .enumerate()
-        .map(|(i, s)| Series { name: s.clone(), class: format!("pm-sev-{}", (i + 1).min(5)) })
-        .collect()
+    kb.config.severities.iter().enumerate().map(|(i, s)| Series::new(s.clone(), format!("pm-sev-{}", (i + 1).min(5)))).collect()
+}
+
+/// "1,060": thousands separated by commas.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// "based on 151 of 1,060 incidents".
+fn based_on(known: usize, of: usize) -> String {
+    format!("based on {} of {} incident{}", thousands(known), thousands(of), if of == 1 { "" } else { "s" })
+}
+
+/// The years a time axis draws: all of them, except a lone outlier at either end (the
+/// real corpus has a postmortem dated 1628 next to 1969 onwards) that would squeeze the
+/// rest into a corner. Years are cut off at an end when a gap of more than
+/// [`OUTLIER_GAP_YEARS`] separates them from the rest and they hold less than
+/// [`OUTLIER_SHARE`] of the incidents; the chart then says how many it leaves out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct YearSpan {
+    first: i16,
+    last: i16,
+    /// Incidents before `first` (not drawn) and the years they span.
+    earlier: usize,
+    earlier_years: (i16, i16),
+    /// Incidents after `last` (not drawn) and the years they span.
+    later: usize,
+    later_years: (i16, i16),
+}
+
+impl YearSpan {
+    fn of(years: impl Iterator<Item = i16>) -> Option<YearSpan> {
+        let mut per_year: BTreeMap<i16, usize> = BTreeMap::new();
+        for y in years {
+            *per_year.entry(y).or_default() += 1;
+        }
+        let total: usize = per_year.values().sum();
+        let distinct: Vec<(i16, usize)> = per_year.into_iter().collect();
+        let (&(min, _), &(max, _)) = (distinct.first()?, distinct.last()?);
+        let small = |n: usize| (n as f64) < OUTLIER_SHARE * total as f64;
+        let mut span = YearSpan { first: min, last: max, earlier: 0, earlier_years: (min, min), later: 0, later_years: (max, max) };
+        // Leading outliers: the widest cut that is still small.
+        let mut acc = 0;
+        for w in distinct.windows(2) {
+            acc += w[0].1;
+            if !small(acc) {
+                break;
+            }
+            if w[1].0 - w[0].0 > OUTLIER_GAP_YEARS {
+                span.first = w[1].0;
+                span.earlier = acc;
+                span.earlier_years = (min, w[0].0);
+            }
+        }
+        let mut acc = 0;
+        for w in distinct.windows(2).rev() {
+            if w[1].0 < span.first {
+                break;
+            }
+            acc += w[1].1;
+            if !small(acc) || w[0].0 < span.first {
+                break;
+            }
+            if w[1].0 - w[0].0 > OUTLIER_GAP_YEARS {
+                span.last = w[0].0;
+                span.later = acc;
+                span.later_years = (w[1].0, max);
+            }
+        }
+        Some(span)
+    }
+
+    fn contains(&self, year: i16) -> bool {
+        (self.first..=self.last).contains(&year)
+    }
+
+    /// "14 earlier incidents (1628) not shown", and the same for later ones.
+    fn notes(&self) -> Vec<String> {
+        let years = |(a, b): (i16, i16)| if a == b { a.to_string() } else { format!("{a}–{b}") };
+        let mut out = Vec::new();
+        if self.earlier > 0 {
+            out.push(format!(
+                "{} earlier incident{} ({}) not shown",
+                thousands(self.earlier),
+                if self.earlier == 1 { "" } else { "s" },
+                years(self.earlier_years)
+            ));
+        }
+        if self.later > 0 {
+            out.push(format!(
+                "{} later incident{} ({}) not shown",
+                thousands(self.later),
+                if self.later == 1 { "" } else { "s" },
+                years(self.later_years)
+            ));
+        }
+        out
+    }
 }
 
 /// Incidents per month by severity (per year when the range is longer than six years);
-/// each bar links to that year's incidents.
+/// each bar links to that year's incidents. Every month (or year) of the range gets a
+/// bar, so a quiet one shows as zero instead of being skipped.
 fn per_month(kb: &KnowledgeBase, site: &Site, ids: &[usize], root: &str) -> String {
+    let Some(span) = YearSpan::of(ids.iter().map(|&i| kb.postmortems[i].date.year())) else {
+        return String::new();
+    };
     let sev_pos: BTreeMap<&str, usize> =
         kb.config.severities.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
     let mut months: BTreeMap<(i16, i8), Vec<u32>> = BTreeMap::new();
+    let mut counted = 0;
     for &i in ids {
         let pm = &kb.postmortems[i];
+        if !span.contains(pm.date.year()) {
+            continue;
+        }
         let v = months.entry((pm.date.year(), pm.date.month())).or_insert_with(|| vec![0; sev_pos.len()]);
         if let Some(&p) = sev_pos.get(pm.severity.as_str()) {
             v[p] += 1;
+            counted += 1;
         }
     }
     let (Some(&first), Some(&last)) = (months.keys().next(), months.keys().next_back()) else {
         return String::new();
     };
+    let mut notes = vec![based_on(counted, ids.len())];
+    notes.extend(span.notes());
     let year_href = |y: i16| {
         kb.indexes.years.contains_key(&y).then(|| format!("{root}{}", site.slugs.url(Dim::Years, &y.to_string())))
     };
     let span_months = (i32::from(last.0) - i32::from(first.0)) * 12 + i32::from(last.1) - i32::from(first.1);
     if span_months > 72 {
-        let mut years: BTreeMap<i16, Vec<u32>> = BTreeMap::new();
+        let mut years: BTreeMap<i16, Vec<u32>> = (first.0..=last.0).map(|y| (y, vec![0; sev_pos.len()])).collect();
         for ((y, _), v) in &months {
-            let e = years.entry(*y).or_insert_with(|| vec![0; sev_pos.len()]);
-            e.iter_mut().zip(v).for_each(|(a, b)| *a += b);
+            if let Some(e) = years.get_mut(y) {
+                e.iter_mut().zip(v).for_each(|(a, b)| *a += b);
+            }
         }
         let bars: Vec<Bar> =
             years.into_iter().map(|(y, values)| Bar { label: y.to_string(), values, href: year_href(y) }).collect();
         let axes = Axes { x: "year", y: "incidents" };
-        return svg::stacked_bars("Incidents per year by severity", &axes, &bars, &severity_series(kb));
+        return svg::stacked_bars("Incidents per year by severity", &axes, &bars, &severity_series(kb), &notes);
     }
-    // Every month in the range gets a bar, so quiet months show as gaps, not as nothing.
     let mut bars = Vec::new();
     let (mut y, mut m) = first;
     while (y, m) <= last {
@@ -61,37 +186,56 @@ fn per_month(kb: &KnowledgeBase, site: &Site, ids: &[usize], root: &str) -> Stri
         &Axes { x: "month", y: "incidents" },
         &bars,
         &severity_series(kb),
+        &notes,
     )
+}
+
+/// The points of [`per_quarter`]: one per quarter (per year when `by_year`) from the
+/// first `(year, quarter)` to the last, empty periods included (n = 0, no values, so the
+/// lines break there instead of joining distant quarters).
+fn period_points(buckets: &BTreeMap<(i16, i8), Vec<Option<jiff::SignedDuration>>>, by_year: bool) -> Vec<Point> {
+    let (Some(&first), Some(&last)) = (buckets.keys().next(), buckets.keys().next_back()) else {
+        return Vec::new();
+    };
+    let mut points = Vec::new();
+    let (mut y, mut q) = first;
+    while (y, q) <= last {
+        let s = Summary::of(buckets.get(&(y, q)).into_iter().flatten().copied());
+        let label = if by_year { y.to_string() } else { format!("{y} Q{q}") };
+        points.push(Point { label, n: s.count as u32, values: vec![s.median_secs, s.p90_secs] });
+        (y, q) = if by_year || q == 4 { (y + 1, if by_year { 0 } else { 1 }) } else { (y, q + 1) };
+    }
+    points
 }
 
 /// Median and p90 of one figure per quarter (per year when the range passes ten years).
 fn per_quarter(kb: &KnowledgeBase, ids: &[usize], key: &str, label: &str) -> String {
-    let years = || ids.iter().map(|&i| kb.postmortems[i].date.year());
-    let by_year = match (years().min(), years().max()) {
-        (Some(a), Some(b)) => b - a > 10,
-        _ => return String::new(),
+    let Some(span) = YearSpan::of(ids.iter().map(|&i| kb.postmortems[i].date.year())) else {
+        return String::new();
     };
+    let by_year = span.last - span.first > 10;
     let mut buckets: BTreeMap<(i16, i8), Vec<Option<jiff::SignedDuration>>> = BTreeMap::new();
+    let mut known = 0;
     for &i in ids {
         let d = kb.postmortems[i].date;
+        if !span.contains(d.year()) {
+            continue;
+        }
         let q = if by_year { 0 } else { (d.month() - 1) / 3 + 1 };
-        buckets.entry((d.year(), q)).or_default().push(kb.figures[i].get(key));
+        let v = kb.figures[i].get(key);
+        known += usize::from(v.is_some());
+        buckets.entry((d.year(), q)).or_default().push(v);
     }
-    let points: Vec<(String, Vec<Option<f64>>)> = buckets
-        .into_iter()
-        .map(|((y, q), v)| {
-            let s = Summary::of(v.into_iter());
-            let x = if by_year { y.to_string() } else { format!("{y} Q{q}") };
-            (x, vec![s.median_secs, s.p90_secs])
-        })
-        .collect();
+    let points = period_points(&buckets, by_year);
     let series = [
-        Series { name: "median".into(), class: "pm-series-median".into() },
-        Series { name: "90th percentile".into(), class: "pm-series-p90".into() },
+        Series::new("median", "pm-series-median"),
+        Series { min_n: MIN_N_P90, ..Series::new("90th percentile", "pm-series-p90") },
     ];
+    let mut notes = vec![based_on(known, ids.len())];
+    notes.extend(span.notes());
     let (title, x) =
         if by_year { (format!("{label} per year"), "year") } else { (format!("{label} per quarter"), "quarter") };
-    svg::lines(&title, &Axes { x, y: label }, &points, &series, YUnit::Duration)
+    svg::lines(&title, &Axes { x, y: label }, &points, &series, YUnit::Duration, &notes)
 }
 
 fn histograms(kb: &KnowledgeBase, ids: &[usize]) -> Vec<Value> {
@@ -99,36 +243,61 @@ fn histograms(kb: &KnowledgeBase, ids: &[usize]) -> Vec<Value> {
         .iter()
         .map(|(key, label)| {
             let values: Vec<f64> = ids.iter().filter_map(|&i| kb.figures[i].get(key)).map(|d| d.as_secs_f64()).collect();
-            json!({ "label": label, "svg": svg::histogram(&format!("Distribution of {}", label.to_lowercase()), &Axes { x: label, y: "incidents" }, &values) })
+            let notes = [based_on(values.len(), ids.len())];
+            let title = format!("Distribution of {}", label.to_lowercase());
+            json!({ "label": label, "svg": svg::histogram(&title, &Axes { x: label, y: "incidents" }, &values, &notes) })
         })
         .collect()
 }
 
-/// Services with the slowest median time to detect (at least two known figures).
-fn detection_leaderboard(site: &Site, root: &str) -> String {
-    let kb = site.kb;
-    let mut rows: Vec<(String, f64, Option<String>)> = kb
-        .indexes
-        .services
-        .iter()
+/// The rows of the detection leaderboard: services with at least [`MIN_RANK_N`] known
+/// times to detect, slowest median first (ties by name), at most `limit`; and how many
+/// services qualified.
+fn leaderboard_rows<'a>(
+    services: impl Iterator<Item = (&'a String, &'a [usize])>,
+    detect: impl Fn(usize) -> Option<jiff::SignedDuration>,
+    limit: usize,
+) -> (Vec<(HRow, &'a [usize])>, usize) {
+    let mut rows: Vec<(HRow, &[usize])> = services
         .filter_map(|(name, ids)| {
-            let s = Summary::of(ids.iter().map(|&i| kb.figures[i].detect));
-            (s.count >= 2).then(|| {
-                (
-                    name.clone(),
-                    s.median_secs.unwrap_or(0.0),
-                    Some(format!("{root}{}", site.slugs.url(Dim::Services, name))),
-                )
+            let s = Summary::of(ids.iter().map(|&i| detect(i)));
+            (s.count >= MIN_RANK_N).then(|| {
+                let row =
+                    HRow { label: name.clone(), value: s.median_secs.unwrap_or(0.0), n: Some(s.count as u32), href: None };
+                (row, ids)
             })
         })
         .collect();
-    rows.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    rows.truncate(15);
+    rows.sort_by(|a, b| b.0.value.total_cmp(&a.0.value).then_with(|| a.0.label.cmp(&b.0.label)));
+    let eligible = rows.len();
+    rows.truncate(limit);
+    (rows, eligible)
+}
+
+/// Services with the slowest median time to detect (at least [`MIN_RANK_N`] known).
+fn detection_leaderboard(site: &Site, ids: &[usize], root: &str) -> String {
+    let kb = site.kb;
+    let services = kb.indexes.services.iter().map(|(name, ids)| (name, &ids[..]));
+    let (rows, eligible) = leaderboard_rows(services, |i| kb.figures[i].detect, 15);
+    let known: BTreeSet<usize> =
+        rows.iter().flat_map(|(_, ids)| ids.iter().copied()).filter(|&i| kb.figures[i].detect.is_some()).collect();
+    let rows: Vec<HRow> = rows
+        .into_iter()
+        .map(|(r, _)| HRow { href: Some(format!("{root}{}", site.slugs.url(Dim::Services, &r.label))), ..r })
+        .collect();
+    let who = format!("services with at least {MIN_RANK_N} known times to detect");
+    let first = if rows.len() < eligible {
+        format!("the {} slowest of {} {who}", rows.len(), eligible)
+    } else {
+        format!("{} of {} services: those {}", rows.len(), kb.indexes.services.len(), &who["services ".len()..])
+    };
+    let notes = [first, based_on(known.len(), ids.len())];
     svg::hbars(
         "Slowest median time to detect, by service",
         &Axes { x: "median time to detect", y: "" },
         &rows,
         YUnit::Duration,
+        &notes,
     )
 }
 
@@ -140,6 +309,6 @@ pub fn blocks(site: &Site, ids: &[usize], root: &str, leaderboard: bool) -> Valu
         "detect_quarters": per_quarter(kb, ids, "detect", "Time to detect"),
         "recover_quarters": per_quarter(kb, ids, "recover", "Time to recover"),
         "histograms": histograms(kb, ids),
-        "leaderboard": if leaderboard { detection_leaderboard(site, root) } else { String::new() },
+        "leaderboard": if leaderboard { detection_leaderboard(site, ids, root) } else { String::new() },
     })
 }

@@ -23,12 +23,49 @@ const ML: f64 = 62.0;
 const MR: f64 = 16.0;
 const PLOT_H: f64 = 200.0;
 
+/// Points of [`lines`] summarising fewer incidents than this are drawn hollow and the
+/// legend says so: a median of one or two incidents is an anecdote, not a trend.
+pub const MIN_N_SOLID: u32 = 3;
+
+/// The smallest sample a 90th percentile is drawn for (see [`Series::min_n`]): below
+/// five incidents the p90 is just the largest one.
+pub const MIN_N_P90: u32 = 5;
+
 /// One series of a chart: its name (legend, tooltips) and the CSS class that colours it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Series {
     pub name: String,
     /// e.g. `pm-sev-1`..`pm-sev-5`, `pm-series-median`, `pm-series-p90`, `pm-series-1`..`pm-series-8`.
     pub class: String,
+    /// [`lines`] leaves this series out at points whose sample `n` is smaller (and the
+    /// legend prints "n ≥ 5"); 0 draws it wherever it has a value. Bars ignore it.
+    pub min_n: u32,
+}
+
+impl Series {
+    /// A series drawn wherever it has a value.
+    pub fn new(name: impl Into<String>, class: impl Into<String>) -> Self {
+        Series { name: name.into(), class: class.into(), min_n: 0 }
+    }
+}
+
+/// One x position of [`lines`]: its label, the size of the sample its values summarise
+/// (written under the axis as "n = 4"), and one value per series (`None`: a gap).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    pub label: String,
+    pub n: u32,
+    pub values: Vec<Option<f64>>,
+}
+
+/// One row of [`hbars`]: label, value, the sample behind the value (printed after it
+/// as "n = 4"), and where the row links to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HRow {
+    pub label: String,
+    pub value: f64,
+    pub n: Option<u32>,
+    pub href: Option<String>,
 }
 
 /// One bar of [`stacked_bars`]: a label on the x axis, one value per series (in the
@@ -96,10 +133,13 @@ impl Scale {
 
 /// Incidents per month by severity, or any counts split by series: one stacked bar per
 /// entry of `bars`, segments bottom-up in `series` order (a missing value counts as 0).
-/// Each segment has a tooltip with its count; a bar with `href` is wrapped in `<a>` with
-/// a full-height invisible hit area, so even a short bar is easy to click. X labels are
-/// thinned when they would collide. Returns `""` when `bars` is empty.
-pub fn stacked_bars(title: &str, axes: &Axes, bars: &[Bar], series: &[Series]) -> String {
+/// Every bar has its total written above it (turned upright when bars are narrow), so
+/// the count shows without hovering, and an empty period shows "0". Each segment has a
+/// tooltip with its count; a bar with `href` is wrapped in `<a>` with a full-height
+/// invisible hit area, so even a short bar is easy to click. X labels are thinned when
+/// they would collide. `notes` are written under the chart (the sample it is based on,
+/// what it leaves out). Returns `""` when `bars` is empty.
+pub fn stacked_bars(title: &str, axes: &Axes, bars: &[Bar], series: &[Series], notes: &[String]) -> String {
     if bars.is_empty() {
         return String::new();
     }
@@ -120,12 +160,17 @@ pub fn stacked_bars(title: &str, axes: &Axes, bars: &[Bar], series: &[Series]) -
     if max > 0 {
         let _ = write!(aria, "; most in {} ({max})", bars[imax].label);
     }
+    aria_notes(&mut aria, notes);
 
     let (step, top) = linear_ticks(max as f64, true);
     let scale = Scale::Linear { top };
+    let band = (W - ML - MR) / bars.len() as f64;
+    let widest = text_width(&max.to_string());
+    let upright = widest + 2.0 > band;
+    let headroom = if upright { widest + 8.0 } else { 14.0 };
+    let keys = series_keys(series, Swatch::Box);
     let mut out = String::with_capacity(4096 + bars.len() * 400);
-    let frame = header(&mut out, title, &aria, series, Swatch::Box);
-    let band = frame.width() / bars.len() as f64;
+    let frame = legend(&mut out, title, &keys, headroom);
     let bar_w = (band * 0.72).min(56.0);
     y_axis(&mut out, &frame, scale, &linear_values(step, top), YUnit::Count);
 
@@ -170,29 +215,40 @@ pub fn stacked_bars(title: &str, axes: &Axes, bars: &[Bar], series: &[Series]) -
             let _ = write!(out, ": {v} of {total}");
             out.push_str("</title></rect>");
         }
+        let cx = frame.left + (i as f64 + 0.5) * band;
+        column_text(&mut out, "pm-value-label pm-n", cx, y_of(&frame, scale, total as f64) - 4.0, &total.to_string(), upright, false);
         out.push_str("</g>");
         if bar.href.is_some() {
             out.push_str("</a>");
         }
     }
-    x_labels(&mut out, &frame, bars.iter().map(|b| b.label.as_str()), band);
-    footer(&mut out, &frame, axes);
-    out
+    let below = x_labels(&mut out, &frame, bars.iter().map(|b| b.label.as_str()), band);
+    finish(out, &aria, &frame, axes, below, notes)
 }
 
-/// Median and p90 per quarter, or any values per x category: one line per series,
-/// broken where a value is `None`, with a dot and tooltip at every known value.
-/// `points` are `(x label, one value per series)`; durations are in seconds. Durations
-/// use the log-like scale described in the module docs; counts a linear one from zero.
-/// Returns `""` when there is no known value.
+/// Median and p90 per quarter, or any values per x position: one line per series,
+/// broken where a value is `None` (so a line never joins distant points across an
+/// empty period), with a marker and tooltip at every known value. Each point's sample
+/// is written under the x axis ("n = 4"); a value is left out where the sample is
+/// smaller than its series' [`Series::min_n`], and markers of points with fewer than
+/// [`MIN_N_SOLID`] incidents are hollow (the legend says so). Later series draw bigger
+/// markers underneath earlier ones (series 0 a dot, series 1 a square around it), so
+/// a median equal to its p90 stays visible. Durations are in seconds, on the log-like
+/// scale described in the module docs (the y axis title says "log scale"); counts on a
+/// linear one from zero. `notes` are written under the chart. Returns `""` when there
+/// is no value to draw.
 pub fn lines(
     title: &str,
     axes: &Axes,
-    points: &[(String, Vec<Option<f64>>)],
+    points: &[Point],
     series: &[Series],
     y_unit: YUnit,
+    notes: &[String],
 ) -> String {
-    let known = |p: &(String, Vec<Option<f64>>), s: usize| p.1.get(s).copied().flatten().filter(|v| v.is_finite());
+    let known = |p: &Point, s: usize| {
+        let min_n = series.get(s).map_or(0, |ser| ser.min_n);
+        p.values.get(s).copied().flatten().filter(|v| v.is_finite() && p.n >= min_n)
+    };
     let max = (0..series.len()).flat_map(|s| points.iter().filter_map(move |p| known(p, s))).fold(None, |m, v| {
         Some(match m {
             None => v,
@@ -206,22 +262,23 @@ pub fn lines(
     aria.push_str(title);
     aria.push(':');
     for (s, ser) in series.iter().enumerate() {
-        let mut vals = points.iter().filter_map(|p| known(p, s).map(|v| (p.0.as_str(), v)));
+        let mut vals = points.iter().filter_map(|p| known(p, s).map(|v| (p, v)));
         let Some(first) = vals.next() else { continue };
         let last = vals.next_back().unwrap_or(first);
         aria.push(' ');
         aria.push_str(&ser.name);
         aria.push(' ');
         value_label(&mut aria, first.1, y_unit);
-        let _ = write!(aria, " in {}", first.0);
-        if last.0 != first.0 {
+        let _ = write!(aria, " in {} (n = {})", first.0.label, first.0.n);
+        if last.0.label != first.0.label {
             aria.push_str(", ");
             value_label(&mut aria, last.1, y_unit);
-            let _ = write!(aria, " in {}", last.0);
+            let _ = write!(aria, " in {} (n = {})", last.0.label, last.0.n);
         }
         aria.push(';');
     }
     aria.pop();
+    aria_notes(&mut aria, notes);
 
     let (scale, ticks) = match y_unit {
         YUnit::Count => {
@@ -230,13 +287,23 @@ pub fn lines(
         }
         YUnit::Duration => log_minute_ticks(max),
     };
+    let mut keys = series_keys(series, Swatch::Line);
+    let few = |p: &Point| p.n < MIN_N_SOLID;
+    if points.iter().any(|p| few(p) && (0..series.len()).any(|s| known(p, s).is_some())) {
+        keys.push(Key {
+            swatch: Swatch::Hollow,
+            class: series.first().map(|s| s.class.clone()).unwrap_or_default(),
+            text: format!("hollow: fewer than {MIN_N_SOLID} incidents"),
+        });
+    }
     let mut out = String::with_capacity(4096 + points.len() * series.len() * 200);
-    let frame = header(&mut out, title, &aria, series, Swatch::Line);
+    let frame = legend(&mut out, title, &keys, 8.0);
     let band = frame.width() / points.len().max(1) as f64;
     y_axis(&mut out, &frame, scale, &ticks, y_unit);
     let x_at = |i: usize| frame.left + (i as f64 + 0.5) * band;
 
-    for (s, ser) in series.iter().enumerate() {
+    // Lines and markers of later series first, so earlier ones (the median) lie on top.
+    for (s, ser) in series.iter().enumerate().rev() {
         let mut d = String::new();
         let mut pen_down = false;
         for (i, p) in points.iter().enumerate() {
@@ -256,27 +323,50 @@ pub fn lines(
         out.push_str("\" d=\"");
         out.push_str(&d);
         out.push_str("\"/>");
+    }
+    for (s, ser) in series.iter().enumerate().rev() {
+        let size = 3.5 + 2.0 * s as f64;
         for (i, p) in points.iter().enumerate() {
             let Some(v) = known(p, s) else { continue };
-            out.push_str("<circle class=\"pm-dot ");
-            esc(&mut out, &ser.class);
-            out.push('"');
-            attr_num(&mut out, "cx", x_at(i));
-            attr_num(&mut out, "cy", y_of(&frame, scale, v));
-            out.push_str(" r=\"3.5\"><title>");
-            esc(&mut out, &p.0);
+            let (cx, cy) = (x_at(i), y_of(&frame, scale, v));
+            let few_class = if few(p) { " pm-few" } else { "" };
+            if s % 2 == 0 {
+                out.push_str("<circle class=\"pm-dot ");
+                esc(&mut out, &ser.class);
+                out.push_str(few_class);
+                out.push('"');
+                attr_num(&mut out, "cx", cx);
+                attr_num(&mut out, "cy", cy);
+                attr_num(&mut out, "r", size);
+            } else {
+                out.push_str("<rect class=\"pm-dot ");
+                esc(&mut out, &ser.class);
+                out.push_str(few_class);
+                out.push('"');
+                attr_num(&mut out, "x", cx - size);
+                attr_num(&mut out, "y", cy - size);
+                attr_num(&mut out, "width", 2.0 * size);
+                attr_num(&mut out, "height", 2.0 * size);
+            }
+            out.push_str("><title>");
+            esc(&mut out, &p.label);
             out.push_str(" · ");
             esc(&mut out, &ser.name);
             out.push_str(": ");
             let mut l = String::new();
             value_label(&mut l, v, y_unit);
             esc(&mut out, &l);
-            out.push_str("</title></circle>");
+            let _ = write!(out, " (n = {})", p.n);
+            out.push_str(if s % 2 == 0 { "</title></circle>" } else { "</title></rect>" });
         }
     }
-    x_labels(&mut out, &frame, points.iter().map(|p| p.0.as_str()), band);
-    footer(&mut out, &frame, axes);
-    out
+    let mut below = x_labels(&mut out, &frame, points.iter().map(|p| p.label.as_str()), band);
+    below = n_row(&mut out, &frame, points.iter().map(|p| p.n), band, below);
+    let y_title = match y_unit {
+        YUnit::Duration if !axes.y.is_empty() => format!("{} (log scale)", axes.y),
+        _ => axes.y.to_string(),
+    };
+    finish(out, &aria, &frame, &Axes { x: axes.x, y: &y_title }, below, notes)
 }
 
 /// Duration buckets of [`histogram`]: exclusive upper bound in seconds, and label.
@@ -295,8 +385,9 @@ pub const HISTOGRAM_BUCKETS: [(f64, &str); 9] = [
 /// The distribution of one response time across incidents: how many `values_secs` fall
 /// in each of [`HISTOGRAM_BUCKETS`] (a bucket holds values from the previous bound up to,
 /// not including, its own), with the count written above every bar. Negative and
-/// non-finite values are not counted. Returns `""` when nothing is counted.
-pub fn histogram(title: &str, axes: &Axes, values_secs: &[f64]) -> String {
+/// non-finite values are not counted. `notes` are written under the chart. Returns `""`
+/// when nothing is counted.
+pub fn histogram(title: &str, axes: &Axes, values_secs: &[f64], notes: &[String]) -> String {
     let mut counts = [0u32; HISTOGRAM_BUCKETS.len()];
     for &v in values_secs {
         if !v.is_finite() || v < 0.0 {
@@ -317,11 +408,12 @@ pub fn histogram(title: &str, axes: &Axes, values_secs: &[f64]) -> String {
         if n == 1 { "" } else { "s" },
         HISTOGRAM_BUCKETS[imax].1
     );
+    aria_notes(&mut aria, notes);
 
     let (step, top) = linear_ticks(f64::from(max), true);
     let scale = Scale::Linear { top };
     let mut out = String::with_capacity(4096);
-    let frame = header(&mut out, title, &aria, &[], Swatch::Box);
+    let frame = legend(&mut out, title, &[], 14.0);
     let band = frame.width() / counts.len() as f64;
     let bar_w = band * 0.86;
     y_axis(&mut out, &frame, scale, &linear_values(step, top), YUnit::Count);
@@ -335,28 +427,29 @@ pub fn histogram(title: &str, axes: &Axes, values_secs: &[f64]) -> String {
         attr_num(&mut out, "y", y);
         attr_num(&mut out, "width", bar_w);
         attr_num(&mut out, "height", frame.bottom - y);
-        out.push_str("/><text class=\"pm-value-label\" text-anchor=\"middle\"");
+        out.push_str("/><text class=\"pm-value-label pm-n\" text-anchor=\"middle\"");
         attr_num(&mut out, "x", x + bar_w / 2.0);
         attr_num(&mut out, "y", y - 4.0);
         let _ = write!(out, ">{c}</text></g>");
     }
-    x_labels(&mut out, &frame, HISTOGRAM_BUCKETS.iter().map(|b| b.1), band);
-    footer(&mut out, &frame, axes);
-    out
+    let below = x_labels(&mut out, &frame, HISTOGRAM_BUCKETS.iter().map(|b| b.1), band);
+    finish(out, &aria, &frame, axes, below, notes)
 }
 
 /// A horizontal bar leaderboard, in the order given (sort before calling): one row per
-/// `(label, value, href)`, the value written at the bar's end, the row linked when
-/// `href` is Some. Long labels are shortened with "…" (the tooltip keeps them whole).
-/// Negative and non-finite values draw as zero. Returns `""` when `rows` is empty.
-pub fn hbars(title: &str, axes: &Axes, rows: &[(String, f64, Option<String>)], unit: YUnit) -> String {
+/// [`HRow`], the value and its sample ("20 min · n = 4") written at the bar's end, the
+/// row linked when it has an `href`. Long labels are shortened with "…" (the tooltip
+/// keeps them whole). Negative and non-finite values draw as zero. `notes` are written
+/// under the chart (the minimum sample a row needs, say). Returns `""` when `rows` is
+/// empty.
+pub fn hbars(title: &str, axes: &Axes, rows: &[HRow], unit: YUnit, notes: &[String]) -> String {
     const ROW_H: f64 = 20.0;
     const MAX_LABEL: usize = 28;
     if rows.is_empty() {
         return String::new();
     }
     let clean = |v: f64| if v.is_finite() { v.max(0.0) } else { 0.0 };
-    let max = rows.iter().map(|r| clean(r.1)).fold(0.0, f64::max);
+    let max = rows.iter().map(|r| clean(r.value)).fold(0.0, f64::max);
     let short = |s: &str| -> String {
         if s.chars().count() > MAX_LABEL {
             let mut t: String = s.chars().take(MAX_LABEL - 1).collect();
@@ -366,12 +459,15 @@ pub fn hbars(title: &str, axes: &Axes, rows: &[(String, f64, Option<String>)], u
             s.to_string()
         }
     };
-    let labels: Vec<String> = rows.iter().map(|r| short(&r.0)).collect();
+    let labels: Vec<String> = rows.iter().map(|r| short(&r.label)).collect();
     let values: Vec<String> = rows
         .iter()
         .map(|r| {
             let mut s = String::new();
-            value_label(&mut s, clean(r.1), unit);
+            value_label(&mut s, clean(r.value), unit);
+            if let Some(n) = r.n {
+                let _ = write!(s, " · n = {n}");
+            }
             s
         })
         .collect();
@@ -379,8 +475,10 @@ pub fn hbars(title: &str, axes: &Axes, rows: &[(String, f64, Option<String>)], u
     let value_w = values.iter().map(|l| text_width(l)).fold(0.0, f64::max) + 8.0;
 
     let mut aria = String::new();
-    let _ = write!(aria, "{title}: {} row{}; first {} ", rows.len(), if rows.len() == 1 { "" } else { "s" }, rows[0].0);
+    let _ =
+        write!(aria, "{title}: {} row{}; first {} ", rows.len(), if rows.len() == 1 { "" } else { "s" }, rows[0].label);
     aria.push_str(&values[0]);
+    aria_notes(&mut aria, notes);
 
     let (step, top) = match unit {
         YUnit::Count => linear_ticks(max, false),
@@ -389,8 +487,6 @@ pub fn hbars(title: &str, axes: &Axes, rows: &[(String, f64, Option<String>)], u
     let scale = Scale::Linear { top };
     let mut out = String::with_capacity(4096 + rows.len() * 300);
     let head = if title.is_empty() { 8.0 } else { 34.0 };
-    let height = head + rows.len() as f64 * ROW_H + 50.0;
-    open_svg(&mut out, "pm-chart", W, height, &aria);
     chart_title(&mut out, title);
     let frame = Frame {
         left: (label_w + 8.0).min(W / 2.0),
@@ -417,13 +513,13 @@ pub fn hbars(title: &str, axes: &Axes, rows: &[(String, f64, Option<String>)], u
     }
     for (i, ((row, label), value)) in rows.iter().zip(&labels).zip(&values).enumerate() {
         let y = frame.top + i as f64 * ROW_H;
-        if let Some(href) = &row.2 {
+        if let Some(href) = &row.href {
             out.push_str("<a href=\"");
             esc(&mut out, href);
             out.push_str("\">");
         }
         out.push_str("<g class=\"pm-bar\"><title>");
-        esc(&mut out, &row.0);
+        esc(&mut out, &row.label);
         out.push_str(": ");
         esc(&mut out, value);
         out.push_str("</title>");
@@ -433,56 +529,78 @@ pub fn hbars(title: &str, axes: &Axes, rows: &[(String, f64, Option<String>)], u
         attr_num(&mut out, "y", y + 14.0);
         out.push('>');
         esc(&mut out, label);
-        let w = scale.frac(clean(row.1)) * frame.width();
+        let w = scale.frac(clean(row.value)) * frame.width();
         out.push_str("</text><rect class=\"pm-fill\"");
         attr_num(&mut out, "x", frame.left);
         attr_num(&mut out, "y", y + 3.0);
         attr_num(&mut out, "width", w);
         attr_num(&mut out, "height", ROW_H - 6.0);
-        out.push_str("/><text class=\"pm-value-label\"");
+        out.push_str("/><text class=\"pm-value-label pm-n\"");
         attr_num(&mut out, "x", frame.left + w + 4.0);
         attr_num(&mut out, "y", y + 14.0);
         out.push('>');
         esc(&mut out, value);
         out.push_str("</text></g>");
-        if row.2.is_some() {
+        if row.href.is_some() {
             out.push_str("</a>");
         }
     }
     axis_line(&mut out, frame.left, frame.top, frame.left, frame.bottom);
+    let mut below = frame.bottom + 15.0;
     if !axes.x.is_empty() {
-        axis_title(&mut out, (frame.left + frame.right) / 2.0, frame.bottom + 34.0, false, axes.x);
+        below += 19.0;
+        axis_title(&mut out, (frame.left + frame.right) / 2.0, below, false, axes.x);
     }
     if !axes.y.is_empty() {
         axis_title(&mut out, 12.0, (frame.top + frame.bottom) / 2.0, true, axes.y);
     }
-    out.push_str("</svg>");
-    out
+    below = write_notes(&mut out, below, notes);
+    wrap(out, &aria, below + 10.0)
 }
 
 #[derive(Clone, Copy, PartialEq)]
 enum Swatch {
     Box,
     Line,
+    /// A hollow marker: "fewer than 3 incidents".
+    Hollow,
 }
 
-/// Opens the chart with its title and legend; returns the plot area below them.
-fn header(out: &mut String, title: &str, aria: &str, series: &[Series], swatch: Swatch) -> Frame {
-    let mut top = if title.is_empty() { 12.0 } else { 34.0 };
-    if !series.is_empty() {
-        top += 22.0;
-    }
-    let frame = Frame { left: ML, right: W - MR, top, bottom: top + PLOT_H };
-    open_svg(out, "pm-chart", W, frame.bottom + 44.0, aria);
+/// One legend entry.
+struct Key {
+    swatch: Swatch,
+    class: String,
+    text: String,
+}
+
+fn series_keys(series: &[Series], swatch: Swatch) -> Vec<Key> {
+    series
+        .iter()
+        .map(|s| Key {
+            swatch,
+            class: s.class.clone(),
+            text: if s.min_n > 0 { format!("{} (where n ≥ {})", s.name, s.min_n) } else { s.name.clone() },
+        })
+        .collect()
+}
+
+/// Writes the chart title and legend (wrapping onto more rows when it is wide) and
+/// returns the plot area below them, `headroom` lower still for labels above bars.
+fn legend(out: &mut String, title: &str, keys: &[Key], headroom: f64) -> Frame {
     chart_title(out, title);
-    let y = top - 22.0;
+    let mut y = if title.is_empty() { 4.0 } else { 26.0 };
     let mut x = ML;
-    for s in series {
+    for (i, k) in keys.iter().enumerate() {
+        let w = 18.0 + text_width(&k.text) + 18.0;
+        if i > 0 && x + w > W - MR {
+            x = ML;
+            y += 18.0;
+        }
         out.push_str("<g class=\"pm-legend\">");
-        match swatch {
+        match k.swatch {
             Swatch::Box => {
                 out.push_str("<rect class=\"pm-fill ");
-                esc(out, &s.class);
+                esc(out, &k.class);
                 out.push('"');
                 attr_num(out, "x", x);
                 attr_num(out, "y", y);
@@ -490,7 +608,7 @@ fn header(out: &mut String, title: &str, aria: &str, series: &[Series], swatch: 
             }
             Swatch::Line => {
                 out.push_str("<line class=\"pm-line ");
-                esc(out, &s.class);
+                esc(out, &k.class);
                 out.push('"');
                 attr_num(out, "x1", x - 4.0);
                 attr_num(out, "x2", x + 14.0);
@@ -498,16 +616,25 @@ fn header(out: &mut String, title: &str, aria: &str, series: &[Series], swatch: 
                 attr_num(out, "y2", y + 5.0);
                 out.push_str("/>");
             }
+            Swatch::Hollow => {
+                out.push_str("<circle class=\"pm-dot pm-few ");
+                esc(out, &k.class);
+                out.push('"');
+                attr_num(out, "cx", x + 5.0);
+                attr_num(out, "cy", y + 5.0);
+                out.push_str(" r=\"3.5\"/>");
+            }
         }
         out.push_str("<text");
         attr_num(out, "x", x + 18.0);
         attr_num(out, "y", y + 9.5);
         out.push('>');
-        esc(out, &s.name);
+        esc(out, &k.text);
         out.push_str("</text></g>");
-        x += 18.0 + text_width(&s.name) + 18.0;
+        x += w;
     }
-    frame
+    let top = if keys.is_empty() { y + 8.0 } else { y + 22.0 } + headroom;
+    Frame { left: ML, right: W - MR, top, bottom: top + PLOT_H }
 }
 
 fn chart_title(out: &mut String, title: &str) {
@@ -519,17 +646,104 @@ fn chart_title(out: &mut String, title: &str) {
     out.push_str("</text>");
 }
 
-/// Axis lines and titles, and the closing tag.
-fn footer(out: &mut String, frame: &Frame, axes: &Axes) {
-    axis_line(out, frame.left, frame.bottom, frame.right, frame.bottom);
-    axis_line(out, frame.left, frame.top, frame.left, frame.bottom);
+/// Appends the notes to an aria label, so a screen reader hears the sample too.
+fn aria_notes(aria: &mut String, notes: &[String]) {
+    for n in notes {
+        aria.push_str(". ");
+        aria.push_str(n);
+    }
+}
+
+/// A label centred on a column at `x`: horizontal, or turned upright when the columns
+/// are too narrow for it. `hanging` upright text reads downwards from `y` (under an
+/// axis); otherwise it rises from `y` (above a bar).
+fn column_text(out: &mut String, class: &str, x: f64, y: f64, text: &str, upright: bool, hanging: bool) {
+    out.push_str("<text class=\"");
+    out.push_str(class);
+    out.push('"');
+    if upright {
+        out.push_str(if hanging { " text-anchor=\"end\"" } else { " text-anchor=\"start\"" });
+        out.push_str(" transform=\"translate(");
+        num(out, x + 3.5);
+        out.push(' ');
+        num(out, y);
+        out.push_str(") rotate(-90)\"");
+    } else {
+        out.push_str(" text-anchor=\"middle\"");
+        attr_num(out, "x", x);
+        attr_num(out, "y", if hanging { y + 8.0 } else { y });
+    }
+    out.push('>');
+    esc(out, text);
+    out.push_str("</text>");
+}
+
+/// The sample of every column under the x labels: "n = 4" when it fits, else a row
+/// headed "n" with the bare numbers (upright when narrower still). Never thinned: an
+/// empty period reads "0". Returns the lowest y used.
+fn n_row(out: &mut String, frame: &Frame, ns: impl Iterator<Item = u32> + Clone, band: f64, below: f64) -> f64 {
+    let widest = ns.clone().max().unwrap_or(0);
+    let full = text_width(&format!("n = {widest}")) + 6.0 <= band;
+    let bare_w = text_width(&widest.to_string());
+    let upright = !full && bare_w + 2.0 > band;
+    let y = below + 8.0;
+    if !full {
+        out.push_str("<text class=\"pm-tick-label pm-n-head\" text-anchor=\"end\"");
+        attr_num(out, "x", frame.left - 6.0);
+        attr_num(out, "y", y + 8.0);
+        out.push_str(">n</text>");
+    }
+    for (i, n) in ns.enumerate() {
+        let x = frame.left + (i as f64 + 0.5) * band;
+        let text = if full { format!("n = {n}") } else { n.to_string() };
+        column_text(out, "pm-tick-label pm-n", x, y, &text, upright, true);
+    }
+    y + if upright { bare_w } else { 8.0 }
+}
+
+/// Writes the notes under everything else, one line each; returns the lowest y used.
+fn write_notes(out: &mut String, mut below: f64, notes: &[String]) -> f64 {
+    for n in notes {
+        below += 16.0;
+        out.push_str("<text class=\"pm-note\"");
+        attr_num(out, "x", 8.0);
+        attr_num(out, "y", below);
+        out.push('>');
+        esc(out, n);
+        out.push_str("</text>");
+    }
+    below
+}
+
+/// Axis lines and titles and the notes, then the root element around it all.
+fn finish(
+    mut out: String,
+    aria: &str,
+    frame: &Frame,
+    axes: &Axes,
+    mut below: f64,
+    notes: &[String],
+) -> String {
+    axis_line(&mut out, frame.left, frame.bottom, frame.right, frame.bottom);
+    axis_line(&mut out, frame.left, frame.top, frame.left, frame.bottom);
     if !axes.x.is_empty() {
-        axis_title(out, (frame.left + frame.right) / 2.0, frame.bottom + 36.0, false, axes.x);
+        below += 20.0;
+        axis_title(&mut out, (frame.left + frame.right) / 2.0, below, false, axes.x);
     }
     if !axes.y.is_empty() {
-        axis_title(out, 12.0, (frame.top + frame.bottom) / 2.0, true, axes.y);
+        axis_title(&mut out, 12.0, (frame.top + frame.bottom) / 2.0, true, axes.y);
     }
+    below = write_notes(&mut out, below, notes);
+    wrap(out, aria, below + 10.0)
+}
+
+/// Puts the root element (whose viewBox needs the final height) around a chart's body.
+fn wrap(body: String, aria: &str, height: f64) -> String {
+    let mut out = String::with_capacity(body.len() + aria.len() * 2 + 256);
+    open_svg(&mut out, "pm-chart", W, height, aria);
+    out.push_str(&body);
     out.push_str("</svg>");
+    out
 }
 
 fn axis_line(out: &mut String, x1: f64, y1: f64, x2: f64, y2: f64) {
@@ -579,8 +793,9 @@ fn y_axis(out: &mut String, frame: &Frame, scale: Scale, ticks: &[f64], unit: YU
     }
 }
 
-/// Category labels under the x axis, every k-th one when they would collide.
-fn x_labels<'a>(out: &mut String, frame: &Frame, labels: impl Iterator<Item = &'a str> + Clone, band: f64) {
+/// Category labels under the x axis, every k-th one when they would collide; returns
+/// the baseline they sit on.
+fn x_labels<'a>(out: &mut String, frame: &Frame, labels: impl Iterator<Item = &'a str> + Clone, band: f64) -> f64 {
     let widest = labels.clone().map(text_width).fold(0.0, f64::max);
     let every = ((widest + 4.0) / band).ceil().max(1.0) as usize;
     for (i, label) in labels.enumerate() {
@@ -594,6 +809,7 @@ fn x_labels<'a>(out: &mut String, frame: &Frame, labels: impl Iterator<Item = &'
         esc(out, label);
         out.push_str("</text>");
     }
+    frame.bottom + 16.0
 }
 
 /// An invisible rectangle that makes a whole bar or row hoverable and clickable; it is
