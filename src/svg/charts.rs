@@ -911,7 +911,7 @@ mod tests {
     use super::*;
 
     fn sev_series() -> Vec<Series> {
-        (1..=3).map(|i| Series { name: format!("SEV{i}"), class: format!("pm-sev-{i}") }).collect()
+        (1..=3).map(|i| Series::new(format!("SEV{i}"), format!("pm-sev-{i}"))).collect()
     }
 
     fn months(n: usize) -> Vec<Bar> {
@@ -937,7 +937,7 @@ mod tests {
     #[test]
     fn stacked_bars_one_group_per_bar_and_links() {
         let bars = months(14);
-        let svg = stacked_bars("Incidents per month", &AXES, &bars, &sev_series());
+        let svg = stacked_bars("Incidents per month", &AXES, &bars, &sev_series(), &[]);
         let doc = parse(&svg);
         root_checks(&doc, "Incidents per month");
         let groups = with_class(&doc, "pm-bar");
@@ -965,7 +965,7 @@ mod tests {
     #[test]
     fn many_bars_thin_their_labels() {
         let bars = months(60);
-        let svg = stacked_bars("x", &Axes::default(), &bars, &sev_series());
+        let svg = stacked_bars("x", &Axes::default(), &bars, &sev_series(), &[]);
         let doc = parse(&svg);
         let xlabels = with_class(&doc, "pm-tick-label")
             .iter()
@@ -977,33 +977,37 @@ mod tests {
 
     #[test]
     fn empty_inputs_draw_nothing() {
-        assert_eq!(stacked_bars("t", &AXES, &[], &sev_series()), "");
-        assert_eq!(lines("t", &AXES, &[("Q1".into(), vec![None])], &sev_series(), YUnit::Duration), "");
-        assert_eq!(histogram("t", &AXES, &[f64::NAN, -3.0]), "");
-        assert_eq!(hbars("t", &AXES, &[], YUnit::Duration), "");
+        assert_eq!(stacked_bars("t", &AXES, &[], &sev_series(), &[]), "");
+        assert_eq!(lines("t", &AXES, &[pt("Q1", 0, &[None])], &sev_series(), YUnit::Duration, &[]), "");
+        assert_eq!(histogram("t", &AXES, &[f64::NAN, -3.0], &[]), "");
+        assert_eq!(hbars("t", &AXES, &[], YUnit::Duration, &[]), "");
     }
 
     #[test]
     fn all_zero_bars_still_parse() {
         let bars = vec![Bar { label: "2024-01".into(), values: vec![0, 0], href: None }];
-        let svg = stacked_bars("t", &AXES, &bars, &sev_series());
+        let svg = stacked_bars("t", &AXES, &bars, &sev_series(), &[]);
         assert_eq!(with_class(&parse(&svg), "pm-bar").len(), 1);
     }
 
-    fn quarters() -> Vec<(String, Vec<Option<f64>>)> {
+    fn pt(label: &str, n: u32, values: &[Option<f64>]) -> Point {
+        Point { label: label.into(), n, values: values.to_vec() }
+    }
+
+    fn quarters() -> Vec<Point> {
         vec![
-            ("2024 Q1".into(), vec![Some(600.0), Some(7200.0)]),
-            ("2024 Q2".into(), vec![Some(0.0), Some(3600.0)]),
-            ("2024 Q3".into(), vec![None, None]),
-            ("2024 Q4".into(), vec![Some(1200.0), Some(90_000.0)]),
-            ("2025 Q1".into(), vec![Some(900.0), None]),
+            pt("2024 Q1", 8, &[Some(600.0), Some(7200.0)]),
+            pt("2024 Q2", 5, &[Some(0.0), Some(3600.0)]),
+            pt("2024 Q3", 0, &[None, None]),
+            pt("2024 Q4", 12, &[Some(1200.0), Some(90_000.0)]),
+            pt("2025 Q1", 1, &[Some(900.0), Some(900.0)]),
         ]
     }
 
     fn median_p90() -> Vec<Series> {
         vec![
-            Series { name: "Median".into(), class: "pm-series-median".into() },
-            Series { name: "P90".into(), class: "pm-series-p90".into() },
+            Series::new("Median", "pm-series-median"),
+            Series { min_n: MIN_N_P90, ..Series::new("P90", "pm-series-p90") },
         ]
     }
 
@@ -1015,6 +1019,7 @@ mod tests {
             &quarters(),
             &median_p90(),
             YUnit::Duration,
+            &[],
         );
         let doc = parse(&svg);
         root_checks(&doc, "Time to detect");
@@ -1022,27 +1027,177 @@ mod tests {
         let median = paths.iter().find(|p| p.has_tag_name("path") && has_class(p, "pm-series-median")).unwrap();
         let d = median.attribute("d").unwrap();
         assert_eq!(d.matches('M').count(), 2, "a gap in Q3 starts a new segment: {d}");
-        let dots = with_class(&doc, "pm-dot");
-        assert_eq!(dots.len(), 4 + 3);
+        let plotted = |class: &str| -> Vec<roxmltree::Node> {
+            with_class(&doc, "pm-dot")
+                .into_iter()
+                .filter(|d| has_class(d, class) && !has_class(&d.parent_element().unwrap(), "pm-legend"))
+                .collect()
+        };
+        let (medians, p90s) = (plotted("pm-series-median"), plotted("pm-series-p90"));
+        assert_eq!((medians.len(), p90s.len()), (4, 3), "no p90 for 2025 Q1 (n = 1)");
         let ticks: Vec<_> = with_class(&doc, "pm-tick-label").iter().filter_map(|n| n.text()).collect();
         assert!(ticks.contains(&"0") && ticks.contains(&"1 h"), "{ticks:?}");
         assert!(ticks.contains(&"2 d"), "top landmark above 25 h: {ticks:?}");
-        assert!(svg.contains("<title>2024 Q4 · P90: 1 d 1 h</title>"));
+        assert!(svg.contains("<title>2024 Q4 · P90: 1 d 1 h (n = 12)</title>"), "{svg}");
         // Higher values sit higher (smaller y), zero at the bottom.
-        let cy = |i: usize| dots[i].attribute("cy").unwrap().parse::<f64>().unwrap();
+        let cy = |i: usize| medians[i].attribute("cy").unwrap().parse::<f64>().unwrap();
         assert!(cy(0) < cy(1), "10 min above 0");
         let label = doc.root_element().attribute("aria-label").unwrap();
         assert_eq!(
             label,
-            "Time to detect: Median 10 min in 2024 Q1, 15 min in 2025 Q1; P90 2 h in 2024 Q1, 1 d 1 h in 2024 Q4"
+            "Time to detect: Median 10 min in 2024 Q1 (n = 8), 15 min in 2025 Q1 (n = 1); \
+             P90 2 h in 2024 Q1 (n = 8), 1 d 1 h in 2024 Q4 (n = 12)"
         );
+    }
+
+    fn texts<'a>(doc: &'a roxmltree::Document, class: &str) -> Vec<&'a str> {
+        with_class(doc, class).iter().filter_map(|n| n.text()).collect()
+    }
+
+    #[test]
+    fn lines_write_n_under_every_point_even_empty_ones() {
+        let svg = lines("t", &AXES, &quarters(), &median_p90(), YUnit::Duration, &[]);
+        let doc = parse(&svg);
+        assert_eq!(texts(&doc, "pm-n"), ["n = 8", "n = 5", "n = 0", "n = 12", "n = 1"]);
+        // Visible text, under the x axis labels, not a tooltip.
+        for n in with_class(&doc, "pm-n") {
+            assert!(n.has_tag_name("text"));
+            assert!(n.attribute("y").unwrap().parse::<f64>().unwrap() > 250.0);
+        }
+        // Many narrow columns: a row headed "n" with bare numbers, none thinned out.
+        let many: Vec<Point> = (0..44).map(|i| pt(&format!("{} Q{}", 2014 + i / 4, i % 4 + 1), i * 7, &[Some(60.0)])).collect();
+        let svg = lines("t", &AXES, &many, &median_p90()[..1], YUnit::Duration, &[]);
+        let doc = parse(&svg);
+        let ns = texts(&doc, "pm-n");
+        assert_eq!(ns.len(), 44);
+        assert_eq!((ns[0], ns[43]), ("0", "301"));
+        assert_eq!(texts(&doc, "pm-n-head"), ["n"]);
+        assert!(with_class(&doc, "pm-n").iter().all(|n| n.attribute("transform").is_some_and(|t| t.contains("rotate"))));
+    }
+
+    #[test]
+    fn p90_is_drawn_only_where_n_is_at_least_five() {
+        let pts = vec![
+            pt("2024 Q1", 4, &[Some(600.0), Some(1200.0)]),
+            pt("2024 Q2", 5, &[Some(600.0), Some(1200.0)]),
+            pt("2024 Q3", 9, &[Some(600.0), Some(1200.0)]),
+        ];
+        let svg = lines("t", &AXES, &pts, &median_p90(), YUnit::Duration, &[]);
+        let doc = parse(&svg);
+        assert!(!svg.contains("2024 Q1 · P90"), "p90 of 4 hidden");
+        assert!(svg.contains("2024 Q2 · P90") && svg.contains("2024 Q3 · P90"));
+        assert!(svg.contains("2024 Q1 · Median"), "the median of 4 stays");
+        let p90 = with_class(&doc, "pm-line").into_iter().find(|p| p.has_tag_name("path") && has_class(p, "pm-series-p90")).unwrap();
+        assert_eq!(p90.attribute("d").unwrap().matches('M').count(), 1);
+        assert_eq!(p90.attribute("d").unwrap().matches('L').count(), 1, "Q2 to Q3 only");
+        let legend: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("g") && has_class(n, "pm-legend")).filter_map(|g| g.children().find(|c| c.has_tag_name("text")).and_then(|t| t.text())).collect();
+        assert!(legend.contains(&"P90 (where n ≥ 5)"), "{legend:?}");
+        // No p90 anywhere: the p90 line draws nothing, the median still does.
+        let svg = lines("t", &AXES, &pts[..1], &median_p90(), YUnit::Duration, &[]);
+        assert!(!svg.contains("· P90") && svg.contains("· Median"));
+    }
+
+    #[test]
+    fn points_of_fewer_than_three_are_hollow_and_the_legend_says_so() {
+        let pts = vec![pt("a", 2, &[Some(600.0)]), pt("b", 3, &[Some(900.0)])];
+        let svg = lines("t", &AXES, &pts, &median_p90()[..1], YUnit::Duration, &[]);
+        let doc = parse(&svg);
+        let few: Vec<_> = with_class(&doc, "pm-few");
+        assert_eq!(few.len(), 2, "one point and its legend key");
+        assert!(has_class(&few[0].parent_element().unwrap(), "pm-legend"));
+        assert!(few[1].children().any(|c| c.text().is_some_and(|t| t.starts_with("a · "))));
+        assert!(svg.contains(">hollow: fewer than 3 incidents</text>"));
+        // All points solid: no hollow key.
+        let svg = lines("t", &AXES, &pts[1..], &median_p90()[..1], YUnit::Duration, &[]);
+        assert!(!svg.contains("pm-few") && !svg.contains("hollow"));
+    }
+
+    #[test]
+    fn median_equal_to_p90_stays_visible() {
+        let pts = vec![pt("2024 Q1", 6, &[Some(1800.0), Some(1800.0)]), pt("2024 Q2", 6, &[Some(600.0), Some(3600.0)])];
+        let svg = lines("t", &AXES, &pts, &median_p90(), YUnit::Duration, &[]);
+        let doc = parse(&svg);
+        let markers: Vec<_> = with_class(&doc, "pm-dot")
+            .into_iter()
+            .filter(|d| d.children().any(|c| c.text().is_some_and(|t| t.starts_with("2024 Q1 · "))))
+            .collect();
+        assert_eq!(markers.len(), 2);
+        let f = |n: &roxmltree::Node, a: &str| n.attribute(a).unwrap().parse::<f64>().unwrap();
+        // The p90 square comes first (underneath), the median dot last (on top)...
+        assert!(has_class(&markers[0], "pm-series-p90") && markers[0].has_tag_name("rect"));
+        assert!(has_class(&markers[1], "pm-series-median") && markers[1].has_tag_name("circle"));
+        // ...centred on the same point, and the square reaches beyond the dot on every side.
+        let half = f(&markers[0], "width") / 2.0;
+        let (sx, sy) = (f(&markers[0], "x") + half, f(&markers[0], "y") + half);
+        assert!((sx - f(&markers[1], "cx")).abs() < 0.11 && (sy - f(&markers[1], "cy")).abs() < 0.11);
+        assert!(half >= f(&markers[1], "r") + 1.5, "{half}");
+        // The median line is drawn over the p90 line, which CSS makes wider.
+        let paths: Vec<_> = with_class(&doc, "pm-line").into_iter().filter(|p| p.has_tag_name("path")).collect();
+        assert!(has_class(&paths[0], "pm-series-p90") && has_class(&paths[1], "pm-series-median"));
+        let css = include_str!("../../themes/default/static/svg.css");
+        assert!(css.contains(".pm-line.pm-series-p90 { stroke-dasharray: 6 3; stroke-width: 3.5; }"));
+    }
+
+    #[test]
+    fn notes_go_under_the_chart_and_into_its_label() {
+        let notes = vec!["based on 151 of 1,060 incidents".to_string(), "14 earlier incidents (1628) not shown".to_string()];
+        for svg in [
+            lines("t", &AXES, &quarters(), &median_p90(), YUnit::Duration, &notes),
+            stacked_bars("t", &AXES, &months(3), &sev_series(), &notes),
+            histogram("t", &AXES, &[60.0, 600.0], &notes),
+            hbars("t", &AXES, &[row("a", 60.0, Some(3), None)], YUnit::Duration, &notes),
+        ] {
+            let doc = parse(&svg);
+            assert_eq!(texts(&doc, "pm-note"), notes);
+            let lowest = doc
+                .descendants()
+                .filter(|n| n.has_tag_name("text") && !has_class(n, "pm-note"))
+                .filter_map(|n| n.attribute("y").and_then(|y| y.parse::<f64>().ok()))
+                .fold(0.0, f64::max);
+            let ys: Vec<f64> = with_class(&doc, "pm-note").iter().map(|n| n.attribute("y").unwrap().parse().unwrap()).collect();
+            assert!(ys[0] > lowest && ys[1] > ys[0], "notes under everything else");
+            let height: f64 = doc.root_element().attribute("viewBox").unwrap().split(' ').nth(3).unwrap().parse().unwrap();
+            assert!(height > ys[1], "inside the picture");
+            let label = doc.root_element().attribute("aria-label").unwrap();
+            assert!(label.ends_with(". based on 151 of 1,060 incidents. 14 earlier incidents (1628) not shown"), "{label}");
+        }
+    }
+
+    #[test]
+    fn the_log_scale_says_so() {
+        let svg = lines("t", &Axes { x: "quarter", y: "Time to detect" }, &quarters(), &median_p90(), YUnit::Duration, &[]);
+        assert_eq!(texts(&parse(&svg), "pm-axis-title"), ["quarter", "Time to detect (log scale)"]);
+        let pts = vec![pt("a", 3, &[Some(3.0)])];
+        let svg = lines("t", &Axes { x: "", y: "incidents" }, &pts, &median_p90()[..1], YUnit::Count, &[]);
+        assert_eq!(texts(&parse(&svg), "pm-axis-title"), ["incidents"], "linear scales are not labelled");
+    }
+
+    #[test]
+    fn bars_write_their_totals_and_empty_periods_read_zero() {
+        let bars = vec![
+            Bar { label: "2024-01".into(), values: vec![1, 2, 0], href: None },
+            Bar { label: "2024-02".into(), values: vec![0, 0, 0], href: None },
+            Bar { label: "2024-03".into(), values: vec![4, 0, 1], href: None },
+        ];
+        let svg = stacked_bars("t", &AXES, &bars, &sev_series(), &[]);
+        let doc = parse(&svg);
+        assert_eq!(texts(&doc, "pm-n"), ["3", "0", "5"]);
+        // Totals sit above their bars, inside the picture.
+        for n in with_class(&doc, "pm-n") {
+            let y: f64 = n.attribute("y").unwrap().parse().unwrap();
+            assert!(y > 40.0, "{y}: clear of the legend");
+        }
+        // Sixty months: the totals turn upright rather than collide, none is dropped.
+        let svg = stacked_bars("t", &AXES, &months(60), &sev_series(), &[]);
+        let doc = parse(&svg);
+        assert_eq!(with_class(&doc, "pm-n").len(), 60);
     }
 
     #[test]
     fn lines_count_scale() {
-        let pts = vec![("a".to_string(), vec![Some(3.0)]), ("b".to_string(), vec![Some(17.0)])];
-        let series = vec![Series { name: "Incidents".into(), class: "pm-series-1".into() }];
-        let svg = lines("Count", &AXES, &pts, &series, YUnit::Count);
+        let pts = vec![pt("a", 3, &[Some(3.0)]), pt("b", 4, &[Some(17.0)])];
+        let series = vec![Series::new("Incidents", "pm-series-1")];
+        let svg = lines("Count", &AXES, &pts, &series, YUnit::Count, &[]);
         let doc = parse(&svg);
         let ticks: Vec<_> = with_class(&doc, "pm-tick-label").iter().filter_map(|n| n.text()).collect();
         assert_eq!(&ticks[..5], ["0", "5", "10", "15", "20"]);
@@ -1051,7 +1206,7 @@ mod tests {
     #[test]
     fn histogram_buckets_and_counts() {
         let values = [10.0, 299.0, 300.0, 1000.0, 3599.0, 3600.0, 50_000.0, 86_400.0, 400_000.0, f64::NAN];
-        let svg = histogram("Time to recover", &AXES, &values);
+        let svg = histogram("Time to recover", &AXES, &values, &[]);
         let doc = parse(&svg);
         root_checks(&doc, "Time to recover");
         let counts: Vec<_> = with_class(&doc, "pm-value-label").iter().map(|n| n.text().unwrap().to_string()).collect();
@@ -1065,15 +1220,19 @@ mod tests {
         assert!(svg.contains("<title>&lt;5 min: 2 of 9</title>"));
     }
 
+    fn row(label: &str, value: f64, n: Option<u32>, href: Option<&str>) -> HRow {
+        HRow { label: label.into(), value, n, href: href.map(String::from) }
+    }
+
     #[test]
     fn hbars_rows_links_and_long_labels() {
         let rows = vec![
-            ("checkout-api".to_string(), 5400.0, Some("/services/checkout-api/".to_string())),
-            ("a-service-with-an-extremely-long-name-indeed".to_string(), 1200.0, None),
-            ("<odd> & name".to_string(), f64::NAN, Some("/s/?q=1&r=2".to_string())),
+            row("checkout-api", 5400.0, None, Some("/services/checkout-api/")),
+            row("a-service-with-an-extremely-long-name-indeed", 1200.0, None, None),
+            row("<odd> & name", f64::NAN, None, Some("/s/?q=1&r=2")),
         ];
         let svg =
-            hbars("Slowest median detection", &Axes { x: "Median time to detect", y: "" }, &rows, YUnit::Duration);
+            hbars("Slowest median detection", &Axes { x: "Median time to detect", y: "" }, &rows, YUnit::Duration, &[]);
         let doc = parse(&svg);
         root_checks(&doc, "Slowest median detection");
         let groups = with_class(&doc, "pm-bar");
@@ -1086,6 +1245,9 @@ mod tests {
         assert!(svg.contains("&lt;odd&gt; &amp; name"));
         let values: Vec<_> = with_class(&doc, "pm-value-label").iter().filter_map(|n| n.text()).collect();
         assert_eq!(values, ["1 h 30 min", "20 min", "0 s"]);
+        let rows = vec![row("checkout-api", 5400.0, Some(4), None), row("search", 600.0, Some(12), None)];
+        let svg = hbars("t", &AXES, &rows, YUnit::Duration, &[]);
+        assert_eq!(texts(&parse(&svg), "pm-n"), ["1 h 30 min · n = 4", "10 min · n = 12"]);
         let w = |i: usize| {
             groups[i]
                 .children()
@@ -1098,6 +1260,82 @@ mod tests {
         };
         assert!(w(0) > w(1) && w(1) > w(2));
         assert!(((w(0) / w(1)) - 4.5).abs() < 0.05, "lengths proportional to values");
+    }
+
+    /// WCAG 2 relative luminance of `#rrggbb`.
+    fn luminance(hex: &str) -> f64 {
+        let h = hex.trim_start_matches('#');
+        assert_eq!(h.len(), 6, "{hex}");
+        let c = |i: usize| {
+            let v = f64::from(u8::from_str_radix(&h[i..i + 2], 16).unwrap()) / 255.0;
+            if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
+        };
+        0.2126 * c(0) + 0.7152 * c(2) + 0.0722 * c(4)
+    }
+
+    fn contrast(a: &str, b: &str) -> f64 {
+        let (x, y) = (luminance(a), luminance(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    /// `--name: #hex` declarations of a CSS block.
+    fn vars(block: &str) -> std::collections::BTreeMap<String, String> {
+        block
+            .split([';', '{'])
+            .filter_map(|d| {
+                let (k, v) = d.split_once(':')?;
+                let (k, v) = (k.trim(), v.trim());
+                (k.starts_with("--") && v.starts_with('#')).then(|| (k.to_string(), v.to_string()))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn contrast_helper_matches_known_ratios() {
+        assert!((contrast("#000000", "#ffffff") - 21.0).abs() < 1e-9);
+        assert!((contrast("#f0e442", "#ffffff") - 1.32).abs() < 0.01, "the old SEV3 yellow");
+        assert!((contrast("#777777", "#ffffff") - 4.48).abs() < 0.01);
+    }
+
+    #[test]
+    fn one_severity_palette_for_badges_and_charts_with_contrast() {
+        let style = include_str!("../../themes/default/static/style.css");
+        let svg_css = include_str!("../../themes/default/static/svg.css");
+        let light = vars(&style[style.find(":root {").unwrap()..][..style[style.find(":root {").unwrap()..].find('}').unwrap()]);
+        let dark_at = style.find("@media (prefers-color-scheme: dark)").unwrap();
+        let dark_block = &style[dark_at..];
+        let dark = vars(&dark_block[..dark_block.find('}').unwrap()]);
+        let svg_dark_at = svg_css.find("@media (prefers-color-scheme: dark)").unwrap();
+        let (svg_light, svg_dark) = (&svg_css[..svg_dark_at], &svg_css[svg_dark_at..]);
+        for (mode, page, chart_bg, css) in
+            [("light", &light, "#ffffff", svg_light), ("dark", &dark, "#121212", svg_dark)]
+        {
+            let bg = &page["--bg"];
+            for i in 1..=5 {
+                let colour = &page[&format!("--sev{i}")];
+                // Badges are text: 4.5:1; chart segments are graphics: 3:1 (WCAG 1.4.11).
+                for against in [bg.as_str(), chart_bg] {
+                    let c = contrast(colour, against);
+                    assert!(c >= 4.5, "{mode} --sev{i} {colour} on {against}: {c:.2}");
+                }
+                // The chart class uses the badge variable, with the same colour as fallback.
+                let rule = format!(".pm-sev-{i} {{ --pm-c: var(--sev{i}, {colour}); }}");
+                assert!(css.contains(&rule), "{mode}: svg.css lacks {rule}");
+            }
+            assert!(style.contains(&format!(".sev-1 {{ color: var(--sev1); }}")));
+            // Neighbouring severities can be told apart by more than hue alone.
+            for i in 1..5 {
+                let (a, b) = (&page[&format!("--sev{i}")], &page[&format!("--sev{}", i + 1)]);
+                assert_ne!(a, b);
+            }
+        }
+        // The median and p90 lines are graphics too: 3:1 on both backgrounds.
+        for (colour, bg) in [("#0072b2", "#ffffff"), ("#d55e00", "#ffffff"), ("#4a9fe0", "#121212"), ("#d55e00", "#121212")] {
+            assert!(contrast(colour, bg) >= 3.0, "{colour} on {bg}");
+        }
+        assert!(svg_light.contains(".pm-series-median { --pm-c: #0072b2; }"));
+        assert!(svg_light.contains(".pm-series-p90 { --pm-c: #d55e00; }"));
+        assert!(svg_dark.contains(".pm-series-median, .pm-series-1, .pm-tl-ev-mitigation { --pm-c: #4a9fe0; }"));
     }
 
     #[test]
