@@ -312,3 +312,113 @@ pub fn blocks(site: &Site, ids: &[usize], root: &str, leaderboard: bool) -> Valu
         "leaderboard": if leaderboard { detection_leaderboard(site, ids, root) } else { String::new() },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::SignedDuration;
+
+    fn years(spec: &[(i16, usize)]) -> Vec<i16> {
+        spec.iter().flat_map(|&(y, n)| std::iter::repeat_n(y, n)).collect()
+    }
+
+    #[test]
+    fn counts_read_with_thousands() {
+        assert_eq!(thousands(7), "7");
+        assert_eq!(thousands(151), "151");
+        assert_eq!(thousands(1060), "1,060");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(based_on(151, 1060), "based on 151 of 1,060 incidents");
+        assert_eq!(based_on(1, 1), "based on 1 of 1 incident");
+    }
+
+    #[test]
+    fn a_lone_early_year_is_clipped_with_a_note() {
+        // The real corpus: 14 incidents dated 1628, then 1,046 from 1969 on.
+        let mut ys = years(&[(1628, 14)]);
+        ys.extend((1969..=2024).flat_map(|y| std::iter::repeat_n(y, if y < 2000 { 5 } else { 32 })));
+        let total = ys.len();
+        assert!(14.0 / (total as f64) < OUTLIER_SHARE);
+        let span = YearSpan::of(ys.iter().copied()).unwrap();
+        assert_eq!((span.first, span.last), (1969, 2024));
+        assert_eq!((span.earlier, span.later), (14, 0));
+        assert_eq!(span.notes(), ["14 earlier incidents (1628) not shown"]);
+        assert!(!span.contains(1628) && span.contains(1969));
+    }
+
+    #[test]
+    fn outliers_at_either_end_and_what_is_not_an_outlier() {
+        let base = || years(&[(2019, 60), (2020, 80), (2021, 90), (2022, 70)]);
+        // Two early years, one late: each group small and far from the rest.
+        let mut ys = base();
+        ys.extend(years(&[(1900, 1), (1905, 2), (2099, 1)]));
+        let span = YearSpan::of(ys.into_iter()).unwrap();
+        assert_eq!((span.first, span.last), (2019, 2022));
+        assert_eq!(
+            span.notes(),
+            ["3 earlier incidents (1900–1905) not shown", "1 later incident (2099) not shown"]
+        );
+        // Close to the rest (10 years or less): kept, however few.
+        let mut ys = base();
+        ys.push(2009);
+        assert_eq!(YearSpan::of(ys.into_iter()).unwrap().first, 2009);
+        // Far, but too many to be an outlier (2% or more): kept.
+        let mut ys = base();
+        ys.extend(years(&[(1990, 7)]));
+        let span = YearSpan::of(ys.into_iter()).unwrap();
+        assert_eq!((span.first, span.earlier), (1990, 0));
+        assert!(span.notes().is_empty());
+        // Small sets never clip: one incident of two is half of them.
+        let span = YearSpan::of([1628, 2020].into_iter()).unwrap();
+        assert_eq!((span.first, span.last), (1628, 2020));
+        assert_eq!(YearSpan::of(std::iter::empty()), None);
+    }
+
+    fn mins(m: i64) -> Option<SignedDuration> {
+        Some(SignedDuration::from_mins(m))
+    }
+
+    #[test]
+    fn quarters_are_continuous_and_empty_ones_are_gaps() {
+        let mut b: BTreeMap<(i16, i8), Vec<Option<SignedDuration>>> = BTreeMap::new();
+        b.insert((2023, 3), vec![mins(10), mins(20), None]);
+        b.insert((2024, 2), vec![None]);
+        b.insert((2024, 3), vec![mins(5), mins(5), mins(5), mins(5), mins(5), mins(60)]);
+        let pts = period_points(&b, false);
+        let labels: Vec<&str> = pts.iter().map(|p| p.label.as_str()).collect();
+        assert_eq!(labels, ["2023 Q3", "2023 Q4", "2024 Q1", "2024 Q2", "2024 Q3"]);
+        let ns: Vec<u32> = pts.iter().map(|p| p.n).collect();
+        assert_eq!(ns, [2, 0, 0, 0, 6], "n counts known figures only");
+        assert_eq!(pts[1].values, [None, None], "an empty quarter is a gap, not zero");
+        assert_eq!(pts[3].values, [None, None], "a quarter of unknowns too");
+        assert_eq!(pts[0].values[0], Some(900.0));
+        // Years: every year of the range, empty ones included.
+        let mut b: BTreeMap<(i16, i8), Vec<Option<SignedDuration>>> = BTreeMap::new();
+        b.insert((2001, 0), vec![mins(1)]);
+        b.insert((2004, 0), vec![mins(2)]);
+        let labels: Vec<String> = period_points(&b, true).into_iter().map(|p| p.label).collect();
+        assert_eq!(labels, ["2001", "2002", "2003", "2004"]);
+        assert!(period_points(&BTreeMap::new(), true).is_empty());
+    }
+
+    #[test]
+    fn the_leaderboard_ranks_only_services_with_enough_known_figures() {
+        let names: Vec<String> = ["api", "db", "edge", "queue"].iter().map(|s| s.to_string()).collect();
+        // Incident i's time to detect: i minutes, unknown for 100 and up.
+        let detect = |i: usize| (i < 100).then(|| SignedDuration::from_mins(i as i64));
+        let ids: Vec<Vec<usize>> = vec![
+            vec![1, 2, 3],         // api: 3 known, median 2 min
+            vec![50, 60, 100, 101], // db: 2 known (median 55 min): too few to rank
+            vec![10, 20, 30, 40],  // edge: 4 known, median 25 min
+            vec![7, 8, 9],         // queue: 3 known, median 8 min
+        ];
+        let services = names.iter().zip(ids.iter().map(|v| &v[..]));
+        let (rows, eligible) = leaderboard_rows(services.clone(), detect, 15);
+        let got: Vec<(&str, f64, Option<u32>)> = rows.iter().map(|(r, _)| (r.label.as_str(), r.value, r.n)).collect();
+        assert_eq!(got, [("edge", 1500.0, Some(4)), ("queue", 480.0, Some(3)), ("api", 120.0, Some(3))]);
+        assert_eq!(eligible, 3);
+        let (rows, eligible) = leaderboard_rows(services, detect, 2);
+        assert_eq!((rows.len(), eligible), (2, 3), "the limit cuts rows, not the count of eligible ones");
+        assert_eq!(MIN_RANK_N, 3);
+    }
+}
