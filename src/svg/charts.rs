@@ -325,7 +325,7 @@ pub fn lines(
         out.push_str("\"/>");
     }
     for (s, ser) in series.iter().enumerate().rev() {
-        let size = 3.5 + 2.0 * s as f64;
+        let size = 3.5 + 1.5 * s as f64;
         for (i, p) in points.iter().enumerate() {
             let Some(v) = known(p, s) else { continue };
             let (cx, cy) = (x_at(i), y_of(&frame, scale, v));
@@ -1322,19 +1322,21 @@ mod tests {
                 let rule = format!(".pm-sev-{i} {{ --pm-c: var(--sev{i}, {colour}); }}");
                 assert!(css.contains(&rule), "{mode}: svg.css lacks {rule}");
             }
-            assert!(style.contains(&format!(".sev-1 {{ color: var(--sev1); }}")));
-            // Neighbouring severities can be told apart by more than hue alone.
-            for i in 1..5 {
-                let (a, b) = (&page[&format!("--sev{i}")], &page[&format!("--sev{}", i + 1)]);
-                assert_ne!(a, b);
+            assert!(style.contains(".sev-1 { color: var(--sev1); }"), "badges use the same variables");
+            // Five distinct colours, none of them also a statistic's (a colour means one thing).
+            let sevs: std::collections::BTreeSet<&String> = (1..=5).map(|i| &page[&format!("--sev{i}")]).collect();
+            assert_eq!(sevs.len(), 5);
+            for stat in ["#0072b2", "#5b6572", "#4a9fe0", "#a3adba"] {
+                assert!(!sevs.contains(&stat.to_string()), "{stat}");
             }
         }
         // The median and p90 lines are graphics too: 3:1 on both backgrounds.
-        for (colour, bg) in [("#0072b2", "#ffffff"), ("#d55e00", "#ffffff"), ("#4a9fe0", "#121212"), ("#d55e00", "#121212")] {
+        for (colour, bg) in [("#0072b2", "#ffffff"), ("#5b6572", "#ffffff"), ("#4a9fe0", "#121212"), ("#a3adba", "#121212")] {
             assert!(contrast(colour, bg) >= 3.0, "{colour} on {bg}");
         }
         assert!(svg_light.contains(".pm-series-median { --pm-c: #0072b2; }"));
-        assert!(svg_light.contains(".pm-series-p90 { --pm-c: #d55e00; }"));
+        assert!(svg_light.contains(".pm-series-p90 { --pm-c: #5b6572; }"));
+        assert!(svg_dark.contains(".pm-series-p90 { --pm-c: #a3adba; }"));
         assert!(svg_dark.contains(".pm-series-median, .pm-series-1, .pm-tl-ev-mitigation { --pm-c: #4a9fe0; }"));
     }
 
