@@ -23,7 +23,12 @@ const OUTLIER_GAP_YEARS: i16 = 10;
 const OUTLIER_SHARE: f64 = 0.02;
 
 fn severity_series(kb: &KnowledgeBase) -> Vec<Series> {
-    kb.config.severities.iter().enumerate().map(|(i, s)| Series::new(s.clone(), format!("pm-sev-{}", (i + 1).min(5)))).collect()
+    kb.config
+        .severities
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Series::new(s.clone(), format!("pm-sev-{}", (i + 1).min(5))))
+        .collect()
 }
 
 /// "1,060": thousands separated by commas.
@@ -31,7 +36,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -71,7 +76,14 @@ impl YearSpan {
         let distinct: Vec<(i16, usize)> = per_year.into_iter().collect();
         let (&(min, _), &(max, _)) = (distinct.first()?, distinct.last()?);
         let small = |n: usize| (n as f64) < OUTLIER_SHARE * total as f64;
-        let mut span = YearSpan { first: min, last: max, earlier: 0, earlier_years: (min, min), later: 0, later_years: (max, max) };
+        let mut span = YearSpan {
+            first: min,
+            last: max,
+            earlier: 0,
+            earlier_years: (min, min),
+            later: 0,
+            later_years: (max, max),
+        };
         // Leading outliers: the widest cut that is still small.
         let mut acc = 0;
         for w in distinct.windows(2) {
@@ -262,8 +274,12 @@ fn leaderboard_rows<'a>(
         .filter_map(|(name, ids)| {
             let s = Summary::of(ids.iter().map(|&i| detect(i)));
             (s.count >= MIN_RANK_N).then(|| {
-                let row =
-                    HRow { label: name.clone(), value: s.median_secs.unwrap_or(0.0), n: Some(s.count as u32), href: None };
+                let row = HRow {
+                    label: name.clone(),
+                    value: s.median_secs.unwrap_or(0.0),
+                    n: Some(s.count as u32),
+                    href: None,
+                };
                 (row, ids)
             })
         })
@@ -354,10 +370,7 @@ mod tests {
         ys.extend(years(&[(1900, 1), (1905, 2), (2099, 1)]));
         let span = YearSpan::of(ys.into_iter()).unwrap();
         assert_eq!((span.first, span.last), (2019, 2022));
-        assert_eq!(
-            span.notes(),
-            ["3 earlier incidents (1900–1905) not shown", "1 later incident (2099) not shown"]
-        );
+        assert_eq!(span.notes(), ["3 earlier incidents (1900–1905) not shown", "1 later incident (2099) not shown"]);
         // Close to the rest (10 years or less): kept, however few.
         let mut ys = base();
         ys.push(2009);
@@ -407,10 +420,10 @@ mod tests {
         // Incident i's time to detect: i minutes, unknown for 100 and up.
         let detect = |i: usize| (i < 100).then(|| SignedDuration::from_mins(i as i64));
         let ids: Vec<Vec<usize>> = vec![
-            vec![1, 2, 3],         // api: 3 known, median 2 min
+            vec![1, 2, 3],          // api: 3 known, median 2 min
             vec![50, 60, 100, 101], // db: 2 known (median 55 min): too few to rank
-            vec![10, 20, 30, 40],  // edge: 4 known, median 25 min
-            vec![7, 8, 9],         // queue: 3 known, median 8 min
+            vec![10, 20, 30, 40],   // edge: 4 known, median 25 min
+            vec![7, 8, 9],          // queue: 3 known, median 8 min
         ];
         let services = names.iter().zip(ids.iter().map(|v| &v[..]));
         let (rows, eligible) = leaderboard_rows(services.clone(), detect, 15);

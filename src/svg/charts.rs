@@ -216,7 +216,15 @@ pub fn stacked_bars(title: &str, axes: &Axes, bars: &[Bar], series: &[Series], n
             out.push_str("</title></rect>");
         }
         let cx = frame.left + (i as f64 + 0.5) * band;
-        column_text(&mut out, "pm-value-label pm-n", cx, y_of(&frame, scale, total as f64) - 4.0, &total.to_string(), upright, false);
+        column_text(
+            &mut out,
+            "pm-value-label pm-n",
+            cx,
+            y_of(&frame, scale, total as f64) - 4.0,
+            &total.to_string(),
+            upright,
+            false,
+        );
         out.push_str("</g>");
         if bar.href.is_some() {
             out.push_str("</a>");
@@ -237,14 +245,7 @@ pub fn stacked_bars(title: &str, axes: &Axes, bars: &[Bar], series: &[Series], n
 /// scale described in the module docs (the y axis title says "log scale"); counts on a
 /// linear one from zero. `notes` are written under the chart. Returns `""` when there
 /// is no value to draw.
-pub fn lines(
-    title: &str,
-    axes: &Axes,
-    points: &[Point],
-    series: &[Series],
-    y_unit: YUnit,
-    notes: &[String],
-) -> String {
+pub fn lines(title: &str, axes: &Axes, points: &[Point], series: &[Series], y_unit: YUnit, notes: &[String]) -> String {
     let known = |p: &Point, s: usize| {
         let min_n = series.get(s).map_or(0, |ser| ser.min_n);
         p.values.get(s).copied().flatten().filter(|v| v.is_finite() && p.n >= min_n)
@@ -330,7 +331,7 @@ pub fn lines(
             let Some(v) = known(p, s) else { continue };
             let (cx, cy) = (x_at(i), y_of(&frame, scale, v));
             let few_class = if few(p) { " pm-few" } else { "" };
-            if s % 2 == 0 {
+            if s.is_multiple_of(2) {
                 out.push_str("<circle class=\"pm-dot ");
                 esc(&mut out, &ser.class);
                 out.push_str(few_class);
@@ -357,7 +358,7 @@ pub fn lines(
             value_label(&mut l, v, y_unit);
             esc(&mut out, &l);
             let _ = write!(out, " (n = {})", p.n);
-            out.push_str(if s % 2 == 0 { "</title></circle>" } else { "</title></rect>" });
+            out.push_str(if s.is_multiple_of(2) { "</title></circle>" } else { "</title></rect>" });
         }
     }
     let mut below = x_labels(&mut out, &frame, points.iter().map(|p| p.label.as_str()), band);
@@ -716,14 +717,7 @@ fn write_notes(out: &mut String, mut below: f64, notes: &[String]) -> f64 {
 }
 
 /// Axis lines and titles and the notes, then the root element around it all.
-fn finish(
-    mut out: String,
-    aria: &str,
-    frame: &Frame,
-    axes: &Axes,
-    mut below: f64,
-    notes: &[String],
-) -> String {
+fn finish(mut out: String, aria: &str, frame: &Frame, axes: &Axes, mut below: f64, notes: &[String]) -> String {
     axis_line(&mut out, frame.left, frame.bottom, frame.right, frame.bottom);
     axis_line(&mut out, frame.left, frame.top, frame.left, frame.bottom);
     if !axes.x.is_empty() {
@@ -1065,14 +1059,17 @@ mod tests {
             assert!(n.attribute("y").unwrap().parse::<f64>().unwrap() > 250.0);
         }
         // Many narrow columns: a row headed "n" with bare numbers, none thinned out.
-        let many: Vec<Point> = (0..44).map(|i| pt(&format!("{} Q{}", 2014 + i / 4, i % 4 + 1), i * 7, &[Some(60.0)])).collect();
+        let many: Vec<Point> =
+            (0..44).map(|i| pt(&format!("{} Q{}", 2014 + i / 4, i % 4 + 1), i * 7, &[Some(60.0)])).collect();
         let svg = lines("t", &AXES, &many, &median_p90()[..1], YUnit::Duration, &[]);
         let doc = parse(&svg);
         let ns = texts(&doc, "pm-n");
         assert_eq!(ns.len(), 44);
         assert_eq!((ns[0], ns[43]), ("0", "301"));
         assert_eq!(texts(&doc, "pm-n-head"), ["n"]);
-        assert!(with_class(&doc, "pm-n").iter().all(|n| n.attribute("transform").is_some_and(|t| t.contains("rotate"))));
+        assert!(
+            with_class(&doc, "pm-n").iter().all(|n| n.attribute("transform").is_some_and(|t| t.contains("rotate")))
+        );
     }
 
     #[test]
@@ -1087,10 +1084,17 @@ mod tests {
         assert!(!svg.contains("2024 Q1 · P90"), "p90 of 4 hidden");
         assert!(svg.contains("2024 Q2 · P90") && svg.contains("2024 Q3 · P90"));
         assert!(svg.contains("2024 Q1 · Median"), "the median of 4 stays");
-        let p90 = with_class(&doc, "pm-line").into_iter().find(|p| p.has_tag_name("path") && has_class(p, "pm-series-p90")).unwrap();
+        let p90 = with_class(&doc, "pm-line")
+            .into_iter()
+            .find(|p| p.has_tag_name("path") && has_class(p, "pm-series-p90"))
+            .unwrap();
         assert_eq!(p90.attribute("d").unwrap().matches('M').count(), 1);
         assert_eq!(p90.attribute("d").unwrap().matches('L').count(), 1, "Q2 to Q3 only");
-        let legend: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("g") && has_class(n, "pm-legend")).filter_map(|g| g.children().find(|c| c.has_tag_name("text")).and_then(|t| t.text())).collect();
+        let legend: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("g") && has_class(n, "pm-legend"))
+            .filter_map(|g| g.children().find(|c| c.has_tag_name("text")).and_then(|t| t.text()))
+            .collect();
         assert!(legend.contains(&"P90 (where n ≥ 5)"), "{legend:?}");
         // No p90 anywhere: the p90 line draws nothing, the median still does.
         let svg = lines("t", &AXES, &pts[..1], &median_p90(), YUnit::Duration, &[]);
@@ -1140,7 +1144,8 @@ mod tests {
 
     #[test]
     fn notes_go_under_the_chart_and_into_its_label() {
-        let notes = vec!["based on 151 of 1,060 incidents".to_string(), "14 earlier incidents (1628) not shown".to_string()];
+        let notes =
+            vec!["based on 151 of 1,060 incidents".to_string(), "14 earlier incidents (1628) not shown".to_string()];
         for svg in [
             lines("t", &AXES, &quarters(), &median_p90(), YUnit::Duration, &notes),
             stacked_bars("t", &AXES, &months(3), &sev_series(), &notes),
@@ -1154,18 +1159,24 @@ mod tests {
                 .filter(|n| n.has_tag_name("text") && !has_class(n, "pm-note"))
                 .filter_map(|n| n.attribute("y").and_then(|y| y.parse::<f64>().ok()))
                 .fold(0.0, f64::max);
-            let ys: Vec<f64> = with_class(&doc, "pm-note").iter().map(|n| n.attribute("y").unwrap().parse().unwrap()).collect();
+            let ys: Vec<f64> =
+                with_class(&doc, "pm-note").iter().map(|n| n.attribute("y").unwrap().parse().unwrap()).collect();
             assert!(ys[0] > lowest && ys[1] > ys[0], "notes under everything else");
-            let height: f64 = doc.root_element().attribute("viewBox").unwrap().split(' ').nth(3).unwrap().parse().unwrap();
+            let height: f64 =
+                doc.root_element().attribute("viewBox").unwrap().split(' ').nth(3).unwrap().parse().unwrap();
             assert!(height > ys[1], "inside the picture");
             let label = doc.root_element().attribute("aria-label").unwrap();
-            assert!(label.ends_with(". based on 151 of 1,060 incidents. 14 earlier incidents (1628) not shown"), "{label}");
+            assert!(
+                label.ends_with(". based on 151 of 1,060 incidents. 14 earlier incidents (1628) not shown"),
+                "{label}"
+            );
         }
     }
 
     #[test]
     fn the_log_scale_says_so() {
-        let svg = lines("t", &Axes { x: "quarter", y: "Time to detect" }, &quarters(), &median_p90(), YUnit::Duration, &[]);
+        let svg =
+            lines("t", &Axes { x: "quarter", y: "Time to detect" }, &quarters(), &median_p90(), YUnit::Duration, &[]);
         assert_eq!(texts(&parse(&svg), "pm-axis-title"), ["quarter", "Time to detect (log scale)"]);
         let pts = vec![pt("a", 3, &[Some(3.0)])];
         let svg = lines("t", &Axes { x: "", y: "incidents" }, &pts, &median_p90()[..1], YUnit::Count, &[]);
@@ -1301,7 +1312,9 @@ mod tests {
     fn one_severity_palette_for_badges_and_charts_with_contrast() {
         let style = include_str!("../../themes/default/static/style.css");
         let svg_css = include_str!("../../themes/default/static/svg.css");
-        let light = vars(&style[style.find(":root {").unwrap()..][..style[style.find(":root {").unwrap()..].find('}').unwrap()]);
+        let light = vars(
+            &style[style.find(":root {").unwrap()..][..style[style.find(":root {").unwrap()..].find('}').unwrap()],
+        );
         let dark_at = style.find("@media (prefers-color-scheme: dark)").unwrap();
         let dark_block = &style[dark_at..];
         let dark = vars(&dark_block[..dark_block.find('}').unwrap()]);
@@ -1331,7 +1344,9 @@ mod tests {
             }
         }
         // The median and p90 lines are graphics too: 3:1 on both backgrounds.
-        for (colour, bg) in [("#0072b2", "#ffffff"), ("#5b6572", "#ffffff"), ("#4a9fe0", "#121212"), ("#a3adba", "#121212")] {
+        for (colour, bg) in
+            [("#0072b2", "#ffffff"), ("#5b6572", "#ffffff"), ("#4a9fe0", "#121212"), ("#a3adba", "#121212")]
+        {
             assert!(contrast(colour, bg) >= 3.0, "{colour} on {bg}");
         }
         assert!(svg_light.contains(".pm-series-median { --pm-c: #0072b2; }"));

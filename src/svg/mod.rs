@@ -17,7 +17,9 @@
 pub mod charts;
 pub mod timeline;
 
-pub use charts::{Axes, Bar, HRow, MIN_N_P90, MIN_N_SOLID, Point, Series, YUnit, hbars, histogram, lines, stacked_bars};
+pub use charts::{
+    Axes, Bar, HRow, MIN_N_P90, MIN_N_SOLID, Point, Series, YUnit, hbars, histogram, lines, stacked_bars,
+};
 
 /// Appends `s` escaped for XML text and attribute values. Characters XML 1.0 cannot
 /// carry at all (most C0 controls) become U+FFFD, so the output always parses.
