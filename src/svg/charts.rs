@@ -12,6 +12,14 @@
 //! `y = ln(1 + t / 1 min)`, because response times are heavy-tailed: a p90 of a day and
 //! a median of ten minutes both stay readable on one chart, equal ratios look equal, and
 //! unlike a true log scale it has a place for zero (detected at the first signal).
+//! Its axis title says "(log scale)".
+//!
+//! Samples: every chart shows what it stands on. Bars carry their count as text, line
+//! points their "n = 4" under the axis, leaderboard rows their n after the value, and
+//! the caller's notes ("based on 151 of 1,060 incidents", what was left out) are drawn
+//! under the chart and appended to its `aria-label`. A series can set a minimum sample
+//! ([`Series::min_n`], [`MIN_N_P90`] for the p90), and points of fewer than
+//! [`MIN_N_SOLID`] incidents are hollow.
 
 use super::{attr_num, count_label, duration_label, esc, num, open_svg, text_width, time_step};
 use jiff::SignedDuration;
