@@ -165,41 +165,54 @@ fn per_month(kb: &KnowledgeBase, site: &Site, ids: &[usize], root: &str) -> Stri
             counted += 1;
         }
     }
-    let (Some(&first), Some(&last)) = (months.keys().next(), months.keys().next_back()) else {
+    if months.is_empty() {
         return String::new();
-    };
+    }
     let mut notes = vec![based_on(counted, ids.len())];
     notes.extend(span.notes());
     let year_href = |y: i16| {
         kb.indexes.years.contains_key(&y).then(|| format!("{root}{}", site.slugs.url(Dim::Years, &y.to_string())))
     };
+    let (bars, by_year) = period_bars(&months, sev_pos.len(), year_href);
+    let (title, axes) = if by_year {
+        ("Incidents per year by severity", Axes { x: "year", y: "incidents" })
+    } else {
+        ("Incidents per month by severity", Axes { x: "month", y: "incidents" })
+    };
+    svg::stacked_bars(title, &axes, &bars, &severity_series(kb), &notes)
+}
+
+/// The bars of [`per_month`]: one per month from the first month of `months` to the
+/// last, or one per year when that spans more than six years (then `true`); periods
+/// without incidents are bars of zero, so a quiet month shows as such, not as nothing.
+/// `months` holds `series` counts per `(year, month)`.
+fn period_bars(
+    months: &BTreeMap<(i16, i8), Vec<u32>>,
+    series: usize,
+    href: impl Fn(i16) -> Option<String>,
+) -> (Vec<Bar>, bool) {
+    let (Some(&first), Some(&last)) = (months.keys().next(), months.keys().next_back()) else {
+        return (Vec::new(), false);
+    };
     let span_months = (i32::from(last.0) - i32::from(first.0)) * 12 + i32::from(last.1) - i32::from(first.1);
     if span_months > 72 {
-        let mut years: BTreeMap<i16, Vec<u32>> = (first.0..=last.0).map(|y| (y, vec![0; sev_pos.len()])).collect();
-        for ((y, _), v) in &months {
+        let mut years: BTreeMap<i16, Vec<u32>> = (first.0..=last.0).map(|y| (y, vec![0; series])).collect();
+        for ((y, _), v) in months {
             if let Some(e) = years.get_mut(y) {
                 e.iter_mut().zip(v).for_each(|(a, b)| *a += b);
             }
         }
-        let bars: Vec<Bar> =
-            years.into_iter().map(|(y, values)| Bar { label: y.to_string(), values, href: year_href(y) }).collect();
-        let axes = Axes { x: "year", y: "incidents" };
-        return svg::stacked_bars("Incidents per year by severity", &axes, &bars, &severity_series(kb), &notes);
+        let bars = years.into_iter().map(|(y, values)| Bar { label: y.to_string(), values, href: href(y) }).collect();
+        return (bars, true);
     }
     let mut bars = Vec::new();
     let (mut y, mut m) = first;
     while (y, m) <= last {
-        let values = months.get(&(y, m)).cloned().unwrap_or_else(|| vec![0; sev_pos.len()]);
-        bars.push(Bar { label: format!("{y}-{m:02}"), values, href: year_href(y) });
+        let values = months.get(&(y, m)).cloned().unwrap_or_else(|| vec![0; series]);
+        bars.push(Bar { label: format!("{y}-{m:02}"), values, href: href(y) });
         (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
     }
-    svg::stacked_bars(
-        "Incidents per month by severity",
-        &Axes { x: "month", y: "incidents" },
-        &bars,
-        &severity_series(kb),
-        &notes,
-    )
+    (bars, false)
 }
 
 /// The points of [`per_quarter`]: one per quarter (per year when `by_year`) from the
@@ -412,6 +425,31 @@ mod tests {
         let labels: Vec<String> = period_points(&b, true).into_iter().map(|p| p.label).collect();
         assert_eq!(labels, ["2001", "2002", "2003", "2004"]);
         assert!(period_points(&BTreeMap::new(), true).is_empty());
+    }
+
+    #[test]
+    fn months_and_years_are_continuous_and_quiet_ones_are_zero() {
+        let mut m: BTreeMap<(i16, i8), Vec<u32>> = BTreeMap::new();
+        m.insert((2023, 11), vec![1, 2]);
+        m.insert((2024, 2), vec![0, 3]);
+        let (bars, by_year) = period_bars(&m, 2, |y| (y == 2024).then(|| "y/2024/".to_string()));
+        assert!(!by_year);
+        let labels: Vec<&str> = bars.iter().map(|b| b.label.as_str()).collect();
+        assert_eq!(labels, ["2023-11", "2023-12", "2024-01", "2024-02"]);
+        assert_eq!(bars[1].values, [0, 0]);
+        assert_eq!(bars[3].values, [0, 3]);
+        assert_eq!((bars[0].href.as_deref(), bars[2].href.as_deref()), (None, Some("y/2024/")));
+        // Over six years: one bar a year, every year of the range, empty ones as zero.
+        m.insert((2031, 5), vec![4, 0]);
+        m.insert((2031, 6), vec![1, 1]);
+        let (bars, by_year) = period_bars(&m, 2, |_| None);
+        assert!(by_year);
+        let labels: Vec<&str> = bars.iter().map(|b| b.label.as_str()).collect();
+        assert_eq!(labels, ["2023", "2024", "2025", "2026", "2027", "2028", "2029", "2030", "2031"]);
+        assert_eq!(bars[0].values, [1, 2]);
+        assert_eq!(bars[3].values, [0, 0]);
+        assert_eq!(bars[8].values, [5, 1]);
+        assert_eq!(period_bars(&BTreeMap::new(), 2, |_| None).0, []);
     }
 
     #[test]
