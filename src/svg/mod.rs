@@ -6,7 +6,8 @@
 //! and it gives us full control over the look: ticks in the site's timezone, phases that
 //! are left out rather than guessed when a timeline lacks an event, events linked to
 //! their table rows. Every colour comes from a CSS class (`themes/default/static/svg.css`,
-//! an Okabe–Ito palette that colour-blind readers can tell apart), never from the markup,
+//! an Okabe–Ito palette that colour-blind readers can tell apart; severities use the
+//! badge colours `--sev1`..`--sev5` of `style.css`), never from the markup,
 //! so a theme can restyle the figures and dark mode and printing just work.
 //!
 //! All functions here are pure: data in, one `String` out, nothing read or written.
@@ -17,7 +18,9 @@
 pub mod charts;
 pub mod timeline;
 
-pub use charts::{Axes, Bar, Series, YUnit, hbars, histogram, lines, stacked_bars};
+pub use charts::{
+    Axes, Bar, HRow, MIN_N_P90, MIN_N_SOLID, Point, Series, YUnit, hbars, histogram, lines, stacked_bars,
+};
 
 /// Appends `s` escaped for XML text and attribute values. Characters XML 1.0 cannot
 /// carry at all (most C0 controls) become U+FFFD, so the output always parses.
