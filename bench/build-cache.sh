@@ -42,6 +42,13 @@ o=$(best "$edit_body" "$OLD" $B); "$NEW" $B >/dev/null 2>&1; n=$(best "$edit_bod
 echo "| one body edited, output and cache kept | ${o% *} | ${o#* } | ${n% *} | ${n#* } |"
 o=$(best "$edit_title" "$OLD" $B); "$NEW" $B >/dev/null 2>&1; n=$(best "$edit_title" "$NEW" $B)
 echo "| one title edited, output and cache kept | ${o% *} | ${o#* } | ${n% *} | ${n#* } |"
+# A new postmortem: each timed build adds the same new file, after an untimed build
+# without it by the same binary.
+newf="content/2025/2025-12-31-added-for-the-benchmark.md"
+add_new() { echo "rm -f $newf; $1 $B >/dev/null 2>&1; sed \"0,/^title: /s//title: Added /\" $dir/original.md > $newf"; }
+o=$(best "$(add_new "$OLD")" "$OLD" $B); n=$(best "$(add_new "$NEW")" "$NEW" $B)
+echo "| one postmortem added, output and cache kept | ${o% *} | ${o#* } | ${n% *} | ${n#* } |"
+rm -f "$newf"
 # What CI sees after restoring both folders: every file has a new stamp.
 n=$(best "touch content/*/*.md; find public -type f -exec touch {} +; $edit_body" "$NEW" $B)
 echo "| one body edited, both folders restored (new stamps) | | | ${n% *} | ${n#* } |"

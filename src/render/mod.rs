@@ -71,15 +71,15 @@ impl Page {
 /// Every page of the site, in a stable order. `check` lists them too, to find files
 /// that would take a page's place.
 pub fn pages(kb: &KnowledgeBase) -> Vec<Page> {
-    pages_with(kb, &crate::actions::all(kb))
+    pages_with(kb, &pages_actions::ActionLists::new(&crate::actions::all(kb)))
 }
 
 /// `pages`, given the action rows (which decide how many pages the action lists take).
-fn pages_with(kb: &KnowledgeBase, actions: &[crate::actions::ActionRow]) -> Vec<Page> {
+fn pages_with(kb: &KnowledgeBase, lists: &pages_actions::ActionLists) -> Vec<Page> {
     let per_page = kb.config.per_page;
     let numbered = |rows: usize| 1..=paging::Paging::count(rows, per_page);
     let mut pages = vec![Page::Home, Page::Factors, Page::Search, Page::NotFound, Page::Patterns, Page::Metrics];
-    let listed = |list: &pages_actions::List| pages_actions::selection(actions, list).len();
+    let listed = |list: &pages_actions::List| lists.get(list).len();
     pages.extend(numbered(listed(&pages_actions::List::All)).map(Page::Actions));
     for o in kb.indexes.owners.keys() {
         let n = listed(&pages_actions::List::Owner(o));
@@ -151,6 +151,8 @@ pub struct Site<'a> {
     site_value: tera::Value,
     rows: Rows<'a>,
     pub actions: Vec<crate::actions::ActionRow<'a>>,
+    /// Which actions each action list shows.
+    action_lists: pages_actions::ActionLists,
     /// Each action's view for `action_row.html`, index-aligned with `actions`: made once
     /// and shared by the rows rendered at each folder depth.
     action_views: Vec<OnceLock<tera::Value>>,
@@ -209,6 +211,7 @@ impl<'a> Site<'a> {
             site_value: views::site_value(kb),
             rows,
             action_views: (0..actions_len).map(|_| OnceLock::new()).collect(),
+            action_lists: pages_actions::ActionLists::new(&actions),
             actions,
             similar: Vec::new(),
             history: Vec::new(),
@@ -220,7 +223,7 @@ impl<'a> Site<'a> {
 
     /// Every page of the site, in a stable order.
     pub fn pages(&self) -> Vec<Page> {
-        pages_with(self.kb, &self.actions)
+        pages_with(self.kb, &self.action_lists)
     }
 
     /// Which rows of its list a paginated page shows.
@@ -229,13 +232,9 @@ impl<'a> Site<'a> {
         let (rows, n) = match page {
             Page::Term(dim, name, n) => (self.kb.ids_of(*dim, name).map_or(0, Vec::len), *n),
             Page::Factor(id, n) => (self.kb.indexes.factors.get(id).map_or(0, Vec::len), *n),
-            Page::Actions(n) => (pages_actions::selection(&self.actions, &pages_actions::List::All).len(), *n),
-            Page::ActionsOwner(o, n) => {
-                (pages_actions::selection(&self.actions, &pages_actions::List::Owner(o)).len(), *n)
-            }
-            Page::ActionsTeam(t, n) => {
-                (pages_actions::selection(&self.actions, &pages_actions::List::Team(t)).len(), *n)
-            }
+            Page::Actions(n) => (self.action_lists.get(&pages_actions::List::All).len(), *n),
+            Page::ActionsOwner(o, n) => (self.action_lists.get(&pages_actions::List::Owner(o)).len(), *n),
+            Page::ActionsTeam(t, n) => (self.action_lists.get(&pages_actions::List::Team(t)).len(), *n),
             _ => return None,
         };
         Some(paging::Paging::new(n, rows, per_page))

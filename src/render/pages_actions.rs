@@ -2,11 +2,11 @@
 
 use super::value::{obj, strings};
 use super::{Dim, Page, Site};
-use crate::actions::{self, ActionRow, Filter};
+use crate::actions::{self, ActionRow};
 use crate::patterns;
 use crate::routes;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tera::Context;
 
 pub fn action_view(site: &Site, r: &ActionRow) -> tera::Value {
@@ -45,26 +45,45 @@ pub enum List<'a> {
     Team(&'a str),
 }
 
-impl List<'_> {
-    fn filter(&self) -> Filter {
-        match self {
-            List::All => Filter::default(),
-            List::Owner(o) => Filter { owner: Some(o.to_string()), ..Default::default() },
-            List::Team(t) => Filter { team: Some(t.to_string()), ..Default::default() },
-        }
-    }
+/// Every action list's items (indexes into `Site::actions`, in the order shown), made in
+/// one pass: each of the hundreds of pages of these lists needs its list's length and rows.
+#[derive(Debug, Default)]
+pub struct ActionLists {
+    /// The site-wide list: what needs attention. Closed items would make it unreadably long
+    /// at 10,000 postmortems, and live on owner and team pages and in the CSV.
+    all: Vec<usize>,
+    owners: HashMap<String, Vec<usize>>,
+    teams: HashMap<String, Vec<usize>>,
 }
 
-/// The actions a list shows (indexes into `actions`), in the order it shows them. The
-/// site-wide list shows what needs attention; closed items would make it unreadably long
-/// at 10,000 postmortems and live on owner and team pages and in the CSV.
-pub fn selection(actions: &[ActionRow], list: &List) -> Vec<usize> {
-    let filter = list.filter();
-    // An item whose file and tracker disagree needs someone too, closed or not.
-    let attention = |r: &ActionRow| !r.state.is_closed() || r.tracked.as_ref().is_some_and(|t| t.drift.is_some());
-    (0..actions.len())
-        .filter(|&k| filter.keep(&actions[k]) && (!matches!(list, List::All) || attention(&actions[k])))
-        .collect()
+impl ActionLists {
+    pub fn new(actions: &[ActionRow]) -> ActionLists {
+        let mut lists = ActionLists::default();
+        for (k, r) in actions.iter().enumerate() {
+            // An item whose file and tracker disagree needs someone too, closed or not.
+            if !r.state.is_closed() || r.tracked.as_ref().is_some_and(|t| t.drift.is_some()) {
+                lists.all.push(k);
+            }
+            if let Some(o) = r.owner {
+                lists.owners.entry(o.to_string()).or_default().push(k);
+            }
+            for t in r.teams {
+                let items = lists.teams.entry(t.clone()).or_default();
+                if items.last() != Some(&k) {
+                    items.push(k);
+                }
+            }
+        }
+        lists
+    }
+
+    pub fn get(&self, list: &List) -> &[usize] {
+        match list {
+            List::All => &self.all,
+            List::Owner(o) => self.owners.get(*o).map_or(&[], Vec::as_slice),
+            List::Team(t) => self.teams.get(*t).map_or(&[], Vec::as_slice),
+        }
+    }
 }
 
 pub fn fill(site: &Site, page: &Page, ctx: &mut Context, root: &str) -> Result<(), crate::diagnostics::Diagnostic> {
@@ -74,18 +93,27 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, root: &str) -> Result<(
         _ => ("Action items".to_string(), List::All),
     };
     let all_items = !matches!(list, List::All);
-    let filter = list.filter();
-    let selected: Vec<usize> = (0..site.actions.len()).filter(|&k| filter.keep(&site.actions[k])).collect();
-    let selected_rows: Vec<&ActionRow> = selected.iter().map(|&k| &site.actions[k]).collect();
-    let health = actions::health_in(site.kb, &selected_rows);
-    let shown_ids = selection(&site.actions, &list);
+    let shown_ids = site.action_lists.get(&list);
     let paging = site.paging(page).expect("an action list is paginated");
     let first = super::list_first_page(&site.slugs, page).map(|(p, _)| p).unwrap_or_default();
-    let shown: Vec<&ActionRow> = shown_ids.iter().map(|&k| &site.actions[k]).collect();
+    let on_page = paging.slice(shown_ids);
+    // Health covers the whole list (every item, closed too) and is page 1's alone.
+    let selected: usize = if all_items { shown_ids.len() } else { site.actions.len() };
+    let health = match paging.current {
+        1 => {
+            let rows: Vec<&ActionRow> = match all_items {
+                true => shown_ids.iter().map(|&k| &site.actions[k]).collect(),
+                false => site.actions.iter().collect(),
+            };
+            actions::health_in(site.kb, &rows)
+        }
+        _ => actions::Health::default(),
+    };
+    // The in-page filter works on this page's rows, so it offers their values.
     let mut owners = BTreeSet::new();
     let mut teams = BTreeSet::new();
     let mut services = BTreeSet::new();
-    for r in &shown {
+    for r in on_page.iter().map(|&k| &site.actions[k]) {
         owners.extend(r.owner);
         teams.extend(r.teams.iter().map(String::as_str));
         services.extend(r.services.iter().map(String::as_str));
@@ -99,17 +127,17 @@ pub fn fill(site: &Site, page: &Page, ctx: &mut Context, root: &str) -> Result<(
             .teams
             .keys()
             .map(|t| {
-                let rows: Vec<&ActionRow> = site.actions.iter().filter(|r| r.teams.contains(t)).collect();
+                let rows: Vec<&ActionRow> = site.action_lists.get(&List::Team(t)).iter().map(|&k| &site.actions[k]).collect();
                 json!({ "name": t, "url": routes::actions_team_url(&site.slugs.get(Dim::Teams, t)), "health": health_view(&actions::health(&rows)) })
             })
             .collect()
     };
     ctx.insert("title", &title);
     ctx.insert("all_items", &all_items);
-    ctx.insert("items_html", &site.actions_html(paging.slice(&shown_ids), root)?);
+    ctx.insert("items_html", &site.actions_html(on_page, root)?);
     ctx.insert_value("paginator", paging.view(&first));
     ctx.insert("count", &shown_ids.len());
-    ctx.insert("closed_hidden", &(selected.len() - shown.len()));
+    ctx.insert("closed_hidden", &(selected - shown_ids.len()));
     ctx.insert("health", &health_view(&health));
     ctx.insert("team_health", &team_health);
     ctx.insert(
