@@ -278,3 +278,37 @@ fn search_on_the_built_site_works_from_disk_and_over_http() {
     b.type_into("#pm-search-input", "payments");
     assert!(b.wait_for("return document.querySelectorAll('.pm-result').length > 0", Duration::from_secs(20)));
 }
+
+/// No page scrolls sideways on a phone: at 390 CSS pixels the document is no wider than
+/// the viewport (tables and pictures scroll inside their own boxes).
+#[test]
+fn no_page_scrolls_sideways_at_phone_width() {
+    let b = Browser::start();
+    b.set_viewport_width(390);
+    assert_eq!(b.eval("return window.innerWidth").as_u64(), Some(390), "the viewport is a phone's");
+    let mut wide = Vec::new();
+    for page in [
+        "index.html",
+        INCIDENT,
+        "services/checkout-api/index.html",
+        "factors/retry-storm/index.html",
+        "metrics/index.html",
+        "actions/index.html",
+        "patterns/index.html",
+        "search/index.html",
+    ] {
+        b.goto(&url(page));
+        let r = b.eval(
+            "const w = document.documentElement.clientWidth;
+             const clipped = e => { for (let a = e.parentElement; a; a = a.parentElement) { if (getComputedStyle(a).overflowX !== 'visible') return true; } return false; };
+             const culprits = [...document.querySelectorAll('body *')]
+               .filter(e => e.getBoundingClientRect().right > w + 1 && !clipped(e))
+               .slice(0, 4).map(e => e.tagName.toLowerCase() + '.' + e.className + ' in ' + e.parentElement.tagName.toLowerCase() + '.' + e.parentElement.className + ' ' + Math.round(e.getBoundingClientRect().right));
+             return [document.documentElement.scrollWidth, w, culprits];",
+        );
+        if r[0].as_u64() > r[1].as_u64() {
+            wide.push(format!("{page}: {r}"));
+        }
+    }
+    assert!(wide.is_empty(), "pages wider than a 390 px phone:\n{}", wide.join("\n"));
+}

@@ -128,6 +128,16 @@ impl Browser {
         r["value"].clone()
     }
 
+    /// Resizes the window so that the page's viewport is `width` CSS pixels wide.
+    pub fn set_viewport_width(&self, width: u32) {
+        self.cmd("POST", "/window/rect", Some(json!({ "width": width, "height": 900 })));
+        // Headless windows may have a frame: add what it takes from the width.
+        let inner = self.eval("return window.innerWidth").as_u64().unwrap_or(u64::from(width)) as u32;
+        if inner < width {
+            self.cmd("POST", "/window/rect", Some(json!({ "width": 2 * width - inner, "height": 900 })));
+        }
+    }
+
     pub fn goto(&self, url: &str) {
         self.cmd("POST", "/url", Some(json!({ "url": url })));
     }
