@@ -47,7 +47,15 @@ impl Generated {
     pub fn new(kb: &KnowledgeBase) -> Generated {
         let slugs = kb.slugs();
         let mut paths = BTreeMap::new();
-        for page in render::pages(kb) {
+        let pages = render::pages(kb);
+        // Every page but the 404 is in the sitemap; past the protocol's limit it has parts.
+        let listed = pages.len().saturating_sub(1);
+        if listed > crate::routes::SITEMAP_URLS {
+            for n in 1..=listed.div_ceil(crate::routes::SITEMAP_URLS) {
+                paths.insert(crate::routes::sitemap_part(n), "a part of the sitemap pmsite makes");
+            }
+        }
+        for page in pages {
             paths.insert(render::page_path(kb, &slugs, &page), "a page pmsite makes");
         }
         for dim in [Dim::Services, Dim::Teams] {

@@ -149,6 +149,15 @@ pub const PATTERNS: &str = "patterns/index.html";
 pub const METRICS: &str = "metrics/index.html";
 pub const ATOM: &str = "atom.xml";
 pub const SITEMAP: &str = "sitemap.xml";
+
+/// The sitemap protocol's limit of URLs in one file (sitemaps.org): past it, `sitemap.xml`
+/// is an index of numbered parts, which is what search engines read.
+pub const SITEMAP_URLS: usize = 50_000;
+
+/// Part `n` (from 1) of a sitemap too long for one file; `sitemap.xml` then indexes them.
+pub fn sitemap_part(n: usize) -> String {
+    format!("sitemap-{n}.xml")
+}
 pub const ROBOTS: &str = "robots.txt";
 pub const API_POSTMORTEMS: &str = "api/postmortems.json";
 pub const API_ACTIONS_JSON: &str = "api/actions.json";

@@ -45,7 +45,7 @@ pub fn all(site: &Site) -> Vec<OutputFile> {
         || rayon::join(|| sitemap(site), || api(site, &published)),
         || rayon::join(|| actions_json(site), || actions_csv(site)),
     );
-    out.push(OutputFile::new(routes::SITEMAP, sitemap));
+    out.extend(sitemap.into_iter().map(|(path, text)| OutputFile::new(path, text)));
     out.push(OutputFile::new(
         routes::ROBOTS,
         format!("User-agent: *\nAllow: /\nSitemap: {}\n", routes::absolute(&kb.config.base_url, routes::SITEMAP)),
@@ -113,11 +113,8 @@ fn atom_entry(site: &Site, i: usize) -> String {
     s
 }
 
-fn sitemap(site: &Site) -> String {
+fn sitemap(site: &Site) -> Vec<(String, String)> {
     let base = &site.kb.config.base_url;
-    let mut s = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-    );
     let mut urls: Vec<String> = site
         .pages()
         .iter()
@@ -125,11 +122,36 @@ fn sitemap(site: &Site) -> String {
         .map(|p| routes::absolute(base, &site.path(p)))
         .collect();
     urls.sort();
-    for u in urls {
-        let _ = writeln!(s, "<url><loc>{}</loc></url>", xml(&u));
+    sitemap_files(base, &urls, routes::SITEMAP_URLS)
+}
+
+/// `sitemap.xml`, and when `urls` are more than `limit`, the parts it indexes.
+fn sitemap_files(base: &str, urls: &[String], limit: usize) -> Vec<(String, String)> {
+    let urlset = |urls: &[String]| {
+        let mut s = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+        );
+        for u in urls {
+            let _ = writeln!(s, "<url><loc>{}</loc></url>", xml(u));
+        }
+        s.push_str("</urlset>\n");
+        s
+    };
+    if urls.len() <= limit {
+        return vec![(routes::SITEMAP.to_string(), urlset(urls))];
     }
-    s.push_str("</urlset>\n");
-    s
+    let mut index = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    let mut files = Vec::new();
+    for (n, chunk) in urls.chunks(limit.max(1)).enumerate() {
+        let path = routes::sitemap_part(n + 1);
+        let _ = writeln!(index, "<sitemap><loc>{}</loc></sitemap>", xml(&routes::absolute(base, &path)));
+        files.push((path, urlset(chunk)));
+    }
+    index.push_str("</sitemapindex>\n");
+    files.insert(0, (routes::SITEMAP.to_string(), index));
+    files
 }
 
 /// Every published postmortem's front matter plus derived figures (docs/api.md).
@@ -205,7 +227,22 @@ fn xml(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::xml;
+    use super::{sitemap_files, xml};
+
+    #[test]
+    fn a_sitemap_past_the_protocol_limit_becomes_an_index_of_parts() {
+        let urls: Vec<String> = (0..5).map(|i| format!("https://pm.example/incidents/{i}/")).collect();
+        let one = sitemap_files("https://pm.example/", &urls, 5);
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].1.matches("<url>").count(), 5);
+        let parts = sitemap_files("https://pm.example/", &urls, 2);
+        let paths: Vec<&str> = parts.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(paths, ["sitemap.xml", "sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml"]);
+        assert!(parts[0].1.contains("<sitemapindex"));
+        assert!(parts[0].1.contains("<loc>https://pm.example/sitemap-3.xml</loc>"));
+        let listed: usize = parts[1..].iter().map(|(_, t)| t.matches("<url>").count()).sum();
+        assert_eq!(listed, 5, "every URL once");
+    }
 
     #[test]
     fn anything_escaped_parses_back_to_itself_less_what_xml_cannot_carry() {
