@@ -1,48 +1,11 @@
 //! Git history and `check --changed` on real repositories made with the git CLI.
 
+mod common;
+
+use common::git::Repo;
 use pmsite::history::{HistorySource, changed_files, filter_to_changed, history};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// A scratch repository with deterministic identities and dates.
-struct Repo {
-    dir: PathBuf,
-}
-
-impl Repo {
-    fn new(dir: &Path) -> Repo {
-        std::fs::create_dir_all(dir).unwrap();
-        let r = Repo { dir: dir.to_path_buf() };
-        r.git(&["init", "-q", "-b", "main"], "2024-01-01T00:00:00Z");
-        r
-    }
-
-    fn git(&self, args: &[&str], date: &str) -> String {
-        let out = Command::new("git")
-            .args(["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"])
-            .args(args)
-            .current_dir(&self.dir)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_DATE", date)
-            .env("GIT_COMMITTER_DATE", date)
-            .output()
-            .expect("git runs");
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn write(&self, rel: &str, text: &str) {
-        let p = self.dir.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-
-    fn commit_all(&self, msg: &str, date: &str) {
-        self.git(&["add", "-A"], date);
-        self.git(&["commit", "-q", "-m", msg], date);
-    }
-}
 
 fn ts(s: &str) -> jiff::Timestamp {
     s.parse().unwrap()

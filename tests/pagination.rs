@@ -2,6 +2,8 @@
 //! page, links between pages that work without JavaScript, and pages that come and go as
 //! the list grows and shrinks.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
@@ -165,7 +167,7 @@ fn pages_appear_and_disappear_as_the_list_grows_and_shrinks_and_match_a_fresh_bu
     let cached = snapshot(&root.join("public"));
     let fresh_root = tempfile::tempdir().unwrap();
     std::fs::write(fresh_root.path().join("site.toml"), SITE).unwrap();
-    pmsite_copy(&root.join("content"), &fresh_root.path().join("content"));
+    common::corpus::copy_dir(&root.join("content"), &fresh_root.path().join("content"));
     build(fresh_root.path(), &["--no-cache"]);
     let fresh = snapshot(&fresh_root.path().join("public"));
     let differ: Vec<&String> = fresh.keys().chain(cached.keys()).filter(|k| fresh.get(*k) != cached.get(*k)).collect();
@@ -189,15 +191,4 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .filter(|e| e.file_type().is_file() && e.file_name() != ".pmsite-output")
         .map(|e| (e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
         .collect()
-}
-
-fn pmsite_copy(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from).into_iter().flatten() {
-        let dest = to.join(e.path().strip_prefix(from).unwrap());
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
 }

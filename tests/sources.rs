@@ -1,49 +1,14 @@
 //! `[[sources]]`: one site from several team repositories, each a real git repository
 //! made with the git CLI (commits with set dates), built with the `pmsite` binary.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::git::Repo;
+use std::path::Path;
 use std::process::Command;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_pmsite"))
-}
-
-/// A scratch repository with deterministic identities and dates.
-struct Repo {
-    dir: PathBuf,
-}
-
-impl Repo {
-    fn new(dir: &Path) -> Repo {
-        std::fs::create_dir_all(dir).unwrap();
-        let r = Repo { dir: dir.to_path_buf() };
-        r.git(&["init", "-q", "-b", "main"], "2024-01-01T00:00:00Z");
-        r
-    }
-
-    fn git(&self, args: &[&str], date: &str) -> String {
-        let out = Command::new("git")
-            .args(["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"])
-            .args(args)
-            .current_dir(&self.dir)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_DATE", date)
-            .env("GIT_COMMITTER_DATE", date)
-            .output()
-            .expect("git runs");
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn write(&self, rel: &str, text: &str) {
-        write(&self.dir, rel, text);
-    }
-
-    fn commit_all(&self, msg: &str, date: &str) {
-        self.git(&["add", "-A"], date);
-        self.git(&["commit", "-q", "-m", msg], date);
-    }
 }
 
 fn write(root: &Path, rel: &str, text: &str) {
