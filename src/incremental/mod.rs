@@ -13,23 +13,25 @@
 //! again, so a new postmortem redoes its own page, its neighbours' and its lists'. Unchanged files are not re-parsed (`ParseCache`),
 //! and unchanged bodies and list rows are not re-rendered either.
 
+mod fingerprint;
+mod outcome;
+mod reuse;
+
 use crate::check::Cache as CheckCache;
 use crate::check::{self, Checked};
 use crate::diagnostics::Code;
 use crate::diagnostics::{self, Diagnostic};
-use crate::fingerprint::hasher;
 use crate::history::FileHistory;
-use crate::kb::KnowledgeBase;
-use crate::markdown::RenderedBody;
 use crate::output::{OutputFile, Staging};
-use crate::render::{ACTION_FRAGMENTS, Fragments, PM_FRAGMENTS, Page, PmFragment, RenderOptions, Site, Theme, feeds};
+use crate::render::{Page, PmFragment, RenderOptions, Site, Theme, feeds};
 use crate::timing::stage_timing;
+use fingerprint::{global_hash, membership_hash};
 use jiff::civil::Date;
+use outcome::{Gathered, PageOutcome};
 use rayon::prelude::*;
+use reuse::{PageFile, Pending, Previous};
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Debug, Clone)]
@@ -86,26 +88,6 @@ pub(crate) fn copy_inputs(
     Ok(out)
 }
 
-/// What became of a page this build.
-enum PageOutcome {
-    /// Unchanged since the previous build: its file is reused.
-    Reused,
-    /// Unchanged, and the file in the output folder is kept as it is (a cached build).
-    Kept(u64),
-    Rendered(OutputFile),
-    /// Rendered and handed to the writer, not kept (a one-shot build); the bytes' hash.
-    Written(u64),
-    Failed(Diagnostic),
-}
-
-/// A page the previous build made: its bytes (serve), or only their hash when they are
-/// in the output folder (a build restored from `.pmsite/cache/`).
-#[derive(Clone)]
-enum PageFile {
-    Bytes(OutputFile),
-    OnDisk(u64),
-}
-
 /// Hands a file to the writer, if any: Ok(None) when it went, Ok(Some(file)) to keep it.
 fn deliver(sink: Option<&Staging>, keep: bool, f: OutputFile) -> Result<Option<OutputFile>, Diagnostic> {
     let Some(sink) = sink else { return Ok(Some(f)) };
@@ -114,174 +96,6 @@ fn deliver(sink: Option<&Staging>, keep: bool, f: OutputFile) -> Result<Option<O
         _ => Diagnostic::error(Code::Io, Path::new(&f.path), 0, 0, e.to_string()),
     })?;
     Ok(keep.then_some(f))
-}
-
-/// What the previous successful build left to reuse.
-struct Previous {
-    global: u64,
-    /// Every visible postmortem's list fields (`membership_hash`): positions such as
-    /// `patterns_shown` are only valid while it is the same.
-    membership: u64,
-    /// Postmortem id -> text hash.
-    hashes: HashMap<String, u64>,
-    bodies: HashMap<String, std::sync::Arc<RenderedBody>>,
-    /// Postmortem id -> its fragments (`PmFragment` order).
-    pm_frags: HashMap<String, [Option<Arc<str>>; PM_FRAGMENTS]>,
-    /// Postmortem id -> hash of the ids that refer to it (its API object lists them).
-    refs: HashMap<String, u64>,
-    /// Postmortem id -> per action item (by position), its fragments (`ActionFragment` order).
-    action_frags: HashMap<String, Vec<[Option<Arc<str>>; ACTION_FRAGMENTS]>>,
-    /// Output path -> (fingerprint, file).
-    pages: HashMap<String, (u64, PageFile)>,
-    /// Similar incidents (by id) and the browser search index, kept by serve for edits
-    /// that leave the structure alone (see `search_results`).
-    similar: HashMap<String, Vec<crate::search::Similar>>,
-    search_files: Vec<OutputFile>,
-    history: HashMap<PathBuf, FileHistory>,
-    /// Postmortems `/patterns/` showed (positions; valid while the structure is the same).
-    patterns_shown: Option<Vec<usize>>,
-}
-
-impl Previous {
-    /// What a later process may reuse, for `.pmsite/cache/` (pages by hash, not bytes).
-    fn into_state(self, others: Vec<(String, u64)>) -> crate::cache::State {
-        let strings = |v: &[Option<Arc<str>>]| v.iter().map(|f| f.as_deref().map(str::to_string)).collect();
-        let mut pages: Vec<(String, u64, u64)> = self
-            .pages
-            .into_iter()
-            .map(|(path, (fp, f))| match f {
-                PageFile::OnDisk(h) => (path, fp, h),
-                PageFile::Bytes(f) => {
-                    let h = crate::output::hash(&f.bytes);
-                    (path, fp, h)
-                }
-            })
-            .collect();
-        pages.sort_unstable();
-        crate::cache::State {
-            structure: self.global,
-            membership: self.membership,
-            hashes: self.hashes.into_iter().collect(),
-            bodies: self
-                .bodies
-                .into_iter()
-                .map(|(id, b)| {
-                    let b = Arc::unwrap_or_clone(b);
-                    (id, crate::cache::Body { html: b.html, text: b.text, headings: b.headings })
-                })
-                .collect(),
-            pm_frags: self.pm_frags.into_iter().map(|(id, f)| (id, strings(&f))).collect(),
-            refs: self.refs.into_iter().collect(),
-            action_frags: self
-                .action_frags
-                .into_iter()
-                .map(|(id, items)| (id, items.iter().map(|f| strings(f)).collect()))
-                .collect(),
-            pages,
-            others,
-            patterns_shown: self.patterns_shown,
-            file_times: {
-                let mut v: Vec<String> = self
-                    .history
-                    .iter()
-                    .filter(|(_, h)| h.source == crate::history::HistorySource::FileTimes)
-                    .map(|(p, _)| p.to_string_lossy().replace('\\', "/"))
-                    .collect();
-                v.sort_unstable();
-                v
-            },
-        }
-    }
-
-    /// The reverse of `into_state`: what the incremental session reuses, from disk.
-    fn restored(s: crate::cache::State) -> Previous {
-        fn arcs<const N: usize>(v: Vec<Option<String>>) -> [Option<Arc<str>>; N] {
-            let mut v = v.into_iter();
-            std::array::from_fn(|_| v.next().flatten().map(Arc::from))
-        }
-        Previous {
-            global: s.structure,
-            membership: s.membership,
-            hashes: s.hashes.into_iter().collect(),
-            bodies: s
-                .bodies
-                .into_iter()
-                .map(|(id, b)| (id, Arc::new(RenderedBody { html: b.html, text: b.text, headings: b.headings })))
-                .collect(),
-            pm_frags: s.pm_frags.into_iter().map(|(id, f)| (id, arcs(f))).collect(),
-            refs: s.refs.into_iter().collect(),
-            action_frags: s
-                .action_frags
-                .into_iter()
-                .map(|(id, items)| (id, items.into_iter().map(arcs).collect()))
-                .collect(),
-            pages: s.pages.into_iter().map(|(path, fp, h)| (path, (fp, PageFile::OnDisk(h)))).collect(),
-            similar: HashMap::new(),
-            search_files: Vec::new(),
-            history: HashMap::new(),
-            patterns_shown: s.patterns_shown,
-        }
-    }
-}
-
-/// What a build leaves for the next, index-aligned with its postmortems; `settle` turns
-/// it into a `Previous`.
-struct Pending {
-    global: u64,
-    membership: u64,
-    ids: Vec<String>,
-    visible: Vec<bool>,
-    content: Vec<u64>,
-    refs: Vec<u64>,
-    similar: Vec<Vec<crate::search::Similar>>,
-    bodies: Vec<Arc<RenderedBody>>,
-    fragments: Fragments,
-    /// Per action (in `Site::actions` order): its postmortem and position there.
-    actions: Vec<(usize, usize)>,
-    /// Output path, fingerprint and file of every page kept.
-    pages: Vec<(String, u64, PageFile)>,
-    search_files: Vec<OutputFile>,
-    history: HashMap<PathBuf, FileHistory>,
-    patterns_shown: Option<Vec<usize>>,
-}
-
-impl Pending {
-    fn settle(self) -> Previous {
-        let Pending {
-            global, membership, ids, visible, content, refs, similar, bodies, fragments, actions, pages, ..
-        } = self;
-        let Fragments { pm: mut pm_frags, actions: mut action_frags } = fragments;
-        let mut next = Previous {
-            global,
-            membership,
-            hashes: ids.iter().cloned().zip(content).collect(),
-            bodies: HashMap::new(),
-            pm_frags: HashMap::new(),
-            refs: HashMap::new(),
-            action_frags: HashMap::new(),
-            pages: pages.into_iter().map(|(path, fp, f)| (path, (fp, f))).collect(),
-            similar: ids.iter().cloned().zip(similar).collect(),
-            search_files: self.search_files,
-            history: self.history,
-            patterns_shown: self.patterns_shown,
-        };
-        for (i, body) in bodies.into_iter().enumerate() {
-            if visible[i] {
-                let id = ids[i].clone();
-                next.refs.insert(id.clone(), refs[i]);
-                next.bodies.insert(id.clone(), body);
-                next.pm_frags.insert(id, std::array::from_fn(|kind| pm_frags[kind][i].take()));
-            }
-        }
-        for (k, &(pm, item)) in actions.iter().enumerate() {
-            let items = next.action_frags.entry(ids[pm].clone()).or_default();
-            if items.len() <= item {
-                items.resize_with(item + 1, Default::default);
-            }
-            items[item] = std::array::from_fn(|kind| action_frags[kind][k].take());
-        }
-        next
-    }
 }
 
 /// A build session: call `rebuild` after every change.
@@ -307,77 +121,6 @@ pub struct Session {
     pub deferred: bool,
     /// The next rebuild recomputes what `deferred` carried over.
     complete_next: bool,
-}
-
-/// What every page may show that is not a postmortem: when it changes nothing is reused.
-fn global_hash(root: &Path, kb: &KnowledgeBase, theme: &Theme, opts: &BuildOptions, live: bool) -> u64 {
-    let mut h = hasher();
-    std::fs::read(root.join(crate::config::FILE)).unwrap_or_default().hash(&mut h);
-    theme.fingerprint.hash(&mut h);
-    (opts.drafts, opts.strict, opts.today.to_string(), &opts.base_url, live, opts.edition).hash(&mut h);
-    kb.home_text.hash(&mut h);
-    kb.assets.hash(&mut h);
-    // Tracker state shows on incident, action, owner, team, home and patterns pages.
-    kb.tickets.as_ref().map(|t| t.hash).hash(&mut h);
-    // Every page links to terms by slug; a slug is its name's unless two names collide,
-    // and only those exceptions can change a link elsewhere when a name comes or goes.
-    kb.slugs().exceptions_hash().hash(&mut h);
-    h.finish()
-}
-
-/// Every visible postmortem's list fields: which lists it is in and where. The few pages
-/// that summarise all of them (the factor index, `/patterns/`) depend on it.
-fn membership_hash(kb: &KnowledgeBase) -> u64 {
-    let mut h = hasher();
-    for i in kb.visible_ids() {
-        let p = &kb.postmortems[i];
-        (&p.id, &p.path, p.status, p.date.to_string(), &p.severity, &p.services, &p.teams, &p.tags, &p.authors)
-            .hash(&mut h);
-        p.factors.iter().for_each(|f| f.id.hash(&mut h));
-        p.action_items.iter().for_each(|a| a.owner.hash(&mut h));
-    }
-    h.finish()
-}
-
-/// What a page shows of the lists it is part of, beyond the postmortems it reads: the
-/// counts its pager and header print, a term index's entries, a recurrence count.
-fn page_lists_hash(site: &Site, page: &Page, membership: u64) -> u64 {
-    let kb = site.kb;
-    let mut h = hasher();
-    match page {
-        // Charts on a list's first page link the years that have a page.
-        Page::Term(..) | Page::Factor(..) => {
-            site.paging(page).map(|p| (p.rows, p.total)).hash(&mut h);
-            kb.indexes.years.keys().for_each(|y| y.hash(&mut h));
-        }
-        // Every action list links every owner's page.
-        Page::Actions(_) | Page::ActionsOwner(..) | Page::ActionsTeam(..) => {
-            site.paging(page).map(|p| (p.rows, p.total)).hash(&mut h);
-            kb.indexes.owners.keys().for_each(|o| o.hash(&mut h));
-        }
-        Page::Terms(dim) => {
-            for (name, ids) in kb.entries_of(*dim) {
-                (name, ids.len(), ids.first().map(|&i| kb.postmortems[i].date.to_string())).hash(&mut h);
-            }
-        }
-        Page::Factors | Page::Patterns => membership.hash(&mut h),
-        Page::Incident(i) => kb.recurrences[*i].len().hash(&mut h),
-        Page::Home | Page::Search | Page::NotFound | Page::Metrics => {}
-    }
-    h.finish()
-}
-
-/// Postmortems a page reads beyond `depends_on`: an incident page names its neighbours.
-fn page_deps(site: &Site, page: &Page) -> Vec<usize> {
-    let kb = site.kb;
-    let mut deps = site.depends_on(page);
-    if let Page::Incident(i) = page {
-        deps.extend((0..*i).rev().find(|&j| kb.visible[j]));
-        deps.extend((i + 1..kb.postmortems.len()).find(|&j| kb.visible[j]));
-        // Similar incidents are listed by title, and the list itself is derived data.
-        deps.extend(site.similar.get(*i).into_iter().flatten().map(|s| s.index));
-    }
-    deps
 }
 
 impl Session {
@@ -503,28 +246,7 @@ impl Session {
                 report.files
             }
         };
-        // The postmortems each body links to: a link to one that is hidden is text only.
-        let mut links_to: Vec<Vec<usize>> = vec![Vec::new(); kb.postmortems.len()];
-        for (j, linkers) in kb.referenced_by.iter().enumerate() {
-            linkers.iter().for_each(|&i| links_to[i].push(j));
-        }
-        // What a postmortem contributes to pages: its text, its history, and whether the
-        // postmortems its body links to are shown.
-        let content: Vec<u64> = kb
-            .postmortems
-            .par_iter()
-            .zip(&links_to)
-            .map(|(pm, targets)| {
-                let mut h = hasher();
-                pm.source_hash.hash(&mut h);
-                history.get(&pm.path).map(|f| (f.first_commit, f.last_commit, f.revisions)).hash(&mut h);
-                targets.iter().for_each(|&j| (&kb.postmortems[j].id, kb.visible[j]).hash(&mut h));
-                h.finish()
-            })
-            .collect();
-        // What it contributes to every page but its own: its front matter (its history
-        // and body are shown on its own page and in feeds only).
-        let front: Vec<u64> = kb.postmortems.iter().map(|pm| pm.front_hash).collect();
+        let content = fingerprint::content_hashes(kb, &history);
         let unchanged_at: Vec<bool> = (0..kb.postmortems.len())
             .into_par_iter()
             .map(|i| prev.is_some_and(|p| p.hashes.get(&kb.postmortems[i].id) == Some(&content[i])))
@@ -537,11 +259,7 @@ impl Session {
             prev.and_then(|p| p.bodies.get(&kb.postmortems[i].id).cloned())
         };
         let mut site = Site::reusing(kb, &theme, self.render_opts.clone(), &reuse_body);
-        let refs_hash = |i: usize| {
-            let mut h = hasher();
-            kb.referenced_by[i].iter().for_each(|&j| kb.postmortems[j].id.hash(&mut h));
-            h.finish()
-        };
+        let refs_hash = |i: usize| fingerprint::refs_hash(kb, i);
         if let Some(p) = prev {
             let pm_frag = |i: usize, kind: usize| {
                 let id = &kb.postmortems[i].id;
@@ -585,22 +303,7 @@ impl Session {
                 }
             };
             let similar = match (kept, &analysis) {
-                // Carried over by id: positions move when a postmortem comes or goes.
-                (Some(p), _) => kb
-                    .postmortems
-                    .iter()
-                    .map(|pm| {
-                        let mut list = p.similar.get(&pm.id).cloned().unwrap_or_default();
-                        list.retain_mut(|s| match kb.by_id.get(&s.id) {
-                            Some(&j) => {
-                                s.index = j;
-                                true
-                            }
-                            None => false,
-                        });
-                        list
-                    })
-                    .collect(),
+                (Some(p), _) => p.similar_in(kb),
                 (None, Some(a)) => {
                     let t = Instant::now();
                     let sim = crate::search::similar_in(a);
@@ -616,62 +319,13 @@ impl Session {
         let timings = std::env::var_os("PMSITE_TIMINGS").is_some();
         // Render time summed per kind of page, across threads (so CPU time, not wall time).
         let by_kind: std::sync::Mutex<BTreeMap<&'static str, (f64, usize)>> = Default::default();
-        let all_hash = {
-            let mut h = hasher();
-            kb.visible_ids().for_each(|i| (&kb.postmortems[i].id, front[i]).hash(&mut h));
-            h.finish()
-        };
-        let action_states = {
-            let mut h = hasher();
-            for i in kb.visible_ids() {
-                kb.postmortems[i].action_items.iter().for_each(|a| (a.status, a.completed).hash(&mut h));
-            }
-            h.finish()
-        };
-        let visible_count = kb.visible_ids().count();
         // One page: reused when its fingerprint is unchanged, else rendered. Takes the site
         // as an argument because the similar lists are filled in between the two groups.
+        let shown = prev.filter(|_| same_members).and_then(|p| p.patterns_shown.as_deref());
+        let inputs = fingerprint::Inputs::new(kb, global, membership, &content, shown);
         let render_one = |site: &Site, page: &Page| -> (String, u64, PageOutcome) {
             let path = site.path(page);
-            let shown = prev.filter(|_| same_members).and_then(|p| p.patterns_shown.as_ref());
-            let deps = match (page, shown) {
-                (Page::Patterns, Some(shown)) => shown.clone(),
-                _ => page_deps(site, page),
-            };
-            let mut h = hasher();
-            (global, &path, page_lists_hash(site, page, membership)).hash(&mut h);
-            // Only an incident page shows its own body (and so depends on the
-            // whole text); everything else shows front matter.
-            let own = match page {
-                Page::Incident(j) => Some(*j),
-                _ => None,
-            };
-            if let Some(j) = own {
-                // The similar list is derived from every body: hash what it shows.
-                for s in site.similar.get(j).into_iter().flatten() {
-                    (&s.id, &s.reason).hash(&mut h);
-                }
-            }
-            if matches!(page, Page::Patterns) {
-                // Which incidents it shows follows from the structure and from
-                // the action items' statuses and completion dates.
-                action_states.hash(&mut h);
-            }
-            if deps.len() == visible_count {
-                all_hash.hash(&mut h);
-                // `all_hash` covers front matter only; a page showing its own body (and
-                // history) depends on all of it. (Found by tests/equivalence.rs: on a small
-                // site an incident page can depend on every postmortem.)
-                if let Some(j) = own {
-                    content[j].hash(&mut h);
-                }
-            } else {
-                deps.iter().for_each(|&i| {
-                    let text = if Some(i) == own { content[i] } else { front[i] };
-                    (&kb.postmortems[i].id, text).hash(&mut h)
-                });
-            }
-            let fp = h.finish();
+            let fp = inputs.page(site, page, &path);
             let reused = prev.and_then(|p| p.pages.get(&path)).filter(|(f, _)| *f == fp);
             let kept = match (reused, sink) {
                 (Some((_, PageFile::OnDisk(h))), Some(sink)) => match sink.keep(&path, *h) {
@@ -750,40 +404,8 @@ impl Session {
         );
         let (search_files, feed_files) = others_made;
         results.extend(incident_results);
-        let mut files = Vec::with_capacity(results.len() + 64);
-        let mut fingerprints = Vec::with_capacity(results.len());
-        // Pages the output folder holds (for the cache): path, fingerprint, bytes' hash.
-        let mut on_disk: Vec<(String, u64, u64)> = Vec::new();
-        let mut rendered = 0;
-        let mut page_count = 0;
-        for (path, fp, outcome) in results {
-            match outcome {
-                PageOutcome::Reused => {
-                    let file = match prev.and_then(|p| p.pages.get(&path)) {
-                        Some((_, PageFile::Bytes(f))) => f.clone(),
-                        _ => unreachable!("only a page with bytes is reused"),
-                    };
-                    files.push(file);
-                }
-                PageOutcome::Kept(h) => on_disk.push((path.clone(), fp, h)),
-                PageOutcome::Rendered(f) => {
-                    rendered += 1;
-                    files.push(f);
-                }
-                PageOutcome::Written(h) => {
-                    rendered += 1;
-                    on_disk.push((path.clone(), fp, h));
-                }
-                PageOutcome::Failed(d) => {
-                    if !diags.contains(&d) {
-                        diags.push(d);
-                    }
-                    continue;
-                }
-            }
-            page_count += 1;
-            fingerprints.push((path, fp));
-        }
+        let Gathered { mut files, fingerprints, on_disk, rendered, pages: page_count } =
+            Gathered::from(results, prev, &mut diags);
         let kept_pages = files.len();
         stage_timing("incident pages", t);
         for (kind, (ms, n)) in by_kind.into_inner().unwrap_or_else(|e| e.into_inner()) {

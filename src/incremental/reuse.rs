@@ -1,0 +1,206 @@
+//! What one build leaves for the next: in memory for `serve` (`Previous`, made from a
+//! build's `Pending` after the browser was told to reload), and on disk for one-shot
+//! builds (`crate::cache::State`).
+
+use crate::history::FileHistory;
+use crate::markdown::RenderedBody;
+use crate::output::OutputFile;
+use crate::render::{ACTION_FRAGMENTS, Fragments, PM_FRAGMENTS};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A page the previous build made: its bytes (serve), or only their hash when they are
+/// in the output folder (a build restored from `.pmsite/cache/`).
+#[derive(Clone)]
+pub(super) enum PageFile {
+    Bytes(OutputFile),
+    OnDisk(u64),
+}
+
+/// What the previous successful build left to reuse.
+pub(super) struct Previous {
+    pub(super) global: u64,
+    /// Every visible postmortem's list fields (`membership_hash`): positions such as
+    /// `patterns_shown` are only valid while it is the same.
+    pub(super) membership: u64,
+    /// Postmortem id -> text hash.
+    pub(super) hashes: HashMap<String, u64>,
+    pub(super) bodies: HashMap<String, std::sync::Arc<RenderedBody>>,
+    /// Postmortem id -> its fragments (`PmFragment` order).
+    pub(super) pm_frags: HashMap<String, [Option<Arc<str>>; PM_FRAGMENTS]>,
+    /// Postmortem id -> hash of the ids that refer to it (its API object lists them).
+    pub(super) refs: HashMap<String, u64>,
+    /// Postmortem id -> per action item (by position), its fragments (`ActionFragment` order).
+    pub(super) action_frags: HashMap<String, Vec<[Option<Arc<str>>; ACTION_FRAGMENTS]>>,
+    /// Output path -> (fingerprint, file).
+    pub(super) pages: HashMap<String, (u64, PageFile)>,
+    /// Similar incidents (by id) and the browser search index, kept by serve for edits
+    /// that leave the structure alone (see `search_results`).
+    pub(super) similar: HashMap<String, Vec<crate::search::Similar>>,
+    pub(super) search_files: Vec<OutputFile>,
+    pub(super) history: HashMap<PathBuf, FileHistory>,
+    /// Postmortems `/patterns/` showed (positions; valid while the structure is the same).
+    pub(super) patterns_shown: Option<Vec<usize>>,
+}
+
+impl Previous {
+    /// What a later process may reuse, for `.pmsite/cache/` (pages by hash, not bytes).
+    pub(super) fn into_state(self, others: Vec<(String, u64)>) -> crate::cache::State {
+        let strings = |v: &[Option<Arc<str>>]| v.iter().map(|f| f.as_deref().map(str::to_string)).collect();
+        let mut pages: Vec<(String, u64, u64)> = self
+            .pages
+            .into_iter()
+            .map(|(path, (fp, f))| match f {
+                PageFile::OnDisk(h) => (path, fp, h),
+                PageFile::Bytes(f) => {
+                    let h = crate::output::hash(&f.bytes);
+                    (path, fp, h)
+                }
+            })
+            .collect();
+        pages.sort_unstable();
+        crate::cache::State {
+            structure: self.global,
+            membership: self.membership,
+            hashes: self.hashes.into_iter().collect(),
+            bodies: self
+                .bodies
+                .into_iter()
+                .map(|(id, b)| {
+                    let b = Arc::unwrap_or_clone(b);
+                    (id, crate::cache::Body { html: b.html, text: b.text, headings: b.headings })
+                })
+                .collect(),
+            pm_frags: self.pm_frags.into_iter().map(|(id, f)| (id, strings(&f))).collect(),
+            refs: self.refs.into_iter().collect(),
+            action_frags: self
+                .action_frags
+                .into_iter()
+                .map(|(id, items)| (id, items.iter().map(|f| strings(f)).collect()))
+                .collect(),
+            pages,
+            others,
+            patterns_shown: self.patterns_shown,
+            file_times: {
+                let mut v: Vec<String> = self
+                    .history
+                    .iter()
+                    .filter(|(_, h)| h.source == crate::history::HistorySource::FileTimes)
+                    .map(|(p, _)| p.to_string_lossy().replace('\\', "/"))
+                    .collect();
+                v.sort_unstable();
+                v
+            },
+        }
+    }
+
+    /// The last similar lists, for this build's postmortems: carried over by id, since
+    /// positions move when a postmortem comes or goes.
+    pub(super) fn similar_in(&self, kb: &crate::kb::KnowledgeBase) -> Vec<Vec<crate::search::Similar>> {
+        kb.postmortems
+            .iter()
+            .map(|pm| {
+                let mut list = self.similar.get(&pm.id).cloned().unwrap_or_default();
+                list.retain_mut(|s| match kb.by_id.get(&s.id) {
+                    Some(&j) => {
+                        s.index = j;
+                        true
+                    }
+                    None => false,
+                });
+                list
+            })
+            .collect()
+    }
+
+    /// The reverse of `into_state`: what the incremental session reuses, from disk.
+    pub(super) fn restored(s: crate::cache::State) -> Previous {
+        fn arcs<const N: usize>(v: Vec<Option<String>>) -> [Option<Arc<str>>; N] {
+            let mut v = v.into_iter();
+            std::array::from_fn(|_| v.next().flatten().map(Arc::from))
+        }
+        Previous {
+            global: s.structure,
+            membership: s.membership,
+            hashes: s.hashes.into_iter().collect(),
+            bodies: s
+                .bodies
+                .into_iter()
+                .map(|(id, b)| (id, Arc::new(RenderedBody { html: b.html, text: b.text, headings: b.headings })))
+                .collect(),
+            pm_frags: s.pm_frags.into_iter().map(|(id, f)| (id, arcs(f))).collect(),
+            refs: s.refs.into_iter().collect(),
+            action_frags: s
+                .action_frags
+                .into_iter()
+                .map(|(id, items)| (id, items.into_iter().map(arcs).collect()))
+                .collect(),
+            pages: s.pages.into_iter().map(|(path, fp, h)| (path, (fp, PageFile::OnDisk(h)))).collect(),
+            similar: HashMap::new(),
+            search_files: Vec::new(),
+            history: HashMap::new(),
+            patterns_shown: s.patterns_shown,
+        }
+    }
+}
+
+/// What a build leaves for the next, index-aligned with its postmortems; `settle` turns
+/// it into a `Previous`.
+pub(super) struct Pending {
+    pub(super) global: u64,
+    pub(super) membership: u64,
+    pub(super) ids: Vec<String>,
+    pub(super) visible: Vec<bool>,
+    pub(super) content: Vec<u64>,
+    pub(super) refs: Vec<u64>,
+    pub(super) similar: Vec<Vec<crate::search::Similar>>,
+    pub(super) bodies: Vec<Arc<RenderedBody>>,
+    pub(super) fragments: Fragments,
+    /// Per action (in `Site::actions` order): its postmortem and position there.
+    pub(super) actions: Vec<(usize, usize)>,
+    /// Output path, fingerprint and file of every page kept.
+    pub(super) pages: Vec<(String, u64, PageFile)>,
+    pub(super) search_files: Vec<OutputFile>,
+    pub(super) history: HashMap<PathBuf, FileHistory>,
+    pub(super) patterns_shown: Option<Vec<usize>>,
+}
+
+impl Pending {
+    pub(super) fn settle(self) -> Previous {
+        let Pending {
+            global, membership, ids, visible, content, refs, similar, bodies, fragments, actions, pages, ..
+        } = self;
+        let Fragments { pm: mut pm_frags, actions: mut action_frags } = fragments;
+        let mut next = Previous {
+            global,
+            membership,
+            hashes: ids.iter().cloned().zip(content).collect(),
+            bodies: HashMap::new(),
+            pm_frags: HashMap::new(),
+            refs: HashMap::new(),
+            action_frags: HashMap::new(),
+            pages: pages.into_iter().map(|(path, fp, f)| (path, (fp, f))).collect(),
+            similar: ids.iter().cloned().zip(similar).collect(),
+            search_files: self.search_files,
+            history: self.history,
+            patterns_shown: self.patterns_shown,
+        };
+        for (i, body) in bodies.into_iter().enumerate() {
+            if visible[i] {
+                let id = ids[i].clone();
+                next.refs.insert(id.clone(), refs[i]);
+                next.bodies.insert(id.clone(), body);
+                next.pm_frags.insert(id, std::array::from_fn(|kind| pm_frags[kind][i].take()));
+            }
+        }
+        for (k, &(pm, item)) in actions.iter().enumerate() {
+            let items = next.action_frags.entry(ids[pm].clone()).or_default();
+            if items.len() <= item {
+                items.resize_with(item + 1, Default::default);
+            }
+            items[item] = std::array::from_fn(|kind| action_frags[kind][k].take());
+        }
+        next
+    }
+}
