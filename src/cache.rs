@@ -217,7 +217,8 @@ pub fn hash_inputs(root: &Path, previous: Option<&Inputs>, extra: u64) -> Inputs
     use std::collections::HashMap;
     let known: HashMap<&str, &InputFile> =
         previous.map(|p| p.files.iter().map(|f| (f.path.as_str(), f)).collect()).unwrap_or_default();
-    let mut paths: Vec<PathBuf> = vec![PathBuf::from(crate::config::FILE)];
+    // The root's `.gitignore` decides which postmortems load (`crate::walk`).
+    let mut paths: Vec<PathBuf> = vec![PathBuf::from(crate::config::FILE), PathBuf::from(".gitignore")];
     // The tracker snapshot (`pmsite sync` writes it): the default place and the one
     // site.toml names, read here without the rest of the config.
     paths.push(PathBuf::from(crate::tickets::config::DEFAULT_SNAPSHOT));
@@ -234,11 +235,15 @@ pub fn hash_inputs(root: &Path, previous: Option<&Inputs>, extra: u64) -> Inputs
     let heads: Vec<Option<String>> = others.iter().map(|s| crate::history::head(&root.join(&s.path))).collect();
     let dirs = ["content", "static", "themes"].map(|d| (PathBuf::from(d), false));
     for (dir, source) in dirs.into_iter().chain(others.iter().map(|s| (s.path.clone(), true))) {
-        // A source's `.git` (a checkout's whole object store) is not an input.
+        // A source's `.git` (a checkout's whole object store) is not an input; its
+        // `.gitignore` files are.
         let walk = walkdir::WalkDir::new(root.join(dir))
             .sort_by_file_name()
             .into_iter()
-            .filter_entry(move |e| !source || e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+            .filter_entry(move |e| {
+                let name = e.file_name().to_string_lossy();
+                !source || e.depth() == 0 || name == ".gitignore" || !name.starts_with('.')
+            })
             .flatten();
         paths.extend(
             walk.filter(|e| !e.file_type().is_dir())

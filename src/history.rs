@@ -539,15 +539,10 @@ pub fn changed_files_in(root: &Path, base: &str, folders: &[&Path]) -> Result<Ve
         changed.push(PathBuf::from(crate::config::FILE));
     }
     for folder in folders {
-        let walker = walkdir::WalkDir::new(root.join(folder))
-            .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-        for entry in walker.flatten() {
-            if entry.file_type().is_file() {
-                let rel = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf();
-                if is_new(&rel) {
-                    changed.push(rel);
-                }
+        for path in crate::walk::files(root, &root.join(folder)).files {
+            let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+            if is_new(&rel) {
+                changed.push(rel);
             }
         }
     }

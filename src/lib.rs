@@ -45,4 +45,5 @@ pub mod terminal;
 pub mod tickets;
 pub mod timing;
 pub mod trackers;
+pub mod walk;
 pub mod yaml;

@@ -87,37 +87,22 @@ fn walk_source(
     diags: &mut Vec<Diagnostic>,
 ) {
     let content = root.join(source);
-    let walker = walkdir::WalkDir::new(&content).sort_by_file_name().into_iter().filter_entry(|e| {
-        // Hidden files and folders (.git, editor swap files) are never content.
-        e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
-    });
-    for entry in walker {
-        match entry {
-            Ok(e) if e.file_type().is_file() => {
-                let rel = e.path().strip_prefix(root).unwrap_or(e.path()).to_path_buf();
-                let name = e.file_name().to_string_lossy();
-                if name.ends_with('~') || name.starts_with('#') {
-                    continue;
-                }
-                diags.extend(unsafe_name(&rel));
-                if e.path().extension().is_some_and(|x| x == "md") {
-                    if rel != Path::new("content/_index.md") {
-                        md.push(rel);
-                    }
-                } else {
-                    assets.push(rel);
-                }
+    let base = if content.starts_with(root) { root } else { content.as_path() };
+    let walked = crate::walk::files(base, &content);
+    for path in walked.files {
+        let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+        diags.extend(unsafe_name(&rel));
+        if path.extension().is_some_and(|x| x == "md") {
+            if rel != Path::new("content/_index.md") {
+                md.push(rel);
             }
-            Ok(_) => {}
-            Err(e) if e.io_error().is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound) && e.depth() == 0 => {}
-            Err(e) => {
-                let path = e
-                    .path()
-                    .map(|p| p.strip_prefix(root).unwrap_or(p).to_path_buf())
-                    .unwrap_or_else(|| source.to_path_buf());
-                diags.push(Diagnostic::error(Code::Io, path, 0, 0, format!("cannot read: {e}")));
-            }
+        } else {
+            assets.push(rel);
         }
+    }
+    for (path, why) in walked.problems {
+        let path = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+        diags.push(Diagnostic::error(Code::Io, path, 0, 0, format!("cannot read: {why}")));
     }
 }
 

@@ -162,14 +162,9 @@ pub fn changed_files(root: &Path, sources: &[Source], base: &str) -> Result<Chan
             }
             None => {
                 out.bases.push(format!("{name}: no base branch there, so all its files count as changed"));
-                let walk = walkdir::WalkDir::new(&dir)
-                    .into_iter()
-                    .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-                out.files.extend(
-                    walk.flatten()
-                        .filter(|e| e.file_type().is_file())
-                        .filter_map(|e| e.path().strip_prefix(root).ok().map(Path::to_path_buf)),
-                );
+                let base = if dir.starts_with(root) { root } else { dir.as_path() };
+                let walked = crate::walk::files(base, &dir).files;
+                out.files.extend(walked.iter().filter_map(|p| p.strip_prefix(root).ok().map(Path::to_path_buf)));
             }
         }
     }

@@ -948,3 +948,34 @@ mod sources {
         assert!(a == b, "a cached build after a change in a second source equals a fresh build");
     }
 }
+
+mod ignore_rules {
+    use super::*;
+
+    #[test]
+    fn gitignored_postmortems_are_not_published_and_a_gitignore_change_reaches_a_cached_build() {
+        let t = tempfile::tempdir().unwrap();
+        write(t.path(), "site.toml", SITE);
+        write(t.path(), "content/2024/2024-01-02-a.md", &pm("2024-01-02", "Kept title", ""));
+        write(t.path(), "content/2024/scratch-notes.md", &pm("2024-01-03", "Scratch title", ""));
+        write(t.path(), "content/2024/2024-01-04-c.md~", "editor backup, not even front matter");
+        write(t.path(), ".gitignore", "public/\ncontent/**/scratch-*.md\n");
+        let out = t.path().join("public");
+        let o = build(t.path(), &out);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(out.join("incidents/2024-01-02-a/index.html").is_file());
+        assert!(!out.join("incidents/scratch-notes").exists(), "a gitignored file is not published");
+        let home = std::fs::read_to_string(out.join("index.html")).unwrap();
+        assert!(home.contains("Kept title") && !home.contains("Scratch title"));
+        // `check` reads the same files: the backup's missing front matter is no error.
+        let o = bin().args(["check", "--root"]).arg(t.path()).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        // Un-ignoring publishes it, through the cache.
+        write(t.path(), ".gitignore", "public/\n");
+        let o = build(t.path(), &out);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(out.join("incidents/scratch-notes/index.html").is_file(), "the cached build saw the .gitignore change");
+        let home = std::fs::read_to_string(out.join("index.html")).unwrap();
+        assert!(home.contains("Scratch title"));
+    }
+}

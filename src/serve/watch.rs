@@ -17,15 +17,7 @@ const MAX_WAIT: Duration = Duration::from_millis(500);
 
 /// True for files editors write beside the real one, and hidden files.
 pub fn is_noise(path: &Path) -> bool {
-    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-        return true;
-    };
-    name.starts_with('.')
-        || name.ends_with('~')
-        || name.ends_with(".swp")
-        || name.ends_with(".swx")
-        || name.ends_with(".tmp")
-        || name == "4913"
+    path.file_name().and_then(|n| n.to_str()).is_none_or(crate::walk::is_noise_name)
 }
 
 /// True for paths a build reads: under content/, themes/ or static/, or site.toml.
@@ -34,18 +26,31 @@ pub fn is_input(root: &Path, path: &Path) -> bool {
 }
 
 /// `is_input`, with the folders of `[[sources]]` (relative to the root) read too.
+/// Postmortem folders follow the loader's rules (`crate::walk`), `.gitignore` included;
+/// a `.gitignore` there is an input itself, since it changes which files are.
 pub fn is_input_of(root: &Path, sources: &[PathBuf], path: &Path) -> bool {
     let Ok(rel) = path.strip_prefix(root) else {
         return false;
     };
+    let first = rel.components().next().and_then(|c| c.as_os_str().to_str());
+    let postmortems = first == Some(crate::sources::CONTENT) || sources.iter().any(|s| rel.starts_with(s));
+    if postmortems && !sources.iter().any(|s| rel == s) && rel != Path::new(crate::sources::CONTENT) {
+        let hidden_folder = rel
+            .parent()
+            .is_some_and(|p| p.components().any(|c| c.as_os_str().to_str().is_none_or(crate::walk::is_noise_name)));
+        if crate::walk::is_rules_file(rel) && !hidden_folder {
+            return true;
+        }
+        return !crate::walk::is_ignored(root, path, path.is_dir());
+    }
+    if rel == Path::new(".gitignore") {
+        return true;
+    }
     if rel.components().any(|c| c.as_os_str().to_str().is_some_and(|s| s.starts_with('.'))) {
         return false;
     }
-    if sources.iter().any(|s| rel.starts_with(s) && rel != s) {
-        return !is_noise(rel);
-    }
-    match rel.components().next().and_then(|c| c.as_os_str().to_str()) {
-        Some("content" | "themes" | "static") => !is_noise(rel),
+    match first {
+        Some("themes" | "static") => !is_noise(rel),
         Some("site.toml") => rel.components().count() == 1,
         _ => false,
     }
@@ -217,6 +222,7 @@ mod tests {
             "/kb/content/2024/a.md~",
             "/kb/content/2024/4913",
             "/kb/content/2024/.#a.md",
+            "/kb/content/2024/#a.md#",
             "/kb/content/.git/x",
             "/kb/public/index.html",
             "/kb/site.toml~",
@@ -237,5 +243,18 @@ mod tests {
             assert!(!is_input_of(root, &sources, Path::new(noise)), "{noise}");
         }
         assert_eq!(folder_itself(root, &sources, Path::new("/kb/teams/pay")), Some(Path::new("/kb/teams/pay")));
+    }
+
+    #[test]
+    fn gitignored_postmortems_are_not_inputs_but_the_rules_are() {
+        let kb = tempfile::tempdir().unwrap();
+        let root = kb.path();
+        std::fs::create_dir_all(root.join("content/2024")).unwrap();
+        std::fs::write(root.join(".gitignore"), "content/**/scratch-*\n").unwrap();
+        assert!(!is_input(root, &root.join("content/2024/scratch-a.md")));
+        assert!(is_input(root, &root.join("content/2024/a.md")));
+        assert!(is_input(root, &root.join("content/2024/.gitignore")));
+        assert!(!is_input(root, &root.join("content/.git/.gitignore")));
+        assert!(is_input(root, &root.join(".gitignore")));
     }
 }
