@@ -44,8 +44,10 @@ pub fn files(base: &Path, dir: &Path) -> Walked {
     }
     // `.gitignore` files above `dir` but inside `base`: the walk itself reads the ones
     // at and below `dir`.
-    let above: Vec<Gitignore> =
-        ancestors_between(base, dir).into_iter().filter_map(|d| read_gitignore(&d, &mut out.problems)).collect();
+    let above: Vec<Gitignore> = ancestors_between(rules_base(base, dir), dir)
+        .into_iter()
+        .filter_map(|d| read_gitignore(&d, &mut out.problems))
+        .collect();
     let walker = ignore::WalkBuilder::new(dir)
         .standard_filters(false)
         .git_ignore(true)
@@ -81,7 +83,7 @@ pub fn is_ignored(base: &Path, path: &Path, is_dir: bool) -> bool {
         return true;
     }
     let parent = path.parent().unwrap_or(base);
-    let mut dirs = ancestors_between(base, parent);
+    let mut dirs = ancestors_between(rules_base(base, parent), parent);
     dirs.push(parent.to_path_buf());
     let sets: Vec<Gitignore> = dirs.into_iter().filter_map(|d| read_gitignore(&d, &mut Vec::new())).collect();
     matched(&sets, path, is_dir)
@@ -90,6 +92,15 @@ pub fn is_ignored(base: &Path, path: &Path, is_dir: bool) -> bool {
 /// True for the ignore files themselves: a change to one changes the set of inputs.
 pub fn is_rules_file(path: &Path) -> bool {
     path.file_name().is_some_and(|n| n == ".gitignore")
+}
+
+/// Where the `.gitignore` rules that apply to `dir` start: the nearest folder at or above
+/// `dir`, and inside `base`, that is the top of a git repository, else `base`. As in git,
+/// a repository checked out inside another is not subject to the outer one's rules: a
+/// publishing repository that ignores `/teams/` still publishes the team repositories
+/// checked out there as `[[sources]]`.
+fn rules_base<'a>(base: &'a Path, dir: &'a Path) -> &'a Path {
+    dir.ancestors().take_while(|a| a.starts_with(base)).find(|a| a.join(".git").exists()).unwrap_or(base)
 }
 
 /// `base` and every folder between it and `dir`, outermost first, `dir` excluded.
@@ -180,7 +191,7 @@ mod tests {
             ("content/2024/d.md~", ""),
             ("content/2024/#d.md#", ""),
             ("content/2024/.d.md.swp", ""),
-            ("content/.git/HEAD", ""),
+            ("content/.cache/x.md", ""),
             ("content/drafts/.gitignore", "*\n!keep.md\n"),
             ("content/drafts/x.md", ""),
             ("content/drafts/keep.md", ""),
@@ -228,6 +239,29 @@ mod tests {
         // A path outside the base is never one of its inputs, whatever the base's rules say.
         assert!(is_ignored(site.path(), &team.path().join("a.md"), false));
         assert!(!is_ignored(team.path(), &team.path().join("a.md"), false));
+    }
+
+    #[test]
+    fn a_repository_checked_out_inside_the_root_is_not_subject_to_its_rules() {
+        let kb = tree(&[
+            (
+                ".gitignore",
+                "/teams/
+",
+            ),
+            ("content/a.md", ""),
+            ("teams/payments/.git/HEAD", ""),
+            ("teams/payments/.gitignore", "wip/\n"),
+            ("teams/payments/docs/b.md", ""),
+            ("teams/payments/docs/wip/c.md", ""),
+            ("teams/stray/d.md", ""),
+        ]);
+        let root = kb.path();
+        assert_eq!(walked(root, &root.join("teams/payments/docs")), ["teams/payments/docs/b.md"]);
+        assert!(walked(root, &root.join("teams/stray")).is_empty());
+        assert!(!is_ignored(root, &root.join("teams/payments/docs/b.md"), false));
+        assert!(is_ignored(root, &root.join("teams/payments/docs/wip/c.md"), false));
+        assert!(is_ignored(root, &root.join("teams/stray/d.md"), false));
     }
 
     #[test]
