@@ -162,6 +162,8 @@ pub struct Filter {
     pub owner: Option<String>,
     pub team: Option<String>,
     pub service: Option<String>,
+    /// A site level (`SiteConfig::severity_filter` turns an alias into one).
+    pub severity: Option<String>,
     pub status: Option<ActionStatus>,
 }
 
@@ -171,6 +173,7 @@ impl Filter {
             && self.owner.as_deref().is_none_or(|o| r.owner == Some(o))
             && self.team.as_ref().is_none_or(|t| r.teams.contains(t))
             && self.service.as_ref().is_none_or(|s| r.services.contains(s))
+            && self.severity.as_deref().is_none_or(|s| r.severity == s)
             && self.status.is_none_or(|s| r.status == s)
     }
 }

@@ -88,6 +88,13 @@ pub fn render_site(
 pub fn build(root: &Path, opts: &BuildOptions, progress: &(dyn Fn(u64) + Sync)) -> BuildReport {
     let start = Instant::now();
     let out = if opts.output.is_absolute() { opts.output.clone() } else { root.join(&opts.output) };
+    // Sources are only read: an output folder in one (or one in the output folder, which
+    // the build replaces) is refused before anything is written.
+    let sources = crate::load::load_config(root).0.sources;
+    let overlaps = crate::repositories::check_output(root, &sources, &out, &opts.output);
+    if !overlaps.is_empty() {
+        return BuildReport { diagnostics: overlaps, elapsed: start.elapsed(), ..BuildReport::empty() };
+    }
     let t = Instant::now();
     let (stored, cache_note) = if opts.cache { cache::read(root) } else { (None, None) };
     let inputs = opts.cache.then(|| {
@@ -96,6 +103,9 @@ pub fn build(root: &Path, opts: &BuildOptions, progress: &(dyn Fn(u64) + Sync)) 
             let options = (opts.drafts, opts.strict, opts.today.to_string(), &opts.base_url, opts.edition);
             (env!("CARGO_PKG_VERSION"), options).hash(&mut h);
             crate::history::head(root).hash(&mut h);
+            // Edit links name the branch checked out when site.toml names none, and a
+            // new branch at the same commit moves no other input.
+            crate::history::current_branch(root).hash(&mut h);
             h.finish()
         };
         cache::hash_inputs(root, stored.as_ref().map(|s| &s.inputs), extra)

@@ -232,7 +232,15 @@ pub fn hash_inputs(root: &Path, previous: Option<&Inputs>, extra: u64) -> Inputs
     let sources = crate::load::load_config(root).0.sources;
     let others: Vec<&crate::sources::Source> =
         sources.iter().filter(|s| s.path != Path::new(crate::sources::CONTENT)).collect();
-    let heads: Vec<Option<String>> = others.iter().map(|s| crate::history::head(&root.join(&s.path))).collect();
+    // The branch too: edit links name it when site.toml does not.
+    let heads: Vec<Option<String>> = others
+        .iter()
+        .map(|s| {
+            let dir = root.join(&s.path);
+            let branch = crate::history::current_branch(&dir);
+            crate::history::head(&dir).map(|h| format!("{h} {}", branch.as_deref().unwrap_or("-")))
+        })
+        .collect();
     let dirs = ["content", "static", "themes"].map(|d| (PathBuf::from(d), false));
     for (dir, source) in dirs.into_iter().chain(others.iter().map(|s| (s.path.clone(), true))) {
         // A source's `.git` (a checkout's whole object store) is not an input; its

@@ -48,6 +48,11 @@ pub struct SiteConfig {
     pub timezone_name: String,
     pub timezone: TimeZone,
     pub repo_url: Option<String>,
+    /// `repo_branch`: the branch edit and history links name; None: the branch checked
+    /// out in the repository (see `crate::history::current_branch`), else `main`.
+    pub repo_branch: Option<String>,
+    /// `repo_kind`: the forge's URL shapes; None: guessed from `repo_url`'s host.
+    pub repo_kind: Option<crate::routes::RepoKind>,
     pub theme: String,
     /// Most severe first.
     pub severities: Vec<String>,
@@ -83,6 +88,8 @@ impl Default for SiteConfig {
             timezone_name: "UTC".into(),
             timezone: TimeZone::UTC,
             repo_url: None,
+            repo_branch: None,
+            repo_kind: None,
             theme: "default".into(),
             severities: ["SEV1", "SEV2", "SEV3", "SEV4"].map(String::from).to_vec(),
             severity_aliases: BTreeMap::new(),
@@ -125,6 +132,8 @@ struct RawConfig {
     base_url: Option<Spanned<String>>,
     timezone: Option<Spanned<String>>,
     repo_url: Option<Spanned<String>>,
+    repo_branch: Option<Spanned<String>>,
+    repo_kind: Option<Spanned<String>>,
     theme: Option<String>,
     severities: Option<Spanned<Vec<String>>>,
     #[serde(default)]
@@ -207,6 +216,28 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
                 r.span(),
                 format!("repo_url `{}` {problem}", r.get_ref().escape_debug()),
                 "use the repository's web address, such as \"https://git.example.internal/sre/postmortems\"",
+            ),
+        }
+    }
+    if let Some(b) = raw.repo_branch {
+        match crate::sources::branch_problem(b.get_ref()) {
+            None => cfg.repo_branch = Some(b.into_inner()),
+            Some(problem) => err(
+                &mut diags,
+                b.span(),
+                format!("repo_branch `{}` {problem}", b.get_ref().escape_debug()),
+                crate::sources::BRANCH_HELP,
+            ),
+        }
+    }
+    if let Some(k) = raw.repo_kind {
+        match crate::routes::RepoKind::parse(k.get_ref()) {
+            Some(kind) => cfg.repo_kind = Some(kind),
+            None => err(
+                &mut diags,
+                k.span(),
+                format!("repo_kind `{}` is not a forge pmsite knows", k.get_ref().escape_debug()),
+                &format!("use {} (the shape of its edit and history links)", crate::routes::RepoKind::NAMES),
             ),
         }
     }
@@ -308,6 +339,28 @@ impl SiteConfig {
             return Some(level);
         }
         self.severity_aliases.get(&written.trim().to_lowercase()).map(String::as_str)
+    }
+
+    /// A severity typed on the command line (`--severity critical`): a level or an alias,
+    /// both ignoring case. An unknown one is an error listing what would do.
+    pub fn severity_filter(&self, written: &str) -> Result<String, String> {
+        let w = written.trim();
+        if let Some(level) = self.severities.iter().find(|s| s.eq_ignore_ascii_case(w)) {
+            return Ok(level.clone());
+        }
+        if let Some(level) = self.severity_level(w) {
+            return Ok(level.to_string());
+        }
+        let aliases: Vec<String> = self.severity_aliases.iter().map(|(a, l)| format!("{a} ({l})")).collect();
+        let also = match aliases.is_empty() {
+            true => String::new(),
+            false => format!(", or an alias from site.toml [severity_aliases]: {}", aliases.join(", ")),
+        };
+        Err(format!(
+            "unknown severity `{}`; use one of the levels {}{also}",
+            written.escape_debug(),
+            self.severities.join(", ")
+        ))
     }
 }
 
@@ -467,6 +520,21 @@ mod tests {
         assert_eq!(d.len(), 2);
         assert_eq!((d[0].line, d[0].column), (2, 12));
         assert_eq!(d[1].line, 3);
+    }
+
+    #[test]
+    fn command_line_severities_take_levels_and_aliases_ignoring_case() {
+        let (c, d) =
+            parse("severities = [\"SEV1\", \"SEV2\"]\n[severity_aliases]\nCritical = \"SEV1\"\nP2 = \"SEV2\"\n");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c.severity_filter("critical").as_deref(), Ok("SEV1"));
+        assert_eq!(c.severity_filter("CRITICAL").as_deref(), Ok("SEV1"));
+        assert_eq!(c.severity_filter("p2").as_deref(), Ok("SEV2"));
+        assert_eq!(c.severity_filter("sev2").as_deref(), Ok("SEV2"));
+        let e = c.severity_filter("blocker").unwrap_err();
+        assert!(e.contains("`blocker`") && e.contains("SEV1, SEV2") && e.contains("critical (SEV1), p2 (SEV2)"), "{e}");
+        let (plain, _) = parse("severities = [\"SEV1\"]\n");
+        assert!(!plain.severity_filter("x").unwrap_err().contains("alias"));
     }
 
     #[test]

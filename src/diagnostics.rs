@@ -76,6 +76,9 @@ pub enum Code {
     BrokenAnchor,
     /// A link whose scheme could run code (`javascript:`); it is not made a link.
     UnsafeLink,
+    /// In the public edition: a public postmortem links to (or names in `related`) an
+    /// internal one, which that edition leaves out.
+    LinkToInternal,
     // Trackers.
     /// An action item's `ticket` that no `[[trackers]]` entry owns.
     UnownedTicket,
@@ -90,7 +93,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in documentation order.
-    pub const ALL: [Code; 40] = [
+    pub const ALL: [Code; 41] = [
         Code::NotUtf8,
         Code::FrontMatterMissing,
         Code::FrontMatterUnclosed,
@@ -126,6 +129,7 @@ impl Code {
         Code::MissingFile,
         Code::BrokenAnchor,
         Code::UnsafeLink,
+        Code::LinkToInternal,
         Code::UnownedTicket,
         Code::StaleTickets,
         Code::TicketsInvalid,
@@ -170,6 +174,7 @@ impl Code {
             Code::MissingFile => "missing-file",
             Code::BrokenAnchor => "broken-anchor",
             Code::UnsafeLink => "unsafe-link",
+            Code::LinkToInternal => "link-to-internal",
             Code::UnownedTicket => "unowned-ticket",
             Code::StaleTickets => "stale-tickets",
             Code::TicketsInvalid => "tickets-invalid",

@@ -37,6 +37,18 @@ impl Edition {
     }
 }
 
+/// The public edition's `link-to-internal` warning, naming both files: (message,
+/// suggestion). `becomes` says what the public page shows instead of the mention.
+pub fn internal_mention(from: &Path, target: &Path, becomes: &str) -> (String, String) {
+    let (from, target) = (crate::diagnostics::display_path(from), crate::diagnostics::display_path(target));
+    (
+        format!("public {from} links to {target}, which is internal; in the public edition {becomes}"),
+        format!(
+            "make {target} `visibility: public`, or wrap the mention in {OPEN} … {CLOSE} so the public edition leaves it out"
+        ),
+    )
+}
+
 /// The line that opens an internal part of a body, and the one that closes it.
 pub const OPEN: &str = "<!-- internal -->";
 pub const CLOSE: &str = "<!-- /internal -->";

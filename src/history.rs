@@ -469,6 +469,14 @@ pub fn default_base(root: &Path) -> Option<String> {
         .map(String::from)
 }
 
+/// The branch checked out in the repository holding `dir` (`main`, `release/2024`);
+/// None outside a repository or on a detached HEAD, as in many CI checkouts.
+pub fn current_branch(dir: &Path) -> Option<String> {
+    let repo = gix::discover(dir).ok()?;
+    let name = repo.head_name().ok()??;
+    Some(name.shorten().to_str_lossy().into_owned())
+}
+
 /// Where `dir` sits in the work tree of the repository holding it (empty at its top);
 /// None outside a repository.
 pub fn path_in_work_tree(dir: &Path) -> Option<PathBuf> {

@@ -148,15 +148,26 @@ impl KnowledgeBase {
         diags.extend(diagnostics);
         // `related` ids of postmortems this edition leaves out go before anything lists them.
         if !withheld.is_empty() {
-            let gone: std::collections::HashSet<&str> =
-                withheld.iter().filter_map(|p| p.file_stem()?.to_str()).collect();
+            let gone: HashMap<&str, &PathBuf> =
+                withheld.iter().filter_map(|p| Some((p.file_stem()?.to_str()?, p))).collect();
             for pm in &mut postmortems {
-                if pm.related.iter().any(|r| gone.contains(r.as_str())) {
+                if pm.related.iter().any(|r| gone.contains_key(r.as_str())) {
+                    for (k, r) in pm.related.iter().enumerate() {
+                        let Some(target) = gone.get(r.as_str()) else { continue };
+                        let (line, column, width) = pm.lines.related.get(k).copied().unwrap_or((1, 1, 1));
+                        let (message, suggestion) =
+                            crate::edition::internal_mention(&pm.path, target, "it is left out of `related`");
+                        diags.push(
+                            Diagnostic::warning(Code::LinkToInternal, &pm.path, line, column, message)
+                                .with_width(width)
+                                .with_suggestion(suggestion),
+                        );
+                    }
                     let places = std::mem::take(&mut pm.lines.related);
                     let kept: Vec<(String, (usize, usize, usize))> = std::mem::take(&mut pm.related)
                         .into_iter()
                         .zip(places.into_iter().chain(std::iter::repeat((1, 1, 1))))
-                        .filter(|(r, _)| !gone.contains(r.as_str()))
+                        .filter(|(r, _)| !gone.contains_key(r.as_str()))
                         .collect();
                     (pm.related, pm.lines.related) = kept.into_iter().unzip();
                 }

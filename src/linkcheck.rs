@@ -18,7 +18,7 @@ pub fn check(kb: &KnowledgeBase, statics: &[StaticFile], generated: &Generated) 
     let published: HashSet<String> = statics
         .iter()
         .map(|s| s.output.clone())
-        .chain(kb.assets.iter().map(|a| crate::routes::attachment(a)))
+        .chain(kb.assets.iter().map(|a| crate::routes::attachment(&crate::sources::site_path(&kb.config.sources, a))))
         .collect();
     // Heading ids are read only from the files some link asks a heading of.
     let headings: Vec<OnceLock<HashSet<String>>> = kb.postmortems.iter().map(|_| OnceLock::new()).collect();
@@ -85,6 +85,10 @@ impl Cx<'_> {
         let Some(target) = kb::resolve(from, path) else {
             return missing(format!("link to `{path}`, which is outside the knowledge base"));
         };
+        if self.kb.withheld.contains(&target) {
+            let (message, suggestion) = crate::edition::internal_mention(from, &target, "the link becomes plain text");
+            return Some((Code::LinkToInternal, message, suggestion));
+        }
         if let Some(&j) = self.by_path.get(target.as_path()) {
             return fragment.and_then(|f| {
                 let whose = crate::diagnostics::display_path(&target);

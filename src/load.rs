@@ -74,24 +74,29 @@ pub fn discover_sources(
     let mut assets = Vec::new();
     let mut diags = Vec::new();
     for s in sources {
-        walk_source(root, &s.path, &mut md, &mut assets, &mut diags);
+        walk_source(root, s, &mut md, &mut assets, &mut diags);
     }
     (md, assets, diags)
 }
 
 fn walk_source(
     root: &Path,
-    source: &Path,
+    source: &crate::sources::Source,
     md: &mut Vec<PathBuf>,
     assets: &mut Vec<PathBuf>,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let content = root.join(source);
-    let base = if content.starts_with(root) { root } else { content.as_path() };
+    let content = root.join(&source.path);
+    // A folder outside the knowledge base is not under the site's `.gitignore` files, so
+    // its rules start at itself. (`Path::starts_with` would count `root/../team` as inside.)
+    let base = if source.is_outside() { content.as_path() } else { root };
     let walked = crate::walk::files(base, &content);
     for path in walked.files {
         let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-        diags.extend(unsafe_name(&rel));
+        // Outside the knowledge base only the part under the source's folder is
+        // published (`Source::site_path`), so only that part must be safe.
+        let published = source.site_path(&rel);
+        diags.extend(unsafe_name(&published).map(|d| Diagnostic { file: rel.clone(), ..d }));
         if path.extension().is_some_and(|x| x == "md") {
             if rel != Path::new("content/_index.md") {
                 md.push(rel);

@@ -76,6 +76,10 @@ enum Command {
         /// The branch --changed compares with (default: origin/main, else main)
         #[arg(long, requires = "changed")]
         base: Option<String>,
+        /// Check what this edition publishes: internal (everything) or public (only
+        /// `visibility: public` postmortems; links from them to internal ones are warned about)
+        #[arg(long, default_value = "internal", value_parser = parse_edition)]
+        edition: pmsite::edition::Edition,
     },
     /// Convert Markdown postmortems (files, or every Markdown file in folders) into the
     /// format: content/<year>/<date>-<slug>.md, never overwriting a file
@@ -128,6 +132,9 @@ enum Command {
         /// Only items of incidents involving SERVICE
         #[arg(long)]
         service: Option<String>,
+        /// Only items of incidents of this severity: a level or a [severity_aliases] name
+        #[arg(long)]
+        severity: Option<String>,
         #[arg(long, value_enum, default_value = "table")]
         format: ActionsFormat,
         /// Exit 1 when any listed item is overdue
@@ -287,10 +294,11 @@ fn progress_bar() -> indicatif::ProgressBar {
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { common, format, changed, base } => {
+        Command::Check { common, format, changed, base, edition } => {
             let root = find_root(common.root.as_deref())?;
             let opts = pmsite::check::Options { strict: common.strict, drafts: true, today: today(&common, &root) };
-            let mut checked = pmsite::check::check(&root, &opts);
+            let mut cache = pmsite::check::Cache::default();
+            let mut checked = pmsite::check::check_cached_in(&root, &opts, edition, &mut cache);
             if changed {
                 let base = match base {
                     Some(b) => b,
@@ -344,7 +352,17 @@ fn run() -> Result<ExitCode> {
             eprintln!("{}", report.summary_line());
             Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        Command::Actions { common, overdue, owner, team, service, format, fail_on_overdue, fail_on_drift } => {
+        Command::Actions {
+            common,
+            overdue,
+            owner,
+            team,
+            service,
+            severity,
+            format,
+            fail_on_overdue,
+            fail_on_drift,
+        } => {
             let root = find_root(common.root.as_deref())?;
             let opts = pmsite::check::Options { strict: false, drafts: common.drafts, today: today(&common, &root) };
             let checked = pmsite::check::check(&root, &opts);
@@ -354,7 +372,11 @@ fn run() -> Result<ExitCode> {
                     checked.errors()
                 );
             }
-            let filter = pmsite::actions::Filter { overdue, owner, team, service, status: None };
+            let severity = match severity {
+                Some(s) => Some(checked.kb.config.severity_filter(&s).map_err(|e| anyhow::anyhow!("--severity: {e}"))?),
+                None => None,
+            };
+            let filter = pmsite::actions::Filter { overdue, owner, team, service, severity, status: None };
             let format = match format {
                 ActionsFormat::Table => pmsite::actions::ReportFormat::Table,
                 ActionsFormat::Json => pmsite::actions::ReportFormat::Json,
@@ -463,10 +485,7 @@ fn run() -> Result<ExitCode> {
             }
             // An alias from [severity_aliases] is written as the level it names.
             let severity = match severity {
-                Some(s) => match config.severity_level(&s) {
-                    Some(level) => Some(level.to_string()),
-                    None => bail!("unknown severity `{s}`; use one of {}", config.severities.join(", ")),
-                },
+                Some(s) => Some(config.severity_filter(&s).map_err(|e| anyhow::anyhow!("--severity: {e}"))?),
                 None => None,
             };
             let date = date.unwrap_or_else(|| pmsite::check::today(&config.timezone));
@@ -500,6 +519,14 @@ fn run_search(
 ) -> Result<ExitCode> {
     let root = find_root(root)?;
     let (config, _) = pmsite::load::load_config(&root);
+    // The index holds site levels; `--severity critical` means the level it is an alias of.
+    let mut filters = filters;
+    filters.severities = filters
+        .severities
+        .iter()
+        .map(|s| config.severity_filter(s))
+        .collect::<Result<_, String>>()
+        .map_err(|e| anyhow::anyhow!("--severity: {e}"))?;
     let ensured = pmsite::search_command::ensure_index(&root, pmsite::check::today(&config.timezone))?;
     if let Some(b) = &ensured.built {
         eprintln!(

@@ -122,7 +122,10 @@ pub fn check(kb: &KnowledgeBase, statics: &[StaticFile], generated: &Generated) 
     let sources: Vec<Source> = kb
         .assets
         .iter()
-        .map(|a| Source { file: a.clone(), output: crate::routes::attachment(a) })
+        .map(|a| Source {
+            file: a.clone(),
+            output: crate::routes::attachment(&crate::sources::site_path(&kb.config.sources, a)),
+        })
         .chain(statics.iter().map(|s| Source { file: s.source.clone(), output: s.output.clone() }))
         .collect();
     let mut files: BTreeMap<&str, &Path> = BTreeMap::new();

@@ -1,14 +1,18 @@
-//! Where each `[[sources]]` folder really is: checked against the disk (a folder inside
-//! the knowledge base, symlinks resolved), grouped by the git repository holding it, and
-//! asked for its history and changed files there.
+//! Where each `[[sources]]` folder really is: checked against the disk (symlinks
+//! resolved; inside or beside the knowledge base as its path says, and apart from the
+//! output folder), grouped by the git repository holding it, and asked for its history
+//! and changed files there.
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::sources::{Source, source_of};
 use std::path::{Path, PathBuf};
 
-/// Checks each source listed in site.toml against the disk: it must be a folder whose
-/// real location (symlinks resolved) is inside `root`. Returns the usable sources, with
-/// `repo_path` filled in for those with their own `repo_url`.
+/// Checks each source listed in site.toml against the disk. A source inside the
+/// knowledge base must be a folder whose real location (symlinks resolved) is inside
+/// `root`; one outside it (`../team-payments`, an absolute path) a folder whose real
+/// location is outside `root` and does not hold it. No two may be the same folder or
+/// one inside the other once symlinks are resolved. Returns the usable sources, with
+/// `repo_path` filled in for those with their own `repo_url` and `checked_out` for all.
 pub fn check_on_disk(root: &Path, sources: Vec<Source>, diags: &mut Vec<Diagnostic>) -> Vec<Source> {
     let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     // Folders a source may not be, hold or be inside once symlinks are resolved: what
@@ -21,6 +25,7 @@ pub fn check_on_disk(root: &Path, sources: Vec<Source>, diags: &mut Vec<Diagnost
     for mut s in sources {
         // The implicit content/ may be missing (an empty knowledge base), as always.
         if s.at == (0, 0, 0) {
+            s.checked_out = crate::history::current_branch(root);
             out.push(s);
             continue;
         }
@@ -28,8 +33,17 @@ pub fn check_on_disk(root: &Path, sources: Vec<Source>, diags: &mut Vec<Diagnost
         let problem = match std::fs::canonicalize(root.join(&s.path)) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("does not exist".to_string()),
             Err(e) => Some(format!("cannot be read: {e}")),
-            Ok(real) if !real.starts_with(&real_root) => {
+            Ok(real) if !s.is_outside() && !real.starts_with(&real_root) => {
                 Some(format!("leads outside the knowledge base (to {})", real.display()))
+            }
+            Ok(real) if s.is_outside() && real.starts_with(&real_root) => Some(match real.strip_prefix(&real_root) {
+                Ok(inside) if !inside.as_os_str().is_empty() => {
+                    format!("is inside the knowledge base; write it as `{}`", inside.display())
+                }
+                _ => "is the knowledge base itself".to_string(),
+            }),
+            Ok(real) if s.is_outside() && real_root.starts_with(&real) => {
+                Some(format!("holds the knowledge base (it is {})", real.display()))
             }
             Ok(real) if !real.is_dir() => Some("is a file, not a folder".to_string()),
             // content/ listed for its defaults is content/ itself, not an overlap.
@@ -56,19 +70,78 @@ pub fn check_on_disk(root: &Path, sources: Vec<Source>, diags: &mut Vec<Diagnost
                     format!("source path `{}` {p}", s.path.display()),
                 )
                 .with_width(width.max(1))
-                .with_suggestion(
-                    "a source is a folder inside the knowledge base: add the submodule or check the repository out there",
-                ),
+                .with_suggestion(match s.is_outside() {
+                    true => "a source outside the knowledge base is a folder of its own beside it: check the team's repository out there (see docs/ci-recipes.md)",
+                    false => "a source is a folder inside the knowledge base: add the submodule or check the repository out there",
+                }),
             ),
             None => {
+                let dir = root.join(&s.path);
                 if s.repo_url.is_some() {
-                    s.repo_path = crate::history::path_in_work_tree(&root.join(&s.path));
+                    s.repo_path = crate::history::path_in_work_tree(&dir);
                 }
+                s.checked_out = crate::history::current_branch(&dir);
                 out.push(s);
             }
         }
     }
     out
+}
+
+/// An error for each source that the output folder `out` is inside of, or that is
+/// inside it: a build must neither write into a source nor read what it writes.
+pub fn check_output(root: &Path, sources: &[Source], out: &Path, shown: &Path) -> Vec<Diagnostic> {
+    let real = |p: &Path| std::fs::canonicalize(p).ok();
+    // The output folder may not exist yet: compare its nearest existing ancestor.
+    let real_out = out
+        .ancestors()
+        .find_map(|a| real(a).map(|r| r.join(out.strip_prefix(a).unwrap_or(Path::new("")))))
+        .unwrap_or_else(|| out.to_path_buf());
+    let mut diags = Vec::new();
+    for s in sources {
+        let Some(dir) = real(&root.join(&s.path)) else { continue };
+        let shown_out = shown.display();
+        if real_out.starts_with(&dir) {
+            diags.push(
+                Diagnostic::error(
+                    Code::ConfigValue,
+                    "--output",
+                    1,
+                    1,
+                    format!("the output folder `{shown_out}` is inside the source `{}`", s.path.display()),
+                )
+                .with_suggestion("sources are only read: pass an --output outside every source folder"),
+            );
+        } else if dir.starts_with(&real_out) && s.at == (0, 0, 0) {
+            // The implicit content/ has no line in site.toml: the output folder is at fault.
+            diags.push(
+                Diagnostic::error(
+                    Code::ConfigValue,
+                    "--output",
+                    1,
+                    1,
+                    format!("the output folder `{shown_out}` holds the source `{}`", s.path.display()),
+                )
+                .with_suggestion("the build replaces its output folder: pass an --output outside every source folder"),
+            );
+        } else if dir.starts_with(&real_out) {
+            let (line, col, width) = s.at;
+            diags.push(
+                Diagnostic::error(
+                    Code::ConfigValue,
+                    crate::config::FILE,
+                    line,
+                    col,
+                    format!("source path `{}` is inside the output folder `{shown_out}`", s.path.display()),
+                )
+                .with_width(width.max(1))
+                .with_suggestion(
+                    "the build replaces its output folder: keep sources out of it, or pass another --output",
+                ),
+            );
+        }
+    }
+    diags
 }
 
 /// A repository that holds sources: the folder its histories are read from (relative
@@ -85,7 +158,9 @@ fn repositories<'a>(root: &Path, sources: &'a [Source]) -> Vec<Repository<'a>> {
     let mut out = vec![Repository { dir: PathBuf::new(), sources: Vec::new() }];
     for s in sources {
         let own = crate::history::work_tree(&root.join(&s.path));
-        if own.is_none() || own == main {
+        // A folder outside the knowledge base is read from its own folder even in the
+        // same repository: the site's paths for it start with `..` or are absolute.
+        if !s.is_outside() && (own.is_none() || own == main) {
             out[0].sources.push(s);
         } else {
             out.push(Repository { dir: s.path.clone(), sources: vec![s] });
@@ -162,9 +237,12 @@ pub fn changed_files(root: &Path, sources: &[Source], base: &str) -> Result<Chan
             }
             None => {
                 out.bases.push(format!("{name}: no base branch there, so all its files count as changed"));
-                let base = if dir.starts_with(root) { root } else { dir.as_path() };
+                // As in the loader: a folder outside the knowledge base starts its own
+                // ignore rules, and its files are named as the loader names them
+                // (`../team/…`, or absolute), so that they match its diagnostics.
+                let base = if crate::sources::is_outside(&repo.dir) { dir.as_path() } else { root };
                 let walked = crate::walk::files(base, &dir).files;
-                out.files.extend(walked.iter().filter_map(|p| p.strip_prefix(root).ok().map(Path::to_path_buf)));
+                out.files.extend(walked.iter().map(|p| p.strip_prefix(root).unwrap_or(p).to_path_buf()));
             }
         }
     }

@@ -274,6 +274,79 @@ pub fn attachment(asset: &std::path::Path) -> String {
     file(&under.to_string_lossy().replace('\\', "/"))
 }
 
+/// The forge a repository is hosted on, which decides the shape of its edit and
+/// history URLs (site.toml `repo_kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RepoKind {
+    GitHub,
+    GitLab,
+    Gitea,
+}
+
+impl RepoKind {
+    pub const NAMES: &'static str = "github, gitlab or gitea";
+
+    pub fn parse(s: &str) -> Option<RepoKind> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "github" => Some(RepoKind::GitHub),
+            "gitlab" => Some(RepoKind::GitLab),
+            "gitea" | "forgejo" => Some(RepoKind::Gitea),
+            _ => None,
+        }
+    }
+
+    /// The kind a repository URL's host suggests. Self-hosted forges rarely say what
+    /// they are, and GitLab is the most common of them, so it is the guess for any other
+    /// host (and the shape pmsite always used).
+    pub fn guess(repo_url: &str) -> RepoKind {
+        let host = repo_url.split("://").nth(1).unwrap_or(repo_url).split(['/', ':']).next().unwrap_or("");
+        let host = host.rsplit('@').next().unwrap_or(host).to_ascii_lowercase();
+        if host == "github.com" || host.ends_with(".github.com") || host.starts_with("github.") {
+            RepoKind::GitHub
+        } else if host == "codeberg.org" || host.contains("gitea") || host.contains("forgejo") {
+            RepoKind::Gitea
+        } else {
+            RepoKind::GitLab
+        }
+    }
+}
+
+/// Where a file of a repository is edited and its history shown, on the web.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoFile<'a> {
+    /// The repository's web address, without a trailing `/`.
+    pub repo_url: &'a str,
+    pub kind: RepoKind,
+    pub branch: &'a str,
+    /// `/`-separated, from the repository's root.
+    pub path: &'a str,
+}
+
+impl RepoFile<'_> {
+    /// The forge's editor for the file: GitHub `/edit/B/P`, GitLab `/-/edit/B/P`, Gitea
+    /// `/_edit/B/P`. A branch's `/` separates segments as the forges expect; every
+    /// segment of branch and path is percent-encoded.
+    pub fn edit_url(&self) -> String {
+        let at = match self.kind {
+            RepoKind::GitHub => "edit",
+            RepoKind::GitLab => "-/edit",
+            RepoKind::Gitea => "_edit",
+        };
+        format!("{}/{at}/{}/{}", self.repo_url, encode_path(self.branch), encode_path(self.path))
+    }
+
+    /// The file's commits: GitHub `/commits/B/P`, GitLab `/-/commits/B/P`, Gitea
+    /// `/commits/branch/B/P`.
+    pub fn history_url(&self) -> String {
+        let at = match self.kind {
+            RepoKind::GitHub => "commits",
+            RepoKind::GitLab => "-/commits",
+            RepoKind::Gitea => "commits/branch",
+        };
+        format!("{}/{at}/{}/{}", self.repo_url, encode_path(self.branch), encode_path(self.path))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,5 +378,44 @@ mod tests {
         assert_eq!(list_page(&first, 2), "severities/sev3/page/2/index.html");
         assert_eq!(url(&list_page(&first, 12)), "severities/sev3/page/12/");
         assert_eq!(list_page(ACTIONS, 3), "actions/page/3/index.html");
+    }
+
+    #[test]
+    fn edit_and_history_urls_take_the_forges_shapes() {
+        let f = |kind| RepoFile { repo_url: "https://g.example/team/pm", kind, branch: "trunk", path: "2024/a.md" };
+        assert_eq!(f(RepoKind::GitHub).edit_url(), "https://g.example/team/pm/edit/trunk/2024/a.md");
+        assert_eq!(f(RepoKind::GitHub).history_url(), "https://g.example/team/pm/commits/trunk/2024/a.md");
+        assert_eq!(f(RepoKind::GitLab).edit_url(), "https://g.example/team/pm/-/edit/trunk/2024/a.md");
+        assert_eq!(f(RepoKind::GitLab).history_url(), "https://g.example/team/pm/-/commits/trunk/2024/a.md");
+        assert_eq!(f(RepoKind::Gitea).edit_url(), "https://g.example/team/pm/_edit/trunk/2024/a.md");
+        assert_eq!(f(RepoKind::Gitea).history_url(), "https://g.example/team/pm/commits/branch/trunk/2024/a.md");
+    }
+
+    #[test]
+    fn branch_and_path_segments_are_percent_encoded() {
+        let f = RepoFile {
+            repo_url: "https://github.com/o/r",
+            kind: RepoKind::GitHub,
+            branch: "release/2024 #1",
+            path: "docs/pm/2024/a b#?%ü.md",
+        };
+        assert_eq!(
+            f.edit_url(),
+            "https://github.com/o/r/edit/release/2024%20%231/docs/pm/2024/a%20b%23%3F%25%C3%BC.md"
+        );
+        assert!(!f.history_url().contains(' '));
+    }
+
+    #[test]
+    fn the_kind_is_guessed_from_the_host() {
+        assert_eq!(RepoKind::guess("https://github.com/o/r"), RepoKind::GitHub);
+        assert_eq!(RepoKind::guess("https://GitHub.example.com/o/r"), RepoKind::GitHub);
+        assert_eq!(RepoKind::guess("https://gitlab.com/o/r"), RepoKind::GitLab);
+        assert_eq!(RepoKind::guess("https://codeberg.org/o/r"), RepoKind::Gitea);
+        assert_eq!(RepoKind::guess("https://gitea.corp.example/o/r"), RepoKind::Gitea);
+        assert_eq!(RepoKind::guess("https://git.example.internal/o/r"), RepoKind::GitLab);
+        assert_eq!(RepoKind::guess("https://notgithub.com/o/r"), RepoKind::GitLab);
+        assert_eq!(RepoKind::parse("GitHub"), Some(RepoKind::GitHub));
+        assert_eq!(RepoKind::parse("bitbucket"), None);
     }
 }

@@ -1,13 +1,17 @@
 //! `[[sources]]` in site.toml: the folders postmortems are read from. `content/` is
 //! always one; each other source is a folder inside the knowledge base (a git
-//! submodule, a team repository checked out there, or a plain folder), with its own
-//! `repo_url` for edit and history links and defaults for files that omit `teams` or
-//! `services`.
+//! submodule, a team repository checked out there, or a plain folder) or outside it (a
+//! checkout beside the site, as CI jobs lay them out), with its own `repo_url`, branch
+//! and forge kind for edit and history links and defaults for files that omit `teams`
+//! or `services`.
 //!
-//! Paths in site.toml are untrusted: `parse` accepts only relative paths of plain
-//! names, and `repositories::check_on_disk` only folders whose real location (symlinks resolved) is
-//! inside the knowledge base. A source that fails either is left out, with an error at
-//! its place in site.toml.
+//! Paths in site.toml are untrusted. A source folder is only ever read, and reading
+//! what site.toml names is its purpose, so the checks are about not being misled:
+//! `parse` accepts plain names, with `..` only at the start (so the text says where the
+//! path leads), and `repositories::check_on_disk` compares real locations (symlinks
+//! resolved) so that an "inside" path really is inside, an "outside" one really outside,
+//! and no two sources (or a source and pmsite's own folders) overlap. A source that
+//! fails either is left out, with an error at its place in site.toml.
 
 use crate::lines::line_col;
 use serde::Deserialize;
@@ -26,13 +30,23 @@ pub struct Defaults {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Source {
-    /// Relative to the knowledge base root, plain names only (`content`, `teams/payments`).
+    /// As written in site.toml, normalised: relative to the knowledge base root
+    /// (`content`, `teams/payments`), or outside it (`../team-payments`, an absolute path).
+    /// Files of the source are named by this path joined with theirs.
     pub path: PathBuf,
     /// Its repository's web address (no trailing `/`); None: the site's `repo_url`.
     pub repo_url: Option<String>,
     /// Where the folder sits in its repository's work tree (`` for the top), found by
     /// `check_on_disk` for a source with its own `repo_url`.
     pub repo_path: Option<PathBuf>,
+    /// The branch edit and history links name; None: the site's `repo_branch`, else the
+    /// branch checked out in the source's repository.
+    pub branch: Option<String>,
+    /// `repo_kind` of this source; None: the site's, else guessed from the URL.
+    pub kind: Option<crate::routes::RepoKind>,
+    /// The branch checked out in the repository holding the folder, found by
+    /// `check_on_disk`: the branch links name when none is configured.
+    pub checked_out: Option<String>,
     pub defaults: Defaults,
     /// (line, column, width) of `path` in site.toml; 0 for the implicit `content/`.
     pub at: (usize, usize, usize),
@@ -44,8 +58,28 @@ impl Source {
             path: PathBuf::from(CONTENT),
             repo_url: None,
             repo_path: None,
+            branch: None,
+            kind: None,
+            checked_out: None,
             defaults: Defaults::default(),
             at: (0, 0, 0),
+        }
+    }
+
+    /// Whether the folder is outside the knowledge base (`../x` or absolute): read-only,
+    /// and published under its own folder name.
+    pub fn is_outside(&self) -> bool {
+        is_outside(&self.path)
+    }
+
+    /// The path the site knows `file` (a file of this source) by: its own for a source
+    /// inside the knowledge base, `<folder name>/…` for one outside it, so attachments
+    /// are published under `files/team-payments/…` and never under a `..` or a CI
+    /// runner's absolute path.
+    pub fn site_path(&self, file: &Path) -> PathBuf {
+        match (self.is_outside(), self.path.file_name(), file.strip_prefix(&self.path)) {
+            (true, Some(name), Ok(inside)) => Path::new(name).join(inside),
+            _ => file.to_path_buf(),
         }
     }
 
@@ -54,19 +88,63 @@ impl Source {
         file.starts_with(&self.path)
     }
 
-    /// The repository `file` is edited in and its path there: the source's own
-    /// repository, or the site's (`site_repo`) at the path from the root.
-    pub fn edit_target(&self, site_repo: Option<&str>, file: &Path) -> Option<(String, String)> {
+    /// Where `file` is edited and its history shown: in the source's own repository at
+    /// its path there, or in the site's (`site`) at the path from the root. A source
+    /// outside the knowledge base without a `repo_url` of its own has no place in the
+    /// site's repository, so its pages get no such links.
+    pub fn edit_target(&self, site: &SiteRepo<'_>, file: &Path) -> Option<EditTarget> {
         let slash = |p: &Path| p.to_string_lossy().replace('\\', "/");
-        match (&self.repo_url, &self.repo_path) {
-            (Some(url), Some(at)) => {
+        let main = || "main".to_string();
+        let (repo_url, path, branch) = match (&self.repo_url, &self.repo_path) {
+            (Some(url), at) => {
                 let inside = file.strip_prefix(&self.path).ok()?;
-                Some((url.clone(), slash(&at.join(inside))))
+                let path = at.as_ref().map_or_else(|| inside.to_path_buf(), |at| at.join(inside));
+                (url.clone(), slash(&path), self.branch.clone().or_else(|| self.checked_out.clone()))
             }
-            (Some(url), None) => Some((url.clone(), slash(file.strip_prefix(&self.path).ok()?))),
-            (None, _) => site_repo.map(|r| (r.to_string(), slash(file))),
-        }
+            (None, _) if self.is_outside() => return None,
+            (None, _) => (
+                site.repo_url?.to_string(),
+                slash(file),
+                site.branch.map(str::to_string).or_else(|| self.checked_out.clone()),
+            ),
+        };
+        let kind = self.kind.or(site.kind).unwrap_or_else(|| crate::routes::RepoKind::guess(&repo_url));
+        Some(EditTarget { branch: branch.unwrap_or_else(main), repo_url, kind, path })
     }
+}
+
+/// Whether a source path as `parse` keeps it (`..` only at its start) leads out of the
+/// knowledge base.
+pub fn is_outside(path: &Path) -> bool {
+    path.is_absolute() || path.starts_with("..")
+}
+
+/// The site's own repository, as site.toml describes it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SiteRepo<'a> {
+    pub repo_url: Option<&'a str>,
+    pub branch: Option<&'a str>,
+    pub kind: Option<crate::routes::RepoKind>,
+}
+
+/// The repository, branch and path a page's edit and history links name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditTarget {
+    pub repo_url: String,
+    pub kind: crate::routes::RepoKind,
+    pub branch: String,
+    pub path: String,
+}
+
+impl EditTarget {
+    pub fn file(&self) -> crate::routes::RepoFile<'_> {
+        crate::routes::RepoFile { repo_url: &self.repo_url, kind: self.kind, branch: &self.branch, path: &self.path }
+    }
+}
+
+/// The path the site knows `file` by (`Source::site_path`).
+pub fn site_path(sources: &[Source], file: &Path) -> PathBuf {
+    source_of(sources, file).map_or_else(|| file.to_path_buf(), |s| s.site_path(file))
 }
 
 /// The source holding `file`, if any (sources never overlap).
@@ -79,6 +157,8 @@ pub fn source_of<'a>(sources: &'a [Source], file: &Path) -> Option<&'a Source> {
 pub struct RawSource {
     path: Spanned<String>,
     repo_url: Option<Spanned<String>>,
+    branch: Option<Spanned<String>>,
+    repo_kind: Option<Spanned<String>>,
     teams: Option<Vec<String>>,
     services: Option<Vec<String>>,
 }
@@ -86,39 +166,84 @@ pub struct RawSource {
 /// Folders a source may not be in or hold: pmsite's own inputs and bookkeeping.
 const RESERVED: [&str; 3] = ["static", "themes", ".pmsite"];
 
-/// Why a site.toml source path is not acceptable, before the disk is looked at.
+/// Why a site.toml source path is not acceptable, before the disk is looked at. A path
+/// may lead out of the knowledge base only at its start (`../team-payments`, or an
+/// absolute path): a CI job checks team repositories out beside the site. A `..` after
+/// a folder name (`team/../../x`) hides where the path really goes, so it is refused.
 fn path_problem(p: &str) -> Option<String> {
     if p.trim().is_empty() {
         return Some("is empty".into());
     }
     let path = Path::new(p);
-    if path.is_absolute() || p.starts_with('/') || p.starts_with('\\') || p.contains(':') {
-        return Some("is not a path relative to the folder of site.toml".into());
+    let absolute = path.is_absolute();
+    if !absolute && (p.starts_with('/') || p.starts_with('\\') || p.contains(':')) {
+        return Some("is neither relative to the folder of site.toml nor an absolute path".into());
     }
     if p.contains('\\') {
         return Some("contains a backslash; separate folders with `/`".into());
     }
+    let mut named = 0;
+    let mut leading_up = false;
     for c in path.components() {
         match c {
             Component::Normal(s) => {
+                named += 1;
                 let s = s.to_string_lossy();
-                if s.starts_with('.') {
+                // Outside the knowledge base only the source's own folder name is published.
+                if s.starts_with('.') && !(absolute || leading_up) {
                     return Some(format!("names the hidden folder `{s}`"));
                 }
-                if let Some(why) = crate::names::segment_problem(&s) {
+                if let Some(why) = crate::names::segment_problem(&s).filter(|_| !(absolute || leading_up)) {
                     return Some(format!("has a folder name that cannot be published: {why}"));
                 }
             }
             Component::CurDir => return Some("contains `.`; write the path without it".into()),
+            Component::ParentDir if named == 0 && !absolute => leading_up = true,
             Component::ParentDir => {
-                return Some("leads out of the knowledge base (`..`); sources are folders inside it".into());
+                return Some(
+                    "has `..` after a folder name, which hides where it leads; write the folder it means".into(),
+                );
             }
-            _ => return Some("is not a path relative to the folder of site.toml".into()),
+            Component::RootDir | Component::Prefix(_) if absolute => {}
+            _ => return Some("is neither relative to the folder of site.toml nor an absolute path".into()),
         }
+    }
+    if named == 0 {
+        return Some("names no folder of its own (it would hold the knowledge base)".into());
+    }
+    if absolute || leading_up {
+        let last = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if last.starts_with('.') {
+            return Some(format!("ends in the hidden folder `{last}`"));
+        }
+        if let Some(why) = crate::names::segment_problem(&last) {
+            return Some(format!("ends in a folder name that cannot be published: {why}"));
+        }
+        return None;
     }
     let first = path.components().next().map(|c| c.as_os_str().to_string_lossy().into_owned());
     if let Some(r) = RESERVED.iter().find(|r| first.as_deref() == Some(**r)) {
         return Some(format!("is inside `{r}/`, which pmsite reads for something else"));
+    }
+    None
+}
+
+pub const BRANCH_HELP: &str = "give the branch's name as git shows it, such as \"main\" or \"release/2024\"";
+
+/// Why a branch name from site.toml cannot be put in an edit link: git's own rules
+/// (`git check-ref-format --branch`), which also keep it a plain path in a URL.
+pub fn branch_problem(b: &str) -> Option<&'static str> {
+    if b.is_empty() {
+        return Some("is empty");
+    }
+    if b.starts_with('-') || b.starts_with('/') || b.ends_with('/') || b.ends_with('.') || b.ends_with(".lock") {
+        return Some("is not a git branch name");
+    }
+    if b.contains("..") || b.contains("//") || b.contains("@{") || b.split('/').any(|p| p.starts_with('.')) {
+        return Some("is not a git branch name");
+    }
+    if b.chars().any(|c| c.is_control() || matches!(c, ' ' | '~' | '^' | ':' | '?' | '*' | '[' | '\\')) {
+        return Some("is not a git branch name");
     }
     None
 }
@@ -141,7 +266,7 @@ pub fn parse(
             err(
                 span,
                 format!("source path `{}` {problem}", written.escape_debug()),
-                "give a folder inside the knowledge base, e.g. path = \"teams/payments\" (a submodule or a checkout there)",
+                "give a folder inside the knowledge base (path = \"teams/payments\", a submodule or a checkout there) or a checkout beside it (path = \"../team-payments\")",
             );
             continue;
         }
@@ -160,10 +285,37 @@ pub fn parse(
                 }
             },
         };
+        let branch = match entry.branch {
+            None => None,
+            Some(b) => match branch_problem(b.get_ref()) {
+                None => Some(b.into_inner()),
+                Some(problem) => {
+                    err(b.span(), format!("source branch `{}` {problem}", b.get_ref().escape_debug()), BRANCH_HELP);
+                    continue;
+                }
+            },
+        };
+        let kind = match entry.repo_kind {
+            None => None,
+            Some(k) => match crate::routes::RepoKind::parse(k.get_ref()) {
+                Some(kind) => Some(kind),
+                None => {
+                    err(
+                        k.span(),
+                        format!("source repo_kind `{}` is not a forge pmsite knows", k.get_ref().escape_debug()),
+                        "use github, gitlab or gitea (the shape of its edit and history links)",
+                    );
+                    continue;
+                }
+            },
+        };
         let source = Source {
             path,
             repo_url,
             repo_path: None,
+            branch,
+            kind,
+            checked_out: None,
             defaults: Defaults {
                 teams: entry.teams.unwrap_or_default().into_iter().filter(|t| !t.trim().is_empty()).collect(),
                 services: entry.services.unwrap_or_default().into_iter().filter(|t| !t.trim().is_empty()).collect(),
@@ -232,15 +384,50 @@ mod tests {
 
     #[test]
     fn untrusted_paths_are_errors_at_their_place() {
-        for bad in
-            ["../sibling", "/etc", "teams/../../x", "", "./teams", ".git", "static/x", "themes", "C:/x", "a\\\\b"]
-        {
+        for bad in [
+            "teams/../../x",
+            "../a/../b",
+            "",
+            "./teams",
+            ".git",
+            "static/x",
+            "themes",
+            "C:/x",
+            "a\\\\b",
+            "..",
+            "../..",
+            "/",
+            "../.hidden",
+        ] {
             let (s, d) = parsed(&format!("title = \"t\"\n[[sources]]\npath = \"{bad}\"\n"));
             assert_eq!(s.len(), 1, "{bad}: left out");
             assert_eq!(d.len(), 1, "{bad}: {d:?}");
             assert_eq!((d[0].code, d[0].line, d[0].column), (Code::ConfigValue, 3, 8), "{bad}");
             assert!(d[0].message.starts_with("source path"), "{}", d[0].message);
         }
+    }
+
+    #[test]
+    fn sibling_and_absolute_paths_lead_out_only_at_their_start() {
+        let (s, d) = parsed(
+            "[[sources]]\npath = \"../team-payments\"\n[[sources]]\npath = \"/srv/ci/team-search/\"\n[[sources]]\npath = \"../../org/pm\"\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        let paths: Vec<&Path> = s.iter().map(|s| s.path.as_path()).collect();
+        assert_eq!(
+            paths,
+            [
+                Path::new("content"),
+                Path::new("../team-payments"),
+                Path::new("/srv/ci/team-search"),
+                Path::new("../../org/pm")
+            ]
+        );
+        assert!(s[1..].iter().all(Source::is_outside) && !s[0].is_outside());
+        let (_, d) = parsed("[[sources]]\npath = \"../a\"\n[[sources]]\npath = \"../a/b\"\n");
+        assert!(d.len() == 1 && d[0].line == 4 && d[0].message.contains("overlaps"), "{d:?}");
+        let (_, d) = parsed("[[sources]]\npath = \"teams/../../x\"\n");
+        assert!(d[0].message.contains("`..` after a folder name"), "{d:?}");
     }
 
     #[test]
@@ -259,23 +446,44 @@ mod tests {
     }
 
     #[test]
-    fn edit_targets_point_into_the_right_repository() {
+    fn edit_targets_point_into_the_right_repository_and_branch() {
+        use crate::routes::RepoKind;
         let mut s = Source::content();
         let f = Path::new("content/2024/a.md");
-        assert_eq!(s.edit_target(None, f), None);
+        let none = SiteRepo::default();
+        assert_eq!(s.edit_target(&none, f), None);
+        let site = SiteRepo { repo_url: Some("https://github.com/o/site"), ..SiteRepo::default() };
+        let t = s.edit_target(&site, f).unwrap();
         assert_eq!(
-            s.edit_target(Some("https://g/site"), f),
-            Some(("https://g/site".into(), "content/2024/a.md".into()))
+            (t.repo_url.as_str(), t.kind, t.branch.as_str()),
+            ("https://github.com/o/site", RepoKind::GitHub, "main")
         );
+        assert_eq!(t.path, "content/2024/a.md");
+        s.checked_out = Some("trunk".into());
+        assert_eq!(s.edit_target(&site, f).unwrap().branch, "trunk", "the checked-out branch when none is set");
+        let pinned = SiteRepo { branch: Some("pages"), ..site };
+        assert_eq!(s.edit_target(&pinned, f).unwrap().branch, "pages", "repo_branch wins");
+
         s.path = PathBuf::from("teams/pay");
         s.repo_url = Some("https://g/pay".into());
         s.repo_path = Some(PathBuf::from("docs/pm"));
+        s.checked_out = Some("develop".into());
         let f = Path::new("teams/pay/2024/b.md");
-        assert_eq!(
-            s.edit_target(Some("https://g/site"), f),
-            Some(("https://g/pay".into(), "docs/pm/2024/b.md".into()))
-        );
-        s.repo_path = None;
-        assert_eq!(s.edit_target(None, f), Some(("https://g/pay".into(), "2024/b.md".into())));
+        let t = s.edit_target(&pinned, f).unwrap();
+        assert_eq!((t.repo_url.as_str(), t.path.as_str()), ("https://g/pay", "docs/pm/2024/b.md"));
+        assert_eq!((t.branch.as_str(), t.kind), ("develop", RepoKind::GitLab), "its own branch, not the site's");
+        s.branch = Some("release/1".into());
+        s.kind = Some(RepoKind::Gitea);
+        let t = s.edit_target(&pinned, f).unwrap();
+        assert_eq!((t.branch.as_str(), t.kind), ("release/1", RepoKind::Gitea));
+        assert_eq!(t.file().edit_url(), "https://g/pay/_edit/release/1/docs/pm/2024/b.md");
+
+        let mut outside = Source::content();
+        outside.path = PathBuf::from("../team-payments");
+        let f = Path::new("../team-payments/2024/c.md");
+        assert_eq!(outside.edit_target(&site, f), None, "not in the site's repository");
+        assert_eq!(outside.site_path(Path::new("../team-payments/2024/g.png")), Path::new("team-payments/2024/g.png"));
+        outside.repo_url = Some("https://github.com/o/pay".into());
+        assert_eq!(outside.edit_target(&site, f).unwrap().path, "2024/c.md");
     }
 }

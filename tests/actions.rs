@@ -213,3 +213,28 @@ fn built_pages_show_actions_and_patterns() {
     assert!(b.contains("Seen before") && b.contains("Cap retries at 2"));
     assert!(out.join("api/actions.csv").is_file() && out.join("api/actions.json").is_file());
 }
+
+#[test]
+fn the_severity_filter_takes_levels_and_aliases() {
+    let t = fixture();
+    let c = std::fs::read_to_string(t.path().join("content/2024/2024-06-01-c.md")).unwrap();
+    write(t.path(), "content/2024/2024-06-01-c.md", &c.replace("severity: SEV2", "severity: SEV1"));
+    write(t.path(), "site.toml", &format!("{SITE}[severity_aliases]\nCritical = \"SEV1\"\n"));
+    let titles = |severity: &str| {
+        let o = run(t.path(), &["actions", "--today", "2024-08-01", "--format", "json", "--severity", severity]);
+        assert!(o.status.success(), "{severity}: {}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["action_items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["title"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(titles("SEV1"), ["Validate config in CI before rollout"]);
+    assert_eq!(titles("critical"), ["Validate config in CI before rollout"], "an alias, in any case");
+    assert_eq!(titles("SEV2").len(), 3);
+    let o = run(t.path(), &["actions", "--severity", "P0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown severity `P0`"));
+}

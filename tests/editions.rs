@@ -217,3 +217,36 @@ fn bad_visibility_markers_and_fields_fail_check_at_their_place() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("use internal or public"));
 }
+
+#[test]
+fn check_of_the_public_edition_warns_where_public_postmortems_point_at_internal_ones() {
+    let t = fixture();
+    let run = |edition: &str| {
+        let o =
+            bin().args(["check", "--format", "json", "--edition", edition, "--root"]).arg(t.path()).output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{edition}: {}", String::from_utf8_lossy(&o.stdout));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let found: Vec<serde_json::Value> =
+            v.as_array().unwrap().iter().filter(|d| d["code"] == "link-to-internal").cloned().collect();
+        found
+    };
+    assert!(run("internal").is_empty(), "the internal edition shows every postmortem");
+    let found = run("public");
+    let at: Vec<(&str, u64, u64)> = found
+        .iter()
+        .map(|d| (d["file"].as_str().unwrap(), d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap()))
+        .collect();
+    let f = "content/2024/2024-03-01-checkout-retries.md";
+    assert_eq!(at.len(), 2, "{found:#?}");
+    assert_eq!(at[0], (f, 9, 11), "the `related` id: {found:#?}");
+    assert_eq!((at[1].0, at[1].1), (f, 29), "the body link: {found:#?}");
+    for d in &found {
+        assert_eq!(d["level"], "warning");
+        let msg = d["message"].as_str().unwrap();
+        assert!(msg.contains(f) && msg.contains("content/2024/2024-02-01-xyzzy-incident.md"), "{msg}");
+    }
+    assert!(found[1]["message"].as_str().unwrap().contains("the link becomes plain text"), "{found:#?}");
+    let o = bin().args(["check", "--edition", "secret", "--root"]).arg(t.path()).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("use internal or public"));
+}

@@ -452,3 +452,25 @@ fn similar_incidents_are_symmetric_and_never_the_incident_itself() {
     }
     assert!(mutual * 4 >= links, "roughly symmetric: {mutual} of {links} links go both ways");
 }
+
+#[test]
+fn severity_filters_take_the_aliases_of_site_toml() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), tmp.path());
+    let site = std::fs::read_to_string(tmp.path().join("site.toml")).unwrap();
+    std::fs::write(tmp.path().join("site.toml"), format!("{site}\n[severity_aliases]\nMajor = \"SEV2\"\n")).unwrap();
+    let ids = |args: &[&str]| {
+        let (code, stdout, stderr) = pmsite(tmp.path(), args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        let json: Value = serde_json::from_str(&stdout).unwrap();
+        json["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    let by_level = ids(&["pool", "--severity", "SEV2", "--format", "json"]);
+    assert_eq!(by_level, ["2024-08-08-checkout-deploy-rollback", "2024-05-02-payments-db-failover"]);
+    assert_eq!(ids(&["pool", "--severity", "Major", "--format", "json"]), by_level, "an alias means its level");
+    assert_eq!(ids(&["pool", "--severity", "major", "--format", "json"]), by_level, "in any case");
+    assert_eq!(ids(&["pool", "--severity", "sev2", "--format", "json"]), by_level);
+    let (code, _, stderr) = pmsite(tmp.path(), &["pool", "--severity", "blocker"]);
+    assert_eq!(code, 2, "an unknown severity is an error, not an empty result");
+    assert!(stderr.contains("unknown severity `blocker`") && stderr.contains("major (SEV2)"), "{stderr}");
+}

@@ -116,7 +116,12 @@ pub(super) fn timeline(
                     Some(d) => format!("{d} {time_cell}"),
                     None => time_cell.to_string(),
                 };
-                match when::when_at(&when_text, order) {
+                // `1405` or `9.05 pm` in a time column is a time: the header says so.
+                let found = when::when_at(&when_text, order)
+                    .filter(|(w, _)| w.time.is_some() || w.placeholder)
+                    .or_else(|| when::compact_when_at(&when_text, order, when::TimelineContext::TimeCell))
+                    .or_else(|| when::when_at(&when_text, order));
+                match found {
                     Some((w, _)) if w.date.is_some() || w.time.is_some() => raw.push(RawEvent {
                         line: *line,
                         when: w,
@@ -154,7 +159,11 @@ pub(super) fn timeline(
             let t = if item { prose::strip_lead(t) } else { t };
             let (mut w, rest) = match emphasised_when(t, order) {
                 Some(found) => found,
-                None => match when::when_at(t, order) {
+                None => match when::when_at(t, order)
+                    .filter(|(w, _)| w.time.is_some() || w.placeholder)
+                    .or_else(|| when::compact_when_at(t, order, when::TimelineContext::LineStart))
+                    .or_else(|| when::when_at(t, order))
+                {
                     Some((w, n)) => (w, &t[n..]),
                     None => continue,
                 },

@@ -621,6 +621,34 @@ mod tests {
     }
 
     #[test]
+    fn timelines_written_without_colons() {
+        let c = conv(
+            "# Checkout outage\n\nIn 2019 we had 1500 orders a minute.\n\n## Timeline (UTC)\n\n- 1405 - error rate alert fired\n- 1412: on-call engineer paged\n- 14h30 – rolled back the deploy\n- 9.05 pm - error rate back to normal\n- 11 pm - incident closed\n\n2019 - the year the service was written\n\n1500 requests per second were dropped.\n",
+            "2024-03-12-checkout.md",
+        );
+        let at: Vec<&str> = c.timeline.iter().map(|e| e.at.as_str()).collect();
+        assert_eq!(
+            at,
+            [
+                "2024-03-12T14:05:00Z",
+                "2024-03-12T14:12:00Z",
+                "2024-03-12T14:30:00Z",
+                "2024-03-12T21:05:00Z",
+                "2024-03-12T23:00:00Z"
+            ],
+            "the year and the count are not times: {:?}",
+            c.timeline
+        );
+        let t = conv(
+            "# Queue backlog\n\n## Timeline\n\n| Time (UTC) | Requests | Event |\n|---|---|---|\n| 0930 | 1500 | Backlog alert fired |\n| 1015 | 2019 | Consumers scaled up |\n",
+            "2023-06-01-queue.md",
+        );
+        let at: Vec<&str> = t.timeline.iter().map(|e| e.at.as_str()).collect();
+        assert_eq!(at, ["2023-06-01T09:30:00Z", "2023-06-01T10:15:00Z"], "{:?}", t.timeline);
+        assert!(t.timeline[1].text.contains("scaled up"), "{:?}", t.timeline);
+    }
+
+    #[test]
     fn table_in_any_column_order_with_owner_column() {
         let c = conv(
             "Incident report\n===============\n\nIt broke on March 4, 2021.\n\n## Timeline\n\n| Event | When (CET) |\n|---|---|\n| Alert fired | 2021-03-04 10:00 |\n| Service restored | 2021-03-04 10:30 |\n\n## Follow-up actions\n\n| Action | Owner | Due |\n|---|---|---|\n| Page on saturation | @ops | 2021-04-01 |\n",

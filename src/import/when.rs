@@ -335,6 +335,126 @@ pub fn time_at(s: &str) -> Option<(i8, i8, i8, usize)> {
     Some((h as i8, m as i8, sec as i8, end))
 }
 
+/// The meridiem at the start of `rest` (`pm`, `a.m.`): (is pm, bytes taken).
+fn meridiem_at(rest: &[u8]) -> Option<(bool, usize)> {
+    [(&b"a.m."[..], false), (b"p.m.", true), (b"am", false), (b"pm", true)].into_iter().find_map(|(w, pm)| {
+        (rest.len() >= w.len()
+            && rest[..w.len()].eq_ignore_ascii_case(w)
+            && !rest.get(w.len()).is_some_and(u8::is_ascii_alphanumeric))
+        .then_some((pm, w.len()))
+    })
+}
+
+/// A time written without a colon at the start of `s`: `1405`, `0930`, `14h05`,
+/// `9.05 pm` (a dot only with am/pm: `9.05` alone is as likely a version or an amount),
+/// `9am`, `11 pm` (an hour alone only with am/pm: `9` alone is a count).
+/// (hour, minute, bytes taken). Only for timeline contexts (`compact_when_at`): on its
+/// own `2024` or `1500` is a year or a count as often as a time.
+fn compact_time_at(s: &str) -> Option<(i8, i8, usize)> {
+    let b = s.as_bytes();
+    let (v, n) = digits(b, 4)?;
+    let (mut h, m, mut end, needs_meridiem) = match b.get(n) {
+        _ if n == 4 => (v / 100, v % 100, 4, false),
+        Some(b'h' | b'H') if n <= 2 => match digits(&b[n + 1..], 2)? {
+            (m, 2) => (v, m, n + 3, false),
+            _ => return None,
+        },
+        Some(b'.') if n <= 2 => match digits(&b[n + 1..], 2)? {
+            (m, 2) => (v, m, n + 3, true),
+            _ => return None,
+        },
+        _ if n <= 2 => (v, 0, n, true),
+        _ => return None,
+    };
+    if is_digit_at(b, end)
+        || b.get(end).is_some_and(|&c| matches!(c, b':' | b'.' | b'/' | b',') && is_digit_at(b, end + 1))
+    {
+        return None;
+    }
+    let j = skip_spaces(b, end);
+    match meridiem_at(&b[j..]) {
+        Some((pm, w)) => {
+            if !(1..=12).contains(&h) {
+                return None;
+            }
+            h = match (h, pm) {
+                (12, false) => 0,
+                (12, true) => 12,
+                (h, true) => h + 12,
+                (h, false) => h,
+            };
+            end = j + w;
+        }
+        None if needs_meridiem => return None,
+        None => {}
+    }
+    if h > 23 || m > 59 {
+        return None;
+    }
+    Some((h as i8, m as i8, end))
+}
+
+/// Where a compact time may stand: the whole time cell of a timeline table, or the
+/// start of a timeline line, where the time must be followed by a separator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimelineContext {
+    TimeCell,
+    LineStart,
+}
+
+/// `when_at` for a timeline line or time cell, also taking times without a colon
+/// (`compact_time_at`), optionally after a date and before a zone. At a line start the
+/// time must be followed by a separator (` - `, `:`, `|`, a dash) and a four-digit
+/// number that could be a year (1980–2059) only counts with a zone after it
+/// (`2015 UTC - …`), since "2015 - we migrated" is more often a year; a time cell must
+/// hold the time and nothing else.
+pub fn compact_when_at(s: &str, order: NumericOrder, context: TimelineContext) -> Option<(When, usize)> {
+    let b = s.as_bytes();
+    let mut w = When::default();
+    let mut i = skip_spaces(b, 0);
+    if let Some((date, n, _)) = date_at(&s[i..], order) {
+        w.date = Some(date);
+        i = skip_spaces(b, i + n);
+        if b.get(i) == Some(&b',') {
+            i = skip_spaces(b, i + 1);
+        }
+    }
+    let start = i;
+    let (h, m, n) = compact_time_at(&s[i..])?;
+    w.time = Some((h, m, 0));
+    i += n;
+    let four =
+        s.get(start..start + 4).filter(|d| d.bytes().all(|c| c.is_ascii_digit())).and_then(|d| d.parse::<i32>().ok());
+    let mut zoned = false;
+    if b.get(i) == Some(&b'Z') && !b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric) {
+        w.zone = fixed(0).map(|tz| Zone { tz, label: "Z".into() });
+        i += 1;
+        zoned = true;
+    } else if let Some((zone, n)) = zone_at(&s[i..]) {
+        w.zone = Some(zone);
+        i += n;
+        zoned = true;
+    }
+    let rest = s[i..].trim_start();
+    match context {
+        TimelineContext::TimeCell if !rest.is_empty() => return None,
+        TimelineContext::TimeCell => {}
+        TimelineContext::LineStart => {
+            let separated =
+                ["- ", "– ", "— ", ": ", "| ", "-", "–", "—", ":", "|"].iter().any(|sep| rest.starts_with(sep))
+                    && !rest.starts_with("--");
+            if !separated {
+                return None;
+            }
+            let year_like = four.is_some_and(|y| (1980..=2059).contains(&y)) && w.date.is_none();
+            if year_like && !zoned {
+                return None;
+            }
+        }
+    }
+    Some((w, i))
+}
+
 /// A placeholder where a time should be (`HH:mm`, `--:--`, `??:??`, `xx:xx`, or an
 /// hour with unknown minutes `14:??`): (known hour, bytes taken).
 fn placeholder_time_at(s: &str) -> Option<(Option<i8>, usize)> {
@@ -744,5 +864,56 @@ mod tests {
         assert_eq!(w.zone.unwrap().tz.to_offset(jiff::Timestamp::UNIX_EPOCH).seconds(), -5 * 3600);
         let (w, n) = when_at("09:00-11:00 x", o).unwrap();
         assert_eq!((w.time, w.zone.is_none(), n), (Some((9, 0, 0)), true, 11));
+    }
+
+    #[test]
+    fn times_without_a_colon_in_timeline_lines() {
+        use TimelineContext::LineStart;
+        let at =
+            |s: &str| compact_when_at(s, NumericOrder::DayFirst, LineStart).map(|(w, n)| (w.time, s[n..].to_string()));
+        assert_eq!(at("1405 - paged the on-call"), Some((Some((14, 5, 0)), " - paged the on-call".into())));
+        assert_eq!(at("0930 UTC: deploy of api v2 began"), Some((Some((9, 30, 0)), ": deploy of api v2 began".into())));
+        let (w, _) = compact_when_at("0930 UTC: x", NumericOrder::DayFirst, LineStart).unwrap();
+        assert_eq!(w.zone.unwrap().label, "UTC");
+        assert_eq!(at("14h05 – rollback started"), Some((Some((14, 5, 0)), " – rollback started".into())));
+        assert_eq!(at("9.05 pm - customers report 502s"), Some((Some((21, 5, 0)), " - customers report 502s".into())));
+        assert_eq!(at("12.30am | database failover"), Some((Some((0, 30, 0)), " | database failover".into())));
+        let (w, _) = compact_when_at("2024-03-03 1405 - alert", NumericOrder::DayFirst, LineStart).unwrap();
+        assert_eq!((w.date.map(|d| d.to_string()), w.time), (Some("2024-03-03".into()), Some((14, 5, 0))));
+        assert_eq!(at("2015 UTC - migration finished"), Some((Some((20, 15, 0)), " - migration finished".into())));
+        assert_eq!(at("9am - on-call paged"), Some((Some((9, 0, 0)), " - on-call paged".into())));
+        assert_eq!(at("11 PM: rollback done"), Some((Some((23, 0, 0)), ": rollback done".into())));
+        assert_eq!(at("12am | failover"), Some((Some((0, 0, 0)), " | failover".into())));
+    }
+
+    #[test]
+    fn years_counts_and_versions_are_not_times() {
+        use TimelineContext::{LineStart, TimeCell};
+        for line in [
+            "2019 - the year we moved to Kubernetes",
+            "2024: a retrospective",
+            "1500 requests per second were dropped",
+            "1405 customers were affected",
+            "9.05 - the version that fixed it",
+            "9.05",
+            "14h5 - x",
+            "2460 - x",
+            "1399.5 - x",
+            "12345 - x",
+            "1405",
+            "13.05 pm - x",
+            "9 - x",
+            "3 PMs - x",
+            "13pm - x",
+            "9:5 - x",
+        ] {
+            assert!(compact_when_at(line, NumericOrder::DayFirst, LineStart).is_none(), "{line}");
+        }
+        assert!(compact_when_at("1405", NumericOrder::DayFirst, TimeCell).is_some());
+        assert!(compact_when_at("2015", NumericOrder::DayFirst, TimeCell).is_some(), "a time column says it is a time");
+        assert!(compact_when_at("1405 requests", NumericOrder::DayFirst, TimeCell).is_none());
+        assert!(compact_when_at("9am", NumericOrder::DayFirst, TimeCell).is_some());
+        assert!(compact_when_at("9", NumericOrder::DayFirst, TimeCell).is_none(), "an hour alone needs am or pm");
+        assert!(when_at("1405 - x", NumericOrder::DayFirst).is_none(), "never outside a timeline context");
     }
 }

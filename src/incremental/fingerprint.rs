@@ -24,6 +24,9 @@ pub(super) fn global_hash(root: &Path, kb: &KnowledgeBase, theme: &Theme, opts: 
     (opts.drafts, opts.strict, opts.today.to_string(), &opts.base_url, live, opts.edition).hash(&mut h);
     kb.home_text.hash(&mut h);
     kb.assets.hash(&mut h);
+    // Edit and history links name each source's repository, its place there and the
+    // branch checked out, none of which site.toml's text says.
+    kb.config.sources.hash(&mut h);
     // Tracker state shows on incident, action, owner, team, home and patterns pages.
     kb.tickets.as_ref().map(|t| t.hash).hash(&mut h);
     // Every page links to terms by slug; a slug is its name's unless two names collide,

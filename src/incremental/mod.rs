@@ -71,6 +71,7 @@ impl Rendered {
 /// Published attachments (under `files/`) and `static/` (at the root), read into memory.
 pub(crate) fn copy_inputs(
     root: &Path,
+    sources: &[crate::sources::Source],
     assets: &[PathBuf],
     statics: &[crate::publish::StaticFile],
 ) -> Result<Vec<OutputFile>, Diagnostic> {
@@ -79,7 +80,8 @@ pub(crate) fn copy_inputs(
     };
     let mut out = Vec::new();
     for a in assets {
-        out.push(OutputFile::new(crate::routes::attachment(a), read(a)?));
+        let published = crate::routes::attachment(&crate::sources::site_path(sources, a));
+        out.push(OutputFile::new(published, read(a)?));
     }
     // The listing `check` looked at, so that what it found clear is what is written.
     for s in statics {
@@ -417,7 +419,7 @@ impl Session {
         for (path, bytes) in &theme.assets {
             others.push(OutputFile::new(crate::routes::asset(path), bytes.clone()));
         }
-        match copy_inputs(&self.root, &kb.assets, &checked.statics) {
+        match copy_inputs(&self.root, &kb.config.sources, &kb.assets, &checked.statics) {
             Ok(extra) => others.extend(extra),
             Err(d) => diags.push(d),
         }

@@ -38,8 +38,8 @@ pub fn render_body(kb: &KnowledgeBase, i: usize) -> RenderedBody {
             return Some(format!("../../{}{frag}", incident_url(&id)));
         }
         // Files beside postmortems are published under files/, mirroring their source.
-        crate::sources::source_of(&kb.config.sources, &target)?;
-        Some(format!("../../{}{frag}", routes::attachment_url(&target)))
+        let source = crate::sources::source_of(&kb.config.sources, &target)?;
+        Some(format!("../../{}{frag}", routes::attachment_url(&source.site_path(&target))))
     };
     markdown::render(&pm.body, &resolve)
 }
@@ -451,11 +451,16 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows) -> Res
     let newer = (0..i).rev().find(|&j| kb.visible[j]).map(|j| rows[j].clone());
     let older = (i + 1..kb.postmortems.len()).find(|&j| kb.visible[j]).map(|j| rows[j].clone());
     let path = pm.path.to_string_lossy().replace('\\', "/");
-    // The repository the file is edited in: its source's own, or the site's.
-    let edit = crate::sources::source_of(&kb.config.sources, &pm.path).map_or_else(
-        || kb.config.repo_url.clone().map(|r| (r, path.clone())),
-        |s| s.edit_target(kb.config.repo_url.as_deref(), &pm.path),
-    );
+    // The repository and branch the file is edited in: its source's own, or the site's.
+    let site_repo = crate::sources::SiteRepo {
+        repo_url: kb.config.repo_url.as_deref(),
+        branch: kb.config.repo_branch.as_deref(),
+        kind: kb.config.repo_kind,
+    };
+    let edit = match crate::sources::source_of(&kb.config.sources, &pm.path) {
+        Some(s) => s.edit_target(&site_repo, &pm.path),
+        None => crate::sources::Source::content().edit_target(&site_repo, &pm.path),
+    };
     let body = &site.bodies[i];
     let headings: Vec<tera::Value> = body
         .headings
@@ -502,8 +507,8 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows) -> Res
         "related" => related, "referenced_by" => rows_of(rows, &kb.referenced_by[i]), "recurrences" => recurrences,
         "recurrence_count" => kb.recurrences[i].len(),
         "newer" => newer, "older" => older,
-        "edit_url" => edit.as_ref().map(|(r, p)| format!("{r}/-/edit/main/{}", routes::encode_path(p))),
-        "history_url" => edit.as_ref().map(|(r, p)| format!("{r}/-/commits/main/{}", routes::encode_path(p))),
+        "edit_url" => edit.as_ref().map(|e| e.file().edit_url()),
+        "history_url" => edit.as_ref().map(|e| e.file().history_url()),
         "source_path" => path,
         "extra" => serialised(&pm.extra),
         "history" => history,

@@ -29,16 +29,29 @@ pub fn is_input(root: &Path, path: &Path) -> bool {
 /// Postmortem folders follow the loader's rules (`crate::walk`), `.gitignore` included;
 /// a `.gitignore` there is an input itself, since it changes which files are.
 pub fn is_input_of(root: &Path, sources: &[PathBuf], path: &Path) -> bool {
+    // A source beside the knowledge base (`../team`) or elsewhere (`/srv/team`) is
+    // watched at `root.join(source)`, so its events name paths under that; as in the
+    // loader, its ignore rules start at its own folder. This comes first because
+    // `root/../team` also strips to a path under `root`.
+    for s in sources.iter().filter(|s| crate::sources::is_outside(s)) {
+        let dir = root.join(s);
+        if let Ok(inside) = path.strip_prefix(&dir) {
+            if inside.as_os_str().is_empty() {
+                return false;
+            }
+            if crate::walk::is_rules_file(inside) && !in_hidden_folder(inside) {
+                return true;
+            }
+            return !crate::walk::is_ignored(&dir, path, path.is_dir());
+        }
+    }
     let Ok(rel) = path.strip_prefix(root) else {
         return false;
     };
     let first = rel.components().next().and_then(|c| c.as_os_str().to_str());
     let postmortems = first == Some(crate::sources::CONTENT) || sources.iter().any(|s| rel.starts_with(s));
     if postmortems && !sources.iter().any(|s| rel == s) && rel != Path::new(crate::sources::CONTENT) {
-        let hidden_folder = rel
-            .parent()
-            .is_some_and(|p| p.components().any(|c| c.as_os_str().to_str().is_none_or(crate::walk::is_noise_name)));
-        if crate::walk::is_rules_file(rel) && !hidden_folder {
+        if crate::walk::is_rules_file(rel) && !in_hidden_folder(rel) {
             return true;
         }
         return !crate::walk::is_ignored(root, path, path.is_dir());
@@ -54,6 +67,11 @@ pub fn is_input_of(root: &Path, sources: &[PathBuf], path: &Path) -> bool {
         Some("site.toml") => rel.components().count() == 1,
         _ => false,
     }
+}
+
+/// True when a folder on the way to `rel` is one the walk skips (`.git/.gitignore`).
+fn in_hidden_folder(rel: &Path) -> bool {
+    rel.parent().is_some_and(|p| p.components().any(|c| c.as_os_str().to_str().is_none_or(crate::walk::is_noise_name)))
 }
 
 /// The `[[sources]]` folders besides content/, relative to the root, as site.toml says now.
@@ -115,6 +133,9 @@ pub fn start(root: &Path, batches: mpsc::Sender<Vec<PathBuf>>) -> Result<Watch, 
 
 /// The watched folder that `path` is, if it is one of them itself (not a file in it).
 fn folder_itself<'a>(root: &Path, sources: &[PathBuf], path: &'a Path) -> Option<&'a Path> {
+    if sources.iter().any(|s| root.join(s) == path) {
+        return Some(path);
+    }
     let rel = path.strip_prefix(root).ok()?;
     let name = rel.to_str()?;
     (FOLDERS.contains(&name) || sources.iter().any(|s| s == rel)).then_some(path)
@@ -256,5 +277,50 @@ mod tests {
         assert!(is_input(root, &root.join("content/2024/.gitignore")));
         assert!(!is_input(root, &root.join("content/.git/.gitignore")));
         assert!(is_input(root, &root.join(".gitignore")));
+    }
+
+    #[test]
+    fn a_sibling_folder_keeps_its_own_ignore_rules_for_the_loader_and_the_watcher() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("site");
+        let team = tmp.path().join("team");
+        for (p, text) in [
+            (root.join(".gitignore"), "*.png\n"),
+            (root.join("content/2024/a.md"), ""),
+            (team.join(".gitignore"), "wip/\n"),
+            (team.join("2024/b.md"), ""),
+            (team.join("2024/graph.png"), ""),
+            (team.join("wip/c.md"), ""),
+        ] {
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let config = crate::config::parse("[[sources]]\npath = \"../team\"\n").0;
+        let (md, assets, diags) = crate::load::discover_sources(&root, &config.sources);
+        assert!(diags.is_empty(), "{diags:?}");
+        let names = |v: &[PathBuf]| v.iter().map(|p| p.to_string_lossy().replace('\\', "/")).collect::<Vec<_>>();
+        // The site's `*.png` is not the team folder's rule (it is no repository of the
+        // site's); the team folder's `wip/` is.
+        assert_eq!(names(&md), ["content/2024/a.md", "../team/2024/b.md"]);
+        assert_eq!(names(&assets), ["../team/2024/graph.png"]);
+        let sources = [PathBuf::from("../team")];
+        let watched = root.join("../team");
+        assert!(is_input_of(&root, &sources, &watched.join("2024/b.md")));
+        assert!(is_input_of(&root, &sources, &watched.join("2024/graph.png")));
+        assert!(!is_input_of(&root, &sources, &watched.join("wip/c.md")));
+        assert!(is_input_of(&root, &sources, &watched.join(".gitignore")), "the rules are an input");
+    }
+
+    #[test]
+    fn sibling_and_absolute_source_folders_are_inputs() {
+        let root = Path::new("/ci/site");
+        let sources = [PathBuf::from("../team-pay"), PathBuf::from("/srv/search")];
+        assert!(is_input_of(root, &sources, Path::new("/ci/site/../team-pay/2024/a.md")));
+        assert!(is_input_of(root, &sources, Path::new("/srv/search/2024/b.md")));
+        for noise in ["/ci/site/../team-pay/.git/HEAD", "/srv/search/a.md~", "/srv/other/a.md", "/srv/search"] {
+            assert!(!is_input_of(root, &sources, Path::new(noise)), "{noise}");
+        }
+        let at = Path::new("/ci/site/../team-pay");
+        assert_eq!(folder_itself(root, &sources, at), Some(at));
     }
 }

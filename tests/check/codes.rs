@@ -162,6 +162,19 @@ fn unknown_related_points_at_the_id() {
 }
 
 #[test]
+fn link_to_internal_only_in_the_public_edition() {
+    // site.toml makes files public by default; the 2023 postmortem is `visibility: internal`.
+    let name = "link-to-internal";
+    assert_eq!(check_fixture(name).diags, vec![], "the internal edition shows both");
+    let r = check_dir(&fixture(name), &["--edition", "public"]);
+    assert_eq!(r.status, 0, "a warning");
+    let d = r.only("link-to-internal", F, 7, 11).clone();
+    assert_eq!(text_at(&fixture(name), &d), "2023-11-02-payments-db-failover]");
+    assert_eq!(d.level, "warning");
+    assert!(d.message.contains("content/2023/2023-11-02-payments-db-failover.md"), "{}", d.message);
+}
+
+#[test]
 fn broken_link() {
     // The link to the 2023 postmortem resolves; the runbook link does not.
     let (d, text) = only("broken-link", "broken-link", F, 25, 10);
