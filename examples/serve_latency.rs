@@ -37,17 +37,27 @@ fn main() {
 
     let mut s = TcpStream::connect(server.addr).unwrap();
     write!(s, "GET /__pmsite/events HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
-    let mut events = BufReader::new(s);
-    let mut next_event = || -> String {
+    // Events are read on their own thread so that those a follow-up rebuild sends (it
+    // tells the page to reload too) can be drained before the next save: otherwise the
+    // next save would be timed to the previous follow-up's event.
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        let mut events = BufReader::new(s);
         let mut line = String::new();
         loop {
             line.clear();
-            assert!(events.read_line(&mut line).unwrap() > 0, "server closed the stream");
-            if let Some(name) = line.strip_prefix("event:") {
-                return name.trim().to_string();
+            match events.read_line(&mut line) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            if let Some(name) = line.strip_prefix("event:")
+                && tx.send(name.trim().to_string()).is_err()
+            {
+                return;
             }
         }
-    };
+    });
+    let next_event = || rx.recv_timeout(Duration::from_secs(120)).expect("an event within two minutes");
     assert_eq!(next_event(), "hello");
 
     let mut times = Vec::new();
@@ -82,6 +92,8 @@ fn main() {
         while !server.caught_up() {
             std::thread::sleep(Duration::from_millis(10));
         }
+        std::thread::sleep(Duration::from_millis(50));
+        while rx.try_recv().is_ok() {}
     }
     std::fs::write(&target, &original).unwrap();
     times.sort();

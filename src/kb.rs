@@ -45,7 +45,8 @@ pub struct KnowledgeBase {
     pub root: PathBuf,
     pub config: SiteConfig,
     /// Every loaded postmortem, newest first (date descending, then id).
-    pub postmortems: Vec<Postmortem>,
+    /// Shared with the parse cache (`load::ParseCache`): linking changes few of them.
+    pub postmortems: Vec<Arc<Postmortem>>,
     /// Whether each postmortem is on the site (drafts only with `--drafts`).
     pub visible: Vec<bool>,
     pub by_id: HashMap<String, usize>,
@@ -163,6 +164,7 @@ impl KnowledgeBase {
                                 .with_suggestion(suggestion),
                         );
                     }
+                    let pm = Arc::make_mut(pm);
                     let places = std::mem::take(&mut pm.lines.related);
                     let kept: Vec<(String, (usize, usize, usize))> = std::mem::take(&mut pm.related)
                         .into_iter()
@@ -312,7 +314,7 @@ impl KnowledgeBase {
     }
 
     pub fn get(&self, id: &str) -> Option<&Postmortem> {
-        self.by_id.get(id).map(|&i| &self.postmortems[i])
+        self.by_id.get(id).map(|&i| &*self.postmortems[i])
     }
 }
 
@@ -321,7 +323,7 @@ fn order_paths<'a>(a: &'a Path, b: &'a Path) -> (&'a Path, &'a Path) {
 }
 
 /// The attachments among `assets` that a visible postmortem links to or shows.
-fn linked_assets(postmortems: &[Postmortem], visible: &[bool], assets: Vec<PathBuf>) -> Vec<PathBuf> {
+fn linked_assets(postmortems: &[Arc<Postmortem>], visible: &[bool], assets: Vec<PathBuf>) -> Vec<PathBuf> {
     let linked: std::collections::HashSet<PathBuf> = postmortems
         .iter()
         .zip(visible)
@@ -359,7 +361,7 @@ pub(crate) fn percent_decode(s: &str) -> String {
     percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
-fn build_indexes(pms: &[Postmortem], visible: &[bool]) -> Indexes {
+fn build_indexes(pms: &[Arc<Postmortem>], visible: &[bool]) -> Indexes {
     // Keyed by borrowed names while filling, so a value costs one allocation, not one per
     // mention (serve relinks on every save).
     type Building<'a> = HashMap<&'a str, Ids>;
@@ -403,7 +405,7 @@ fn build_indexes(pms: &[Postmortem], visible: &[bool]) -> Indexes {
 }
 
 /// Everything `recurrences` reads: the order, visibility, services and factors.
-fn recurrence_key(pms: &[Postmortem], visible: &[bool]) -> u64 {
+fn recurrence_key(pms: &[Arc<Postmortem>], visible: &[bool]) -> u64 {
     let mut h = crate::fingerprint::hasher();
     for (pm, v) in pms.iter().zip(visible) {
         (v, &pm.id, &pm.services).hash(&mut h);
@@ -413,7 +415,7 @@ fn recurrence_key(pms: &[Postmortem], visible: &[bool]) -> u64 {
 }
 
 /// For each postmortem, the earlier visible ones sharing a (service, factor) pair.
-fn recurrences(pms: &[Postmortem], visible: &[bool]) -> Vec<Vec<Recurrence>> {
+fn recurrences(pms: &[Arc<Postmortem>], visible: &[bool]) -> Vec<Vec<Recurrence>> {
     // Every (service, factor) pair and the visible postmortems naming it, newest first
     // (the order of `pms`); then each postmortem independently, so in parallel.
     let mut by_pair: HashMap<(&str, &str), Vec<usize>> = HashMap::new();

@@ -17,7 +17,8 @@ use std::time::SystemTime;
 pub struct Loaded {
     pub root: PathBuf,
     pub config: SiteConfig,
-    pub postmortems: Vec<Postmortem>,
+    /// Shared with `serve`'s parse cache, so a save does not copy every unchanged one.
+    pub postmortems: Vec<std::sync::Arc<Postmortem>>,
     /// `content/_index.md`, if present.
     pub home_text: Option<String>,
     /// Non-Markdown files under content/, relative to the root (images beside postmortems).
@@ -208,7 +209,7 @@ impl ParseCache {
 struct CachedFile {
     len: u64,
     modified: Option<SystemTime>,
-    result: (Option<Postmortem>, Vec<Diagnostic>),
+    result: (Option<std::sync::Arc<Postmortem>>, Vec<Diagnostic>),
 }
 
 /// Loads the whole knowledge base at `root`.
@@ -259,7 +260,8 @@ pub fn load_cached_in(root: &Path, cache: &mut ParseCache, edition: Edition) -> 
             match cache.files.get(rel) {
                 Some(c) if c.len == len && c.modified == modified && modified.is_some() => (c.result.clone(), None),
                 _ => {
-                    let result = load_file_in(root, rel, &config, &linter, edition);
+                    let (pm, diags) = load_file_in(root, rel, &config, &linter, edition);
+                    let result = (pm.map(std::sync::Arc::new), diags);
                     (result.clone(), Some(CachedFile { len, modified, result }))
                 }
             }

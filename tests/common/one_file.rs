@@ -19,7 +19,7 @@ pub fn diagnose(text: &str, config: &SiteConfig, linter: &Linter, body: impl FnO
     let loaded = pmsite::load::Loaded {
         root: "/nonexistent-pmsite-root".into(),
         config: config.clone(),
-        postmortems: vec![pm],
+        postmortems: vec![std::sync::Arc::new(pm)],
         home_text: None,
         assets: vec![],
         unusable: vec![],
