@@ -141,7 +141,7 @@ const LABELS: &[(&str, EventKind)] = &[
 
 /// An explicit kind label at the start of an event (`Detection: …`, `**Recovery:** …`,
 /// `[Mitigation] …`): the kind and the text without the label.
-pub fn kind_label(text: &str) -> Option<(EventKind, String)> {
+pub(super) fn kind_label(text: &str) -> Option<(EventKind, String)> {
     let t = text.trim_start_matches(['*', '_', '[', ' ']);
     let end = t.find([':', ']'])?;
     let label = t[..end].trim_matches(['*', '_', ' ']).to_lowercase();
@@ -152,7 +152,7 @@ pub fn kind_label(text: &str) -> Option<(EventKind, String)> {
 
 /// The kind an event's words suggest, or `Note`. A word right after a negation
 /// ("weren't working as expected", "not resolved") does not count.
-pub fn event_kind(text: &str) -> EventKind {
+pub(super) fn event_kind(text: &str) -> EventKind {
     let lower = text.to_lowercase();
     KIND_WORDS
         .iter()
@@ -177,7 +177,7 @@ fn norm(s: &str) -> String {
 /// A site severity for a written value (`2`, `SEV-1`, `Sev 1`, `P1`, `critical`), if
 /// one matches: the same name, or the same number, or the n-th level when the site's
 /// names carry no numbers.
-pub fn severity(value: &str, severities: &[String]) -> Option<String> {
+pub(super) fn severity(value: &str, severities: &[String]) -> Option<String> {
     let v = norm(value);
     if v.is_empty() {
         return None;
@@ -202,7 +202,7 @@ pub fn severity(value: &str, severities: &[String]) -> Option<String> {
 }
 
 /// A `SEV-1` / `SEV1` / `Sev 1` mention anywhere in `text`: the written form.
-pub fn severity_mention(text: &str) -> Option<String> {
+pub(super) fn severity_mention(text: &str) -> Option<String> {
     let lower = text.to_ascii_lowercase();
     let b = lower.as_bytes();
     for (at, _) in lower.match_indices("sev") {
@@ -236,7 +236,7 @@ pub fn severity_mention(text: &str) -> Option<String> {
 
 /// An owner named in an action item (`@ana`, `(owner: ana)`, `Owner: ana`,
 /// `[ana]` at the end): the owner and the text without it.
-pub fn owner_in(text: &str) -> (Option<String>, String) {
+pub(super) fn owner_in(text: &str) -> (Option<String>, String) {
     // `[dustin] finish the patch`, `[garndt?] …` (taskcluster retrospectives): one name in
     // brackets at the start, not a link (`[text](url)`), a task box or a ticket (`[PAY-12]`).
     if let Some(rest) = text.strip_prefix('[')
@@ -294,7 +294,7 @@ pub fn owner_in(text: &str) -> (Option<String>, String) {
 
 /// A status written in an action item (`(done)`, `✅`, `[in progress]`, `DONE:`):
 /// the status and the text without it.
-pub fn status_in(text: &str) -> (Option<ActionStatus>, String) {
+pub(super) fn status_in(text: &str) -> (Option<ActionStatus>, String) {
     // ASCII lowercasing, as in `owner_in`: offsets in `lower` must be offsets in `text`.
     let lower = text.to_ascii_lowercase();
     const MARKS: &[(&str, ActionStatus)] = &[
@@ -324,7 +324,7 @@ pub fn status_in(text: &str) -> (Option<ActionStatus>, String) {
 }
 
 /// A status from a table cell.
-pub fn status_cell(cell: &str) -> Option<ActionStatus> {
+pub(super) fn status_cell(cell: &str) -> Option<ActionStatus> {
     let c = norm(cell);
     Some(match c.as_str() {
         "done" | "closed" | "complete" | "completed" | "fixed" | "resolved" | "yes" | "x" => ActionStatus::Done,
@@ -343,7 +343,7 @@ pub fn status_cell(cell: &str) -> Option<ActionStatus> {
 
 /// A ticket reference in an action item: a `[ABC-123]`/`(ABC-123)` key or a link to an
 /// issue tracker.
-pub fn ticket_in(text: &str) -> Option<String> {
+pub(super) fn ticket_in(text: &str) -> Option<String> {
     for word in text.split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '[' | ']' | ',')) {
         let w = word.trim_matches(['.', ':', ';']);
         if let Some((project, number)) = w.split_once('-')

@@ -8,7 +8,7 @@
 
 /// Which lines are inside fenced code blocks or HTML comments (never read as
 /// structure: templates keep their example timelines in `<!-- … -->`).
-pub fn code_mask(lines: &[&str]) -> Vec<bool> {
+pub(super) fn code_mask(lines: &[&str]) -> Vec<bool> {
     let mut mask = Vec::with_capacity(lines.len());
     let mut fence: Option<(char, usize)> = None;
     let mut comment = false;
@@ -40,7 +40,7 @@ pub fn code_mask(lines: &[&str]) -> Vec<bool> {
 }
 
 /// An ATX heading: (level, text without the `#`s).
-pub fn atx_heading(line: &str) -> Option<(usize, &str)> {
+pub(super) fn atx_heading(line: &str) -> Option<(usize, &str)> {
     let t = line.trim_start();
     if line.len() - t.len() > 3 {
         return None;
@@ -57,7 +57,7 @@ pub fn atx_heading(line: &str) -> Option<(usize, &str)> {
 }
 
 /// A setext underline (`===` or `---` under a paragraph line): its level.
-pub fn setext_level(line: &str) -> Option<usize> {
+pub(super) fn setext_level(line: &str) -> Option<usize> {
     let t = line.trim();
     if t.len() >= 2 && t.chars().all(|c| c == '=') {
         Some(1)
@@ -70,7 +70,7 @@ pub fn setext_level(line: &str) -> Option<usize> {
 
 /// A heading in the document.
 #[derive(Debug, Clone)]
-pub struct Heading {
+pub(super) struct Heading {
     pub line: usize,
     /// Lines the heading takes (2 for setext).
     pub lines: usize,
@@ -78,7 +78,7 @@ pub struct Heading {
     pub text: String,
 }
 
-pub fn headings(lines: &[&str], code: &[bool]) -> Vec<Heading> {
+pub(super) fn headings(lines: &[&str], code: &[bool]) -> Vec<Heading> {
     let mut out = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         if code[i] {
@@ -105,7 +105,7 @@ fn is_table_line(line: &str) -> bool {
 }
 
 /// A GFM delimiter row: `| :--- | ---: |` or `--- | ---`.
-pub fn is_delimiter_row(line: &str) -> bool {
+pub(super) fn is_delimiter_row(line: &str) -> bool {
     let t = line.trim();
     t.contains('-')
         && t.contains('|')
@@ -114,7 +114,7 @@ pub fn is_delimiter_row(line: &str) -> bool {
 }
 
 /// The cells of a table row, trimmed; outer pipes optional, `\|` kept as a pipe.
-pub fn split_row(line: &str) -> Vec<String> {
+pub(super) fn split_row(line: &str) -> Vec<String> {
     let t = line.trim();
     let t = t.strip_prefix('|').unwrap_or(t);
     let t = if t.ends_with('|') && !t.ends_with("\\|") { &t[..t.len() - 1] } else { t };
@@ -142,7 +142,7 @@ pub fn split_row(line: &str) -> Vec<String> {
 
 /// A table: its header cells and body rows (with their line numbers).
 #[derive(Debug, Clone)]
-pub struct Table {
+pub(super) struct Table {
     pub header_line: usize,
     pub header: Vec<String>,
     pub rows: Vec<(usize, Vec<String>)>,
@@ -150,7 +150,7 @@ pub struct Table {
 
 impl Table {
     /// The first column whose header contains one of `words` (lowercase), not in `not`.
-    pub fn column(&self, words: &[&str], not: &[usize]) -> Option<usize> {
+    pub(super) fn column(&self, words: &[&str], not: &[usize]) -> Option<usize> {
         self.header.iter().enumerate().position(|(i, h)| {
             let h = h.to_lowercase();
             !not.contains(&i) && words.iter().any(|w| has_word(&h, w))
@@ -159,7 +159,7 @@ impl Table {
 }
 
 /// Tables whose header row is in `range`.
-pub fn tables(lines: &[&str], code: &[bool], range: std::ops::Range<usize>) -> Vec<Table> {
+pub(super) fn tables(lines: &[&str], code: &[bool], range: std::ops::Range<usize>) -> Vec<Table> {
     let mut out = Vec::new();
     let mut i = range.start;
     while i + 1 < range.end {
@@ -181,7 +181,7 @@ pub fn tables(lines: &[&str], code: &[bool], range: std::ops::Range<usize>) -> V
 }
 
 /// Lines that belong to a table (header, delimiter, rows) in `range`.
-pub fn table_lines(lines: &[&str], code: &[bool], range: std::ops::Range<usize>) -> Vec<bool> {
+pub(super) fn table_lines(lines: &[&str], code: &[bool], range: std::ops::Range<usize>) -> Vec<bool> {
     let mut mask = vec![false; lines.len()];
     for t in tables(lines, code, range) {
         mask[t.header_line] = true;
@@ -194,7 +194,7 @@ pub fn table_lines(lines: &[&str], code: &[bool], range: std::ops::Range<usize>)
 }
 
 /// A list marker at the start of `line`: (indent, bytes up to the item text).
-pub fn list_marker(line: &str) -> Option<(usize, usize)> {
+pub(super) fn list_marker(line: &str) -> Option<(usize, usize)> {
     let t = line.trim_start();
     let indent = line.len() - t.len();
     let b = t.as_bytes();
@@ -216,7 +216,7 @@ pub fn list_marker(line: &str) -> Option<(usize, usize)> {
 
 /// One list item (its first line).
 #[derive(Debug, Clone)]
-pub struct ListItem {
+pub(super) struct ListItem {
     pub line: usize,
     pub indent: usize,
     /// The text after the marker (and after a task box).
@@ -225,7 +225,7 @@ pub struct ListItem {
     pub task: Option<bool>,
 }
 
-pub fn list_items(lines: &[&str], code: &[bool], range: std::ops::Range<usize>) -> Vec<ListItem> {
+pub(super) fn list_items(lines: &[&str], code: &[bool], range: std::ops::Range<usize>) -> Vec<ListItem> {
     let mut out = Vec::new();
     for i in range {
         if code[i] {
@@ -250,7 +250,7 @@ pub fn list_items(lines: &[&str], code: &[bool], range: std::ops::Range<usize>) 
 /// Whether `hay` (lowercase) contains `word` starting at a word boundary; a `word`
 /// ending in `*` matches as a prefix (`alert*` matches "alerted"), otherwise it must
 /// also end at a boundary.
-pub fn has_word(hay: &str, word: &str) -> bool {
+pub(super) fn has_word(hay: &str, word: &str) -> bool {
     let (word, prefix) = match word.strip_suffix('*') {
         Some(w) => (w, true),
         None => (word, false),
@@ -267,7 +267,7 @@ pub fn has_word(hay: &str, word: &str) -> bool {
 /// Inline Markdown reduced to plain text: emphasis markers, links (kept as their text),
 /// images, footnote references, HTML tags and common entities removed; whitespace
 /// collapsed. Code spans keep their backticks (they mark names worth keeping).
-pub fn plain(s: &str) -> String {
+pub(super) fn plain(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let chars: Vec<char> = s.chars().collect();
     let mut i = 0;
@@ -406,7 +406,7 @@ fn link_end(chars: &[char], open_at: usize) -> Option<usize> {
 
 /// A `Key: value` line (`Severity: 2`, `- **Services**: a, b`, `**Owner:** x`):
 /// (key in lowercase, value as plain text).
-pub fn key_value(line: &str) -> Option<(String, String)> {
+pub(super) fn key_value(line: &str) -> Option<(String, String)> {
     let t = match list_marker(line) {
         Some((_, start)) => &line[start..],
         None => line,
@@ -430,7 +430,7 @@ pub fn key_value(line: &str) -> Option<(String, String)> {
 
 /// The first paragraph of `lines[range]` that is prose (not a heading, table, list,
 /// code, or `Key: value` line), as plain text.
-pub fn first_paragraph(lines: &[&str], code: &[bool], range: std::ops::Range<usize>) -> Option<String> {
+pub(super) fn first_paragraph(lines: &[&str], code: &[bool], range: std::ops::Range<usize>) -> Option<String> {
     let mut para: Vec<&str> = Vec::new();
     for i in range {
         let l = lines[i];
@@ -455,7 +455,7 @@ pub fn first_paragraph(lines: &[&str], code: &[bool], range: std::ops::Range<usi
 }
 
 /// At most about `max` characters, cut after a whole sentence when possible.
-pub fn shorten(text: &str, max: usize) -> String {
+pub(super) fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
     }

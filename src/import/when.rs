@@ -12,7 +12,7 @@ use jiff::tz::{Offset, TimeZone};
 
 /// How to read a numeric date such as `04/03/2021`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NumericOrder {
+pub(super) enum NumericOrder {
     DayFirst,
     MonthFirst,
 }
@@ -112,7 +112,7 @@ fn month_after_day(s: &str, n: usize) -> Option<(i8, usize)> {
 
 /// A date at the start of `s`: the date, the bytes it took, and whether a numeric
 /// day/month order had to be assumed.
-pub fn date_at(s: &str, order: NumericOrder) -> Option<(Date, usize, bool)> {
+pub(super) fn date_at(s: &str, order: NumericOrder) -> Option<(Date, usize, bool)> {
     let b = s.as_bytes();
     if let Some((first, n1)) = digits(b, 4) {
         // 2021-03-04, 2021/03/04, 2021.03.04
@@ -186,7 +186,7 @@ pub fn date_at(s: &str, order: NumericOrder) -> Option<(Date, usize, bool)> {
 /// A month and day without a year at the start of `s` (`Mar 3`, `March 3rd`,
 /// `3 March`, `3rd of March`), as timelines write them when the year is the incident's:
 /// (month, day, bytes taken). A year after it makes it a full date, for `date_at`.
-pub fn month_day_at(s: &str) -> Option<(i8, i8, usize)> {
+pub(super) fn month_day_at(s: &str) -> Option<(i8, i8, usize)> {
     if date_at(s, NumericOrder::DayFirst).is_some() {
         return None;
     }
@@ -229,7 +229,7 @@ fn year_at(b: &[u8], i: usize) -> Option<(i32, usize)> {
 
 /// A date found in running text, with its byte range.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FoundDate {
+pub(super) struct FoundDate {
     pub start: usize,
     pub end: usize,
     pub date: Date,
@@ -239,7 +239,7 @@ pub struct FoundDate {
 
 /// Every date written in `text`, in order of appearance. A date must start a word:
 /// the `0202-01-16` inside the typo `20202-01-16` is not a date.
-pub fn find_dates(text: &str, order: NumericOrder) -> Vec<FoundDate> {
+pub(super) fn find_dates(text: &str, order: NumericOrder) -> Vec<FoundDate> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -261,7 +261,7 @@ pub fn find_dates(text: &str, order: NumericOrder) -> Vec<FoundDate> {
 
 /// The order numeric dates in `text` must have: decided by any date whose first or
 /// second number is above 12; day-first (most of the world) when none is.
-pub fn numeric_order(text: &str) -> NumericOrder {
+pub(super) fn numeric_order(text: &str) -> NumericOrder {
     let b = text.as_bytes();
     for (i, _) in text.match_indices('/') {
         // Look for d/m/yyyy around this slash: the first number ends at i.
@@ -288,7 +288,7 @@ pub fn numeric_order(text: &str) -> NumericOrder {
 
 /// A time of day at the start of `s`: (hour, minute, second, bytes taken).
 /// Accepts `14:02`, `8:51`, `14:02:33`, `2:02 pm`, `2:02PM`.
-pub fn time_at(s: &str) -> Option<(i8, i8, i8, usize)> {
+pub(super) fn time_at(s: &str) -> Option<(i8, i8, i8, usize)> {
     let b = s.as_bytes();
     let (mut h, n1) = digits(b, 2)?;
     if b.get(n1) != Some(&b':') {
@@ -481,7 +481,7 @@ fn placeholder_time_at(s: &str) -> Option<(Option<i8>, usize)> {
 
 /// A time zone someone named in text, and how it was written.
 #[derive(Debug, Clone)]
-pub struct Zone {
+pub(super) struct Zone {
     pub tz: TimeZone,
     pub label: String,
 }
@@ -549,7 +549,7 @@ fn offset_at(s: &[u8]) -> Option<(i32, usize)> {
 }
 
 /// A zone at the start of `s` (after optional spaces and an opening parenthesis).
-pub fn zone_at(s: &str) -> Option<(Zone, usize)> {
+pub(super) fn zone_at(s: &str) -> Option<(Zone, usize)> {
     let b = s.as_bytes();
     let mut i = skip_spaces(b, 0);
     let paren = b.get(i) == Some(&b'(');
@@ -591,7 +591,7 @@ pub fn zone_at(s: &str) -> Option<(Zone, usize)> {
 
 /// The zone a text says its times are in: "All times in CET", "Time (UTC)",
 /// "Date and Time in CET", "Times are UTC", "Timezone: UTC".
-pub fn zone_named_in(text: &str) -> Option<Zone> {
+pub(super) fn zone_named_in(text: &str) -> Option<Zone> {
     let lower = text.to_ascii_lowercase();
     for (at, _) in lower.match_indices("time") {
         if at > 0 && lower.as_bytes()[at - 1].is_ascii_alphabetic() {
@@ -618,7 +618,7 @@ pub fn zone_named_in(text: &str) -> Option<Zone> {
 
 /// A point in a timeline as written: any of a date, a time and a zone.
 #[derive(Debug, Clone, Default)]
-pub struct When {
+pub(super) struct When {
     pub date: Option<Date>,
     pub time: Option<(i8, i8, i8)>,
     pub zone: Option<Zone>,
@@ -634,7 +634,7 @@ pub struct When {
 /// A timeline time at the start of `s`, and the bytes it took. Handles a leading `~`,
 /// a date, a time (or placeholder), a zone, a range end (`09:00 - 11:00`) and a
 /// trailing `~`.
-pub fn when_at(s: &str, order: NumericOrder) -> Option<(When, usize)> {
+pub(super) fn when_at(s: &str, order: NumericOrder) -> Option<(When, usize)> {
     let b = s.as_bytes();
     let mut w = When::default();
     let mut i = skip_spaces(b, 0);
@@ -720,7 +720,7 @@ pub fn when_at(s: &str, order: NumericOrder) -> Option<(When, usize)> {
 
 impl When {
     /// The date written: a full date, or a month and day in `context`'s year.
-    pub fn resolved_date(&self, context: Date) -> Option<Date> {
+    pub(super) fn resolved_date(&self, context: Date) -> Option<Date> {
         self.date.or_else(|| {
             let (m, d) = self.month_day?;
             Date::new(context.year(), m, d).ok()
@@ -728,13 +728,13 @@ impl When {
     }
 
     /// Whether a date (full, or month and day) was written.
-    pub fn has_date(&self) -> bool {
+    pub(super) fn has_date(&self) -> bool {
         self.date.is_some() || self.month_day.is_some()
     }
 
     /// The civil date-time, on `fallback_date` when no date was written; midnight when
     /// no time was.
-    pub fn datetime(&self, fallback_date: Date) -> DateTime {
+    pub(super) fn datetime(&self, fallback_date: Date) -> DateTime {
         let date = self.resolved_date(fallback_date).unwrap_or(fallback_date);
         let (h, m, s) = self.time.unwrap_or((0, 0, 0));
         date.at(h, m, s, 0)

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tera::Context;
 
-pub fn action_view(site: &Site, r: &ActionRow) -> tera::Value {
+pub(super) fn action_view(site: &Site, r: &ActionRow) -> tera::Value {
     obj! {
         "incident" => r.incident, "incident_title" => r.incident_title, "incident_url" => routes::incident_url(r.incident),
         "incident_date" => r.incident_date.to_string(), "severity" => r.severity,
@@ -39,7 +39,7 @@ fn health_view(h: &actions::Health) -> Value {
 }
 
 /// One of the action lists: the site-wide one, or an owner's or a team's.
-pub enum List<'a> {
+pub(super) enum List<'a> {
     All,
     Owner(&'a str),
     Team(&'a str),
@@ -48,7 +48,7 @@ pub enum List<'a> {
 /// Every action list's items (indexes into `Site::actions`, in the order shown), made in
 /// one pass: each of the hundreds of pages of these lists needs its list's length and rows.
 #[derive(Debug, Default)]
-pub struct ActionLists {
+pub(super) struct ActionLists {
     /// The site-wide list: what needs attention. Closed items would make it unreadably long
     /// at 10,000 postmortems, and live on owner and team pages and in the CSV.
     all: Vec<usize>,
@@ -57,7 +57,7 @@ pub struct ActionLists {
 }
 
 impl ActionLists {
-    pub fn new(actions: &[ActionRow]) -> ActionLists {
+    pub(super) fn new(actions: &[ActionRow]) -> ActionLists {
         let mut lists = ActionLists::default();
         for (k, r) in actions.iter().enumerate() {
             // An item whose file and tracker disagree needs someone too, closed or not.
@@ -77,7 +77,7 @@ impl ActionLists {
         lists
     }
 
-    pub fn get(&self, list: &List) -> &[usize] {
+    pub(super) fn get(&self, list: &List) -> &[usize] {
         match list {
             List::All => &self.all,
             List::Owner(o) => self.owners.get(*o).map_or(&[], Vec::as_slice),
@@ -86,7 +86,12 @@ impl ActionLists {
     }
 }
 
-pub fn fill(site: &Site, page: &Page, ctx: &mut Context, root: &str) -> Result<(), crate::diagnostics::Diagnostic> {
+pub(super) fn fill(
+    site: &Site,
+    page: &Page,
+    ctx: &mut Context,
+    root: &str,
+) -> Result<(), crate::diagnostics::Diagnostic> {
     let (title, list) = match page {
         Page::ActionsOwner(o, _) => (format!("Action items: {o}"), List::Owner(o)),
         Page::ActionsTeam(t, _) => (format!("Action items: team {t}"), List::Team(t)),
@@ -168,7 +173,7 @@ fn heat(n: usize, max: usize) -> u8 {
     }
 }
 
-pub fn fill_patterns(site: &Site, ctx: &mut Context, rows: &super::Rows) {
+pub(super) fn fill_patterns(site: &Site, ctx: &mut Context, rows: &super::Rows) {
     let kb = site.kb;
     let m = patterns::factor_team_matrix(kb);
     let max = m.cells.iter().flatten().map(Vec::len).max().unwrap_or(0);

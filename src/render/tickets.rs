@@ -5,7 +5,7 @@ use crate::actions::Tracked;
 
 /// The tracker column of a row: its state, the link, and the drift in words. Only
 /// `http(s)` links are made links: the snapshot is a file anyone can edit.
-pub fn view(t: &Tracked) -> tera::Value {
+pub(super) fn view(t: &Tracked) -> tera::Value {
     let v = t.tracker.as_ref();
     let safe_url = v.map(|v| v.url).filter(|u| crate::safe_url::http_url_problem(u).is_none());
     obj! {

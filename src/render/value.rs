@@ -14,12 +14,12 @@ macro_rules! obj {
 pub(crate) use obj;
 
 /// Strings as a Tera list.
-pub fn strings(items: &[String]) -> tera::Value {
+pub(super) fn strings(items: &[String]) -> tera::Value {
     tera::Value::from(items.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
 /// Any serialisable value (free-form `extra` tables); for small, rarely used values.
-pub fn serialised<T: serde::Serialize + ?Sized>(v: &T) -> tera::Value {
+pub(super) fn serialised<T: serde::Serialize + ?Sized>(v: &T) -> tera::Value {
     tera::Value::from_serializable(v)
 }
 

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use tera::Context;
 
 /// Body HTML with links between postmortem files rewritten to their pages.
-pub fn render_body(kb: &KnowledgeBase, i: usize) -> RenderedBody {
+pub(super) fn render_body(kb: &KnowledgeBase, i: usize) -> RenderedBody {
     let pm = &kb.postmortems[i];
     let resolve = |url: &str| -> Option<String> {
         // Any `scheme:` URL (`https:`, `mailto:`, an inline `data:image/png`) is not a file.
@@ -53,7 +53,7 @@ fn duration(f: &Figures) -> String {
 }
 
 /// The list row of a postmortem.
-pub fn row(kb: &KnowledgeBase, i: usize) -> tera::Value {
+pub(super) fn row(kb: &KnowledgeBase, i: usize) -> tera::Value {
     let pm = &kb.postmortems[i];
     obj! {
         "id" => pm.id.as_str(),
@@ -70,7 +70,7 @@ pub fn row(kb: &KnowledgeBase, i: usize) -> tera::Value {
 }
 
 /// `site` in every template: the same for every page, so made once and shared.
-pub fn site_value(kb: &KnowledgeBase) -> tera::Value {
+pub(super) fn site_value(kb: &KnowledgeBase) -> tera::Value {
     obj! {
         "title" => kb.config.title.as_str(),
         "base_url" => kb.config.base_url.as_str(),
@@ -80,7 +80,7 @@ pub fn site_value(kb: &KnowledgeBase) -> tera::Value {
     }
 }
 
-pub fn base_context(site: &Site, path: &str, root: &str) -> Context {
+pub(super) fn base_context(site: &Site, path: &str, root: &str) -> Context {
     let kb = site.kb;
     let mut ctx = Context::new();
     ctx.insert_value("site", site.site_value.clone());
@@ -149,7 +149,12 @@ fn paged_title(title: &str, paging: &super::paging::Paging) -> String {
 }
 
 /// Fills the context for `page` and returns the template to render.
-pub fn fill(site: &Site, page: &Page, ctx: &mut Context, rows: &super::Rows) -> Result<&'static str, Diagnostic> {
+pub(super) fn fill(
+    site: &Site,
+    page: &Page,
+    ctx: &mut Context,
+    rows: &super::Rows,
+) -> Result<&'static str, Diagnostic> {
     let kb = site.kb;
     let root = super::root_prefix(&site.path(page));
     Ok(match page {

@@ -2,11 +2,11 @@
 //! varints (JSON-safe, a few lines to decode in JavaScript) and a stable hash.
 
 /// URL-safe base 64: no character needs escaping in JSON, a URL or a file name.
-pub const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+pub(super) const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// Appends `n` as a varint: each character carries 5 bits, lowest first, and a
 /// value of 32 or more means another character follows. 0..31 take one character.
-pub fn push_varint(out: &mut String, mut n: u64) {
+pub(super) fn push_varint(out: &mut String, mut n: u64) {
     loop {
         let low = (n & 31) as usize;
         n >>= 5;
@@ -44,7 +44,7 @@ pub fn decode_varints(s: &str) -> Option<Vec<u64>> {
 /// FNV-1a, 64 bits: stable across Rust versions and platforms (std's hasher is
 /// not promised to be), which file names and the freshness stamp need.
 #[derive(Debug, Clone)]
-pub struct StableHasher(u64);
+pub(super) struct StableHasher(u64);
 
 impl Default for StableHasher {
     fn default() -> Self {
@@ -53,7 +53,7 @@ impl Default for StableHasher {
 }
 
 impl StableHasher {
-    pub fn write(&mut self, bytes: &[u8]) {
+    pub(super) fn write(&mut self, bytes: &[u8]) {
         let mut h = self.0;
         for &b in bytes {
             h ^= u64::from(b);
@@ -63,16 +63,16 @@ impl StableHasher {
     }
 
     /// Writes a length first, so ("ab","c") and ("a","bc") hash differently.
-    pub fn write_field(&mut self, bytes: &[u8]) {
+    pub(super) fn write_field(&mut self, bytes: &[u8]) {
         self.write(&(bytes.len() as u64).to_le_bytes());
         self.write(bytes);
     }
 
-    pub fn finish(&self) -> u64 {
+    pub(super) fn finish(&self) -> u64 {
         self.0
     }
 
-    pub fn hex(&self) -> String {
+    pub(super) fn hex(&self) -> String {
         format!("{:016x}", self.0)
     }
 }
@@ -88,10 +88,10 @@ impl std::hash::Hasher for StableHasher {
 
 /// FNV for hash maps keyed by short terms: several times faster than SipHash on
 /// 5-byte keys, and the keys are our own text, not an attacker's.
-pub type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<StableHasher>>;
+pub(super) type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<StableHasher>>;
 
 /// A short content hash for file names.
-pub fn short_hash(bytes: &[u8]) -> String {
+pub(super) fn short_hash(bytes: &[u8]) -> String {
     let mut h = StableHasher::default();
     h.write(bytes);
     format!("{:08x}", (h.finish() >> 32) ^ (h.finish() & 0xffff_ffff))

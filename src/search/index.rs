@@ -59,12 +59,12 @@ pub(crate) struct Fields {
 }
 
 impl Fields {
-    pub fn text(&self, f: TextField) -> Field {
+    pub(super) fn text(&self, f: TextField) -> Field {
         self.text[f as usize]
     }
 
     /// The facet-like fields a query can name (`service:checkout-api`).
-    pub const KEYWORD_FIELDS: [&'static str; 6] = ["service", "team", "factor", "tag", "severity", "year"];
+    pub(super) const KEYWORD_FIELDS: [&'static str; 6] = ["service", "team", "factor", "tag", "severity", "year"];
 }
 
 pub(crate) fn fields() -> Fields {

@@ -22,11 +22,11 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 /// Most similar incidents listed per page.
-pub const MAX_SIMILAR: usize = 5;
+pub(super) const MAX_SIMILAR: usize = 5;
 /// Terms kept per document vector.
 const TERMS_PER_DOC: usize = 24;
 /// Documents kept per term in the inverted index.
-pub const MAX_TERM_DOCS: usize = 128;
+pub(super) const MAX_TERM_DOCS: usize = 128;
 /// A service or factor named by more documents than this does not make candidates
 /// on its own: it only adds its bonus to documents alike in other ways.
 const MAX_FACET_DOCS: usize = 512;

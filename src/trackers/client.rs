@@ -36,24 +36,24 @@ impl Default for Limits {
     }
 }
 
-pub struct Request {
+pub(super) struct Request {
     pub post: bool,
     pub url: String,
     pub headers: Vec<(&'static str, String)>,
     pub body: Option<String>,
 }
 
-pub struct Response {
+pub(super) struct Response {
     pub status: u16,
     pub etag: Option<String>,
     pub body: String,
 }
 
 /// Request headers that carry credentials.
-pub type Headers = Vec<(&'static str, String)>;
+pub(super) type Headers = Vec<(&'static str, String)>;
 
 /// Everything a service module needs to ask one tracker.
-pub struct Conn<'a> {
+pub(super) struct Conn<'a> {
     pub client: &'a Client,
     pub api: &'a str,
     pub auth: &'a [(&'static str, String)],
@@ -76,7 +76,7 @@ struct Answer {
     body: String,
 }
 
-pub struct Client {
+pub(super) struct Client {
     agent: ureq::Agent,
     limits: Limits,
     /// Values that must never be shown: tokens and the credentials made from them.
@@ -86,10 +86,10 @@ pub struct Client {
 }
 
 /// A failure as the user reads it, secrets removed.
-pub type Failure = String;
+pub(super) type Failure = String;
 
 impl Client {
-    pub fn new(limits: &Limits, secrets: Vec<String>) -> Client {
+    pub(super) fn new(limits: &Limits, secrets: Vec<String>) -> Client {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(limits.timeout))
             // Statuses are answers to interpret (404 is "no such ticket"), not errors.
@@ -106,7 +106,7 @@ impl Client {
     }
 
     /// `text` with every secret replaced, for anything shown or stored.
-    pub fn redact(&self, text: &str) -> String {
+    pub(super) fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
         for s in &self.secrets {
             out = out.replace(s.as_str(), "[redacted]");
@@ -161,7 +161,7 @@ impl Client {
     }
 
     /// Sends `req`, retrying what a retry can fix. Ok is any final answer, 4xx included.
-    pub fn send(&self, req: &Request) -> Result<Response, Failure> {
+    pub(super) fn send(&self, req: &Request) -> Result<Response, Failure> {
         let mut backoff = self.limits.backoff;
         let mut attempt = 0;
         loop {
@@ -244,7 +244,7 @@ fn until_epoch(v: &str) -> Option<Duration> {
 
 /// The first `message` (GitHub, GitLab) or `errorMessages` (Jira) of an error body, cut
 /// short: a hint for the user, never the whole body.
-pub fn service_message(body: &str) -> Option<String> {
+pub(super) fn service_message(body: &str) -> Option<String> {
     let v: serde_json::Value = serde_json::from_str(body).ok()?;
     let m = v
         .get("message")
@@ -256,7 +256,7 @@ pub fn service_message(body: &str) -> Option<String> {
 }
 
 /// What a final 4xx answer means for every ticket of the request.
-pub fn refused(status: u16, body: &str, token_env: Option<&str>) -> String {
+pub(super) fn refused(status: u16, body: &str, token_env: Option<&str>) -> String {
     let hint = service_message(body).map(|m| format!(": {m}")).unwrap_or_default();
     match status {
         401 => format!(
@@ -270,7 +270,7 @@ pub fn refused(status: u16, body: &str, token_env: Option<&str>) -> String {
 }
 
 #[derive(Debug, Clone)]
-pub enum Outcome {
+pub(super) enum Outcome {
     Fetched {
         state: TicketState,
         etag: Option<String>,
@@ -282,7 +282,7 @@ pub enum Outcome {
 
 /// A date as the trackers write it (`2024-04-01`, RFC 3339, or Jira's
 /// `2024-03-28T10:00:00.000+0000`), as the day it was in the site's timezone.
-pub fn day(text: &str, tz: &TimeZone) -> Option<Date> {
+pub(super) fn day(text: &str, tz: &TimeZone) -> Option<Date> {
     if let Ok(d) = text.parse::<Date>() {
         return Some(d);
     }

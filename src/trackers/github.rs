@@ -26,7 +26,7 @@ struct Issue {
     milestone: Option<Milestone>,
 }
 
-pub fn fetch(c: &Conn, path: &str, number: u64, etag: Option<&str>) -> Outcome {
+pub(super) fn fetch(c: &Conn, path: &str, number: u64, etag: Option<&str>) -> Outcome {
     let tz = c.tz;
     let mut headers =
         vec![("Accept", "application/vnd.github+json".to_string()), ("X-GitHub-Api-Version", "2022-11-28".to_string())];

@@ -6,7 +6,7 @@ use crate::tickets::snapshot::{State, TicketState};
 use serde::Deserialize;
 use std::collections::HashMap;
 
-pub const BATCH: usize = 100;
+pub(super) const BATCH: usize = 100;
 
 #[derive(Deserialize)]
 struct User {
@@ -23,7 +23,7 @@ struct Issue {
 }
 
 /// Outcomes for `iids` of the project at `path`, in the same order.
-pub fn fetch(c: &Conn, path: &str, iids: &[u64]) -> Vec<Outcome> {
+pub(super) fn fetch(c: &Conn, path: &str, iids: &[u64]) -> Vec<Outcome> {
     let tz = c.tz;
     let all = |o: Outcome| iids.iter().map(|_| o.clone()).collect();
     let mut url = format!(

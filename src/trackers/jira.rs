@@ -6,7 +6,7 @@ use crate::tickets::snapshot::{State, TicketState};
 use serde::Deserialize;
 use std::collections::HashMap;
 
-pub const BATCH: usize = 100;
+pub(super) const BATCH: usize = 100;
 /// Pages of one batch followed at most; 100 keys fit in one page, so more means a loop.
 const MAX_PAGES: usize = 10;
 
@@ -64,7 +64,7 @@ fn missing_keys(body: &str, asked: &[&str]) -> Vec<String> {
 }
 
 /// Outcomes for `keys`, in the same order.
-pub fn fetch(c: &Conn, keys: &[&str]) -> Vec<Outcome> {
+pub(super) fn fetch(c: &Conn, keys: &[&str]) -> Vec<Outcome> {
     let tz = c.tz;
     let mut found: HashMap<String, TicketState> = HashMap::new();
     let mut failed: HashMap<String, String> = HashMap::new();
