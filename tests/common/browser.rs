@@ -191,6 +191,28 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// The current page printed to PDF (WebDriver's Print command; Chromium fires
+    /// `beforeprint` first, as it does for a reader's print), on A4 paper.
+    pub fn print_pdf(&self) -> Vec<u8> {
+        let b64 = self.cmd(
+            "POST",
+            "/print",
+            Some(json!({ "page": { "width": 21.0, "height": 29.7 }, "background": false, "shrinkToFit": false })),
+        );
+        base64_decode(b64.as_str().unwrap_or(""))
+    }
+
+    /// Emulates `prefers-color-scheme: dark` (or light) through Chromium's DevTools
+    /// protocol, for the pages loaded after it.
+    pub fn prefer_color_scheme(&self, scheme: &str) {
+        self.cmd(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({ "cmd": "Emulation.setEmulatedMedia",
+                         "params": { "features": [{ "name": "prefers-color-scheme", "value": scheme }] } })),
+        );
+    }
+
     pub fn screenshot_png(&self) -> Vec<u8> {
         let b64 = self.cmd("GET", "/screenshot", None);
         base64_decode(b64.as_str().unwrap_or(""))
