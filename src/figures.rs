@@ -27,6 +27,14 @@ pub const NAMES: [(&str, &str); 4] = [
     ("recover", "Time to recover"),
 ];
 
+/// What each figure of [`NAMES`] measures, from which event to which, as pages say it.
+pub const MEASURES: [&str; 4] = [
+    "first signal → first detection",
+    "first detection → first diagnosis",
+    "first detection → first mitigation",
+    "first signal → last recovery",
+];
+
 impl Figures {
     /// `timeline` may be in any order.
     pub fn from_timeline(timeline: &[TimelineEvent]) -> Self {

@@ -46,4 +46,5 @@ pub mod tickets;
 pub mod timing;
 pub mod trackers;
 pub mod walk;
+pub mod words;
 pub mod yaml;

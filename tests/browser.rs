@@ -109,25 +109,110 @@ fn axe_finds_no_serious_or_critical_violations() {
     let axe = std::fs::read_to_string(&axe_path)
         .unwrap_or_else(|_| panic!("{} is missing: run `npm ci --prefix tests/js`", axe_path.display()));
     let b = Browser::start();
-    for page in [
-        "index.html",
-        INCIDENT,
-        "services/index.html",
-        "services/checkout-api/index.html",
-        "actions/index.html",
-        "metrics/index.html",
-    ] {
-        b.goto(&url(page));
-        b.eval(&axe);
-        let result = b.eval_async(
-            "const done = arguments[arguments.length - 1];
-             axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations
-               .filter(v => v.impact === 'serious' || v.impact === 'critical')
-               .map(v => v.id + ': ' + v.help + ' (' + v.nodes.length + ' nodes, e.g. ' + v.nodes[0].html.slice(0, 120) + ')')));",
-        );
-        let violations: Vec<String> = serde_json::from_value(result).unwrap();
-        assert!(violations.is_empty(), "{page}: {violations:#?}");
+    // Light first, then the same pages as a reader with a dark system theme sees them.
+    for scheme in ["light", "dark"] {
+        b.prefer_color_scheme(scheme);
+        for page in [
+            "index.html",
+            INCIDENT,
+            "services/index.html",
+            "services/checkout-api/index.html",
+            "actions/index.html",
+            "metrics/index.html",
+        ] {
+            b.goto(&url(page));
+            let dark = b.eval("return matchMedia('(prefers-color-scheme: dark)').matches");
+            assert_eq!(dark.as_bool(), Some(scheme == "dark"), "{page}: the {scheme} scheme is not in effect");
+            b.eval(&axe);
+            let result = b.eval_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations
+                   .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                   .map(v => v.id + ': ' + v.help + ' (' + v.nodes.length + ' nodes, e.g. ' + v.nodes[0].html.slice(0, 120)
+                     + ': ' + v.nodes[0].failureSummary + ')')));",
+            );
+            let violations: Vec<String> = serde_json::from_value(result).unwrap();
+            assert!(violations.is_empty(), "{page} ({scheme}): {violations:#?}");
+        }
     }
+}
+
+/// Action items with ticket ids long enough to push a seventh column off the paper.
+const LONG_TICKETS: [&str; 4] = [
+    "PLATFORM-RELIABILITY-20931",
+    "COMMERCE-CHECKOUT-API-4471",
+    "OBSERVABILITY-ALERTING-1188",
+    "https://tracker.example.com/browse/DATA-PLATFORM-77",
+];
+
+fn print_fixture() -> (tempfile::TempDir, PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(root.join("site.toml"), t.path().join("site.toml")).unwrap();
+    std::fs::create_dir_all(t.path().join("content")).unwrap();
+    let mut items = String::new();
+    for (i, ticket) in LONG_TICKETS.iter().enumerate() {
+        items.push_str(&format!(
+            "  - title: Follow-up number {i} with a title long enough to wrap over two lines in a printed table\n    owner: platform-team\n    due: 2024-05-{:02}\n    status: open\n    type: prevent\n    outcome: A measurable outcome that is also long enough to need several lines when printed on paper.\n    ticket: {ticket}\n",
+            i + 10
+        ));
+    }
+    let md = format!(
+        "---\ntitle: Config push broke checkout\ndate: 2024-04-16\nseverity: SEV2\nservices: [checkout-api]\nteams: [payments]\nsummary: A config push broke checkout.\nfactors: [retry-storm]\ntimeline:\n  - at: 2024-04-16T13:58:00Z\n    kind: note\n    text: Config pushed to all regions.\n  - at: 2024-04-16T14:04:00Z\n    kind: signal\n    text: Errors rise.\n  - at: 2024-04-16T14:09:00Z\n    kind: detection\n    text: Paged.\n  - at: 2024-04-16T14:29:00Z\n    kind: mitigation\n    text: Config rolled back.\n  - at: 2024-04-16T14:48:00Z\n    kind: recovery\n    text: Healthy.\naction_items:\n{items}---\n\nThe write-up.\n"
+    );
+    std::fs::write(t.path().join("content/2024-04-16-config-push.md"), md).unwrap();
+    let out = t.path().join("public");
+    let o = Command::new(env!("CARGO_BIN_EXE_pmsite"))
+        .args(["build", "--today", "2026-01-01", "--root"])
+        .arg(t.path())
+        .arg("--output")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    (t, out)
+}
+
+#[test]
+fn an_incident_prints_with_every_ticket_and_the_ticket_header_intact() {
+    let (t, out) = print_fixture();
+    let b = Browser::start();
+    b.goto(&format!("file://{}/incidents/2024-04-16-config-push/index.html", out.display()));
+    let pdf = b.print_pdf();
+    assert!(pdf.starts_with(b"%PDF"), "not a PDF");
+    let pdf_path = t.path().join("incident.pdf");
+    std::fs::write(&pdf_path, &pdf).unwrap();
+    let o = Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&pdf_path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is needed: ./scripts/test installs it");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    for ticket in LONG_TICKETS {
+        assert!(text.contains(ticket), "ticket {ticket} is cut or missing in the printed page:\n{text}");
+    }
+    assert!(text.lines().any(|l| l.split_whitespace().any(|w| w == "Ticket")), "no Ticket header:\n{text}");
+    // The print header, filled in when printing starts.
+    let header = text.lines().find(|l| l.contains("2024-04-16-config-push")).unwrap_or("");
+    assert!(header.contains("SEV2") && header.contains("printed "), "print header: {header:?}\n{text}");
+    // The figures and the action items come before the write-up.
+    let at = |s: &str| text.find(s).unwrap_or_else(|| panic!("{s} not printed:\n{text}"));
+    assert!(at("Time to mitigate") < at("Action items") && at("Action items") < at("The write-up."), "{text}");
+}
+
+#[test]
+fn closed_details_open_for_printing_and_close_again() {
+    let b = Browser::start();
+    b.goto(&url("patterns/index.html"));
+    let closed = "return document.querySelectorAll('details:not([open])').length";
+    let before = b.eval(closed).as_u64().unwrap();
+    assert!(before > 0, "the patterns page has closed details to print");
+    b.eval("window.dispatchEvent(new Event('beforeprint'))");
+    assert_eq!(b.eval(closed).as_u64(), Some(0), "every details element is open while printing");
+    b.eval("window.dispatchEvent(new Event('afterprint'))");
+    assert_eq!(b.eval(closed).as_u64(), Some(before));
 }
 
 #[test]

@@ -979,3 +979,55 @@ mod ignore_rules {
         assert!(home.contains("Scratch title"));
     }
 }
+
+/// Timeline pictures of real incidents with quiet days between episodes.
+mod timeline_episodes {
+    use super::*;
+
+    #[test]
+    fn real_multi_episode_incidents_break_the_axis() {
+        let Some(real) = common::corpus::shared("corpus/real") else { return };
+        let t = tempfile::tempdir().unwrap();
+        std::fs::copy(real.join("site.toml"), t.path().join("site.toml")).unwrap();
+        let files = [
+            // PostHog's four outages in ten days, in one report.
+            ("posthog/2025/2025-10-21-posthog-feature-flags-service-multiple-outages.md", 4),
+            // dfds: days of quiet between the first events and the rest.
+            ("dfds/2019/2019-11-29-dfds-kubernetes-network-infrastructure-ip-starvation.md", 2),
+        ];
+        for (rel, _) in files {
+            let name = Path::new(rel).file_name().unwrap();
+            std::fs::create_dir_all(t.path().join("content")).unwrap();
+            std::fs::copy(real.join("content").join(rel), t.path().join("content").join(name)).unwrap();
+        }
+        let out = t.path().join("public");
+        let o = build(t.path(), &out);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        for (rel, at_least) in files {
+            let id = Path::new(rel).file_stem().unwrap().to_string_lossy();
+            let html = std::fs::read_to_string(out.join(format!("incidents/{id}/index.html"))).unwrap();
+            let label_at = html.find("class=\"pm-svg pm-tl\"").expect("a timeline picture");
+            let label = &html[label_at..][..html[label_at..].find("\">").unwrap()];
+            let episodes: usize = label
+                .rsplit(", in ")
+                .next()
+                .and_then(|s| s.strip_suffix(" episodes"))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("{id}: no episodes in {label}"));
+            assert!(episodes >= at_least && episodes <= 6, "{id}: {episodes} episodes");
+            assert_eq!(
+                html.matches("class=\"pm-tl-break\"").count(),
+                episodes - 1,
+                "{id}: a break mark between episodes"
+            );
+            // Shaded where the report writes a recovery; dfds writes none, so its window is
+            // named unknown rather than drawn to a guessed end.
+            let source = std::fs::read_to_string(real.join("content").join(rel)).unwrap();
+            if source.contains("kind: recovery") {
+                assert!(html.contains("class=\"pm-tl-impact\""), "{id}: impact window shaded");
+            } else {
+                assert!(!html.contains("class=\"pm-tl-impact\"") && html.contains("Impact window unknown"), "{id}");
+            }
+        }
+    }
+}

@@ -250,7 +250,7 @@ fn generate(root: &Path, count: usize) {
 mod client {
     use super::*;
 
-    pub struct Index {
+    pub(crate) struct Index {
         pub meta: Value,
         files: HashMap<String, Vec<u8>>,
     }
@@ -311,7 +311,7 @@ mod client {
     }
 
     impl Index {
-        pub fn new(files: &[OutputFile]) -> Index {
+        pub(crate) fn new(files: &[OutputFile]) -> Index {
             let files: HashMap<String, Vec<u8>> = files.iter().map(|f| (f.path.clone(), f.bytes.to_vec())).collect();
             let (key, meta) = payload(&files["search/meta.js"]);
             assert_eq!(key, "meta");
@@ -329,7 +329,7 @@ mod client {
         }
 
         /// Documents with every term, best first, with their scores.
-        pub fn query(&self, terms: &[String]) -> Vec<(usize, f64)> {
+        pub(crate) fn query(&self, terms: &[String]) -> Vec<(usize, f64)> {
             let n = self.meta["n"].as_u64().unwrap() as usize;
             let (k1, b) = (self.meta["k1"].as_f64().unwrap(), self.meta["b"].as_f64().unwrap());
             let fields = self.meta["fields"].as_array().unwrap();
@@ -369,7 +369,7 @@ mod client {
             out
         }
 
-        pub fn doc_id(&self, d: usize) -> String {
+        pub(crate) fn doc_id(&self, d: usize) -> String {
             let docs = self.meta["docs"].as_str().unwrap();
             let per = self.meta["dc"].as_u64().unwrap() as usize;
             let (_, chunk) = payload(&self.files[&format!("search/{docs}/{}.js", d / per)]);

@@ -284,6 +284,16 @@ pub(super) fn timeline(
             plural(events.len(), "timeline event"),
             kinds.join(", ")
         ));
+        // The same word test the timeline picture draws change markers from, so the
+        // report says what the page will show.
+        let changes =
+            events.iter().filter(|e| e.kind == EventKind::Note && crate::words::describes_change(&e.text)).count();
+        if changes > 0 {
+            mapped.push(format!(
+                "{} kept as notes and drawn as changes (deploys, config pushes, rollouts)",
+                plural(changes, "timeline event")
+            ));
+        }
         match (&zone_source, unzoned) {
             (Some(z), false) => mapped.push(format!("times in {z}, as the text says")),
             (Some(z), true) => guessed.push(format!(

@@ -247,22 +247,7 @@ pub(super) fn list_items(lines: &[&str], code: &[bool], range: std::ops::Range<u
     out
 }
 
-/// Whether `hay` (lowercase) contains `word` starting at a word boundary; a `word`
-/// ending in `*` matches as a prefix (`alert*` matches "alerted"), otherwise it must
-/// also end at a boundary.
-pub(super) fn has_word(hay: &str, word: &str) -> bool {
-    let (word, prefix) = match word.strip_suffix('*') {
-        Some(w) => (w, true),
-        None => (word, false),
-    };
-    let bytes = hay.as_bytes();
-    hay.match_indices(word).any(|(at, _)| {
-        let before_ok = at == 0 || !bytes[at - 1].is_ascii_alphanumeric();
-        let end = at + word.len();
-        let after_ok = prefix || end >= bytes.len() || !bytes[end].is_ascii_alphanumeric();
-        before_ok && after_ok
-    })
-}
+pub(super) use crate::words::has_word;
 
 /// Inline Markdown reduced to plain text: emphasis markers, links (kept as their text),
 /// images, footnote references, HTML tags and common entities removed; whitespace

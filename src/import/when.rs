@@ -397,7 +397,7 @@ fn compact_time_at(s: &str) -> Option<(i8, i8, usize)> {
 /// Where a compact time may stand: the whole time cell of a timeline table, or the
 /// start of a timeline line, where the time must be followed by a separator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimelineContext {
+pub(super) enum TimelineContext {
     TimeCell,
     LineStart,
 }
@@ -408,7 +408,7 @@ pub enum TimelineContext {
 /// number that could be a year (1980–2059) only counts with a zone after it
 /// (`2015 UTC - …`), since "2015 - we migrated" is more often a year; a time cell must
 /// hold the time and nothing else.
-pub fn compact_when_at(s: &str, order: NumericOrder, context: TimelineContext) -> Option<(When, usize)> {
+pub(super) fn compact_when_at(s: &str, order: NumericOrder, context: TimelineContext) -> Option<(When, usize)> {
     let b = s.as_bytes();
     let mut w = When::default();
     let mut i = skip_spaces(b, 0);

@@ -12,6 +12,7 @@ mod pages_actions;
 pub mod paging;
 pub mod theme;
 mod tickets;
+mod timeline_table;
 mod value;
 mod views;
 
@@ -170,6 +171,9 @@ pub struct Site<'a> {
     pm_frags: [Vec<OnceLock<Arc<str>>>; PM_FRAGMENTS],
     /// Per-action fragments (`ActionFragment`), index-aligned with `actions`.
     action_frags: [Vec<OnceLock<Arc<str>>>; ACTION_FRAGMENTS],
+    /// Each response figure's median and n over the visible postmortems, in
+    /// `figures::NAMES` order: every incident page shows them beside its own.
+    site_figures: OnceLock<[crate::figures::Summary; 4]>,
 }
 
 /// Relative prefix from a page at `path` back to the site root ("../../").
@@ -218,7 +222,16 @@ impl<'a> Site<'a> {
             patterns_shown: OnceLock::new(),
             pm_frags: std::array::from_fn(|_| (0..kb.postmortems.len()).map(|_| OnceLock::new()).collect()),
             action_frags: std::array::from_fn(|_| (0..actions_len).map(|_| OnceLock::new()).collect()),
+            site_figures: OnceLock::new(),
         }
+    }
+
+    /// The site-wide summary of each response figure, computed on first use.
+    pub fn site_figures(&self) -> &[crate::figures::Summary; 4] {
+        self.site_figures.get_or_init(|| {
+            crate::figures::NAMES
+                .map(|(key, _)| crate::figures::Summary::of(self.kb.visible_ids().map(|i| self.kb.figures[i].get(key))))
+        })
     }
 
     /// Every page of the site, in a stable order.

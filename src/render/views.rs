@@ -396,12 +396,17 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows) -> Res
     let fig = &kb.figures[i];
     let tz = &kb.config.timezone;
     let local = |t: jiff::Timestamp| t.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M").to_string();
+    let table = super::timeline_table::rows(&pm.timeline, tz);
     let timeline: Vec<tera::Value> = pm
         .timeline
         .iter()
+        .zip(&table.rows)
         .enumerate()
-        .map(|(n, e)| {
-            obj! { "n" => n, "at" => local(e.at), "iso" => e.at.to_string(), "kind" => e.kind.as_str(), "text" => e.text.as_str() }
+        .map(|(n, (e, r))| {
+            obj! {
+                "n" => n, "at" => local(e.at), "iso" => e.at.to_string(), "kind" => e.kind.as_str(), "text" => e.text.as_str(),
+                "date" => r.date.as_deref(), "time" => r.time.as_str(), "t_plus" => r.t_plus.as_str(), "utc" => r.utc.as_str(),
+            }
         })
         .collect();
     let actions: Vec<tera::Value> = pm
@@ -434,8 +439,13 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows) -> Res
         .collect();
     let figures: Vec<tera::Value> = figures::NAMES
         .iter()
-        .map(|(key, label)| {
-            obj! { "key" => *key, "label" => *label, "value" => figures::human(fig.get(key)), "known" => fig.get(key).is_some() }
+        .zip(figures::MEASURES)
+        .zip(site.site_figures())
+        .map(|(((key, label), measures), all)| {
+            obj! {
+                "key" => *key, "label" => *label, "value" => figures::human(fig.get(key)), "known" => fig.get(key).is_some(),
+                "measures" => measures, "site_median" => all.median_secs.map(|_| all.median_human()), "site_n" => all.count,
+            }
         })
         .collect();
     let related: Vec<tera::Value> = pm
@@ -507,6 +517,9 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows) -> Res
         "year_url" => site.slugs.url(Dim::Years, &pm.date.year().to_string()),
         "summary" => pm.summary.as_str(), "impact" => pm.impact.as_str(), "factors" => factors, "figures" => figures,
         "duration" => duration(fig), "timeline" => timeline, "action_items" => actions,
+        "timeline_zone" => super::timeline_table::zone_caption(&kb.config.timezone_name, &table.offsets),
+        "timeline_utc" => table.offsets.iter().any(|o| o.seconds() != 0),
+        "timeline_t0" => table.t0_from,
         "body_html" => body.html.as_str(), "headings" => headings,
         "timeline_svg" => crate::svg::timeline::render(&pm.timeline, tz, &kb.config.timezone_name, "ev-"),
         "related" => related, "referenced_by" => rows_of(rows, &kb.referenced_by[i]), "recurrences" => recurrences,

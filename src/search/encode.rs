@@ -20,7 +20,7 @@ pub(super) fn push_varint(out: &mut String, mut n: u64) {
 
 /// Reads the varints of `s` back (the client and the round-trip test have their own).
 #[cfg(test)]
-pub fn decode_varints(s: &str) -> Option<Vec<u64>> {
+pub(super) fn decode_varints(s: &str) -> Option<Vec<u64>> {
     let mut out = Vec::new();
     let mut n = 0u64;
     let mut shift = 0u32;

@@ -1360,7 +1360,7 @@ mod tests {
         assert!(svg_light.contains(".pm-series-median { --pm-c: #0072b2; }"));
         assert!(svg_light.contains(".pm-series-p90 { --pm-c: #5b6572; }"));
         assert!(svg_dark.contains(".pm-series-p90 { --pm-c: #a3adba; }"));
-        assert!(svg_dark.contains(".pm-series-median, .pm-series-1, .pm-tl-ev-mitigation { --pm-c: #4a9fe0; }"));
+        assert!(svg_dark.contains(".pm-series-median, .pm-series-1 { --pm-c: #4a9fe0; }"));
     }
 
     #[test]

@@ -176,24 +176,24 @@ pub(crate) fn count_label(out: &mut String, v: f64) {
 #[cfg(test)]
 pub(crate) mod test_util {
     /// Parses `svg` as XML, failing the test with the parser's message and the text.
-    pub fn parse(svg: &str) -> roxmltree::Document<'_> {
+    pub(crate) fn parse(svg: &str) -> roxmltree::Document<'_> {
         match roxmltree::Document::parse(svg) {
             Ok(d) => d,
             Err(e) => panic!("not well-formed XML: {e}\n{svg}"),
         }
     }
 
-    pub fn has_class(n: &roxmltree::Node, class: &str) -> bool {
+    pub(crate) fn has_class(n: &roxmltree::Node, class: &str) -> bool {
         n.attribute("class").is_some_and(|c| c.split_ascii_whitespace().any(|x| x == class))
     }
 
     /// The elements carrying `class`, in document order.
-    pub fn with_class<'a, 'i>(doc: &'a roxmltree::Document<'i>, class: &str) -> Vec<roxmltree::Node<'a, 'i>> {
+    pub(crate) fn with_class<'a, 'i>(doc: &'a roxmltree::Document<'i>, class: &str) -> Vec<roxmltree::Node<'a, 'i>> {
         doc.descendants().filter(|n| n.is_element() && has_class(n, class)).collect()
     }
 
     /// The numbers of a `translate(x y)` transform.
-    pub fn translate(n: &roxmltree::Node) -> (f64, f64) {
+    pub(crate) fn translate(n: &roxmltree::Node) -> (f64, f64) {
         let t = n.attribute("transform").expect("transform");
         let inner = t.trim_start_matches("translate(").trim_end_matches(')');
         let mut it = inner.split([' ', ',']).filter(|s| !s.is_empty()).map(|s| s.parse::<f64>().unwrap());

@@ -6,7 +6,9 @@
 //! start or end event is missing is left out and named in the legend as unknown, never
 //! drawn from a guess. The axis is laid out in local wall-clock time (ticks on round local
 //! times, day labels at local midnights), so an incident across midnight or a DST change
-//! reads the way the responders lived it.
+//! reads the way the responders lived it. Milestones are labelled on the picture, changes
+//! (deploys, config pushes) get a marker of their own, the impact window is shaded, and
+//! long quiet gaps break the axis so that each episode of an incident stays readable.
 
 use super::{attr_num, esc, num, open_svg, text_width, time_step, two_digits, uint};
 use crate::model::{EventKind, TimelineEvent};
@@ -26,6 +28,19 @@ const COLLIDE: f64 = 13.0;
 /// growing the picture without bound.
 const MAX_LANES: usize = 8;
 const MAX_TICKS: f64 = 8.0;
+/// Room one tick label needs along the axis, so narrow episodes get fewer ticks.
+const TICK_ROOM: f64 = 90.0;
+/// Milestone label rows: height, and the least space between two labels in a row.
+const LABEL_H: f64 = 14.0;
+const LABEL_SPACE: f64 = 8.0;
+/// A quiet gap breaks the axis when it is longer than this (seconds) ...
+const BREAK_MIN_GAP: f64 = 3.0 * 3600.0;
+/// ... and than this many times the median gap between consecutive events.
+const BREAK_FACTOR: f64 = 8.0;
+/// At most this many episodes; more gaps than that are drawn at scale.
+pub const MAX_EPISODES: usize = 6;
+/// Width of an axis break, in viewBox units.
+const BREAK_W: f64 = 36.0;
 const DAY: i64 = 86_400;
 
 /// The response phases in the order they happen: CSS class suffix and legend label.
@@ -36,16 +51,23 @@ const PHASES: [(&str, &str); 4] = [
     ("recovering", "Recovering"),
 ];
 
-const KIND_LABELS: [&str; 6] = ["Signal", "Detection", "Diagnosis", "Mitigation", "Recovery", "Note"];
+/// Marker kinds: the six event kinds, then notes that describe a change (a deploy, a
+/// config push), drawn apart because they are the usual triggers.
+const KIND_LABELS: [&str; 7] = ["Signal", "Detection", "Diagnosis", "Mitigation", "Recovery", "Note", "Change"];
+const KIND_CLASSES: [&str; 7] = ["signal", "detection", "diagnosis", "mitigation", "recovery", "note", "change"];
+/// The index of the change marker in the kind tables.
+const CHANGE: usize = 6;
 
 /// Marker shapes centred on (0, 0), one per kind, so kinds differ by more than colour.
-const KIND_SHAPES: [&str; 6] = [
+const KIND_SHAPES: [&str; 7] = [
     "<circle r=\"5\"/>",
     "<path d=\"M0-6L6 0 0 6-6 0Z\"/>",
     "<rect x=\"-4.5\" y=\"-4.5\" width=\"9\" height=\"9\"/>",
     "<path d=\"M0-6L5.5 4H-5.5Z\"/>",
     "<path d=\"M0 6L5.5-4H-5.5Z\"/>",
     "<circle r=\"3.5\"/>",
+    // A lightning bolt: something was changed.
+    "<path d=\"M1.5-7L-5 1H-0.5L-2 7 5-1H0.5Z\"/>",
 ];
 
 const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -73,8 +95,17 @@ struct Placed {
 /// first diagnosis), mitigating (first diagnosis, or first detection when there is no
 /// diagnosis before the mitigation -> first mitigation), recovering (first mitigation ->
 /// last recovery). A phase without both ends, or ending before it starts, is not drawn and
-/// is listed as unknown. Events too close to tell apart are stacked in lanes. Colours are
-/// CSS classes (`pm-tl-phase-*`, `pm-tl-ev-*`), defined in `themes/default/static/svg.css`.
+/// is listed as unknown. The impact window (first signal, or first detection when no
+/// signal is written, -> last recovery) is shaded behind them whenever both ends are
+/// known. First signal, detection, first mitigation and recovery are labelled above the
+/// picture, in staggered rows so labels never overlap. Notes that describe a change
+/// (`crate::words::describes_change`) get a marker of their own.
+///
+/// Long quiet gaps (over 3 h and 8 times the median gap between consecutive events)
+/// break the axis: each episode is drawn at its own scale with its own time labels, at
+/// most [`MAX_EPISODES`] of them. Events too close to tell apart are stacked in lanes.
+/// Colours are CSS classes (`pm-tl-phase-*`, `pm-tl-ev-*`), defined in
+/// `themes/default/static/svg.css`.
 pub fn render(events: &[TimelineEvent], tz: &TimeZone, tz_name: &str, id_prefix: &str) -> String {
     if events.is_empty() {
         return String::new();
@@ -92,13 +123,11 @@ pub fn render(events: &[TimelineEvent], tz: &TimeZone, tz_name: &str, id_prefix:
             last = i;
         }
     }
-    let (t0, t1) = (placed[first].t, placed[last].t);
-    let span = t1 - t0;
-    // A little air at both ends so edge markers are whole; a lone instant gets ±5 minutes.
-    let pad = if span <= 0.0 { 300.0 } else { (span * 0.04).max(30.0) };
-    let (d0, d1) = (t0 - pad, t1 + pad);
-    let scale = PLOT_W / (d1 - d0);
-    let x_of = |t: f64| MARGIN_X + (t - d0) * scale;
+    let span = placed[last].t - placed[first].t;
+    let mut sorted: Vec<f64> = placed.iter().map(|p| p.t).collect();
+    sorted.sort_by(f64::total_cmp);
+    let segments = layout(&episodes(&sorted));
+    let x_of = |t: f64| x_at(&segments, t);
 
     let lanes = assign_lanes(&mut placed, x_of);
     let multi_day = placed[first].local.div_euclid(DAY) != placed[last].local.div_euclid(DAY);
@@ -138,31 +167,75 @@ pub fn render(events: &[TimelineEvent], tz: &TimeZone, tz_name: &str, id_prefix:
             rows = rows.max(r + 1);
         }
     }
+    let impact = match (signal.or(detection), last_recovery) {
+        (Some(a), Some(b)) if placed[b].t >= placed[a].t => Some((a, b)),
+        _ => None,
+    };
+    // Each event's marker kind: its own, or the change marker for a note that is one.
+    let kinds: Vec<usize> = events
+        .iter()
+        .map(|e| {
+            if e.kind == EventKind::Note && crate::words::describes_change(&e.text) { CHANGE } else { e.kind as usize }
+        })
+        .collect();
 
+    // Milestone labels, staggered into rows so that no two boxes overlap.
+    let milestones = [
+        (signal, "First signal"),
+        (detection, "Detected"),
+        (mitigation, "First mitigation"),
+        (last_recovery, "Recovered"),
+    ];
+    let mut labels: Vec<Label> = milestones
+        .iter()
+        .filter_map(|&(ev, name)| {
+            let i = ev?;
+            let mut text = String::with_capacity(32);
+            text.push_str(name);
+            text.push(' ');
+            push_local_time(&mut text, placed[i].local, multi_day);
+            let w = text_width(&text);
+            let x = placed[i].x;
+            Some(Label { left: (x - w / 2.0).min(WIDTH - 2.0 - w).max(2.0), w, x, row: 0, text })
+        })
+        .collect();
+    let label_rows = stagger(&mut labels);
+
+    let labels_h = if label_rows > 0 { label_rows as f64 * LABEL_H + 4.0 } else { 0.0 };
+    let band_top = TOP + labels_h;
     let band_h = rows as f64 * (PHASE_H + PHASE_GAP);
-    let lanes_top = TOP + band_h + 8.0;
+    let lanes_top = band_top + band_h + 8.0;
     let axis_y = lanes_top + lanes as f64 * LANE_H + 2.0;
-    let height = axis_y + 86.0;
 
-    let mut out = String::with_capacity(3072 + events.iter().map(|e| 300 + e.text.len()).sum::<usize>());
+    let mut out = String::with_capacity(4096 + events.iter().map(|e| 300 + e.text.len()).sum::<usize>());
 
-    // aria-label: "Timeline: 6 events from 14:02 to 14:49 Europe/Berlin"
-    let mut label = String::with_capacity(96);
-    label.push_str("Timeline: ");
-    uint(&mut label, events.len() as u64);
-    label.push_str(if events.len() == 1 { " event " } else { " events " });
-    if span <= 0.0 {
-        label.push_str("at ");
-        push_local_time(&mut label, placed[first].local, multi_day);
-    } else {
-        label.push_str("from ");
-        push_local_time(&mut label, placed[first].local, multi_day);
-        label.push_str(" to ");
-        push_local_time(&mut label, placed[last].local, multi_day);
+    // The impact window, behind everything else.
+    if let Some((a, b)) = impact {
+        let (xa, xb) = (placed[a].x, placed[b].x);
+        out.push_str("<rect class=\"pm-tl-impact\"");
+        attr_num(&mut out, "x", xa.min(xb - 1.0));
+        attr_num(&mut out, "y", band_top - 2.0);
+        attr_num(&mut out, "width", (xb - xa).max(2.0));
+        attr_num(&mut out, "height", axis_y - band_top + 2.0);
+        out.push_str("/>");
     }
-    label.push(' ');
-    label.push_str(tz_name);
-    open_svg(&mut out, "pm-tl", WIDTH, height, &label);
+
+    // Leaders from each milestone label down to the axis, then the labels over them.
+    if !labels.is_empty() {
+        out.push_str("<path class=\"pm-tl-leader\" d=\"");
+        for l in &labels {
+            out.push('M');
+            num(&mut out, l.x);
+            out.push(' ');
+            num(&mut out, label_baseline(label_rows, l.row) + 3.0);
+            out.push('V');
+            num(&mut out, axis_y);
+        }
+        out.push_str("\"/>");
+    }
+    for l in &labels {
+        legend_text(&mut out, "pm-tl-milestone", l.left, label_baseline(label_rows, l.row), &l.text);
+    }
 
     // Phase spans.
     for (k, ph) in phases.iter().enumerate() {
@@ -170,7 +243,7 @@ pub fn render(events: &[TimelineEvent], tz: &TimeZone, tz_name: &str, id_prefix:
         let (xa, xb) = (placed[a].x, placed[b].x);
         // A zero-length phase is known, so it stays visible as a sliver.
         let w = (xb - xa).max(2.0);
-        let y = TOP + phase_rows[k] as f64 * (PHASE_H + PHASE_GAP);
+        let y = band_top + phase_rows[k] as f64 * (PHASE_H + PHASE_GAP);
         let (class, name) = PHASES[k];
         let dur = crate::figures::human(Some(SignedDuration::from_secs((placed[b].t - placed[a].t).round() as i64)));
         out.push_str("<g class=\"pm-tl-phase pm-tl-phase-");
@@ -200,43 +273,46 @@ pub fn render(events: &[TimelineEvent], tz: &TimeZone, tz_name: &str, id_prefix:
         out.push_str("</g>");
     }
 
-    // Axis and ticks, on round local times.
-    out.push_str("<line class=\"pm-tl-axis\"");
-    attr_num(&mut out, "x1", MARGIN_X);
-    attr_num(&mut out, "x2", WIDTH - MARGIN_X);
-    attr_num(&mut out, "y1", axis_y);
-    attr_num(&mut out, "y2", axis_y);
-    out.push_str("/>");
-    let step = time_step(d1 - d0, MAX_TICKS);
-    // Week steps start on Mondays (1970-01-01, local day 0, was a Thursday).
-    let shift = if step % (7 * DAY) == 0 { 3 * DAY } else { 0 };
-    let l0 = local_secs(tz, Timestamp::from_second(d0.floor() as i64).unwrap_or(Timestamp::MIN));
-    let l1 = local_secs(tz, Timestamp::from_second(d1.ceil() as i64).unwrap_or(Timestamp::MAX));
-    let mut l = (l0 + shift).div_euclid(step) * step - shift;
-    if l < l0 {
-        l += step;
-    }
-    // Tick marks go into one path; labels into one group that sets their anchor.
+    // Axis and ticks, on round local times, one stretch per episode.
     let mut marks = String::with_capacity(128);
     let mut midnights = String::new();
     out.push_str("<g class=\"pm-tl-ticks\" text-anchor=\"middle\">");
-    let mut first_tick = true;
-    while l <= l1 {
-        let tick_local = l;
-        l += step;
-        // A wall-clock time repeated by a DST fold gets a tick each time it occurs.
-        for t in instants_of_local(tz, tick_local).into_iter().flatten() {
-            let t = t as f64;
-            if t < d0 || t > d1 {
-                continue;
+    let (mut tick_right, mut day_right) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+    for (si, seg) in segments.iter().enumerate() {
+        let seg_first = placed.iter().find(|p| p.t == seg.first).copied().unwrap_or(placed[first]);
+        let step = time_step(seg.d1 - seg.d0, ((seg.x1 - seg.x0) / TICK_ROOM).floor().clamp(1.0, MAX_TICKS));
+        // Week steps start on Mondays (1970-01-01, local day 0, was a Thursday).
+        let shift = if step % (7 * DAY) == 0 { 3 * DAY } else { 0 };
+        let l0 = local_secs(tz, Timestamp::from_second(seg.d0.floor() as i64).unwrap_or(Timestamp::MIN));
+        let l1 = local_secs(tz, Timestamp::from_second(seg.d1.ceil() as i64).unwrap_or(Timestamp::MAX));
+        let mut l = (l0 + shift).div_euclid(step) * step - shift;
+        if l < l0 {
+            l += step;
+        }
+        // Ticks in time order, since a DST fold repeats local times and the label
+        // collision check reads left to right.
+        let mut ticks: Vec<(f64, i64)> = Vec::new();
+        while l <= l1 {
+            let tick_local = l;
+            l += step;
+            // A wall-clock time repeated by a DST fold gets a tick each time it occurs.
+            for t in instants_of_local(tz, tick_local).into_iter().flatten() {
+                let t = t as f64;
+                if (seg.d0..=seg.d1).contains(&t) {
+                    ticks.push((t, tick_local));
+                }
             }
-            let x = x_of(t);
+        }
+        ticks.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut first_tick = true;
+        for &(t, tick_local) in &ticks {
+            let x = seg.x(t);
             let midnight = tick_local.rem_euclid(DAY) == 0;
             if midnight {
                 midnights.push('M');
                 num(&mut midnights, x);
                 midnights.push(' ');
-                num(&mut midnights, TOP);
+                num(&mut midnights, band_top);
                 midnights.push('V');
                 num(&mut midnights, axis_y);
             }
@@ -245,29 +321,73 @@ pub fn render(events: &[TimelineEvent], tz: &TimeZone, tz_name: &str, id_prefix:
             marks.push(' ');
             num(&mut marks, axis_y);
             marks.push_str("v4");
-            out.push_str("<text class=\"pm-tl-tick-label\"");
-            attr_num(&mut out, "x", x);
-            attr_num(&mut out, "y", axis_y + 16.0);
-            out.push('>');
+            let mut text = String::with_capacity(12);
             if step >= DAY {
-                push_date(&mut out, tick_local.div_euclid(DAY));
+                push_date(&mut text, tick_local.div_euclid(DAY));
             } else {
-                push_hm(&mut out, tick_local);
+                push_hm(&mut text, tick_local);
             }
-            out.push_str("</text>");
-            // Day labels where a day starts, and on the first tick so the start day is known.
+            tick_label(&mut out, "pm-tl-tick-label", x, axis_y + 16.0, &text, &mut tick_right);
+            // Day labels where a day starts, and on each episode's first tick so its day is known.
             if step < DAY && (midnight || first_tick) {
-                out.push_str("<text class=\"pm-tl-day-label\"");
-                attr_num(&mut out, "x", x);
-                attr_num(&mut out, "y", axis_y + 29.0);
-                out.push('>');
-                push_date(&mut out, tick_local.div_euclid(DAY));
-                out.push_str("</text>");
+                let mut day = String::with_capacity(12);
+                push_date(&mut day, tick_local.div_euclid(DAY));
+                tick_label(&mut out, "pm-tl-day-label", x, axis_y + 29.0, &day, &mut day_right);
             }
             first_tick = false;
         }
+        if first_tick {
+            // Too narrow for a round tick: label the episode by its first event's time.
+            let mut text = String::with_capacity(12);
+            push_hm(&mut text, seg_first.local);
+            tick_label(&mut out, "pm-tl-tick-label", seg_first.x, axis_y + 16.0, &text, &mut tick_right);
+            let mut day = String::with_capacity(12);
+            push_date(&mut day, seg_first.local.div_euclid(DAY));
+            tick_label(&mut out, "pm-tl-day-label", seg_first.x, axis_y + 29.0, &day, &mut day_right);
+        }
+        if si > 0 {
+            let prev = &segments[si - 1];
+            let cx = (prev.x1 + seg.x0) / 2.0;
+            let quiet = crate::figures::human(Some(SignedDuration::from_secs((seg.first - prev.last).round() as i64)));
+            out.push_str("<text class=\"pm-tl-break-label\"");
+            attr_num(&mut out, "x", cx);
+            attr_num(&mut out, "y", axis_y + 42.0);
+            out.push_str(">+");
+            out.push_str(&quiet);
+            out.push_str("</text>");
+        }
     }
     out.push_str("</g>");
+    for seg in &segments {
+        out.push_str("<line class=\"pm-tl-axis\"");
+        attr_num(&mut out, "x1", seg.x0);
+        attr_num(&mut out, "x2", seg.x1);
+        attr_num(&mut out, "y1", axis_y);
+        attr_num(&mut out, "y2", axis_y);
+        out.push_str("/>");
+    }
+    // Break marks: a gap cut through phases and shading, and a double slash on the axis.
+    for w in segments.windows(2) {
+        let cx = (w[0].x1 + w[1].x0) / 2.0;
+        let quiet = crate::figures::human(Some(SignedDuration::from_secs((w[1].first - w[0].last).round() as i64)));
+        out.push_str("<g class=\"pm-tl-break\"><title>Axis broken: no events for ");
+        out.push_str(&quiet);
+        out.push_str("</title><rect class=\"pm-tl-break-gap\"");
+        attr_num(&mut out, "x", cx - 5.0);
+        attr_num(&mut out, "y", band_top - 2.0);
+        attr_num(&mut out, "width", 10.0);
+        attr_num(&mut out, "height", axis_y - band_top + 2.0);
+        out.push_str("/><path d=\"");
+        for dx in [-6.0, 1.0] {
+            out.push('M');
+            num(&mut out, cx + dx);
+            out.push(' ');
+            num(&mut out, axis_y + 6.0);
+            out.push('l');
+            out.push_str("5-12");
+        }
+        out.push_str("\"/></g>");
+    }
     if !marks.is_empty() {
         out.push_str("<path class=\"pm-tl-tick\" d=\"");
         out.push_str(&marks);
@@ -278,9 +398,10 @@ pub fn render(events: &[TimelineEvent], tz: &TimeZone, tz_name: &str, id_prefix:
         out.push_str(&midnights);
         out.push_str("\"/>");
     }
+    let tz_y = axis_y + if segments.len() > 1 { 56.0 } else { 44.0 };
     out.push_str("<text class=\"pm-tl-tz\" text-anchor=\"end\"");
     attr_num(&mut out, "x", WIDTH - MARGIN_X);
-    attr_num(&mut out, "y", axis_y + 44.0);
+    attr_num(&mut out, "y", tz_y);
     out.push_str(">Times in ");
     esc(&mut out, tz_name);
     out.push_str("</text>");
@@ -298,12 +419,12 @@ pub fn render(events: &[TimelineEvent], tz: &TimeZone, tz_name: &str, id_prefix:
     }
     out.push_str("\"/>");
     for (i, (e, p)) in events.iter().zip(&placed).enumerate() {
-        let k = e.kind as usize;
+        let k = kinds[i];
         out.push_str("<a href=\"#");
         esc(&mut out, id_prefix);
         uint(&mut out, i as u64);
         out.push_str("\"><g class=\"pm-tl-ev pm-tl-ev-");
-        out.push_str(e.kind.as_str());
+        out.push_str(KIND_CLASSES[k]);
         out.push_str("\" transform=\"translate(");
         num(&mut out, p.x);
         out.push(' ');
@@ -319,9 +440,27 @@ pub fn render(events: &[TimelineEvent], tz: &TimeZone, tz_name: &str, id_prefix:
         out.push_str("</g></a>");
     }
 
-    // Legend: the phases drawn, the phases unknown, the kinds of marker present.
-    let mut y = axis_y + 52.0;
-    let mut x = MARGIN_X;
+    // Legend: the impact window, the phases drawn, the phases unknown, the kinds of marker present.
+    let mut legend = Flow { x: MARGIN_X, y: tz_y + 8.0 };
+    match impact {
+        Some((a, b)) => {
+            let mut text = String::from(if signal.is_some() { "Impact " } else { "Impact (from detection) " });
+            text.push_str(&crate::figures::human(Some(SignedDuration::from_secs(
+                (placed[b].t - placed[a].t).round() as i64
+            ))));
+            let x = legend.place(&text);
+            out.push_str("<rect class=\"pm-tl-impact pm-tl-impact-key\"");
+            attr_num(&mut out, "x", x);
+            attr_num(&mut out, "y", legend.y);
+            out.push_str(" width=\"10\" height=\"10\"/>");
+            legend_text(&mut out, "pm-tl-legend", x + 14.0, legend.y + 9.0, &text);
+        }
+        None => {
+            let text = "Impact window unknown";
+            let x = legend.place(text);
+            legend_text(&mut out, "pm-tl-impact-note", x, legend.y + 9.0, text);
+        }
+    }
     let mut unknown = String::new();
     for (k, ph) in phases.iter().enumerate() {
         let (class, name) = PHASES[k];
@@ -330,38 +469,215 @@ pub fn render(events: &[TimelineEvent], tz: &TimeZone, tz_name: &str, id_prefix:
             unknown.push_str(&name.to_ascii_lowercase());
             continue;
         }
+        let x = legend.place(name);
         out.push_str("<rect class=\"pm-tl-phase pm-tl-phase-");
         out.push_str(class);
         out.push('"');
         attr_num(&mut out, "x", x);
-        attr_num(&mut out, "y", y);
+        attr_num(&mut out, "y", legend.y);
         out.push_str(" width=\"10\" height=\"10\"/>");
-        legend_text(&mut out, "pm-tl-legend", x + 14.0, y + 9.0, name);
-        x += 14.0 + text_width(name) + 16.0;
+        legend_text(&mut out, "pm-tl-legend", x + 14.0, legend.y + 9.0, name);
     }
     if !unknown.is_empty() {
-        legend_text(&mut out, "pm-tl-unknown", x, y + 9.0, &unknown);
+        let x = legend.place(&unknown);
+        legend_text(&mut out, "pm-tl-unknown", x, legend.y + 9.0, &unknown);
     }
-    y += 18.0;
-    x = MARGIN_X;
+    legend.newline();
     for (k, label) in KIND_LABELS.iter().enumerate() {
-        if !events.iter().any(|e| e.kind as usize == k) {
+        if !kinds.contains(&k) {
             continue;
         }
+        let x = legend.place(label);
         out.push_str("<g class=\"pm-tl-ev pm-tl-ev-");
-        out.push_str(EventKind::ALL[k]);
+        out.push_str(KIND_CLASSES[k]);
         out.push_str("\" transform=\"translate(");
         num(&mut out, x + 5.0);
         out.push(' ');
-        num(&mut out, y + 5.0);
+        num(&mut out, legend.y + 5.0);
         out.push_str(")\">");
         out.push_str(KIND_SHAPES[k]);
         out.push_str("</g>");
-        legend_text(&mut out, "pm-tl-legend", x + 14.0, y + 9.0, label);
-        x += 14.0 + text_width(label) + 16.0;
+        legend_text(&mut out, "pm-tl-legend", x + 14.0, legend.y + 9.0, label);
     }
-    out.push_str("</svg>");
+    let height = legend.y + 22.0;
+
+    // aria-label: "Timeline: 6 events from 14:02 to 14:49 Europe/Berlin"
+    let mut label = String::with_capacity(96);
+    label.push_str("Timeline: ");
+    uint(&mut label, events.len() as u64);
+    label.push_str(if events.len() == 1 { " event " } else { " events " });
+    if span <= 0.0 {
+        label.push_str("at ");
+        push_local_time(&mut label, placed[first].local, multi_day);
+    } else {
+        label.push_str("from ");
+        push_local_time(&mut label, placed[first].local, multi_day);
+        label.push_str(" to ");
+        push_local_time(&mut label, placed[last].local, multi_day);
+    }
+    label.push(' ');
+    label.push_str(tz_name);
+    if segments.len() > 1 {
+        label.push_str(", in ");
+        uint(&mut label, segments.len() as u64);
+        label.push_str(" episodes");
+    }
+    let mut svg = String::with_capacity(out.len() + 256);
+    open_svg(&mut svg, "pm-tl", WIDTH, height, &label);
+    svg.push_str(&out);
+    svg.push_str("</svg>");
+    svg
+}
+
+/// A milestone label: its box (`left`, width `w`), the x it points at and its row.
+struct Label {
+    left: f64,
+    w: f64,
+    x: f64,
+    row: usize,
+    text: String,
+}
+
+/// Puts each label in the lowest row where it keeps clear of the labels already there;
+/// returns the number of rows. Four labels need at most four rows.
+fn stagger(labels: &mut [Label]) -> usize {
+    labels.sort_by(|a, b| a.left.total_cmp(&b.left));
+    let mut row_right: Vec<f64> = Vec::new();
+    for l in labels.iter_mut() {
+        let row = row_right.iter().position(|&r| r + LABEL_SPACE <= l.left).unwrap_or(row_right.len());
+        if row == row_right.len() {
+            row_right.push(f64::NEG_INFINITY);
+        }
+        row_right[row] = l.left + l.w;
+        l.row = row;
+    }
+    row_right.len()
+}
+
+/// Row 0 sits nearest the phases; later rows stack upwards.
+fn label_baseline(rows: usize, row: usize) -> f64 {
+    TOP + (rows - 1 - row) as f64 * LABEL_H + 10.0
+}
+
+/// Legend items laid out left to right, wrapping at the picture's width.
+struct Flow {
+    x: f64,
+    y: f64,
+}
+
+impl Flow {
+    /// The x for an item with a 14-unit key and `text`; moves on past it.
+    fn place(&mut self, text: &str) -> f64 {
+        let w = 14.0 + text_width(text);
+        if self.x > MARGIN_X && self.x + w > WIDTH - MARGIN_X {
+            self.newline();
+        }
+        let x = self.x;
+        self.x += w + 16.0;
+        x
+    }
+    fn newline(&mut self) {
+        self.x = MARGIN_X;
+        self.y += 18.0;
+    }
+}
+
+/// A tick or day label centred on `x`, left out when it would run into the one before
+/// (`right` is where that one ended).
+fn tick_label(out: &mut String, class: &str, x: f64, y: f64, text: &str, right: &mut f64) {
+    let w = text_width(text);
+    if x - w / 2.0 < *right + 4.0 {
+        return;
+    }
+    *right = x + w / 2.0;
+    out.push_str("<text class=\"");
+    out.push_str(class);
+    out.push('"');
+    attr_num(out, "x", x);
+    attr_num(out, "y", y);
+    out.push('>');
+    out.push_str(text);
+    out.push_str("</text>");
+}
+
+/// One stretch of the axis: an episode's time domain (with a little air at both ends)
+/// drawn over `x0..x1`.
+#[derive(Clone, Copy, Debug)]
+struct Segment {
+    d0: f64,
+    d1: f64,
+    x0: f64,
+    x1: f64,
+    /// The episode's first and last event.
+    first: f64,
+    last: f64,
+}
+
+impl Segment {
+    fn x(&self, t: f64) -> f64 {
+        self.x0 + (t - self.d0) * (self.x1 - self.x0) / (self.d1 - self.d0)
+    }
+}
+
+/// The x of instant `t`: in the first segment whose domain reaches it.
+fn x_at(segments: &[Segment], t: f64) -> f64 {
+    segments.iter().find(|s| t <= s.d1).or(segments.last()).map_or(MARGIN_X, |s| s.x(t))
+}
+
+/// First and last instant of each episode of `sorted` instants. A gap longer than
+/// [`BREAK_MIN_GAP`] and [`BREAK_FACTOR`] times the median gap between consecutive events
+/// starts a new episode; beyond [`MAX_EPISODES`], the shortest of those gaps are closed.
+fn episodes(sorted: &[f64]) -> Vec<(f64, f64)> {
+    let Some(&last) = sorted.last() else { return Vec::new() };
+    let gaps: Vec<f64> = sorted.windows(2).map(|w| w[1] - w[0]).collect();
+    let mut by_size = gaps.clone();
+    by_size.sort_by(f64::total_cmp);
+    let median = crate::figures::percentile(&by_size, 50.0).unwrap_or(0.0);
+    let mut breaks: Vec<usize> =
+        (0..gaps.len()).filter(|&i| gaps[i] > BREAK_MIN_GAP && gaps[i] > BREAK_FACTOR * median).collect();
+    if breaks.len() >= MAX_EPISODES {
+        breaks.sort_by(|&a, &b| gaps[b].total_cmp(&gaps[a]).then(a.cmp(&b)));
+        breaks.truncate(MAX_EPISODES - 1);
+        breaks.sort_unstable();
+    }
+    let mut out = Vec::with_capacity(breaks.len() + 1);
+    let mut start = 0;
+    for &b in &breaks {
+        out.push((sorted[start], sorted[b]));
+        start = b + 1;
+    }
+    out.push((sorted[start], last));
     out
+}
+
+/// Shares the plot width among episodes: part equally, so a short episode stays
+/// readable, part by duration, so a long one still looks long.
+fn layout(episodes: &[(f64, f64)]) -> Vec<Segment> {
+    let n = episodes.len().max(1) as f64;
+    let avail = PLOT_W - (n - 1.0) * BREAK_W;
+    let total: f64 = episodes.iter().map(|e| e.1 - e.0).sum();
+    let mut x = MARGIN_X;
+    episodes
+        .iter()
+        .enumerate()
+        .map(|(i, &(a, b))| {
+            let span = b - a;
+            let share = if total > 0.0 { 0.4 / n + 0.6 * span / total } else { 1.0 / n };
+            let w = avail * share;
+            // A little air at both ends so edge markers are whole; a lone instant gets
+            // ±5 minutes. Never more than a quarter of the quiet gap beside it.
+            let mut pad = if span <= 0.0 { 300.0 } else { (span * 0.04).max(30.0) };
+            if i > 0 {
+                pad = pad.min((a - episodes[i - 1].1) / 4.0);
+            }
+            if let Some(next) = episodes.get(i + 1) {
+                pad = pad.min((next.0 - b) / 4.0);
+            }
+            let seg = Segment { d0: a - pad, d1: b + pad, x0: x, x1: x + w, first: a, last: b };
+            x += w + BREAK_W;
+            seg
+        })
+        .collect()
 }
 
 /// Places each event at its x and in the lowest lane where it keeps clear of the marker
@@ -726,6 +1042,209 @@ mod tests {
         let svg = render(&evs, &TimeZone::UTC, "UTC", "ev-");
         let ticks = texts(&svg, "pm-tl-tick-label");
         assert_eq!(ticks, ["Mon 11 Mar", "Tue 12 Mar", "Wed 13 Mar", "Thu 14 Mar"]);
+    }
+
+    /// Milestone label boxes (left, right, y) and texts, as the renderer estimates widths.
+    fn milestone_boxes(svg: &str) -> Vec<(f64, f64, f64, String)> {
+        let doc = parse(svg);
+        with_class(&doc, "pm-tl-milestone")
+            .iter()
+            .map(|n| {
+                let f = |a: &str| n.attribute(a).unwrap().parse::<f64>().unwrap();
+                let t = n.text().unwrap_or("").to_string();
+                (f("x"), f("x") + text_width(&t), f("y"), t)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_four_milestones_are_labelled_on_the_picture() {
+        let svg = render(&example(), &berlin(), "Europe/Berlin", "ev-");
+        let texts: Vec<String> = milestone_boxes(&svg).into_iter().map(|b| b.3).collect();
+        for want in ["First signal 14:02", "Detected 14:19", "First mitigation 14:35", "Recovered 14:49"] {
+            assert!(texts.iter().any(|t| t == want), "{want} in {texts:?}");
+        }
+    }
+
+    #[test]
+    fn milestone_labels_never_overlap() {
+        // All four milestones within three minutes: the labels must stagger into rows.
+        let evs = vec![
+            ev("2024-03-12T14:00:00Z", EventKind::Signal, "a"),
+            ev("2024-03-12T14:01:00Z", EventKind::Detection, "b"),
+            ev("2024-03-12T14:02:00Z", EventKind::Mitigation, "c"),
+            ev("2024-03-12T14:03:00Z", EventKind::Recovery, "d"),
+            ev("2024-03-12T14:30:00Z", EventKind::Note, "e"),
+        ];
+        let svg = render(&evs, &TimeZone::UTC, "UTC", "ev-");
+        let boxes = milestone_boxes(&svg);
+        assert_eq!(boxes.len(), 4);
+        for (i, a) in boxes.iter().enumerate() {
+            assert!(a.0 >= 0.0 && a.1 <= WIDTH, "inside the picture: {a:?}");
+            for b in &boxes[i + 1..] {
+                let overlap = a.0 < b.1 && b.0 < a.1 && (a.2 - b.2).abs() < LABEL_H;
+                assert!(!overlap, "{a:?} overlaps {b:?}");
+            }
+        }
+        let rows: std::collections::BTreeSet<i64> = boxes.iter().map(|b| b.2 as i64).collect();
+        assert!(rows.len() > 1, "staggered: {boxes:?}");
+    }
+
+    #[test]
+    fn impact_window_is_shaded_with_only_two_events() {
+        let evs = vec![
+            ev("2024-03-12T14:00:00Z", EventKind::Signal, "errors"),
+            ev("2024-03-12T14:40:00Z", EventKind::Recovery, "healthy"),
+        ];
+        let svg = render(&evs, &TimeZone::UTC, "UTC", "ev-");
+        let doc = parse(&svg);
+        let shade: Vec<_> =
+            with_class(&doc, "pm-tl-impact").into_iter().filter(|n| !has_class(n, "pm-tl-impact-key")).collect();
+        assert_eq!(shade.len(), 1, "one impact window");
+        let m = markers(&svg);
+        let x = shade[0].attribute("x").unwrap().parse::<f64>().unwrap();
+        let w = shade[0].attribute("width").unwrap().parse::<f64>().unwrap();
+        assert!((x - m[0].0).abs() < 0.2 && (x + w - m[1].0).abs() < 0.2, "signal to recovery: {x} {w} {m:?}");
+        assert!(texts(&svg, "pm-tl-legend").contains(&"Impact 40 min".to_string()));
+        // No recovery: nothing is shaded, and the legend says why.
+        let svg = render(&evs[..1], &TimeZone::UTC, "UTC", "ev-");
+        assert!(with_class(&parse(&svg), "pm-tl-impact").is_empty());
+        assert_eq!(texts(&svg, "pm-tl-impact-note"), ["Impact window unknown"]);
+    }
+
+    /// Three quarters of an hour of events, quiet for three days, then half an hour more.
+    fn two_episodes() -> Vec<TimelineEvent> {
+        vec![
+            ev("2024-03-10T14:00:00Z", EventKind::Signal, "errors"),
+            ev("2024-03-10T14:10:00Z", EventKind::Detection, "paged"),
+            ev("2024-03-10T14:20:00Z", EventKind::Mitigation, "rolled back"),
+            ev("2024-03-10T14:45:00Z", EventKind::Recovery, "healthy"),
+            ev("2024-03-13T14:00:00Z", EventKind::Note, "errors again"),
+            ev("2024-03-13T14:30:00Z", EventKind::Recovery, "healthy again"),
+        ]
+    }
+
+    #[test]
+    fn a_three_day_gap_breaks_the_axis_into_two_episodes() {
+        let evs = two_episodes();
+        let mut t: Vec<f64> = evs.iter().map(|e| e.at.as_second() as f64).collect();
+        t.sort_by(f64::total_cmp);
+        assert_eq!(episodes(&t).len(), 2);
+        let svg = render(&evs, &TimeZone::UTC, "UTC", "ev-");
+        let doc = parse(&svg);
+        assert_eq!(with_class(&doc, "pm-tl-break").len(), 1, "one break mark");
+        assert_eq!(with_class(&doc, "pm-tl-axis").len(), 2, "an axis stretch per episode");
+        assert_eq!(texts(&svg, "pm-tl-break-label"), ["+2 d 23 h"]);
+        assert!(doc.root_element().attribute("aria-label").unwrap().ends_with(", in 2 episodes"));
+        // Each episode at a readable scale: its events spread over a real width, not
+        // squeezed into a tower.
+        let m = markers(&svg);
+        assert!(m[3].0 - m[0].0 > 150.0, "first episode readable: {m:?}");
+        assert!(m[5].0 - m[4].0 > 100.0, "second episode readable: {m:?}");
+        // Time labels for each episode, with its day.
+        let days = texts(&svg, "pm-tl-day-label");
+        assert!(days.contains(&"Sun 10 Mar".to_string()) && days.contains(&"Wed 13 Mar".to_string()), "{days:?}");
+        let ticks = texts(&svg, "pm-tl-tick-label");
+        assert!(ticks.contains(&"14:15".to_string()) && ticks.contains(&"14:30".to_string()), "{ticks:?}");
+    }
+
+    #[test]
+    fn evenly_spaced_events_do_not_break_the_axis() {
+        // A week of daily events: long gaps, but no longer than usual for this incident.
+        let evs: Vec<_> =
+            (10..17).map(|d| ev(&format!("2024-03-{d}T09:00:00Z"), EventKind::Note, "daily check")).collect();
+        let svg = render(&evs, &TimeZone::UTC, "UTC", "ev-");
+        let doc = parse(&svg);
+        assert!(with_class(&doc, "pm-tl-break").is_empty());
+        assert_eq!(with_class(&doc, "pm-tl-axis").len(), 1);
+        assert!(with_class(&parse(&render(&example(), &berlin(), "B", "e")), "pm-tl-break").is_empty());
+    }
+
+    #[test]
+    fn at_most_six_episodes_merging_the_smallest_gaps() {
+        // Ten bursts a day apart, with gaps growing by an hour each.
+        let mut t = Vec::new();
+        for i in 0..10 {
+            let start = i as f64 * 86_400.0 + (i * i) as f64 * 3600.0;
+            t.extend([start, start + 60.0, start + 120.0]);
+        }
+        let eps = episodes(&t);
+        assert_eq!(eps.len(), MAX_EPISODES);
+        // The five largest gaps are the last five: the first five bursts merged into one.
+        assert_eq!(eps[0], (t[0], t[14]));
+    }
+
+    #[test]
+    fn changes_get_their_own_marker_and_legend_entry() {
+        let mut evs = example();
+        evs.insert(0, ev("2024-03-12T13:58:00+01:00", EventKind::Note, "checkout-api 4.18 deployed"));
+        let svg = render(&evs, &berlin(), "Europe/Berlin", "ev-");
+        let doc = parse(&svg);
+        let change: Vec<_> = with_class(&doc, "pm-tl-ev-change");
+        assert_eq!(change.len(), 2, "marker and legend key");
+        assert!(texts(&svg, "pm-tl-legend").contains(&"Change".to_string()));
+        // The status page update is still a plain note.
+        assert_eq!(with_class(&doc, "pm-tl-ev-note").len(), 2);
+    }
+
+    /// WCAG 2 contrast ratio of two `#rrggbb` colours.
+    fn contrast(a: &str, b: &str) -> f64 {
+        let lum = |hex: &str| {
+            let h = hex.trim_start_matches('#');
+            assert_eq!(h.len(), 6, "{hex}");
+            let c = |i: usize| {
+                let v = f64::from(u8::from_str_radix(&h[i..i + 2], 16).unwrap()) / 255.0;
+                if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
+            };
+            0.2126 * c(0) + 0.7152 * c(2) + 0.0722 * c(4)
+        };
+        let (x, y) = (lum(a), lum(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    /// `(selector, --pm-c)` of every timeline rule in a stretch of CSS.
+    fn timeline_colours(css: &str) -> Vec<(String, String)> {
+        css.split('}')
+            .filter_map(|rule| {
+                let (sel, body) = rule.split_once('{')?;
+                let sel = sel.rsplit("*/").next()?.trim();
+                let v = body.split(';').find_map(|d| d.trim().strip_prefix("--pm-c:"))?.trim();
+                (sel.contains("pm-tl-") && v.starts_with('#')).then(|| (sel.to_string(), v.to_string()))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn timeline_colours_have_three_to_one_contrast_in_light_and_dark() {
+        let css = include_str!("../../themes/default/static/svg.css");
+        let dark_at = css.find("@media (prefers-color-scheme: dark)").unwrap();
+        let print_at = css.find("@media print").unwrap();
+        let style = include_str!("../../themes/default/static/style.css");
+        assert!(style.contains("--bg: #12161c"), "the dark page background this test checks against");
+        let light = timeline_colours(&css[..dark_at]);
+        let dark = timeline_colours(&css[dark_at..print_at]);
+        for kind in KIND_CLASSES
+            .iter()
+            .map(|k| format!("pm-tl-ev-{k}"))
+            .chain(PHASES.iter().map(|p| format!("pm-tl-phase-{}", p.0)))
+        {
+            for (mode, rules, bgs, label) in [
+                ("light", &light, ["#ffffff", "#ffffff"], "#ffffff"),
+                ("dark", &dark, ["#12161c", "#121212"], "#000000"),
+            ] {
+                let (_, c) = rules
+                    .iter()
+                    .rev()
+                    .find(|(sel, _)| sel.split(',').any(|s| s.trim() == format!(".{kind}")))
+                    .unwrap_or_else(|| panic!("{kind} has no colour in {mode} mode"));
+                for bg in bgs {
+                    assert!(contrast(c, bg) >= 3.0, "{kind} {c} on {bg} ({mode}): {:.2}", contrast(c, bg));
+                }
+                if kind.starts_with("pm-tl-phase") {
+                    assert!(contrast(c, label) >= 4.5, "{kind} label {label} on {c} ({mode})");
+                }
+            }
+        }
     }
 
     #[test]

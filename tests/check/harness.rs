@@ -4,10 +4,10 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_pmsite");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_pmsite");
 
 /// The site.toml of a fixture unless a test gives its own.
-pub const SITE_TOML: &str = r#"title = "Fixture"
+pub(crate) const SITE_TOML: &str = r#"title = "Fixture"
 severities = ["SEV1", "SEV2", "SEV3"]
 
 [factors.retry-storm]
@@ -18,7 +18,7 @@ title = "Missing alert"
 "#;
 
 /// A postmortem with no problem at all; tests change one thing in it.
-pub const CLEAN: &str = "---
+pub(crate) const CLEAN: &str = "---
 title: Checkout pool exhaustion
 date: 2024-03-12
 severity: SEV2
@@ -45,67 +45,67 @@ The pool ran out of connections.
 
 /// `CLEAN` with the first `old` replaced by `new`; panics if `old` is not there, so a
 /// fixture cannot silently stop testing what it says.
-pub fn clean_with(old: &str, new: &str) -> String {
+pub(crate) fn clean_with(old: &str, new: &str) -> String {
     assert!(CLEAN.contains(old), "`{old}` is not in CLEAN");
     CLEAN.replacen(old, new, 1)
 }
 
 /// A knowledge base in a temporary folder, removed when dropped.
-pub struct FixtureSite {
+pub(crate) struct FixtureSite {
     dir: tempfile::TempDir,
 }
 
 impl FixtureSite {
     /// A site with `SITE_TOML` and no postmortems.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::empty().site_toml(SITE_TOML)
     }
 
     /// A folder with nothing in it, not even site.toml.
-    pub fn empty() -> Self {
+    pub(crate) fn empty() -> Self {
         FixtureSite { dir: tempfile::tempdir().expect("temp dir") }
     }
 
-    pub fn site_toml(self, text: &str) -> Self {
+    pub(crate) fn site_toml(self, text: &str) -> Self {
         self.file("site.toml", text)
     }
 
-    pub fn file(self, rel: &str, text: &str) -> Self {
+    pub(crate) fn file(self, rel: &str, text: &str) -> Self {
         self.bytes(rel, text.as_bytes())
     }
 
-    pub fn bytes(self, rel: &str, bytes: &[u8]) -> Self {
+    pub(crate) fn bytes(self, rel: &str, bytes: &[u8]) -> Self {
         let path = self.dir.path().join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, bytes).unwrap();
         self
     }
 
-    pub fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         self.dir.path()
     }
 
-    pub fn path(&self, rel: &str) -> PathBuf {
+    pub(crate) fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
     }
 
     /// `pmsite check --format json --root <site>`.
-    pub fn check(&self) -> Report {
+    pub(crate) fn check(&self) -> Report {
         check_dir(self.root(), &[])
     }
 }
 
 /// Runs the binary with a clean colour environment, from the crate folder.
-pub fn run_bin(args: &[&str]) -> Output {
+pub(crate) fn run_bin(args: &[&str]) -> Output {
     run_bin_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
 }
 
-pub fn run_bin_in(dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn run_bin_in(dir: &Path, args: &[&str]) -> Output {
     command(dir, args).output().expect("run pmsite")
 }
 
 /// The command `run_bin_in` runs, for tests that set more environment.
-pub fn command(dir: &Path, args: &[&str]) -> Command {
+pub(crate) fn command(dir: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(BIN);
     c.args(args).current_dir(dir).env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
     c
@@ -113,7 +113,7 @@ pub fn command(dir: &Path, args: &[&str]) -> Command {
 
 /// One diagnostic as `--format json` prints it.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-pub struct Diag {
+pub(crate) struct Diag {
     pub level: String,
     pub code: String,
     pub file: String,
@@ -125,32 +125,32 @@ pub struct Diag {
 
 /// What `pmsite check --format json` said.
 #[derive(Debug)]
-pub struct Report {
+pub(crate) struct Report {
     pub status: i32,
     pub diags: Vec<Diag>,
 }
 
 impl Report {
-    pub fn codes(&self) -> Vec<&str> {
+    pub(crate) fn codes(&self) -> Vec<&str> {
         self.diags.iter().map(|d| d.code.as_str()).collect()
     }
 
-    pub fn errors(&self) -> Vec<&Diag> {
+    pub(crate) fn errors(&self) -> Vec<&Diag> {
         self.diags.iter().filter(|d| d.level == "error").collect()
     }
 
-    pub fn warnings(&self) -> Vec<&Diag> {
+    pub(crate) fn warnings(&self) -> Vec<&Diag> {
         self.diags.iter().filter(|d| d.level == "warning").collect()
     }
 
     /// The only diagnostic, which must have this code, file, line and column.
-    pub fn only(&self, code: &str, file: &str, line: usize, column: usize) -> &Diag {
+    pub(crate) fn only(&self, code: &str, file: &str, line: usize, column: usize) -> &Diag {
         assert_eq!(self.diags.len(), 1, "expected exactly one diagnostic: {:#?}", self.diags);
         self.at(code, file, line, column)
     }
 
     /// The diagnostic with this code at this place; panics listing all when there is none.
-    pub fn at(&self, code: &str, file: &str, line: usize, column: usize) -> &Diag {
+    pub(crate) fn at(&self, code: &str, file: &str, line: usize, column: usize) -> &Diag {
         self.diags
             .iter()
             .find(|d| d.code == code && d.file == file && d.line == line && d.column == column)
@@ -158,7 +158,7 @@ impl Report {
     }
 }
 
-pub fn check_dir(root: &Path, extra: &[&str]) -> Report {
+pub(crate) fn check_dir(root: &Path, extra: &[&str]) -> Report {
     let root = root.to_str().expect("UTF-8 temp path");
     let mut args = vec!["check", "--format", "json", "--root", root];
     args.extend_from_slice(extra);
@@ -170,7 +170,7 @@ pub fn check_dir(root: &Path, extra: &[&str]) -> Report {
 
 /// A fixture site kept in the repository: `tests/fixtures/invalid/<name>`, or
 /// `tests/fixtures/valid` for the clean site they all start from.
-pub fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let p = match name {
         "valid" => fixtures.join(name),
@@ -181,18 +181,18 @@ pub fn fixture(name: &str) -> PathBuf {
 }
 
 /// `pmsite check --format json` on a fixture under tests/fixtures/invalid/.
-pub fn check_fixture(name: &str) -> Report {
+pub(crate) fn check_fixture(name: &str) -> Report {
     check_dir(&fixture(name), &[])
 }
 
 /// The shared corpora, when this checkout sits beside them. Absent, a test says it
 /// skips, except under CI (`CI=true`), where it must not pass without running.
-pub fn shared() -> Option<PathBuf> {
+pub(crate) fn shared() -> Option<PathBuf> {
     crate::common::corpus::shared("")
 }
 
 /// The source line a diagnostic points at, from its column on (columns count characters).
-pub fn text_at(root: &Path, d: &Diag) -> String {
+pub(crate) fn text_at(root: &Path, d: &Diag) -> String {
     let text = std::fs::read_to_string(root.join(&d.file)).expect("read the file a diagnostic names");
     let line = text.lines().nth(d.line - 1).expect("the line exists");
     line.chars().skip(d.column - 1).collect()

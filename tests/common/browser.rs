@@ -12,7 +12,7 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub struct Browser {
+pub(crate) struct Browser {
     driver: Child,
     port: u16,
     session: String,
@@ -85,7 +85,7 @@ fn dechunk(s: &str) -> String {
 }
 
 impl Browser {
-    pub fn start() -> Browser {
+    pub(crate) fn start() -> Browser {
         assert!(
             std::path::Path::new("/usr/bin/chromium").exists()
                 && std::path::Path::new("/usr/bin/chromedriver").exists(),
@@ -129,7 +129,7 @@ impl Browser {
     }
 
     /// Resizes the window so that the page's viewport is `width` CSS pixels wide.
-    pub fn set_viewport_width(&self, width: u32) {
+    pub(crate) fn set_viewport_width(&self, width: u32) {
         self.cmd("POST", "/window/rect", Some(json!({ "width": width, "height": 900 })));
         // Headless windows may have a frame: add what it takes from the width.
         let inner = self.eval("return window.innerWidth").as_u64().unwrap_or(u64::from(width)) as u32;
@@ -138,36 +138,36 @@ impl Browser {
         }
     }
 
-    pub fn goto(&self, url: &str) {
+    pub(crate) fn goto(&self, url: &str) {
         self.cmd("POST", "/url", Some(json!({ "url": url })));
     }
 
-    pub fn eval(&self, script: &str) -> Value {
+    pub(crate) fn eval(&self, script: &str) -> Value {
         self.cmd("POST", "/execute/sync", Some(json!({ "script": script, "args": [] })))
     }
 
-    pub fn eval_async(&self, script: &str) -> Value {
+    pub(crate) fn eval_async(&self, script: &str) -> Value {
         self.cmd("POST", "/timeouts", Some(json!({ "script": 60000 })));
         self.cmd("POST", "/execute/async", Some(json!({ "script": script, "args": [] })))
     }
 
-    pub fn find(&self, css: &str) -> String {
+    pub(crate) fn find(&self, css: &str) -> String {
         let v = self.cmd("POST", "/element", Some(json!({ "using": "css selector", "value": css })));
         v.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).expect("element id").to_string()
     }
 
-    pub fn click(&self, css: &str) {
+    pub(crate) fn click(&self, css: &str) {
         let id = self.find(css);
         self.cmd("POST", &format!("/element/{id}/click"), Some(json!({})));
     }
 
-    pub fn type_into(&self, css: &str, text: &str) {
+    pub(crate) fn type_into(&self, css: &str, text: &str) {
         let id = self.find(css);
         self.cmd("POST", &format!("/element/{id}/value"), Some(json!({ "text": text })));
     }
 
     /// Polls `script` (returning a boolean) until true or the timeout.
-    pub fn wait_for(&self, script: &str, timeout: Duration) -> bool {
+    pub(crate) fn wait_for(&self, script: &str, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         loop {
             if self.eval(script) == Value::Bool(true) {
@@ -181,7 +181,7 @@ impl Browser {
     }
 
     /// Severe console messages since the last call (errors, failed loads).
-    pub fn console_errors(&self) -> Vec<String> {
+    pub(crate) fn console_errors(&self) -> Vec<String> {
         let logs =
             http(self.port, "POST", &format!("/session/{}/se/log", self.session), Some(&json!({ "type": "browser" })))
                 .map(|v| v["value"].clone())
@@ -191,7 +191,29 @@ impl Browser {
             .unwrap_or_default()
     }
 
-    pub fn screenshot_png(&self) -> Vec<u8> {
+    /// The current page printed to PDF (WebDriver's Print command; Chromium fires
+    /// `beforeprint` first, as it does for a reader's print), on A4 paper.
+    pub(crate) fn print_pdf(&self) -> Vec<u8> {
+        let b64 = self.cmd(
+            "POST",
+            "/print",
+            Some(json!({ "page": { "width": 21.0, "height": 29.7 }, "background": false, "shrinkToFit": false })),
+        );
+        base64_decode(b64.as_str().unwrap_or(""))
+    }
+
+    /// Emulates `prefers-color-scheme: dark` (or light) through Chromium's DevTools
+    /// protocol, for the pages loaded after it.
+    pub(crate) fn prefer_color_scheme(&self, scheme: &str) {
+        self.cmd(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({ "cmd": "Emulation.setEmulatedMedia",
+                         "params": { "features": [{ "name": "prefers-color-scheme", "value": scheme }] } })),
+        );
+    }
+
+    pub(crate) fn screenshot_png(&self) -> Vec<u8> {
         let b64 = self.cmd("GET", "/screenshot", None);
         base64_decode(b64.as_str().unwrap_or(""))
     }
@@ -229,7 +251,7 @@ fn base64_decode(s: &str) -> Vec<u8> {
 }
 
 /// Width and height of a PNG, from its IHDR chunk.
-pub fn png_size(png: &[u8]) -> (u32, u32) {
+pub(crate) fn png_size(png: &[u8]) -> (u32, u32) {
     assert_eq!(&png[1..4], b"PNG", "not a PNG");
     let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
     (be(&png[16..20]), be(&png[20..24]))

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 /// `../shared/<rel>` when it is there. None, after saying so, when it is not; under CI
 /// (`CI=true`) that fails the test instead, since CI always has it beside the checkout.
-pub fn shared(rel: &str) -> Option<PathBuf> {
+pub(crate) fn shared(rel: &str) -> Option<PathBuf> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared").join(rel);
     if !path.exists() {
         assert!(std::env::var("CI").as_deref() != Ok("true"), "../shared/{rel} is absent, and CI=true needs it");
@@ -18,7 +18,7 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
 
 /// A writable copy of `../shared/corpus/real`. None when `../shared` is not beside the
 /// project, after saying so; under CI (`CI=true`) that fails the test instead.
-pub fn real_corpus() -> Option<tempfile::TempDir> {
+pub(crate) fn real_corpus() -> Option<tempfile::TempDir> {
     let real = shared("corpus/real")?;
     let t = tempfile::tempdir().unwrap();
     copy_dir(&real, t.path());
@@ -26,7 +26,7 @@ pub fn real_corpus() -> Option<tempfile::TempDir> {
 }
 
 /// Copies a tree; copies are writable whatever the source's permissions.
-pub fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     for e in walkdir::WalkDir::new(from) {
         let e = e.unwrap();
         let dest = to.join(e.path().strip_prefix(from).unwrap());

@@ -7,19 +7,19 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A scratch repository with deterministic identities and dates.
-pub struct Repo {
+pub(crate) struct Repo {
     pub dir: PathBuf,
 }
 
 impl Repo {
-    pub fn new(dir: &Path) -> Repo {
+    pub(crate) fn new(dir: &Path) -> Repo {
         std::fs::create_dir_all(dir).unwrap();
         let r = Repo { dir: dir.to_path_buf() };
         r.git(&["init", "-q", "-b", "main"], "2024-01-01T00:00:00Z");
         r
     }
 
-    pub fn git(&self, args: &[&str], date: &str) -> String {
+    pub(crate) fn git(&self, args: &[&str], date: &str) -> String {
         let out = Command::new("git")
             .args(["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"])
             .args(args)
@@ -34,13 +34,13 @@ impl Repo {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    pub fn write(&self, rel: &str, text: &str) {
+    pub(crate) fn write(&self, rel: &str, text: &str) {
         let p = self.dir.join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     }
 
-    pub fn commit_all(&self, msg: &str, date: &str) {
+    pub(crate) fn commit_all(&self, msg: &str, date: &str) {
         self.git(&["add", "-A"], date);
         self.git(&["commit", "-q", "-m", msg], date);
     }

@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 
 /// Serves `dir` over HTTP on a free port until the test ends.
-pub fn serve(dir: PathBuf) -> u16 {
+pub(crate) fn serve(dir: PathBuf) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
@@ -49,7 +49,7 @@ pub fn serve(dir: PathBuf) -> u16 {
 
 /// A request an API test server received.
 #[derive(Debug, Clone)]
-pub struct Seen {
+pub(crate) struct Seen {
     pub method: String,
     /// Path and query, as sent.
     pub target: String,
@@ -59,13 +59,13 @@ pub struct Seen {
 }
 
 impl Seen {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 }
 
 /// What an API test server answers.
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
@@ -74,35 +74,35 @@ pub struct Reply {
 }
 
 impl Reply {
-    pub fn json(status: u16, body: impl Into<String>) -> Reply {
+    pub(crate) fn json(status: u16, body: impl Into<String>) -> Reply {
         Reply { status, headers: Vec::new(), body: body.into(), delay: std::time::Duration::ZERO }
     }
-    pub fn header(mut self, k: &str, v: &str) -> Reply {
+    pub(crate) fn header(mut self, k: &str, v: &str) -> Reply {
         self.headers.push((k.to_string(), v.to_string()));
         self
     }
-    pub fn after(mut self, delay: std::time::Duration) -> Reply {
+    pub(crate) fn after(mut self, delay: std::time::Duration) -> Reply {
         self.delay = delay;
         self
     }
 }
 
 /// A tracker's API, played by `answer`, on a free port; every request is recorded.
-pub struct Api {
+pub(crate) struct Api {
     pub port: u16,
     pub seen: std::sync::Arc<std::sync::Mutex<Vec<Seen>>>,
 }
 
 impl Api {
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
-    pub fn requests(&self) -> Vec<Seen> {
+    pub(crate) fn requests(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
 }
 
-pub fn api(answer: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Api {
+pub(crate) fn api(answer: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Api {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let seen: std::sync::Arc<std::sync::Mutex<Vec<Seen>>> = Default::default();

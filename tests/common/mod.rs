@@ -1,6 +1,6 @@
 //! Helpers shared by integration tests.
-pub mod browser;
-pub mod corpus;
-pub mod git;
-pub mod http;
-pub mod one_file;
+pub(crate) mod browser;
+pub(crate) mod corpus;
+pub(crate) mod git;
+pub(crate) mod http;
+pub(crate) mod one_file;

@@ -9,7 +9,7 @@ use std::path::Path;
 
 /// Every diagnostic `check` would give `text` as `content/2024/x.md`; `body` sees the
 /// parsed postmortem's body when there is one.
-pub fn diagnose(text: &str, config: &SiteConfig, linter: &Linter, body: impl FnOnce(&str)) -> Vec<Diagnostic> {
+pub(crate) fn diagnose(text: &str, config: &SiteConfig, linter: &Linter, body: impl FnOnce(&str)) -> Vec<Diagnostic> {
     let file = Path::new("content/2024/x.md");
     let (pm, mut diags) = pmsite::frontmatter::parse(text, file, config);
     let Some(pm) = pm else { return diags };

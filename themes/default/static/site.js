@@ -15,6 +15,23 @@
       }
     });
   }
+  // Printing (review meetings, PDFs): closed <details> print open, since CSS cannot open
+  // them, and the header says when the copy was printed. Chromium's printToPDF fires
+  // beforeprint too. What was closed closes again afterwards.
+  var opened = [];
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details:not([open])").forEach(function (d) {
+      d.open = true;
+      opened.push(d);
+    });
+    var when = new Date();
+    var day = when.getFullYear() + "-" + String(when.getMonth() + 1).padStart(2, "0") + "-" + String(when.getDate()).padStart(2, "0");
+    document.querySelectorAll(".print-date").forEach(function (s) { s.textContent = "printed " + day; });
+  });
+  window.addEventListener("afterprint", function () {
+    opened.forEach(function (d) { d.open = false; });
+    opened = [];
+  });
   // "/" focuses the search box, as on most sites with search.
   document.addEventListener("keydown", function (e) {
     if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) return;
