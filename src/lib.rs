@@ -10,6 +10,7 @@ pub mod build;
 pub mod cache;
 pub mod check;
 pub mod config;
+mod contrast;
 pub mod csv;
 pub mod diagnostics;
 pub mod edition;

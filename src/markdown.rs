@@ -70,10 +70,13 @@ fn lift_for_contrast(css: &str, backgrounds: &[[u8; 3]]) -> String {
             out.push_str(line);
             continue;
         };
-        let mut c = [0, 2, 4].map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0));
+        let Some(mut c) = crate::contrast::rgb(hex) else {
+            out.push_str(line);
+            continue;
+        };
         let mut t = 0.0;
         let original = c;
-        while t < 1.0 && backgrounds.iter().any(|&bg| contrast(c, bg) < 4.5) {
+        while t < 1.0 && backgrounds.iter().any(|&bg| crate::contrast::ratio(c, bg) < 4.5) {
             t += 0.02;
             c = original.map(|v| (f64::from(v) + (255.0 - f64::from(v)) * t).round() as u8);
         }
@@ -87,19 +90,6 @@ fn lift_for_contrast(css: &str, backgrounds: &[[u8; 3]]) -> String {
         ));
     }
     out
-}
-
-/// WCAG 2 contrast ratio of two sRGB colours.
-fn contrast(a: [u8; 3], b: [u8; 3]) -> f64 {
-    let lum = |c: [u8; 3]| {
-        let ch = |v: u8| {
-            let v = f64::from(v) / 255.0;
-            if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
-        };
-        0.2126 * ch(c[0]) + 0.7152 * ch(c[1]) + 0.0722 * ch(c[2])
-    };
-    let (x, y) = (lum(a), lum(b));
-    (x.max(y) + 0.05) / (x.min(y) + 0.05)
 }
 
 /// What a body becomes.
@@ -392,9 +382,10 @@ mod tests {
         let mut seen = 0;
         for line in dark.lines() {
             let Some(hex) = line.trim().strip_prefix("color: #") else { continue };
-            let c = [0, 2, 4].map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap());
+            let c = crate::contrast::rgb(&hex[..6]).unwrap();
             for bg in DARK_CODE_BACKGROUNDS {
-                assert!(contrast(c, bg) >= 4.5, "{line} on {bg:?}: {:.2}", contrast(c, bg));
+                let ratio = crate::contrast::ratio(c, bg);
+                assert!(ratio >= 4.5, "{line} on {bg:?}: {ratio:.2}");
             }
             seen += 1;
         }

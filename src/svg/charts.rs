@@ -1281,21 +1281,7 @@ mod tests {
         assert!(((w(0) / w(1)) - 4.5).abs() < 0.05, "lengths proportional to values");
     }
 
-    /// WCAG 2 relative luminance of `#rrggbb`.
-    fn luminance(hex: &str) -> f64 {
-        let h = hex.trim_start_matches('#');
-        assert_eq!(h.len(), 6, "{hex}");
-        let c = |i: usize| {
-            let v = f64::from(u8::from_str_radix(&h[i..i + 2], 16).unwrap()) / 255.0;
-            if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
-        };
-        0.2126 * c(0) + 0.7152 * c(2) + 0.0722 * c(4)
-    }
-
-    fn contrast(a: &str, b: &str) -> f64 {
-        let (x, y) = (luminance(a), luminance(b));
-        (x.max(y) + 0.05) / (x.min(y) + 0.05)
-    }
+    use crate::contrast::ratio_hex as contrast;
 
     /// `--name: #hex` declarations of a CSS block.
     fn vars(block: &str) -> std::collections::BTreeMap<String, String> {
@@ -1307,13 +1293,6 @@ mod tests {
                 (k.starts_with("--") && v.starts_with('#')).then(|| (k.to_string(), v.to_string()))
             })
             .collect()
-    }
-
-    #[test]
-    fn contrast_helper_matches_known_ratios() {
-        assert!((contrast("#000000", "#ffffff") - 21.0).abs() < 1e-9);
-        assert!((contrast("#f0e442", "#ffffff") - 1.32).abs() < 0.01, "the old SEV3 yellow");
-        assert!((contrast("#777777", "#ffffff") - 4.48).abs() < 0.01);
     }
 
     #[test]

@@ -1187,20 +1187,7 @@ mod tests {
         assert_eq!(with_class(&doc, "pm-tl-ev-note").len(), 2);
     }
 
-    /// WCAG 2 contrast ratio of two `#rrggbb` colours.
-    fn contrast(a: &str, b: &str) -> f64 {
-        let lum = |hex: &str| {
-            let h = hex.trim_start_matches('#');
-            assert_eq!(h.len(), 6, "{hex}");
-            let c = |i: usize| {
-                let v = f64::from(u8::from_str_radix(&h[i..i + 2], 16).unwrap()) / 255.0;
-                if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
-            };
-            0.2126 * c(0) + 0.7152 * c(2) + 0.0722 * c(4)
-        };
-        let (x, y) = (lum(a), lum(b));
-        (x.max(y) + 0.05) / (x.min(y) + 0.05)
-    }
+    use crate::contrast::ratio_hex as contrast;
 
     /// `(selector, --pm-c)` of every timeline rule in a stretch of CSS.
     fn timeline_colours(css: &str) -> Vec<(String, String)> {
