@@ -396,4 +396,12 @@ fn no_page_scrolls_sideways_at_phone_width() {
         }
     }
     assert!(wide.is_empty(), "pages wider than a 390 px phone:\n{}", wide.join("\n"));
+    // The timeline picture keeps a readable size and scrolls in its own box instead.
+    b.goto(&url(INCIDENT));
+    let r = b.eval(
+        "const f = document.querySelector('.timeline-figure');
+         return [f.querySelector('svg').getBoundingClientRect().width, f.clientWidth, f.scrollWidth > f.clientWidth];",
+    );
+    assert!(r[0].as_f64().unwrap() >= 700.0, "the timeline picture is drawn at a readable width on a phone: {r}");
+    assert_eq!(r[2].as_bool(), Some(true), "and scrolls within its own box: {r}");
 }
