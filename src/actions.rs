@@ -28,6 +28,9 @@ pub struct ActionRow<'a> {
     pub ticket: Option<&'a str>,
     pub completed: Option<Date>,
     pub overdue: bool,
+    /// Whole days past due on `--today`, for overdue items (the due date reports judge by).
+    #[serde(skip)]
+    pub days_overdue: Option<i64>,
     /// Done after its due date.
     pub done_late: bool,
     /// Days from the incident to completion, for done items with a completion date.
@@ -112,6 +115,7 @@ fn row<'a>(kb: &'a KnowledgeBase, pm: usize, item: usize, a: &'a ActionItem) -> 
         ticket: a.ticket.as_deref(),
         completed: a.completed,
         overdue: rec.is_overdue(kb.today),
+        days_overdue: crate::tickets::link::days_overdue(rec.is_overdue(kb.today), rec.due, kb.today),
         done_late,
         days_to_complete: (rec.status == ActionStatus::Done)
             .then_some(rec.completed)
@@ -427,6 +431,7 @@ mod tests {
             ticket: None,
             completed: None,
             overdue: false,
+            days_overdue: None,
             done_late: false,
             days_to_complete: None,
             age_days: Some(3),

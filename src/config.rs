@@ -63,6 +63,8 @@ pub struct SiteConfig {
     pub lint: Lint,
     /// `[[trackers]]`, `tickets` and `tickets_max_age_days`.
     pub tickets: crate::tickets::config::Settings,
+    /// `ticket_url`: where a ticket no `[[trackers]]` entry claims links to.
+    pub ticket_url: Option<crate::tickets::link::TicketUrl>,
     /// `[pagination] per_page`: rows on one page of a list that grows with the corpus.
     pub per_page: usize,
     /// `[[sources]]`: `content/` first, then the other folders postmortems are read from.
@@ -99,6 +101,7 @@ impl Default for SiteConfig {
                 vague_action_phrases: DEFAULT_VAGUE_ACTION_PHRASES.iter().map(|s| s.to_string()).collect(),
             },
             tickets: Default::default(),
+            ticket_url: None,
             per_page: DEFAULT_PER_PAGE,
             sources: vec![crate::sources::Source::content()],
             default_visibility: Default::default(),
@@ -145,6 +148,7 @@ struct RawConfig {
     trackers: Vec<crate::tickets::config::RawTracker>,
     tickets: Option<Spanned<String>>,
     tickets_max_age_days: Option<Spanned<i64>>,
+    ticket_url: Option<Spanned<String>>,
     pagination: Option<RawPagination>,
     #[serde(default)]
     sources: Vec<Spanned<crate::sources::RawSource>>,
@@ -326,6 +330,17 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
         max_age_days: raw.tickets_max_age_days,
     };
     cfg.tickets = crate::tickets::config::parse(tickets, text, &mut diags);
+    if let Some(u) = raw.ticket_url {
+        match crate::tickets::link::TicketUrl::parse(u.get_ref()) {
+            Ok(t) => cfg.ticket_url = Some(t),
+            Err(problem) => err(
+                &mut diags,
+                u.span(),
+                format!("ticket_url `{}` {problem}", u.get_ref().escape_debug()),
+                "use an http(s) address with {ticket} where the ticket id goes, such as \"https://jira.acme.example/browse/{ticket}\"",
+            ),
+        }
+    }
     cfg.sources = crate::sources::parse(raw.sources, text, &mut |span, msg, help| err(&mut diags, span, msg, help));
     cfg.extra = raw.extra.into_iter().filter_map(|(k, v)| serde_json::to_value(v).ok().map(|v| (k, v))).collect();
     (cfg, diags)
@@ -477,6 +492,20 @@ mod tests {
             let (c, d) = parse(&format!("base_url = \"{good}\"\n"));
             assert!(d.is_empty(), "{good}: {d:?}");
             assert!(c.base_url.ends_with('/'));
+        }
+    }
+
+    #[test]
+    fn ticket_url_is_checked_where_it_is_written() {
+        let (c, d) = parse("title = \"a\"\nticket_url = \"https://jira.acme.example/browse/{ticket}\"\n");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c.ticket_url.unwrap().expand("PAY-1"), "https://jira.acme.example/browse/PAY-1");
+        for bad in ["https://jira.acme.example/browse/", "javascript:x({ticket})", "file:///{ticket}"] {
+            let (c, d) = parse(&format!("title = \"a\"\nticket_url = \"{bad}\"\n"));
+            let places: Vec<_> = d.iter().map(|d| (d.code, d.line, d.column)).collect();
+            assert_eq!(places, [(Code::ConfigValue, 2, 14)], "{bad}: {d:?}");
+            assert!(d[0].message.contains("ticket_url"), "{d:?}");
+            assert!(c.ticket_url.is_none());
         }
     }
 

@@ -238,3 +238,49 @@ fn the_severity_filter_takes_levels_and_aliases() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown severity `P0`"));
 }
+
+#[test]
+fn tickets_link_through_ticket_url_and_days_overdue_count_from_today() {
+    let t = tempfile::tempdir().unwrap();
+    write(t.path(), "site.toml", "title = \"Fixture\"\nticket_url = \"https://jira.acme.example/browse/{ticket}\"\n");
+    write(
+        t.path(),
+        "content/2024/2024-05-01-b.md",
+        &pm(&Pm {
+            date: "2024-05-01",
+            services: "[checkout-api]",
+            teams: "[payments]",
+            factors: "[]",
+            actions: "  - title: Late one\n    owner: payments-oncall\n    due: 2024-07-22\n    status: open\n    ticket: PAY-101\n  - title: Not yet due\n    owner: payments-oncall\n    due: 2030-01-01\n    status: open\n    ticket: acme/ops#12\n  - title: Own link\n    owner: payments-oncall\n    due: 2024-06-01\n    status: in-progress\n    ticket: https://tracker.example/t/9\n",
+        }),
+    );
+    let out = t.path().join("public");
+    let o = run(t.path(), &["build", "--today", "2024-08-01", "--output", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let actions = std::fs::read_to_string(out.join("actions/index.html")).unwrap();
+    assert!(actions.contains("<th scope=\"col\">Days overdue</th>"), "{actions}");
+    assert!(actions.contains("<a href=\"https://jira.acme.example/browse/PAY-101\">PAY-101</a>"), "{actions}");
+    assert!(
+        actions.contains("<a href=\"https://jira.acme.example/browse/acme%2Fops%2312\">acme/ops#12</a>"),
+        "{actions}"
+    );
+    assert!(actions.contains("<a href=\"https://tracker.example/t/9\">"), "{actions}");
+    let days: Vec<&str> =
+        actions.split("<td class=\"days-overdue\">").skip(1).map(|s| s.split("</td>").next().unwrap()).collect();
+    // Overdue first, oldest due first: 2024-06-01 is 61 days late, 2024-07-22 ten days.
+    assert_eq!(days, ["61", "10", ""]);
+    let inc = std::fs::read_to_string(out.join("incidents/2024-05-01-b/index.html")).unwrap();
+    assert!(inc.contains("<a href=\"https://jira.acme.example/browse/PAY-101\">PAY-101</a>"));
+}
+
+#[test]
+fn a_bad_ticket_url_is_an_error_at_its_line_and_column() {
+    let t = fixture();
+    // Top-level keys come before the first [table].
+    write(t.path(), "site.toml", &format!("ticket_url = \"jira.acme.example/browse/\"\n{SITE}"));
+    let o = run(t.path(), &["check", "--today", "2024-08-01"]);
+    assert!(!o.status.success());
+    let all = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(all.contains("site.toml:1:14"), "{all}");
+    assert!(all.contains("config-value") && all.contains("ticket_url"), "{all}");
+}

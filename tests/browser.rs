@@ -104,6 +104,49 @@ fn action_item_filter_works_and_the_full_list_is_there_without_javascript() {
 }
 
 #[test]
+fn action_filters_are_read_from_and_written_to_the_address() {
+    let html = std::fs::read_to_string(site().join("actions/index.html")).unwrap();
+    let rows: Vec<&str> = html.split("<tr class=\"status-").skip(1).collect();
+    let teams_of = |r: &str| -> Vec<String> {
+        r.split("data-teams=\"").nth(1).unwrap().split('"').next().unwrap().split('|').map(String::from).collect()
+    };
+    let overdue: Vec<&str> = rows.iter().copied().filter(|r| r.contains("data-overdue=\"true\"")).collect();
+    let team = teams_of(overdue.first().expect("an overdue row")).remove(0);
+    let expected = overdue.iter().filter(|r| teams_of(r).contains(&team)).count();
+    assert!(expected > 0 && expected < rows.len());
+    let b = Browser::start();
+    b.goto(&format!("{}?team={team}&overdue=1", url("actions/index.html")));
+    let visible = "return Array.from(document.querySelectorAll('#action-table tbody tr')).filter(r => !r.hidden).map(r => [r.dataset.teams, r.dataset.overdue]);";
+    let shown = b.eval(visible);
+    let shown = shown.as_array().unwrap();
+    assert_eq!(shown.len(), expected, "{shown:?}");
+    for r in shown {
+        assert!(r[0].as_str().unwrap().split('|').any(|t| t == team) && r[1] == "true", "{r:?}");
+    }
+    assert_eq!(
+        b.eval("return document.querySelector('#action-filters select[name=team]').value").as_str(),
+        Some(team.as_str())
+    );
+    assert_eq!(
+        b.eval("return document.querySelector('#action-filters input[name=overdue]').checked").as_bool(),
+        Some(true)
+    );
+    // Changing a filter rewrites the address without a reload.
+    b.click("#action-filters input[name=overdue]");
+    assert_eq!(b.eval("return location.search").as_str(), Some(format!("?team={team}").as_str()));
+    b.eval("const s = document.querySelector('#action-filters select[name=team]'); s.value = ''; s.dispatchEvent(new Event('change', {bubbles: true}));");
+    assert_eq!(b.eval("return location.search").as_str(), Some(""));
+    b.eval("const s = document.querySelector('#action-filters select[name=status]'); s.value = 'open'; s.dispatchEvent(new Event('change', {bubbles: true}));");
+    assert_eq!(b.eval("return location.search").as_str(), Some("?status=open"));
+    // The days overdue column is there, filled for overdue rows only.
+    let cells = b.eval("return Array.from(document.querySelectorAll('#action-table tbody tr')).map(r => [r.dataset.overdue, r.querySelector('td.days-overdue').textContent]);");
+    for c in cells.as_array().unwrap() {
+        let days = c[1].as_str().unwrap();
+        assert_eq!(c[0] == "true", days.parse::<u64>().is_ok_and(|d| d > 0), "{c:?}");
+    }
+}
+
+#[test]
 fn axe_finds_no_serious_or_critical_violations() {
     let axe_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/js/node_modules/axe-core/axe.min.js");
     let axe = std::fs::read_to_string(&axe_path)

@@ -17,7 +17,9 @@ pub(super) fn action_view(site: &Site, r: &ActionRow) -> tera::Value {
         "services" => strings(r.services), "teams" => strings(r.teams), "title" => r.title, "owner" => r.owner,
         "owner_url" => r.owner.map(|o| site.slugs.url(Dim::Owners, o)),
         "due" => r.due.map(|d| d.to_string()), "status" => r.status.as_str(), "type" => r.kind, "outcome" => r.outcome,
-        "ticket" => r.ticket, "completed" => r.completed.map(|d| d.to_string()), "overdue" => r.overdue, "done_late" => r.done_late,
+        "ticket" => r.ticket,
+        "ticket_url" => r.ticket.and_then(|t| crate::tickets::link::link(t, &site.kb.config.tickets.trackers, site.kb.config.ticket_url.as_ref())),
+        "days_overdue" => r.days_overdue, "completed" => r.completed.map(|d| d.to_string()), "overdue" => r.overdue, "done_late" => r.done_late,
         "tracked" => r.tracked.is_some(), "tracker" => r.tracked.as_ref().map(super::tickets::view),
     }
 }

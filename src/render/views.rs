@@ -420,6 +420,7 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows) -> Res
                 "status" => a.status.as_str(), "type" => a.kind.map(|k| k.as_str()), "outcome" => a.outcome.as_deref(),
                 "ticket" => a.ticket.as_deref(),
                 "ticket_is_url" => a.ticket.as_deref().is_some_and(|t| t.starts_with("https://") || t.starts_with("http://")),
+                "ticket_url" => a.ticket.as_deref().and_then(|t| crate::tickets::link::link(t, &kb.config.tickets.trackers, kb.config.ticket_url.as_ref())),
                 "completed" => a.completed.map(|d| d.to_string()), "overdue" => rec.is_overdue(kb.today),
                 "tracker" => tracker,
             }

@@ -4,6 +4,7 @@
 //! talking to the trackers is `crate::trackers`. docs/trackers.md describes it.
 
 pub mod config;
+pub mod link;
 pub mod reconcile;
 pub mod refs;
 pub mod snapshot;

@@ -26,7 +26,39 @@
     });
     count.textContent = shown + " of " + rows.length + " shown";
   }
-  form.addEventListener("change", apply);
-  form.addEventListener("submit", function (e) { e.preventDefault(); apply(); });
+  // The filters live in the address (`?team=payments&overdue=1`), so a view can be
+  // bookmarked and sent. Other parameters are left as they are.
+  var SELECTS = ["status", "owner", "team", "service", "type"];
+  function readUrl() {
+    var q = new URLSearchParams(location.search);
+    SELECTS.forEach(function (name) {
+      var v = q.get(name) || "";
+      var sel = form[name];
+      if (v && !Array.prototype.some.call(sel.options, function (o) { return o.value === v; })) {
+        // A value not on this page (another page's team): offered, so the view holds.
+        var o = document.createElement("option");
+        o.textContent = v;
+        sel.appendChild(o);
+      }
+      sel.value = v;
+    });
+    var o = q.get("overdue");
+    form.overdue.checked = o === "1" || o === "true";
+  }
+  function writeUrl() {
+    if (!window.history || !history.replaceState) return;
+    var q = new URLSearchParams(location.search);
+    SELECTS.forEach(function (name) {
+      if (form[name].value) q.set(name, form[name].value); else q.delete(name);
+    });
+    if (form.overdue.checked) q.set("overdue", "1"); else q.delete("overdue");
+    var s = q.toString();
+    try {
+      history.replaceState(history.state, "", location.pathname + (s ? "?" + s : "") + location.hash);
+    } catch (e) { /* file:// in some browsers: the filter still works */ }
+  }
+  readUrl();
+  form.addEventListener("change", function () { apply(); writeUrl(); });
+  form.addEventListener("submit", function (e) { e.preventDefault(); apply(); writeUrl(); });
   apply();
 })();
