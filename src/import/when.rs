@@ -310,29 +310,25 @@ pub(super) fn time_at(s: &str) -> Option<(i8, i8, i8, usize)> {
         return None;
     }
     let j = skip_spaces(b, end);
-    let rest = &b[j..];
-    let meridiem =
-        [(&b"a.m."[..], false), (b"p.m.", true), (b"am", false), (b"pm", true)].into_iter().find(|(w, _)| {
-            rest.len() >= w.len()
-                && rest[..w.len()].eq_ignore_ascii_case(w)
-                && !rest.get(w.len()).is_some_and(u8::is_ascii_alphanumeric)
-        });
-    if let Some((w, pm)) = meridiem {
-        if !(1..=12).contains(&h) {
-            return None;
-        }
-        h = match (h, pm) {
-            (12, false) => 0,
-            (12, true) => 12,
-            (h, true) => h + 12,
-            (h, false) => h,
-        };
-        end = j + w.len();
+    if let Some((pm, w)) = meridiem_at(&b[j..]) {
+        h = twenty_four(h, pm)?;
+        end = j + w;
     }
     if h > 23 || m > 59 || sec > 59 {
         return None;
     }
     Some((h as i8, m as i8, sec as i8, end))
+}
+
+/// A 12-hour clock's hour (1 to 12) on the 24-hour clock; None for any other hour.
+fn twenty_four(h: i32, pm: bool) -> Option<i32> {
+    match (h, pm) {
+        (1..=11, false) => Some(h),
+        (1..=11, true) => Some(h + 12),
+        (12, false) => Some(0),
+        (12, true) => Some(12),
+        _ => None,
+    }
 }
 
 /// The meridiem at the start of `rest` (`pm`, `a.m.`): (is pm, bytes taken).
@@ -374,15 +370,7 @@ fn compact_time_at(s: &str) -> Option<(i8, i8, usize)> {
     let j = skip_spaces(b, end);
     match meridiem_at(&b[j..]) {
         Some((pm, w)) => {
-            if !(1..=12).contains(&h) {
-                return None;
-            }
-            h = match (h, pm) {
-                (12, false) => 0,
-                (12, true) => 12,
-                (h, true) => h + 12,
-                (h, false) => h,
-            };
+            h = twenty_four(h, pm)?;
             end = j + w;
         }
         None if needs_meridiem => return None,
