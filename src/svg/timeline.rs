@@ -193,7 +193,10 @@ pub fn render(events: &[TimelineEvent], tz: &TimeZone, tz_name: &str, id_prefix:
             let mut text = String::with_capacity(32);
             text.push_str(name);
             text.push(' ');
-            push_local_time(&mut text, placed[i].local, multi_day);
+            // To the minute, like a clock: the labels are read at a glance and side by
+            // side, so one with seconds looks like a different kind of time. The event's
+            // tooltip and the table keep the seconds.
+            push_local_time(&mut text, placed[i].local - placed[i].local.rem_euclid(60), multi_day);
             let w = text_width(&text);
             let x = placed[i].x;
             Some(Label { left: (x - w / 2.0).min(WIDTH - 2.0 - w).max(2.0), w, x, row: 0, text })
@@ -1064,6 +1067,19 @@ mod tests {
         for want in ["First signal 14:02", "Detected 14:19", "First mitigation 14:35", "Recovered 14:49"] {
             assert!(texts.iter().any(|t| t == want), "{want} in {texts:?}");
         }
+    }
+
+    #[test]
+    fn milestone_labels_read_to_the_minute_and_tooltips_keep_the_seconds() {
+        let evs = vec![
+            ev("2024-03-10T01:00:00Z", EventKind::Signal, "a"),
+            ev("2024-03-10T01:02:10Z", EventKind::Detection, "b"),
+            ev("2024-03-10T01:30:00Z", EventKind::Recovery, "c"),
+        ];
+        let svg = render(&evs, &TimeZone::UTC, "UTC", "ev-");
+        let texts: Vec<String> = milestone_boxes(&svg).into_iter().map(|b| b.3).collect();
+        assert!(texts.iter().any(|t| t == "Detected 01:02"), "{texts:?}");
+        assert!(svg.contains("01:02:10 · b"), "the event's own title keeps its seconds");
     }
 
     #[test]
