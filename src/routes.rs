@@ -147,6 +147,12 @@ pub const SEARCH: &str = "search/index.html";
 pub const ACTIONS: &str = "actions/index.html";
 pub const PATTERNS: &str = "patterns/index.html";
 pub const METRICS: &str = "metrics/index.html";
+/// Postmortems waiting for their review meeting (`status: review`).
+pub const IN_REVIEW: &str = "in-review/index.html";
+pub const IN_REVIEW_URL: &str = "in-review/";
+/// The writing guide: `_index.md` from its first `##` heading on.
+pub const GUIDE: &str = "guide/index.html";
+pub const GUIDE_URL: &str = "guide/";
 pub const ATOM: &str = "atom.xml";
 pub const SITEMAP: &str = "sitemap.xml";
 
@@ -236,6 +242,12 @@ pub fn actions_team(slug: &str) -> String {
 
 pub fn actions_team_url(slug: &str) -> String {
     url(&actions_team(slug))
+}
+
+/// `/actions/` with its filters set from `query` (`team=payments&overdue=1`), as
+/// `actions.js` reads them; the values must already be percent-encoded.
+pub fn actions_filtered_url(query: &str) -> String {
+    format!("{}?{query}", url(ACTIONS))
 }
 
 /// Page `n` (from 1) of a paginated list whose first page is at `first`

@@ -122,7 +122,9 @@ blame_phrases = ["human error", "careless", "should have known", "negligent", "f
 vague_action_phrases = ["improve monitoring", "update documentation", "be more careful", "investigate", "look into", "add more tests"]
 "#;
 
-const HOME: &str = "# Postmortems\n\nEvery incident here was written up blamelessly: we describe what the system allowed and what people knew at the time, so that the next person learns from it.\n\nAdd one with `pmsite new \"What happened\" --service <service>`, preview it with `pmsite serve`.\n";
+/// The home page's text: the introduction shows on the home page, and everything from
+/// the first `##` heading on is the site's guide page (`/guide/`).
+const HOME: &str = "# Postmortems\n\nEvery incident here was written up blamelessly: we describe what the system allowed and what people knew at the time, so that the next person learns from it.\n\n## Adding a postmortem\n\nAdd one with `pmsite new \"What happened\" --service <service>`, preview it with `pmsite serve`, and open a merge request with `status: review` when the responders have read it.\n";
 
 /// Creates a new knowledge base in `dir`. Returns the files written.
 pub fn init(dir: &Path, today: Date) -> Result<Vec<PathBuf>, ScaffoldError> {

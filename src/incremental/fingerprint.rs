@@ -78,7 +78,7 @@ fn page_lists_hash(site: &Site, page: &Page, membership: u64) -> u64 {
                 (f.count, f.median_secs.map(f64::to_bits)).hash(&mut h);
             }
         }
-        Page::Home | Page::Search | Page::NotFound | Page::Metrics => {}
+        Page::Home | Page::Search | Page::NotFound | Page::Metrics | Page::InReview | Page::Guide => {}
     }
     h.finish()
 }

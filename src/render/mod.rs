@@ -6,10 +6,15 @@
 //! serialisable views built here, never a handle to query the whole site.
 
 mod api;
+mod attention;
 pub mod feeds;
+mod guide;
+mod incident;
 pub mod metrics;
 mod pages_actions;
 pub mod paging;
+mod patterns_view;
+mod sections;
 pub mod theme;
 mod tickets;
 mod timeline_table;
@@ -46,6 +51,10 @@ pub enum Page {
     ActionsTeam(String, u32),
     Patterns,
     Metrics,
+    /// Postmortems with `status: review`.
+    InReview,
+    /// `_index.md` from its first `##` heading on, when it has one.
+    Guide,
 }
 
 impl Page {
@@ -65,6 +74,8 @@ impl Page {
             Page::ActionsTeam(..) => "actions-team",
             Page::Patterns => "patterns",
             Page::Metrics => "metrics",
+            Page::InReview => "in-review",
+            Page::Guide => "guide",
         }
     }
 }
@@ -79,7 +90,11 @@ pub fn pages(kb: &KnowledgeBase) -> Vec<Page> {
 fn pages_with(kb: &KnowledgeBase, lists: &pages_actions::ActionLists) -> Vec<Page> {
     let per_page = kb.config.per_page;
     let numbered = |rows: usize| 1..=paging::Paging::count(rows, per_page);
-    let mut pages = vec![Page::Home, Page::Factors, Page::Search, Page::NotFound, Page::Patterns, Page::Metrics];
+    let mut pages =
+        vec![Page::Home, Page::Factors, Page::Search, Page::NotFound, Page::Patterns, Page::Metrics, Page::InReview];
+    if kb.home_text.as_deref().is_some_and(|t| guide::split(t).1.is_some()) {
+        pages.push(Page::Guide);
+    }
     let listed = |list: &pages_actions::List| lists.get(list).len();
     pages.extend(numbered(listed(&pages_actions::List::All)).map(Page::Actions));
     for o in kb.indexes.owners.keys() {
@@ -114,6 +129,8 @@ pub fn page_path(kb: &KnowledgeBase, slugs: &Slugs, page: &Page) -> String {
         Page::NotFound => routes::NOT_FOUND.into(),
         Page::Patterns => routes::PATTERNS.into(),
         Page::Metrics => routes::METRICS.into(),
+        Page::InReview => routes::IN_REVIEW.into(),
+        Page::Guide => routes::GUIDE.into(),
         _ => {
             let (first, n) = list_first_page(slugs, page).expect("every other page is a list");
             routes::list_page(&first, n)
@@ -266,7 +283,7 @@ impl<'a> Site<'a> {
                 let mut d = vec![*i];
                 d.extend(kb.referenced_by[*i].iter().copied());
                 // Only the recurrences shown; the count is part of the structure hash.
-                d.extend(kb.recurrences[*i].iter().take(views::RECURRENCES_SHOWN).map(|r| r.earlier));
+                d.extend(kb.recurrences[*i].iter().take(incident::RECURRENCES_SHOWN).map(|r| r.earlier));
                 d.extend(kb.postmortems[*i].related.iter().filter_map(|r| kb.by_id.get(r).copied()));
                 d
             }
@@ -282,12 +299,15 @@ impl<'a> Site<'a> {
                 self.rows_shown(page, *n, ids)
             }
             // Names, counts and latest dates only: all part of the structure hash.
-            Page::Search | Page::NotFound | Page::Terms(_) | Page::Factors => Vec::new(),
+            Page::Search | Page::NotFound | Page::Terms(_) | Page::Factors | Page::Guide => Vec::new(),
             // Which items each page of an action list shows depends on every item's
             // status, so these read their postmortems' whole front matter.
             Page::ActionsOwner(o, _) => kb.indexes.owners.get(o).cloned().unwrap_or_default(),
             Page::ActionsTeam(t, _) => kb.indexes.teams.get(t).cloned().unwrap_or_default(),
-            Page::Home | Page::Actions(_) | Page::Patterns | Page::Metrics => kb.visible_ids().collect(),
+            // In review: which postmortems are is every visible one's status.
+            Page::Home | Page::Actions(_) | Page::Patterns | Page::Metrics | Page::InReview => {
+                kb.visible_ids().collect()
+            }
         }
     }
 

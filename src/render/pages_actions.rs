@@ -1,12 +1,11 @@
-//! Views for `/actions/` (and per owner and team) and `/patterns/`.
+//! Views for `/actions/` (and per owner and team).
 
 use super::value::{obj, strings};
 use super::{Dim, Page, Site};
 use crate::actions::{self, ActionRow};
-use crate::patterns;
 use crate::routes;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use tera::Context;
 
 pub(super) fn action_view(site: &Site, r: &ActionRow) -> tera::Value {
@@ -158,91 +157,4 @@ pub(super) fn fill(
         site.kb.indexes.owners.keys().map(|o| json!({ "name": o, "url": site.slugs.url(Dim::Owners, o) })).collect();
     ctx.insert("owner_links", &owner_links);
     Ok(())
-}
-
-/// Incidents listed in one matrix cell; the factor page has them all.
-const CELL_SHOWN: usize = 8;
-/// Recurrences despite a fix listed in full.
-const RECURRED_SHOWN: usize = 50;
-
-/// Four shades of a cell, relative to the fullest cell.
-fn heat(n: usize, max: usize) -> u8 {
-    match n {
-        0 => 0,
-        n if n * 4 <= max => 1,
-        n if n * 2 <= max => 2,
-        _ => 3,
-    }
-}
-
-pub(super) fn fill_patterns(site: &Site, ctx: &mut Context, rows: &super::Rows) {
-    let kb = site.kb;
-    let m = patterns::factor_team_matrix(kb);
-    let max = m.cells.iter().flatten().map(Vec::len).max().unwrap_or(0);
-    let factor_title = |id: &str| kb.config.factors.get(id).map_or(id.to_string(), |f| f.title.clone());
-    let matrix: Vec<Value> = m
-        .factors
-        .iter()
-        .zip(&m.cells)
-        .map(|(f, cells)| {
-            json!({
-                "id": f, "title": factor_title(f), "url": routes::factor_url(f),
-                "total": kb.indexes.factors.get(f).map_or(0, Vec::len),
-                "cells": cells.iter().map(|ids| json!({
-                    "count": ids.len(),
-                    "heat": heat(ids.len(), max),
-                    "incidents": ids.iter().take(CELL_SHOWN).map(|&i| json!({ "title": kb.postmortems[i].title, "url": routes::incident_url(&kb.postmortems[i].id) })).collect::<Vec<_>>(),
-                    "more": ids.len().saturating_sub(CELL_SHOWN),
-                })).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    let co: Vec<Value> = patterns::co_occurrence(kb)
-        .into_iter()
-        .take(25)
-        .map(|(a, b, n)| json!({ "a": factor_title(&a), "a_url": routes::factor_url(&a), "b": factor_title(&b), "b_url": routes::factor_url(&b), "count": n }))
-        .collect();
-    // Newest first; the list is capped (a large knowledge base has thousands), and the
-    // per-factor counts below it cover the rest.
-    let all_recurred = patterns::recurred_despite_fix(kb);
-    let mut by_factor: BTreeMap<&str, usize> = BTreeMap::new();
-    for r in &all_recurred {
-        for f in r.factors {
-            *by_factor.entry(f.as_str()).or_default() += 1;
-        }
-    }
-    let mut by_factor: Vec<(&str, usize)> = by_factor.into_iter().collect();
-    by_factor.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let recurred_by_factor: Vec<Value> = by_factor
-        .iter()
-        .map(|(f, n)| json!({ "name": factor_title(f), "url": routes::factor_url(f), "count": n }))
-        .collect();
-    let recurred: Vec<Value> = all_recurred
-        .iter()
-        .take(RECURRED_SHOWN)
-        .map(|r| {
-            json!({
-                "later": rows[r.later], "earlier": rows[r.earlier],
-                "services": r.services.iter().map(|s| json!({ "name": s, "url": site.slugs.url(Dim::Services, s) })).collect::<Vec<_>>(),
-                "factors": r.factors.iter().map(|f| json!({ "name": factor_title(f), "url": routes::factor_url(f) })).collect::<Vec<_>>(),
-                "done_items": r.done_items(kb),
-            })
-        })
-        .collect();
-    let mut shown: Vec<usize> = m.cells.iter().flatten().flat_map(|ids| ids.iter().take(CELL_SHOWN).copied()).collect();
-    shown.extend(all_recurred.iter().take(RECURRED_SHOWN).flat_map(|r| [r.later, r.earlier]));
-    shown.sort_unstable();
-    shown.dedup();
-    let _ = site.patterns_shown.set(shown);
-    ctx.insert("recurred_total", &all_recurred.len());
-    ctx.insert("recurred_by_factor", &recurred_by_factor);
-    ctx.insert("title", "Patterns across teams");
-    ctx.insert(
-        "teams",
-        &m.teams.iter().map(|t| json!({ "name": t, "url": site.slugs.url(Dim::Teams, t) })).collect::<Vec<_>>(),
-    );
-    ctx.insert("matrix", &matrix);
-    ctx.insert("max_cell", &max);
-    ctx.insert("co_occurrence", &co);
-    ctx.insert("recurred", &recurred);
 }

@@ -31,6 +31,8 @@ const TEMPLATES: &[(&str, &str)] = embed![
     "templates/action_row.html",
     "templates/seen.html",
     "templates/tracker_cell.html",
+    "templates/in_review.html",
+    "templates/guide.html",
 ];
 
 const STATIC: &[(&str, &str)] = embed![

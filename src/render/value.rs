@@ -23,6 +23,21 @@ pub(super) fn serialised<T: serde::Serialize + ?Sized>(v: &T) -> tera::Value {
     tera::Value::from_serializable(v)
 }
 
+/// Names with their pages' URLs, as `[{name, url}]`.
+pub(super) fn named(slugs: &crate::routes::Slugs, dim: crate::routes::Dim, names: &[String]) -> tera::Value {
+    names.iter().map(|n| obj! { "name" => n.as_str(), "url" => slugs.url(dim, n) }).collect::<Vec<_>>().into()
+}
+
+/// An incident's duration, as its lists show it: the time to recover.
+pub(super) fn duration(f: &crate::figures::Figures) -> String {
+    crate::figures::human(f.recover)
+}
+
+/// Rows of `ids`: shared with every other page that lists them, not copied.
+pub(super) fn rows_of(rows: &super::Rows, ids: &[usize]) -> tera::Value {
+    ids.iter().map(|&i| rows[i].clone()).collect::<Vec<_>>().into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,9 @@
 //! Views: the serialisable shapes templates see. `docs/templates.md` documents them.
 
-use super::value::{obj, serialised, strings};
-use super::{Dim, Page, Site, Slugs};
+use super::value::{duration, obj, rows_of, serialised, strings};
+use super::{Dim, Page, Site};
 use crate::diagnostics::Diagnostic;
-use crate::figures::{self, Figures};
+use crate::figures;
 use crate::kb::{self, KnowledgeBase};
 use crate::markdown::{self, RenderedBody};
 use crate::routes::{self, incident_url};
@@ -44,14 +44,6 @@ pub(super) fn render_body(kb: &KnowledgeBase, i: usize) -> RenderedBody {
     markdown::render(&pm.body, &resolve)
 }
 
-fn named(slugs: &Slugs, dim: Dim, names: &[String]) -> tera::Value {
-    names.iter().map(|n| obj! { "name" => n.as_str(), "url" => slugs.url(dim, n) }).collect::<Vec<_>>().into()
-}
-
-fn duration(f: &Figures) -> String {
-    figures::human(f.recover)
-}
-
 /// The list row of a postmortem.
 pub(super) fn row(kb: &KnowledgeBase, i: usize) -> tera::Value {
     let pm = &kb.postmortems[i];
@@ -76,6 +68,7 @@ pub(super) fn site_value(kb: &KnowledgeBase) -> tera::Value {
         "base_url" => kb.config.base_url.as_str(),
         "repo_url" => kb.config.repo_url.as_deref(),
         "timezone" => kb.config.timezone_name.as_str(),
+        "guide_url" => kb.home_text.as_deref().and_then(|t| super::guide::split(t).1).map(|_| routes::GUIDE_URL),
         "extra" => serialised(&kb.config.extra),
     }
 }
@@ -94,11 +87,6 @@ pub(super) fn base_context(site: &Site, path: &str, root: &str) -> Context {
     // Set by the lists that paginate; `null` elsewhere so templates can test it.
     ctx.insert_value("paginator", tera::Value::none());
     ctx
-}
-
-/// Rows of `ids`: shared with every other page that lists them, not copied.
-fn rows_of(rows: &super::Rows, ids: &[usize]) -> tera::Value {
-    ids.iter().map(|&i| rows[i].clone()).collect::<Vec<_>>().into()
 }
 
 /// Counts by severity, most severe first, for the list header.
@@ -169,8 +157,15 @@ pub(super) fn fill(
             }
             ctx.insert("title", &kb.config.title);
             ctx.insert_value("recent", rows_of(rows, &recent));
-            let home_html = kb.home_text.as_deref().map(|t| markdown::render(t, &|_: &str| None).html);
+            // The introduction only: the rest of `_index.md` is the guide's page.
+            let home_html = kb
+                .home_text
+                .as_deref()
+                .map(|t| super::guide::split(t).0)
+                .filter(|t| !t.trim().is_empty())
+                .map(|t| markdown::render(t, &|_: &str| None).html);
             ctx.insert("home_html", &home_html);
+            ctx.insert_value("attention", super::attention::view(site, rows));
             ctx.insert(
                 "totals",
                 &json!({
@@ -194,7 +189,7 @@ pub(super) fn fill(
             "home.html"
         }
         Page::Incident(i) => {
-            incident(site, *i, ctx, rows)?;
+            super::incident::fill(site, *i, ctx, rows)?;
             "incident.html"
         }
         Page::Terms(dim) => {
@@ -239,23 +234,47 @@ pub(super) fn fill(
             let charts = (summary && matches!(dim, Dim::Services | Dim::Teams | Dim::Severities))
                 .then(|| super::metrics::blocks(site, &ids, &root, false));
             ctx.insert("charts", &charts);
+            let (year_nav, months) = match (dim, name.parse::<i16>()) {
+                (Dim::Years, Ok(y)) => (year_nav(site, y), summary.then(|| month_strip(kb, y, &ids))),
+                _ => (Value::Null, None),
+            };
+            ctx.insert("year_nav", &year_nav);
+            ctx.insert("months", &months);
             "term.html"
         }
         Page::Factors => {
+            // The trend strips cover the latest years only, so one stray year (1628 in a
+            // real corpus) cannot squeeze the rest.
+            let (first, last) = factor_years_range(kb);
             let mut cats: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+            let mut flat: Vec<(usize, &str, Value)> = Vec::new();
             for (id, f) in &kb.config.factors {
                 let ids = kb.indexes.factors.get(id).map(Vec::as_slice).unwrap_or(&[]);
                 let (services, teams) = reach(kb, ids);
-                cats.entry(f.category.as_str()).or_default().push(json!({
+                let mut per_year = vec![0usize; (last - first + 1).max(0) as usize];
+                for &i in ids {
+                    let y = kb.postmortems[i].date.year();
+                    if (first..=last).contains(&y) {
+                        per_year[(y - first) as usize] += 1;
+                    }
+                }
+                let v = json!({
                     "id": id, "title": f.title, "description": f.description, "url": routes::factor_url(id),
+                    "category": f.category,
                     "incidents": ids.len(), "services": services.len(), "teams": teams.len(),
                     "has_page": !ids.is_empty(),
-                }));
+                    "trend_svg": crate::svg::sparkline::years(first, &per_year, &f.title),
+                });
+                cats.entry(f.category.as_str()).or_default().push(v.clone());
+                flat.push((ids.len(), f.title.as_str(), v));
             }
+            flat.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
             let categories: Vec<Value> =
                 cats.into_iter().map(|(name, factors)| json!({ "name": name, "factors": factors })).collect();
             ctx.insert("title", "Contributing factors");
             ctx.insert("categories", &categories);
+            ctx.insert("factors", &flat.into_iter().map(|f| f.2).collect::<Vec<_>>());
+            ctx.insert("trend_years", &json!({ "first": first, "last": last }));
             "factors.html"
         }
         Page::Factor(id, _) => {
@@ -317,7 +336,7 @@ pub(super) fn fill(
             "actions.html"
         }
         Page::Patterns => {
-            super::pages_actions::fill_patterns(site, ctx, rows);
+            super::patterns_view::fill(site, ctx, rows);
             "patterns.html"
         }
         Page::Metrics => {
@@ -328,6 +347,20 @@ pub(super) fn fill(
             ctx.insert("charts", &super::metrics::blocks(site, &visible, &root, true));
             ctx.insert("count", &visible.len());
             "metrics.html"
+        }
+        Page::InReview => {
+            let ids = super::attention::in_review(site);
+            ctx.insert("title", "Postmortems in review");
+            ctx.insert("count", &ids.len());
+            ctx.insert_value("rows", rows_of(rows, &ids));
+            "in_review.html"
+        }
+        Page::Guide => {
+            let guide = kb.home_text.as_deref().and_then(|t| super::guide::split(t).1).unwrap_or_default();
+            let body = markdown::render(guide, &|_: &str| None);
+            ctx.insert("title", "Guide");
+            ctx.insert("guide_html", &body.html);
+            "guide.html"
         }
         Page::NotFound => {
             // Served for any missing path, so relative links cannot work: use the site's path.
@@ -341,6 +374,48 @@ pub(super) fn fill(
             "404.html"
         }
     })
+}
+
+/// The years before and after `year` that have a page, as `{previous, next}` links.
+fn year_nav(site: &Site, year: i16) -> Value {
+    let years = &site.kb.indexes.years;
+    let link = |y: Option<&i16>| y.map(|y| json!({ "name": y, "url": site.slugs.url(Dim::Years, &y.to_string()) }));
+    json!({
+        "previous": link(years.range(..year).next_back().map(|(y, _)| y)),
+        "next": link(years.range(year + 1..).next().map(|(y, _)| y)),
+    })
+}
+
+/// Incidents per month of `year`, every month listed (empty ones as 0), for the strip
+/// on a year's page; `share` is the bar's height relative to the busiest month.
+fn month_strip(kb: &KnowledgeBase, year: i16, ids: &[usize]) -> Vec<Value> {
+    const NAMES: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let mut counts = [0usize; 12];
+    for &i in ids {
+        let d = kb.postmortems[i].date;
+        if d.year() == year {
+            counts[(d.month() - 1) as usize] += 1;
+        }
+    }
+    let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+    NAMES
+        .iter()
+        .zip(counts)
+        .map(|(m, n)| json!({ "month": m, "count": n, "share": format!("{:.2}", n as f64 / max) }))
+        .collect()
+}
+
+/// Most years a factor's trend strip covers.
+const TREND_YEARS: i16 = 10;
+
+/// The years the factors index's trend strips cover: the latest `TREND_YEARS` that have
+/// incidents, up to the latest one.
+fn factor_years_range(kb: &KnowledgeBase) -> (i16, i16) {
+    let years = &kb.indexes.years;
+    match (years.keys().next(), years.keys().next_back()) {
+        (Some(&lo), Some(&hi)) => (lo.max(hi - (TREND_YEARS - 1)), hi),
+        _ => (kb.today.year(), kb.today.year()),
+    }
 }
 
 /// Services and teams a set of postmortems touches.
@@ -385,154 +460,4 @@ fn related_terms(site: &Site, ids: &[usize], skip: Dim) -> Value {
         "teams": if skip == Dim::Teams { vec![] } else { list(Dim::Teams, &teams) },
         "factors": factors,
     })
-}
-
-/// Earlier incidents listed under "Seen before"; the count says how many there are.
-pub(super) const RECURRENCES_SHOWN: usize = 10;
-
-fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows) -> Result<(), Diagnostic> {
-    let kb = site.kb;
-    let pm = &kb.postmortems[i];
-    let fig = &kb.figures[i];
-    let tz = &kb.config.timezone;
-    let local = |t: jiff::Timestamp| t.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M").to_string();
-    let table = super::timeline_table::rows(&pm.timeline, tz);
-    let timeline: Vec<tera::Value> = pm
-        .timeline
-        .iter()
-        .zip(&table.rows)
-        .enumerate()
-        .map(|(n, (e, r))| {
-            obj! {
-                "n" => n, "at" => local(e.at), "iso" => e.at.to_string(), "kind" => e.kind.as_str(), "text" => e.text.as_str(),
-                "date" => r.date.as_deref(), "time" => r.time.as_str(), "t_plus" => r.t_plus.as_str(), "utc" => r.utc.as_str(),
-            }
-        })
-        .collect();
-    let actions: Vec<tera::Value> = pm
-        .action_items
-        .iter()
-        .map(|a| {
-            let rec = crate::tickets::reconcile(a, kb.tickets.as_deref(), &kb.config.tickets.trackers);
-            let tracker = kb.tickets.is_some().then(|| super::tickets::view(&crate::actions::tracked(&rec)));
-            obj! {
-                "title" => a.title.as_str(), "owner" => a.owner.as_deref(), "due" => a.due.map(|d| d.to_string()),
-                "status" => a.status.as_str(), "type" => a.kind.map(|k| k.as_str()), "outcome" => a.outcome.as_deref(),
-                "ticket" => a.ticket.as_deref(),
-                "ticket_is_url" => a.ticket.as_deref().is_some_and(|t| t.starts_with("https://") || t.starts_with("http://")),
-                "ticket_url" => a.ticket.as_deref().and_then(|t| crate::tickets::link::link(t, &kb.config.tickets.trackers, kb.config.ticket_url.as_ref())),
-                "completed" => a.completed.map(|d| d.to_string()), "overdue" => rec.is_overdue(kb.today),
-                "tracker" => tracker,
-            }
-        })
-        .collect();
-    let factors: Vec<tera::Value> = pm
-        .factors
-        .iter()
-        .map(|f| {
-            let def = kb.config.factors.get(&f.id);
-            obj! {
-                "id" => f.id.as_str(), "note" => f.note.as_deref(), "url" => routes::factor_url(&f.id),
-                "title" => def.map_or(f.id.as_str(), |d| d.title.as_str()),
-                "category" => def.map_or("", |d| d.category.as_str()),
-            }
-        })
-        .collect();
-    let figures: Vec<tera::Value> = figures::NAMES
-        .iter()
-        .zip(figures::MEASURES)
-        .zip(site.site_figures())
-        .map(|(((key, label), measures), all)| {
-            obj! {
-                "key" => *key, "label" => *label, "value" => figures::human(fig.get(key)), "known" => fig.get(key).is_some(),
-                "measures" => measures, "site_median" => all.median_secs.map(|_| all.median_human()), "site_n" => all.count,
-            }
-        })
-        .collect();
-    let related: Vec<tera::Value> = pm
-        .related
-        .iter()
-        .filter_map(|r| kb.by_id.get(r))
-        .filter(|&&j| kb.visible[j] && j != i)
-        .map(|&j| rows[j].clone())
-        .collect();
-    let recurrences = kb.recurrences[i]
-        .iter()
-        .take(RECURRENCES_SHOWN)
-        .map(|r| {
-            Ok(obj! { "services" => strings(&r.services), "factors" => strings(&r.factors), "html" => site.seen_html(r.earlier)? })
-        })
-        .collect::<Result<Vec<tera::Value>, Diagnostic>>()?;
-    // Previous/next by date among visible postmortems (the list is newest first).
-    let newer = (0..i).rev().find(|&j| kb.visible[j]).map(|j| rows[j].clone());
-    let older = (i + 1..kb.postmortems.len()).find(|&j| kb.visible[j]).map(|j| rows[j].clone());
-    let path = pm.path.to_string_lossy().replace('\\', "/");
-    // The repository and branch the file is edited in: its source's own, or the site's.
-    let site_repo = crate::sources::SiteRepo {
-        repo_url: kb.config.repo_url.as_deref(),
-        branch: kb.config.repo_branch.as_deref(),
-        kind: kb.config.repo_kind,
-    };
-    let edit = match crate::sources::source_of(&kb.config.sources, &pm.path) {
-        Some(s) => s.edit_target(&site_repo, &pm.path),
-        None => crate::sources::Source::content().edit_target(&site_repo, &pm.path),
-    };
-    let body = &site.bodies[i];
-    let headings: Vec<tera::Value> = body
-        .headings
-        .iter()
-        .map(|(level, id, text)| vec![tera::Value::from(*level), id.as_str().into(), text.as_str().into()].into())
-        .collect();
-    let history = site.history.get(i).cloned().flatten().map(|h| {
-        let day = |t: jiff::Timestamp| t.to_zoned_datetime(tz.clone()).date();
-        let last = day(h.last_commit);
-        obj! {
-            "first" => day(h.first_commit).to_string(),
-            "last" => last.to_string(),
-            "days_ago" => last.until(kb.today).map(|s| s.get_days()).unwrap_or(0).max(0),
-            "revisions" => h.revisions,
-            "from_git" => h.source == crate::history::HistorySource::Git,
-        }
-    });
-    let similar: Vec<tera::Value> = site
-        .similar
-        .get(i)
-        .map(|list| {
-            list.iter()
-                .filter(|s| kb.visible[s.index])
-                .map(|s| {
-                    obj! { "url" => incident_url(&s.id), "title" => kb.postmortems[s.index].title.as_str(), "reason" => s.reason.as_str() }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    ctx.insert_value("title", pm.title.as_str().into());
-    let page = obj! {
-        "id" => pm.id.as_str(), "title" => pm.title.as_str(), "date" => pm.date.to_string(),
-        "severity" => pm.severity.as_str(), "severity_rank" => kb.severity_rank(&pm.severity),
-        "status" => pm.status.as_str(),
-        "services" => named(&site.slugs, Dim::Services, &pm.services),
-        "teams" => named(&site.slugs, Dim::Teams, &pm.teams),
-        "authors" => named(&site.slugs, Dim::Authors, &pm.authors),
-        "tags" => named(&site.slugs, Dim::Tags, &pm.tags),
-        "year_url" => site.slugs.url(Dim::Years, &pm.date.year().to_string()),
-        "summary" => pm.summary.as_str(), "impact" => pm.impact.as_str(), "factors" => factors, "figures" => figures,
-        "duration" => duration(fig), "timeline" => timeline, "action_items" => actions,
-        "timeline_zone" => super::timeline_table::zone_caption(&kb.config.timezone_name, &table.offsets),
-        "timeline_utc" => table.offsets.iter().any(|o| o.seconds() != 0),
-        "timeline_t0" => table.t0_from,
-        "body_html" => body.html.as_str(), "headings" => headings,
-        "timeline_svg" => crate::svg::timeline::render(&pm.timeline, tz, &kb.config.timezone_name, "ev-"),
-        "related" => related, "referenced_by" => rows_of(rows, &kb.referenced_by[i]), "recurrences" => recurrences,
-        "recurrence_count" => kb.recurrences[i].len(),
-        "newer" => newer, "older" => older,
-        "edit_url" => edit.as_ref().map(|e| e.file().edit_url()),
-        "history_url" => edit.as_ref().map(|e| e.file().history_url()),
-        "source_path" => path,
-        "extra" => serialised(&pm.extra),
-        "history" => history,
-        "similar" => similar,
-    };
-    ctx.insert_value("page", page);
-    Ok(())
 }

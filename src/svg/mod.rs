@@ -16,6 +16,7 @@
 //! it and a `<title>`, and escapes every piece of text it was given.
 
 pub mod charts;
+pub mod sparkline;
 pub mod timeline;
 
 pub use charts::{

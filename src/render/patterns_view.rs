@@ -1,0 +1,260 @@
+//! The view of `/patterns/`: the factor × team matrix, recurrences despite a completed
+//! fix, and factors that come together.
+//!
+//! An organisation has a hundred teams or more, so the matrix shows the teams with the
+//! most incidents and folds the rest into one "Other" column, and shades cells by
+//! quartile of the non-empty cells (one huge cell would leave every other one pale on a
+//! linear scale). Recurrences are grouped by the incident that recurred, and those that
+//! share a design or operational factor come before those sharing only a trigger
+//! (a deploy, a hardware fault): a trigger recurs by nature, a design flaw should not.
+
+use super::{Dim, Site};
+use crate::patterns::{self, RecurredDespiteFix};
+use crate::routes;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use tera::Context;
+
+/// Teams shown as their own columns; the rest share one.
+pub(super) const TOP_TEAMS: usize = 12;
+/// Incidents listed in one matrix cell; the factor page has them all.
+const CELL_SHOWN: usize = 8;
+/// Incidents that recurred despite a fix listed in full.
+const RECURRED_SHOWN: usize = 50;
+/// The factor category that names what set an incident off rather than why it could.
+const TRIGGER: &str = "trigger";
+
+/// Cuts between the four shades: the quartiles of the non-empty cells' counts.
+fn quartiles(counts: &mut [usize]) -> [usize; 3] {
+    counts.sort_unstable();
+    if counts.is_empty() {
+        return [0; 3];
+    }
+    let at = |q: usize| counts[(counts.len() - 1) * q / 4];
+    [at(1), at(2), at(3)]
+}
+
+/// The shade of a cell of `n` incidents: 0 for none, then 1 to 4 by quartile.
+fn shade(n: usize, cuts: &[usize; 3]) -> u8 {
+    match n {
+        0 => 0,
+        n if n <= cuts[0] => 1,
+        n if n <= cuts[1] => 2,
+        n if n <= cuts[2] => 3,
+        _ => 4,
+    }
+}
+
+/// The legend's ranges, one per shade in use: "1", "2–3", "4–9", "10 or more".
+fn legend(cuts: &[usize; 3], max: usize) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut lo = 1;
+    for (k, hi) in cuts.iter().copied().chain([max]).enumerate() {
+        if hi < lo {
+            continue;
+        }
+        let label = if hi == lo { lo.to_string() } else { format!("{lo}–{hi}") };
+        out.push(json!({ "shade": k + 1, "label": label }));
+        lo = hi + 1;
+    }
+    out
+}
+
+pub(super) fn fill(site: &Site, ctx: &mut Context, rows: &super::Rows) {
+    let kb = site.kb;
+    let m = patterns::factor_team_matrix(kb);
+    let factor_title = |id: &str| kb.config.factors.get(id).map_or(id.to_string(), |f| f.title.clone());
+    let is_trigger = |id: &str| kb.config.factors.get(id).is_some_and(|f| f.category == TRIGGER);
+
+    // Columns: the busiest teams, by incidents with a factor, then one for the rest.
+    let mut by_size: Vec<usize> = (0..m.teams.len()).collect();
+    let size = |t: usize| m.cells.iter().map(|row| row[t].len()).sum::<usize>();
+    by_size.sort_by(|&a, &b| size(b).cmp(&size(a)).then_with(|| m.teams[a].cmp(&m.teams[b])));
+    let (top, rest) = by_size.split_at(by_size.len().min(TOP_TEAMS));
+    // Per factor: the top teams' cells, then the union of the other teams' (an incident
+    // of two other teams counts once), newest first like every list.
+    let cells: Vec<Vec<Vec<usize>>> = m
+        .cells
+        .iter()
+        .map(|row| {
+            let mut c: Vec<Vec<usize>> = top.iter().map(|&t| row[t].clone()).collect();
+            if !rest.is_empty() {
+                let other: BTreeSet<usize> = rest.iter().flat_map(|&t| row[t].iter().copied()).collect();
+                c.push(other.into_iter().collect());
+            }
+            c
+        })
+        .collect();
+    let mut nonempty: Vec<usize> = cells.iter().flatten().map(Vec::len).filter(|&n| n > 0).collect();
+    let max = nonempty.iter().copied().max().unwrap_or(0);
+    let cuts = quartiles(&mut nonempty);
+    let matrix: Vec<Value> = m
+        .factors
+        .iter()
+        .zip(&cells)
+        .map(|(f, cells)| {
+            json!({
+                "id": f, "title": factor_title(f), "url": routes::factor_url(f),
+                "total": kb.indexes.factors.get(f).map_or(0, Vec::len),
+                "cells": cells.iter().map(|ids| json!({
+                    "count": ids.len(),
+                    "heat": shade(ids.len(), &cuts),
+                    "incidents": ids.iter().take(CELL_SHOWN).map(|&i| json!({ "title": kb.postmortems[i].title, "url": routes::incident_url(&kb.postmortems[i].id) })).collect::<Vec<_>>(),
+                    "more": ids.len().saturating_sub(CELL_SHOWN),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let mut teams: Vec<Value> =
+        top.iter().map(|&t| json!({ "name": m.teams[t], "url": site.slugs.url(Dim::Teams, &m.teams[t]) })).collect();
+    let other_teams: Vec<&str> = rest.iter().map(|&t| m.teams[t].as_str()).collect();
+    if !rest.is_empty() {
+        teams.push(json!({ "name": format!("Other {} teams", rest.len()), "url": routes::terms_url(Dim::Teams), "other": true }));
+    }
+
+    let co: Vec<Value> = patterns::co_occurrence(kb)
+        .into_iter()
+        .take(25)
+        .map(|(a, b, n)| json!({ "a": factor_title(&a), "a_url": routes::factor_url(&a), "b": factor_title(&b), "b_url": routes::factor_url(&b), "count": n }))
+        .collect();
+
+    let all_recurred = patterns::recurred_despite_fix(kb);
+    let groups = group_by_later(&all_recurred, &is_trigger);
+    let mut by_factor: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &all_recurred {
+        for f in r.factors {
+            *by_factor.entry(f.as_str()).or_default() += 1;
+        }
+    }
+    let mut by_factor: Vec<(&str, usize)> = by_factor.into_iter().collect();
+    by_factor.sort_by(|a, b| is_trigger(a.0).cmp(&is_trigger(b.0)).then(b.1.cmp(&a.1)).then(a.0.cmp(b.0)));
+    let recurred_by_factor: Vec<Value> = by_factor
+        .iter()
+        .map(|(f, n)| json!({ "name": factor_title(f), "url": routes::factor_url(f), "count": n, "trigger": is_trigger(f) }))
+        .collect();
+    let factor_links = |ids: &mut Vec<&String>| -> Vec<Value> {
+        // Design and operational factors first, then triggers.
+        ids.sort_by_key(|f| (is_trigger(f), f.to_string()));
+        ids.dedup();
+        ids.iter()
+            .map(|f| json!({ "name": factor_title(f), "url": routes::factor_url(f), "trigger": is_trigger(f) }))
+            .collect()
+    };
+    let recurred: Vec<Value> = groups
+        .iter()
+        .take(RECURRED_SHOWN)
+        .map(|g| {
+            let earlier: Vec<Value> = g
+                .members
+                .iter()
+                .map(|r| {
+                    json!({
+                        "incident": rows[r.earlier],
+                        "services": r.services.iter().map(|s| json!({ "name": s, "url": site.slugs.url(Dim::Services, s) })).collect::<Vec<_>>(),
+                        "factors": factor_links(&mut r.factors.iter().collect()),
+                        "done_items": r.done_items(kb),
+                    })
+                })
+                .collect();
+            json!({
+                "later": rows[g.later],
+                "factors": factor_links(&mut g.members.iter().flat_map(|r| r.factors.iter()).collect()),
+                "triggers_only": g.triggers_only,
+                "earlier": earlier,
+            })
+        })
+        .collect();
+
+    // What the page shows, for its fingerprint (docs/build-graph.md).
+    let mut shown: Vec<usize> = cells.iter().flatten().flat_map(|ids| ids.iter().take(CELL_SHOWN).copied()).collect();
+    shown.extend(groups.iter().take(RECURRED_SHOWN).flat_map(|g| g.members.iter().flat_map(|r| [r.later, r.earlier])));
+    shown.sort_unstable();
+    shown.dedup();
+    let _ = site.patterns_shown.set(shown);
+    ctx.insert("recurred_total", &groups.len());
+    ctx.insert("recurred_pairs", &all_recurred.len());
+    ctx.insert("recurred_by_factor", &recurred_by_factor);
+    ctx.insert("title", "Patterns across teams");
+    ctx.insert("teams", &teams);
+    ctx.insert("other_teams", &other_teams);
+    ctx.insert("matrix", &matrix);
+    ctx.insert("max_cell", &max);
+    ctx.insert("legend", &legend(&cuts, max));
+    ctx.insert("co_occurrence", &co);
+    ctx.insert("recurred", &recurred);
+}
+
+/// The recurrences of one later incident.
+struct Group<'r, 'k> {
+    later: usize,
+    members: Vec<&'r RecurredDespiteFix<'k>>,
+    /// Every factor it shares with the earlier incidents is a trigger.
+    triggers_only: bool,
+}
+
+/// Recurrences by later incident, those sharing a design or operational factor first,
+/// newest first within each (the order `recurred_despite_fix` gives).
+fn group_by_later<'r, 'k>(all: &'r [RecurredDespiteFix<'k>], is_trigger: &dyn Fn(&str) -> bool) -> Vec<Group<'r, 'k>> {
+    let mut groups: Vec<Group> = Vec::new();
+    for r in all {
+        match groups.last_mut() {
+            Some(g) if g.later == r.later => g.members.push(r),
+            _ => groups.push(Group { later: r.later, members: vec![r], triggers_only: true }),
+        }
+    }
+    for g in &mut groups {
+        g.triggers_only = g.members.iter().flat_map(|r| r.factors.iter()).all(|f| is_trigger(f));
+    }
+    // Stable: the date order stays within each half.
+    groups.sort_by_key(|g| g.triggers_only);
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quartile_shades_spread_a_skewed_matrix() {
+        // One cell of 100 and many of 1 to 4: a linear scale would shade all but one pale.
+        let mut counts = vec![1, 1, 1, 2, 2, 3, 3, 4, 4, 100];
+        let cuts = quartiles(&mut counts);
+        assert_eq!(cuts, [1, 2, 3]);
+        let shades: Vec<u8> = [0, 1, 2, 3, 4, 100].iter().map(|&n| shade(n, &cuts)).collect();
+        assert_eq!(shades, [0, 1, 2, 3, 4, 4]);
+        let labels: Vec<String> = legend(&cuts, 100).iter().map(|v| v["label"].as_str().unwrap().to_string()).collect();
+        assert_eq!(labels, ["1", "2", "3", "4–100"]);
+    }
+
+    #[test]
+    fn a_legend_skips_shades_no_cell_can_have() {
+        let mut counts = vec![5, 5, 5, 5];
+        let cuts = quartiles(&mut counts);
+        assert_eq!(cuts, [5, 5, 5]);
+        let legend = legend(&cuts, 5);
+        assert_eq!(legend.len(), 1, "{legend:?}");
+        assert_eq!(legend[0]["label"], "1–5");
+        assert!(quartiles(&mut []).iter().all(|&c| c == 0));
+    }
+
+    #[test]
+    fn groups_put_design_and_operational_recurrences_before_triggers() {
+        let deploy = vec!["bad-deploy".to_string()];
+        let design = vec!["retry-storm".to_string()];
+        let s = vec!["api".to_string()];
+        let r = |later, earlier, factors: &'static Vec<String>| RecurredDespiteFix {
+            later,
+            earlier,
+            services: Box::leak(Box::new(s.clone())),
+            factors,
+        };
+        let deploy: &'static Vec<String> = Box::leak(Box::new(deploy));
+        let design: &'static Vec<String> = Box::leak(Box::new(design));
+        // Newest first: incident 0 recurred by trigger only, 1 by design (twice), 2 by both.
+        let all = [r(0, 5, deploy), r(1, 6, design), r(1, 7, design), r(2, 8, deploy), r(2, 9, design)];
+        let groups = group_by_later(&all, &|f| f == "bad-deploy");
+        let order: Vec<(usize, usize, bool)> =
+            groups.iter().map(|g| (g.later, g.members.len(), g.triggers_only)).collect();
+        assert_eq!(order, [(1, 2, false), (2, 2, false), (0, 1, true)]);
+    }
+}
