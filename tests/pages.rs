@@ -210,7 +210,10 @@ fn home_opens_with_what_needs_attention_and_the_guide_has_its_own_page() {
     assert!(attention.contains("<a href=\"in-review/\"><strong>1</strong> postmortem in review</a>"), "{attention}");
     assert!(attention.contains("<strong>1</strong> recurrence in the last 90 days"), "{attention}");
     assert!(attention.contains("Incident 2024-07-01-recur</a>") && attention.contains("recurs"), "{attention}");
-    assert!(home.find("attention-h").unwrap() < home.find("recent-h").unwrap(), "it opens the page");
+    assert!(home.find("attention-h").unwrap() < home.find("Welcome to our reviews").unwrap(), "it opens the page");
+    // The introduction's own title is the page's one h1.
+    assert_eq!(home.matches("<h1").count(), 1, "{home}");
+    assert!(home.contains("<h1 id=\"acme\">Acme</h1>"));
     // The introduction stays; the guide moved.
     assert!(home.contains("Welcome to our reviews.") && !home.contains("Blamelessly."));
     assert!(home.contains("href=\"guide/\""));

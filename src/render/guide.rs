@@ -17,9 +17,28 @@ pub(super) fn split(text: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// The introduction's own title, when it opens with a level-1 heading, and the rest:
+/// the home page then shows that heading as its title instead of the site's.
+pub(super) fn title(intro: &str) -> (Option<&str>, &str) {
+    let mut events = Parser::new_ext(intro, crate::markdown::options()).into_offset_iter();
+    match events.next() {
+        Some((Event::Start(Tag::Heading { level: HeadingLevel::H1, .. }), range)) => {
+            (Some(&intro[..range.end]), &intro[range.end..])
+        }
+        _ => (None, intro),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::split;
+    use super::{split, title};
+
+    #[test]
+    fn an_introduction_that_opens_with_a_title_keeps_it_apart() {
+        assert_eq!(title("# Acme\n\nWelcome.\n"), (Some("# Acme\n"), "\nWelcome.\n"));
+        assert_eq!(title("Welcome.\n\n# Later\n"), (None, "Welcome.\n\n# Later\n"));
+        assert_eq!(title("## Not a title\n"), (None, "## Not a title\n"));
+    }
 
     #[test]
     fn the_guide_starts_at_the_first_level_two_heading() {

@@ -157,14 +157,15 @@ pub(super) fn fill(
             }
             ctx.insert("title", &kb.config.title);
             ctx.insert_value("recent", rows_of(rows, &recent));
-            // The introduction only: the rest of `_index.md` is the guide's page.
-            let home_html = kb
-                .home_text
-                .as_deref()
-                .map(|t| super::guide::split(t).0)
-                .filter(|t| !t.trim().is_empty())
-                .map(|t| markdown::render(t, &|_: &str| None).html);
+            // The introduction only: the rest of `_index.md` is the guide's page. A title
+            // it opens with stands in for the site's, so the page has one `h1`.
+            let intro = kb.home_text.as_deref().map_or("", |t| super::guide::split(t).0);
+            let (own_title, intro) = super::guide::title(intro);
+            let render = |t: &str| markdown::render(t, &|_: &str| None).html;
+            let home_html = Some(intro).filter(|t| !t.trim().is_empty()).map(render);
             ctx.insert("home_html", &home_html);
+            ctx.insert("home_has_title", &own_title.is_some());
+            ctx.insert("home_title_html", &own_title.map(render).unwrap_or_default());
             ctx.insert_value("attention", super::attention::view(site, rows));
             ctx.insert(
                 "totals",
