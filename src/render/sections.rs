@@ -290,4 +290,49 @@ mod tests {
         assert!(!same_words("The pool ran out. Then more.", "The pool ran out."));
         assert!(!same_words("", ""));
     }
+
+    use proptest::prelude::*;
+
+    fn heading() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("Summary".to_string()),
+            Just("Timeline (all times UTC)".to_string()),
+            Just("Action items".to_string()),
+            Just("Impact".to_string()),
+            Just("What happened".to_string()),
+            "[A-Za-z&<>\"' ]{1,12}",
+        ]
+    }
+
+    proptest! {
+        /// Folding moves whole sections, never part of one: every paragraph of the body
+        /// is still in the write-up or in exactly one folded section (the summary here
+        /// is digits, so no section repeats it and none is dropped).
+        #[test]
+        fn folding_loses_nothing(sections in proptest::collection::vec((1u8..=3, heading(), "[a-z]{3,8}"), 0..8), summary in "[0-9]{3}") {
+            let mut body = String::from("Lead paragraph.\n\n");
+            for (level, h, p) in &sections {
+                body.push_str(&format!("{} {h}\n\nword{p}\n\n", "#".repeat(*level as usize)));
+            }
+            let all = [Structured::Summary, Structured::Impact, Structured::Factors, Structured::Timeline, Structured::Actions];
+            let r = markdown::render(&body, &|_: &str| None);
+            let w = fold(&r.html, &r.headings, &all, &|into, text| into == Structured::Summary && same_words(text, &summary));
+            prop_assert!(w.html.contains("Lead paragraph."));
+            for (_, _, p) in &sections {
+                let word = format!("word{p}");
+                let here = w.html.matches(&word).count() + w.folded.iter().map(|f| f.html.matches(&word).count()).sum::<usize>();
+                let expected = r.html.matches(&word).count();
+                prop_assert!(here == expected, "{word}: {here} of {expected}\n{body}\n{}", w.html);
+            }
+            // Each structured section takes at most one body section.
+            for s in all {
+                prop_assert!(w.folded.iter().filter(|f| f.into == s).count() <= 1);
+            }
+            // Every folded section leaves exactly one note with its old id.
+            for f in &w.folded {
+                let note = format!("<p class=\"folded-note\" id=\"{}\"", crate::markdown::escape(&f.id));
+                prop_assert_eq!(w.html.matches(&note).count(), 1);
+            }
+        }
+    }
 }
