@@ -60,6 +60,8 @@ pub struct SiteConfig {
     /// in `severities`, keyed by the alias in lower case. See `severity_level`.
     pub severity_aliases: BTreeMap<String, String>,
     pub factors: BTreeMap<String, Factor>,
+    /// `[services.<id>]`: the service catalog, for service pages.
+    pub services: crate::catalog::Catalog,
     pub lint: Lint,
     /// `[[trackers]]`, `tickets` and `tickets_max_age_days`.
     pub tickets: crate::tickets::config::Settings,
@@ -96,6 +98,7 @@ impl Default for SiteConfig {
             severities: ["SEV1", "SEV2", "SEV3", "SEV4"].map(String::from).to_vec(),
             severity_aliases: BTreeMap::new(),
             factors: BTreeMap::new(),
+            services: Default::default(),
             lint: Lint {
                 blame_phrases: DEFAULT_BLAME_PHRASES.iter().map(|s| s.to_string()).collect(),
                 vague_action_phrases: DEFAULT_VAGUE_ACTION_PHRASES.iter().map(|s| s.to_string()).collect(),
@@ -143,6 +146,8 @@ struct RawConfig {
     severity_aliases: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     factors: BTreeMap<String, Spanned<RawFactor>>,
+    #[serde(default)]
+    services: BTreeMap<String, crate::catalog::RawService>,
     lint: Option<RawLint>,
     #[serde(default)]
     trackers: Vec<crate::tickets::config::RawTracker>,
@@ -305,6 +310,7 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
             },
         );
     }
+    cfg.services = crate::catalog::parse(raw.services, text, &mut diags);
     if let Some(l) = raw.lint {
         if let Some(b) = l.blame_phrases {
             cfg.lint.blame_phrases = b;
