@@ -53,7 +53,7 @@ fn duration(f: &Figures) -> String {
 }
 
 /// The list row of a postmortem.
-pub(super) fn row(kb: &KnowledgeBase, i: usize) -> tera::Value {
+pub(super) fn row(kb: &KnowledgeBase, slugs: &Slugs, i: usize) -> tera::Value {
     let pm = &kb.postmortems[i];
     obj! {
         "id" => pm.id.as_str(),
@@ -66,6 +66,7 @@ pub(super) fn row(kb: &KnowledgeBase, i: usize) -> tera::Value {
         "duration" => duration(&kb.figures[i]),
         "summary" => pm.summary.as_str(),
         "services" => strings(&pm.services),
+        "service_links" => named(slugs, Dim::Services, &pm.services),
     }
 }
 
@@ -239,6 +240,7 @@ pub(super) fn fill(
             let charts = (summary && matches!(dim, Dim::Services | Dim::Teams | Dim::Severities))
                 .then(|| super::metrics::blocks(site, &ids, &root, false));
             ctx.insert("charts", &charts);
+            super::service::fill(site, *dim, name, &ids, summary, ctx);
             "term.html"
         }
         Page::Factors => {
@@ -286,7 +288,15 @@ pub(super) fn fill(
             let years: Vec<Value> = years
                 .iter()
                 .rev()
-                .map(|(y, (n, t, s))| json!({ "year": y, "count": n, "teams": t, "services": s.iter().take(12).collect::<Vec<_>>(), "more_services": s.len().saturating_sub(12) }))
+                .map(|(y, (n, t, s))| {
+                    let shown: Vec<&str> = s.iter().take(12).copied().collect();
+                    let link = |dim: Dim, n: &str| json!({ "name": n, "url": site.slugs.url(dim, n) });
+                    json!({
+                        "year": y, "count": n, "teams": t, "services": shown, "more_services": s.len().saturating_sub(12),
+                        "team_links": t.iter().map(|n| link(Dim::Teams, n)).collect::<Vec<_>>(),
+                        "service_links": shown.iter().map(|n| link(Dim::Services, n)).collect::<Vec<_>>(),
+                    })
+                })
                 .collect();
             ctx.insert("factor_years", &years);
             let id_set: BTreeSet<usize> = ids_summarised.iter().copied().collect();
@@ -299,6 +309,7 @@ pub(super) fn fill(
                 .collect();
             ctx.insert("factor_actions", &items);
             ctx.insert("charts", &summary.then(|| super::metrics::blocks(site, &ids, &root, false)));
+            super::service::absent(ctx);
             "term.html"
         }
         Page::Search => {
@@ -460,7 +471,10 @@ fn incident(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows) -> Res
         .iter()
         .take(RECURRENCES_SHOWN)
         .map(|r| {
-            Ok(obj! { "services" => strings(&r.services), "factors" => strings(&r.factors), "html" => site.seen_html(r.earlier)? })
+            Ok(obj! {
+                "services" => strings(&r.services), "service_links" => named(&site.slugs, Dim::Services, &r.services),
+                "factors" => strings(&r.factors), "html" => site.seen_html(r.earlier)?,
+            })
         })
         .collect::<Result<Vec<tera::Value>, Diagnostic>>()?;
     // Previous/next by date among visible postmortems (the list is newest first).
