@@ -194,6 +194,22 @@ fn action_filters_are_read_from_and_written_to_the_address() {
             .as_bool()
             == Some(true)
     );
+    // A service page's link to its items opens /actions/ with the service filter set,
+    // from disk too (site.js points the folder link at its index.html, query kept).
+    b.goto(&url("services/checkout-api/index.html"));
+    let link = "a[href$='?service=checkout-api']";
+    assert_eq!(
+        b.eval(&format!("return document.querySelector(\"{link}\").getAttribute('href')")).as_str(),
+        Some("../../actions/index.html?service=checkout-api")
+    );
+    b.click(link);
+    assert!(b.wait_for("return location.pathname.endsWith('/actions/index.html')", Duration::from_secs(5)));
+    assert_eq!(
+        b.eval("return document.querySelector('#action-filters select[name=service]').value").as_str(),
+        Some("checkout-api")
+    );
+    let others = "return Array.from(document.querySelectorAll('#action-table tbody tr')).filter(r => !r.hidden && !r.dataset.services.split('|').includes('checkout-api')).length";
+    assert_eq!(b.eval(others).as_u64(), Some(0));
     b.goto(&url("actions/index.html?status=open"));
     // The days overdue column is there, filled for overdue rows only.
     let cells = b.eval("return Array.from(document.querySelectorAll('#action-table tbody tr')).map(r => [r.dataset.overdue, r.querySelector('td.days-overdue').textContent]);");

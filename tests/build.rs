@@ -155,7 +155,8 @@ mod links {
             for attr in ["href=\"", "src=\""] {
                 for part in html.split(attr).skip(1) {
                     let url = &part[..part.find('"').unwrap()];
-                    let url = url.split('#').next().unwrap();
+                    // A query (`actions/?service=x`, read by the page's script) names the same file.
+                    let url = url.split(['#', '?']).next().unwrap();
                     // Root-absolute links come only from authors' bodies (pointing at their old site);
                     // pmsite's own pages link relatively so they work from file:// too.
                     if url.is_empty() || url.contains("://") || url.starts_with("mailto:") || url.starts_with('/') {
