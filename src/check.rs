@@ -63,6 +63,8 @@ pub fn check_cached_in(root: &Path, opts: &Options, edition: crate::edition::Edi
     diags.extend(crate::publish::check(&kb, &statics, &generated));
     diags.extend(crate::linkcheck::check(&kb, &statics, &generated));
     diags.extend(crate::trackers::lint::check(&kb));
+    let is_team = |t: &str| kb.postmortems.iter().any(|p| p.teams.iter().any(|n| n == t));
+    diags.extend(crate::catalog::unknown_owners(&kb.config.services, &is_team));
     crate::timing::stage_timing("  files and links", t);
     let t = std::time::Instant::now();
     if opts.strict {

@@ -60,6 +60,8 @@ pub struct SiteConfig {
     /// in `severities`, keyed by the alias in lower case. See `severity_level`.
     pub severity_aliases: BTreeMap<String, String>,
     pub factors: BTreeMap<String, Factor>,
+    /// `[services.<id>]`: the service catalog, for service pages.
+    pub services: crate::catalog::Catalog,
     pub lint: Lint,
     /// `[[trackers]]`, `tickets` and `tickets_max_age_days`.
     pub tickets: crate::tickets::config::Settings,
@@ -96,6 +98,7 @@ impl Default for SiteConfig {
             severities: ["SEV1", "SEV2", "SEV3", "SEV4"].map(String::from).to_vec(),
             severity_aliases: BTreeMap::new(),
             factors: BTreeMap::new(),
+            services: Default::default(),
             lint: Lint {
                 blame_phrases: DEFAULT_BLAME_PHRASES.iter().map(|s| s.to_string()).collect(),
                 vague_action_phrases: DEFAULT_VAGUE_ACTION_PHRASES.iter().map(|s| s.to_string()).collect(),
@@ -143,6 +146,8 @@ struct RawConfig {
     severity_aliases: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     factors: BTreeMap<String, Spanned<RawFactor>>,
+    #[serde(default)]
+    services: BTreeMap<String, crate::catalog::RawService>,
     lint: Option<RawLint>,
     #[serde(default)]
     trackers: Vec<crate::tickets::config::RawTracker>,
@@ -305,6 +310,7 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
             },
         );
     }
+    cfg.services = crate::catalog::parse(raw.services, text, &mut diags);
     if let Some(l) = raw.lint {
         if let Some(b) = l.blame_phrases {
             cfg.lint.blame_phrases = b;
@@ -643,5 +649,71 @@ mod tests {
         );
         assert_eq!(c.tickets.snapshot, "t.json");
         assert!(c.extra.is_empty(), "the tracker keys are not passed to templates as extra");
+    }
+
+    // [services.<id>]: the service catalog (crate::catalog).
+
+    #[test]
+    fn a_full_table_is_read() {
+        let (c, d) = parse(
+            "title = \"a\"\n[services.checkout-api]\nowner = \"payments\"\ntier = \"1\"\nrunbook = \"https://rb.example/checkout\"\ndashboard = \"https://grafana.example/d/checkout\"\nrepository = \"https://git.example/pay/checkout\"\ndescription = \"Takes the money.\"\n\n[services.search]\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        let s = &c.services["checkout-api"];
+        assert_eq!(s.owner.as_deref(), Some("payments"));
+        assert_eq!((s.owner_at.line, s.owner_at.column, s.owner_at.width), (3, 9, 10));
+        assert_eq!(s.tier.as_deref(), Some("1"));
+        assert_eq!(s.runbook.as_deref(), Some("https://rb.example/checkout"));
+        assert_eq!(s.dashboard.as_deref(), Some("https://grafana.example/d/checkout"));
+        assert_eq!(s.repository.as_deref(), Some("https://git.example/pay/checkout"));
+        assert_eq!(s.description.as_deref(), Some("Takes the money."));
+        assert_eq!(c.services["search"], Default::default(), "every key is optional");
+        assert!(!c.extra.contains_key("services"), "the catalog is not passed on as extra");
+        assert!(parse("").0.services.is_empty());
+    }
+
+    #[test]
+    fn bad_urls_and_empty_values_are_errors_at_their_place() {
+        let text = "[services.api]\nrunbook = \"javascript:alert(1)\"\ndashboard = \"ftp://x.example/\"\nrepository = \"https://git.example/api\"\nowner = \" \"\n";
+        let (c, d) = parse(text);
+        let places: Vec<_> = d.iter().map(|d| (d.code, d.line, d.column)).collect();
+        assert_eq!(
+            places,
+            [(Code::ConfigValue, 5, 9), (Code::ConfigValue, 2, 11), (Code::ConfigValue, 3, 13)],
+            "{d:?}"
+        );
+        assert!(d[1].message.contains("services.api.runbook `javascript:alert(1)`"), "{d:?}");
+        assert!(d[2].message.contains("services.api.dashboard"), "{d:?}");
+        assert!(d[0].message.contains("services.api.owner is empty"), "{d:?}");
+        let s = &c.services["api"];
+        assert_eq!((s.runbook.as_ref(), s.dashboard.as_ref(), s.owner.as_ref()), (None, None, None));
+        assert_eq!(s.repository.as_deref(), Some("https://git.example/api"), "the good value is kept");
+    }
+
+    #[test]
+    fn an_unknown_key_is_named_where_it_is() {
+        let (_, d) = parse("title = \"a\"\n[services.api]\nonwer = \"payments\"\n");
+        assert_eq!((d.len(), d[0].code, d[0].line, d[0].column), (1, Code::ConfigSyntax, 3, 1), "{d:?}");
+        assert!(d[0].message.contains("unknown field `onwer`"), "{d:?}");
+    }
+
+    #[test]
+    fn services_must_be_a_table_of_tables() {
+        for text in ["services = \"checkout-api\"\n", "[services]\napi = \"payments\"\n"] {
+            let (c, d) = parse(text);
+            assert_eq!((d.len(), d[0].code), (1, Code::ConfigSyntax), "{text}: {d:?}");
+            assert!(d[0].line >= 1 && c.services.is_empty(), "{text}: {d:?}");
+        }
+        let (_, d) = parse("title = \"a\"\nservices = 3\n");
+        assert_eq!(d[0].line, 2, "{d:?}");
+    }
+
+    #[test]
+    fn owners_no_postmortem_names_are_warned_at_their_place() {
+        let (c, _) = parse("[services.a]\nowner = \"payments\"\n[services.b]\nowner = \"paymnets\"\n[services.c]\n");
+        let d = crate::catalog::unknown_owners(&c.services, &|t| t == "payments");
+        let places: Vec<_> = d.iter().map(|d| (d.code, d.level, d.line, d.column)).collect();
+        assert_eq!(places, [(Code::UnknownTeam, crate::diagnostics::Level::Warning, 4, 9)], "{d:?}");
+        assert!(d[0].message.contains("services.b.owner `paymnets`"), "{d:?}");
     }
 }

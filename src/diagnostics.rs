@@ -86,6 +86,9 @@ pub enum Code {
     StaleTickets,
     /// A ticket snapshot that is not one pmsite can read.
     TicketsInvalid,
+    // The service catalog.
+    /// A `[services.<id>]` owner that no postmortem names as a team.
+    UnknownTeam,
     // Build.
     Template,
     Io,
@@ -93,7 +96,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in documentation order.
-    pub const ALL: [Code; 41] = [
+    pub const ALL: [Code; 42] = [
         Code::NotUtf8,
         Code::FrontMatterMissing,
         Code::FrontMatterUnclosed,
@@ -133,6 +136,7 @@ impl Code {
         Code::UnownedTicket,
         Code::StaleTickets,
         Code::TicketsInvalid,
+        Code::UnknownTeam,
         Code::Template,
         Code::Io,
     ];
@@ -178,6 +182,7 @@ impl Code {
             Code::UnownedTicket => "unowned-ticket",
             Code::StaleTickets => "stale-tickets",
             Code::TicketsInvalid => "tickets-invalid",
+            Code::UnknownTeam => "unknown-team",
             Code::Template => "template",
             Code::Io => "io",
         }

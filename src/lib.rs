@@ -8,6 +8,7 @@
 pub mod actions;
 pub mod build;
 pub mod cache;
+pub mod catalog;
 pub mod check;
 pub mod config;
 mod contrast;

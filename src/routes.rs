@@ -244,10 +244,15 @@ pub fn actions_team_url(slug: &str) -> String {
     url(&actions_team(slug))
 }
 
-/// `/actions/` with its filters set from `query` (`team=payments&overdue=1`), as
-/// `actions.js` reads them; the values must already be percent-encoded.
-pub fn actions_filtered_url(query: &str) -> String {
-    format!("{}?{query}", url(ACTIONS))
+/// Bytes a query value cannot hold as they are: everything but the unreserved ones.
+const QUERY_VALUE: &AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// `/actions/` with its in-page filters set (`actions/?service=checkout-api`), as
+/// `actions.js` reads them from the address.
+pub fn actions_filtered_url(filters: &[(&str, &str)]) -> String {
+    let query: Vec<String> =
+        filters.iter().map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, QUERY_VALUE))).collect();
+    format!("{}?{}", url(ACTIONS), query.join("&"))
 }
 
 /// Page `n` (from 1) of a paginated list whose first page is at `first`
@@ -381,6 +386,15 @@ mod tests {
         assert_eq!(url("a/xindex.html"), "a/xindex.html");
         assert_eq!(file_url("2024/graph #1.png"), "files/2024/graph%20%231.png");
         assert_eq!(absolute("https://x.example/", &term(Dim::Services, "api")), "https://x.example/services/api/");
+    }
+
+    #[test]
+    fn action_filters_are_query_values() {
+        assert_eq!(actions_filtered_url(&[("service", "checkout-api")]), "actions/?service=checkout-api");
+        assert_eq!(
+            actions_filtered_url(&[("service", "a b&c=d#ü"), ("overdue", "1")]),
+            "actions/?service=a%20b%26c%3Dd%23%C3%BC&overdue=1"
+        );
     }
 
     #[test]

@@ -37,6 +37,31 @@ fn url(rel: &str) -> String {
 
 const INCIDENT: &str = "incidents/2024-04-16-checkout-api-inventory-retry-storm/index.html";
 
+/// The example site with three rows to a list page, so `/actions/` has a pager.
+fn paged_site() -> &'static Path {
+    static SITE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &SITE
+        .get_or_init(|| {
+            let t = tempfile::tempdir().unwrap();
+            let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+            let kb = t.path().join("kb");
+            common::corpus::copy_dir(&root.join("content"), &kb.join("content"));
+            let toml = std::fs::read_to_string(root.join("site.toml")).unwrap();
+            std::fs::write(kb.join("site.toml"), format!("{toml}\n[pagination]\nper_page = 3\n")).unwrap();
+            let out = t.path().join("public");
+            let o = Command::new(env!("CARGO_BIN_EXE_pmsite"))
+                .args(["build", "--today", "2026-01-01", "--root"])
+                .arg(&kb)
+                .arg("--output")
+                .arg(&out)
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            (t, out)
+        })
+        .1
+}
+
 #[test]
 fn pages_render_without_console_errors() {
     let b = Browser::start();
@@ -138,6 +163,54 @@ fn action_filters_are_read_from_and_written_to_the_address() {
     assert_eq!(b.eval("return location.search").as_str(), Some(""));
     b.eval("const s = document.querySelector('#action-filters select[name=status]'); s.value = 'open'; s.dispatchEvent(new Event('change', {bubbles: true}));");
     assert_eq!(b.eval("return location.search").as_str(), Some("?status=open"));
+    // On a paginated list the pager's links carry the filters (and only them), and follow
+    // every change; the next page opens with the same view.
+    let paged = paged_site();
+    let page2 = std::fs::read_to_string(paged.join("actions/page/2/index.html")).expect("a second page of actions");
+    assert!(page2.contains("<tr class=\"status-"));
+    b.goto(&format!("file://{}/actions/index.html?service=checkout-api&overdue=1&x=y", paged.display()));
+    let hrefs = "return Array.from(document.querySelectorAll('nav.pager a')).map(a => a.getAttribute('href'));";
+    let links = b.eval(hrefs);
+    let links = links.as_array().unwrap();
+    assert!(links.len() >= 2, "{links:?}");
+    for l in links {
+        assert!(l.as_str().unwrap().ends_with("index.html?service=checkout-api&overdue=1"), "{l:?}");
+    }
+    b.click("#action-filters input[name=overdue]");
+    let links = b.eval(hrefs);
+    for l in links.as_array().unwrap() {
+        assert!(l.as_str().unwrap().ends_with("index.html?service=checkout-api"), "{l:?}");
+    }
+    b.click("nav.pager a[rel=next]");
+    assert!(b.wait_for("return location.pathname.endsWith('/actions/page/2/index.html')", Duration::from_secs(5)));
+    assert_eq!(b.eval("return location.search").as_str(), Some("?service=checkout-api"));
+    assert_eq!(
+        b.eval("return document.querySelector('#action-filters select[name=service]').value").as_str(),
+        Some("checkout-api"),
+        "page 2 opens with the filter set"
+    );
+    assert!(
+        b.eval("return Array.from(document.querySelectorAll('nav.pager a')).every(a => a.getAttribute('href').endsWith('?service=checkout-api'))")
+            .as_bool()
+            == Some(true)
+    );
+    // A service page's link to its items opens /actions/ with the service filter set,
+    // from disk too (site.js points the folder link at its index.html, query kept).
+    b.goto(&url("services/checkout-api/index.html"));
+    let link = "a[href$='?service=checkout-api']";
+    assert_eq!(
+        b.eval(&format!("return document.querySelector(\"{link}\").getAttribute('href')")).as_str(),
+        Some("../../actions/index.html?service=checkout-api")
+    );
+    b.click(link);
+    assert!(b.wait_for("return location.pathname.endsWith('/actions/index.html')", Duration::from_secs(5)));
+    assert_eq!(
+        b.eval("return document.querySelector('#action-filters select[name=service]').value").as_str(),
+        Some("checkout-api")
+    );
+    let others = "return Array.from(document.querySelectorAll('#action-table tbody tr')).filter(r => !r.hidden && !r.dataset.services.split('|').includes('checkout-api')).length";
+    assert_eq!(b.eval(others).as_u64(), Some(0));
+    b.goto(&url("actions/index.html?status=open"));
     // The days overdue column is there, filled for overdue rows only.
     let cells = b.eval("return Array.from(document.querySelectorAll('#action-table tbody tr')).map(r => [r.dataset.overdue, r.querySelector('td.days-overdue').textContent]);");
     for c in cells.as_array().unwrap() {

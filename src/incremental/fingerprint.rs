@@ -59,6 +59,11 @@ fn page_lists_hash(site: &Site, page: &Page, membership: u64) -> u64 {
         Page::Term(..) | Page::Factor(..) => {
             site.paging(page).map(|p| (p.rows, p.total)).hash(&mut h);
             kb.indexes.years.keys().for_each(|y| y.hash(&mut h));
+            // A service page links its catalog owner's team page while one exists, and
+            // other postmortems decide that.
+            if let Page::Term(crate::routes::Dim::Services, name, _) = page {
+                crate::render::owner_with_page(kb, name).hash(&mut h);
+            }
         }
         // Every action list links every owner's page.
         Page::Actions(_) | Page::ActionsOwner(..) | Page::ActionsTeam(..) => {

@@ -50,7 +50,7 @@ pub(super) fn view(site: &Site, rows: &super::Rows) -> tera::Value {
         .collect();
     obj! {
         "overdue" => overdue,
-        "overdue_url" => routes::actions_filtered_url("overdue=1"),
+        "overdue_url" => routes::actions_filtered_url(&[("overdue", "1")]),
         "in_review" => review.len(),
         "in_review_url" => routes::IN_REVIEW_URL,
         "recurrences" => recurred.len(),

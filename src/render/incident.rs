@@ -85,7 +85,10 @@ pub(super) fn fill(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows)
         .iter()
         .take(RECURRENCES_SHOWN)
         .map(|r| {
-            Ok(obj! { "services" => strings(&r.services), "factors" => strings(&r.factors), "html" => site.seen_html(r.earlier)? })
+            Ok(obj! {
+                "services" => strings(&r.services), "service_links" => named(&site.slugs, Dim::Services, &r.services),
+                "factors" => strings(&r.factors), "html" => site.seen_html(r.earlier)?,
+            })
         })
         .collect::<Result<Vec<tera::Value>, Diagnostic>>()?;
     let connections = connections(site, i, rows)?;
@@ -251,9 +254,20 @@ fn connections(site: &Site, i: usize, rows: &super::Rows) -> Result<Vec<tera::Va
         }
     };
     let factor_title = |id: &str| kb.config.factors.get(id).map_or(id.to_string(), |f| f.title.clone());
+    // What a recurrence shares, as links: the reason comes first, drawn by the template.
+    let mut shared: BTreeMap<usize, tera::Value> = BTreeMap::new();
     for r in kb.recurrences[i].iter().take(RECURRENCES_SHOWN) {
-        let factors: Vec<String> = r.factors.iter().map(|f| factor_title(f)).collect();
-        add(r.earlier, format!("Seen before: {} + {}", r.services.join(", "), factors.join(", ")));
+        if !kb.visible[r.earlier] {
+            continue;
+        }
+        let factors: Vec<tera::Value> =
+            r.factors.iter().map(|f| obj! { "name" => factor_title(f), "url" => routes::factor_url(f) }).collect();
+        shared.insert(
+            r.earlier,
+            obj! { "services" => named(&site.slugs, Dim::Services, &r.services), "factors" => factors },
+        );
+        let names: Vec<String> = r.factors.iter().map(|f| factor_title(f)).collect();
+        add(r.earlier, format!("Seen before: {} + {}", r.services.join(", "), names.join(", ")));
     }
     for &j in pm.related.iter().filter_map(|r| kb.by_id.get(r)) {
         add(j, "listed as related".into());
@@ -276,6 +290,7 @@ fn connections(site: &Site, i: usize, rows: &super::Rows) -> Result<Vec<tera::Va
                 "incident" => rows[j].clone(),
                 "reasons" => strings(&reasons[&j]),
                 "recurrence" => seen.contains_key(&j),
+                "shared" => shared.get(&j).cloned(),
                 "earlier_actions_html" => seen.get(&j).copied(),
             }
         })

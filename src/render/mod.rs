@@ -15,6 +15,7 @@ mod pages_actions;
 pub mod paging;
 mod patterns_view;
 mod sections;
+mod service;
 pub mod theme;
 mod tickets;
 mod timeline_table;
@@ -27,6 +28,7 @@ use crate::markdown::RenderedBody;
 use crate::output::OutputFile;
 use crate::routes;
 use rayon::prelude::*;
+pub use service::owner_with_page;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 pub use theme::Theme;
@@ -220,7 +222,8 @@ impl<'a> Site<'a> {
                 false => Arc::default(),
             })
             .collect();
-        let rows = Rows { kb, cells: (0..kb.postmortems.len()).map(|_| OnceLock::new()).collect() };
+        let rows =
+            Rows { kb, slugs: slugs.clone(), cells: (0..kb.postmortems.len()).map(|_| OnceLock::new()).collect() };
         let actions = crate::actions::all(kb);
         let actions_len = actions.len();
         Site {
@@ -468,13 +471,15 @@ impl<'a> Site<'a> {
 /// under `serve` renders a few pages, which need a few rows, not ten thousand.
 pub struct Rows<'a> {
     kb: &'a KnowledgeBase,
+    /// The site's, for the links a row makes (its services').
+    slugs: Slugs,
     cells: Vec<OnceLock<tera::Value>>,
 }
 
 impl std::ops::Index<usize> for Rows<'_> {
     type Output = tera::Value;
     fn index(&self, i: usize) -> &tera::Value {
-        self.cells[i].get_or_init(|| views::row(self.kb, i))
+        self.cells[i].get_or_init(|| views::row(self.kb, &self.slugs, i))
     }
 }
 

@@ -55,6 +55,9 @@ pub(super) struct ActionLists {
     all: Vec<usize>,
     owners: HashMap<String, Vec<usize>>,
     teams: HashMap<String, Vec<usize>>,
+    /// Each service's items, open or closed, for its service page (which has no list of
+    /// its own under /actions/: its link there sets the page's service filter).
+    services: HashMap<String, Vec<usize>>,
 }
 
 impl ActionLists {
@@ -74,8 +77,19 @@ impl ActionLists {
                     items.push(k);
                 }
             }
+            for s in r.services {
+                let items = lists.services.entry(s.clone()).or_default();
+                if items.last() != Some(&k) {
+                    items.push(k);
+                }
+            }
         }
         lists
+    }
+
+    /// The items of a service's postmortems, in the order `/actions/` lists them.
+    pub(super) fn of_service(&self, service: &str) -> &[usize] {
+        self.services.get(service).map_or(&[], Vec::as_slice)
     }
 
     pub(super) fn get(&self, list: &List) -> &[usize] {

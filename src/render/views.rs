@@ -1,7 +1,7 @@
 //! Views: the serialisable shapes templates see. `docs/templates.md` documents them.
 
-use super::value::{duration, obj, rows_of, serialised, strings};
-use super::{Dim, Page, Site};
+use super::value::{duration, named, obj, rows_of, serialised, strings};
+use super::{Dim, Page, Site, Slugs};
 use crate::diagnostics::Diagnostic;
 use crate::figures;
 use crate::kb::{self, KnowledgeBase};
@@ -45,7 +45,7 @@ pub(super) fn render_body(kb: &KnowledgeBase, i: usize) -> RenderedBody {
 }
 
 /// The list row of a postmortem.
-pub(super) fn row(kb: &KnowledgeBase, i: usize) -> tera::Value {
+pub(super) fn row(kb: &KnowledgeBase, slugs: &Slugs, i: usize) -> tera::Value {
     let pm = &kb.postmortems[i];
     obj! {
         "id" => pm.id.as_str(),
@@ -58,6 +58,7 @@ pub(super) fn row(kb: &KnowledgeBase, i: usize) -> tera::Value {
         "duration" => duration(&kb.figures[i]),
         "summary" => pm.summary.as_str(),
         "services" => strings(&pm.services),
+        "service_links" => named(slugs, Dim::Services, &pm.services),
     }
 }
 
@@ -241,6 +242,7 @@ pub(super) fn fill(
             };
             ctx.insert("year_nav", &year_nav);
             ctx.insert("months", &months);
+            super::service::fill(site, *dim, name, &ids, summary, ctx);
             "term.html"
         }
         Page::Factors => {
@@ -306,7 +308,15 @@ pub(super) fn fill(
             let years: Vec<Value> = years
                 .iter()
                 .rev()
-                .map(|(y, (n, t, s))| json!({ "year": y, "count": n, "teams": t, "services": s.iter().take(12).collect::<Vec<_>>(), "more_services": s.len().saturating_sub(12) }))
+                .map(|(y, (n, t, s))| {
+                    let shown: Vec<&str> = s.iter().take(12).copied().collect();
+                    let link = |dim: Dim, n: &str| json!({ "name": n, "url": site.slugs.url(dim, n) });
+                    json!({
+                        "year": y, "count": n, "teams": t, "services": shown, "more_services": s.len().saturating_sub(12),
+                        "team_links": t.iter().map(|n| link(Dim::Teams, n)).collect::<Vec<_>>(),
+                        "service_links": shown.iter().map(|n| link(Dim::Services, n)).collect::<Vec<_>>(),
+                    })
+                })
                 .collect();
             ctx.insert("factor_years", &years);
             let id_set: BTreeSet<usize> = ids_summarised.iter().copied().collect();
@@ -319,6 +329,7 @@ pub(super) fn fill(
                 .collect();
             ctx.insert("factor_actions", &items);
             ctx.insert("charts", &summary.then(|| super::metrics::blocks(site, &ids, &root, false)));
+            super::service::absent(ctx);
             "term.html"
         }
         Page::Search => {

@@ -419,3 +419,19 @@ fn tickets_invalid_has_the_json_place() {
     assert!(d.message.contains("unknown variant `shipped`"), "{}", d.message);
     assert!(d.suggestion.unwrap().contains("pmsite sync"));
 }
+
+#[test]
+fn unknown_team_points_at_the_catalog_owner() {
+    // [services.checkout-api] owner = "payments"; the postmortem names no teams.
+    let (d, text) = only("unknown-team", "unknown-team", "site.toml", 14, 9);
+    assert_eq!(text, "\"payments\"");
+    assert_eq!(d.level, "warning");
+    assert!(d.message.contains("services.checkout-api.owner `payments`"), "{}", d.message);
+    // Once a postmortem names the team, the owner has a page to link to.
+    let text = std::fs::read_to_string(fixture("unknown-team").join(F)).unwrap();
+    let named = text.replacen("services: [checkout-api]\n", "services: [checkout-api]\nteams: [payments]\n", 1);
+    assert_ne!(named, text);
+    let site_toml = std::fs::read_to_string(fixture("unknown-team").join("site.toml")).unwrap();
+    let r = FixtureSite::new().file("site.toml", &site_toml).file(F, &named).check();
+    assert_eq!(r.diags, vec![]);
+}

@@ -57,8 +57,25 @@
       history.replaceState(history.state, "", location.pathname + (s ? "?" + s : "") + location.hash);
     } catch (e) { /* file:// in some browsers: the filter still works */ }
   }
+  // The pager's links carry the filters too, so the next page opens in the same view.
+  // Only the filters: any other parameter of this address is this page's business.
+  var pagerLinks = Array.prototype.slice.call(document.querySelectorAll("nav.pager a[href]"));
+  pagerLinks.forEach(function (a) { a.setAttribute("data-base-href", a.getAttribute("href")); });
+  function writePager() {
+    var q = new URLSearchParams();
+    SELECTS.forEach(function (name) { if (form[name].value) q.set(name, form[name].value); });
+    if (form.overdue.checked) q.set("overdue", "1");
+    var s = q.toString();
+    pagerLinks.forEach(function (a) {
+      var parts = a.getAttribute("data-base-href").split("#");
+      parts[0] = parts[0].split("?")[0] + (s ? "?" + s : "");
+      a.setAttribute("href", parts.join("#"));
+    });
+  }
+  function update() { apply(); writeUrl(); writePager(); }
   readUrl();
-  form.addEventListener("change", function () { apply(); writeUrl(); });
-  form.addEventListener("submit", function (e) { e.preventDefault(); apply(); writeUrl(); });
+  form.addEventListener("change", update);
+  form.addEventListener("submit", function (e) { e.preventDefault(); update(); });
   apply();
+  writePager();
 })();

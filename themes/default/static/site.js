@@ -7,10 +7,11 @@
     document.querySelectorAll("a[href]").forEach(function (a) {
       var h = a.getAttribute("href");
       if (!/^[a-z]+:/i.test(h) && !h.startsWith("#")) {
-        var parts = h.split("#");
-        if (parts[0] === "" || parts[0].endsWith("/")) {
-          parts[0] = parts[0] + "index.html";
-          a.setAttribute("href", parts.join("#"));
+        // The folder is what comes before a query (`actions/?service=x`) or a fragment.
+        var at = h.search(/[?#]/);
+        var path = at < 0 ? h : h.slice(0, at);
+        if (path === "" || path.endsWith("/")) {
+          a.setAttribute("href", path + "index.html" + (at < 0 ? "" : h.slice(at)));
         }
       }
     });
