@@ -179,7 +179,10 @@ fn connections_list_each_incident_once_with_every_reason() {
     let c = between(&page, "<h2 id=\"connections-h\">Connections</h2>", "</section>");
     assert_eq!(c.matches("href=\"../../incidents/2023-01-10-first/\"").count(), 1, "once: {c}");
     let first = between(c, "2023-01-10-first/", "</li>\n");
-    assert!(first.contains("Seen before: checkout-api + Retry storm"), "{first}");
+    assert!(
+        first.contains("Seen before: <a href=\"../../services/checkout-api/\">checkout-api</a> + <a href=\"../../factors/retry-storm/\">Retry storm</a>"),
+        "what it shares, as links: {first}"
+    );
     assert!(first.contains("listed as related"), "{first}");
     assert!(first.contains("Cap retries at two"), "the earlier incident's action items: {first}");
     let other = between(c, "2023-06-01-other/", "</li>");
