@@ -136,6 +136,25 @@ fn repeated_body_sections_fold_into_the_structured_ones() {
 }
 
 #[test]
+fn a_write_up_summary_that_opens_with_the_front_matters_replaces_it() {
+    let t = tempfile::tempdir().unwrap();
+    write(t.path(), "site.toml", SITE);
+    pm(
+        t.path(),
+        Pm {
+            id: "2024-05-01-longer",
+            body: "## Issue Summary\n\nThe pool ran out of connections. Retries made it *worse*.\n\n## Detail\n\nD.\n",
+            ..Pm::default()
+        },
+    );
+    let out = build(t.path(), "2024-08-01");
+    let page = read(&out, "incidents/2024-05-01-longer/index.html");
+    let summary = between(&page, "<section class=\"s-summary\"", "</section>");
+    assert_eq!(summary.matches("The pool ran out of connections").count(), 1, "said once: {summary}");
+    assert!(summary.contains("Retries made it <em>worse</em>") && !summary.contains("From the write-up"), "{summary}");
+}
+
+#[test]
 fn a_short_page_has_no_contents_and_a_body_without_structured_sections_is_kept() {
     let t = tempfile::tempdir().unwrap();
     write(t.path(), "site.toml", SITE);

@@ -113,14 +113,26 @@ pub(super) fn fill(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows)
         .map(|(level, id, text)| vec![tera::Value::from(*level), id.as_str().into(), text.as_str().into()].into())
         .collect();
     let write = write_up(pm, body);
+    // A write-up summary (or impact) that opens with the front matter's says it all and
+    // stands in its place; any other folded section is shown under it.
+    let extends = |f: &sections::Folded| {
+        let structured = match f.into {
+            Structured::Summary => pm.summary.as_str(),
+            Structured::Impact => pm.impact.as_str(),
+            _ => "",
+        };
+        !f.html.is_empty() && sections::begins_with(&sections::strip_tags(&f.html), structured)
+    };
     let folded = |into: Structured| -> Vec<tera::Value> {
         write
             .folded
             .iter()
-            .filter(|f| f.into == into)
+            .filter(|f| f.into == into && !extends(f))
             .map(|f| obj! { "heading" => f.heading.as_str(), "html" => f.html.as_str() })
             .collect()
     };
+    let in_place =
+        |into: Structured| write.folded.iter().find(|f| f.into == into && extends(f)).map(|f| f.html.as_str());
     let history = site.history.get(i).cloned().flatten().map(|h| {
         let day = |t: jiff::Timestamp| t.to_zoned_datetime(tz.clone()).date();
         let last = day(h.last_commit);
@@ -165,6 +177,7 @@ pub(super) fn fill(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows)
             "factors" => folded(Structured::Factors), "timeline" => folded(Structured::Timeline),
             "actions" => folded(Structured::Actions),
         },
+        "summary_html" => in_place(Structured::Summary), "impact_html" => in_place(Structured::Impact),
         "contents" => contents(pm, body, &write, !connections.is_empty()),
         "connections" => connections,
         "timeline_svg" => crate::svg::timeline::render(&pm.timeline, tz, &kb.config.timezone_name, "ev-"),

@@ -158,7 +158,7 @@ pub(super) fn fold(
 }
 
 /// The text of an HTML fragment, entities left as they are: only for comparing.
-fn strip_tags(html: &str) -> String {
+pub(super) fn strip_tags(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut in_tag = false;
     for c in html.chars() {
@@ -183,6 +183,16 @@ pub(super) fn same_words(body_text: &str, structured: &str) -> bool {
     };
     let a = words(&body_text.replace("&amp;", "&").replace("&quot;", "\"").replace("&#39;", "'"));
     !a.is_empty() && a == words(structured)
+}
+
+/// Whether `body_text` opens with every word of `structured`, in order (and says more
+/// or the same): an importer's or a writer's summary that is the body's first sentences.
+pub(super) fn begins_with(body_text: &str, structured: &str) -> bool {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+    };
+    let (a, b) = (words(&body_text.replace("&amp;", "&").replace("&#39;", "'")), words(structured));
+    !b.is_empty() && a.starts_with(&b)
 }
 
 #[cfg(test)]
@@ -282,6 +292,14 @@ mod tests {
         let w = folded("## Summary (\"quoted\" & <i>x</i>)\n\nX.\n", &[Structured::Summary], "");
         assert_eq!(w.folded.len(), 1);
         assert!(w.html.contains("Summary (&quot;quoted&quot; &amp; x): shown above"), "{}", w.html);
+    }
+
+    #[test]
+    fn a_body_summary_can_begin_with_the_structured_one() {
+        assert!(begins_with("The pool ran out. Then we fixed it.", "The pool ran out"));
+        assert!(begins_with("The pool ran out.", "the POOL ran out."));
+        assert!(!begins_with("Then the pool ran out.", "The pool ran out"));
+        assert!(!begins_with("Anything", ""));
     }
 
     #[test]
