@@ -192,3 +192,27 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .map(|e| (e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
         .collect()
 }
+
+/// `/in-review/` grows with the number of postmortems awaiting review: it pages too.
+#[test]
+fn the_in_review_list_paginates() {
+    let t = site(12);
+    for n in 0..12 {
+        let path = t.path().join(format!("content/2025/2025-03-{:02}-incident-{n}.md", n + 1));
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace("severity: SEV2\n", "severity: SEV2\nstatus: review\n")).unwrap();
+    }
+    build(t.path(), &[]);
+    let pages: Vec<Vec<String>> =
+        ["in-review/index.html", "in-review/page/2/index.html", "in-review/page/3/index.html"]
+            .iter()
+            .map(|p| rows(&read(t.path(), p)))
+            .collect();
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [5, 5, 2]);
+    let all: BTreeSet<&String> = pages.iter().flatten().collect();
+    assert_eq!(all.len(), 12, "every postmortem in review on exactly one page");
+    assert!(pages[0][0].contains("number 11"), "newest first: {:?}", pages[0]);
+    assert!(!t.path().join("public/in-review/page/4").exists());
+    let first = read(t.path(), "in-review/index.html");
+    assert!(first.contains("<link rel=\"next\" href=\"../in-review/page/2/\">"), "linked without JavaScript: {first}");
+}

@@ -83,7 +83,9 @@ fn page_lists_hash(site: &Site, page: &Page, membership: u64) -> u64 {
                 (f.count, f.median_secs.map(f64::to_bits)).hash(&mut h);
             }
         }
-        Page::Home | Page::Search | Page::NotFound | Page::Metrics | Page::InReview | Page::Guide => {}
+        // Its pager prints the list's length and page count.
+        Page::InReview(_) => site.paging(page).map(|p| (p.rows, p.total)).hash(&mut h),
+        Page::Home | Page::Search | Page::NotFound | Page::Metrics | Page::Guide => {}
     }
     h.finish()
 }

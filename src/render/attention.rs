@@ -4,6 +4,7 @@
 
 use super::Site;
 use super::value::obj;
+use crate::kb::KnowledgeBase;
 use crate::model::Status;
 use crate::routes;
 
@@ -13,8 +14,8 @@ pub(super) const RECENT_DAYS: i32 = 90;
 pub(super) const RECURRENCES_LISTED: usize = 10;
 
 /// Postmortems in review, newest first.
-pub(super) fn in_review(site: &Site) -> Vec<usize> {
-    site.kb.visible_ids().filter(|&i| site.kb.postmortems[i].status == Status::Review).collect()
+pub(super) fn in_review(kb: &KnowledgeBase) -> Vec<usize> {
+    kb.visible_ids().filter(|&i| kb.postmortems[i].status == Status::Review).collect()
 }
 
 /// Visible postmortems dated within `RECENT_DAYS` of the build that recur an earlier
@@ -32,7 +33,7 @@ pub(super) fn recent_recurrences(site: &Site) -> Vec<usize> {
 pub(super) fn view(site: &Site, rows: &super::Rows) -> tera::Value {
     let kb = site.kb;
     let overdue = site.actions.iter().filter(|r| r.overdue).count();
-    let review = in_review(site);
+    let review = in_review(kb);
     let recurred = recent_recurrences(site);
     let listed: Vec<tera::Value> = recurred
         .iter()

@@ -53,8 +53,8 @@ pub enum Page {
     ActionsTeam(String, u32),
     Patterns,
     Metrics,
-    /// Postmortems with `status: review`.
-    InReview,
+    /// Postmortems with `status: review`, paginated like every list.
+    InReview(u32),
     /// `_index.md` from its first `##` heading on, when it has one.
     Guide,
 }
@@ -76,7 +76,7 @@ impl Page {
             Page::ActionsTeam(..) => "actions-team",
             Page::Patterns => "patterns",
             Page::Metrics => "metrics",
-            Page::InReview => "in-review",
+            Page::InReview(_) => "in-review",
             Page::Guide => "guide",
         }
     }
@@ -92,8 +92,8 @@ pub fn pages(kb: &KnowledgeBase) -> Vec<Page> {
 fn pages_with(kb: &KnowledgeBase, lists: &pages_actions::ActionLists) -> Vec<Page> {
     let per_page = kb.config.per_page;
     let numbered = |rows: usize| 1..=paging::Paging::count(rows, per_page);
-    let mut pages =
-        vec![Page::Home, Page::Factors, Page::Search, Page::NotFound, Page::Patterns, Page::Metrics, Page::InReview];
+    let mut pages = vec![Page::Home, Page::Factors, Page::Search, Page::NotFound, Page::Patterns, Page::Metrics];
+    pages.extend(numbered(attention::in_review(kb).len()).map(Page::InReview));
     if kb.home_text.as_deref().is_some_and(|t| guide::split(t).1.is_some()) {
         pages.push(Page::Guide);
     }
@@ -131,7 +131,6 @@ pub fn page_path(kb: &KnowledgeBase, slugs: &Slugs, page: &Page) -> String {
         Page::NotFound => routes::NOT_FOUND.into(),
         Page::Patterns => routes::PATTERNS.into(),
         Page::Metrics => routes::METRICS.into(),
-        Page::InReview => routes::IN_REVIEW.into(),
         Page::Guide => routes::GUIDE.into(),
         _ => {
             let (first, n) = list_first_page(slugs, page).expect("every other page is a list");
@@ -149,6 +148,7 @@ pub fn list_first_page(slugs: &Slugs, page: &Page) -> Option<(String, u32)> {
         Page::Actions(n) => (routes::ACTIONS.into(), *n),
         Page::ActionsOwner(o, n) => (routes::term(Dim::Owners, &slugs.get(Dim::Owners, o)), *n),
         Page::ActionsTeam(t, n) => (routes::actions_team(&slugs.get(Dim::Teams, t)), *n),
+        Page::InReview(n) => (routes::IN_REVIEW.into(), *n),
         _ => return None,
     })
 }
@@ -268,6 +268,7 @@ impl<'a> Site<'a> {
             Page::Actions(n) => (self.action_lists.get(&pages_actions::List::All).len(), *n),
             Page::ActionsOwner(o, n) => (self.action_lists.get(&pages_actions::List::Owner(o)).len(), *n),
             Page::ActionsTeam(t, n) => (self.action_lists.get(&pages_actions::List::Team(t)).len(), *n),
+            Page::InReview(n) => (attention::in_review(self.kb).len(), *n),
             _ => return None,
         };
         Some(paging::Paging::new(n, rows, per_page))
@@ -308,7 +309,7 @@ impl<'a> Site<'a> {
             Page::ActionsOwner(o, _) => kb.indexes.owners.get(o).cloned().unwrap_or_default(),
             Page::ActionsTeam(t, _) => kb.indexes.teams.get(t).cloned().unwrap_or_default(),
             // In review: which postmortems are is every visible one's status.
-            Page::Home | Page::Actions(_) | Page::Patterns | Page::Metrics | Page::InReview => {
+            Page::Home | Page::Actions(_) | Page::Patterns | Page::Metrics | Page::InReview(_) => {
                 kb.visible_ids().collect()
             }
         }

@@ -21,6 +21,10 @@ pub(super) const TOP_TEAMS: usize = 12;
 const CELL_SHOWN: usize = 8;
 /// Incidents that recurred despite a fix listed in full.
 const RECURRED_SHOWN: usize = 50;
+/// Earlier incidents listed under each one (the nearest first), and completed items
+/// under each of those: at 100,000 postmortems one incident recurs dozens.
+const EARLIER_SHOWN: usize = 5;
+const DONE_SHOWN: usize = 5;
 /// The factor category that names what set an incident off rather than why it could.
 const TRIGGER: &str = "trigger";
 
@@ -147,12 +151,15 @@ pub(super) fn fill(site: &Site, ctx: &mut Context, rows: &super::Rows) {
             let earlier: Vec<Value> = g
                 .members
                 .iter()
+                .take(EARLIER_SHOWN)
                 .map(|r| {
+                    let done = r.done_items(kb);
                     json!({
                         "incident": rows[r.earlier],
                         "services": r.services.iter().map(|s| json!({ "name": s, "url": site.slugs.url(Dim::Services, s) })).collect::<Vec<_>>(),
                         "factors": factor_links(&mut r.factors.iter().collect()),
-                        "done_items": r.done_items(kb),
+                        "done_items": done.iter().take(DONE_SHOWN).collect::<Vec<_>>(),
+                        "more_done": done.len().saturating_sub(DONE_SHOWN),
                     })
                 })
                 .collect();
@@ -161,13 +168,20 @@ pub(super) fn fill(site: &Site, ctx: &mut Context, rows: &super::Rows) {
                 "factors": factor_links(&mut g.members.iter().flat_map(|r| r.factors.iter()).collect()),
                 "triggers_only": g.triggers_only,
                 "earlier": earlier,
+                "earlier_count": g.members.len(),
+                "more_earlier": g.members.len().saturating_sub(EARLIER_SHOWN),
             })
         })
         .collect();
 
     // What the page shows, for its fingerprint (docs/build-graph.md).
     let mut shown: Vec<usize> = cells.iter().flatten().flat_map(|ids| ids.iter().take(CELL_SHOWN).copied()).collect();
-    shown.extend(groups.iter().take(RECURRED_SHOWN).flat_map(|g| g.members.iter().flat_map(|r| [r.later, r.earlier])));
+    shown.extend(
+        groups
+            .iter()
+            .take(RECURRED_SHOWN)
+            .flat_map(|g| g.members.iter().take(EARLIER_SHOWN).flat_map(|r| [r.later, r.earlier])),
+    );
     shown.sort_unstable();
     shown.dedup();
     let _ = site.patterns_shown.set(shown);

@@ -360,11 +360,10 @@ pub(super) fn fill(
             ctx.insert("count", &visible.len());
             "metrics.html"
         }
-        Page::InReview => {
-            let ids = super::attention::in_review(site);
-            ctx.insert("title", "Postmortems in review");
-            ctx.insert("count", &ids.len());
-            ctx.insert_value("rows", rows_of(rows, &ids));
+        Page::InReview(_) => {
+            let ids = super::attention::in_review(kb);
+            let paging = list_page(site, page, ctx, &ids, &root)?;
+            ctx.insert("title", &paged_title("Postmortems in review", &paging));
             "in_review.html"
         }
         Page::Guide => {
