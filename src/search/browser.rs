@@ -35,8 +35,9 @@ use tantivy::fieldnorm::FieldNormReader;
 /// files; a term whose postings alone exceed it gets a shard to itself.
 pub const SHARD_BYTES: usize = 16 * 1024;
 
-/// Format version, bumped on any incompatible change.
-pub const FORMAT: u32 = 1;
+/// Format version, bumped on any incompatible change; search.js refuses any other.
+/// 2: terms are English stems, `meta.pages` lists the pages a query can name.
+pub const FORMAT: u32 = 2;
 
 /// The browser index of every visible postmortem; see the module docs.
 pub fn browser_index(kb: &KnowledgeBase, texts: &[String]) -> Vec<OutputFile> {
@@ -114,6 +115,8 @@ pub fn browser_index_in(a: &Analysis) -> Vec<OutputFile> {
             .collect::<Vec<_>>(),
         "stop": STOP_WORDS,
         "maxlen": MAX_TOKEN_BYTES,
+        "stem": "english",
+        "pages": page_entries(a),
         "shards": shard_map,
         "docs": docs_dir,
         "dc": DOC_CHUNK,
@@ -121,6 +124,21 @@ pub fn browser_index_in(a: &Analysis) -> Vec<OutputFile> {
     });
     files.push(OutputFile::new("search/meta.js", script("meta", &meta)));
     files
+}
+
+/// `[kind, name, url]`, with the title after when it is not the name: what the
+/// client needs to offer the pages a query names.
+fn page_entries(a: &Analysis) -> Vec<Value> {
+    super::pages(a.kb)
+        .into_iter()
+        .map(|p| {
+            let mut e = vec![json!(p.kind.name()), json!(p.name), json!(p.url)];
+            if p.title != p.name {
+                e.push(json!(p.title));
+            }
+            Value::Array(e)
+        })
+        .collect()
 }
 
 struct Shard {
