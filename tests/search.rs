@@ -510,7 +510,7 @@ fn word_forms_find_each_other_and_phrases_and_filters_stay_exact() {
     let rotation = hits.iter().find(|h| h.id == plural).unwrap();
     assert_eq!(
         rotation.snippet.marked("[", "]"),
-        "Rotated client [certificates] were pushed before the batch workers trusted them."
+        "Rotated client [certificates] were pushed before the batch workers trusted them"
     );
     // "cert" is another word, not a form of "certificate".
     assert!(hit_ids(&dir, "cert", &none).is_empty());
