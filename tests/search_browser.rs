@@ -199,3 +199,16 @@ fn a_service_name_links_its_page_above_the_results() {
     // Arrow keys still walk the results, not the pages line.
     assert_eq!(report["active"], "pm-search-input-results-0");
 }
+
+#[test]
+fn the_typed_word_itself_ranks_above_longer_words_it_begins() {
+    // "check" is a word of the certificate incident only; "checkout" fills the titles
+    // and services of two others, which BM25 alone would put first.
+    let site = site();
+    let port = serve(site.path().to_path_buf());
+    let report = chromium(&format!("http://127.0.0.1:{port}/incidents/x/#type=check"));
+    let titles = titles(&report);
+    assert_eq!(titles.len(), 3, "{report}");
+    assert_eq!(titles[0], "Expired certificate on the API gateway", "{report}");
+    assert!(titles[1..].iter().all(|t| t.starts_with("Checkout")), "{report}");
+}
