@@ -424,13 +424,16 @@
   }
 
   // ---- pages the query names (src/search/pages.rs has the same rule) ----
-  // meta.pages: [kind, name, url, title?]; their terms are worked out once.
-  var pageTerms = null;
-  function namedPages(q) {
-    if (!meta.pages) return [];
-    if (!pageTerms) pageTerms = meta.pages.map(function (e) { return [termsOf(e[1]), termsOf(e[3] || e[1])]; });
-    var words = termsOf(q.split(/\s+/).filter(function (w) { return w && w.charAt(0) !== "-"; })
+  // A shard's "#pages" lists [kind, name, url, title?] for the pages whose id or
+  // title starts with a term of that shard, so a query finds the pages it names in
+  // the shards of its own words.
+  var PAGES = "#pages", PAGE_KINDS = ["factor", "service", "team"];
+  // The query's words as pages.rs counts them: no -exclusions, field:value by its value.
+  function pageWords(q) {
+    return termsOf(q.split(/\s+/).filter(function (w) { return w && w.charAt(0) !== "-"; })
       .map(function (w) { var c = w.indexOf(":"); return c >= 0 ? w.slice(c + 1) : w; }).join(" "));
+  }
+  function namedPages(words) {
     function spells(name) {
       if (!name.length) return false;
       for (var i = 0; i + name.length <= words.length; i++) {
@@ -438,14 +441,18 @@
       }
       return false;
     }
-    var out = [];
-    for (var i = 0; i < meta.pages.length && out.length < MAX_PAGES; i++) {
-      if (spells(pageTerms[i][0]) || spells(pageTerms[i][1])) {
-        var e = meta.pages[i];
+    var seen = {}, out = [];
+    words.forEach(function (w) {
+      var sh = shard(shardIndex(w));
+      ((sh && sh[PAGES]) || []).forEach(function (e) {
+        var key = e[0] + ":" + e[1];
+        if (seen[key] || !(spells(termsOf(e[1])) || spells(termsOf(e[3] || e[1])))) return;
+        seen[key] = true;
         out.push({ kind: e[0], name: e[1], url: e[2], title: e[3] || e[1] });
-      }
-    }
-    return out;
+      });
+    });
+    out.sort(function (a, b) { return PAGE_KINDS.indexOf(a.kind) - PAGE_KINDS.indexOf(b.kind) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0); });
+    return out.slice(0, MAX_PAGES);
   }
   function pagesLine(pages, tag) {
     var line = el(tag, "pm-search-pages");
@@ -466,11 +473,13 @@
     var p = parse(q, typing);
     var idx = [];
     p.must.forEach(function (t, i) { idx = idx.concat(p.prefix && i === p.must.length - 1 ? prefixShards(p) : shardsFor(t, false)); });
-    idx = idx.filter(function (i, n) { return idx.indexOf(i) === n; });
+    var words = pageWords(q);
+    words.forEach(function (t) { idx.push(shardIndex(t)); });
     p.not.forEach(function (t) { idx = idx.concat(shardsFor(t, false)); });
+    idx = idx.filter(function (i, n) { return idx.indexOf(i) === n; });
     var need = idx.map(loadShard);
     if (p.fields.length || resultsBox) need.push(loadFacets());
-    return Promise.all(need).then(function () { var r = rank(p); r.pages = namedPages(q); return r; });
+    return Promise.all(need).then(function () { var r = rank(p); r.pages = namedPages(words); return r; });
   }
   function rank(p) {
     var total = new Float64Array(N), count = new Uint16Array(N), out = [];
