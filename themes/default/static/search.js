@@ -461,7 +461,7 @@
     pages.forEach(function (pg, i) {
       if (i) line.appendChild(document.createTextNode(" · "));
       line.appendChild(document.createTextNode(pg.kind + " "));
-      var a = el("a", "pm-search-page", pg.title);
+      var a = el("a", "pm-search-page-link", pg.title);
       a.href = href(pg.url);
       line.appendChild(a);
     });
