@@ -73,7 +73,10 @@ const DRIVER: &str = r##"
     document.getElementById("out").textContent = JSON.stringify(o);
   }
   var step = location.hash.slice(1);
-  if (step === "page") {
+  if (step === "status") {
+    until(function () { var s = document.querySelector("#pm-search-results .pm-search-status"); return s && s.textContent; },
+          function (text) { report({ status: text }); });
+  } else if (step === "page") {
     until(function () { return document.querySelector("#pm-search-results .pm-result"); }, function () { report({}); });
   } else if (step === "facet") {
     until(function () { return document.querySelector('.pm-facet input[data-facet="severity:SEV2"]'); }, function (cb) {
@@ -211,4 +214,17 @@ fn the_typed_word_itself_ranks_above_longer_words_it_begins() {
     assert_eq!(titles.len(), 3, "{report}");
     assert_eq!(titles[0], "Expired certificate on the API gateway", "{report}");
     assert!(titles[1..].iter().all(|t| t.starts_with("Checkout")), "{report}");
+}
+
+#[test]
+fn an_index_of_another_format_is_refused_not_misread() {
+    let site = site();
+    let meta = site.path().join("search/meta.js");
+    let text = std::fs::read_to_string(&meta).unwrap();
+    assert_eq!(text.matches(r#""v":2"#).count(), 1, "{text}");
+    std::fs::write(&meta, text.replace(r#""v":2"#, r#""v":1"#)).unwrap();
+    let url = format!("file://{}/search/index.html?q=certificate#status", site.path().display());
+    let report = chromium(&url);
+    assert_eq!(report["status"], "Search is not available: the index did not load.", "{report}");
+    assert!(titles(&report).is_empty(), "{report}");
 }
