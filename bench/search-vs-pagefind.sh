@@ -11,6 +11,9 @@
 #
 # Needs: python3 with `pip install pagefind[extended]`, chromium, node, gzip.
 # WORK=/some/dir keeps the corpora and outputs (default: a temp dir).
+# PROFILE=debug builds the bench without optimisation: bytes per query and index
+# sizes come out the same, indexing times do not (a release build takes 10+ min on
+# a loaded 2-core machine). CARGO_TARGET_DIR is honoured.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 counts=("$@"); [ ${#counts[@]} -gt 0 ] || counts=(1000 10000)
@@ -21,8 +24,13 @@ queries=("latency" "connection pool timeout")
 
 python3 -m pagefind --version >/dev/null 2>&1 || { echo "needs Pagefind: pip install 'pagefind[extended]'" >&2; exit 1; }
 command -v chromium >/dev/null || { echo "needs chromium" >&2; exit 1; }
-(cd "$here" && cargo build -q --release --example search_bench)
-bench="$here/target/release/examples/search_bench"
+profile=${PROFILE:-release}
+case "$profile" in
+  release) (cd "$here" && cargo build -q --release --example search_bench) ;;
+  debug) (cd "$here" && cargo build -q --example search_bench) ;;
+  *) echo "PROFILE is release or debug, not $profile" >&2; exit 2 ;;
+esac
+bench="${CARGO_TARGET_DIR:-$here/target}/$profile/examples/search_bench"
 
 port=$((20000 + RANDOM % 20000))
 server_pid=""
@@ -139,7 +147,7 @@ for n in "${counts[@]}"; do
   rows+=("$(printf '%-44s %18s %18s' 'index files' "$pm_files" "$pf_files")")
   rows+=("$(printf '%-44s %18s %18s' 'index bytes on disk' "$(kb "$pm_bytes")" "$(kb "$pf_bytes")")")
   rows+=("$(printf '%-44s %18s %18s' 'index bytes, gzip (as a server sends them)' "$(kb "$pm_gzip")" "(already gzip)")")
-  rows+=("$(printf '%-44s %17ss %17ss' 'indexing time (browser index)' "$pm_ms" "$pf_secs")")
+  rows+=("$(printf '%-44s %17ss %17ss' "indexing time (browser index, $profile)" "$pm_ms" "$pf_secs")")
   rows+=("$(printf '%-44s %17ss %18s' 'tantivy index for pmsite search' "$tantivy_s" '-')")
   for q in "${queries[@]}"; do
     enc=$(python3 -c "import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))" "$q")

@@ -542,13 +542,16 @@ fn run_search(
     }
     let query = query.join(" ");
     let hits = pmsite::search::search(&ensured.index.dir, &query, &filters, limit)?;
+    let all_pages = pmsite::search::read_pages(&ensured.index.dir)?;
+    let pages = pmsite::search::named_in(&all_pages, &query);
     match format {
         SearchFormat::Json => {
-            let out = serde_json::json!({ "query": query, "hits": hits });
+            let out = serde_json::json!({ "query": query, "pages": pages, "hits": hits });
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
         SearchFormat::Table => {
             let color = pmsite::diagnostics::color_enabled(std::io::stdout().is_terminal());
+            print!("{}", pmsite::search_command::render_pages(&pages));
             print!("{}", pmsite::search_command::render_table(&hits, color));
             if hits.is_empty() {
                 eprintln!("no postmortem matches `{query}`");

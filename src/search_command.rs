@@ -2,7 +2,9 @@
 //! current before the query runs, and a table a person can read.
 
 use crate::check::{self, Options};
-use crate::search::{Hit, SearchError, SearchIndex, build_index, index_dir, is_fresh, plain_text, source_fingerprint};
+use crate::search::{
+    Hit, PageLink, SearchError, SearchIndex, build_index, index_dir, is_fresh, plain_text, source_fingerprint,
+};
 use crate::terminal::safe;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -83,4 +85,43 @@ pub fn render_table(hits: &[Hit], color: bool) -> String {
         }
     }
     out
+}
+
+/// The pages the query names, as one line above the hits: `Pages: factor Retry
+/// storm (factors/retry-storm/) · service checkout-api (services/checkout-api/)`.
+/// Empty when it names none. URLs are relative to the site root.
+pub fn render_pages(pages: &[&PageLink]) -> String {
+    if pages.is_empty() {
+        return String::new();
+    }
+    let links: Vec<String> =
+        pages.iter().map(|p| format!("{} {} ({})", p.kind.name(), safe(&p.title), safe(&p.url))).collect();
+    format!("Pages: {}\n\n", links.join(" · "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::PageKind;
+
+    #[test]
+    fn pages_line_names_kind_title_and_url() {
+        let f = PageLink {
+            kind: PageKind::Factor,
+            name: "retry-storm".into(),
+            title: "Retry storm".into(),
+            url: "factors/retry-storm/".into(),
+        };
+        let s = PageLink {
+            kind: PageKind::Service,
+            name: "checkout-api".into(),
+            title: "checkout-api".into(),
+            url: "services/checkout-api/".into(),
+        };
+        assert_eq!(
+            render_pages(&[&f, &s]),
+            "Pages: factor Retry storm (factors/retry-storm/) · service checkout-api (services/checkout-api/)\n\n"
+        );
+        assert_eq!(render_pages(&[]), "");
+    }
 }

@@ -474,3 +474,98 @@ fn severity_filters_take_the_aliases_of_site_toml() {
     assert_eq!(code, 2, "an unknown severity is an error, not an empty result");
     assert!(stderr.contains("unknown severity `blocker`") && stderr.contains("major (SEV2)"), "{stderr}");
 }
+
+/// The fixture plus a postmortem that says only "certificates", never "certificate".
+fn with_plural_certificates() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), tmp.path());
+    std::fs::write(
+        tmp.path().join("content/2024/2024-09-30-mtls-rotation.md"),
+        "---\ntitle: Client mTLS rotation locked out the batch workers\ndate: 2024-09-30\nseverity: SEV3\nservices: [batch-runner]\nteams: [platform]\nsummary: Rotated client certificates were pushed before the batch workers trusted them.\n---\n\nThe workers kept the old trust bundle until a restart.\n",
+    )
+    .unwrap();
+    tmp
+}
+
+fn hit_ids(dir: &Path, q: &str, filters: &Filters) -> Vec<String> {
+    let mut ids: Vec<String> = search::search(dir, q, filters, 10).unwrap().into_iter().map(|h| h.id).collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn word_forms_find_each_other_and_phrases_and_filters_stay_exact() {
+    let tmp = with_plural_certificates();
+    let dir = search::index_dir(tmp.path());
+    let (checked, texts) = load(tmp.path());
+    search::build_index(&checked.kb, &texts, &dir).unwrap();
+    let none = Filters::default();
+    let singular = "2023-11-20-certificate-expired-gateway";
+    let plural = "2024-09-30-mtls-rotation";
+    // Each says only one form; either form finds both.
+    assert_eq!(hit_ids(&dir, "certificates", &none), [singular, plural]);
+    assert_eq!(hit_ids(&dir, "certificate", &none), [singular, plural]);
+    // The snippet marks the word as written.
+    let hits = search::search(&dir, "certificate", &none, 10).unwrap();
+    let rotation = hits.iter().find(|h| h.id == plural).unwrap();
+    assert_eq!(
+        rotation.snippet.marked("[", "]"),
+        "Rotated client [certificates] were pushed before the batch workers trusted them"
+    );
+    // "cert" is another word, not a form of "certificate".
+    assert!(hit_ids(&dir, "cert", &none).is_empty());
+
+    // A phrase still needs its words together and in order.
+    assert_eq!(hit_ids(&dir, "\"certificate expired\"", &none), [singular]);
+    assert_eq!(hit_ids(&dir, "\"certificates expire\"", &none), [singular], "forms of the same words");
+    assert!(hit_ids(&dir, "\"expired midnight\"", &none).is_empty(), "words apart");
+    assert!(hit_ids(&dir, "\"midnight expired\"", &none).is_empty(), "words out of order");
+    // Exclusion works on every form of the word.
+    assert_eq!(hit_ids(&dir, "certificate -renewals", &none), [plural]);
+
+    // Filters name a value, not a word: no stemming there.
+    let service = |s: &str| Filters { services: vec![s.into()], ..Filters::default() };
+    assert_eq!(hit_ids(&dir, "certificate", &service("batch-runner")), [plural]);
+    assert!(hit_ids(&dir, "certificate", &service("batch-runners")).is_empty());
+    assert!(hit_ids(&dir, "service:api-gateways", &none).is_empty());
+    assert_eq!(hit_ids(&dir, "service:api-gateway", &none), [singular]);
+}
+
+#[test]
+fn an_index_from_an_older_pmsite_is_rebuilt_not_read() {
+    let tmp = with_plural_certificates();
+    let (code, _, stderr) = pmsite(tmp.path(), &["certificates"]);
+    assert_eq!(code, 0, "{stderr}");
+    // Mark the index as written by the version before stemming, sources unchanged.
+    let stamp = search::index_dir(tmp.path()).join("pmsite-stamp.json");
+    let mut json: Value = serde_json::from_str(&std::fs::read_to_string(&stamp).unwrap()).unwrap();
+    assert_eq!(json["version"], search::INDEX_VERSION);
+    json.as_object_mut().unwrap().remove("version");
+    std::fs::write(&stamp, json.to_string()).unwrap();
+    let (code, stdout, stderr) = pmsite(tmp.path(), &["certificates", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("updated the search index"), "{stderr}");
+    assert_eq!(serde_json::from_str::<Value>(&stdout).unwrap()["hits"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn cli_offers_the_pages_a_query_names() {
+    let tmp = with_plural_certificates();
+    let (code, stdout, stderr) = pmsite(tmp.path(), &["retry", "storms", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        json["pages"],
+        serde_json::json!([{"kind": "factor", "name": "retry-storm", "title": "Retry storm", "url": "factors/retry-storm/"}])
+    );
+    let (code, stdout, _) = pmsite(tmp.path(), &["Batch-Runner", "restart"]);
+    assert_eq!(code, 0);
+    assert_eq!(stdout.lines().next().unwrap(), "Pages: service batch-runner (services/batch-runner/)", "{stdout}");
+    let (_, stdout, _) = pmsite(tmp.path(), &["platform", "--format", "json"]);
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["pages"][0]["kind"], "team");
+    assert_eq!(json["pages"][0]["url"], "teams/platform/");
+    // A query that names nothing prints no line.
+    let (_, stdout, _) = pmsite(tmp.path(), &["certificate"]);
+    assert!(!stdout.contains("Pages:"), "{stdout}");
+}

@@ -73,7 +73,10 @@ const DRIVER: &str = r##"
     document.getElementById("out").textContent = JSON.stringify(o);
   }
   var step = location.hash.slice(1);
-  if (step === "page") {
+  if (step === "status") {
+    until(function () { var s = document.querySelector("#pm-search-results .pm-search-status"); return s && s.textContent; },
+          function (text) { report({ status: text }); });
+  } else if (step === "page") {
     until(function () { return document.querySelector("#pm-search-results .pm-result"); }, function () { report({}); });
   } else if (step === "facet") {
     until(function () { return document.querySelector('.pm-facet input[data-facet="severity:SEV2"]'); }, function (cb) {
@@ -81,10 +84,11 @@ const DRIVER: &str = r##"
       until(function () { var r = results(); return r.length && r.every(function (x) { return x.sev === "SEV2"; }); },
             function () { report({}); });
     });
-  } else if (step === "type") {
+  } else if (step.indexOf("type") === 0) {
+    // #type types "certif"; #type=WORD types WORD.
     var input = document.getElementById("pm-search-input");
     input.focus();
-    var word = "certif", i = 0;
+    var word = step.indexOf("=") > 0 ? decodeURIComponent(step.slice(step.indexOf("=") + 1)) : "certif", i = 0;
     (function type() {
       if (i < word.length) {
         input.value += word[i++];
@@ -93,7 +97,10 @@ const DRIVER: &str = r##"
       }
       until(function () { return document.querySelector(".pm-search-dropdown .pm-result"); }, function () {
         input.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", bubbles: true }));
-        report({ active: input.getAttribute("aria-activedescendant"), expanded: input.getAttribute("aria-expanded") });
+        var pages = document.querySelector(".pm-search-dropdown .pm-search-pages");
+        report({ active: input.getAttribute("aria-activedescendant"), expanded: input.getAttribute("aria-expanded"),
+                 pages: pages ? pages.textContent : null,
+                 links: pages ? Array.prototype.map.call(pages.querySelectorAll("a"), function (a) { return a.getAttribute("href"); }) : [] });
       });
     })();
   }
@@ -160,4 +167,64 @@ fn typing_in_the_header_box_matches_prefixes_and_arrows_select() {
     assert_eq!(report["results"][0]["selected"], "true");
     assert_eq!(report["active"], "pm-search-input-results-0");
     assert_eq!(report["results"][0]["marks"][0], "certificate");
+}
+
+#[test]
+fn the_search_page_finds_other_forms_of_a_word() {
+    let site = site();
+    // The fixture says "certificate" only.
+    let url = format!("file://{}/search/index.html?q=certificates#page", site.path().display());
+    let report = chromium(&url);
+    assert_eq!(titles(&report), ["Expired certificate on the API gateway"], "{report}");
+    assert_eq!(report["results"][0]["marks"][0], "certificate", "{report}");
+}
+
+#[test]
+fn a_typed_word_past_its_stem_still_finds_the_word() {
+    // "certifica" begins no indexed term ("certificate" is stored as "certif"): only
+    // completing it ("certification") and stemming finds the page.
+    let site = site();
+    let port = serve(site.path().to_path_buf());
+    let report = chromium(&format!("http://127.0.0.1:{port}/incidents/x/#type=certifica"));
+    assert_eq!(titles(&report), ["Expired certificate on the API gateway"], "{report}");
+    assert_eq!(report["results"][0]["marks"][0], "certificate", "{report}");
+    assert_eq!(report["pages"], Value::Null, "names no page: {report}");
+}
+
+#[test]
+fn a_service_name_links_its_page_above_the_results() {
+    let site = site();
+    let port = serve(site.path().to_path_buf());
+    let report = chromium(&format!("http://127.0.0.1:{port}/incidents/x/#type=API-Gateway%20handshake"));
+    assert_eq!(titles(&report), ["Expired certificate on the API gateway"], "{report}");
+    assert_eq!(report["pages"], "Pages: service api-gateway", "{report}");
+    assert_eq!(report["links"][0], "../../services/api-gateway/", "{report}");
+    // Arrow keys still walk the results, not the pages line.
+    assert_eq!(report["active"], "pm-search-input-results-0");
+}
+
+#[test]
+fn the_typed_word_itself_ranks_above_longer_words_it_begins() {
+    // "check" is a word of the certificate incident only; "checkout" fills the titles
+    // and services of two others, which BM25 alone would put first.
+    let site = site();
+    let port = serve(site.path().to_path_buf());
+    let report = chromium(&format!("http://127.0.0.1:{port}/incidents/x/#type=check"));
+    let titles = titles(&report);
+    assert_eq!(titles.len(), 3, "{report}");
+    assert_eq!(titles[0], "Expired certificate on the API gateway", "{report}");
+    assert!(titles[1..].iter().all(|t| t.starts_with("Checkout")), "{report}");
+}
+
+#[test]
+fn an_index_of_another_format_is_refused_not_misread() {
+    let site = site();
+    let meta = site.path().join("search/meta.js");
+    let text = std::fs::read_to_string(&meta).unwrap();
+    assert_eq!(text.matches(r#""v":2"#).count(), 1, "{text}");
+    std::fs::write(&meta, text.replace(r#""v":2"#, r#""v":1"#)).unwrap();
+    let url = format!("file://{}/search/index.html?q=certificate#status", site.path().display());
+    let report = chromium(&url);
+    assert_eq!(report["status"], "Search is not available: the index did not load.", "{report}");
+    assert!(titles(&report).is_empty(), "{report}");
 }

@@ -12,11 +12,13 @@ use crate::model::Postmortem;
 use rayon::prelude::*;
 use std::borrow::Cow;
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter, TextAnalyzer,
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
 };
 
-/// The name tantivy knows the analyzer by.
-pub const ANALYZER: &str = "pmsite";
+/// The name tantivy knows the analyzer by. It is part of the schema, so an index
+/// written with an earlier analyzer (`pmsite`, no stemming) fails the schema check
+/// and is rebuilt instead of being read with terms it does not hold.
+pub const ANALYZER: &str = "pmsite_en";
 /// The name of the analyzer for facet-like fields: the whole value, lowercased.
 pub const KEYWORD_ANALYZER: &str = "pmsite_keyword";
 
@@ -71,14 +73,28 @@ impl Field {
     }
 }
 
-/// Simple word split, long tokens dropped, lowercased, accents folded, stop words removed.
+/// Simple word split, long tokens dropped, lowercased, accents folded, stop words
+/// removed, then English (Snowball Porter2) stems, so "certificates" finds
+/// "certificate". Stop words go first: the list is of words, not of stems.
+/// search.js runs the same steps (its Porter2 port is checked against this one).
 pub fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .filter(StopWordFilter::remove(STOP_WORDS.iter().map(|s| s.to_string())))
+        .filter(Stemmer::new(Language::English))
         .build()
+}
+
+/// The English stem of one lowercased word, as [`analyzer`] stems it.
+pub fn stem(word: &str) -> String {
+    let mut stemmer = TextAnalyzer::builder(tantivy::tokenizer::RawTokenizer::default())
+        .filter(Stemmer::new(Language::English))
+        .build();
+    let mut out = String::new();
+    stemmer.token_stream(word).process(&mut |t| out = t.text.clone());
+    out
 }
 
 /// Facet values (`service:Checkout-API`) match whatever the case.
@@ -308,12 +324,34 @@ mod tests {
 
     #[test]
     fn analyzer_folds_case_and_accents_and_drops_stop_words() {
-        assert_eq!(
-            terms_of("The Café's connection-pool was EXHAUSTED"),
-            ["cafe", "s", "connection", "pool", "exhausted"]
-        );
+        assert_eq!(terms_of("The Café's connection-pool was EXHAUSTED"), ["cafe", "s", "connect", "pool", "exhaust"]);
         let long = "x".repeat(MAX_TOKEN_BYTES);
         assert_eq!(terms_of(&format!("ok {long} fine")), ["ok", "fine"]);
+    }
+
+    #[test]
+    fn word_forms_share_one_term() {
+        assert_eq!(terms_of("certificate certificates Certificates"), ["certif"; 3]);
+        assert_eq!(terms_of("exhausted exhaustion exhausting"), ["exhaust"; 3]);
+        assert_eq!(terms_of("retry retries retried"), ["retri"; 3]);
+        // Different words stay different: stemming conflates forms, not meanings.
+        assert_ne!(terms_of("cert"), terms_of("certificate"));
+        assert_ne!(terms_of("pool"), terms_of("poll"));
+    }
+
+    #[test]
+    fn stop_words_are_matched_before_stemming() {
+        // The list holds words: "and" goes, "ifs" and "buts" are words of their own
+        // whose stems happen to be stop words, and stay.
+        assert_eq!(terms_of("ifs and buts"), ["if", "but"]);
+        assert!(terms_of("This WAS").is_empty());
+    }
+
+    #[test]
+    fn stem_of_a_word_is_the_analyzers_term() {
+        for w in ["deployments", "timeouts", "generalizations", "happily", "skies", "dying"] {
+            assert_eq!(terms_of(w), [stem(w)], "{w}");
+        }
     }
 
     #[test]

@@ -35,8 +35,9 @@ use tantivy::fieldnorm::FieldNormReader;
 /// files; a term whose postings alone exceed it gets a shard to itself.
 pub const SHARD_BYTES: usize = 16 * 1024;
 
-/// Format version, bumped on any incompatible change.
-pub const FORMAT: u32 = 1;
+/// Format version, bumped on any incompatible change; search.js refuses any other.
+/// 2: terms are English stems, `meta.pages` lists the pages a query can name.
+pub const FORMAT: u32 = 2;
 
 /// The browser index of every visible postmortem; see the module docs.
 pub fn browser_index(kb: &KnowledgeBase, texts: &[String]) -> Vec<OutputFile> {
@@ -61,7 +62,8 @@ pub fn browser_index_in(a: &Analysis) -> Vec<OutputFile> {
     let mut files = Vec::new();
     let codes = length_codes(a);
     let base = base_codes(a, &codes);
-    let shards = shards(a, &codes, &base);
+    let mut shards = shards(a, &codes, &base);
+    file_pages(a, &mut shards);
     let mut shard_map = Vec::with_capacity(shards.len());
     for shard in shards {
         let payload = serde_json::Value::Object(shard.entries);
@@ -114,6 +116,7 @@ pub fn browser_index_in(a: &Analysis) -> Vec<OutputFile> {
             .collect::<Vec<_>>(),
         "stop": STOP_WORDS,
         "maxlen": MAX_TOKEN_BYTES,
+        "stem": "english",
         "shards": shard_map,
         "docs": docs_dir,
         "dc": DOC_CHUNK,
@@ -121,6 +124,44 @@ pub fn browser_index_in(a: &Analysis) -> Vec<OutputFile> {
     });
     files.push(OutputFile::new("search/meta.js", script("meta", &meta)));
     files
+}
+
+/// The key of a shard's list of pages; no term holds `#`.
+pub const PAGES_KEY: &str = "#pages";
+
+/// Files each page a query can name in the shard of the first term of its id and of
+/// its title, as `[kind, name, url]` with the title after when it is not the name.
+/// A query that names a page holds that term, so it loads that shard anyway: the
+/// names cost no file and no byte to a query that names nothing near them.
+fn file_pages(a: &Analysis, shards: &mut [Shard]) {
+    let starts: Vec<&str> = shards.iter().map(|s| s.start.as_str()).collect();
+    let mut placed: Vec<(usize, Value)> = Vec::new();
+    for p in super::pages(a.kb) {
+        let mut at: Vec<usize> = [&p.name, &p.title]
+            .iter()
+            .filter_map(|name| super::analysis::terms_of(name).into_iter().next())
+            .map(|first| shard_of(&starts, &first))
+            .collect();
+        at.dedup();
+        let mut e = vec![json!(p.kind.name()), json!(p.name), json!(p.url)];
+        if p.title != p.name {
+            e.push(json!(p.title));
+        }
+        let entry = Value::Array(e);
+        placed.extend(at.into_iter().map(|i| (i, entry.clone())));
+    }
+    for (i, entry) in placed {
+        let list = shards[i].entries.entry(PAGES_KEY).or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(list) = list {
+            list.push(entry);
+        }
+    }
+}
+
+/// The shard a term belongs in, as the client finds it: the last whose start is not
+/// after the term.
+fn shard_of(starts: &[&str], term: &str) -> usize {
+    starts.partition_point(|s| super::analysis::utf16_cmp(s, term) != std::cmp::Ordering::Greater).saturating_sub(1)
 }
 
 struct Shard {
@@ -309,5 +350,38 @@ mod tests {
         assert_eq!(distinguishing_prefix("pans", "pool"), "po");
         assert_eq!(distinguishing_prefix("a", "b"), "b");
         assert_eq!(file_safe("café"), "caf_");
+    }
+
+    #[test]
+    fn a_term_belongs_in_the_last_shard_starting_at_or_before_it() {
+        let starts = ["", "d", "pool", "s"];
+        assert_eq!(shard_of(&starts, "api"), 0);
+        assert_eq!(shard_of(&starts, "d"), 1);
+        assert_eq!(shard_of(&starts, "pon"), 1);
+        assert_eq!(shard_of(&starts, "pools"), 2);
+        assert_eq!(shard_of(&starts, "zone"), 3);
+    }
+
+    #[test]
+    fn pages_are_filed_with_the_first_term_of_their_names() {
+        let (checked, texts) = crate::search::search_tests::load_fixture();
+        let a = Analysis::new(&checked.kb, &texts);
+        let files = browser_index_in(&a);
+        let mut filed: Vec<(String, Value)> = Vec::new();
+        for f in files.iter().filter(|f| f.path.starts_with("search/shard-")) {
+            let text = std::str::from_utf8(&f.bytes).unwrap();
+            let json: Value =
+                serde_json::from_str(&text[text.find(',').unwrap() + 1..text.rfind(')').unwrap()]).unwrap();
+            let first = json.as_object().unwrap().keys().find(|k| *k != PAGES_KEY).cloned().unwrap_or_default();
+            for e in json.get(PAGES_KEY).and_then(Value::as_array).into_iter().flatten() {
+                filed.push((first.clone(), e.clone()));
+            }
+        }
+        let retry: Vec<&Value> = filed.iter().map(|(_, e)| e).filter(|e| e[1] == "retry-storm").collect();
+        assert_eq!(retry.len(), 1, "id and title start alike: filed once");
+        assert_eq!(*retry[0], json!(["factor", "retry-storm", "factors/retry-storm/", "Retry storm"]));
+        let gateway = filed.iter().find(|(_, e)| e[1] == "api-gateway").expect("the service is filed");
+        assert_eq!(gateway.1, json!(["service", "api-gateway", "services/api-gateway/"]));
+        assert_eq!(filed.iter().filter(|(_, e)| e[0] == "team").count(), checked.kb.indexes.teams.len());
     }
 }

@@ -7,6 +7,7 @@
 //! temporary folder and swaps it in, so a reader never sees half an index.
 
 use super::analysis::{self, ANALYZER, Field as TextField, KEYWORD_ANALYZER};
+use super::pages::PageLink;
 use super::{SearchError, source_fingerprint};
 use crate::kb::KnowledgeBase;
 use crate::model::Status;
@@ -21,6 +22,12 @@ use tantivy::{DateTime, Index, IndexWriter, TantivyDocument};
 /// Where the index lives, relative to the knowledge base root.
 pub const INDEX_DIR: &str = ".pmsite/search-index";
 const STAMP: &str = "pmsite-stamp.json";
+/// The factor, service and team pages, for suggestions without loading the sources.
+const PAGES: &str = "pmsite-pages.json";
+/// What the index holds and how its text was analysed; bumped whenever either
+/// changes so an index written by an older pmsite is rebuilt, never queried with
+/// terms it does not hold. 2: English stemming, page names for suggestions.
+pub const INDEX_VERSION: u32 = 2;
 
 /// `<root>/.pmsite/search-index`.
 pub fn index_dir(root: &Path) -> PathBuf {
@@ -39,6 +46,9 @@ pub struct SearchIndex {
 
 #[derive(Serialize, Deserialize)]
 struct Stamp {
+    /// Absent (0) in stamps written before versions were recorded.
+    #[serde(default)]
+    version: u32,
     fingerprint: String,
     documents: usize,
 }
@@ -142,9 +152,10 @@ pub fn read_documents(dir: &Path) -> Option<usize> {
     read_stamp(dir).map(|s| s.documents)
 }
 
+/// The stamp of an index this pmsite can read; another version's counts as none.
 fn read_stamp(dir: &Path) -> Option<Stamp> {
     let text = std::fs::read_to_string(dir.join(STAMP)).ok()?;
-    serde_json::from_str(&text).ok()
+    serde_json::from_str::<Stamp>(&text).ok().filter(|s| s.version == INDEX_VERSION)
 }
 
 /// Builds the index of the visible postmortems in `dir` (the build passes
@@ -159,6 +170,17 @@ pub fn build_index(kb: &KnowledgeBase, texts: &[String], dir: &Path) -> Result<S
     }
     let documents = rebuild(kb, texts, dir, &fingerprint)?;
     Ok(SearchIndex { dir: dir.to_path_buf(), fingerprint, documents, rebuilt: true })
+}
+
+/// The factor, service and team pages of the index in `dir` (see [`super::named_in`]).
+pub fn read_pages(dir: &Path) -> Result<Vec<PageLink>, SearchError> {
+    let path = dir.join(PAGES);
+    let text = std::fs::read_to_string(&path).map_err(io("read", &path))?;
+    serde_json::from_str(&text).map_err(|e| SearchError::Io {
+        action: "read",
+        path: path.clone(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+    })
 }
 
 fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> SearchError + 'a {
@@ -182,8 +204,12 @@ fn rebuild(kb: &KnowledgeBase, texts: &[String], dir: &Path, fingerprint: &str) 
             return Err(e);
         }
     };
-    let stamp = serde_json::to_string(&Stamp { fingerprint: fingerprint.to_string(), documents })
-        .expect("a stamp always serialises");
+    let stamp =
+        serde_json::to_string(&Stamp { version: INDEX_VERSION, fingerprint: fingerprint.to_string(), documents })
+            .expect("a stamp always serialises");
+    let pages_path = tmp.join(PAGES);
+    let pages = serde_json::to_vec(&super::pages::pages(kb)).expect("page links always serialise");
+    std::fs::write(&pages_path, pages).map_err(io("write", &pages_path))?;
     let stamp_path = tmp.join(STAMP);
     std::fs::write(&stamp_path, stamp).map_err(io("write", &stamp_path))?;
     if dir.exists() {

@@ -9,6 +9,8 @@
 //! - a sharded static index for the in-browser client ([`browser_index`]), whose
 //!   format is documented in `docs/search-index.md` and which reproduces tantivy's
 //!   BM25 scores exactly (same tokens, same field lengths, same formula);
+//! - the factor, service and team pages a query names ([`named_in`]), offered
+//!   above the results by both;
 //! - "similar incidents" for each page ([`similar`]): TF-IDF cosine over the same
 //!   terms plus shared services and factors.
 //!
@@ -21,13 +23,15 @@ pub mod browser;
 mod encode;
 mod fingerprint;
 mod index;
+mod pages;
 mod query;
 mod similar;
 
 pub use analysis::{Analysis, Field};
 pub use browser::{browser_index, browser_index_in};
 pub use fingerprint::source_fingerprint;
-pub use index::{INDEX_DIR, SearchIndex, build_index, index_dir, is_fresh, read_documents};
+pub use index::{INDEX_DIR, INDEX_VERSION, SearchIndex, build_index, index_dir, is_fresh, read_documents, read_pages};
+pub use pages::{PageKind, PageLink, named_in, pages, query_terms};
 pub use query::{Filters, Hit, Snippet, search};
 pub use similar::{Similar, similar, similar_in};
 

@@ -3,16 +3,193 @@
 // pmSearch.register(), so search works from file:// too, where fetch() is refused.
 // Everything shown is built with textContent and createElement: no data ever
 // reaches innerHTML.
+// English (Snowball Porter2) stemmer, ported from the Snowball 3 english.sbl that
+// tantivy's stemmer runs (tests/search_stemmer.rs compares the two over a large word
+// list), so a query word here becomes the same term the exporter wrote.
+(function (api) {
+  "use strict";
+  function isV(c) { return c === "a" || c === "e" || c === "i" || c === "o" || c === "u" || c === "y"; }
+  function isVWXY(c) { return isV(c) || c === "w" || c === "x" || c === "Y"; }
+  var VALID_LI = "cdeghkmnrt";
+  // Whole words with their own stem (null: the word itself).
+  var EXCEPTIONS = {
+    skis: "ski", skies: "sky", idly: "idl", gently: "gentl", ugly: "ugli", early: "earli", only: "onli",
+    singly: "singl", sky: null, news: null, howe: null, atlas: null, cosmos: null, bias: null, andes: null
+  };
+  var R1_PREFIXES = ["gener", "commun", "arsen", "past", "univers", "later", "emerg", "organ", "inter"];
+  // [suffix, replacement]; a function replacement decides from the word before it.
+  var STEP2 = [
+    ["ational", "ate"], ["ization", "ize"], ["iveness", "ive"], ["fulness", "ful"], ["ousness", "ous"],
+    ["tional", "tion"], ["biliti", "ble"], ["lessli", "less"], ["fulli", "ful"], ["ousli", "ous"],
+    ["entli", "ent"], ["aliti", "al"], ["iviti", "ive"], ["alism", "al"], ["ation", "ate"], ["ogist", "og"],
+    ["anci", "ance"], ["enci", "ence"], ["abli", "able"], ["alli", "al"], ["izer", "ize"], ["ator", "ate"],
+    ["bli", "ble"], ["ogi", function (w, at) { return w[at - 1] === "l" ? "og" : undefined; }],
+    ["li", function (w, at) { return at > 0 && VALID_LI.indexOf(w[at - 1]) >= 0 ? "" : undefined; }]
+  ];
+  var STEP3 = [
+    ["ational", "ate"], ["tional", "tion"], ["alize", "al"], ["icate", "ic"], ["iciti", "ic"], ["ative", null],
+    ["ical", "ic"], ["ness", ""], ["ful", ""]
+  ];
+  var STEP4 = [
+    "ement", "ance", "ence", "able", "ible", "ment", "ate", "ive", "ize", "iti", "ism", "ion", "ous", "ant",
+    "ent", "ic", "al", "er"
+  ];
+  var DOUBLES = ["bb", "dd", "ff", "gg", "mm", "nn", "pp", "rr", "tt"];
+
+  function ends(w, s) {
+    var n = w.length, k = s.length;
+    if (k > n) return false;
+    for (var i = 0; i < k; i++) if (w[n - k + i] !== s[i]) return false;
+    return true;
+  }
+  function longest(w, list) {
+    for (var i = 0; i < list.length; i++) {
+      var s = typeof list[i] === "string" ? list[i] : list[i][0];
+      if (ends(w, s)) return list[i];
+    }
+    return null;
+  }
+  function byLength(list) {
+    return list.slice().sort(function (a, b) {
+      return (typeof b === "string" ? b : b[0]).length - (typeof a === "string" ? a : a[0]).length;
+    });
+  }
+  STEP2 = byLength(STEP2); STEP3 = byLength(STEP3); STEP4 = byLength(STEP4);
+  function replace(w, k, s) { w.splice(w.length - k, k); w.push.apply(w, Array.from(s)); }
+  // Past a vowel and then a non-vowel from `from`; the position after them, or -1.
+  function pastVowelAndConsonant(w, from) {
+    var i = from;
+    while (i < w.length && !isV(w[i])) i++;
+    if (i >= w.length) return -1;
+    i++;
+    while (i < w.length && isV(w[i])) i++;
+    if (i >= w.length) return -1;
+    return i + 1;
+  }
+  function hasVowel(w, end) {
+    for (var i = 0; i < end; i++) if (isV(w[i])) return true;
+    return false;
+  }
+  // A short syllable ends at `n`.
+  function shortv(w, n) {
+    if (n >= 3 && !isVWXY(w[n - 1]) && isV(w[n - 2]) && !isV(w[n - 3])) return true;
+    if (n === 2 && !isV(w[1]) && isV(w[0])) return true;
+    return n >= 4 && w[n - 4] === "p" && w[n - 3] === "a" && w[n - 2] === "s" && w[n - 1] === "t";
+  }
+
+  function stem(word) {
+    if (Object.prototype.hasOwnProperty.call(EXCEPTIONS, word)) return EXCEPTIONS[word] === null ? word : EXCEPTIONS[word];
+    var w = Array.from(word);
+    if (w.length < 3) return word;
+    // Prelude: a leading apostrophe goes; a y that starts the word or follows a vowel
+    // is a consonant, marked Y until the end.
+    if (w[0] === "'") w.shift();
+    var yFound = false;
+    if (w[0] === "y") { w[0] = "Y"; yFound = true; }
+    for (var i = 1; i < w.length; i++) if (w[i] === "y" && isV(w[i - 1])) { w[i] = "Y"; yFound = true; }
+
+    // Regions: R1 after the first non-vowel following a vowel (or after one of a few
+    // prefixes), R2 the same again inside R1.
+    var p1 = w.length, p2 = w.length, prefix = null;
+    for (i = 0; i < R1_PREFIXES.length; i++) if (w.slice(0, R1_PREFIXES[i].length).join("") === R1_PREFIXES[i]) prefix = R1_PREFIXES[i];
+    var at = prefix ? prefix.length : pastVowelAndConsonant(w, 0);
+    if (at >= 0) {
+      p1 = at;
+      var at2 = pastVowelAndConsonant(w, p1);
+      if (at2 >= 0) p2 = at2;
+    }
+
+    // Step 0 and 1a: possessives, plurals.
+    if (ends(w, "'s'")) replace(w, 3, ""); else if (ends(w, "'s")) replace(w, 2, ""); else if (ends(w, "'")) replace(w, 1, "");
+    if (ends(w, "sses")) replace(w, 4, "ss");
+    else if (ends(w, "ied") || ends(w, "ies")) replace(w, 3, w.length - 3 >= 2 ? "i" : "ie");
+    else if (ends(w, "ss") || ends(w, "us")) { /* kept */ }
+    else if (ends(w, "s") && w.length >= 2 && hasVowel(w, w.length - 2)) replace(w, 1, "");
+
+    // Step 1b: -eed, -ed, -ing and their -ly forms.
+    var suffix = longest(w, ["eedly", "ingly", "edly", "eed", "ing", "ed"]);
+    if (suffix === "eed" || suffix === "eedly") {
+      var start = w.length - suffix.length;
+      var before = w.slice(0, start).join("");
+      if (start >= p1 && before !== "succ" && before !== "proc" && before !== "exc") replace(w, suffix.length, "ee");
+    } else if (suffix) {
+      start = w.length - suffix.length;
+      before = w.slice(0, start).join("");
+      var done = false;
+      if (suffix === "ing") {
+        if (/^(even|cann|inn|earr|herr|out)$/.test(before)) done = true;
+        else if (start === 2 && w[1] === "y" && !isV(w[0])) { replace(w, 4, "ie"); done = true; }
+      }
+      if (!done && hasVowel(w, start)) {
+        replace(w, suffix.length, "");
+        var n = w.length;
+        if (ends(w, "at") || ends(w, "bl") || ends(w, "iz")) w.push("e");
+        else if (DOUBLES.some(function (d) { return ends(w, d); })) {
+          if (!(n === 3 && (w[0] === "a" || w[0] === "e" || w[0] === "o"))) w.pop();
+        } else if (n === p1 && shortv(w, n)) w.push("e");
+      }
+    }
+
+    // Step 1c: a final y after a consonant (not the first letter) is i.
+    n = w.length;
+    if (n >= 3 && (w[n - 1] === "y" || w[n - 1] === "Y") && !isV(w[n - 2])) w[n - 1] = "i";
+
+    // Step 2 and 3: suffixes in R1 replaced by shorter ones.
+    var rule = longest(w, STEP2);
+    if (rule && w.length - rule[0].length >= p1) {
+      var by = typeof rule[1] === "function" ? rule[1](w, w.length - rule[0].length) : rule[1];
+      if (by !== undefined) replace(w, rule[0].length, by);
+    }
+    rule = longest(w, STEP3);
+    if (rule && w.length - rule[0].length >= p1) {
+      if (rule[1] !== null) replace(w, rule[0].length, rule[1]);
+      else if (w.length - rule[0].length >= p2) replace(w, rule[0].length, "");
+    }
+
+    // Step 4: suffixes in R2 removed.
+    var s4 = longest(w, STEP4);
+    if (s4 && w.length - s4.length >= p2) {
+      var c = w[w.length - s4.length - 1];
+      if (s4 !== "ion" || c === "s" || c === "t") replace(w, s4.length, "");
+    }
+
+    // Step 5: a final e or the second l of ll.
+    n = w.length;
+    if (w[n - 1] === "e") {
+      if (n - 1 >= p2 || (n - 1 >= p1 && !shortv(w, n - 1))) w.pop();
+    } else if (w[n - 1] === "l" && n - 1 >= p2 && w[n - 2] === "l") {
+      w.pop();
+    }
+
+    var out = w.join("");
+    return yFound ? out.replace(/Y/g, "y") : out;
+  }
+  api.stem = stem;
+})(window.pmSearch = window.pmSearch || {});
 (function () {
   "use strict";
   var rootMeta = document.querySelector('meta[name="pm-root"]');
   var ROOT = rootMeta ? rootMeta.getAttribute("content") || "" : "";
   var BASE = ROOT + "search/";
   var FROM_DISK = location.protocol === "file:";
-  var PAGE_SIZE = 20, DROPDOWN_SIZE = 8, MAX_EXPANSIONS = 64;
+  var PAGE_SIZE = 20, DROPDOWN_SIZE = 8, MAX_EXPANSIONS = 64, MAX_PAGES = 6;
   // A word being typed matches as a prefix from its third character on; shorter,
   // it would pull in a large part of the index for nothing useful.
   var MIN_PREFIX = 3, MAX_PREFIX_SHARDS = 8;
+  // The index format this client reads (meta.v); any other is refused, not misread.
+  var FORMAT = 2;
+  // English suffixes a word being typed may have begun: "certifica" may end as
+  // "certification", whose stem ("certif") is shorter than what was typed, so no
+  // prefix scan finds it. Completing the typed word with the rest of each suffix
+  // it ends in, and stemming that, does.
+  var SUFFIXES = ["s", "es", "ed", "ing", "ings", "ingly", "edly", "er", "ers", "ly", "ment", "ments", "ement",
+    "ness", "nesses", "ful", "fully", "fulness", "less", "lessly", "lessness", "ation", "ations", "ational",
+    "ationally", "ization", "izations", "izer", "ize", "izes", "ized", "izing", "ity", "ities", "ability",
+    "ibility", "able", "ably", "ible", "al", "ally", "ical", "ically", "ic", "ics", "ence", "ences", "ance",
+    "ances", "ent", "ently", "ant", "ism", "isms", "ist", "ists", "ive", "ively", "iveness", "ivity", "ous",
+    "ously", "ousness", "ion", "ions", "ate", "ates", "ated", "ating", "ator", "ators", "icate", "icated",
+    "ative", "alize", "alized", "ogist", "ogy", "ogies", "ies", "ied", "ier", "iest"];
+  var stem = window.pmSearch.stem;
   var KINDS = [["service", "Service"], ["team", "Team"], ["factor", "Factor"], ["severity", "Severity"], ["year", "Year"]];
 
   // ---- loading index files by script tag ----
@@ -42,7 +219,7 @@
     });
   }
 
-  // ---- the analyzer: tantivy's SimpleTokenizer, RemoveLong, LowerCaser, AsciiFolding, stop words ----
+  // ---- the analyzer: tantivy's SimpleTokenizer, RemoveLong, LowerCaser, AsciiFolding, stop words, Porter2 ----
   var WORD = /[\p{Alphabetic}\p{N}]+/gu;
   var SPECIAL = { "ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "đ": "d", "ð": "d", "ł": "l", "þ": "th", "ı": "i" };
   var meta = null, stop = {}, N = 0;
@@ -51,10 +228,20 @@
     if (/^[\x00-\x7f]*$/.test(s)) return s;
     return s.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").replace(/[ßæøœđðłþı]/g, function (c) { return SPECIAL[c]; });
   }
-  function analyze(word) {
+  // A word's folded form (what a prefix is matched on), or null when it is dropped.
+  function folded(word) {
     if (new TextEncoder().encode(word).length >= meta.maxlen) return null;
     var t = fold(word);
     return stop[t] ? null : t;
+  }
+  function analyze(word) {
+    var t = folded(word);
+    return t === null ? null : stem(t);
+  }
+  function termsOf(text) {
+    var out = [];
+    (text.match(WORD) || []).forEach(function (w) { var t = analyze(w); if (t !== null) out.push(t); });
+    return out;
   }
 
   // Query: words (all required), "-word" excluded, field:value for facets. While
@@ -67,19 +254,30 @@
       if (value) fields.push([kind.toLowerCase(), value.toLowerCase()]);
       return pre + " ";
     });
-    var must = [], not = [], last = "";
+    var must = [], not = [], last = "", typed = "";
     text.split(/\s+/).forEach(function (chunk) {
       var neg = chunk.charAt(0) === "-";
       (chunk.match(WORD) || []).forEach(function (w) {
-        var t = analyze(w);
-        last = t ? (neg ? "not" : "must") : "";
-        if (t) (neg ? not : must).push(t);
+        var f = folded(w);
+        last = f !== null ? (neg ? "not" : "must") : "";
+        if (f !== null) { (neg ? not : must).push(stem(f)); typed = f; }
       });
     });
     // Only a word still being typed (the query ends inside it) is a prefix.
     var prefix = typing && last === "must" && /[\p{Alphabetic}\p{N}]$/u.test(text);
-    if (prefix && must[must.length - 1].length < MIN_PREFIX) { must.pop(); prefix = false; }
-    return { must: must, not: not, fields: fields, prefix: prefix };
+    if (prefix && typed.length < MIN_PREFIX) { must.pop(); prefix = false; }
+    return { must: must, not: not, fields: fields, prefix: prefix, typed: prefix ? typed : "" };
+  }
+  // The stems of the words the typed word may be the start of (see SUFFIXES).
+  function completions(typed) {
+    var out = {};
+    SUFFIXES.forEach(function (suffix) {
+      for (var k = Math.min(suffix.length - 1, typed.length); k >= 1; k--) {
+        if (typed.slice(typed.length - k) === suffix.slice(0, k)) out[stem(typed + suffix.slice(k))] = true;
+      }
+    });
+    delete out[stem(typed)];
+    return Object.keys(out);
   }
 
   // ---- postings ----
@@ -154,14 +352,25 @@
       }
     }
   }
-  function expansions(prefix, idx) {
-    var out = [];
-    idx.forEach(function (i) {
+  // The indexed terms the typed word may stand for besides its own stem: those it
+  // begins, and the stems of its completions.
+  function expansions(p) {
+    var seen = {}, out = [];
+    shardsFor(p.typed, true).forEach(function (i) {
       var sh = shard(i);
-      for (var t in sh) if (t.startsWith(prefix)) out.push(t);
+      for (var t in sh) if (t.startsWith(p.typed)) out.push(t);
     });
     out.sort(function (a, b) { return a.length - b.length || (a < b ? -1 : 1); });
-    return out.slice(0, MAX_EXPANSIONS);
+    out = out.slice(0, MAX_EXPANSIONS);
+    completions(p.typed).forEach(function (t) { if (postings(t)) out.push(t); });
+    var exact = p.must[p.must.length - 1];
+    return out.filter(function (t) { if (t === exact || seen[t]) return false; seen[t] = true; return true; });
+  }
+  // The shards the typed word needs: its prefix range, and where each completion's stem lives.
+  function prefixShards(p) {
+    var idx = shardsFor(p.typed, true).concat([shardIndex(p.must[p.must.length - 1])]);
+    completions(p.typed).forEach(function (t) { idx.push(shardIndex(t)); });
+    return idx;
   }
 
   // ---- facets ----
@@ -214,29 +423,82 @@
     return true;
   }
 
+  // ---- pages the query names (src/search/pages.rs has the same rule) ----
+  // A shard's "#pages" lists [kind, name, url, title?] for the pages whose id or
+  // title starts with a term of that shard, so a query finds the pages it names in
+  // the shards of its own words.
+  var PAGES = "#pages", PAGE_KINDS = ["factor", "service", "team"];
+  // The query's words as pages.rs counts them: no -exclusions, field:value by its value.
+  function pageWords(q) {
+    return termsOf(q.split(/\s+/).filter(function (w) { return w && w.charAt(0) !== "-"; })
+      .map(function (w) { var c = w.indexOf(":"); return c >= 0 ? w.slice(c + 1) : w; }).join(" "));
+  }
+  function namedPages(words) {
+    function spells(name) {
+      if (!name.length) return false;
+      for (var i = 0; i + name.length <= words.length; i++) {
+        if (name.every(function (t, j) { return words[i + j] === t; })) return true;
+      }
+      return false;
+    }
+    var seen = {}, out = [];
+    words.forEach(function (w) {
+      var sh = shard(shardIndex(w));
+      ((sh && sh[PAGES]) || []).forEach(function (e) {
+        var key = e[0] + ":" + e[1];
+        if (seen[key] || !(spells(termsOf(e[1])) || spells(termsOf(e[3] || e[1])))) return;
+        seen[key] = true;
+        out.push({ kind: e[0], name: e[1], url: e[2], title: e[3] || e[1] });
+      });
+    });
+    out.sort(function (a, b) { return PAGE_KINDS.indexOf(a.kind) - PAGE_KINDS.indexOf(b.kind) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0); });
+    return out.slice(0, MAX_PAGES);
+  }
+  function pagesLine(pages, tag) {
+    var line = el(tag, "pm-search-pages");
+    if (tag === "li") line.setAttribute("role", "presentation");
+    line.appendChild(document.createTextNode("Pages: "));
+    pages.forEach(function (pg, i) {
+      if (i) line.appendChild(document.createTextNode(" · "));
+      line.appendChild(document.createTextNode(pg.kind + " "));
+      var a = el("a", "pm-search-page-link", pg.title);
+      a.href = href(pg.url);
+      line.appendChild(a);
+    });
+    return line;
+  }
+
   // ---- running a query ----
   function run(q, typing) {
     var p = parse(q, typing);
     var idx = [];
-    p.must.forEach(function (t, i) { idx = idx.concat(shardsFor(t, p.prefix && i === p.must.length - 1)); });
+    p.must.forEach(function (t, i) { idx = idx.concat(p.prefix && i === p.must.length - 1 ? prefixShards(p) : shardsFor(t, false)); });
+    var words = pageWords(q);
+    words.forEach(function (t) { idx.push(shardIndex(t)); });
     p.not.forEach(function (t) { idx = idx.concat(shardsFor(t, false)); });
+    idx = idx.filter(function (i, n) { return idx.indexOf(i) === n; });
     var need = idx.map(loadShard);
     if (p.fields.length || resultsBox) need.push(loadFacets());
-    return Promise.all(need).then(function () { return rank(p); });
+    return Promise.all(need).then(function () { var r = rank(p); r.pages = namedPages(words); return r; });
   }
   function rank(p) {
     var total = new Float64Array(N), count = new Uint16Array(N), out = [];
+    // Documents holding the typed word's own stem, which rank above those that only
+    // hold a word it may be the start of.
+    var exact = null;
+    p.expanded = [];
     p.must.forEach(function (t, i) {
       var s = new Float64Array(N), hit = new Uint8Array(N);
+      scoreTerm(t, s, hit);
       if (p.prefix && i === p.must.length - 1) {
+        exact = hit.slice();
         var tmp = new Float64Array(N);
-        expansions(t, shardsFor(t, true)).forEach(function (x) {
+        p.expanded = expansions(p);
+        p.expanded.forEach(function (x) {
           tmp.fill(0);
           scoreTerm(x, tmp, hit);
           for (var d = 0; d < N; d++) if (tmp[d] > s[d]) s[d] = tmp[d];
         });
-      } else {
-        scoreTerm(t, s, hit);
       }
       for (var d = 0; d < N; d++) if (hit[d]) { total[d] += s[d]; count[d]++; }
     });
@@ -255,7 +517,7 @@
       if (filters.some(function (f) { return !f[d]; })) continue;
       base.push(d);
     }
-    base.sort(function (a, b) { return total[b] - total[a] || a - b; });
+    base.sort(function (a, b) { return (exact ? exact[b] - exact[a] : 0) || total[b] - total[a] || a - b; });
     out = base.filter(function (d) { return passes(m, d, null); });
     return { docs: out, p: p, base: base, masks: m, scores: total };
   }
@@ -269,12 +531,12 @@
   }
   function href(u) { return ROOT + u + (FROM_DISK && /\/$/.test(u) ? "index.html" : ""); }
   function snippet(text, p) {
-    var terms = p.must, pre = p.prefix ? terms[terms.length - 1] : null;
+    var terms = p.must.concat(p.expanded || []), pre = p.prefix ? p.typed : null;
     var marks = [], m;
     WORD.lastIndex = 0;
     while ((m = WORD.exec(text))) {
       var t = fold(m[0]);
-      if (terms.indexOf(t) >= 0 || (pre && t.startsWith(pre))) marks.push([m.index, m.index + m[0].length]);
+      if (terms.indexOf(stem(t)) >= 0 || (pre && t.startsWith(pre))) marks.push([m.index, m.index + m[0].length]);
     }
     var from = 0, to = text.length, MAX = 220;
     if (to > MAX) {
@@ -375,6 +637,7 @@
   function ensureMeta() {
     if (meta) return Promise.resolve(meta);
     return load("meta", "meta.js").then(function (m) {
+      if (m.v !== FORMAT) throw new Error("search index format " + m.v + ", this client reads " + FORMAT);
       meta = m; N = m.n;
       m.stop.forEach(function (w) { stop[w] = true; });
       return m;
@@ -415,6 +678,7 @@
         target.textContent = "";
         box.active = -1;
         box.input.removeAttribute("aria-activedescendant");
+        if (r.pages && r.pages.length) target.appendChild(pagesLine(r.pages, resultsBox ? "p" : "li"));
         if (resultsBox) {
           var q = box.input.value.trim();
           target.appendChild(el("p", "pm-search-status", !q && !anySelected() ? "" :
@@ -440,8 +704,8 @@
         target.appendChild(more);
       }
       if (box.list) {
-        var open = r.docs.length > 0;
-        if (!open && box.input.value.trim()) { list.appendChild(el("li", "pm-search-status", "No postmortem matches.")); open = true; }
+        var open = r.docs.length > 0 || !!(r.pages && r.pages.length);
+        if (!r.docs.length && box.input.value.trim()) { list.appendChild(el("li", "pm-search-status", "No postmortem matches.")); open = true; }
         box.list.hidden = !open;
         box.input.setAttribute("aria-expanded", String(open));
       } else {
