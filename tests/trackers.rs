@@ -393,12 +393,13 @@ fn a_build_shows_the_trackers_state_and_drift_and_without_a_snapshot_is_unchange
     let linked = |bytes: &[u8]| {
         let mut t = String::from_utf8_lossy(bytes).into_owned();
         for n in [12, 13] {
-            t = t.replace(
-                &format!("<td class=\"ticket\">acme/ops#{n}</td>"),
-                &format!(
-                    "<td class=\"ticket\"><a href=\"https://github.com/acme/ops/issues/{n}\">acme/ops#{n}</a></td>"
-                ),
-            );
+            // The incident page's cell, and the action lists' (labelled for phones).
+            for cell in ["<td class=\"ticket\">", "<td class=\"ticket\" data-label=\"Ticket\">"] {
+                t = t.replace(
+                    &format!("{cell}acme/ops#{n}</td>"),
+                    &format!("{cell}<a href=\"https://github.com/acme/ops/issues/{n}\">acme/ops#{n}</a></td>"),
+                );
+            }
         }
         t
     };
@@ -549,7 +550,7 @@ fn recurred_despite_a_fix_counts_a_fix_the_tracker_closed_and_says_so() {
     assert!(page.contains("No factor came back in a service after a fix was marked done."), "the file alone: no fix");
     assert_eq!(sync(kb.path(), &[]).status.code(), Some(0));
     let page = patterns(kb.path());
-    assert!(page.contains("<li>Fix number 0 (done by its ticket in the tracker)</li>"), "{page}");
+    assert!(page.contains("completed: Fix number 0 (done by its ticket in the tracker)"), "{page}");
 }
 
 #[test]
