@@ -265,8 +265,11 @@ fn tickets_link_through_ticket_url_and_days_overdue_count_from_today() {
         "{actions}"
     );
     assert!(actions.contains("<a href=\"https://tracker.example/t/9\">"), "{actions}");
-    let days: Vec<&str> =
-        actions.split("<td class=\"days-overdue\">").skip(1).map(|s| s.split("</td>").next().unwrap()).collect();
+    let days: Vec<&str> = actions
+        .split("<td class=\"days-overdue\" data-label=\"Days overdue\">")
+        .skip(1)
+        .map(|s| s.split("</td>").next().unwrap())
+        .collect();
     // Overdue first, oldest due first: 2024-06-01 is 61 days late, 2024-07-22 ten days.
     assert_eq!(days, ["61", "10", ""]);
     let inc = std::fs::read_to_string(out.join("incidents/2024-05-01-b/index.html")).unwrap();
