@@ -523,6 +523,24 @@ fn no_page_scrolls_sideways_at_phone_width() {
         }
     }
     assert!(wide.is_empty(), "pages wider than a 390 px phone:\n{}", wide.join("\n"));
+    // Tables of records reflow into cards, so they do not even scroll inside their box.
+    for page in ["actions/index.html", "services/checkout-api/index.html", "factors/index.html"] {
+        b.goto(&url(page));
+        let r = b.eval(
+            "return [...document.querySelectorAll('table.cards-on-phone')].map(t => {
+               const box = t.closest('.table-scroll') || t.parentElement;
+               return [box.scrollWidth, box.clientWidth, getComputedStyle(t.querySelector('tbody tr')).display];
+             });",
+        );
+        let tables = r.as_array().unwrap();
+        assert!(!tables.is_empty(), "{page}: a table of records");
+        for t in tables {
+            assert!(
+                t[0].as_u64() <= t[1].as_u64() && t[2] == "flex",
+                "{page}: a table of records scrolls instead of reflowing: {t}"
+            );
+        }
+    }
     // The timeline picture keeps a readable size and scrolls in its own box instead.
     b.goto(&url(INCIDENT));
     let r = b.eval(
