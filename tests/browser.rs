@@ -11,21 +11,25 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 /// The example site, built once for every test in this file.
+/// Builds the knowledge base at `root` into `out` as of 2026-01-01.
+fn build(root: &Path, out: &Path) {
+    let o = Command::new(env!("CARGO_BIN_EXE_pmsite"))
+        .args(["build", "--today", "2026-01-01", "--root"])
+        .arg(root)
+        .arg("--output")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
 fn site() -> &'static Path {
     static SITE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     &SITE
         .get_or_init(|| {
             let t = tempfile::tempdir().unwrap();
-            let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
             let out = t.path().join("public");
-            let o = Command::new(env!("CARGO_BIN_EXE_pmsite"))
-                .args(["build", "--today", "2026-01-01", "--root"])
-                .arg(&root)
-                .arg("--output")
-                .arg(&out)
-                .output()
-                .unwrap();
-            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            build(Path::new(env!("CARGO_MANIFEST_DIR")), &out);
             (t, out)
         })
         .1
@@ -49,14 +53,7 @@ fn paged_site() -> &'static Path {
             let toml = std::fs::read_to_string(root.join("site.toml")).unwrap();
             std::fs::write(kb.join("site.toml"), format!("{toml}\n[pagination]\nper_page = 3\n")).unwrap();
             let out = t.path().join("public");
-            let o = Command::new(env!("CARGO_BIN_EXE_pmsite"))
-                .args(["build", "--today", "2026-01-01", "--root"])
-                .arg(&kb)
-                .arg("--output")
-                .arg(&out)
-                .output()
-                .unwrap();
-            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            build(&kb, &out);
             (t, out)
         })
         .1
@@ -285,14 +282,7 @@ fn print_fixture() -> (tempfile::TempDir, PathBuf) {
     );
     std::fs::write(t.path().join("content/2024-04-16-config-push.md"), md).unwrap();
     let out = t.path().join("public");
-    let o = Command::new(env!("CARGO_BIN_EXE_pmsite"))
-        .args(["build", "--today", "2026-01-01", "--root"])
-        .arg(t.path())
-        .arg("--output")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    build(t.path(), &out);
     (t, out)
 }
 
@@ -394,12 +384,7 @@ fn regex_escape(s: &str) -> String {
 fn linkchecker_finds_no_broken_internal_link_in_the_real_corpus() {
     let Some(t) = common::corpus::real_corpus() else { return };
     let kb = t.path().to_path_buf();
-    let o = Command::new(env!("CARGO_BIN_EXE_pmsite"))
-        .args(["build", "--today", "2026-01-01", "--root"])
-        .arg(&kb)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    build(&kb, &kb.join("public"));
     let o = linkcheck(&kb.join("public/index.html"));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains(" 0 errors found"), "{out}");
@@ -419,12 +404,7 @@ fn linkchecker_finds_no_broken_internal_link_in_the_hostile_fixture() {
     // Over HTTP: from disk linkchecker lists folders itself and misreads non-ASCII names.
     let t = tempfile::tempdir().unwrap();
     common::corpus::copy_dir(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile"), t.path());
-    let o = Command::new(env!("CARGO_BIN_EXE_pmsite"))
-        .args(["build", "--today", "2026-01-01", "--root"])
-        .arg(t.path())
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    build(t.path(), &t.path().join("public"));
     let port = common::http::serve(t.path().join("public"));
     let o = Command::new("/usr/bin/linkchecker")
         .args(["--no-status", "--no-warnings", "--verbose", "-ocsv", "--threads=4", "--ignore-url=^mailto:"])

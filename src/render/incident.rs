@@ -115,24 +115,20 @@ pub(super) fn fill(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows)
     let write = write_up(pm, body);
     // A write-up summary (or impact) that opens with the front matter's says it all and
     // stands in its place; any other folded section is shown under it.
-    let extends = |f: &sections::Folded| {
-        let structured = match f.into {
-            Structured::Summary => pm.summary.as_str(),
-            Structured::Impact => pm.impact.as_str(),
-            _ => "",
-        };
-        !f.html.is_empty() && sections::begins_with(&sections::strip_tags(&f.html), structured)
+    let extends: Vec<bool> = write
+        .folded
+        .iter()
+        .map(|f| {
+            !f.html.is_empty() && sections::begins_with(&sections::strip_tags(&f.html), structured_text(pm, f.into))
+        })
+        .collect();
+    let folded_as = |into: Structured, stands_in: bool| {
+        write.folded.iter().zip(&extends).filter(move |(f, e)| f.into == into && **e == stands_in).map(|(f, _)| f)
     };
     let folded = |into: Structured| -> Vec<tera::Value> {
-        write
-            .folded
-            .iter()
-            .filter(|f| f.into == into && !extends(f))
-            .map(|f| obj! { "heading" => f.heading.as_str(), "html" => f.html.as_str() })
-            .collect()
+        folded_as(into, false).map(|f| obj! { "heading" => f.heading.as_str(), "html" => f.html.as_str() }).collect()
     };
-    let in_place =
-        |into: Structured| write.folded.iter().find(|f| f.into == into && extends(f)).map(|f| f.html.as_str());
+    let in_place = |into: Structured| folded_as(into, true).next().map(|f| f.html.as_str());
     let history = site.history.get(i).cloned().flatten().map(|h| {
         let day = |t: jiff::Timestamp| t.to_zoned_datetime(tz.clone()).date();
         let last = day(h.last_commit);
@@ -195,9 +191,9 @@ pub(super) fn fill(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows)
     Ok(())
 }
 
-/// The write-up with the sections that repeat a structured one folded into it.
-fn write_up(pm: &Postmortem, body: &RenderedBody) -> sections::Write {
-    let shown: Vec<Structured> = [
+/// The structured sections the page shows, in page order.
+fn shown(pm: &Postmortem) -> Vec<Structured> {
+    [
         (Structured::Summary, !pm.summary.is_empty()),
         (Structured::Impact, !pm.impact.is_empty()),
         (Structured::Factors, !pm.factors.is_empty()),
@@ -206,13 +202,22 @@ fn write_up(pm: &Postmortem, body: &RenderedBody) -> sections::Write {
     ]
     .into_iter()
     .filter_map(|(s, on)| on.then_some(s))
-    .collect();
-    let repeats = |into: Structured, text: &str| match into {
-        Structured::Summary => sections::same_words(text, &pm.summary),
-        Structured::Impact => sections::same_words(text, &pm.impact),
-        _ => false,
-    };
-    sections::fold(&body.html, &body.headings, &shown, &repeats)
+    .collect()
+}
+
+/// The text a write-up section can repeat word for word: the summary's or the impact's.
+fn structured_text(pm: &Postmortem, s: Structured) -> &str {
+    match s {
+        Structured::Summary => &pm.summary,
+        Structured::Impact => &pm.impact,
+        _ => "",
+    }
+}
+
+/// The write-up with the sections that repeat a structured one folded into it.
+fn write_up(pm: &Postmortem, body: &RenderedBody) -> sections::Write {
+    let repeats = |into: Structured, text: &str| sections::same_words(text, structured_text(pm, into));
+    sections::fold(&body.html, &body.headings, &shown(pm), &repeats)
 }
 
 /// A page with this many sections or more gets an in-page contents list.
@@ -220,13 +225,13 @@ pub(super) const CONTENTS_FROM: usize = 6;
 
 /// The page's sections in order, as `[id, title]`, when there are enough to need a list.
 fn contents(pm: &Postmortem, body: &RenderedBody, write: &sections::Write, connections: bool) -> Vec<tera::Value> {
-    let structured = |on: bool, s: Structured| on.then(|| (s.anchor(), s.title()));
-    let mut list: Vec<(&str, &str)> = Vec::new();
-    list.extend(structured(!pm.summary.is_empty(), Structured::Summary));
-    list.extend(structured(!pm.impact.is_empty(), Structured::Impact));
+    let shown = shown(pm);
+    let entry = |s: &Structured| (s.anchor(), s.title());
+    // The page's order: summary and impact, the figures, factors and timeline, the
+    // write-up, action items, connections.
+    let mut list: Vec<(&str, &str)> = shown.iter().filter(|s| **s <= Structured::Impact).map(entry).collect();
     list.push(("figures-h", "Response"));
-    list.extend(structured(!pm.factors.is_empty(), Structured::Factors));
-    list.extend(structured(!pm.timeline.is_empty(), Structured::Timeline));
+    list.extend(shown.iter().filter(|s| matches!(s, Structured::Factors | Structured::Timeline)).map(entry));
     // The write-up's own top-level sections, except those folded away.
     let top = body.headings.iter().map(|h| h.0).min().filter(|&l| l <= 2);
     for (level, id, text) in &body.headings {
@@ -234,7 +239,7 @@ fn contents(pm: &Postmortem, body: &RenderedBody, write: &sections::Write, conne
             list.push((id.as_str(), text.as_str()));
         }
     }
-    list.extend(structured(!pm.action_items.is_empty(), Structured::Actions));
+    list.extend(shown.iter().filter(|s| **s == Structured::Actions).map(entry));
     if connections {
         list.push(("connections-h", "Connections"));
     }
@@ -253,7 +258,6 @@ fn connections(site: &Site, i: usize, rows: &super::Rows) -> Result<Vec<tera::Va
     // In order of first reason, which is the order of weight: a recurrence first.
     let mut order: Vec<usize> = Vec::new();
     let mut reasons: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    let mut seen: BTreeMap<usize, &str> = BTreeMap::new();
     let mut add = |j: usize, why: String| {
         if j == i || !kb.visible[j] {
             return;
@@ -267,18 +271,17 @@ fn connections(site: &Site, i: usize, rows: &super::Rows) -> Result<Vec<tera::Va
         }
     };
     let factor_title = |id: &str| kb.config.factors.get(id).map_or(id.to_string(), |f| f.title.clone());
-    // What a recurrence shares, as links: the reason comes first, drawn by the template.
-    let mut shared: BTreeMap<usize, tera::Value> = BTreeMap::new();
+    // Per earlier incident this one recurs: what they share, as links (the template draws
+    // it in place of the first reason), and that incident's action items.
+    let mut recurs: BTreeMap<usize, (tera::Value, &str)> = BTreeMap::new();
     for r in kb.recurrences[i].iter().take(RECURRENCES_SHOWN) {
         if !kb.visible[r.earlier] {
             continue;
         }
         let factors: Vec<tera::Value> =
             r.factors.iter().map(|f| obj! { "name" => factor_title(f), "url" => routes::factor_url(f) }).collect();
-        shared.insert(
-            r.earlier,
-            obj! { "services" => named(&site.slugs, Dim::Services, &r.services), "factors" => factors },
-        );
+        let shared = obj! { "services" => named(&site.slugs, Dim::Services, &r.services), "factors" => factors };
+        recurs.insert(r.earlier, (shared, site.seen_html(r.earlier)?));
         let names: Vec<String> = r.factors.iter().map(|f| factor_title(f)).collect();
         add(r.earlier, format!("Seen before: {} + {}", r.services.join(", "), names.join(", ")));
     }
@@ -291,20 +294,16 @@ fn connections(site: &Site, i: usize, rows: &super::Rows) -> Result<Vec<tera::Va
     for s in site.similar.get(i).into_iter().flatten() {
         add(s.index, format!("similar: {}", s.reason));
     }
-    for r in kb.recurrences[i].iter().take(RECURRENCES_SHOWN) {
-        if kb.visible[r.earlier] {
-            seen.insert(r.earlier, site.seen_html(r.earlier)?);
-        }
-    }
     Ok(order
         .into_iter()
         .map(|j| {
+            let recur = recurs.get(&j);
             obj! {
                 "incident" => rows[j].clone(),
                 "reasons" => strings(&reasons[&j]),
-                "recurrence" => seen.contains_key(&j),
-                "shared" => shared.get(&j).cloned(),
-                "earlier_actions_html" => seen.get(&j).copied(),
+                "recurrence" => recur.is_some(),
+                "shared" => recur.map(|r| r.0.clone()),
+                "earlier_actions_html" => recur.map(|r| r.1),
             }
         })
         .collect())

@@ -71,9 +71,9 @@ pub(super) fn fill(site: &Site, ctx: &mut Context, rows: &super::Rows) {
     let is_trigger = |id: &str| kb.config.factors.get(id).is_some_and(|f| f.category == TRIGGER);
 
     // Columns: the busiest teams, by incidents with a factor, then one for the rest.
+    let size: Vec<usize> = (0..m.teams.len()).map(|t| m.cells.iter().map(|row| row[t].len()).sum()).collect();
     let mut by_size: Vec<usize> = (0..m.teams.len()).collect();
-    let size = |t: usize| m.cells.iter().map(|row| row[t].len()).sum::<usize>();
-    by_size.sort_by(|&a, &b| size(b).cmp(&size(a)).then_with(|| m.teams[a].cmp(&m.teams[b])));
+    by_size.sort_by(|&a, &b| size[b].cmp(&size[a]).then_with(|| m.teams[a].cmp(&m.teams[b])));
     let (top, rest) = by_size.split_at(by_size.len().min(TOP_TEAMS));
     // Per factor: the top teams' cells, then the union of the other teams' (an incident
     // of two other teams counts once), newest first like every list.

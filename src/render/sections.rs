@@ -175,24 +175,30 @@ pub(super) fn strip_tags(html: &str) -> String {
     out
 }
 
+/// The words of a text, lowercased, for comparing: the text may come from HTML (the
+/// entities `markdown::escape` writes are read back, so `&amp;` is not the word "amp").
+fn words(text: &str) -> Vec<String> {
+    let text = text
+        .replace("&amp;", "&")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">");
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+}
+
 /// Whether `body_text` says nothing beyond `structured`: the same words in the same
 /// order, ignoring case, punctuation and spacing.
 pub(super) fn same_words(body_text: &str, structured: &str) -> bool {
-    let words = |s: &str| -> Vec<String> {
-        s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
-    };
-    let a = words(&body_text.replace("&amp;", "&").replace("&quot;", "\"").replace("&#39;", "'"));
+    let a = words(body_text);
     !a.is_empty() && a == words(structured)
 }
 
 /// Whether `body_text` opens with every word of `structured`, in order (and says more
 /// or the same): an importer's or a writer's summary that is the body's first sentences.
 pub(super) fn begins_with(body_text: &str, structured: &str) -> bool {
-    let words = |s: &str| -> Vec<String> {
-        s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
-    };
-    let (a, b) = (words(&body_text.replace("&amp;", "&").replace("&#39;", "'")), words(structured));
-    !b.is_empty() && a.starts_with(&b)
+    let b = words(structured);
+    !b.is_empty() && words(body_text).starts_with(&b)
 }
 
 #[cfg(test)]
