@@ -92,8 +92,8 @@ fn lift_for_contrast(css: &str, backgrounds: &[[u8; 3]]) -> String {
     out
 }
 
-/// What a body becomes.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// What a body becomes. Stored in `.pmsite/cache/` as it is.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RenderedBody {
     pub html: String,
     /// Plain text (no markup) for search and snippets.

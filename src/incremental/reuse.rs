@@ -47,7 +47,6 @@ pub(super) struct Previous {
 impl Previous {
     /// What a later process may reuse, for `.pmsite/cache/` (pages by hash, not bytes).
     pub(super) fn into_state(self, others: Vec<(String, u64)>) -> crate::cache::State {
-        let strings = |v: &[Option<Arc<str>>]| v.iter().map(|f| f.as_deref().map(str::to_string)).collect();
         let mut pages: Vec<(String, u64, u64)> = self
             .pages
             .into_iter()
@@ -64,20 +63,13 @@ impl Previous {
             structure: self.global,
             membership: self.membership,
             hashes: self.hashes.into_iter().collect(),
-            bodies: self
-                .bodies
-                .into_iter()
-                .map(|(id, b)| {
-                    let b = Arc::unwrap_or_clone(b);
-                    (id, crate::cache::Body { html: b.html, text: b.text, headings: b.headings })
-                })
-                .collect(),
-            pm_frags: self.pm_frags.into_iter().map(|(id, f)| (id, strings(&f))).collect(),
+            bodies: self.bodies.into_iter().collect(),
+            pm_frags: self.pm_frags.into_iter().map(|(id, f)| (id, f.into())).collect(),
             refs: self.refs.into_iter().collect(),
             action_frags: self
                 .action_frags
                 .into_iter()
-                .map(|(id, items)| (id, items.iter().map(|f| strings(f)).collect()))
+                .map(|(id, items)| (id, items.into_iter().map(Vec::from).collect()))
                 .collect(),
             pages,
             others,
@@ -116,19 +108,15 @@ impl Previous {
 
     /// The reverse of `into_state`: what the incremental session reuses, from disk.
     pub(super) fn restored(s: crate::cache::State) -> Previous {
-        fn arcs<const N: usize>(v: Vec<Option<String>>) -> [Option<Arc<str>>; N] {
+        fn arcs<const N: usize>(v: Vec<Option<Arc<str>>>) -> [Option<Arc<str>>; N] {
             let mut v = v.into_iter();
-            std::array::from_fn(|_| v.next().flatten().map(Arc::from))
+            std::array::from_fn(|_| v.next().flatten())
         }
         Previous {
             global: s.structure,
             membership: s.membership,
             hashes: s.hashes.into_iter().collect(),
-            bodies: s
-                .bodies
-                .into_iter()
-                .map(|(id, b)| (id, Arc::new(RenderedBody { html: b.html, text: b.text, headings: b.headings })))
-                .collect(),
+            bodies: s.bodies.into_iter().collect(),
             pm_frags: s.pm_frags.into_iter().map(|(id, f)| (id, arcs(f))).collect(),
             refs: s.refs.into_iter().collect(),
             action_frags: s
