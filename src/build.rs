@@ -144,7 +144,14 @@ pub fn build(root: &Path, opts: &BuildOptions, progress: &(dyn Fn(u64) + Sync)) 
     let mut session = crate::incremental::Session::new(root, opts.clone(), RenderOptions::default());
     session.keep = false;
     session.persist = opts.cache;
-    if let Some(stored) = stored {
+    // The parts (bodies and fragments) are read only now: a build with nothing to do
+    // never needs them.
+    let mut previous_parts = None;
+    if let Some(mut stored) = stored {
+        let t = Instant::now();
+        notes.extend(cache::read_parts(root, &mut stored.state));
+        stage_timing("cache parts", t);
+        previous_parts = Some(stored.state.parts.clone());
         session.restore(stored.state);
     }
     let rendered = session.rebuild_to(progress, staging.as_ref());
@@ -187,7 +194,7 @@ pub fn build(root: &Path, opts: &BuildOptions, progress: &(dyn Fn(u64) + Sync)) 
             diagnostics: diags.iter().map(cache::StoredDiagnostic::of).collect(),
         };
         let t = Instant::now();
-        if let Err(e) = cache::write(root, &cache::Stored { inputs, report, state }) {
+        if let Err(e) = cache::write(root, &cache::Stored { inputs, report, state }, previous_parts.as_deref()) {
             notes.push(format!(
                 "the build cache in {} was not updated ({e}); the next build does all its work",
                 cache::DIR
@@ -262,7 +269,7 @@ fn finish_unchanged(
     // New stamps for files whose content did not change (a fresh checkout): saved, so
     // the next build need not read them again.
     if inputs.files != stored.inputs.files {
-        let _ = cache::write(root, &cache::Stored { inputs, ..stored });
+        let _ = cache::write_index(root, &cache::Stored { inputs, ..stored });
     }
     report
 }

@@ -388,6 +388,44 @@ fn a_corrupt_truncated_or_foreign_cache_is_noted_once_and_the_build_is_complete(
 }
 
 #[test]
+fn a_corrupt_or_missing_part_of_the_cache_is_noted_once_and_its_pages_are_rendered_again() {
+    let site = example_site();
+    let root = site.path();
+    let out = root.join("public");
+    assert!(pmsite::build::build(root, &opts(&out, true), &|_| {}).ok);
+    let dir = root.join(pmsite::cache::DIR);
+    let mut parts: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("part-"))
+        .collect();
+    parts.sort();
+    assert!(parts.len() > 8, "the cache is written in parts: {parts:?}");
+    // Every part holding something: one corrupted, one deleted.
+    let mut bytes = std::fs::read(&parts[1]).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x20;
+    std::fs::write(&parts[1], bytes).unwrap();
+    std::fs::remove_file(&parts[2]).unwrap();
+    // Something must change, or the build has no reason to read the parts.
+    apply(root, &Edit::Body(0, 1), 0);
+    let r = pmsite::build::build(root, &opts(&out, true), &|_| {});
+    assert!(r.ok);
+    let notes: Vec<&String> = r.notes.iter().filter(|n| n.contains("part-")).collect();
+    assert_eq!(notes.len(), 1, "one note, got {:?}", r.notes);
+    assert!(notes[0].contains("and 1 other part"), "{}", notes[0]);
+    let clean = tempfile::tempdir().unwrap();
+    assert!(pmsite::build::build(root, &opts(&clean.path().join("public"), false), &|_| {}).ok);
+    let diff = differences(&on_disk(&out), &on_disk(&clean.path().join("public")));
+    assert!(diff.is_empty(), "{diff:?}");
+    // Both parts were written again: the next change reads a whole cache, with no note.
+    assert!(parts[2].is_file());
+    apply(root, &Edit::Body(1, 2), 1);
+    let r = pmsite::build::build(root, &opts(&out, true), &|_| {});
+    assert!(r.ok && !r.notes.iter().any(|n| n.contains("part-")), "{:?}", r.notes);
+}
+
+#[test]
 fn a_new_tracker_snapshot_reaches_a_cached_build() {
     let site = example_site();
     let root = site.path();

@@ -71,6 +71,7 @@ impl Previous {
                 .into_iter()
                 .map(|(id, items)| (id, items.into_iter().map(Vec::from).collect()))
                 .collect(),
+            parts: Vec::new(),
             pages,
             others,
             patterns_shown: self.patterns_shown,

@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod parts;
+pub use parts::read_parts;
+
 /// The cache folder, relative to the knowledge base root.
 pub const DIR: &str = ".pmsite/cache";
 const FILE: &str = "build.bin";
@@ -104,11 +107,17 @@ pub struct State {
     pub membership: u64,
     /// Postmortem id -> content hash.
     pub hashes: Vec<(String, u64)>,
-    /// Shared with the build that made them, so storing them copies no text.
+    /// Shared with the build that made them, so storing them copies no text. These
+    /// three are stored in parts (`parts`), not in the index file.
+    #[serde(skip)]
     pub bodies: Vec<(String, Arc<RenderedBody>)>,
+    #[serde(skip)]
     pub pm_frags: Vec<(String, Vec<Option<Arc<str>>>)>,
     pub refs: Vec<(String, u64)>,
+    #[serde(skip)]
     pub action_frags: Vec<(String, Vec<Vec<Option<Arc<str>>>>)>,
+    /// The key of each part file as the index expects it (`parts::key`); 0 for none.
+    pub parts: Vec<u64>,
     /// Output path, page fingerprint, hash of the bytes written.
     pub pages: Vec<(String, u64, u64)>,
     /// Every other file of the site (feeds, search index, assets) and its hash.
@@ -117,6 +126,32 @@ pub struct State {
     /// Postmortems whose dates came from file times, not commits: their stamps are
     /// inputs too (see `digest_with_file_times`).
     pub file_times: Vec<String>,
+}
+
+impl State {
+    /// Everything but what the parts hold.
+    fn index_only(&self) -> State {
+        State {
+            structure: self.structure,
+            membership: self.membership,
+            hashes: self.hashes.clone(),
+            bodies: Vec::new(),
+            pm_frags: Vec::new(),
+            refs: self.refs.clone(),
+            action_frags: Vec::new(),
+            parts: self.parts.clone(),
+            pages: self.pages.clone(),
+            others: self.others.clone(),
+            patterns_shown: self.patterns_shown.clone(),
+            file_times: self.file_times.clone(),
+        }
+    }
+}
+
+impl Stored {
+    fn clone_index(&self) -> Stored {
+        Stored { inputs: self.inputs.clone(), report: self.report.clone(), state: self.state.index_only() }
+    }
 }
 
 /// Why a cache file was not used, for the one note a build prints.
@@ -152,6 +187,15 @@ fn header() -> Vec<u8> {
 }
 
 fn decode(bytes: &[u8]) -> Result<Stored, &'static str> {
+    let stored: Stored = decode_value(bytes)?;
+    if stored.report.diagnostics.iter().any(|d| d.to_diagnostic().is_none()) {
+        return Err("names diagnostics this version does not know");
+    }
+    Ok(stored)
+}
+
+/// A value from one of the cache's files: header, checksum, then the compressed value.
+fn decode_value<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, &'static str> {
     let header = header();
     if !bytes.starts_with(MAGIC) {
         return Err("is not a pmsite cache");
@@ -170,23 +214,23 @@ fn decode(bytes: &[u8]) -> Result<Stored, &'static str> {
     // Decoded as it is decompressed: the whole uncompressed payload (ten times the file,
     // 300 MB at 10,000 postmortems) is never in memory beside what is decoded from it.
     let reader = std::io::BufReader::with_capacity(1 << 16, lz4_flex::frame::FrameDecoder::new(payload));
-    let stored: Stored = bincode::deserialize_from(reader).map_err(|_| "is corrupt (cannot be decoded)")?;
-    if stored.report.diagnostics.iter().any(|d| d.to_diagnostic().is_none()) {
-        return Err("names diagnostics this version does not know");
-    }
-    Ok(stored)
+    bincode::deserialize_from(reader).map_err(|_| "is corrupt (cannot be decoded)")
 }
 
 fn encode(stored: &Stored) -> Vec<u8> {
-    // Compressed as it is encoded, for the same reason `decode` decodes as it reads.
+    encode_value(stored)
+}
+
+/// The reverse of `decode_value`; empty if the value cannot be encoded.
+fn encode_value<T: Serialize>(value: &T) -> Vec<u8> {
+    // Compressed as it is encoded, for the same reason `decode_value` decodes as it reads.
     let mut out = header();
     let start = out.len();
     out.extend([0; 8]);
     let mut frame = lz4_flex::frame::FrameEncoder::new(out);
-    let written = bincode::serialize_into(&mut frame, stored).is_ok();
+    let written = bincode::serialize_into(&mut frame, value).is_ok();
     let mut out = frame.finish().unwrap_or_default();
     if !written || out.len() < start + 8 {
-        // Only an impossible value fails to encode; an empty file is then refused on read.
         return Vec::new();
     }
     let sum = xxhash_rust::xxh3::xxh3_64(&out[start + 8..]);
@@ -194,28 +238,47 @@ fn encode(stored: &Stored) -> Vec<u8> {
     out
 }
 
-/// Writes the cache atomically (a temporary file renamed over the old one), so a build
-/// killed while writing leaves the old cache or none, never half of one.
-pub fn write(root: &Path, stored: &Stored) -> std::io::Result<()> {
-    let path = path(root);
-    let dir = path.parent().unwrap_or(root);
-    std::fs::create_dir_all(dir)?;
-    // What a killed build left: never read, so only removed.
-    for e in std::fs::read_dir(dir)?.flatten() {
-        if e.file_name().to_string_lossy().starts_with(&format!(".{FILE}.tmp-")) {
-            let _ = std::fs::remove_file(e.path());
-        }
-    }
-    let tmp = dir.join(format!(".{FILE}.tmp-{}", std::process::id()));
-    let bytes = encode(stored);
+/// Writes `bytes` to `dir/name` atomically (a temporary file renamed over the old one),
+/// so a build killed while writing leaves the old file or none, never half of one.
+fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     if bytes.is_empty() {
         return Err(std::io::Error::other("its contents could not be encoded"));
     }
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     std::fs::write(&tmp, bytes)?;
     crate::output::fault_point_cache();
-    std::fs::rename(&tmp, &path).inspect_err(|_| {
+    std::fs::rename(&tmp, dir.join(name)).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })
+}
+
+/// Writes the cache: first the parts whose postmortems changed since `previous` (the
+/// parts the cache that was read had; `None` writes every part), then the index. A build
+/// killed part-way leaves parts the old index does not name, which are ignored.
+pub fn write(root: &Path, stored: &Stored, previous: Option<&[u64]>) -> std::io::Result<()> {
+    let dir = prepare_dir(root)?;
+    let keys = parts::write(&dir, &stored.state, previous)?;
+    let index = Stored { state: State { parts: keys, ..stored.state.index_only() }, ..stored.clone_index() };
+    write_atomically(&dir, FILE, &encode(&index))
+}
+
+/// Writes only the index (`stored` as read, its parts untouched on disk).
+pub fn write_index(root: &Path, stored: &Stored) -> std::io::Result<()> {
+    let dir = prepare_dir(root)?;
+    write_atomically(&dir, FILE, &encode(stored))
+}
+
+/// The cache folder, emptied of what a killed build left (never read, so only removed).
+fn prepare_dir(root: &Path) -> std::io::Result<PathBuf> {
+    let dir = root.join(DIR);
+    std::fs::create_dir_all(&dir)?;
+    for e in std::fs::read_dir(&dir)?.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') && name.contains(".tmp-") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+    Ok(dir)
 }
 
 /// Hashes every input of a build: site.toml, the tracker snapshot, content/, static/ and
