@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Serialize)]
 pub struct ActionRow<'a> {
     pub incident: &'a str,
-    pub incident_title: &'a str,
-    pub incident_date: Date,
+    pub(crate) incident_title: &'a str,
+    pub(crate) incident_date: Date,
     pub severity: &'a str,
     pub services: &'a [String],
     pub teams: &'a [String],
@@ -30,13 +30,13 @@ pub struct ActionRow<'a> {
     pub overdue: bool,
     /// Whole days past due on `--today`, for overdue items (the due date reports judge by).
     #[serde(skip)]
-    pub days_overdue: Option<i64>,
+    pub(crate) days_overdue: Option<i64>,
     /// Done after its due date.
     pub done_late: bool,
     /// Days from the incident to completion, for done items with a completion date.
-    pub days_to_complete: Option<i64>,
+    pub(crate) days_to_complete: Option<i64>,
     /// Days since the incident, for items still open.
-    pub age_days: Option<i64>,
+    pub(crate) age_days: Option<i64>,
     #[serde(skip)]
     pub pm: usize,
     /// Position among its postmortem's action items.
@@ -49,12 +49,12 @@ pub struct ActionRow<'a> {
     /// The tracker's side; None when the knowledge base has no ticket snapshot, so that
     /// output without one is what it always was.
     #[serde(flatten)]
-    pub tracked: Option<Tracked<'a>>,
+    pub(crate) tracked: Option<Tracked<'a>>,
 }
 
 /// An action item's tracker columns, present whenever a ticket snapshot was read.
 #[derive(Debug, Clone, Serialize)]
-pub struct Tracked<'a> {
+pub(crate) struct Tracked<'a> {
     /// None when the snapshot has no state for the ticket (or the item names none).
     pub tracker: Option<TrackerView<'a>>,
     pub drift: Option<Drift>,
@@ -63,7 +63,7 @@ pub struct Tracked<'a> {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct TrackerView<'a> {
+pub(crate) struct TrackerView<'a> {
     pub ticket: &'a str,
     pub state: &'static str,
     pub status: &'a str,
@@ -74,7 +74,7 @@ pub struct TrackerView<'a> {
     pub seen: Option<jiff::Timestamp>,
 }
 
-pub fn tracked<'a>(r: &crate::tickets::Reconciled<'a>) -> Tracked<'a> {
+pub(crate) fn tracked<'a>(r: &crate::tickets::Reconciled<'a>) -> Tracked<'a> {
     Tracked {
         tracker: r.tracker.map(|(key, e, s)| TrackerView {
             ticket: key,
@@ -192,13 +192,13 @@ pub struct Health {
     pub done_late: usize,
     pub wont_do: usize,
     /// Shares (0..=1) of items with an owner, a due date, a measurable outcome.
-    pub with_owner: f64,
-    pub with_due: f64,
-    pub with_outcome: f64,
+    pub(crate) with_owner: f64,
+    pub(crate) with_due: f64,
+    pub(crate) with_outcome: f64,
     pub median_days_to_complete: Option<f64>,
     /// Open items by age since their incident.
-    pub open_by_age: BTreeMap<&'static str, usize>,
-    pub by_type: BTreeMap<&'static str, usize>,
+    pub(crate) open_by_age: BTreeMap<&'static str, usize>,
+    pub(crate) by_type: BTreeMap<&'static str, usize>,
     /// With a ticket snapshot: how many items were judged by their tracker.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tracker: Option<TrackerHealth>,
@@ -214,7 +214,7 @@ pub struct TrackerHealth {
     pub synced_at: Option<jiff::Timestamp>,
 }
 
-pub const AGE_BUCKETS: [(&str, i64); 4] =
+pub(crate) const AGE_BUCKETS: [(&str, i64); 4] =
     [("under 30 days", 30), ("30–90 days", 90), ("90–365 days", 365), ("over a year", i64::MAX)];
 
 pub fn health(rows: &[&ActionRow]) -> Health {
@@ -248,7 +248,7 @@ pub fn health(rows: &[&ActionRow]) -> Health {
 }
 
 /// `health` with the tracker figures of a knowledge base that has a ticket snapshot.
-pub fn health_in(kb: &KnowledgeBase, rows: &[&ActionRow]) -> Health {
+pub(crate) fn health_in(kb: &KnowledgeBase, rows: &[&ActionRow]) -> Health {
     let mut h = health(rows);
     if let Some(t) = &kb.tickets {
         let tracked = || rows.iter().filter_map(|r| r.tracked.as_ref());
@@ -292,25 +292,25 @@ pub fn report(kb: &KnowledgeBase, filter: &Filter, format: ReportFormat) -> Repo
     Report { text, overdue, drifted }
 }
 
-pub const CSV_HEADER: &str =
+pub(crate) const CSV_HEADER: &str =
     "incident,incident_date,severity,services,teams,title,owner,due,status,type,outcome,ticket,completed,overdue\r\n";
 /// The columns a ticket snapshot adds, after `CSV_HEADER`'s.
 const CSV_TRACKER_COLUMNS: &str = ",tracker_state,tracker_status,tracker_closed,tracker_assignee,tracker_due,tracker_url,tracker_seen,drift,status_source";
 
 /// The header line; `tracked` when the knowledge base has a ticket snapshot.
-pub fn csv_header(tracked: bool) -> String {
+pub(crate) fn csv_header(tracked: bool) -> String {
     if tracked { CSV_HEADER.replace("\r\n", &format!("{CSV_TRACKER_COLUMNS}\r\n")) } else { CSV_HEADER.to_string() }
 }
 
 /// CSV with RFC 4180 quoting and formula cells neutralised (`crate::csv`).
-pub fn to_csv(rows: &[&ActionRow], tracked: bool) -> String {
+pub(crate) fn to_csv(rows: &[&ActionRow], tracked: bool) -> String {
     let mut out = csv_header(tracked);
     rows.iter().for_each(|r| out.push_str(&csv_line(r)));
     out
 }
 
 /// One record, with its line end.
-pub fn csv_line(r: &ActionRow) -> String {
+pub(crate) fn csv_line(r: &ActionRow) -> String {
     let cols = [
         r.incident.to_string(),
         r.incident_date.to_string(),
@@ -345,7 +345,7 @@ pub fn csv_line(r: &ActionRow) -> String {
     crate::csv::record(&all)
 }
 
-pub fn to_json(kb: &KnowledgeBase, rows: &[&ActionRow]) -> String {
+pub(crate) fn to_json(kb: &KnowledgeBase, rows: &[&ActionRow]) -> String {
     let refs: Vec<&ActionRow> = rows.to_vec();
     let doc = serde_json::json!({ "version": 1, "today": kb.today.to_string(), "health": health_in(kb, &refs), "action_items": refs });
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
@@ -367,7 +367,7 @@ fn status_cell(r: &ActionRow) -> String {
 }
 
 /// A plain table for terminals and CI logs.
-pub fn to_table(rows: &[&ActionRow]) -> String {
+pub(crate) fn to_table(rows: &[&ActionRow]) -> String {
     use crate::terminal::safe;
     let header = ["DUE", "STATUS", "OWNER", "INCIDENT", "ACTION"];
     let cells: Vec<[String; 5]> = rows

@@ -16,7 +16,7 @@ const SITE_TOML: &str = "site.toml";
 
 /// A place in site.toml, for warnings raised after parsing (`unknown_owners`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Place {
+pub(crate) struct Place {
     pub line: usize,
     pub column: usize,
     pub width: usize,
@@ -28,7 +28,7 @@ pub struct Service {
     /// A team id, as postmortems write it in `teams`.
     pub owner: Option<String>,
     #[serde(skip)]
-    pub owner_at: Place,
+    pub(crate) owner_at: Place,
     pub tier: Option<String>,
     pub runbook: Option<String>,
     pub dashboard: Option<String>,
@@ -37,7 +37,7 @@ pub struct Service {
 }
 
 /// Services by the id postmortems name them with in `services`.
-pub type Catalog = BTreeMap<String, Service>;
+pub(crate) type Catalog = BTreeMap<String, Service>;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -105,7 +105,7 @@ pub(crate) fn parse(raw: BTreeMap<String, RawService>, text: &str, diags: &mut V
 
 /// `unknown-team` warnings: catalog owners that no postmortem names as a team, so they
 /// have no team page to link to (likely a misspelling).
-pub fn unknown_owners(catalog: &Catalog, is_team: &dyn Fn(&str) -> bool) -> Vec<Diagnostic> {
+pub(crate) fn unknown_owners(catalog: &Catalog, is_team: &dyn Fn(&str) -> bool) -> Vec<Diagnostic> {
     catalog
         .iter()
         .filter_map(|(id, s)| {

@@ -10,7 +10,7 @@ use toml::Spanned;
 
 pub const FILE: &str = "site.toml";
 
-pub const DEFAULT_BLAME_PHRASES: &[&str] = &[
+pub(crate) const DEFAULT_BLAME_PHRASES: &[&str] = &[
     "human error",
     "careless",
     "carelessness",
@@ -22,7 +22,7 @@ pub const DEFAULT_BLAME_PHRASES: &[&str] = &[
     "incompetent",
     "sloppy",
 ];
-pub const DEFAULT_VAGUE_ACTION_PHRASES: &[&str] = &[
+pub(crate) const DEFAULT_VAGUE_ACTION_PHRASES: &[&str] = &[
     "improve monitoring",
     "update documentation",
     "be more careful",
@@ -36,8 +36,8 @@ pub const DEFAULT_VAGUE_ACTION_PHRASES: &[&str] = &[
 
 #[derive(Debug, Clone)]
 pub struct Lint {
-    pub blame_phrases: Vec<String>,
-    pub vague_action_phrases: Vec<String>,
+    pub(crate) blame_phrases: Vec<String>,
+    pub(crate) vague_action_phrases: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -47,10 +47,10 @@ pub struct SiteConfig {
     pub base_url: String,
     pub timezone_name: String,
     pub timezone: TimeZone,
-    pub repo_url: Option<String>,
+    pub(crate) repo_url: Option<String>,
     /// `repo_branch`: the branch edit and history links name; None: the branch checked
     /// out in the repository (see `crate::history::current_branch`), else `main`.
-    pub repo_branch: Option<String>,
+    pub(crate) repo_branch: Option<String>,
     /// `repo_kind`: the forge's URL shapes; None: guessed from `repo_url`'s host.
     pub repo_kind: Option<crate::routes::RepoKind>,
     pub theme: String,
@@ -79,10 +79,10 @@ pub struct SiteConfig {
 
 /// Rows per list page unless site.toml says otherwise: a page of 100 rows stays well
 /// under 1 MB however large the knowledge base grows.
-pub const DEFAULT_PER_PAGE: usize = 100;
+pub(crate) const DEFAULT_PER_PAGE: usize = 100;
 /// More rows than this on one page would bring back the multi-megabyte pages that
 /// pagination exists to avoid.
-pub const MAX_PER_PAGE: i64 = 2000;
+pub(crate) const MAX_PER_PAGE: i64 = 2000;
 
 impl Default for SiteConfig {
     fn default() -> Self {
@@ -355,7 +355,7 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
 impl SiteConfig {
     /// The site level a postmortem's `severity` names: a level itself, or an alias from
     /// `[severity_aliases]` (compared ignoring case) for one.
-    pub fn severity_level(&self, written: &str) -> Option<&str> {
+    pub(crate) fn severity_level(&self, written: &str) -> Option<&str> {
         if let Some(level) = self.severities.iter().find(|s| *s == written) {
             return Some(level);
         }
@@ -457,7 +457,7 @@ pub fn base_url(url: &str) -> Result<String, &'static str> {
 }
 
 /// Lowercase ASCII letters, digits and dashes: safe in URLs and file names.
-pub fn is_slug(s: &str) -> bool {
+pub(crate) fn is_slug(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 

@@ -242,11 +242,11 @@ impl Diagnostic {
     ) -> Self {
         Self::new(Level::Warning, code, file, line, column, message)
     }
-    pub fn with_suggestion(mut self, s: impl Into<String>) -> Self {
+    pub(crate) fn with_suggestion(mut self, s: impl Into<String>) -> Self {
         self.suggestion = Some(s.into());
         self
     }
-    pub fn with_width(mut self, width: usize) -> Self {
+    pub(crate) fn with_width(mut self, width: usize) -> Self {
         self.width = width.max(1);
         self
     }
@@ -254,7 +254,7 @@ impl Diagnostic {
         self.level == Level::Error
     }
     /// `path:line:col: level[code]: message`, the one-line form of the format contract.
-    pub fn one_line(&self) -> String {
+    pub(crate) fn one_line(&self) -> String {
         format!(
             "{}:{}:{}: {}[{}]: {}",
             display_path(&self.file),
@@ -291,13 +291,13 @@ pub fn count_errors(diags: &[Diagnostic]) -> usize {
 }
 
 /// Under `--strict` warnings fail the build, so they become errors before reporting.
-pub fn promote_warnings(diags: &mut [Diagnostic]) {
+pub(crate) fn promote_warnings(diags: &mut [Diagnostic]) {
     for d in diags {
         d.level = Level::Error;
     }
 }
 
-pub fn display_path(p: &Path) -> String {
+pub(crate) fn display_path(p: &Path) -> String {
     // Only on Windows is `\\` a separator; elsewhere it is part of a name, and a message
     // that turned it into `/` would name another file.
     if cfg!(windows) { p.to_string_lossy().replace('\\', "/") } else { p.to_string_lossy().into_owned() }

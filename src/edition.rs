@@ -39,7 +39,7 @@ impl Edition {
 
 /// The public edition's `link-to-internal` warning, naming both files: (message,
 /// suggestion). `becomes` says what the public page shows instead of the mention.
-pub fn internal_mention(from: &Path, target: &Path, becomes: &str) -> (String, String) {
+pub(crate) fn internal_mention(from: &Path, target: &Path, becomes: &str) -> (String, String) {
     let (from, target) = (crate::diagnostics::display_path(from), crate::diagnostics::display_path(target));
     (
         format!("public {from} links to {target}, which is internal; in the public edition {becomes}"),
@@ -50,12 +50,12 @@ pub fn internal_mention(from: &Path, target: &Path, becomes: &str) -> (String, S
 }
 
 /// The line that opens an internal part of a body, and the one that closes it.
-pub const OPEN: &str = "<!-- internal -->";
-pub const CLOSE: &str = "<!-- /internal -->";
+pub(crate) const OPEN: &str = "<!-- internal -->";
+pub(crate) const CLOSE: &str = "<!-- /internal -->";
 
 /// Front matter fields that are never internal: a page cannot exist without them, or
 /// they say what is internal.
-pub const ALWAYS_PUBLIC: &[&str] =
+pub(crate) const ALWAYS_PUBLIC: &[&str] =
     &["title", "date", "severity", "status", "services", "visibility", "internal_fields"];
 
 /// `text` with the marker lines blanked, and in the public edition the lines between
@@ -144,7 +144,7 @@ fn problem(file: &Path, line: usize, text: &str, msg: String, help: &str) -> Dia
 
 /// Removes what the public edition does not show from a public postmortem: the fields
 /// its `internal_fields` lists (checked by `frontmatter`).
-pub fn redact_fields(pm: &mut crate::model::Postmortem) {
+pub(crate) fn redact_fields(pm: &mut crate::model::Postmortem) {
     for field in std::mem::take(&mut pm.internal_fields) {
         match field.as_str() {
             "summary" => pm.summary.clear(),
@@ -168,7 +168,7 @@ pub fn redact_fields(pm: &mut crate::model::Postmortem) {
 
 /// A hash that differs between editions, so that nothing made for one edition (a
 /// postmortem's fragments, keyed by its hashes) is reused by the other.
-pub fn salted(hash: u64, edition: Edition) -> u64 {
+pub(crate) fn salted(hash: u64, edition: Edition) -> u64 {
     match edition {
         Edition::Internal => hash,
         Edition::Public => xxhash_rust::xxh3::xxh3_64_with_seed(&hash.to_le_bytes(), 0x7075_626c_6963),

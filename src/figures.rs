@@ -20,7 +20,7 @@ pub struct Figures {
 }
 
 /// The figure names, in the order pages show them.
-pub const NAMES: [(&str, &str); 4] = [
+pub(crate) const NAMES: [(&str, &str); 4] = [
     ("detect", "Time to detect"),
     ("diagnose", "Time to diagnose"),
     ("mitigate", "Time to mitigate"),
@@ -28,7 +28,7 @@ pub const NAMES: [(&str, &str); 4] = [
 ];
 
 /// What each figure of [`NAMES`] measures, from which event to which, as pages say it.
-pub const MEASURES: [&str; 4] = [
+pub(crate) const MEASURES: [&str; 4] = [
     "first signal → first detection",
     "first detection → first diagnosis",
     "first detection → first mitigation",
@@ -37,7 +37,7 @@ pub const MEASURES: [&str; 4] = [
 
 impl Figures {
     /// `timeline` may be in any order.
-    pub fn from_timeline(timeline: &[TimelineEvent]) -> Self {
+    pub(crate) fn from_timeline(timeline: &[TimelineEvent]) -> Self {
         let first = |k: EventKind| timeline.iter().filter(|e| e.kind == k).map(|e| e.at).min();
         let last = |k: EventKind| timeline.iter().filter(|e| e.kind == k).map(|e| e.at).max();
         let span = |a: Option<Timestamp>, b: Option<Timestamp>| match (a, b) {
@@ -83,7 +83,7 @@ pub fn human(d: Option<SignedDuration>) -> String {
 
 /// The p-th percentile (0..=100) of sorted values, linearly interpolated between
 /// closest ranks (the method of numpy's default and of most spreadsheets).
-pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
     if sorted.is_empty() {
         return None;
     }
@@ -98,8 +98,8 @@ pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
 pub struct Summary {
     pub count: usize,
     pub unknown: usize,
-    pub median_secs: Option<f64>,
-    pub p90_secs: Option<f64>,
+    pub(crate) median_secs: Option<f64>,
+    pub(crate) p90_secs: Option<f64>,
 }
 
 impl Summary {
@@ -120,10 +120,10 @@ impl Summary {
             p90_secs: percentile(&known, 90.0),
         }
     }
-    pub fn median_human(&self) -> String {
+    pub(crate) fn median_human(&self) -> String {
         human(self.median_secs.map(|s| SignedDuration::from_secs(s.round() as i64)))
     }
-    pub fn p90_human(&self) -> String {
+    pub(crate) fn p90_human(&self) -> String {
         human(self.p90_secs.map(|s| SignedDuration::from_secs(s.round() as i64)))
     }
 }

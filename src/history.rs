@@ -471,7 +471,7 @@ pub fn default_base(root: &Path) -> Option<String> {
 
 /// The branch checked out in the repository holding `dir` (`main`, `release/2024`);
 /// None outside a repository or on a detached HEAD, as in many CI checkouts.
-pub fn current_branch(dir: &Path) -> Option<String> {
+pub(crate) fn current_branch(dir: &Path) -> Option<String> {
     let repo = gix::discover(dir).ok()?;
     let name = repo.head_name().ok()??;
     Some(name.shorten().to_str_lossy().into_owned())
@@ -479,19 +479,19 @@ pub fn current_branch(dir: &Path) -> Option<String> {
 
 /// Where `dir` sits in the work tree of the repository holding it (empty at its top);
 /// None outside a repository.
-pub fn path_in_work_tree(dir: &Path) -> Option<PathBuf> {
+pub(crate) fn path_in_work_tree(dir: &Path) -> Option<PathBuf> {
     let kb = open(dir).ok()?;
     Some(kb.prefix.iter().map(|c| c.to_str_lossy().into_owned()).collect())
 }
 
 /// The top of the work tree of the repository holding `dir`, symlinks resolved.
-pub fn work_tree(dir: &Path) -> Option<PathBuf> {
+pub(crate) fn work_tree(dir: &Path) -> Option<PathBuf> {
     let repo = gix::discover(dir).ok()?;
     std::fs::canonicalize(repo.workdir()?).ok()
 }
 
 /// Whether `rev` names a commit in the repository holding `dir`.
-pub fn has_revision(dir: &Path, rev: &str) -> bool {
+pub(crate) fn has_revision(dir: &Path, rev: &str) -> bool {
     open(dir).is_ok_and(|kb| kb.repo.rev_parse_single(rev).is_ok())
 }
 
@@ -505,7 +505,7 @@ pub fn changed_files(root: &Path, base: &str) -> Result<Vec<PathBuf>, HistoryErr
 
 /// `changed_files`, with new files looked for in each of `folders` (relative to `root`;
 /// `""` for all of it) instead of `content/` alone.
-pub fn changed_files_in(root: &Path, base: &str, folders: &[&Path]) -> Result<Vec<PathBuf>, HistoryError> {
+pub(crate) fn changed_files_in(root: &Path, base: &str, folders: &[&Path]) -> Result<Vec<PathBuf>, HistoryError> {
     let kb = open(root)?;
     let repo = &kb.repo;
     let base_id =

@@ -26,7 +26,7 @@ pub enum Target {
 }
 
 /// What `url` points at, or None when it leaves the site (a scheme, `//host`) or is empty.
-pub fn classify(url: &str) -> Option<Target> {
+pub(crate) fn classify(url: &str) -> Option<Target> {
     if url.is_empty() || url.starts_with("//") || has_scheme(url) {
         return None;
     }
@@ -59,7 +59,7 @@ fn has_scheme(url: &str) -> bool {
 }
 
 /// Every local link and image of `body`, whose first line is line `body_line` of its file.
-pub fn local_refs(body: &str, body_line: usize) -> Vec<LocalRef> {
+pub(crate) fn local_refs(body: &str, body_line: usize) -> Vec<LocalRef> {
     // Most bodies have no link or image at all; skip the Markdown parse for them.
     if memchr::memchr(b']', body.as_bytes()).is_none() {
         return Vec::new();

@@ -25,7 +25,7 @@ pub fn options() -> Options {
 const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 
 /// Loaded once per process: building the syntax set takes tens of milliseconds.
-pub fn syntax_set() -> &'static SyntaxSet {
+pub(crate) fn syntax_set() -> &'static SyntaxSet {
     static SET: OnceLock<SyntaxSet> = OnceLock::new();
     SET.get_or_init(SyntaxSet::load_defaults_newlines)
 }
@@ -35,7 +35,7 @@ pub fn syntax_set() -> &'static SyntaxSet {
 /// selectors, and a more specific light rule (`.hl-variable.hl-parameter`) would otherwise
 /// win over the dark theme's plainer one and put dark text on the dark page. Paper gets
 /// the light theme, as the print stylesheet gives it the light page colours.
-pub fn syntax_css() -> String {
+pub(crate) fn syntax_css() -> String {
     let themes = syntect::highlighting::ThemeSet::load_defaults();
     let css = |name: &str| {
         themes
@@ -323,7 +323,7 @@ pub fn escape(s: &str) -> String {
 
 /// `escape` for Tera: every `{{ }}` in every template comes through here, written
 /// straight into the page.
-pub fn escape_to(s: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub(crate) fn escape_to(s: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut result = Ok(());
     escape_runs(s, |run| {
         if result.is_ok() {
@@ -355,7 +355,7 @@ fn escape_runs<'s>(s: &'s str, mut emit: impl FnMut(&'s str)) {
 }
 
 /// GitHub-style heading anchors: lowercase, spaces to dashes, punctuation dropped.
-pub fn anchor_slug(s: &str) -> String {
+pub(crate) fn anchor_slug(s: &str) -> String {
     let mut out = String::new();
     for c in s.trim().chars().flat_map(char::to_lowercase) {
         if c.is_alphanumeric() || c == '-' || c == '_' {

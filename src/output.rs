@@ -40,7 +40,7 @@ impl OutputFile {
 }
 
 /// Marks a folder as pmsite's output and lists what pmsite wrote there.
-pub const MARKER: &str = ".pmsite-output";
+pub(crate) const MARKER: &str = ".pmsite-output";
 /// Changed files wait here, inside the output folder, until every one is written.
 const STAGING: &str = ".pmsite-staging";
 /// The manifest is replaced by renaming this over it, so it is never half written.
@@ -83,7 +83,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
 /// Whether a relative output path stays inside the output folder and can be recorded
 /// in the manifest and read back unchanged: the rule `check` reports by (`names`),
 /// applied again here as the last line of defence.
-pub fn is_safe(rel: &str) -> bool {
+pub(crate) fn is_safe(rel: &str) -> bool {
     crate::names::path_problem(rel).is_none()
 }
 
@@ -570,7 +570,7 @@ fn remove_tree_parallel(dir: &Path) {
 /// third rename. Unset, it costs one branch per file.
 /// The fault hook of `PMSITE_FAULT=cache`: the build cache is written after the output,
 /// and a kill between its two steps must leave a cache that is ignored or still right.
-pub fn fault_point_cache() {
+pub(crate) fn fault_point_cache() {
     fault::Plan::from_env().tick(fault::Point::Cache);
 }
 

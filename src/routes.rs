@@ -91,7 +91,7 @@ impl Slugs {
     }
     /// A hash of the names whose slug is not plainly their own (`slugify`'s, or `x` for
     /// none): what can change a link to an existing name when other names come or go.
-    pub fn exceptions_hash(&self) -> u64 {
+    pub(crate) fn exceptions_hash(&self) -> u64 {
         use std::hash::{Hash, Hasher};
         let mut odd: Vec<(usize, &str, &str)> = Vec::new();
         for (d, dim) in Dim::ALL.into_iter().chain([Dim::Owners]).enumerate() {
@@ -140,42 +140,42 @@ const SEGMENT: &AsciiSet = &CONTROLS
     .add(b'|')
     .add(b'}');
 
-pub const HOME: &str = "index.html";
-pub const NOT_FOUND: &str = "404.html";
-pub const FACTORS: &str = "factors/index.html";
-pub const SEARCH: &str = "search/index.html";
+pub(crate) const HOME: &str = "index.html";
+pub(crate) const NOT_FOUND: &str = "404.html";
+pub(crate) const FACTORS: &str = "factors/index.html";
+pub(crate) const SEARCH: &str = "search/index.html";
 pub const ACTIONS: &str = "actions/index.html";
-pub const PATTERNS: &str = "patterns/index.html";
-pub const METRICS: &str = "metrics/index.html";
+pub(crate) const PATTERNS: &str = "patterns/index.html";
+pub(crate) const METRICS: &str = "metrics/index.html";
 /// Postmortems waiting for their review meeting (`status: review`).
-pub const IN_REVIEW: &str = "in-review/index.html";
-pub const IN_REVIEW_URL: &str = "in-review/";
+pub(crate) const IN_REVIEW: &str = "in-review/index.html";
+pub(crate) const IN_REVIEW_URL: &str = "in-review/";
 /// The writing guide: `_index.md` from its first `##` heading on.
-pub const GUIDE: &str = "guide/index.html";
-pub const GUIDE_URL: &str = "guide/";
-pub const ATOM: &str = "atom.xml";
-pub const SITEMAP: &str = "sitemap.xml";
+pub(crate) const GUIDE: &str = "guide/index.html";
+pub(crate) const GUIDE_URL: &str = "guide/";
+pub(crate) const ATOM: &str = "atom.xml";
+pub(crate) const SITEMAP: &str = "sitemap.xml";
 
 /// The sitemap protocol's limit of URLs in one file (sitemaps.org): past it, `sitemap.xml`
 /// is an index of numbered parts, which is what search engines read.
-pub const SITEMAP_URLS: usize = 50_000;
+pub(crate) const SITEMAP_URLS: usize = 50_000;
 
 /// Part `n` (from 1) of a sitemap too long for one file; `sitemap.xml` then indexes them.
-pub fn sitemap_part(n: usize) -> String {
+pub(crate) fn sitemap_part(n: usize) -> String {
     format!("sitemap-{n}.xml")
 }
-pub const ROBOTS: &str = "robots.txt";
-pub const API_POSTMORTEMS: &str = "api/postmortems.json";
-pub const API_ACTIONS_JSON: &str = "api/actions.json";
-pub const API_ACTIONS_CSV: &str = "api/actions.csv";
+pub(crate) const ROBOTS: &str = "robots.txt";
+pub(crate) const API_POSTMORTEMS: &str = "api/postmortems.json";
+pub(crate) const API_ACTIONS_JSON: &str = "api/actions.json";
+pub(crate) const API_ACTIONS_CSV: &str = "api/actions.csv";
 
 /// One path segment, percent-encoded.
-pub fn segment(s: &str) -> String {
+pub(crate) fn segment(s: &str) -> String {
     utf8_percent_encode(s, SEGMENT).to_string()
 }
 
 /// A `/`-separated path with every segment percent-encoded.
-pub fn encode_path(path: &str) -> String {
+pub(crate) fn encode_path(path: &str) -> String {
     path.split('/').map(segment).collect::<Vec<_>>().join("/")
 }
 
@@ -199,7 +199,7 @@ pub fn incident(id: &str) -> String {
     format!("incidents/{id}/index.html")
 }
 
-pub fn incident_url(id: &str) -> String {
+pub(crate) fn incident_url(id: &str) -> String {
     url(&incident(id))
 }
 
@@ -208,7 +208,7 @@ pub fn terms(dim: Dim) -> String {
     format!("{}/index.html", dim.dir())
 }
 
-pub fn terms_url(dim: Dim) -> String {
+pub(crate) fn terms_url(dim: Dim) -> String {
     url(&terms(dim))
 }
 
@@ -218,12 +218,12 @@ pub fn term(dim: Dim, slug: &str) -> String {
     format!("{}/{slug}/index.html", dim.dir())
 }
 
-pub fn term_url(dim: Dim, slug: &str) -> String {
+pub(crate) fn term_url(dim: Dim, slug: &str) -> String {
     url(&term(dim, slug))
 }
 
 /// The Atom feed of a service's or team's page.
-pub fn term_feed(dim: Dim, slug: &str) -> String {
+pub(crate) fn term_feed(dim: Dim, slug: &str) -> String {
     format!("{}/{slug}/{ATOM}", dim.dir())
 }
 
@@ -231,16 +231,16 @@ pub fn factor(id: &str) -> String {
     format!("factors/{id}/index.html")
 }
 
-pub fn factor_url(id: &str) -> String {
+pub(crate) fn factor_url(id: &str) -> String {
     url(&factor(id))
 }
 
 /// A team's action items, by the team's slug.
-pub fn actions_team(slug: &str) -> String {
+pub(crate) fn actions_team(slug: &str) -> String {
     format!("actions/teams/{slug}/index.html")
 }
 
-pub fn actions_team_url(slug: &str) -> String {
+pub(crate) fn actions_team_url(slug: &str) -> String {
     url(&actions_team(slug))
 }
 
@@ -249,7 +249,7 @@ const QUERY_VALUE: &AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').
 
 /// `/actions/` with its in-page filters set (`actions/?service=checkout-api`), as
 /// `actions.js` reads them from the address.
-pub fn actions_filtered_url(filters: &[(&str, &str)]) -> String {
+pub(crate) fn actions_filtered_url(filters: &[(&str, &str)]) -> String {
     let query: Vec<String> =
         filters.iter().map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, QUERY_VALUE))).collect();
     format!("{}?{}", url(ACTIONS), query.join("&"))
@@ -259,7 +259,7 @@ pub fn actions_filtered_url(filters: &[(&str, &str)]) -> String {
 /// (`severities/sev3/index.html` -> `severities/sev3/page/2/index.html`). Page 1 keeps
 /// the list's own URL, so links to a list never break when it grows a second page.
 /// Slugs are single segments, so `page/` under a list's folder can name no other page.
-pub fn list_page(first: &str, n: u32) -> String {
+pub(crate) fn list_page(first: &str, n: u32) -> String {
     match (n, first.strip_suffix("index.html")) {
         (0 | 1, _) | (_, None) => first.to_string(),
         (n, Some(dir)) => format!("{dir}page/{n}/index.html"),
@@ -276,12 +276,12 @@ pub fn file_url(under_content: &str) -> String {
 }
 
 /// The URL of an attachment (`attachment`), percent-encoded.
-pub fn attachment_url(asset: &std::path::Path) -> String {
+pub(crate) fn attachment_url(asset: &std::path::Path) -> String {
     url(&attachment(asset))
 }
 
 /// A theme asset (`style.css`).
-pub fn asset(name: &str) -> String {
+pub(crate) fn asset(name: &str) -> String {
     format!("assets/{name}")
 }
 
@@ -301,7 +301,7 @@ pub enum RepoKind {
 }
 
 impl RepoKind {
-    pub const NAMES: &'static str = "github, gitlab or gitea";
+    pub(crate) const NAMES: &'static str = "github, gitlab or gitea";
 
     pub fn parse(s: &str) -> Option<RepoKind> {
         match s.trim().to_ascii_lowercase().as_str() {
@@ -315,7 +315,7 @@ impl RepoKind {
     /// The kind a repository URL's host suggests. Self-hosted forges rarely say what
     /// they are, and GitLab is the most common of them, so it is the guess for any other
     /// host (and the shape pmsite always used).
-    pub fn guess(repo_url: &str) -> RepoKind {
+    pub(crate) fn guess(repo_url: &str) -> RepoKind {
         let host = repo_url.split("://").nth(1).unwrap_or(repo_url).split(['/', ':']).next().unwrap_or("");
         let host = host.rsplit('@').next().unwrap_or(host).to_ascii_lowercase();
         if host == "github.com" || host.ends_with(".github.com") || host.starts_with("github.") {
@@ -330,9 +330,9 @@ impl RepoKind {
 
 /// Where a file of a repository is edited and its history shown, on the web.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RepoFile<'a> {
+pub(crate) struct RepoFile<'a> {
     /// The repository's web address, without a trailing `/`.
-    pub repo_url: &'a str,
+    pub(crate) repo_url: &'a str,
     pub kind: RepoKind,
     pub branch: &'a str,
     /// `/`-separated, from the repository's root.
@@ -343,7 +343,7 @@ impl RepoFile<'_> {
     /// The forge's editor for the file: GitHub `/edit/B/P`, GitLab `/-/edit/B/P`, Gitea
     /// `/_edit/B/P`. A branch's `/` separates segments as the forges expect; every
     /// segment of branch and path is percent-encoded.
-    pub fn edit_url(&self) -> String {
+    pub(crate) fn edit_url(&self) -> String {
         let at = match self.kind {
             RepoKind::GitHub => "edit",
             RepoKind::GitLab => "-/edit",
@@ -354,7 +354,7 @@ impl RepoFile<'_> {
 
     /// The file's commits: GitHub `/commits/B/P`, GitLab `/-/commits/B/P`, Gitea
     /// `/commits/branch/B/P`.
-    pub fn history_url(&self) -> String {
+    pub(crate) fn history_url(&self) -> String {
         let at = match self.kind {
             RepoKind::GitHub => "commits",
             RepoKind::GitLab => "-/commits",

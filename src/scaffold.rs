@@ -1,7 +1,7 @@
 //! `pmsite init` and `pmsite new`: start a knowledge base, start a postmortem.
 
 use crate::config::SiteConfig;
-pub use crate::names::slugify;
+pub(crate) use crate::names::slugify;
 use jiff::civil::Date;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -189,7 +189,7 @@ fn yaml_list(items: &[String]) -> String {
 }
 
 /// The template `new` writes: every field of the format, with guidance in comments.
-pub fn postmortem_template(
+pub(crate) fn postmortem_template(
     config: &SiteConfig,
     title: &str,
     services: &[String],

@@ -40,7 +40,7 @@ pub struct SyntaxError {
     pub pos: Pos,
     /// The text is valid YAML, but its aliases expand past `MAX_ALIAS_NODES` or
     /// `MAX_ALIAS_BYTES`: a different fix than a syntax error, so a different code.
-    pub too_large: bool,
+    pub(crate) too_large: bool,
 }
 
 impl SyntaxError {
@@ -59,7 +59,7 @@ impl Node {
     pub fn is_null(&self) -> bool {
         matches!(self.value, Value::Null)
     }
-    pub fn kind_name(&self) -> &'static str {
+    pub(crate) fn kind_name(&self) -> &'static str {
         match &self.value {
             Value::Scalar { .. } => "a text value",
             Value::Seq(_) => "a list",
@@ -76,7 +76,7 @@ impl Node {
     }
 
     /// Converts to JSON for `extra` (unknown keys passed to templates).
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;
         match &self.value {
             Value::Null => J::Null,
@@ -117,18 +117,18 @@ fn pos(span: &Span) -> Pos {
 /// Deepest nesting accepted. Front matter needs four or five levels; the limit exists
 /// because every consumer of the tree (drop, clone, `to_json`) recurses, and a file of
 /// `- - - - …` or `[[[[…` must get a diagnostic, not overflow the stack of a worker thread.
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// How many nodes aliases may copy in one document. An alias is expanded by cloning its
 /// anchored node, so ten aliases of ten aliases of … ("billion laughs") would otherwise
 /// build an exponentially large tree from a few hundred bytes.
-pub const MAX_ALIAS_NODES: usize = 10_000;
+pub(crate) const MAX_ALIAS_NODES: usize = 10_000;
 
 /// How many bytes of text aliases may copy in one document. Counting nodes alone let
 /// one 90 KB string aliased 8,000 times through a few lists build 700 MB of values (and
 /// 5 GB of memory by the time pages were written). Real front matter never aliases a
 /// megabyte; the tree stays within the file's own size plus this.
-pub const MAX_ALIAS_BYTES: usize = 1 << 20;
+pub(crate) const MAX_ALIAS_BYTES: usize = 1 << 20;
 
 /// A container still being filled, with the size and height of what it holds so far.
 struct Open {
@@ -300,7 +300,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
 /// anywhere in the tree. saphyr keeps both entries and `Node::get` takes the first, so
 /// without this the second value is silently dropped. A duplicate inside an anchored
 /// value is reported once, not once per alias.
-pub fn duplicate_keys(root: &Node, found: &mut dyn FnMut(&Node, &Node, &str)) {
+pub(crate) fn duplicate_keys(root: &Node, found: &mut dyn FnMut(&Node, &Node, &str)) {
     let mut reported = std::collections::HashSet::new();
     walk_duplicates(root, &mut reported, found);
 }

@@ -166,7 +166,7 @@ pub struct Converted {
     /// The Markdown body: the source without its title heading.
     pub body: String,
     /// The source file's name, kept as `imported_from`.
-    pub source_name: String,
+    pub(crate) source_name: String,
     /// Foreign front matter keys with no place in the format, written as extra fields.
     pub extra: Vec<(String, serde_json::Value)>,
     pub mapped: Vec<String>,
@@ -177,7 +177,7 @@ pub struct Converted {
 }
 
 /// The placeholder service for postmortems that name none.
-pub const UNKNOWN_SERVICE: &str = "unknown-service";
+pub(crate) const UNKNOWN_SERVICE: &str = "unknown-service";
 
 /// Converts one Markdown postmortem. `source_name` is its file name (for the title,
 /// the date and `imported_from`); `fallback_date` is used when no date can be read.

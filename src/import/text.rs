@@ -143,7 +143,7 @@ pub(super) fn split_row(line: &str) -> Vec<String> {
 /// A table: its header cells and body rows (with their line numbers).
 #[derive(Debug, Clone)]
 pub(super) struct Table {
-    pub header_line: usize,
+    pub(crate) header_line: usize,
     pub header: Vec<String>,
     pub rows: Vec<(usize, Vec<String>)>,
 }
@@ -222,7 +222,7 @@ pub(super) struct ListItem {
     /// The text after the marker (and after a task box).
     pub text: String,
     /// `Some(done)` for a task list item `- [ ]` / `- [x]`.
-    pub task: Option<bool>,
+    pub(crate) task: Option<bool>,
 }
 
 pub(super) fn list_items(lines: &[&str], code: &[bool], range: std::ops::Range<usize>) -> Vec<ListItem> {

@@ -234,7 +234,7 @@ pub(super) struct FoundDate {
     pub end: usize,
     pub date: Date,
     /// A numeric day/month order was assumed (04/03/2021).
-    pub assumed_order: bool,
+    pub(crate) assumed_order: bool,
 }
 
 /// Every date written in `text`, in order of appearance. A date must start a word:
@@ -613,10 +613,10 @@ pub(super) struct When {
     /// Written as approximate (`~14:00`, `14:??`), or a placeholder stood for the time.
     pub approximate: bool,
     /// A placeholder (`HH:mm`) stood where the time should be.
-    pub placeholder: bool,
+    pub(crate) placeholder: bool,
     /// A month and day written without a year (`Mar 3, 9:05 PM`): the year is the
     /// incident's, see `resolved_date`.
-    pub month_day: Option<(i8, i8)>,
+    pub(crate) month_day: Option<(i8, i8)>,
 }
 
 /// A timeline time at the start of `s`, and the bytes it took. Handles a leading `~`,

@@ -46,7 +46,7 @@ const STATIC: &[(&str, &str)] = embed![
 ];
 
 pub struct Theme {
-    pub tera: Tera,
+    pub(crate) tera: Tera,
     /// Output path (under the site root) -> bytes.
     pub assets: BTreeMap<String, Vec<u8>>,
     /// Where each template came from, for error messages.
@@ -85,7 +85,7 @@ fn template_error(sources: &BTreeMap<String, PathBuf>, fallback: &Path, e: &tera
 
 /// The names of the theme's files under `assets/`, without reading them: what `check`
 /// compares static/ with. The same walk as `Theme::load`'s, so both name the same files.
-pub fn asset_names(root: &Path, name: &str) -> std::collections::BTreeSet<String> {
+pub(crate) fn asset_names(root: &Path, name: &str) -> std::collections::BTreeSet<String> {
     let mut names: std::collections::BTreeSet<String> =
         STATIC.iter().map(|(p, _)| p.trim_start_matches("static/").to_string()).collect();
     names.insert("syntax.css".into());

@@ -16,9 +16,9 @@ pub(super) struct Row {
     /// Local "14:02".
     pub time: String,
     /// "T+0", "T+12 min", "T+2 h 5 min"; "T−3 min" before the first signal.
-    pub t_plus: String,
+    pub(crate) t_plus: String,
     /// "13:02" in UTC, with the date when the UTC date differs from the local one.
-    pub utc: String,
+    pub(crate) utc: String,
 }
 
 pub(super) struct Table {
@@ -26,7 +26,7 @@ pub(super) struct Table {
     /// The zone's offsets over the timeline, earliest first, without repeats.
     pub offsets: Vec<Offset>,
     /// What T+0 is: "first signal", or "first event" when no signal is written.
-    pub t0_from: &'static str,
+    pub(crate) t0_from: &'static str,
 }
 
 pub(super) fn rows(events: &[TimelineEvent], tz: &TimeZone) -> Table {

@@ -14,8 +14,8 @@
 
 mod host;
 mod http;
-pub mod snapshot;
-pub mod watch;
+pub(crate) mod snapshot;
+pub(crate) mod watch;
 
 use crate::build::BuildOptions;
 use crate::diagnostics::{self, Diagnostic, Format};

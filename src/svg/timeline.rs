@@ -38,7 +38,7 @@ const BREAK_MIN_GAP: f64 = 3.0 * 3600.0;
 /// ... and than this many times the median gap between consecutive events.
 const BREAK_FACTOR: f64 = 8.0;
 /// At most this many episodes; more gaps than that are drawn at scale.
-pub const MAX_EPISODES: usize = 6;
+pub(crate) const MAX_EPISODES: usize = 6;
 /// Width of an axis break, in viewBox units.
 const BREAK_W: f64 = 36.0;
 const DAY: i64 = 86_400;

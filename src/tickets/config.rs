@@ -11,7 +11,7 @@ const SITE_TOML: &str = "site.toml";
 /// Where the ticket snapshot is read from and written to unless site.toml says `tickets`.
 pub const DEFAULT_SNAPSHOT: &str = ".pmsite/tickets.json";
 /// A snapshot older than this many days is reported by `pmsite check`.
-pub const DEFAULT_MAX_AGE_DAYS: u32 = 7;
+pub(crate) const DEFAULT_MAX_AGE_DAYS: u32 = 7;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -39,7 +39,7 @@ pub struct Tracker {
     /// The API base, without a trailing `/`.
     pub api: String,
     /// Names of environment variables: the values are secrets and are never stored.
-    pub token_env: Option<String>,
+    pub(crate) token_env: Option<String>,
     pub email_env: Option<String>,
     /// Jira project keys, or `group/project` paths for GitHub and GitLab.
     pub owns: Vec<String>,
@@ -66,7 +66,7 @@ pub struct Settings {
     pub trackers: Vec<Tracker>,
     /// The snapshot file, relative to the knowledge base root.
     pub snapshot: String,
-    pub max_age_days: u32,
+    pub(crate) max_age_days: u32,
 }
 
 impl Default for Settings {
@@ -77,7 +77,7 @@ impl Default for Settings {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawTracker {
+pub(crate) struct RawTracker {
     kind: Spanned<String>,
     url: Spanned<String>,
     api: Option<Spanned<String>>,
@@ -87,10 +87,10 @@ pub struct RawTracker {
 }
 
 /// The raw values site.toml holds for these settings.
-pub struct Raw {
+pub(crate) struct Raw {
     pub trackers: Vec<RawTracker>,
     pub tickets: Option<Spanned<String>>,
-    pub max_age_days: Option<Spanned<i64>>,
+    pub(crate) max_age_days: Option<Spanned<i64>>,
 }
 
 fn error(text: &str, span: std::ops::Range<usize>, msg: String, help: &str) -> Diagnostic {
@@ -101,7 +101,7 @@ fn error(text: &str, span: std::ops::Range<usize>, msg: String, help: &str) -> D
 }
 
 /// A Jira project key: an upper-case letter, then upper-case letters, digits or `_`.
-pub fn is_project_key(s: &str) -> bool {
+pub(crate) fn is_project_key(s: &str) -> bool {
     let mut b = s.bytes();
     b.next().is_some_and(|c| c.is_ascii_uppercase())
         && b.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
@@ -127,7 +127,7 @@ fn is_env_name(s: &str) -> bool {
 }
 
 /// Checks the raw values; a tracker with a bad value is left out, with an error at the value.
-pub fn parse(raw: Raw, text: &str, diags: &mut Vec<Diagnostic>) -> Settings {
+pub(crate) fn parse(raw: Raw, text: &str, diags: &mut Vec<Diagnostic>) -> Settings {
     let mut settings = Settings::default();
     if let Some(t) = raw.tickets {
         let path = t.get_ref();

@@ -5,9 +5,9 @@
 
 pub mod config;
 pub mod link;
-pub mod reconcile;
+pub(crate) mod reconcile;
 pub mod refs;
 pub mod snapshot;
 
-pub use reconcile::{Drift, Reconciled, Source, reconcile};
+pub(crate) use reconcile::{Drift, Reconciled, Source, reconcile};
 pub use snapshot::Tickets;

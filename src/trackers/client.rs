@@ -60,7 +60,7 @@ pub(super) struct Conn<'a> {
     /// Dates are days in the site's timezone.
     pub tz: &'a jiff::tz::TimeZone,
     /// Named in messages about credentials.
-    pub token_env: Option<&'a str>,
+    pub(crate) token_env: Option<&'a str>,
 }
 
 /// One answer before it is judged.

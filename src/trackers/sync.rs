@@ -64,7 +64,7 @@ fn credentials(t: &Tracker, env: &dyn Fn(&str) -> Option<String>) -> Result<(Hea
 }
 
 /// Every ticket the knowledge base names that a tracker owns, by key.
-pub fn named_tickets(kb: &KnowledgeBase) -> (BTreeMap<String, (usize, TicketRef)>, usize) {
+pub(crate) fn named_tickets(kb: &KnowledgeBase) -> (BTreeMap<String, (usize, TicketRef)>, usize) {
     let trackers = &kb.config.tickets.trackers;
     let mut out = BTreeMap::new();
     let mut unowned = std::collections::BTreeSet::new();
