@@ -12,21 +12,35 @@ use std::collections::BTreeMap;
 /// One action item with the incident it came from.
 #[derive(Debug, Clone, Serialize)]
 pub struct ActionRow<'a> {
+    /// The id of the postmortem the item comes from.
     pub incident: &'a str,
     pub(crate) incident_title: &'a str,
     pub(crate) incident_date: Date,
+    /// The incident's severity level, as the site names it.
     pub severity: &'a str,
+    /// The incident's services.
     pub services: &'a [String],
+    /// The incident's teams.
     pub teams: &'a [String],
+    /// What the item says is to be done.
     pub title: &'a str,
+    /// The owner the file names.
     pub owner: Option<&'a str>,
+    /// The due date the file gives.
     pub due: Option<Date>,
+    /// The status the file gives; `state` is the one reports judge by.
     pub status: ActionStatus,
+    /// The item's `type` (detect, mitigate, prevent, ...), None when the file gives none.
     #[serde(rename = "type")]
     pub kind: Option<&'static str>,
+    /// The measurable outcome the item promises.
     pub outcome: Option<&'a str>,
+    /// The tracker ticket the file names (`PAY-101`, `acme/ops#123` or an issue URL).
     pub ticket: Option<&'a str>,
+    /// The completion date the file gives.
     pub completed: Option<Date>,
+    /// Not closed by `state` and past due on `--today` (the file's due date, else the
+    /// tracker's).
     pub overdue: bool,
     /// Whole days past due on `--today`, for overdue items (the due date reports judge by).
     #[serde(skip)]
@@ -37,6 +51,7 @@ pub struct ActionRow<'a> {
     pub(crate) days_to_complete: Option<i64>,
     /// Days since the incident, for items still open.
     pub(crate) age_days: Option<i64>,
+    /// Index of its postmortem in `KnowledgeBase::postmortems`.
     #[serde(skip)]
     pub pm: usize,
     /// Position among its postmortem's action items.
@@ -160,18 +175,26 @@ pub fn all(kb: &KnowledgeBase) -> Vec<ActionRow<'_>> {
     rows
 }
 
+/// Which rows `pmsite actions` shows: a row is kept when it matches every field that
+/// is set.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
+    /// Only overdue items.
     pub overdue: bool,
+    /// Only items with exactly this owner.
     pub owner: Option<String>,
+    /// Only items whose incident lists this team.
     pub team: Option<String>,
+    /// Only items whose incident lists this service.
     pub service: Option<String>,
     /// A site level (`SiteConfig::severity_filter` turns an alias into one).
     pub severity: Option<String>,
+    /// Only items whose file gives this status.
     pub status: Option<ActionStatus>,
 }
 
 impl Filter {
+    /// Whether `r` matches every condition that is set.
     pub fn keep(&self, r: &ActionRow) -> bool {
         (!self.overdue || r.overdue)
             && self.owner.as_deref().is_none_or(|o| r.owner == Some(o))
@@ -185,16 +208,24 @@ impl Filter {
 /// Counts and follow-up health of a set of action items.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Health {
+    /// Items counted.
     pub total: usize,
+    /// Items open or in progress, by the status reports judge by.
     pub open: usize,
+    /// Items past due and not closed.
     pub overdue: usize,
+    /// Items done.
     pub done: usize,
+    /// Items done after their due date.
     pub done_late: usize,
+    /// Items closed as won't do.
     pub wont_do: usize,
     /// Shares (0..=1) of items with an owner, a due date, a measurable outcome.
     pub(crate) with_owner: f64,
     pub(crate) with_due: f64,
     pub(crate) with_outcome: f64,
+    /// Median days from incident to completion, over done items that give a completion
+    /// date; None when there are none.
     pub median_days_to_complete: Option<f64>,
     /// Open items by age since their incident.
     pub(crate) open_by_age: BTreeMap<&'static str, usize>,
@@ -204,6 +235,7 @@ pub struct Health {
     pub tracker: Option<TrackerHealth>,
 }
 
+/// With a ticket snapshot: how far the tracker, not the files, decided the figures.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct TrackerHealth {
     /// Items whose open or closed state came from the tracker, not the file.
@@ -217,6 +249,7 @@ pub struct TrackerHealth {
 pub(crate) const AGE_BUCKETS: [(&str, i64); 4] =
     [("under 30 days", 30), ("30–90 days", 90), ("90–365 days", 365), ("over a year", i64::MAX)];
 
+/// The counts and shares of `rows`. Tracker figures are left unset (see `health_in`).
 pub fn health(rows: &[&ActionRow]) -> Health {
     let n = rows.len();
     let share = |k: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
@@ -261,15 +294,20 @@ pub(crate) fn health_in(kb: &KnowledgeBase, rows: &[&ActionRow]) -> Health {
     h
 }
 
+/// How `pmsite actions` prints its report (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportFormat {
+    /// Aligned columns for a terminal, control characters made safe.
     Table,
+    /// One JSON document with `health` and `action_items`.
     Json,
+    /// CSV with RFC 4180 quoting, formula cells neutralised.
     Csv,
 }
 
 /// What `pmsite actions` prints, and what its `--fail-on-…` flags look at.
 pub struct Report {
+    /// The report in the chosen format.
     pub text: String,
     /// Shown items that are overdue.
     pub overdue: usize,
