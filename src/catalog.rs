@@ -29,10 +29,15 @@ pub struct Service {
     pub owner: Option<String>,
     #[serde(skip)]
     pub(crate) owner_at: Place,
+    /// The service's tier as the catalog writes it (`1`, `critical`); never empty.
     pub tier: Option<String>,
+    /// An http(s) address of the service's runbook.
     pub runbook: Option<String>,
+    /// An http(s) address of the service's dashboard.
     pub dashboard: Option<String>,
+    /// An http(s) address of the service's source repository.
     pub repository: Option<String>,
+    /// Free text shown on the service page; None when blank.
     pub description: Option<String>,
 }
 

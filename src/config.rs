@@ -8,6 +8,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
 
+/// The settings file, at the knowledge base root.
 pub const FILE: &str = "site.toml";
 
 pub(crate) const DEFAULT_BLAME_PHRASES: &[&str] = &[
@@ -35,17 +36,22 @@ pub(crate) const DEFAULT_VAGUE_ACTION_PHRASES: &[&str] = &[
 ];
 
 #[derive(Debug, Clone)]
-pub struct Lint {
+pub(crate) struct Lint {
     pub(crate) blame_phrases: Vec<String>,
     pub(crate) vague_action_phrases: Vec<String>,
 }
 
+/// site.toml, checked: what every stage reads about the site. Keys it leaves out take
+/// the values of `SiteConfig::default()`.
 #[derive(Debug, Clone)]
 pub struct SiteConfig {
-    pub title: String,
+    pub(crate) title: String,
     /// Always ends with `/`.
     pub base_url: String,
+    /// `timezone` as site.toml names it (`Europe/Berlin`, default `UTC`), shown beside
+    /// times.
     pub timezone_name: String,
+    /// The zone of timeline times written without an offset, and of `--today`'s default.
     pub timezone: TimeZone,
     pub(crate) repo_url: Option<String>,
     /// `repo_branch`: the branch edit and history links name; None: the branch checked
@@ -53,16 +59,18 @@ pub struct SiteConfig {
     pub(crate) repo_branch: Option<String>,
     /// `repo_kind`: the forge's URL shapes; None: guessed from `repo_url`'s host.
     pub repo_kind: Option<crate::routes::RepoKind>,
+    /// `theme`: the theme's name; files in `themes/<name>/` replace the built-in ones
+    /// of the same name.
     pub theme: String,
     /// Most severe first.
     pub severities: Vec<String>,
     /// `[severity_aliases]`: other vocabularies' names (`Critical`, `P1`) for the levels
     /// in `severities`, keyed by the alias in lower case. See `severity_level`.
     pub severity_aliases: BTreeMap<String, String>,
-    pub factors: BTreeMap<String, Factor>,
+    pub(crate) factors: BTreeMap<String, Factor>,
     /// `[services.<id>]`: the service catalog, for service pages.
     pub services: crate::catalog::Catalog,
-    pub lint: Lint,
+    pub(crate) lint: Lint,
     /// `[[trackers]]`, `tickets` and `tickets_max_age_days`.
     pub tickets: crate::tickets::config::Settings,
     /// `ticket_url`: where a ticket no `[[trackers]]` entry claims links to.

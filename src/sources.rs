@@ -24,10 +24,13 @@ pub(crate) const CONTENT: &str = "content";
 /// Values a file of this source gets when it does not give its own.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Defaults {
+    /// `teams` for a file that leaves it out or empty.
     pub teams: Vec<String>,
+    /// `services` for a file that leaves it out or empty; it is then not required.
     pub services: Vec<String>,
 }
 
+/// One folder postmortems are read from: site.toml's `[[sources]]`, or `content/`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Source {
     /// As written in site.toml, normalised: relative to the knowledge base root
@@ -47,12 +50,14 @@ pub struct Source {
     /// The branch checked out in the repository holding the folder, found by
     /// `check_on_disk`: the branch links name when none is configured.
     pub(crate) checked_out: Option<String>,
+    /// `teams` and `services` its files get when they give none.
     pub defaults: Defaults,
     /// (line, column, width) of `path` in site.toml; 0 for the implicit `content/`.
     pub at: (usize, usize, usize),
 }
 
 impl Source {
+    /// `content/`, with no defaults and the site's repository settings.
     pub fn content() -> Source {
         Source {
             path: PathBuf::from(CONTENT),
