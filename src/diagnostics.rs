@@ -14,11 +14,14 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
+    /// Fails `check` and `build`.
     Error,
+    /// Reported; fails only under `--strict`.
     Warning,
 }
 
 impl Level {
+    /// The lower-case name output shows (`error`, `warning`).
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Error => "error",
@@ -31,22 +34,39 @@ impl Level {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Code {
     // Files and front matter.
+    /// The file is not valid UTF-8.
     NotUtf8,
+    /// The file does not start with a `---` line.
     FrontMatterMissing,
+    /// The opening `---` has no closing line.
     FrontMatterUnclosed,
+    /// The front matter is not valid YAML.
     YamlSyntax,
+    /// A required field is absent or empty.
     FieldMissing,
+    /// A field has the wrong shape (text for a list, a mapping for text, ...).
     FieldType,
+    /// A date field is not a real `YYYY-MM-DD` date.
     InvalidDate,
+    /// A timeline event's `at` is not an RFC 3339 time.
     InvalidTimestamp,
+    /// `severity` is none of site.toml's `severities` (nor an alias of one).
     UnknownSeverity,
+    /// A contributing factor id site.toml does not define.
     UnknownFactor,
+    /// `status` is not `draft`, `review` or `published`.
     UnknownStatus,
+    /// A timeline event's `kind` is not one pmsite knows.
     UnknownEventKind,
+    /// An action item's `status` is not one pmsite knows.
     UnknownActionStatus,
+    /// An action item's `type` is not one pmsite knows.
     UnknownActionType,
+    /// Two postmortem files have the same name, so the same id.
     DuplicateId,
+    /// An entry of `related` is no postmortem's id.
     UnknownRelated,
+    /// A body link to a `.md` file that does not exist.
     BrokenLink,
     /// A file name that cannot be written to the site or recorded safely.
     UnsafeFileName,
@@ -59,16 +79,27 @@ pub enum Code {
     /// A `visibility`, `internal_fields` or internal body part that cannot be followed.
     Visibility,
     // site.toml
+    /// site.toml is not valid TOML, or a key has the wrong type.
     ConfigSyntax,
+    /// A site.toml value that is well-formed but unusable.
     ConfigValue,
+    /// site.toml cannot be read.
     ConfigMissing,
     // Warnings.
+    /// An action item of a published postmortem has no `owner`.
     ActionNoOwner,
+    /// An action item of a published postmortem has no `due` date.
     ActionNoDue,
+    /// An action item of a published postmortem has no `outcome`.
     ActionNoOutcome,
+    /// An action item's title has one of `lint.vague_action_phrases`.
     VagueAction,
+    /// Text of the postmortem has one of `lint.blame_phrases`.
     BlameLanguage,
+    /// The timeline has no `signal`, `detection` or `recovery` event (one per kind
+    /// missing).
     TimelineMissingKind,
+    /// Timeline events are not in time order in the file.
     TimelineUnordered,
     /// A link or image to a file that does not exist.
     MissingFile,
@@ -90,7 +121,9 @@ pub enum Code {
     /// A `[services.<id>]` owner that no postmortem names as a team.
     UnknownTeam,
     // Build.
+    /// A theme template failed to parse or render (`build` and `serve` only).
     Template,
+    /// A file or folder could not be read or written.
     Io,
 }
 
@@ -141,6 +174,8 @@ impl Code {
         Code::Io,
     ];
 
+    /// The stable kebab-case name (`yaml-syntax`) that output and `docs/diagnostics.md`
+    /// use.
     pub fn as_str(self) -> &'static str {
         match self {
             Code::NotUtf8 => "not-utf8",
@@ -198,17 +233,23 @@ impl Serialize for Code {
 /// One problem, at one place. `line` and `column` are 1-based; 0 means "the whole file".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// Whether it fails the build.
     pub level: Level,
+    /// What kind of problem it is; stable across versions.
     pub code: Code,
     /// Path relative to the knowledge base root, with `/` separators.
     #[serde(serialize_with = "serialize_path")]
     pub file: PathBuf,
+    /// 1-based line in `file`; 0 for the whole file.
     pub line: usize,
+    /// 1-based column in characters; 0 for the whole file.
     pub column: usize,
     /// How many characters to underline from `column` (at least 1 when shown).
     #[serde(skip)]
     pub width: usize,
+    /// What is wrong, for a person; may quote the offending value.
     pub message: String,
+    /// How to fix it, when there is one thing to suggest.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suggestion: Option<String>,
 }
@@ -220,6 +261,7 @@ fn serialize_path<S: serde::Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Erro
 }
 
 impl Diagnostic {
+    /// A diagnostic at `file:line:column`, one character wide and without a suggestion.
     pub fn new(
         level: Level,
         code: Code,
@@ -230,9 +272,11 @@ impl Diagnostic {
     ) -> Self {
         Diagnostic { level, code, file: file.into(), line, column, width: 1, message: message.into(), suggestion: None }
     }
+    /// `new` at the error level.
     pub fn error(code: Code, file: impl Into<PathBuf>, line: usize, column: usize, message: impl Into<String>) -> Self {
         Self::new(Level::Error, code, file, line, column, message)
     }
+    /// `new` at the warning level.
     pub fn warning(
         code: Code,
         file: impl Into<PathBuf>,
@@ -250,6 +294,7 @@ impl Diagnostic {
         self.width = width.max(1);
         self
     }
+    /// Whether it fails the build.
     pub fn is_error(&self) -> bool {
         self.level == Level::Error
     }
@@ -286,6 +331,7 @@ pub fn sort(diags: &mut [Diagnostic]) {
     });
 }
 
+/// How many of `diags` are errors.
 pub fn count_errors(diags: &[Diagnostic]) -> usize {
     diags.iter().filter(|d| d.is_error()).count()
 }
@@ -306,8 +352,12 @@ pub(crate) fn display_path(p: &Path) -> String {
 /// Output styles for `pmsite check --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// `level[code]: message`, then `--> path:line:col` and the source line underlined,
+    /// as rustc prints.
     Human,
+    /// A JSON array of the diagnostics, as serialized.
     Json,
+    /// GitHub Actions workflow commands (`::error file=...`), shown as annotations.
     Github,
     /// GitLab CI Code Quality report (`artifacts: reports: codequality:`).
     Gitlab,
