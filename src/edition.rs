@@ -12,6 +12,7 @@ use crate::diagnostics::{Code, Diagnostic};
 pub use crate::model::Visibility;
 use std::path::Path;
 
+/// Which postmortems, and which of their parts, a build publishes (`--edition`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Edition {
     /// Everything, for readers inside the organisation.
@@ -22,6 +23,7 @@ pub enum Edition {
 }
 
 impl Edition {
+    /// The edition `--edition` names (`internal`, `public`); None for any other word.
     pub fn parse(s: &str) -> Option<Edition> {
         match s {
             "internal" => Some(Edition::Internal),
@@ -29,6 +31,7 @@ impl Edition {
             _ => None,
         }
     }
+    /// The name `parse` reads.
     pub fn as_str(self) -> &'static str {
         match self {
             Edition::Internal => "internal",

@@ -7,6 +7,8 @@ use crate::model::{EventKind, TimelineEvent};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
+/// One incident's response times, from its timeline. A figure is None when either end
+/// is missing or the end comes before the start.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Figures {
     /// First signal -> first detection.
@@ -55,7 +57,8 @@ impl Figures {
         }
     }
 
-    pub fn get(&self, name: &str) -> Option<SignedDuration> {
+    /// A figure by its name in `NAMES` (`detect`, `recover`, ...); None for another name.
+    pub(crate) fn get(&self, name: &str) -> Option<SignedDuration> {
         match name {
             "detect" => self.detect,
             "diagnose" => self.diagnose,
@@ -96,14 +99,17 @@ pub(crate) fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
 /// Median and p90 of one figure over a set of incidents, with how many were unknown.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Summary {
+    /// Incidents with the figure known.
     pub count: usize,
+    /// Incidents without it.
     pub unknown: usize,
     pub(crate) median_secs: Option<f64>,
     pub(crate) p90_secs: Option<f64>,
 }
 
 impl Summary {
-    pub fn of(values: impl Iterator<Item = Option<SignedDuration>>) -> Self {
+    /// The summary of one figure's values, one per incident (None: unknown).
+    pub(crate) fn of(values: impl Iterator<Item = Option<SignedDuration>>) -> Self {
         let mut known = Vec::new();
         let mut unknown = 0;
         for v in values {

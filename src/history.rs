@@ -52,35 +52,61 @@ pub struct FileHistory {
     pub last_commit: Timestamp,
     /// Non-merge commits that added or modified it (0 with `FileTimes`: unknown).
     pub revisions: u32,
+    /// Whether the dates are git's or the file system's.
     pub source: HistorySource,
 }
 
 /// Histories for the files asked about, keyed by their path relative to the root.
 #[derive(Debug, Clone, Default)]
 pub struct HistoryReport {
+    /// Each file asked about: from git when a commit changed it, else its file times; a
+    /// file whose times cannot be read is left out.
     pub files: HashMap<PathBuf, FileHistory>,
     /// Why file times were used instead of git for every file, when they were
     /// (no repository, shallow clone). Meant to be shown once.
     pub fallback: Option<String>,
 }
 
+/// Why git history or the files changed since a base could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
     #[error("{} is not inside a git repository", path.display())]
-    NoRepository { path: PathBuf },
+    /// No git repository contains the knowledge base.
+    NoRepository {
+        /// The knowledge base root.
+        path: PathBuf,
+    },
     #[error("the repository has no commits yet")]
+    /// The repository has no commits yet.
     NoCommits,
     #[error("`{base}` is not a branch, tag or commit in this repository; pass another with --base")]
-    UnknownBase { base: String },
+    /// `--base` names no branch, tag or commit.
+    UnknownBase {
+        /// As given.
+        base: String,
+    },
     #[error(
         "`{base}` and HEAD have no common ancestor{}",
         if *.shallow { " in this shallow clone; fetch more history (e.g. `git fetch --unshallow` or `fetch-depth: 0`)" } else { "" }
     )]
-    NoMergeBase { base: String, shallow: bool },
+    /// `--base` and HEAD share no commit.
+    NoMergeBase {
+        /// As given.
+        base: String,
+        /// The clone is shallow, so the common commit may just not be fetched.
+        shallow: bool,
+    },
     #[error("reading git history: {0}")]
+    /// Reading the repository's objects failed; the text is gix's reason.
     Git(String),
     #[error("cannot read {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    /// A file or folder of the work tree could not be read.
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
 }
 
 fn git_err(e: impl std::fmt::Display) -> HistoryError {
