@@ -54,27 +54,47 @@ pub struct Options {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// Written to `target` (in a dry run: would be).
-    Imported { target: PathBuf },
+    Imported {
+        /// The new postmortem's path, under `Options::into`.
+        target: PathBuf,
+    },
     /// A postmortem with the same id already exists there; nothing was written.
-    Exists { existing: PathBuf },
+    Exists {
+        /// The postmortem file already there.
+        existing: PathBuf,
+    },
     /// Not a postmortem to import: a licence, a README, a template, not Markdown.
-    Skipped { reason: String },
+    Skipped {
+        /// Why, for the report.
+        reason: String,
+    },
     /// Could not be read or written.
-    Failed { reason: String },
+    Failed {
+        /// The error, for the report.
+        reason: String,
+    },
 }
 
 /// One source file's result.
 #[derive(Debug, Clone)]
 pub struct FileReport {
+    /// The source file, as found under the paths given to `import`.
     pub source: PathBuf,
+    /// Whether it was written, and where or why not.
     pub outcome: Outcome,
+    /// The converted title; None when the file was not converted.
     pub title: Option<String>,
+    /// The converted incident date; None when the file was not converted.
     pub date: Option<Date>,
     /// Kinds of the timeline events mapped, in time order.
     pub events: Vec<EventKind>,
+    /// Action items converted.
     pub action_items: usize,
+    /// Notes on what was read and from where (`title "..." (first heading)`).
     pub mapped: Vec<String>,
+    /// Notes on what was guessed, for a person to check.
     pub guessed: Vec<String>,
+    /// Notes on what the source lacked or what was left out.
     pub unmapped: Vec<String>,
     /// The converted file (front matter and body).
     pub text: Option<String>,
@@ -100,7 +120,9 @@ impl FileReport {
 /// The result of an import run.
 #[derive(Debug, Clone)]
 pub struct Report {
+    /// One per source file, sorted by path.
     pub files: Vec<FileReport>,
+    /// Nothing was written (`--dry-run`).
     pub dry_run: bool,
 }
 
@@ -108,9 +130,11 @@ impl Report {
     fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
         self.files.iter().filter(|r| f(&r.outcome)).count()
     }
+    /// Files written (in a dry run: that would be).
     pub fn imported(&self) -> usize {
         self.count(|o| matches!(o, Outcome::Imported { .. }))
     }
+    /// Files that could not be read or written.
     pub fn failed(&self) -> usize {
         self.count(|o| matches!(o, Outcome::Failed { .. }))
     }
@@ -132,36 +156,55 @@ impl Report {
 pub struct Event {
     /// RFC 3339, with an offset when the source named a zone, else local (site zone).
     pub at: String,
+    /// Given by the source, else guessed from the event's words.
     pub kind: EventKind,
+    /// What happened, as plain text.
     pub text: String,
 }
 
 /// An action item as it will be written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
+    /// What is to be done.
     pub title: String,
+    /// Who owns it, when the source says.
     pub owner: Option<String>,
+    /// When it is due, when the source gives a date.
     pub due: Option<Date>,
+    /// Open unless the source says otherwise (a ticked box, a status column or word).
     pub status: ActionStatus,
+    /// A ticket reference the source names.
     pub ticket: Option<String>,
 }
 
 /// One postmortem, converted.
 #[derive(Debug, Clone)]
 pub struct Converted {
+    /// From the front matter, else the first heading, else the file name.
     pub title: String,
+    /// The incident's date: from the front matter, a `Date:` line, the file name or the
+    /// text; `convert`'s `fallback_date` when none gives one.
     pub date: Date,
+    /// A level of site.toml's `severities`; the least severe when the source names none.
     pub severity: String,
     /// `published` unless foreign front matter said `draft: true` (or a status of the format's).
     pub status: Status,
     /// Empty: the placeholder `unknown-service` is written.
     pub services: Vec<String>,
+    /// Team slugs from the front matter or a labelled line (`Team:`, `Owning team:`).
     pub teams: Vec<String>,
+    /// Names from the front matter or a labelled line (`Author:`, `Written by:`), as
+    /// written.
     pub authors: Vec<String>,
+    /// Tag slugs from the front matter or a labelled line (`Tags:`, `Labels:`).
     pub tags: Vec<String>,
+    /// From the front matter, a `Summary:` line or a Summary section.
     pub summary: Option<String>,
+    /// From the front matter, an `Impact:` line or an Impact section.
     pub impact: Option<String>,
+    /// Events from the timeline table or list, in time order.
     pub timeline: Vec<Event>,
+    /// Items from the action items section.
     pub action_items: Vec<Item>,
     /// The Markdown body: the source without its title heading.
     pub body: String,
@@ -169,8 +212,11 @@ pub struct Converted {
     pub(crate) source_name: String,
     /// Foreign front matter keys with no place in the format, written as extra fields.
     pub extra: Vec<(String, serde_json::Value)>,
+    /// Notes on what was read and from where, for the report.
     pub mapped: Vec<String>,
+    /// Notes on what was guessed, for a person to check.
     pub guessed: Vec<String>,
+    /// Notes on what the source lacked or what was left out.
     pub unmapped: Vec<String>,
     date_comment: Option<String>,
     severity_comment: Option<String>,
