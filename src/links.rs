@@ -6,11 +6,15 @@ use pulldown_cmark::{Event, LinkType, Parser, Tag};
 /// A link or image whose destination is in this site, not another one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalRef {
+    /// Where it points.
     pub target: Target,
+    /// 1-based line of the link's start, in the whole file (front matter counted).
     pub line: usize,
+    /// 1-based column of the link's start, in characters.
     pub column: usize,
     /// Characters the link takes on its line, for underlining.
     pub width: usize,
+    /// An image (`![alt](src)`), not a link.
     pub image: bool,
 }
 
@@ -20,9 +24,17 @@ pub enum Target {
     /// `#heading` in the same file.
     Fragment(String),
     /// `graph.png`, `../2023/x.md#h`: relative to the file.
-    Relative { path: String, fragment: Option<String> },
+    Relative {
+        /// The path part, without `#`.
+        path: String,
+        /// After `#`, when there is one.
+        fragment: Option<String>,
+    },
     /// `/assets/x.png`: relative to the site root.
-    Root { path: String },
+    Root {
+        /// Without its leading `/` and any `#fragment`.
+        path: String,
+    },
 }
 
 /// What `url` points at, or None when it leaves the site (a scheme, `//host`) or is empty.

@@ -95,6 +95,8 @@ fn lift_for_contrast(css: &str, backgrounds: &[[u8; 3]]) -> String {
 /// What a body becomes.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RenderedBody {
+    /// The body as HTML: links between postmortems rewritten to pages, raw HTML shown as
+    /// text, code highlighted with CSS classes.
     pub html: String,
     /// Plain text (no markup) for search and snippets.
     pub text: String,

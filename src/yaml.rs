@@ -10,33 +10,47 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 /// Position of a node in the document, 1-based, relative to the YAML text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Pos {
+    /// 1-based line.
     pub line: usize,
+    /// 1-based column, in characters.
     pub col: usize,
 }
 
+/// What a node holds.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// Plain (unquoted) scalars may be numbers, booleans or null; quoted ones are strings.
     Scalar {
+        /// The value with quotes and escapes resolved.
         text: String,
+        /// Quoted (or tagged `!!str`), so a string whatever it looks like.
         quoted: bool,
     },
+    /// A list, in order.
     Seq(Vec<Node>),
+    /// A mapping's key and value pairs, in document order, duplicates kept.
     Map(Vec<(Node, Node)>),
+    /// An empty value, or a plain `~` or `null` (`Null`, `NULL`).
     Null,
 }
 
+/// One value of the document, with where it starts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
+    /// What it holds; an alias holds a copy of its anchor's value.
     pub value: Value,
+    /// Where it starts (for an alias: where the alias is).
     pub pos: Pos,
     /// Length of the scalar in characters on its line, for underlining.
     pub width: usize,
 }
 
+/// Why the text is not a YAML document pmsite reads, and where.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyntaxError {
+    /// The parser's reason, or which limit was crossed.
     pub message: String,
+    /// Where the parser stopped.
     pub pos: Pos,
     /// The text is valid YAML, but its aliases expand past `MAX_ALIAS_NODES` or
     /// `MAX_ALIAS_BYTES`: a different fix than a syntax error, so a different code.
@@ -50,12 +64,14 @@ impl SyntaxError {
 }
 
 impl Node {
+    /// The text of a scalar, quoted or not; None for lists, mappings and null.
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Scalar { text, .. } => Some(text),
             _ => None,
         }
     }
+    /// Whether the value is empty, `~` or `null`.
     pub fn is_null(&self) -> bool {
         matches!(self.value, Value::Null)
     }
