@@ -34,6 +34,7 @@ pub struct OutputFile {
 }
 
 impl OutputFile {
+    /// A file at `path` (relative, `/`-separated) with these bytes.
     pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
         OutputFile { path: path.into(), bytes: bytes.into().into() }
     }
@@ -46,33 +47,47 @@ const STAGING: &str = ".pmsite-staging";
 /// The manifest is replaced by renaming this over it, so it is never half written.
 const MARKER_TMP: &str = ".pmsite-output.tmp";
 
+/// Why the site could not be written to the output folder.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     #[error(
         "{0} exists, is not empty and was not written by pmsite; refusing to replace it (choose another --output or empty it)"
     )]
+    /// The output folder is not empty and pmsite did not write it.
     NotOurs(PathBuf),
     #[error("{0} is not a folder; choose another --output")]
+    /// The output path is a file.
     NotAFolder(PathBuf),
     #[error(
         "{0} is in the way: it is a symlink or folder in the output folder that pmsite did not make, where the site has a file or folder; move it away"
     )]
+    /// A symlink or folder pmsite did not make sits where the site has a file or folder.
     InTheWay(PathBuf),
     #[error(
         "{0} exists and was not written by pmsite, and the site has a file of that name; move it away (or empty the output folder to start afresh)"
     )]
+    /// A file pmsite did not write has the name of one the site has.
     Foreign(PathBuf),
     #[error("another pmsite build is writing {0}; wait for it to finish")]
+    /// Another build holds the output folder's lock.
     Busy(PathBuf),
     #[error("cannot write {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    /// Reading or writing a file failed.
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
     #[error(
         "output path `{0}` cannot be written safely (it leaves the output folder, or has a control character, a backslash or a reserved name)"
     )]
+    /// An output path that leaves the output folder or cannot be recorded safely.
     BadPath(String),
     #[error(
         "two files of the build have the same path `{0}`: a file in static/ or beside a postmortem has the path of a page pmsite makes; rename it"
     )]
+    /// Two files of the build have this path.
     Duplicate(String),
 }
 
@@ -90,8 +105,11 @@ pub(crate) fn is_safe(rel: &str) -> bool {
 /// What a write did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WriteStats {
+    /// Files whose bytes were written.
     pub written: usize,
+    /// Files already there with the same bytes, left alone.
     pub unchanged: usize,
+    /// Files of the previous build the site no longer has, deleted.
     pub removed: usize,
     /// Files pmsite wrote before that are no longer made but were changed since by
     /// someone else, so they were left in place.

@@ -44,6 +44,8 @@ pub struct Generated {
 }
 
 impl Generated {
+    /// The paths of `kb`'s pages, feeds, sitemap parts, API files and theme assets; the
+    /// search index's names are matched by `at`.
     pub fn new(kb: &KnowledgeBase) -> Generated {
         let slugs = kb.slugs();
         let mut paths = BTreeMap::new();
