@@ -12,19 +12,25 @@ use std::collections::{BTreeSet, HashMap};
 /// A dimension with a page per value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Dim {
+    /// A postmortem's `services`: pages under `services/`.
     Services,
+    /// A postmortem's `teams`: pages under `teams/`.
     Teams,
+    /// Its `severity`: pages under `severities/`.
     Severities,
+    /// The year of its `date`: pages under `years/`.
     Years,
+    /// Its `tags`: pages under `tags/`.
     Tags,
+    /// Its `authors`: pages under `authors/`.
     Authors,
     /// Action item owners: pages under /actions/owners/, not an incident index.
     Owners,
 }
 
 impl Dim {
-    pub const ALL: [Dim; 6] = [Dim::Services, Dim::Teams, Dim::Severities, Dim::Years, Dim::Tags, Dim::Authors];
-    pub fn dir(self) -> &'static str {
+    pub(crate) const ALL: [Dim; 6] = [Dim::Services, Dim::Teams, Dim::Severities, Dim::Years, Dim::Tags, Dim::Authors];
+    pub(crate) fn dir(self) -> &'static str {
         match self {
             Dim::Services => "services",
             Dim::Teams => "teams",
@@ -35,7 +41,7 @@ impl Dim {
             Dim::Owners => "actions/owners",
         }
     }
-    pub fn title(self) -> &'static str {
+    pub(crate) fn title(self) -> &'static str {
         match self {
             Dim::Services => "Services",
             Dim::Teams => "Teams",
@@ -46,7 +52,7 @@ impl Dim {
             Dim::Owners => "Owners",
         }
     }
-    pub fn singular(self) -> &'static str {
+    pub(crate) fn singular(self) -> &'static str {
         match self {
             Dim::Services => "Service",
             Dim::Teams => "Team",
@@ -67,7 +73,7 @@ pub struct Slugs {
 }
 
 impl Slugs {
-    pub fn new(names: impl Fn(Dim) -> Vec<String>) -> Slugs {
+    pub(crate) fn new(names: impl Fn(Dim) -> Vec<String>) -> Slugs {
         let mut map: HashMap<Dim, HashMap<String, String>> = HashMap::new();
         for dim in Dim::ALL.into_iter().chain([Dim::Owners]) {
             let mut used: BTreeSet<String> = BTreeSet::new();
@@ -108,7 +114,7 @@ impl Slugs {
         h.finish()
     }
 
-    pub fn get(&self, dim: Dim, name: &str) -> String {
+    pub(crate) fn get(&self, dim: Dim, name: &str) -> String {
         self.map.get(&dim).and_then(|m| m.get(name)).cloned().unwrap_or_else(|| crate::names::slugify(name))
     }
     /// Root-relative URL of a value's page.
@@ -144,7 +150,7 @@ pub(crate) const HOME: &str = "index.html";
 pub(crate) const NOT_FOUND: &str = "404.html";
 pub(crate) const FACTORS: &str = "factors/index.html";
 pub(crate) const SEARCH: &str = "search/index.html";
-pub const ACTIONS: &str = "actions/index.html";
+pub(crate) const ACTIONS: &str = "actions/index.html";
 pub(crate) const PATTERNS: &str = "patterns/index.html";
 pub(crate) const METRICS: &str = "metrics/index.html";
 /// Postmortems waiting for their review meeting (`status: review`).
@@ -227,7 +233,7 @@ pub(crate) fn term_feed(dim: Dim, slug: &str) -> String {
     format!("{}/{slug}/{ATOM}", dim.dir())
 }
 
-pub fn factor(id: &str) -> String {
+pub(crate) fn factor(id: &str) -> String {
     format!("factors/{id}/index.html")
 }
 
@@ -271,6 +277,7 @@ pub fn file(under_content: &str) -> String {
     format!("files/{under_content}")
 }
 
+/// The URL of a file published from `content/` (`file`), percent-encoded.
 pub fn file_url(under_content: &str) -> String {
     url(&file(under_content))
 }
@@ -295,15 +302,18 @@ pub fn attachment(asset: &std::path::Path) -> String {
 /// history URLs (site.toml `repo_kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RepoKind {
+    /// github.com and GitHub Enterprise: `/edit/B/P` and `/commits/B/P`.
     GitHub,
+    /// `/-/edit/B/P` and `/-/commits/B/P`; the guess for an unknown host.
     GitLab,
+    /// Gitea, Forgejo and Codeberg: `/_edit/B/P` and `/commits/branch/B/P`.
     Gitea,
 }
 
 impl RepoKind {
     pub(crate) const NAMES: &'static str = "github, gitlab or gitea";
 
-    pub fn parse(s: &str) -> Option<RepoKind> {
+    pub(crate) fn parse(s: &str) -> Option<RepoKind> {
         match s.trim().to_ascii_lowercase().as_str() {
             "github" => Some(RepoKind::GitHub),
             "gitlab" => Some(RepoKind::GitLab),

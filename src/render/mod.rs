@@ -39,19 +39,31 @@ pub use crate::routes::{Dim, Slugs};
 /// see `paging`): page 1 at the list's own URL with its summary, the rest under `page/N/`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Page {
+    /// The home page, `index.html`.
     Home,
+    /// A postmortem's page, by its index in `KnowledgeBase::postmortems`.
     Incident(usize),
+    /// The list of a dimension's values (`services/`).
     Terms(Dim),
+    /// The incidents of one value of a dimension (`services/checkout-api/`), by name.
     Term(Dim, String, u32),
+    /// The contributing factors index, `factors/`.
     Factors,
+    /// The incidents one factor contributed to, by factor id.
     Factor(String, u32),
+    /// The search page, `search/`.
     Search,
+    /// `404.html`, for hosts that serve it for unknown paths.
     NotFound,
     /// Open action items of every postmortem.
     Actions(u32),
+    /// One owner's action items (`actions/owners/<slug>/`), by owner name.
     ActionsOwner(String, u32),
+    /// The action items of one team's incidents (`actions/teams/<slug>/`), by team.
     ActionsTeam(String, u32),
+    /// Patterns across teams and recurrences, `patterns/`.
     Patterns,
+    /// Response figures across incidents, `metrics/`.
     Metrics,
     /// Postmortems with `status: review`, paginated like every list.
     InReview(u32),
@@ -274,7 +286,7 @@ impl<'a> Site<'a> {
         Some(paging::Paging::new(n, rows, per_page))
     }
 
-    pub fn path(&self, page: &Page) -> String {
+    pub(crate) fn path(&self, page: &Page) -> String {
         page_path(self.kb, &self.slugs, page)
     }
 
@@ -323,6 +335,8 @@ impl<'a> Site<'a> {
         }
     }
 
+    /// Renders `page` with the theme's template for it, at its output path. Fails with a
+    /// `template` diagnostic when the template does.
     pub fn render(&self, page: &Page) -> Result<OutputFile, Diagnostic> {
         let path = self.path(page);
         let root = root_prefix(&path);

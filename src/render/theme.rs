@@ -45,6 +45,8 @@ const STATIC: &[(&str, &str)] = embed![
     "static/favicon.svg"
 ];
 
+/// The built-in templates and assets with the knowledge base's overrides, templates
+/// compiled.
 pub struct Theme {
     pub(crate) tera: Tera,
     /// Output path (under the site root) -> bytes.
@@ -167,7 +169,7 @@ impl Theme {
         Ok(Theme { tera, assets, sources, fingerprint: h.digest() })
     }
 
-    pub fn render(&self, template: &str, ctx: &tera::Context) -> Result<String, Diagnostic> {
+    pub(crate) fn render(&self, template: &str, ctx: &tera::Context) -> Result<String, Diagnostic> {
         self.tera.render(template, ctx).map_err(|e| {
             let file = self.sources.get(template).cloned().unwrap_or_else(|| PathBuf::from(template));
             template_error(&self.sources, &file, &e)
