@@ -13,15 +13,20 @@ pub const DEFAULT_SNAPSHOT: &str = ".pmsite/tickets.json";
 /// A snapshot older than this many days is reported by `pmsite check`.
 pub(crate) const DEFAULT_MAX_AGE_DAYS: u32 = 7;
 
+/// A `[[trackers]]` entry's `kind`: whose API and ticket forms it uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
+    /// GitHub or GitHub Enterprise Server issues, `owner/repo#123`.
     Github,
+    /// GitLab issues, `group/project#123`.
     Gitlab,
+    /// Jira issues, `PAY-101`.
     Jira,
 }
 
 impl Kind {
-    pub fn as_str(self) -> &'static str {
+    /// The name site.toml's `kind` uses.
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Kind::Github => "github",
             Kind::Gitlab => "gitlab",
@@ -33,6 +38,7 @@ impl Kind {
 /// One tracker of site.toml, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tracker {
+    /// Which API and ticket forms it uses.
     pub kind: Kind,
     /// The web address tickets link to, without a trailing `/`.
     pub url: String,
@@ -40,7 +46,7 @@ pub struct Tracker {
     pub api: String,
     /// Names of environment variables: the values are secrets and are never stored.
     pub(crate) token_env: Option<String>,
-    pub email_env: Option<String>,
+    pub(crate) email_env: Option<String>,
     /// Jira project keys, or `group/project` paths for GitHub and GitLab.
     pub owns: Vec<String>,
 }
@@ -63,6 +69,7 @@ impl Tracker {
 /// Settings around the snapshot that are not per tracker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
+    /// `[[trackers]]`, in site.toml's order.
     pub trackers: Vec<Tracker>,
     /// The snapshot file, relative to the knowledge base root.
     pub snapshot: String,

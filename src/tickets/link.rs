@@ -33,6 +33,7 @@ impl TicketUrl {
         self.0.replace(PLACEHOLDER, &utf8_percent_encode(ticket.trim(), TICKET).to_string())
     }
 
+    /// The template as site.toml gives it.
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -15,10 +15,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use super::client::Limits as SyncLimits;
 
+/// What one `pmsite sync` run did.
 #[derive(Debug, Default)]
 pub struct Report {
     /// Tickets asked about.
     pub asked: usize,
+    /// Tickets whose state the tracker sent and the snapshot now holds.
     pub fetched: usize,
     /// Answered "not modified" (GitHub's conditional requests).
     pub unchanged: usize,
