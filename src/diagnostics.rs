@@ -557,7 +557,7 @@ fn human(out: &mut String, d: &Diagnostic, source: Option<&mut SourceView>, colo
 }
 
 /// Whether to colour output: a terminal (or `CLICOLOR_FORCE` set, for CI logs that render
-/// colour), and never when `NO_COLOR` is set (https://no-color.org, which wins).
+/// colour), and never when `NO_COLOR` is set (<https://no-color.org>, which wins).
 pub fn color_enabled(stream_is_terminal: bool) -> bool {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let force = std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0");

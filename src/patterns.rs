@@ -15,7 +15,7 @@ pub struct Matrix {
     pub factors: Vec<String>,
     /// The columns: every team an indexed incident names, in name order.
     pub teams: Vec<String>,
-    /// cells[factor][team] = incident positions.
+    /// `cells[factor][team]` = incident positions.
     pub cells: Vec<Vec<Vec<usize>>>,
 }
 

@@ -103,7 +103,7 @@ struct Placed {
 ///
 /// Long quiet gaps (over 3 h and 8 times the median gap between consecutive events)
 /// break the axis: each episode is drawn at its own scale with its own time labels, at
-/// most [`MAX_EPISODES`] of them. Events too close to tell apart are stacked in lanes.
+/// most `MAX_EPISODES` of them. Events too close to tell apart are stacked in lanes.
 /// Colours are CSS classes (`pm-tl-phase-*`, `pm-tl-ev-*`), defined in
 /// `themes/default/static/svg.css`.
 pub fn render(events: &[TimelineEvent], tz: &TimeZone, tz_name: &str, id_prefix: &str) -> String {
