@@ -13,32 +13,32 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Serialize)]
 pub struct ActionRow<'a> {
     /// The id of the postmortem the item comes from.
-    pub incident: &'a str,
+    pub(crate) incident: &'a str,
     pub(crate) incident_title: &'a str,
     pub(crate) incident_date: Date,
     /// The incident's severity level, as the site names it.
-    pub severity: &'a str,
+    pub(crate) severity: &'a str,
     /// The incident's services.
-    pub services: &'a [String],
+    pub(crate) services: &'a [String],
     /// The incident's teams.
-    pub teams: &'a [String],
+    pub(crate) teams: &'a [String],
     /// What the item says is to be done.
     pub title: &'a str,
     /// The owner the file names.
-    pub owner: Option<&'a str>,
+    pub(crate) owner: Option<&'a str>,
     /// The due date the file gives.
-    pub due: Option<Date>,
+    pub(crate) due: Option<Date>,
     /// The status the file gives; `state` is the one reports judge by.
-    pub status: ActionStatus,
+    pub(crate) status: ActionStatus,
     /// The item's `type` (detect, mitigate, prevent, ...), None when the file gives none.
     #[serde(rename = "type")]
-    pub kind: Option<&'static str>,
+    pub(crate) kind: Option<&'static str>,
     /// The measurable outcome the item promises.
-    pub outcome: Option<&'a str>,
+    pub(crate) outcome: Option<&'a str>,
     /// The tracker ticket the file names (`PAY-101`, `acme/ops#123` or an issue URL).
-    pub ticket: Option<&'a str>,
+    pub(crate) ticket: Option<&'a str>,
     /// The completion date the file gives.
-    pub completed: Option<Date>,
+    pub(crate) completed: Option<Date>,
     /// Not closed by `state` and past due on `--today` (the file's due date, else the
     /// tracker's).
     pub overdue: bool,
@@ -46,21 +46,21 @@ pub struct ActionRow<'a> {
     #[serde(skip)]
     pub(crate) days_overdue: Option<i64>,
     /// Done after its due date.
-    pub done_late: bool,
+    pub(crate) done_late: bool,
     /// Days from the incident to completion, for done items with a completion date.
     pub(crate) days_to_complete: Option<i64>,
     /// Days since the incident, for items still open.
     pub(crate) age_days: Option<i64>,
     /// Index of its postmortem in `KnowledgeBase::postmortems`.
     #[serde(skip)]
-    pub pm: usize,
+    pub(crate) pm: usize,
     /// Position among its postmortem's action items.
     #[serde(skip)]
-    pub item: usize,
+    pub(crate) item: usize,
     /// The status reports judge by (`tickets::reconcile`): the tracker's open or closed
     /// when it knows the ticket, else the file's.
     #[serde(skip)]
-    pub state: ActionStatus,
+    pub(crate) state: ActionStatus,
     /// The tracker's side; None when the knowledge base has no ticket snapshot, so that
     /// output without one is what it always was.
     #[serde(flatten)]
@@ -71,22 +71,22 @@ pub struct ActionRow<'a> {
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Tracked<'a> {
     /// None when the snapshot has no state for the ticket (or the item names none).
-    pub tracker: Option<TrackerView<'a>>,
-    pub drift: Option<Drift>,
+    pub(crate) tracker: Option<TrackerView<'a>>,
+    pub(crate) drift: Option<Drift>,
     /// Which view `overdue`, `done_late` and the health figures were judged from.
-    pub status_source: Source,
+    pub(crate) status_source: Source,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct TrackerView<'a> {
-    pub ticket: &'a str,
-    pub state: &'static str,
-    pub status: &'a str,
-    pub closed: Option<Date>,
-    pub assignee: Option<&'a str>,
-    pub due: Option<Date>,
-    pub url: &'a str,
-    pub seen: Option<jiff::Timestamp>,
+    pub(crate) ticket: &'a str,
+    pub(crate) state: &'static str,
+    pub(crate) status: &'a str,
+    pub(crate) closed: Option<Date>,
+    pub(crate) assignee: Option<&'a str>,
+    pub(crate) due: Option<Date>,
+    pub(crate) url: &'a str,
+    pub(crate) seen: Option<jiff::Timestamp>,
 }
 
 pub(crate) fn tracked<'a>(r: &crate::tickets::Reconciled<'a>) -> Tracked<'a> {
@@ -232,18 +232,18 @@ pub struct Health {
     pub(crate) by_type: BTreeMap<&'static str, usize>,
     /// With a ticket snapshot: how many items were judged by their tracker.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tracker: Option<TrackerHealth>,
+    pub(crate) tracker: Option<TrackerHealth>,
 }
 
 /// With a ticket snapshot: how far the tracker, not the files, decided the figures.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct TrackerHealth {
+pub(crate) struct TrackerHealth {
     /// Items whose open or closed state came from the tracker, not the file.
-    pub judged_by_tracker: usize,
+    pub(crate) judged_by_tracker: usize,
     /// Items whose file and tracker disagree.
-    pub drifted: usize,
+    pub(crate) drifted: usize,
     /// When the snapshot was synced.
-    pub synced_at: Option<jiff::Timestamp>,
+    pub(crate) synced_at: Option<jiff::Timestamp>,
 }
 
 pub(crate) const AGE_BUCKETS: [(&str, i64); 4] =

@@ -17,28 +17,28 @@ const SITE_TOML: &str = "site.toml";
 /// A place in site.toml, for warnings raised after parsing (`unknown_owners`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub(crate) struct Place {
-    pub line: usize,
-    pub column: usize,
-    pub width: usize,
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+    pub(crate) width: usize,
 }
 
 /// One `[services.<id>]` table, checked.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, serde::Serialize)]
-pub struct Service {
+pub(crate) struct Service {
     /// A team id, as postmortems write it in `teams`.
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
     #[serde(skip)]
     pub(crate) owner_at: Place,
     /// The service's tier as the catalog writes it (`1`, `critical`); never empty.
-    pub tier: Option<String>,
+    pub(crate) tier: Option<String>,
     /// An http(s) address of the service's runbook.
-    pub runbook: Option<String>,
+    pub(crate) runbook: Option<String>,
     /// An http(s) address of the service's dashboard.
-    pub dashboard: Option<String>,
+    pub(crate) dashboard: Option<String>,
     /// An http(s) address of the service's source repository.
-    pub repository: Option<String>,
+    pub(crate) repository: Option<String>,
     /// Free text shown on the service page; None when blank.
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
 }
 
 /// Services by the id postmortems name them with in `services`.

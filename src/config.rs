@@ -47,7 +47,7 @@ pub(crate) struct Lint {
 pub struct SiteConfig {
     pub(crate) title: String,
     /// Always ends with `/`.
-    pub base_url: String,
+    pub(crate) base_url: String,
     /// `timezone` as site.toml names it (`Europe/Berlin`, default `UTC`), shown beside
     /// times.
     pub timezone_name: String,
@@ -58,31 +58,31 @@ pub struct SiteConfig {
     /// out in the repository (see `crate::history::current_branch`), else `main`.
     pub(crate) repo_branch: Option<String>,
     /// `repo_kind`: the forge's URL shapes; None: guessed from `repo_url`'s host.
-    pub repo_kind: Option<crate::routes::RepoKind>,
+    pub(crate) repo_kind: Option<crate::routes::RepoKind>,
     /// `theme`: the theme's name; files in `themes/<name>/` replace the built-in ones
     /// of the same name.
     pub theme: String,
     /// Most severe first.
-    pub severities: Vec<String>,
+    pub(crate) severities: Vec<String>,
     /// `[severity_aliases]`: other vocabularies' names (`Critical`, `P1`) for the levels
     /// in `severities`, keyed by the alias in lower case. See `severity_level`.
-    pub severity_aliases: BTreeMap<String, String>,
+    pub(crate) severity_aliases: BTreeMap<String, String>,
     pub(crate) factors: BTreeMap<String, Factor>,
     /// `[services.<id>]`: the service catalog, for service pages.
-    pub services: crate::catalog::Catalog,
+    pub(crate) services: crate::catalog::Catalog,
     pub(crate) lint: Lint,
     /// `[[trackers]]`, `tickets` and `tickets_max_age_days`.
     pub tickets: crate::tickets::config::Settings,
     /// `ticket_url`: where a ticket no `[[trackers]]` entry claims links to.
-    pub ticket_url: Option<crate::tickets::link::TicketUrl>,
+    pub(crate) ticket_url: Option<crate::tickets::link::TicketUrl>,
     /// `[pagination] per_page`: rows on one page of a list that grows with the corpus.
-    pub per_page: usize,
+    pub(crate) per_page: usize,
     /// `[[sources]]`: `content/` first, then the other folders postmortems are read from.
     pub sources: Vec<crate::sources::Source>,
     /// `default_visibility`: what a postmortem without `visibility` is (default internal).
-    pub default_visibility: crate::model::Visibility,
+    pub(crate) default_visibility: crate::model::Visibility,
     /// Keys this version does not know, passed to templates as `config.extra`.
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub(crate) extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Rows per list page unless site.toml says otherwise: a page of 100 rows stays well

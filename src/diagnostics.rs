@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 /// Whether a diagnostic fails the build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Level {
+pub(crate) enum Level {
     /// Fails `check` and `build`.
     Error,
     /// Reported; fails only under `--strict`.
@@ -22,7 +22,7 @@ pub enum Level {
 
 impl Level {
     /// The lower-case name output shows (`error`, `warning`).
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Level::Error => "error",
             Level::Warning => "warning",
@@ -234,7 +234,7 @@ impl Serialize for Code {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     /// Whether it fails the build.
-    pub level: Level,
+    pub(crate) level: Level,
     /// What kind of problem it is; stable across versions.
     pub code: Code,
     /// Path relative to the knowledge base root, with `/` separators.
@@ -246,12 +246,12 @@ pub struct Diagnostic {
     pub column: usize,
     /// How many characters to underline from `column` (at least 1 when shown).
     #[serde(skip)]
-    pub width: usize,
+    pub(crate) width: usize,
     /// What is wrong, for a person; may quote the offending value.
     pub message: String,
     /// How to fix it, when there is one thing to suggest.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub suggestion: Option<String>,
+    pub(crate) suggestion: Option<String>,
 }
 
 /// Paths are written as text even when a file name is not UTF-8 (lossily): serde's own
@@ -262,7 +262,7 @@ fn serialize_path<S: serde::Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Erro
 
 impl Diagnostic {
     /// A diagnostic at `file:line:column`, one character wide and without a suggestion.
-    pub fn new(
+    pub(crate) fn new(
         level: Level,
         code: Code,
         file: impl Into<PathBuf>,
@@ -273,11 +273,17 @@ impl Diagnostic {
         Diagnostic { level, code, file: file.into(), line, column, width: 1, message: message.into(), suggestion: None }
     }
     /// `new` at the error level.
-    pub fn error(code: Code, file: impl Into<PathBuf>, line: usize, column: usize, message: impl Into<String>) -> Self {
+    pub(crate) fn error(
+        code: Code,
+        file: impl Into<PathBuf>,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+    ) -> Self {
         Self::new(Level::Error, code, file, line, column, message)
     }
     /// `new` at the warning level.
-    pub fn warning(
+    pub(crate) fn warning(
         code: Code,
         file: impl Into<PathBuf>,
         line: usize,
@@ -487,7 +493,7 @@ fn gitlab_report(diags: &[Diagnostic]) -> String {
 /// A fingerprint that stays the same across runs, machines and pmsite versions (so GitLab
 /// can tell new issues from old ones): 128-bit FNV-1a of file, code, line and message.
 /// `std`'s hashers are not promised to be stable, so they are not used.
-pub fn fingerprint(d: &Diagnostic, occurrence: usize) -> String {
+pub(crate) fn fingerprint(d: &Diagnostic, occurrence: usize) -> String {
     const OFFSET: u128 = 0x6c62272e07bb014262b821756295c58d;
     const PRIME: u128 = 0x0000000001000000000000000000013b;
     let mut h = OFFSET;

@@ -66,7 +66,7 @@ pub(crate) const ALWAYS_PUBLIC: &[&str] =
 /// on lines of their own, outside fenced code. A block left open runs to the end of the
 /// file (nothing after it is published) and is an error, as is a closing line without
 /// an opening one.
-pub fn blocks<'a>(
+pub(crate) fn blocks<'a>(
     text: &'a str,
     body_start: usize,
     file: &Path,

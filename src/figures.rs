@@ -12,13 +12,13 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Figures {
     /// First signal -> first detection.
-    pub detect: Option<SignedDuration>,
+    pub(crate) detect: Option<SignedDuration>,
     /// First detection -> first diagnosis.
-    pub diagnose: Option<SignedDuration>,
+    pub(crate) diagnose: Option<SignedDuration>,
     /// First detection -> first mitigation.
-    pub mitigate: Option<SignedDuration>,
+    pub(crate) mitigate: Option<SignedDuration>,
     /// First signal -> last recovery (the incident's duration).
-    pub recover: Option<SignedDuration>,
+    pub(crate) recover: Option<SignedDuration>,
 }
 
 /// The figure names, in the order pages show them.
@@ -70,7 +70,7 @@ impl Figures {
 }
 
 /// "17 min", "2 h 5 min", "3 d 4 h", "45 s"; "unknown" for `None`.
-pub fn human(d: Option<SignedDuration>) -> String {
+pub(crate) fn human(d: Option<SignedDuration>) -> String {
     let Some(d) = d else { return "unknown".into() };
     let secs = d.as_secs().max(0);
     let (days, hours, mins) = (secs / 86_400, (secs % 86_400) / 3600, (secs % 3600) / 60);
@@ -98,11 +98,11 @@ pub(crate) fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
 
 /// Median and p90 of one figure over a set of incidents, with how many were unknown.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// Incidents with the figure known.
-    pub count: usize,
+    pub(crate) count: usize,
     /// Incidents without it.
-    pub unknown: usize,
+    pub(crate) unknown: usize,
     pub(crate) median_secs: Option<f64>,
     pub(crate) p90_secs: Option<f64>,
 }

@@ -15,10 +15,10 @@ use std::path::Path;
 
 /// The front matter and body of a file, before any YAML is read.
 pub(crate) struct Split<'a> {
-    pub yaml: &'a str,
+    pub(crate) yaml: &'a str,
     /// File line of the first YAML line.
     pub(crate) yaml_line: usize,
-    pub body: &'a str,
+    pub(crate) body: &'a str,
     pub(crate) body_line: usize,
 }
 
@@ -498,7 +498,7 @@ fn factors(cx: &mut Ctx, node: &Node) -> Vec<FactorRef> {
 }
 
 /// The nearest candidate by edit distance, if it is close enough to be a typo.
-pub fn nearest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn nearest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .map(|c| (strsim::damerau_levenshtein(word, c), c))
         .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(2))

@@ -194,7 +194,7 @@ struct Node {
 
 /// The commit checked out in the repository holding `root`, if any: what a build's
 /// histories follow from, with the file times of files that are not committed.
-pub fn head(root: &Path) -> Option<String> {
+pub(crate) fn head(root: &Path) -> Option<String> {
     let repo = gix::discover(root).ok()?;
     let shallow = repo.is_shallow().unwrap_or(true);
     repo.head_id().ok().map(|id| format!("{id}{}", if shallow { " shallow" } else { "" }))

@@ -12,7 +12,7 @@ pub mod actions;
 pub mod build;
 #[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod cache;
-pub mod catalog;
+pub(crate) mod catalog;
 #[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod check;
 pub mod config;

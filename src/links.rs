@@ -7,20 +7,20 @@ use pulldown_cmark::{Event, LinkType, Parser, Tag};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalRef {
     /// Where it points.
-    pub target: Target,
+    pub(crate) target: Target,
     /// 1-based line of the link's start, in the whole file (front matter counted).
-    pub line: usize,
+    pub(crate) line: usize,
     /// 1-based column of the link's start, in characters.
-    pub column: usize,
+    pub(crate) column: usize,
     /// Characters the link takes on its line, for underlining.
-    pub width: usize,
+    pub(crate) width: usize,
     /// An image (`![alt](src)`), not a link.
-    pub image: bool,
+    pub(crate) image: bool,
 }
 
 /// Where a local destination points. Paths are as written: percent-encoded, no query.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// `#heading` in the same file.
     Fragment(String),
     /// `graph.png`, `../2023/x.md#h`: relative to the file.

@@ -13,7 +13,7 @@ use syntect::parsing::SyntaxSet;
 use syntect::util::LinesWithEndings;
 
 /// CommonMark plus the GFM extensions the format promises.
-pub fn options() -> Options {
+pub(crate) fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
@@ -99,7 +99,7 @@ pub struct RenderedBody {
     /// text, code highlighted with CSS classes.
     pub html: String,
     /// Plain text (no markup) for search and snippets.
-    pub text: String,
+    pub(crate) text: String,
     /// (level, id, text) of each heading, for a table of contents.
     pub headings: Vec<(u8, String, String)>,
 }
@@ -317,7 +317,7 @@ fn highlight(lang: &str, src: &str) -> String {
 }
 
 /// HTML escaping for text and attribute values.
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     escape_runs(s, |run| out.push_str(run));
     out

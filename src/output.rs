@@ -35,7 +35,7 @@ pub struct OutputFile {
 
 impl OutputFile {
     /// A file at `path` (relative, `/`-separated) with these bytes.
-    pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+    pub(crate) fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
         OutputFile { path: path.into(), bytes: bytes.into().into() }
     }
 }
@@ -106,23 +106,25 @@ pub(crate) fn is_safe(rel: &str) -> bool {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WriteStats {
     /// Files whose bytes were written.
-    pub written: usize,
+    pub(crate) written: usize,
     /// Files already there with the same bytes, left alone.
-    pub unchanged: usize,
+    pub(crate) unchanged: usize,
     /// Files of the previous build the site no longer has, deleted.
-    pub removed: usize,
+    pub(crate) removed: usize,
     /// Files pmsite wrote before that are no longer made but were changed since by
     /// someone else, so they were left in place.
-    pub kept: usize,
+    pub(crate) kept: usize,
 }
 
 /// The hash the manifest records for a file's bytes.
-pub fn hash(bytes: &[u8]) -> u64 {
+pub(crate) fn hash(bytes: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
-/// Writes the site to `out` so that a failure leaves the previous site as it was.
-pub fn write_atomic(out: &Path, files: &[OutputFile]) -> Result<WriteStats, OutputError> {
+/// Writes the site to `out` so that a failure leaves the previous site as it was. Builds
+/// stage files as pages render (`Staging`); only the tests write a whole site at once.
+#[cfg(test)]
+pub(crate) fn write_atomic(out: &Path, files: &[OutputFile]) -> Result<WriteStats, OutputError> {
     let staging = Staging::begin(out)?;
     files.par_iter().try_for_each(|f| staging.put(f))?;
     staging.commit()
@@ -166,7 +168,7 @@ enum Mode {
 impl Staging {
     /// Checks that `out` may be written (absent, empty, or written by pmsite), clears
     /// what an interrupted build left, and prepares.
-    pub fn begin(out: &Path) -> Result<Staging, OutputError> {
+    pub(crate) fn begin(out: &Path) -> Result<Staging, OutputError> {
         let (parent, name) = parent_and_name(out);
         std::fs::create_dir_all(&parent).map_err(io(&parent))?;
         let lock = std::fs::File::open(&parent).map_err(io(&parent))?;
@@ -212,7 +214,7 @@ impl Staging {
 
     /// Notes about the folder worth telling the user (lines of the manifest that were
     /// not understood and so were ignored).
-    pub fn notes(&self) -> Vec<String> {
+    pub(crate) fn notes(&self) -> Vec<String> {
         match &self.mode {
             Mode::InPlace { previous } if previous.ignored_lines > 0 => vec![format!(
                 "{}: ignored {} line(s) that pmsite did not write; files they name are never deleted",
@@ -224,7 +226,7 @@ impl Staging {
     }
 
     /// Writes one file (or, when the file on disk already has these bytes, notes it unchanged).
-    pub fn put(&self, f: &OutputFile) -> Result<(), OutputError> {
+    pub(crate) fn put(&self, f: &OutputFile) -> Result<(), OutputError> {
         if !is_safe(&f.path) {
             return Err(OutputError::BadPath(f.path.clone()));
         }
@@ -262,7 +264,7 @@ impl Staging {
     /// trusted when its stamp is the one recorded, and otherwise read and hashed (a
     /// folder restored by a CI cache has new stamps). False when it holds anything else
     /// or pmsite never wrote it: the caller then renders and `put`s it.
-    pub fn keep(&self, rel: &str, hash: u64) -> Result<bool, OutputError> {
+    pub(crate) fn keep(&self, rel: &str, hash: u64) -> Result<bool, OutputError> {
         let Mode::InPlace { previous } = &self.mode else { return Ok(false) };
         let Some(recorded) = previous.entries.get(rel).filter(|e| e.hashes == [hash]) else {
             return Ok(false);
@@ -351,7 +353,7 @@ impl Staging {
     }
 
     /// Makes everything put visible in `out`, and removes files no longer made.
-    pub fn commit(mut self) -> Result<WriteStats, OutputError> {
+    pub(crate) fn commit(mut self) -> Result<WriteStats, OutputError> {
         let mut entries = std::mem::take(self.entries.get_mut().unwrap_or_else(|e| e.into_inner()));
         entries.sort_unstable_by(|a, b| a.path.cmp(&b.path));
         if let Some(dup) = entries.windows(2).find(|w| w[0].path == w[1].path) {

@@ -66,9 +66,9 @@ pub struct RecurredDespiteFix<'a> {
     /// Index of the earlier incident, whose done action item did not prevent it.
     pub earlier: usize,
     /// The services and factors the two incidents share.
-    pub services: &'a [String],
+    pub(crate) services: &'a [String],
     /// The factor ids the two incidents share.
-    pub factors: &'a [String],
+    pub(crate) factors: &'a [String],
 }
 
 impl<'a> RecurredDespiteFix<'a> {

@@ -172,7 +172,7 @@ fn repositories<'a>(root: &Path, sources: &'a [Source]) -> Vec<Repository<'a>> {
 /// Git histories of `files` (relative to the root), each read in the repository of its
 /// source: one pass over each repository. Notes about file times say which source they
 /// are about when it is not the knowledge base's own repository.
-pub fn history(root: &Path, sources: &[Source], files: &[PathBuf]) -> crate::history::HistoryReport {
+pub(crate) fn history(root: &Path, sources: &[Source], files: &[PathBuf]) -> crate::history::HistoryReport {
     let repos = repositories(root, sources);
     let mut report = crate::history::HistoryReport::default();
     let mut notes = Vec::new();

@@ -118,7 +118,7 @@ impl Slugs {
         self.map.get(&dim).and_then(|m| m.get(name)).cloned().unwrap_or_else(|| crate::names::slugify(name))
     }
     /// Root-relative URL of a value's page.
-    pub fn url(&self, dim: Dim, name: &str) -> String {
+    pub(crate) fn url(&self, dim: Dim, name: &str) -> String {
         term_url(dim, &self.get(dim, name))
     }
 }
@@ -187,7 +187,7 @@ pub(crate) fn encode_path(path: &str) -> String {
 
 /// The root-relative URL of an output path: a folder's `index.html` is linked as the
 /// folder (`incidents/x/`), as every static host serves it.
-pub fn url(path: &str) -> String {
+pub(crate) fn url(path: &str) -> String {
     let folder = match path.strip_suffix("index.html") {
         Some(dir) if dir.is_empty() || dir.ends_with('/') => dir,
         _ => path,
@@ -196,12 +196,12 @@ pub fn url(path: &str) -> String {
 }
 
 /// An absolute URL: `base` (site.toml's `base_url`, ending in `/`) and an output path.
-pub fn absolute(base: &str, path: &str) -> String {
+pub(crate) fn absolute(base: &str, path: &str) -> String {
     format!("{base}{}", url(path))
 }
 
 /// A postmortem's page.
-pub fn incident(id: &str) -> String {
+pub(crate) fn incident(id: &str) -> String {
     format!("incidents/{id}/index.html")
 }
 
@@ -210,7 +210,7 @@ pub(crate) fn incident_url(id: &str) -> String {
 }
 
 /// The list of a dimension's values (`services/index.html`).
-pub fn terms(dim: Dim) -> String {
+pub(crate) fn terms(dim: Dim) -> String {
     format!("{}/index.html", dim.dir())
 }
 
@@ -220,7 +220,7 @@ pub(crate) fn terms_url(dim: Dim) -> String {
 
 /// A dimension value's page, by its slug (`render::Slugs`); owners' pages are under
 /// `actions/owners/`.
-pub fn term(dim: Dim, slug: &str) -> String {
+pub(crate) fn term(dim: Dim, slug: &str) -> String {
     format!("{}/{slug}/index.html", dim.dir())
 }
 
@@ -273,12 +273,13 @@ pub(crate) fn list_page(first: &str, n: u32) -> String {
 }
 
 /// A file published from `content/`, by its path under `content/` (`2024/graph.png`).
-pub fn file(under_content: &str) -> String {
+pub(crate) fn file(under_content: &str) -> String {
     format!("files/{under_content}")
 }
 
 /// The URL of a file published from `content/` (`file`), percent-encoded.
-pub fn file_url(under_content: &str) -> String {
+#[cfg(test)]
+pub(crate) fn file_url(under_content: &str) -> String {
     url(&file(under_content))
 }
 
@@ -301,7 +302,7 @@ pub fn attachment(asset: &std::path::Path) -> String {
 /// The forge a repository is hosted on, which decides the shape of its edit and
 /// history URLs (site.toml `repo_kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RepoKind {
+pub(crate) enum RepoKind {
     /// github.com and GitHub Enterprise: `/edit/B/P` and `/commits/B/P`.
     GitHub,
     /// `/-/edit/B/P` and `/-/commits/B/P`; the guess for an unknown host.
@@ -343,10 +344,10 @@ impl RepoKind {
 pub(crate) struct RepoFile<'a> {
     /// The repository's web address, without a trailing `/`.
     pub(crate) repo_url: &'a str,
-    pub kind: RepoKind,
-    pub branch: &'a str,
+    pub(crate) kind: RepoKind,
+    pub(crate) branch: &'a str,
     /// `/`-separated, from the repository's root.
-    pub path: &'a str,
+    pub(crate) path: &'a str,
 }
 
 impl RepoFile<'_> {

@@ -23,11 +23,11 @@ pub(crate) const CONTENT: &str = "content";
 
 /// Values a file of this source gets when it does not give its own.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Defaults {
+pub(crate) struct Defaults {
     /// `teams` for a file that leaves it out or empty.
-    pub teams: Vec<String>,
+    pub(crate) teams: Vec<String>,
     /// `services` for a file that leaves it out or empty; it is then not required.
-    pub services: Vec<String>,
+    pub(crate) services: Vec<String>,
 }
 
 /// One folder postmortems are read from: site.toml's `[[sources]]`, or `content/`.
@@ -36,7 +36,7 @@ pub struct Source {
     /// As written in site.toml, normalised: relative to the knowledge base root
     /// (`content`, `teams/payments`), or outside it (`../team-payments`, an absolute path).
     /// Files of the source are named by this path joined with theirs.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Its repository's web address (no trailing `/`); None: the site's `repo_url`.
     pub(crate) repo_url: Option<String>,
     /// Where the folder sits in its repository's work tree (`` for the top), found by
@@ -44,21 +44,21 @@ pub struct Source {
     pub(crate) repo_path: Option<PathBuf>,
     /// The branch edit and history links name; None: the site's `repo_branch`, else the
     /// branch checked out in the source's repository.
-    pub branch: Option<String>,
+    pub(crate) branch: Option<String>,
     /// `repo_kind` of this source; None: the site's, else guessed from the URL.
-    pub kind: Option<crate::routes::RepoKind>,
+    pub(crate) kind: Option<crate::routes::RepoKind>,
     /// The branch checked out in the repository holding the folder, found by
     /// `check_on_disk`: the branch links name when none is configured.
     pub(crate) checked_out: Option<String>,
     /// `teams` and `services` its files get when they give none.
-    pub defaults: Defaults,
+    pub(crate) defaults: Defaults,
     /// (line, column, width) of `path` in site.toml; 0 for the implicit `content/`.
-    pub at: (usize, usize, usize),
+    pub(crate) at: (usize, usize, usize),
 }
 
 impl Source {
     /// `content/`, with no defaults and the site's repository settings.
-    pub fn content() -> Source {
+    pub(crate) fn content() -> Source {
         Source {
             path: PathBuf::from(CONTENT),
             repo_url: None,
@@ -89,7 +89,7 @@ impl Source {
     }
 
     /// Whether `file` (relative to the root) is in this source's folder.
-    pub fn holds(&self, file: &Path) -> bool {
+    pub(crate) fn holds(&self, file: &Path) -> bool {
         file.starts_with(&self.path)
     }
 
@@ -128,17 +128,17 @@ pub(crate) fn is_outside(path: &Path) -> bool {
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct SiteRepo<'a> {
     pub(crate) repo_url: Option<&'a str>,
-    pub branch: Option<&'a str>,
-    pub kind: Option<crate::routes::RepoKind>,
+    pub(crate) branch: Option<&'a str>,
+    pub(crate) kind: Option<crate::routes::RepoKind>,
 }
 
 /// The repository, branch and path a page's edit and history links name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct EditTarget {
     pub(crate) repo_url: String,
-    pub kind: crate::routes::RepoKind,
-    pub branch: String,
-    pub path: String,
+    pub(crate) kind: crate::routes::RepoKind,
+    pub(crate) branch: String,
+    pub(crate) path: String,
 }
 
 impl EditTarget {

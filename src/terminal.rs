@@ -58,11 +58,11 @@ const SHOWN: usize = 120;
 /// Part of one source line, safe to print, with where its caret goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Excerpt {
-    pub text: String,
+    pub(crate) text: String,
     /// Characters of `text` before the caret.
     pub(crate) caret_at: usize,
     /// Carets to print (at least 1).
-    pub carets: usize,
+    pub(crate) carets: usize,
 }
 
 /// A file's text with its line starts, for showing many diagnostics in one pass. Every

@@ -29,9 +29,9 @@ pub(crate) fn is_noise_name(name: &str) -> bool {
 #[derive(Debug, Default)]
 pub(crate) struct Walked {
     /// Every input file, in a stable order.
-    pub files: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
     /// Paths that could not be read (or `.gitignore` lines that could not be parsed).
-    pub problems: Vec<(PathBuf, String)>,
+    pub(crate) problems: Vec<(PathBuf, String)>,
 }
 
 /// Every input file under `dir`. `base` is where ignore rules start: the knowledge base

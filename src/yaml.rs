@@ -18,7 +18,7 @@ pub struct Pos {
 
 /// What a node holds.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     /// Plain (unquoted) scalars may be numbers, booleans or null; quoted ones are strings.
     Scalar {
         /// The value with quotes and escapes resolved.
@@ -38,18 +38,18 @@ pub enum Value {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     /// What it holds; an alias holds a copy of its anchor's value.
-    pub value: Value,
+    pub(crate) value: Value,
     /// Where it starts (for an alias: where the alias is).
-    pub pos: Pos,
+    pub(crate) pos: Pos,
     /// Length of the scalar in characters on its line, for underlining.
-    pub width: usize,
+    pub(crate) width: usize,
 }
 
 /// Why the text is not a YAML document pmsite reads, and where.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyntaxError {
     /// The parser's reason, or which limit was crossed.
-    pub message: String,
+    pub(crate) message: String,
     /// Where the parser stopped.
     pub pos: Pos,
     /// The text is valid YAML, but its aliases expand past `MAX_ALIAS_NODES` or
@@ -65,14 +65,14 @@ impl SyntaxError {
 
 impl Node {
     /// The text of a scalar, quoted or not; None for lists, mappings and null.
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Scalar { text, .. } => Some(text),
             _ => None,
         }
     }
     /// Whether the value is empty, `~` or `null`.
-    pub fn is_null(&self) -> bool {
+    pub(crate) fn is_null(&self) -> bool {
         matches!(self.value, Value::Null)
     }
     pub(crate) fn kind_name(&self) -> &'static str {
@@ -84,7 +84,7 @@ impl Node {
         }
     }
     /// Looks up a key in a mapping node.
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
             Value::Map(entries) => entries.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v),
             _ => None,

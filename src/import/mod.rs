@@ -83,13 +83,13 @@ pub struct FileReport {
     /// Whether it was written, and where or why not.
     pub outcome: Outcome,
     /// The converted title; None when the file was not converted.
-    pub title: Option<String>,
+    pub(crate) title: Option<String>,
     /// The converted incident date; None when the file was not converted.
-    pub date: Option<Date>,
+    pub(crate) date: Option<Date>,
     /// Kinds of the timeline events mapped, in time order.
-    pub events: Vec<EventKind>,
+    pub(crate) events: Vec<EventKind>,
     /// Action items converted.
-    pub action_items: usize,
+    pub(crate) action_items: usize,
     /// Notes on what was read and from where (`title "..." (first heading)`).
     pub mapped: Vec<String>,
     /// Notes on what was guessed, for a person to check.
@@ -123,7 +123,7 @@ pub struct Report {
     /// One per source file, sorted by path.
     pub files: Vec<FileReport>,
     /// Nothing was written (`--dry-run`).
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 }
 
 impl Report {
@@ -139,11 +139,11 @@ impl Report {
         self.count(|o| matches!(o, Outcome::Failed { .. }))
     }
     /// Timeline events in imported files.
-    pub fn events(&self) -> usize {
+    pub(crate) fn events(&self) -> usize {
         self.imported_files().map(|f| f.events.len()).sum()
     }
     /// Action items in imported files.
-    pub fn action_items(&self) -> usize {
+    pub(crate) fn action_items(&self) -> usize {
         self.imported_files().map(|f| f.action_items).sum()
     }
     fn imported_files(&self) -> impl Iterator<Item = &FileReport> {
@@ -153,13 +153,13 @@ impl Report {
 
 /// A timeline event as it will be written.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Event {
+pub(crate) struct Event {
     /// RFC 3339, with an offset when the source named a zone, else local (site zone).
-    pub at: String,
+    pub(crate) at: String,
     /// Given by the source, else guessed from the event's words.
-    pub kind: EventKind,
+    pub(crate) kind: EventKind,
     /// What happened, as plain text.
-    pub text: String,
+    pub(crate) text: String,
 }
 
 /// An action item as it will be written.
@@ -168,56 +168,56 @@ pub struct Item {
     /// What is to be done.
     pub title: String,
     /// Who owns it, when the source says.
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
     /// When it is due, when the source gives a date.
     pub due: Option<Date>,
     /// Open unless the source says otherwise (a ticked box, a status column or word).
     pub status: ActionStatus,
     /// A ticket reference the source names.
-    pub ticket: Option<String>,
+    pub(crate) ticket: Option<String>,
 }
 
 /// One postmortem, converted.
 #[derive(Debug, Clone)]
 pub struct Converted {
     /// From the front matter, else the first heading, else the file name.
-    pub title: String,
+    pub(crate) title: String,
     /// The incident's date: from the front matter, a `Date:` line, the file name or the
     /// text; `convert`'s `fallback_date` when none gives one.
-    pub date: Date,
+    pub(crate) date: Date,
     /// A level of site.toml's `severities`; the least severe when the source names none.
-    pub severity: String,
+    pub(crate) severity: String,
     /// `published` unless foreign front matter said `draft: true` (or a status of the format's).
-    pub status: Status,
+    pub(crate) status: Status,
     /// Empty: the placeholder `unknown-service` is written.
-    pub services: Vec<String>,
+    pub(crate) services: Vec<String>,
     /// Team slugs from the front matter or a labelled line (`Team:`, `Owning team:`).
-    pub teams: Vec<String>,
+    pub(crate) teams: Vec<String>,
     /// Names from the front matter or a labelled line (`Author:`, `Written by:`), as
     /// written.
-    pub authors: Vec<String>,
+    pub(crate) authors: Vec<String>,
     /// Tag slugs from the front matter or a labelled line (`Tags:`, `Labels:`).
-    pub tags: Vec<String>,
+    pub(crate) tags: Vec<String>,
     /// From the front matter, a `Summary:` line or a Summary section.
-    pub summary: Option<String>,
+    pub(crate) summary: Option<String>,
     /// From the front matter, an `Impact:` line or an Impact section.
-    pub impact: Option<String>,
+    pub(crate) impact: Option<String>,
     /// Events from the timeline table or list, in time order.
-    pub timeline: Vec<Event>,
+    pub(crate) timeline: Vec<Event>,
     /// Items from the action items section.
     pub action_items: Vec<Item>,
     /// The Markdown body: the source without its title heading.
-    pub body: String,
+    pub(crate) body: String,
     /// The source file's name, kept as `imported_from`.
     pub(crate) source_name: String,
     /// Foreign front matter keys with no place in the format, written as extra fields.
-    pub extra: Vec<(String, serde_json::Value)>,
+    pub(crate) extra: Vec<(String, serde_json::Value)>,
     /// Notes on what was read and from where, for the report.
-    pub mapped: Vec<String>,
+    pub(crate) mapped: Vec<String>,
     /// Notes on what was guessed, for a person to check.
-    pub guessed: Vec<String>,
+    pub(crate) guessed: Vec<String>,
     /// Notes on what the source lacked or what was left out.
-    pub unmapped: Vec<String>,
+    pub(crate) unmapped: Vec<String>,
     date_comment: Option<String>,
     severity_comment: Option<String>,
 }
@@ -546,7 +546,7 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
 
 impl Converted {
     /// `<date>-<slug>`: the id the file will have.
-    pub fn id(&self) -> String {
+    pub(crate) fn id(&self) -> String {
         let slug = slugify(&self.title);
         let slug = if slug.is_empty() { slugify(md_stem(&self.source_name)) } else { slug };
         let slug = if slug.is_empty() { "imported".to_string() } else { slug };

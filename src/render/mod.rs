@@ -12,7 +12,7 @@ mod guide;
 mod incident;
 pub mod metrics;
 mod pages_actions;
-pub mod paging;
+pub(crate) mod paging;
 mod patterns_view;
 mod sections;
 mod service;
@@ -73,7 +73,7 @@ pub enum Page {
 
 impl Page {
     /// What kind of page this is, for timings.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Page::Home => "home",
             Page::Incident(_) => "incident",
@@ -96,7 +96,7 @@ impl Page {
 
 /// Every page of the site, in a stable order. `check` lists them too, to find files
 /// that would take a page's place.
-pub fn pages(kb: &KnowledgeBase) -> Vec<Page> {
+pub(crate) fn pages(kb: &KnowledgeBase) -> Vec<Page> {
     pages_with(kb, &pages_actions::ActionLists::new(&crate::actions::all(kb)))
 }
 
@@ -501,8 +501,8 @@ impl std::ops::Index<usize> for Rows<'_> {
 /// Rendered fragments of one build, index-aligned with its postmortems and actions.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Fragments {
-    pub pm: [Vec<Option<Arc<str>>>; PM_FRAGMENTS],
-    pub actions: [Vec<Option<Arc<str>>>; ACTION_FRAGMENTS],
+    pub(crate) pm: [Vec<Option<Arc<str>>>; PM_FRAGMENTS],
+    pub(crate) actions: [Vec<Option<Arc<str>>>; ACTION_FRAGMENTS],
 }
 
 /// Pieces of output made once per postmortem and reused by every page or file that shows it.

@@ -8,10 +8,10 @@ use std::ops::Range;
 /// Page `current` (from 1) of a list of `rows` rows, `per_page` to a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Paging {
-    pub current: u32,
-    pub total: u32,
-    pub per_page: usize,
-    pub rows: usize,
+    pub(crate) current: u32,
+    pub(crate) total: u32,
+    pub(crate) per_page: usize,
+    pub(crate) rows: usize,
 }
 
 /// Pages linked by number on either side of the current one; the first and last are

@@ -50,11 +50,11 @@ const STATIC: &[(&str, &str)] = embed![
 pub struct Theme {
     pub(crate) tera: Tera,
     /// Output path (under the site root) -> bytes.
-    pub assets: BTreeMap<String, Vec<u8>>,
+    pub(crate) assets: BTreeMap<String, Vec<u8>>,
     /// Where each template came from, for error messages.
-    pub sources: BTreeMap<String, PathBuf>,
+    pub(crate) sources: BTreeMap<String, PathBuf>,
     /// Hash of every template and asset: a theme edit changes every page.
-    pub fingerprint: u64,
+    pub(crate) fingerprint: u64,
 }
 
 /// A Tera error as a diagnostic at the template's file, line and column when Tera knows

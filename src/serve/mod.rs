@@ -37,7 +37,7 @@ const PORT_TRIES: u16 = 20;
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
     /// The knowledge base root, holding site.toml.
-    pub root: PathBuf,
+    pub(crate) root: PathBuf,
     /// The address to listen on (`--bind`).
     pub bind: IpAddr,
     /// 0 picks any free port.
@@ -45,7 +45,7 @@ pub struct ServeOptions {
     /// Include postmortems with `status: draft`, each shown with a banner.
     pub drafts: bool,
     /// The day overdue items and ages are judged on (`--today`).
-    pub today: Date,
+    pub(crate) today: Date,
     /// Print builds and errors to stderr (the command line); tests turn it off.
     pub verbose: bool,
     /// Colour terminal diagnostics.
@@ -109,9 +109,9 @@ pub enum ServeError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveEvent {
     /// `reload`, `css`, `ok`, `error` or `hello`.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// A JSON object: the paths to reload or the errors to show (`{}` for the others).
-    pub data: String,
+    pub(crate) data: String,
 }
 
 impl LiveEvent {

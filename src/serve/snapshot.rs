@@ -12,21 +12,21 @@ use std::collections::{BTreeSet, HashMap};
 /// One served file.
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
-    pub bytes: Bytes,
+    pub(crate) bytes: Bytes,
     pub(crate) content_type: &'static str,
-    pub hash: u64,
+    pub(crate) hash: u64,
 }
 
 /// Output path (`incidents/x/index.html`, no leading slash) -> file.
 #[derive(Debug, Default)]
 pub(crate) struct SiteSnapshot {
-    pub files: HashMap<String, Entry>,
+    pub(crate) files: HashMap<String, Entry>,
 }
 
 /// What changed between two snapshots, as output paths, sorted.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Changes {
-    pub paths: BTreeSet<String>,
+    pub(crate) paths: BTreeSet<String>,
 }
 
 impl Changes {

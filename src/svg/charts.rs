@@ -42,9 +42,9 @@ pub(crate) const MIN_N_P90: u32 = 5;
 /// One series of a chart: its name (legend, tooltips) and the CSS class that colours it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Series {
-    pub name: String,
+    pub(crate) name: String,
     /// e.g. `pm-sev-1`..`pm-sev-5`, `pm-series-median`, `pm-series-p90`, `pm-series-1`..`pm-series-8`.
-    pub class: String,
+    pub(crate) class: String,
     /// [`lines`] leaves this series out at points whose sample `n` is smaller (and the
     /// legend prints "n ≥ 5"); 0 draws it wherever it has a value. Bars ignore it.
     pub(crate) min_n: u32,
@@ -61,29 +61,29 @@ impl Series {
 /// (written under the axis as "n = 4"), and one value per series (`None`: a gap).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Point {
-    pub label: String,
-    pub n: u32,
-    pub values: Vec<Option<f64>>,
+    pub(crate) label: String,
+    pub(crate) n: u32,
+    pub(crate) values: Vec<Option<f64>>,
 }
 
 /// One row of [`hbars`]: label, value, the sample behind the value (printed after it
 /// as "n = 4"), and where the row links to.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct HRow {
-    pub label: String,
-    pub value: f64,
-    pub n: Option<u32>,
-    pub href: Option<String>,
+    pub(crate) label: String,
+    pub(crate) value: f64,
+    pub(crate) n: Option<u32>,
+    pub(crate) href: Option<String>,
 }
 
 /// One bar of [`stacked_bars`]: a label on the x axis, one value per series (in the
 /// order of the `series` slice, bottom segment first), and where the bar links to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Bar {
-    pub label: String,
-    pub values: Vec<u32>,
+    pub(crate) label: String,
+    pub(crate) values: Vec<u32>,
     /// A page listing the incidents behind this bar.
-    pub href: Option<String>,
+    pub(crate) href: Option<String>,
 }
 
 /// What the numbers of a chart measure, for tick and value labels.
@@ -98,8 +98,8 @@ pub(crate) enum YUnit {
 /// Axis titles; an empty string leaves that axis untitled.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Axes<'a> {
-    pub x: &'a str,
-    pub y: &'a str,
+    pub(crate) x: &'a str,
+    pub(crate) y: &'a str,
 }
 
 /// The plot area, in viewBox units.

@@ -15,7 +15,7 @@ pub(crate) const DEFAULT_MAX_AGE_DAYS: u32 = 7;
 
 /// A `[[trackers]]` entry's `kind`: whose API and ticket forms it uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// GitHub or GitHub Enterprise Server issues, `owner/repo#123`.
     Github,
     /// GitLab issues, `group/project#123`.
@@ -37,18 +37,18 @@ impl Kind {
 
 /// One tracker of site.toml, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tracker {
+pub(crate) struct Tracker {
     /// Which API and ticket forms it uses.
-    pub kind: Kind,
+    pub(crate) kind: Kind,
     /// The web address tickets link to, without a trailing `/`.
-    pub url: String,
+    pub(crate) url: String,
     /// The API base, without a trailing `/`.
-    pub api: String,
+    pub(crate) api: String,
     /// Names of environment variables: the values are secrets and are never stored.
     pub(crate) token_env: Option<String>,
     pub(crate) email_env: Option<String>,
     /// Jira project keys, or `group/project` paths for GitHub and GitLab.
-    pub owns: Vec<String>,
+    pub(crate) owns: Vec<String>,
 }
 
 impl Tracker {
@@ -70,7 +70,7 @@ impl Tracker {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     /// `[[trackers]]`, in site.toml's order.
-    pub trackers: Vec<Tracker>,
+    pub(crate) trackers: Vec<Tracker>,
     /// The snapshot file, relative to the knowledge base root.
     pub snapshot: String,
     pub(crate) max_age_days: u32,
@@ -95,8 +95,8 @@ pub(crate) struct RawTracker {
 
 /// The raw values site.toml holds for these settings.
 pub(crate) struct Raw {
-    pub trackers: Vec<RawTracker>,
-    pub tickets: Option<Spanned<String>>,
+    pub(crate) trackers: Vec<RawTracker>,
+    pub(crate) tickets: Option<Spanned<String>>,
     pub(crate) max_age_days: Option<Spanned<i64>>,
 }
 

@@ -12,12 +12,12 @@ pub(crate) const PLACEHOLDER: &str = "{ticket}";
 
 /// A validated `ticket_url` template.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TicketUrl(String);
+pub(crate) struct TicketUrl(String);
 
 impl TicketUrl {
     /// Checks a template: it must hold `{ticket}` and, with the ticket filled in, be an
     /// http(s) URL with a host. The error is the problem in words.
-    pub fn parse(template: &str) -> Result<TicketUrl, String> {
+    pub(crate) fn parse(template: &str) -> Result<TicketUrl, String> {
         if !template.contains(PLACEHOLDER) {
             return Err(format!("has no {PLACEHOLDER} placeholder"));
         }
@@ -29,13 +29,8 @@ impl TicketUrl {
     }
 
     /// The template with `ticket` percent-encoded into every `{ticket}`.
-    pub fn expand(&self, ticket: &str) -> String {
+    pub(crate) fn expand(&self, ticket: &str) -> String {
         self.0.replace(PLACEHOLDER, &utf8_percent_encode(ticket.trim(), TICKET).to_string())
-    }
-
-    /// The template as site.toml gives it.
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 }
 

@@ -4,9 +4,9 @@
 //! talking to the trackers is `crate::trackers`. docs/trackers.md describes it.
 
 pub mod config;
-pub mod link;
+pub(crate) mod link;
 pub(crate) mod reconcile;
-pub mod refs;
+pub(crate) mod refs;
 pub mod snapshot;
 
 pub(crate) use reconcile::{Drift, Reconciled, Source, reconcile};

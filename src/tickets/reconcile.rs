@@ -58,13 +58,13 @@ impl Source {
 /// An action item as reports judge it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Reconciled<'a> {
-    pub status: ActionStatus,
-    pub completed: Option<Date>,
-    pub due: Option<Date>,
-    pub source: Source,
+    pub(crate) status: ActionStatus,
+    pub(crate) completed: Option<Date>,
+    pub(crate) due: Option<Date>,
+    pub(crate) source: Source,
     /// The ticket's key and the snapshot's entry, when the tracker answered for it.
-    pub tracker: Option<(&'a str, &'a Entry, &'a TicketState)>,
-    pub drift: Option<Drift>,
+    pub(crate) tracker: Option<(&'a str, &'a Entry, &'a TicketState)>,
+    pub(crate) drift: Option<Drift>,
 }
 
 impl Reconciled<'_> {

@@ -31,46 +31,46 @@ impl State {
 /// A ticket as the tracker last answered for it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub(crate) struct TicketState {
-    pub state: State,
+    pub(crate) state: State,
     /// The tracker's own word for it ("In Progress", "closed as not planned").
-    pub status: String,
-    pub closed: Option<Date>,
-    pub assignee: Option<String>,
-    pub due: Option<Date>,
+    pub(crate) status: String,
+    pub(crate) closed: Option<Date>,
+    pub(crate) assignee: Option<String>,
+    pub(crate) due: Option<Date>,
 }
 
 /// Why the last sync could not refresh a ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub(crate) struct Failure {
-    pub at: Timestamp,
-    pub reason: String,
+    pub(crate) at: Timestamp,
+    pub(crate) reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub(crate) struct Entry {
     /// The tracker's web address (site.toml `url`).
-    pub tracker: String,
+    pub(crate) tracker: String,
     /// The ticket's page.
-    pub url: String,
+    pub(crate) url: String,
     /// The last known state; None when the tracker never answered for it.
     #[serde(default)]
-    pub last_known: Option<TicketState>,
+    pub(crate) last_known: Option<TicketState>,
     /// When `last_known` was last confirmed.
     #[serde(default)]
-    pub seen: Option<Timestamp>,
+    pub(crate) seen: Option<Timestamp>,
     /// GitHub's ETag for a conditional re-sync.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub etag: Option<String>,
+    pub(crate) etag: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure: Option<Failure>,
+    pub(crate) failure: Option<Failure>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Snapshot {
-    pub version: u32,
-    pub synced_at: Option<Timestamp>,
+    pub(crate) version: u32,
+    pub(crate) synced_at: Option<Timestamp>,
     /// By ticket key (`PAY-101`, `acme/ops#12`).
-    pub tickets: BTreeMap<String, Entry>,
+    pub(crate) tickets: BTreeMap<String, Entry>,
 }
 
 impl Default for Snapshot {
