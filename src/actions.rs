@@ -195,7 +195,7 @@ pub struct Filter {
 
 impl Filter {
     /// Whether `r` matches every condition that is set.
-    pub fn keep(&self, r: &ActionRow) -> bool {
+    pub(crate) fn keep(&self, r: &ActionRow) -> bool {
         (!self.overdue || r.overdue)
             && self.owner.as_deref().is_none_or(|o| r.owner == Some(o))
             && self.team.as_ref().is_none_or(|t| r.teams.contains(t))

@@ -49,7 +49,7 @@ const MARKER_TMP: &str = ".pmsite-output.tmp";
 
 /// Why the site could not be written to the output folder.
 #[derive(Debug, thiserror::Error)]
-pub enum OutputError {
+pub(crate) enum OutputError {
     #[error(
         "{0} exists, is not empty and was not written by pmsite; refusing to replace it (choose another --output or empty it)"
     )]
@@ -104,7 +104,7 @@ pub(crate) fn is_safe(rel: &str) -> bool {
 
 /// What a write did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct WriteStats {
+pub(crate) struct WriteStats {
     /// Files whose bytes were written.
     pub(crate) written: usize,
     /// Files already there with the same bytes, left alone.
