@@ -12,69 +12,84 @@ use std::collections::BTreeMap;
 /// One action item with the incident it came from.
 #[derive(Debug, Clone, Serialize)]
 pub struct ActionRow<'a> {
-    pub incident: &'a str,
-    pub incident_title: &'a str,
-    pub incident_date: Date,
-    pub severity: &'a str,
-    pub services: &'a [String],
-    pub teams: &'a [String],
+    /// The id of the postmortem the item comes from.
+    pub(crate) incident: &'a str,
+    pub(crate) incident_title: &'a str,
+    pub(crate) incident_date: Date,
+    /// The incident's severity level, as the site names it.
+    pub(crate) severity: &'a str,
+    /// The incident's services.
+    pub(crate) services: &'a [String],
+    /// The incident's teams.
+    pub(crate) teams: &'a [String],
+    /// What the item says is to be done.
     pub title: &'a str,
-    pub owner: Option<&'a str>,
-    pub due: Option<Date>,
-    pub status: ActionStatus,
+    /// The owner the file names.
+    pub(crate) owner: Option<&'a str>,
+    /// The due date the file gives.
+    pub(crate) due: Option<Date>,
+    /// The status the file gives; `state` is the one reports judge by.
+    pub(crate) status: ActionStatus,
+    /// The item's `type` (detect, mitigate, prevent, ...), None when the file gives none.
     #[serde(rename = "type")]
-    pub kind: Option<&'static str>,
-    pub outcome: Option<&'a str>,
-    pub ticket: Option<&'a str>,
-    pub completed: Option<Date>,
+    pub(crate) kind: Option<&'static str>,
+    /// The measurable outcome the item promises.
+    pub(crate) outcome: Option<&'a str>,
+    /// The tracker ticket the file names (`PAY-101`, `acme/ops#123` or an issue URL).
+    pub(crate) ticket: Option<&'a str>,
+    /// The completion date the file gives.
+    pub(crate) completed: Option<Date>,
+    /// Not closed by `state` and past due on `--today` (the file's due date, else the
+    /// tracker's).
     pub overdue: bool,
     /// Whole days past due on `--today`, for overdue items (the due date reports judge by).
     #[serde(skip)]
-    pub days_overdue: Option<i64>,
+    pub(crate) days_overdue: Option<i64>,
     /// Done after its due date.
-    pub done_late: bool,
+    pub(crate) done_late: bool,
     /// Days from the incident to completion, for done items with a completion date.
-    pub days_to_complete: Option<i64>,
+    pub(crate) days_to_complete: Option<i64>,
     /// Days since the incident, for items still open.
-    pub age_days: Option<i64>,
+    pub(crate) age_days: Option<i64>,
+    /// Index of its postmortem in `KnowledgeBase::postmortems`.
     #[serde(skip)]
-    pub pm: usize,
+    pub(crate) pm: usize,
     /// Position among its postmortem's action items.
     #[serde(skip)]
-    pub item: usize,
+    pub(crate) item: usize,
     /// The status reports judge by (`tickets::reconcile`): the tracker's open or closed
     /// when it knows the ticket, else the file's.
     #[serde(skip)]
-    pub state: ActionStatus,
+    pub(crate) state: ActionStatus,
     /// The tracker's side; None when the knowledge base has no ticket snapshot, so that
     /// output without one is what it always was.
     #[serde(flatten)]
-    pub tracked: Option<Tracked<'a>>,
+    pub(crate) tracked: Option<Tracked<'a>>,
 }
 
 /// An action item's tracker columns, present whenever a ticket snapshot was read.
 #[derive(Debug, Clone, Serialize)]
-pub struct Tracked<'a> {
+pub(crate) struct Tracked<'a> {
     /// None when the snapshot has no state for the ticket (or the item names none).
-    pub tracker: Option<TrackerView<'a>>,
-    pub drift: Option<Drift>,
+    pub(crate) tracker: Option<TrackerView<'a>>,
+    pub(crate) drift: Option<Drift>,
     /// Which view `overdue`, `done_late` and the health figures were judged from.
-    pub status_source: Source,
+    pub(crate) status_source: Source,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct TrackerView<'a> {
-    pub ticket: &'a str,
-    pub state: &'static str,
-    pub status: &'a str,
-    pub closed: Option<Date>,
-    pub assignee: Option<&'a str>,
-    pub due: Option<Date>,
-    pub url: &'a str,
-    pub seen: Option<jiff::Timestamp>,
+pub(crate) struct TrackerView<'a> {
+    pub(crate) ticket: &'a str,
+    pub(crate) state: &'static str,
+    pub(crate) status: &'a str,
+    pub(crate) closed: Option<Date>,
+    pub(crate) assignee: Option<&'a str>,
+    pub(crate) due: Option<Date>,
+    pub(crate) url: &'a str,
+    pub(crate) seen: Option<jiff::Timestamp>,
 }
 
-pub fn tracked<'a>(r: &crate::tickets::Reconciled<'a>) -> Tracked<'a> {
+pub(crate) fn tracked<'a>(r: &crate::tickets::Reconciled<'a>) -> Tracked<'a> {
     Tracked {
         tracker: r.tracker.map(|(key, e, s)| TrackerView {
             ticket: key,
@@ -160,19 +175,27 @@ pub fn all(kb: &KnowledgeBase) -> Vec<ActionRow<'_>> {
     rows
 }
 
+/// Which rows `pmsite actions` shows: a row is kept when it matches every field that
+/// is set.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
+    /// Only overdue items.
     pub overdue: bool,
+    /// Only items with exactly this owner.
     pub owner: Option<String>,
+    /// Only items whose incident lists this team.
     pub team: Option<String>,
+    /// Only items whose incident lists this service.
     pub service: Option<String>,
     /// A site level (`SiteConfig::severity_filter` turns an alias into one).
     pub severity: Option<String>,
+    /// Only items whose file gives this status.
     pub status: Option<ActionStatus>,
 }
 
 impl Filter {
-    pub fn keep(&self, r: &ActionRow) -> bool {
+    /// Whether `r` matches every condition that is set.
+    pub(crate) fn keep(&self, r: &ActionRow) -> bool {
         (!self.overdue || r.overdue)
             && self.owner.as_deref().is_none_or(|o| r.owner == Some(o))
             && self.team.as_ref().is_none_or(|t| r.teams.contains(t))
@@ -185,38 +208,48 @@ impl Filter {
 /// Counts and follow-up health of a set of action items.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Health {
+    /// Items counted.
     pub total: usize,
+    /// Items open or in progress, by the status reports judge by.
     pub open: usize,
+    /// Items past due and not closed.
     pub overdue: usize,
+    /// Items done.
     pub done: usize,
+    /// Items done after their due date.
     pub done_late: usize,
+    /// Items closed as won't do.
     pub wont_do: usize,
     /// Shares (0..=1) of items with an owner, a due date, a measurable outcome.
-    pub with_owner: f64,
-    pub with_due: f64,
-    pub with_outcome: f64,
+    pub(crate) with_owner: f64,
+    pub(crate) with_due: f64,
+    pub(crate) with_outcome: f64,
+    /// Median days from incident to completion, over done items that give a completion
+    /// date; None when there are none.
     pub median_days_to_complete: Option<f64>,
     /// Open items by age since their incident.
-    pub open_by_age: BTreeMap<&'static str, usize>,
-    pub by_type: BTreeMap<&'static str, usize>,
+    pub(crate) open_by_age: BTreeMap<&'static str, usize>,
+    pub(crate) by_type: BTreeMap<&'static str, usize>,
     /// With a ticket snapshot: how many items were judged by their tracker.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tracker: Option<TrackerHealth>,
+    pub(crate) tracker: Option<TrackerHealth>,
 }
 
+/// With a ticket snapshot: how far the tracker, not the files, decided the figures.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct TrackerHealth {
+pub(crate) struct TrackerHealth {
     /// Items whose open or closed state came from the tracker, not the file.
-    pub judged_by_tracker: usize,
+    pub(crate) judged_by_tracker: usize,
     /// Items whose file and tracker disagree.
-    pub drifted: usize,
+    pub(crate) drifted: usize,
     /// When the snapshot was synced.
-    pub synced_at: Option<jiff::Timestamp>,
+    pub(crate) synced_at: Option<jiff::Timestamp>,
 }
 
-pub const AGE_BUCKETS: [(&str, i64); 4] =
+pub(crate) const AGE_BUCKETS: [(&str, i64); 4] =
     [("under 30 days", 30), ("30–90 days", 90), ("90–365 days", 365), ("over a year", i64::MAX)];
 
+/// The counts and shares of `rows`. Tracker figures are left unset (see `health_in`).
 pub fn health(rows: &[&ActionRow]) -> Health {
     let n = rows.len();
     let share = |k: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
@@ -248,7 +281,7 @@ pub fn health(rows: &[&ActionRow]) -> Health {
 }
 
 /// `health` with the tracker figures of a knowledge base that has a ticket snapshot.
-pub fn health_in(kb: &KnowledgeBase, rows: &[&ActionRow]) -> Health {
+pub(crate) fn health_in(kb: &KnowledgeBase, rows: &[&ActionRow]) -> Health {
     let mut h = health(rows);
     if let Some(t) = &kb.tickets {
         let tracked = || rows.iter().filter_map(|r| r.tracked.as_ref());
@@ -261,15 +294,20 @@ pub fn health_in(kb: &KnowledgeBase, rows: &[&ActionRow]) -> Health {
     h
 }
 
+/// How `pmsite actions` prints its report (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportFormat {
+    /// Aligned columns for a terminal, control characters made safe.
     Table,
+    /// One JSON document with `health` and `action_items`.
     Json,
+    /// CSV with RFC 4180 quoting, formula cells neutralised.
     Csv,
 }
 
 /// What `pmsite actions` prints, and what its `--fail-on-…` flags look at.
 pub struct Report {
+    /// The report in the chosen format.
     pub text: String,
     /// Shown items that are overdue.
     pub overdue: usize,
@@ -292,25 +330,25 @@ pub fn report(kb: &KnowledgeBase, filter: &Filter, format: ReportFormat) -> Repo
     Report { text, overdue, drifted }
 }
 
-pub const CSV_HEADER: &str =
+pub(crate) const CSV_HEADER: &str =
     "incident,incident_date,severity,services,teams,title,owner,due,status,type,outcome,ticket,completed,overdue\r\n";
 /// The columns a ticket snapshot adds, after `CSV_HEADER`'s.
 const CSV_TRACKER_COLUMNS: &str = ",tracker_state,tracker_status,tracker_closed,tracker_assignee,tracker_due,tracker_url,tracker_seen,drift,status_source";
 
 /// The header line; `tracked` when the knowledge base has a ticket snapshot.
-pub fn csv_header(tracked: bool) -> String {
+pub(crate) fn csv_header(tracked: bool) -> String {
     if tracked { CSV_HEADER.replace("\r\n", &format!("{CSV_TRACKER_COLUMNS}\r\n")) } else { CSV_HEADER.to_string() }
 }
 
 /// CSV with RFC 4180 quoting and formula cells neutralised (`crate::csv`).
-pub fn to_csv(rows: &[&ActionRow], tracked: bool) -> String {
+pub(crate) fn to_csv(rows: &[&ActionRow], tracked: bool) -> String {
     let mut out = csv_header(tracked);
     rows.iter().for_each(|r| out.push_str(&csv_line(r)));
     out
 }
 
 /// One record, with its line end.
-pub fn csv_line(r: &ActionRow) -> String {
+pub(crate) fn csv_line(r: &ActionRow) -> String {
     let cols = [
         r.incident.to_string(),
         r.incident_date.to_string(),
@@ -345,7 +383,7 @@ pub fn csv_line(r: &ActionRow) -> String {
     crate::csv::record(&all)
 }
 
-pub fn to_json(kb: &KnowledgeBase, rows: &[&ActionRow]) -> String {
+pub(crate) fn to_json(kb: &KnowledgeBase, rows: &[&ActionRow]) -> String {
     let refs: Vec<&ActionRow> = rows.to_vec();
     let doc = serde_json::json!({ "version": 1, "today": kb.today.to_string(), "health": health_in(kb, &refs), "action_items": refs });
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
@@ -367,7 +405,7 @@ fn status_cell(r: &ActionRow) -> String {
 }
 
 /// A plain table for terminals and CI logs.
-pub fn to_table(rows: &[&ActionRow]) -> String {
+pub(crate) fn to_table(rows: &[&ActionRow]) -> String {
     use crate::terminal::safe;
     let header = ["DUE", "STATUS", "OWNER", "INCIDENT", "ACTION"];
     let cells: Vec<[String; 5]> = rows

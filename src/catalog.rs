@@ -16,28 +16,33 @@ const SITE_TOML: &str = "site.toml";
 
 /// A place in site.toml, for warnings raised after parsing (`unknown_owners`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Place {
-    pub line: usize,
-    pub column: usize,
-    pub width: usize,
+pub(crate) struct Place {
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+    pub(crate) width: usize,
 }
 
 /// One `[services.<id>]` table, checked.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, serde::Serialize)]
-pub struct Service {
+pub(crate) struct Service {
     /// A team id, as postmortems write it in `teams`.
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
     #[serde(skip)]
-    pub owner_at: Place,
-    pub tier: Option<String>,
-    pub runbook: Option<String>,
-    pub dashboard: Option<String>,
-    pub repository: Option<String>,
-    pub description: Option<String>,
+    pub(crate) owner_at: Place,
+    /// The service's tier as the catalog writes it (`1`, `critical`); never empty.
+    pub(crate) tier: Option<String>,
+    /// An http(s) address of the service's runbook.
+    pub(crate) runbook: Option<String>,
+    /// An http(s) address of the service's dashboard.
+    pub(crate) dashboard: Option<String>,
+    /// An http(s) address of the service's source repository.
+    pub(crate) repository: Option<String>,
+    /// Free text shown on the service page; None when blank.
+    pub(crate) description: Option<String>,
 }
 
 /// Services by the id postmortems name them with in `services`.
-pub type Catalog = BTreeMap<String, Service>;
+pub(crate) type Catalog = BTreeMap<String, Service>;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -105,7 +110,7 @@ pub(crate) fn parse(raw: BTreeMap<String, RawService>, text: &str, diags: &mut V
 
 /// `unknown-team` warnings: catalog owners that no postmortem names as a team, so they
 /// have no team page to link to (likely a misspelling).
-pub fn unknown_owners(catalog: &Catalog, is_team: &dyn Fn(&str) -> bool) -> Vec<Diagnostic> {
+pub(crate) fn unknown_owners(catalog: &Catalog, is_team: &dyn Fn(&str) -> bool) -> Vec<Diagnostic> {
     catalog
         .iter()
         .filter_map(|(id, s)| {

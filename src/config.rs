@@ -8,9 +8,10 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
 
+/// The settings file, at the knowledge base root.
 pub const FILE: &str = "site.toml";
 
-pub const DEFAULT_BLAME_PHRASES: &[&str] = &[
+pub(crate) const DEFAULT_BLAME_PHRASES: &[&str] = &[
     "human error",
     "careless",
     "carelessness",
@@ -22,7 +23,7 @@ pub const DEFAULT_BLAME_PHRASES: &[&str] = &[
     "incompetent",
     "sloppy",
 ];
-pub const DEFAULT_VAGUE_ACTION_PHRASES: &[&str] = &[
+pub(crate) const DEFAULT_VAGUE_ACTION_PHRASES: &[&str] = &[
     "improve monitoring",
     "update documentation",
     "be more careful",
@@ -35,54 +36,61 @@ pub const DEFAULT_VAGUE_ACTION_PHRASES: &[&str] = &[
 ];
 
 #[derive(Debug, Clone)]
-pub struct Lint {
-    pub blame_phrases: Vec<String>,
-    pub vague_action_phrases: Vec<String>,
+pub(crate) struct Lint {
+    pub(crate) blame_phrases: Vec<String>,
+    pub(crate) vague_action_phrases: Vec<String>,
 }
 
+/// site.toml, checked: what every stage reads about the site. Keys it leaves out take
+/// the values of `SiteConfig::default()`.
 #[derive(Debug, Clone)]
 pub struct SiteConfig {
-    pub title: String,
+    pub(crate) title: String,
     /// Always ends with `/`.
-    pub base_url: String,
+    pub(crate) base_url: String,
+    /// `timezone` as site.toml names it (`Europe/Berlin`, default `UTC`), shown beside
+    /// times.
     pub timezone_name: String,
+    /// The zone of timeline times written without an offset, and of `--today`'s default.
     pub timezone: TimeZone,
-    pub repo_url: Option<String>,
+    pub(crate) repo_url: Option<String>,
     /// `repo_branch`: the branch edit and history links name; None: the branch checked
     /// out in the repository (see `crate::history::current_branch`), else `main`.
-    pub repo_branch: Option<String>,
+    pub(crate) repo_branch: Option<String>,
     /// `repo_kind`: the forge's URL shapes; None: guessed from `repo_url`'s host.
-    pub repo_kind: Option<crate::routes::RepoKind>,
+    pub(crate) repo_kind: Option<crate::routes::RepoKind>,
+    /// `theme`: the theme's name; files in `themes/<name>/` replace the built-in ones
+    /// of the same name.
     pub theme: String,
     /// Most severe first.
-    pub severities: Vec<String>,
+    pub(crate) severities: Vec<String>,
     /// `[severity_aliases]`: other vocabularies' names (`Critical`, `P1`) for the levels
     /// in `severities`, keyed by the alias in lower case. See `severity_level`.
-    pub severity_aliases: BTreeMap<String, String>,
-    pub factors: BTreeMap<String, Factor>,
+    pub(crate) severity_aliases: BTreeMap<String, String>,
+    pub(crate) factors: BTreeMap<String, Factor>,
     /// `[services.<id>]`: the service catalog, for service pages.
-    pub services: crate::catalog::Catalog,
-    pub lint: Lint,
+    pub(crate) services: crate::catalog::Catalog,
+    pub(crate) lint: Lint,
     /// `[[trackers]]`, `tickets` and `tickets_max_age_days`.
     pub tickets: crate::tickets::config::Settings,
     /// `ticket_url`: where a ticket no `[[trackers]]` entry claims links to.
-    pub ticket_url: Option<crate::tickets::link::TicketUrl>,
+    pub(crate) ticket_url: Option<crate::tickets::link::TicketUrl>,
     /// `[pagination] per_page`: rows on one page of a list that grows with the corpus.
-    pub per_page: usize,
+    pub(crate) per_page: usize,
     /// `[[sources]]`: `content/` first, then the other folders postmortems are read from.
     pub sources: Vec<crate::sources::Source>,
     /// `default_visibility`: what a postmortem without `visibility` is (default internal).
-    pub default_visibility: crate::model::Visibility,
+    pub(crate) default_visibility: crate::model::Visibility,
     /// Keys this version does not know, passed to templates as `config.extra`.
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub(crate) extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Rows per list page unless site.toml says otherwise: a page of 100 rows stays well
 /// under 1 MB however large the knowledge base grows.
-pub const DEFAULT_PER_PAGE: usize = 100;
+pub(crate) const DEFAULT_PER_PAGE: usize = 100;
 /// More rows than this on one page would bring back the multi-megabyte pages that
 /// pagination exists to avoid.
-pub const MAX_PER_PAGE: i64 = 2000;
+pub(crate) const MAX_PER_PAGE: i64 = 2000;
 
 impl Default for SiteConfig {
     fn default() -> Self {
@@ -355,7 +363,7 @@ pub fn parse(text: &str) -> (SiteConfig, Vec<Diagnostic>) {
 impl SiteConfig {
     /// The site level a postmortem's `severity` names: a level itself, or an alias from
     /// `[severity_aliases]` (compared ignoring case) for one.
-    pub fn severity_level(&self, written: &str) -> Option<&str> {
+    pub(crate) fn severity_level(&self, written: &str) -> Option<&str> {
         if let Some(level) = self.severities.iter().find(|s| *s == written) {
             return Some(level);
         }
@@ -457,7 +465,7 @@ pub fn base_url(url: &str) -> Result<String, &'static str> {
 }
 
 /// Lowercase ASCII letters, digits and dashes: safe in URLs and file names.
-pub fn is_slug(s: &str) -> bool {
+pub(crate) fn is_slug(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 

@@ -15,7 +15,7 @@ fn neutralised(value: &str) -> bool {
 
 /// One cell, quoted when it holds a separator (`,` or, for locales that use it, `;`), a
 /// quote, a tab or a line break, or was neutralised.
-pub fn push_cell(out: &mut String, value: &str) {
+pub(crate) fn push_cell(out: &mut String, value: &str) {
     let guard = neutralised(value);
     if guard || value.contains([',', ';', '"', '\t', '\n', '\r']) {
         out.push('"');
@@ -30,7 +30,7 @@ pub fn push_cell(out: &mut String, value: &str) {
 }
 
 /// A record of cells with its CRLF line end.
-pub fn record<S: AsRef<str>>(cells: &[S]) -> String {
+pub(crate) fn record<S: AsRef<str>>(cells: &[S]) -> String {
     let mut line = String::new();
     for (i, c) in cells.iter().enumerate() {
         if i > 0 {

@@ -13,13 +13,16 @@ use std::path::{Path, PathBuf};
 /// Whether a diagnostic fails the build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Level {
+pub(crate) enum Level {
+    /// Fails `check` and `build`.
     Error,
+    /// Reported; fails only under `--strict`.
     Warning,
 }
 
 impl Level {
-    pub fn as_str(self) -> &'static str {
+    /// The lower-case name output shows (`error`, `warning`).
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Level::Error => "error",
             Level::Warning => "warning",
@@ -31,22 +34,39 @@ impl Level {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Code {
     // Files and front matter.
+    /// The file is not valid UTF-8.
     NotUtf8,
+    /// The file does not start with a `---` line.
     FrontMatterMissing,
+    /// The opening `---` has no closing line.
     FrontMatterUnclosed,
+    /// The front matter is not valid YAML.
     YamlSyntax,
+    /// A required field is absent or empty.
     FieldMissing,
+    /// A field has the wrong shape (text for a list, a mapping for text, ...).
     FieldType,
+    /// A date field is not a real `YYYY-MM-DD` date.
     InvalidDate,
+    /// A timeline event's `at` is not an RFC 3339 time.
     InvalidTimestamp,
+    /// `severity` is none of site.toml's `severities` (nor an alias of one).
     UnknownSeverity,
+    /// A contributing factor id site.toml does not define.
     UnknownFactor,
+    /// `status` is not `draft`, `review` or `published`.
     UnknownStatus,
+    /// A timeline event's `kind` is not one pmsite knows.
     UnknownEventKind,
+    /// An action item's `status` is not one pmsite knows.
     UnknownActionStatus,
+    /// An action item's `type` is not one pmsite knows.
     UnknownActionType,
+    /// Two postmortem files have the same name, so the same id.
     DuplicateId,
+    /// An entry of `related` is no postmortem's id.
     UnknownRelated,
+    /// A body link to a `.md` file that does not exist.
     BrokenLink,
     /// A file name that cannot be written to the site or recorded safely.
     UnsafeFileName,
@@ -59,16 +79,27 @@ pub enum Code {
     /// A `visibility`, `internal_fields` or internal body part that cannot be followed.
     Visibility,
     // site.toml
+    /// site.toml is not valid TOML, or a key has the wrong type.
     ConfigSyntax,
+    /// A site.toml value that is well-formed but unusable.
     ConfigValue,
+    /// site.toml cannot be read.
     ConfigMissing,
     // Warnings.
+    /// An action item of a published postmortem has no `owner`.
     ActionNoOwner,
+    /// An action item of a published postmortem has no `due` date.
     ActionNoDue,
+    /// An action item of a published postmortem has no `outcome`.
     ActionNoOutcome,
+    /// An action item's title has one of `lint.vague_action_phrases`.
     VagueAction,
+    /// Text of the postmortem has one of `lint.blame_phrases`.
     BlameLanguage,
+    /// The timeline has no `signal`, `detection` or `recovery` event (one per kind
+    /// missing).
     TimelineMissingKind,
+    /// Timeline events are not in time order in the file.
     TimelineUnordered,
     /// A link or image to a file that does not exist.
     MissingFile,
@@ -90,7 +121,9 @@ pub enum Code {
     /// A `[services.<id>]` owner that no postmortem names as a team.
     UnknownTeam,
     // Build.
+    /// A theme template failed to parse or render (`build` and `serve` only).
     Template,
+    /// A file or folder could not be read or written.
     Io,
 }
 
@@ -141,6 +174,8 @@ impl Code {
         Code::Io,
     ];
 
+    /// The stable kebab-case name (`yaml-syntax`) that output and `docs/diagnostics.md`
+    /// use.
     pub fn as_str(self) -> &'static str {
         match self {
             Code::NotUtf8 => "not-utf8",
@@ -198,19 +233,25 @@ impl Serialize for Code {
 /// One problem, at one place. `line` and `column` are 1-based; 0 means "the whole file".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
-    pub level: Level,
+    /// Whether it fails the build.
+    pub(crate) level: Level,
+    /// What kind of problem it is; stable across versions.
     pub code: Code,
     /// Path relative to the knowledge base root, with `/` separators.
     #[serde(serialize_with = "serialize_path")]
     pub file: PathBuf,
+    /// 1-based line in `file`; 0 for the whole file.
     pub line: usize,
+    /// 1-based column in characters; 0 for the whole file.
     pub column: usize,
     /// How many characters to underline from `column` (at least 1 when shown).
     #[serde(skip)]
-    pub width: usize,
+    pub(crate) width: usize,
+    /// What is wrong, for a person; may quote the offending value.
     pub message: String,
+    /// How to fix it, when there is one thing to suggest.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub suggestion: Option<String>,
+    pub(crate) suggestion: Option<String>,
 }
 
 /// Paths are written as text even when a file name is not UTF-8 (lossily): serde's own
@@ -220,7 +261,8 @@ fn serialize_path<S: serde::Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Erro
 }
 
 impl Diagnostic {
-    pub fn new(
+    /// A diagnostic at `file:line:column`, one character wide and without a suggestion.
+    pub(crate) fn new(
         level: Level,
         code: Code,
         file: impl Into<PathBuf>,
@@ -230,10 +272,18 @@ impl Diagnostic {
     ) -> Self {
         Diagnostic { level, code, file: file.into(), line, column, width: 1, message: message.into(), suggestion: None }
     }
-    pub fn error(code: Code, file: impl Into<PathBuf>, line: usize, column: usize, message: impl Into<String>) -> Self {
+    /// `new` at the error level.
+    pub(crate) fn error(
+        code: Code,
+        file: impl Into<PathBuf>,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+    ) -> Self {
         Self::new(Level::Error, code, file, line, column, message)
     }
-    pub fn warning(
+    /// `new` at the warning level.
+    pub(crate) fn warning(
         code: Code,
         file: impl Into<PathBuf>,
         line: usize,
@@ -242,19 +292,20 @@ impl Diagnostic {
     ) -> Self {
         Self::new(Level::Warning, code, file, line, column, message)
     }
-    pub fn with_suggestion(mut self, s: impl Into<String>) -> Self {
+    pub(crate) fn with_suggestion(mut self, s: impl Into<String>) -> Self {
         self.suggestion = Some(s.into());
         self
     }
-    pub fn with_width(mut self, width: usize) -> Self {
+    pub(crate) fn with_width(mut self, width: usize) -> Self {
         self.width = width.max(1);
         self
     }
+    /// Whether it fails the build.
     pub fn is_error(&self) -> bool {
         self.level == Level::Error
     }
     /// `path:line:col: level[code]: message`, the one-line form of the format contract.
-    pub fn one_line(&self) -> String {
+    pub(crate) fn one_line(&self) -> String {
         format!(
             "{}:{}:{}: {}[{}]: {}",
             display_path(&self.file),
@@ -286,18 +337,19 @@ pub fn sort(diags: &mut [Diagnostic]) {
     });
 }
 
+/// How many of `diags` are errors.
 pub fn count_errors(diags: &[Diagnostic]) -> usize {
     diags.iter().filter(|d| d.is_error()).count()
 }
 
 /// Under `--strict` warnings fail the build, so they become errors before reporting.
-pub fn promote_warnings(diags: &mut [Diagnostic]) {
+pub(crate) fn promote_warnings(diags: &mut [Diagnostic]) {
     for d in diags {
         d.level = Level::Error;
     }
 }
 
-pub fn display_path(p: &Path) -> String {
+pub(crate) fn display_path(p: &Path) -> String {
     // Only on Windows is `\\` a separator; elsewhere it is part of a name, and a message
     // that turned it into `/` would name another file.
     if cfg!(windows) { p.to_string_lossy().replace('\\', "/") } else { p.to_string_lossy().into_owned() }
@@ -306,8 +358,12 @@ pub fn display_path(p: &Path) -> String {
 /// Output styles for `pmsite check --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// `level[code]: message`, then `--> path:line:col` and the source line underlined,
+    /// as rustc prints.
     Human,
+    /// A JSON array of the diagnostics, as serialized.
     Json,
+    /// GitHub Actions workflow commands (`::error file=...`), shown as annotations.
     Github,
     /// GitLab CI Code Quality report (`artifacts: reports: codequality:`).
     Gitlab,
@@ -437,7 +493,7 @@ fn gitlab_report(diags: &[Diagnostic]) -> String {
 /// A fingerprint that stays the same across runs, machines and pmsite versions (so GitLab
 /// can tell new issues from old ones): 128-bit FNV-1a of file, code, line and message.
 /// `std`'s hashers are not promised to be stable, so they are not used.
-pub fn fingerprint(d: &Diagnostic, occurrence: usize) -> String {
+pub(crate) fn fingerprint(d: &Diagnostic, occurrence: usize) -> String {
     const OFFSET: u128 = 0x6c62272e07bb014262b821756295c58d;
     const PRIME: u128 = 0x0000000001000000000000000000013b;
     let mut h = OFFSET;
@@ -507,7 +563,7 @@ fn human(out: &mut String, d: &Diagnostic, source: Option<&mut SourceView>, colo
 }
 
 /// Whether to colour output: a terminal (or `CLICOLOR_FORCE` set, for CI logs that render
-/// colour), and never when `NO_COLOR` is set (https://no-color.org, which wins).
+/// colour), and never when `NO_COLOR` is set (<https://no-color.org>, which wins).
 pub fn color_enabled(stream_is_terminal: bool) -> bool {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let force = std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0");

@@ -12,6 +12,7 @@ use crate::diagnostics::{Code, Diagnostic};
 pub use crate::model::Visibility;
 use std::path::Path;
 
+/// Which postmortems, and which of their parts, a build publishes (`--edition`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Edition {
     /// Everything, for readers inside the organisation.
@@ -22,6 +23,7 @@ pub enum Edition {
 }
 
 impl Edition {
+    /// The edition `--edition` names (`internal`, `public`); None for any other word.
     pub fn parse(s: &str) -> Option<Edition> {
         match s {
             "internal" => Some(Edition::Internal),
@@ -29,6 +31,7 @@ impl Edition {
             _ => None,
         }
     }
+    /// The name `parse` reads.
     pub fn as_str(self) -> &'static str {
         match self {
             Edition::Internal => "internal",
@@ -39,7 +42,7 @@ impl Edition {
 
 /// The public edition's `link-to-internal` warning, naming both files: (message,
 /// suggestion). `becomes` says what the public page shows instead of the mention.
-pub fn internal_mention(from: &Path, target: &Path, becomes: &str) -> (String, String) {
+pub(crate) fn internal_mention(from: &Path, target: &Path, becomes: &str) -> (String, String) {
     let (from, target) = (crate::diagnostics::display_path(from), crate::diagnostics::display_path(target));
     (
         format!("public {from} links to {target}, which is internal; in the public edition {becomes}"),
@@ -50,12 +53,12 @@ pub fn internal_mention(from: &Path, target: &Path, becomes: &str) -> (String, S
 }
 
 /// The line that opens an internal part of a body, and the one that closes it.
-pub const OPEN: &str = "<!-- internal -->";
-pub const CLOSE: &str = "<!-- /internal -->";
+pub(crate) const OPEN: &str = "<!-- internal -->";
+pub(crate) const CLOSE: &str = "<!-- /internal -->";
 
 /// Front matter fields that are never internal: a page cannot exist without them, or
 /// they say what is internal.
-pub const ALWAYS_PUBLIC: &[&str] =
+pub(crate) const ALWAYS_PUBLIC: &[&str] =
     &["title", "date", "severity", "status", "services", "visibility", "internal_fields"];
 
 /// `text` with the marker lines blanked, and in the public edition the lines between
@@ -63,7 +66,7 @@ pub const ALWAYS_PUBLIC: &[&str] =
 /// on lines of their own, outside fenced code. A block left open runs to the end of the
 /// file (nothing after it is published) and is an error, as is a closing line without
 /// an opening one.
-pub fn blocks<'a>(
+pub(crate) fn blocks<'a>(
     text: &'a str,
     body_start: usize,
     file: &Path,
@@ -144,7 +147,7 @@ fn problem(file: &Path, line: usize, text: &str, msg: String, help: &str) -> Dia
 
 /// Removes what the public edition does not show from a public postmortem: the fields
 /// its `internal_fields` lists (checked by `frontmatter`).
-pub fn redact_fields(pm: &mut crate::model::Postmortem) {
+pub(crate) fn redact_fields(pm: &mut crate::model::Postmortem) {
     for field in std::mem::take(&mut pm.internal_fields) {
         match field.as_str() {
             "summary" => pm.summary.clear(),
@@ -168,7 +171,7 @@ pub fn redact_fields(pm: &mut crate::model::Postmortem) {
 
 /// A hash that differs between editions, so that nothing made for one edition (a
 /// postmortem's fragments, keyed by its hashes) is reused by the other.
-pub fn salted(hash: u64, edition: Edition) -> u64 {
+pub(crate) fn salted(hash: u64, edition: Edition) -> u64 {
     match edition {
         Edition::Internal => hash,
         Edition::Public => xxhash_rust::xxh3::xxh3_64_with_seed(&hash.to_le_bytes(), 0x7075_626c_6963),

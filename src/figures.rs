@@ -7,20 +7,22 @@ use crate::model::{EventKind, TimelineEvent};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
+/// One incident's response times, from its timeline. A figure is None when either end
+/// is missing or the end comes before the start.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Figures {
     /// First signal -> first detection.
-    pub detect: Option<SignedDuration>,
+    pub(crate) detect: Option<SignedDuration>,
     /// First detection -> first diagnosis.
-    pub diagnose: Option<SignedDuration>,
+    pub(crate) diagnose: Option<SignedDuration>,
     /// First detection -> first mitigation.
-    pub mitigate: Option<SignedDuration>,
+    pub(crate) mitigate: Option<SignedDuration>,
     /// First signal -> last recovery (the incident's duration).
-    pub recover: Option<SignedDuration>,
+    pub(crate) recover: Option<SignedDuration>,
 }
 
 /// The figure names, in the order pages show them.
-pub const NAMES: [(&str, &str); 4] = [
+pub(crate) const NAMES: [(&str, &str); 4] = [
     ("detect", "Time to detect"),
     ("diagnose", "Time to diagnose"),
     ("mitigate", "Time to mitigate"),
@@ -28,7 +30,7 @@ pub const NAMES: [(&str, &str); 4] = [
 ];
 
 /// What each figure of [`NAMES`] measures, from which event to which, as pages say it.
-pub const MEASURES: [&str; 4] = [
+pub(crate) const MEASURES: [&str; 4] = [
     "first signal → first detection",
     "first detection → first diagnosis",
     "first detection → first mitigation",
@@ -37,7 +39,7 @@ pub const MEASURES: [&str; 4] = [
 
 impl Figures {
     /// `timeline` may be in any order.
-    pub fn from_timeline(timeline: &[TimelineEvent]) -> Self {
+    pub(crate) fn from_timeline(timeline: &[TimelineEvent]) -> Self {
         let first = |k: EventKind| timeline.iter().filter(|e| e.kind == k).map(|e| e.at).min();
         let last = |k: EventKind| timeline.iter().filter(|e| e.kind == k).map(|e| e.at).max();
         let span = |a: Option<Timestamp>, b: Option<Timestamp>| match (a, b) {
@@ -55,7 +57,8 @@ impl Figures {
         }
     }
 
-    pub fn get(&self, name: &str) -> Option<SignedDuration> {
+    /// A figure by its name in `NAMES` (`detect`, `recover`, ...); None for another name.
+    pub(crate) fn get(&self, name: &str) -> Option<SignedDuration> {
         match name {
             "detect" => self.detect,
             "diagnose" => self.diagnose,
@@ -67,7 +70,7 @@ impl Figures {
 }
 
 /// "17 min", "2 h 5 min", "3 d 4 h", "45 s"; "unknown" for `None`.
-pub fn human(d: Option<SignedDuration>) -> String {
+pub(crate) fn human(d: Option<SignedDuration>) -> String {
     let Some(d) = d else { return "unknown".into() };
     let secs = d.as_secs().max(0);
     let (days, hours, mins) = (secs / 86_400, (secs % 86_400) / 3600, (secs % 3600) / 60);
@@ -83,7 +86,7 @@ pub fn human(d: Option<SignedDuration>) -> String {
 
 /// The p-th percentile (0..=100) of sorted values, linearly interpolated between
 /// closest ranks (the method of numpy's default and of most spreadsheets).
-pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
     if sorted.is_empty() {
         return None;
     }
@@ -95,15 +98,18 @@ pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
 
 /// Median and p90 of one figure over a set of incidents, with how many were unknown.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Summary {
-    pub count: usize,
-    pub unknown: usize,
-    pub median_secs: Option<f64>,
-    pub p90_secs: Option<f64>,
+pub(crate) struct Summary {
+    /// Incidents with the figure known.
+    pub(crate) count: usize,
+    /// Incidents without it.
+    pub(crate) unknown: usize,
+    pub(crate) median_secs: Option<f64>,
+    pub(crate) p90_secs: Option<f64>,
 }
 
 impl Summary {
-    pub fn of(values: impl Iterator<Item = Option<SignedDuration>>) -> Self {
+    /// The summary of one figure's values, one per incident (None: unknown).
+    pub(crate) fn of(values: impl Iterator<Item = Option<SignedDuration>>) -> Self {
         let mut known = Vec::new();
         let mut unknown = 0;
         for v in values {
@@ -120,10 +126,10 @@ impl Summary {
             p90_secs: percentile(&known, 90.0),
         }
     }
-    pub fn median_human(&self) -> String {
+    pub(crate) fn median_human(&self) -> String {
         human(self.median_secs.map(|s| SignedDuration::from_secs(s.round() as i64)))
     }
-    pub fn p90_human(&self) -> String {
+    pub(crate) fn p90_human(&self) -> String {
         human(self.p90_secs.map(|s| SignedDuration::from_secs(s.round() as i64)))
     }
 }

@@ -14,16 +14,16 @@ use jiff::{Timestamp, tz::TimeZone};
 use std::path::Path;
 
 /// The front matter and body of a file, before any YAML is read.
-pub struct Split<'a> {
-    pub yaml: &'a str,
+pub(crate) struct Split<'a> {
+    pub(crate) yaml: &'a str,
     /// File line of the first YAML line.
-    pub yaml_line: usize,
-    pub body: &'a str,
-    pub body_line: usize,
+    pub(crate) yaml_line: usize,
+    pub(crate) body: &'a str,
+    pub(crate) body_line: usize,
 }
 
 /// Splits `---` front matter from the body.
-pub fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnostic> {
+pub(crate) fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnostic> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let first_end = text.find('\n').unwrap_or(text.len());
     if text[..first_end].trim_end() != "---" {
@@ -144,7 +144,7 @@ impl Ctx<'_> {
 }
 
 /// RFC 3339 with an offset, or a local date-time in the site timezone.
-pub fn parse_timestamp(text: &str, tz: &TimeZone) -> Option<Timestamp> {
+pub(crate) fn parse_timestamp(text: &str, tz: &TimeZone) -> Option<Timestamp> {
     if let Ok(t) = text.parse::<Timestamp>() {
         return Some(t);
     }
@@ -181,7 +181,7 @@ pub fn parse(text: &str, file: &Path, config: &SiteConfig) -> (Option<Postmortem
 
 /// `parse` for a file of a source with defaults (site.toml `[[sources]]` `teams` and
 /// `services`): a file that omits those fields, or leaves them empty, gets the defaults.
-pub fn parse_with(
+pub(crate) fn parse_with(
     text: &str,
     file: &Path,
     config: &SiteConfig,
@@ -498,7 +498,7 @@ fn factors(cx: &mut Ctx, node: &Node) -> Vec<FactorRef> {
 }
 
 /// The nearest candidate by edit distance, if it is close enough to be a typo.
-pub fn nearest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn nearest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .map(|c| (strsim::damerau_levenshtein(word, c), c))
         .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(2))
@@ -645,7 +645,7 @@ fn relative_md_links(refs: &[crate::links::LocalRef]) -> Vec<BodyLink> {
 }
 
 /// The path part of a link if it is relative and points at a `.md` file.
-pub fn relative_md_target(url: &str) -> Option<&str> {
+pub(crate) fn relative_md_target(url: &str) -> Option<&str> {
     if url.contains("://") || url.starts_with('/') || url.starts_with('#') || url.starts_with("mailto:") {
         return None;
     }

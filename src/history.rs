@@ -52,35 +52,61 @@ pub struct FileHistory {
     pub last_commit: Timestamp,
     /// Non-merge commits that added or modified it (0 with `FileTimes`: unknown).
     pub revisions: u32,
+    /// Whether the dates are git's or the file system's.
     pub source: HistorySource,
 }
 
 /// Histories for the files asked about, keyed by their path relative to the root.
 #[derive(Debug, Clone, Default)]
 pub struct HistoryReport {
+    /// Each file asked about: from git when a commit changed it, else its file times; a
+    /// file whose times cannot be read is left out.
     pub files: HashMap<PathBuf, FileHistory>,
     /// Why file times were used instead of git for every file, when they were
     /// (no repository, shallow clone). Meant to be shown once.
     pub fallback: Option<String>,
 }
 
+/// Why git history or the files changed since a base could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
     #[error("{} is not inside a git repository", path.display())]
-    NoRepository { path: PathBuf },
+    /// No git repository contains the knowledge base.
+    NoRepository {
+        /// The knowledge base root.
+        path: PathBuf,
+    },
     #[error("the repository has no commits yet")]
+    /// The repository has no commits yet.
     NoCommits,
     #[error("`{base}` is not a branch, tag or commit in this repository; pass another with --base")]
-    UnknownBase { base: String },
+    /// `--base` names no branch, tag or commit.
+    UnknownBase {
+        /// As given.
+        base: String,
+    },
     #[error(
         "`{base}` and HEAD have no common ancestor{}",
         if *.shallow { " in this shallow clone; fetch more history (e.g. `git fetch --unshallow` or `fetch-depth: 0`)" } else { "" }
     )]
-    NoMergeBase { base: String, shallow: bool },
+    /// `--base` and HEAD share no commit.
+    NoMergeBase {
+        /// As given.
+        base: String,
+        /// The clone is shallow, so the common commit may just not be fetched.
+        shallow: bool,
+    },
     #[error("reading git history: {0}")]
+    /// Reading the repository's objects failed; the text is gix's reason.
     Git(String),
     #[error("cannot read {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    /// A file or folder of the work tree could not be read.
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
 }
 
 fn git_err(e: impl std::fmt::Display) -> HistoryError {
@@ -168,7 +194,7 @@ struct Node {
 
 /// The commit checked out in the repository holding `root`, if any: what a build's
 /// histories follow from, with the file times of files that are not committed.
-pub fn head(root: &Path) -> Option<String> {
+pub(crate) fn head(root: &Path) -> Option<String> {
     let repo = gix::discover(root).ok()?;
     let shallow = repo.is_shallow().unwrap_or(true);
     repo.head_id().ok().map(|id| format!("{id}{}", if shallow { " shallow" } else { "" }))
@@ -471,7 +497,7 @@ pub fn default_base(root: &Path) -> Option<String> {
 
 /// The branch checked out in the repository holding `dir` (`main`, `release/2024`);
 /// None outside a repository or on a detached HEAD, as in many CI checkouts.
-pub fn current_branch(dir: &Path) -> Option<String> {
+pub(crate) fn current_branch(dir: &Path) -> Option<String> {
     let repo = gix::discover(dir).ok()?;
     let name = repo.head_name().ok()??;
     Some(name.shorten().to_str_lossy().into_owned())
@@ -479,19 +505,19 @@ pub fn current_branch(dir: &Path) -> Option<String> {
 
 /// Where `dir` sits in the work tree of the repository holding it (empty at its top);
 /// None outside a repository.
-pub fn path_in_work_tree(dir: &Path) -> Option<PathBuf> {
+pub(crate) fn path_in_work_tree(dir: &Path) -> Option<PathBuf> {
     let kb = open(dir).ok()?;
     Some(kb.prefix.iter().map(|c| c.to_str_lossy().into_owned()).collect())
 }
 
 /// The top of the work tree of the repository holding `dir`, symlinks resolved.
-pub fn work_tree(dir: &Path) -> Option<PathBuf> {
+pub(crate) fn work_tree(dir: &Path) -> Option<PathBuf> {
     let repo = gix::discover(dir).ok()?;
     std::fs::canonicalize(repo.workdir()?).ok()
 }
 
 /// Whether `rev` names a commit in the repository holding `dir`.
-pub fn has_revision(dir: &Path, rev: &str) -> bool {
+pub(crate) fn has_revision(dir: &Path, rev: &str) -> bool {
     open(dir).is_ok_and(|kb| kb.repo.rev_parse_single(rev).is_ok())
 }
 
@@ -505,7 +531,7 @@ pub fn changed_files(root: &Path, base: &str) -> Result<Vec<PathBuf>, HistoryErr
 
 /// `changed_files`, with new files looked for in each of `folders` (relative to `root`;
 /// `""` for all of it) instead of `content/` alone.
-pub fn changed_files_in(root: &Path, base: &str, folders: &[&Path]) -> Result<Vec<PathBuf>, HistoryError> {
+pub(crate) fn changed_files_in(root: &Path, base: &str, folders: &[&Path]) -> Result<Vec<PathBuf>, HistoryError> {
     let kb = open(root)?;
     let repo = &kb.repo;
     let base_id =

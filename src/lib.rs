@@ -5,10 +5,15 @@
 //! (parallel) -> `output` (atomic write). Each stage borrows what the previous one
 //! produced; data flows one way.
 
+#![warn(missing_docs)]
+
 pub mod actions;
+#[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod build;
+#[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod cache;
-pub mod catalog;
+pub(crate) mod catalog;
+#[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod check;
 pub mod config;
 mod contrast;
@@ -20,24 +25,29 @@ mod fingerprint;
 pub mod frontmatter;
 pub mod history;
 pub mod import;
+#[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod incremental;
+#[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod kb;
-pub mod lines;
-pub mod linkcheck;
+pub(crate) mod lines;
+pub(crate) mod linkcheck;
 pub mod links;
 pub mod lint;
+#[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod load;
 pub mod markdown;
+#[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod model;
-pub mod names;
+pub(crate) mod names;
 pub mod output;
 pub mod patterns;
 pub mod publish;
 pub mod render;
 pub mod repositories;
 pub mod routes;
-pub mod safe_url;
+pub(crate) mod safe_url;
 pub mod scaffold;
+#[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod search;
 pub mod search_command;
 pub mod serve;
@@ -45,8 +55,8 @@ pub mod sources;
 pub mod svg;
 pub mod terminal;
 pub mod tickets;
-pub mod timing;
+pub(crate) mod timing;
 pub mod trackers;
-pub mod walk;
-pub mod words;
+pub(crate) mod walk;
+pub(crate) mod words;
 pub mod yaml;

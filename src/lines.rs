@@ -2,7 +2,7 @@
 //! every stage can place a problem without importing the stages that also do.
 
 /// 1-based line and column of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
@@ -13,18 +13,18 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 /// `line_col` for many offsets of one text, in any order, in linear time when they come
 /// in increasing order (matches from a scan): each call continues from the last one
 /// instead of counting from the top, which made 16,000 warnings in one file take minutes.
-pub struct LineCols<'a> {
+pub(crate) struct LineCols<'a> {
     text: &'a str,
     /// (offset, line, column) of the last answer.
     at: (usize, usize, usize),
 }
 
 impl<'a> LineCols<'a> {
-    pub fn new(text: &'a str) -> Self {
+    pub(crate) fn new(text: &'a str) -> Self {
         LineCols { text, at: (0, 1, 1) }
     }
 
-    pub fn line_col(&mut self, offset: usize) -> (usize, usize) {
+    pub(crate) fn line_col(&mut self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let (from, mut line, mut col) = self.at;
         if offset < from || !self.text.is_char_boundary(offset) {

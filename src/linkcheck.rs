@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 /// Every warning about links in every loaded postmortem, drafts included.
-pub fn check(kb: &KnowledgeBase, statics: &[StaticFile], generated: &Generated) -> Vec<Diagnostic> {
+pub(crate) fn check(kb: &KnowledgeBase, statics: &[StaticFile], generated: &Generated) -> Vec<Diagnostic> {
     let by_path: HashMap<&Path, usize> =
         kb.postmortems.iter().enumerate().map(|(i, p)| (p.path.as_path(), i)).collect();
     let published: HashSet<String> = statics

@@ -6,27 +6,39 @@ use pulldown_cmark::{Event, LinkType, Parser, Tag};
 /// A link or image whose destination is in this site, not another one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalRef {
-    pub target: Target,
-    pub line: usize,
-    pub column: usize,
+    /// Where it points.
+    pub(crate) target: Target,
+    /// 1-based line of the link's start, in the whole file (front matter counted).
+    pub(crate) line: usize,
+    /// 1-based column of the link's start, in characters.
+    pub(crate) column: usize,
     /// Characters the link takes on its line, for underlining.
-    pub width: usize,
-    pub image: bool,
+    pub(crate) width: usize,
+    /// An image (`![alt](src)`), not a link.
+    pub(crate) image: bool,
 }
 
 /// Where a local destination points. Paths are as written: percent-encoded, no query.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// `#heading` in the same file.
     Fragment(String),
     /// `graph.png`, `../2023/x.md#h`: relative to the file.
-    Relative { path: String, fragment: Option<String> },
+    Relative {
+        /// The path part, without `#`.
+        path: String,
+        /// After `#`, when there is one.
+        fragment: Option<String>,
+    },
     /// `/assets/x.png`: relative to the site root.
-    Root { path: String },
+    Root {
+        /// Without its leading `/` and any `#fragment`.
+        path: String,
+    },
 }
 
 /// What `url` points at, or None when it leaves the site (a scheme, `//host`) or is empty.
-pub fn classify(url: &str) -> Option<Target> {
+pub(crate) fn classify(url: &str) -> Option<Target> {
     if url.is_empty() || url.starts_with("//") || has_scheme(url) {
         return None;
     }
@@ -59,7 +71,7 @@ fn has_scheme(url: &str) -> bool {
 }
 
 /// Every local link and image of `body`, whose first line is line `body_line` of its file.
-pub fn local_refs(body: &str, body_line: usize) -> Vec<LocalRef> {
+pub(crate) fn local_refs(body: &str, body_line: usize) -> Vec<LocalRef> {
     // Most bodies have no link or image at all; skip the Markdown parse for them.
     if memchr::memchr(b']', body.as_bytes()).is_none() {
         return Vec::new();

@@ -10,6 +10,7 @@ use crate::model::{EventKind, Postmortem};
 use crate::terminal::SourceView as Lines;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
+/// The writing checks of one site, with its phrase lists compiled.
 pub struct Linter {
     blame: Option<AhoCorasick>,
     blame_phrases: Vec<String>,
@@ -61,6 +62,8 @@ fn word_matches<'a>(ac: &'a AhoCorasick, text: &'a str) -> impl Iterator<Item = 
 }
 
 impl Linter {
+    /// Compiles site.toml's `lint.blame_phrases` and `lint.vague_action_phrases`
+    /// (blank entries dropped).
     pub fn new(config: &SiteConfig) -> Self {
         let clean = |v: &[String]| v.iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect::<Vec<_>>();
         let blame_phrases = clean(&config.lint.blame_phrases);

@@ -13,7 +13,7 @@ use syntect::parsing::SyntaxSet;
 use syntect::util::LinesWithEndings;
 
 /// CommonMark plus the GFM extensions the format promises.
-pub fn options() -> Options {
+pub(crate) fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
@@ -25,7 +25,7 @@ pub fn options() -> Options {
 const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 
 /// Loaded once per process: building the syntax set takes tens of milliseconds.
-pub fn syntax_set() -> &'static SyntaxSet {
+pub(crate) fn syntax_set() -> &'static SyntaxSet {
     static SET: OnceLock<SyntaxSet> = OnceLock::new();
     SET.get_or_init(SyntaxSet::load_defaults_newlines)
 }
@@ -35,7 +35,7 @@ pub fn syntax_set() -> &'static SyntaxSet {
 /// selectors, and a more specific light rule (`.hl-variable.hl-parameter`) would otherwise
 /// win over the dark theme's plainer one and put dark text on the dark page. Paper gets
 /// the light theme, as the print stylesheet gives it the light page colours.
-pub fn syntax_css() -> String {
+pub(crate) fn syntax_css() -> String {
     let themes = syntect::highlighting::ThemeSet::load_defaults();
     let css = |name: &str| {
         themes
@@ -95,9 +95,11 @@ fn lift_for_contrast(css: &str, backgrounds: &[[u8; 3]]) -> String {
 /// What a body becomes. Stored in `.pmsite/cache/` as it is.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RenderedBody {
+    /// The body as HTML: links between postmortems rewritten to pages, raw HTML shown as
+    /// text, code highlighted with CSS classes.
     pub html: String,
     /// Plain text (no markup) for search and snippets.
-    pub text: String,
+    pub(crate) text: String,
     /// (level, id, text) of each heading, for a table of contents.
     pub headings: Vec<(u8, String, String)>,
 }
@@ -315,7 +317,7 @@ fn highlight(lang: &str, src: &str) -> String {
 }
 
 /// HTML escaping for text and attribute values.
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     escape_runs(s, |run| out.push_str(run));
     out
@@ -323,7 +325,7 @@ pub fn escape(s: &str) -> String {
 
 /// `escape` for Tera: every `{{ }}` in every template comes through here, written
 /// straight into the page.
-pub fn escape_to(s: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub(crate) fn escape_to(s: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut result = Ok(());
     escape_runs(s, |run| {
         if result.is_ok() {
@@ -355,7 +357,7 @@ fn escape_runs<'s>(s: &'s str, mut emit: impl FnMut(&'s str)) {
 }
 
 /// GitHub-style heading anchors: lowercase, spaces to dashes, punctuation dropped.
-pub fn anchor_slug(s: &str) -> String {
+pub(crate) fn anchor_slug(s: &str) -> String {
     let mut out = String::new();
     for c in s.trim().chars().flat_map(char::to_lowercase) {
         if c.is_alphanumeric() || c == '-' || c == '_' {

@@ -5,14 +5,14 @@
 
 /// Longest segment accepted, in bytes. File systems allow 255; the margin leaves room
 /// for the suffixes pmsite adds (`-2` for a slug taken twice, a staging suffix).
-pub const MAX_SEGMENT_BYTES: usize = 200;
+pub(crate) const MAX_SEGMENT_BYTES: usize = 200;
 
 /// Prefix of pmsite's own bookkeeping files in the output folder.
-pub const RESERVED_PREFIX: &str = ".pmsite-";
+pub(crate) const RESERVED_PREFIX: &str = ".pmsite-";
 
 /// Why one path segment (a file or folder name) cannot be written or recorded safely;
 /// None when it can.
-pub fn segment_problem(seg: &str) -> Option<&'static str> {
+pub(crate) fn segment_problem(seg: &str) -> Option<&'static str> {
     if seg.is_empty() {
         return Some("an empty name");
     }
@@ -43,7 +43,7 @@ pub fn segment_problem(seg: &str) -> Option<&'static str> {
 
 /// Why a `/`-separated relative path cannot be written or recorded safely; None when
 /// every segment can.
-pub fn path_problem(rel: &str) -> Option<&'static str> {
+pub(crate) fn path_problem(rel: &str) -> Option<&'static str> {
     if rel.is_empty() {
         return Some("an empty path");
     }
@@ -54,7 +54,7 @@ pub fn path_problem(rel: &str) -> Option<&'static str> {
 }
 
 /// A URL- and file-safe slug: lowercase ASCII words joined by dashes.
-pub fn slugify(s: &str) -> String {
+pub(crate) fn slugify(s: &str) -> String {
     let mut out = String::new();
     for c in s.chars().flat_map(char::to_lowercase) {
         let c = fold_accent(c);

@@ -34,45 +34,60 @@ pub struct OutputFile {
 }
 
 impl OutputFile {
-    pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+    /// A file at `path` (relative, `/`-separated) with these bytes.
+    pub(crate) fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
         OutputFile { path: path.into(), bytes: bytes.into().into() }
     }
 }
 
 /// Marks a folder as pmsite's output and lists what pmsite wrote there.
-pub const MARKER: &str = ".pmsite-output";
+pub(crate) const MARKER: &str = ".pmsite-output";
 /// Changed files wait here, inside the output folder, until every one is written.
 const STAGING: &str = ".pmsite-staging";
 /// The manifest is replaced by renaming this over it, so it is never half written.
 const MARKER_TMP: &str = ".pmsite-output.tmp";
 
+/// Why the site could not be written to the output folder.
 #[derive(Debug, thiserror::Error)]
-pub enum OutputError {
+pub(crate) enum OutputError {
     #[error(
         "{0} exists, is not empty and was not written by pmsite; refusing to replace it (choose another --output or empty it)"
     )]
+    /// The output folder is not empty and pmsite did not write it.
     NotOurs(PathBuf),
     #[error("{0} is not a folder; choose another --output")]
+    /// The output path is a file.
     NotAFolder(PathBuf),
     #[error(
         "{0} is in the way: it is a symlink or folder in the output folder that pmsite did not make, where the site has a file or folder; move it away"
     )]
+    /// A symlink or folder pmsite did not make sits where the site has a file or folder.
     InTheWay(PathBuf),
     #[error(
         "{0} exists and was not written by pmsite, and the site has a file of that name; move it away (or empty the output folder to start afresh)"
     )]
+    /// A file pmsite did not write has the name of one the site has.
     Foreign(PathBuf),
     #[error("another pmsite build is writing {0}; wait for it to finish")]
+    /// Another build holds the output folder's lock.
     Busy(PathBuf),
     #[error("cannot write {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    /// Reading or writing a file failed.
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
     #[error(
         "output path `{0}` cannot be written safely (it leaves the output folder, or has a control character, a backslash or a reserved name)"
     )]
+    /// An output path that leaves the output folder or cannot be recorded safely.
     BadPath(String),
     #[error(
         "two files of the build have the same path `{0}`: a file in static/ or beside a postmortem has the path of a page pmsite makes; rename it"
     )]
+    /// Two files of the build have this path.
     Duplicate(String),
 }
 
@@ -83,28 +98,33 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
 /// Whether a relative output path stays inside the output folder and can be recorded
 /// in the manifest and read back unchanged: the rule `check` reports by (`names`),
 /// applied again here as the last line of defence.
-pub fn is_safe(rel: &str) -> bool {
+pub(crate) fn is_safe(rel: &str) -> bool {
     crate::names::path_problem(rel).is_none()
 }
 
 /// What a write did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct WriteStats {
-    pub written: usize,
-    pub unchanged: usize,
-    pub removed: usize,
+pub(crate) struct WriteStats {
+    /// Files whose bytes were written.
+    pub(crate) written: usize,
+    /// Files already there with the same bytes, left alone.
+    pub(crate) unchanged: usize,
+    /// Files of the previous build the site no longer has, deleted.
+    pub(crate) removed: usize,
     /// Files pmsite wrote before that are no longer made but were changed since by
     /// someone else, so they were left in place.
-    pub kept: usize,
+    pub(crate) kept: usize,
 }
 
 /// The hash the manifest records for a file's bytes.
-pub fn hash(bytes: &[u8]) -> u64 {
+pub(crate) fn hash(bytes: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
-/// Writes the site to `out` so that a failure leaves the previous site as it was.
-pub fn write_atomic(out: &Path, files: &[OutputFile]) -> Result<WriteStats, OutputError> {
+/// Writes the site to `out` so that a failure leaves the previous site as it was. Builds
+/// stage files as pages render (`Staging`); only the tests write a whole site at once.
+#[cfg(test)]
+pub(crate) fn write_atomic(out: &Path, files: &[OutputFile]) -> Result<WriteStats, OutputError> {
     let staging = Staging::begin(out)?;
     files.par_iter().try_for_each(|f| staging.put(f))?;
     staging.commit()
@@ -148,7 +168,7 @@ enum Mode {
 impl Staging {
     /// Checks that `out` may be written (absent, empty, or written by pmsite), clears
     /// what an interrupted build left, and prepares.
-    pub fn begin(out: &Path) -> Result<Staging, OutputError> {
+    pub(crate) fn begin(out: &Path) -> Result<Staging, OutputError> {
         let (parent, name) = parent_and_name(out);
         std::fs::create_dir_all(&parent).map_err(io(&parent))?;
         let lock = std::fs::File::open(&parent).map_err(io(&parent))?;
@@ -194,7 +214,7 @@ impl Staging {
 
     /// Notes about the folder worth telling the user (lines of the manifest that were
     /// not understood and so were ignored).
-    pub fn notes(&self) -> Vec<String> {
+    pub(crate) fn notes(&self) -> Vec<String> {
         match &self.mode {
             Mode::InPlace { previous } if previous.ignored_lines > 0 => vec![format!(
                 "{}: ignored {} line(s) that pmsite did not write; files they name are never deleted",
@@ -206,7 +226,7 @@ impl Staging {
     }
 
     /// Writes one file (or, when the file on disk already has these bytes, notes it unchanged).
-    pub fn put(&self, f: &OutputFile) -> Result<(), OutputError> {
+    pub(crate) fn put(&self, f: &OutputFile) -> Result<(), OutputError> {
         if !is_safe(&f.path) {
             return Err(OutputError::BadPath(f.path.clone()));
         }
@@ -244,7 +264,7 @@ impl Staging {
     /// trusted when its stamp is the one recorded, and otherwise read and hashed (a
     /// folder restored by a CI cache has new stamps). False when it holds anything else
     /// or pmsite never wrote it: the caller then renders and `put`s it.
-    pub fn keep(&self, rel: &str, hash: u64) -> Result<bool, OutputError> {
+    pub(crate) fn keep(&self, rel: &str, hash: u64) -> Result<bool, OutputError> {
         let Mode::InPlace { previous } = &self.mode else { return Ok(false) };
         let Some(recorded) = previous.entries.get(rel).filter(|e| e.hashes == [hash]) else {
             return Ok(false);
@@ -333,7 +353,7 @@ impl Staging {
     }
 
     /// Makes everything put visible in `out`, and removes files no longer made.
-    pub fn commit(mut self) -> Result<WriteStats, OutputError> {
+    pub(crate) fn commit(mut self) -> Result<WriteStats, OutputError> {
         let mut entries = std::mem::take(self.entries.get_mut().unwrap_or_else(|e| e.into_inner()));
         entries.sort_unstable_by(|a, b| a.path.cmp(&b.path));
         if let Some(dup) = entries.windows(2).find(|w| w[0].path == w[1].path) {
@@ -570,7 +590,7 @@ fn remove_tree_parallel(dir: &Path) {
 /// third rename. Unset, it costs one branch per file.
 /// The fault hook of `PMSITE_FAULT=cache`: the build cache is written after the output,
 /// and a kill between its two steps must leave a cache that is ignored or still right.
-pub fn fault_point_cache() {
+pub(crate) fn fault_point_cache() {
     fault::Plan::from_env().tick(fault::Point::Cache);
 }
 

@@ -11,12 +11,15 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Factor × team: the incidents behind each cell.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Matrix {
+    /// The rows: every factor id an indexed incident names, in id order.
     pub factors: Vec<String>,
+    /// The columns: every team an indexed incident names, in name order.
     pub teams: Vec<String>,
-    /// cells[factor][team] = incident positions.
+    /// `cells[factor][team]` = incident positions.
     pub cells: Vec<Vec<Vec<usize>>>,
 }
 
+/// Which teams each factor hit, from `kb.indexes`: an incident counts once per cell.
 pub fn factor_team_matrix(kb: &KnowledgeBase) -> Matrix {
     let factors: Vec<String> = kb.indexes.factors.keys().cloned().collect();
     let teams: Vec<String> = kb.indexes.teams.keys().cloned().collect();
@@ -58,11 +61,14 @@ pub fn co_occurrence(kb: &KnowledgeBase) -> Vec<(String, String, usize)> {
 /// factor had an action item marked done: the strongest signal a review can get.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RecurredDespiteFix<'a> {
+    /// Index in `KnowledgeBase::postmortems` of the incident the factor came back in.
     pub later: usize,
+    /// Index of the earlier incident, whose done action item did not prevent it.
     pub earlier: usize,
     /// The services and factors the two incidents share.
-    pub services: &'a [String],
-    pub factors: &'a [String],
+    pub(crate) services: &'a [String],
+    /// The factor ids the two incidents share.
+    pub(crate) factors: &'a [String],
 }
 
 impl<'a> RecurredDespiteFix<'a> {

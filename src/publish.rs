@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaticFile {
     /// Relative to the knowledge base root (`static/robots.txt`).
-    pub source: PathBuf,
+    pub(crate) source: PathBuf,
     /// Relative to the output folder (`robots.txt`).
     pub output: String,
 }
@@ -40,10 +40,12 @@ pub fn static_files(root: &Path) -> Vec<StaticFile> {
 /// Every path the build writes that does not come from a file of the knowledge base.
 pub struct Generated {
     /// Output path -> what it is, for messages.
-    pub paths: BTreeMap<String, &'static str>,
+    pub(crate) paths: BTreeMap<String, &'static str>,
 }
 
 impl Generated {
+    /// The paths of `kb`'s pages, feeds, sitemap parts, API files and theme assets; the
+    /// search index's names are matched by `at`.
     pub fn new(kb: &KnowledgeBase) -> Generated {
         let slugs = kb.slugs();
         let mut paths = BTreeMap::new();
@@ -109,7 +111,7 @@ struct Source {
 
 /// Unsafe names in static/, and files (static or attachments) whose output path is also a
 /// generated file's, another file's, or a folder's that the other needs.
-pub fn check(kb: &KnowledgeBase, statics: &[StaticFile], generated: &Generated) -> Vec<Diagnostic> {
+pub(crate) fn check(kb: &KnowledgeBase, statics: &[StaticFile], generated: &Generated) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for s in statics {
         diags.extend(crate::load::unsafe_name(&s.source));

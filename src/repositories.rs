@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 /// location is outside `root` and does not hold it. No two may be the same folder or
 /// one inside the other once symlinks are resolved. Returns the usable sources, with
 /// `repo_path` filled in for those with their own `repo_url` and `checked_out` for all.
-pub fn check_on_disk(root: &Path, sources: Vec<Source>, diags: &mut Vec<Diagnostic>) -> Vec<Source> {
+pub(crate) fn check_on_disk(root: &Path, sources: Vec<Source>, diags: &mut Vec<Diagnostic>) -> Vec<Source> {
     let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     // Folders a source may not be, hold or be inside once symlinks are resolved: what
     // pmsite reads for something else, and every source already accepted.
@@ -90,7 +90,7 @@ pub fn check_on_disk(root: &Path, sources: Vec<Source>, diags: &mut Vec<Diagnost
 
 /// An error for each source that the output folder `out` is inside of, or that is
 /// inside it: a build must neither write into a source nor read what it writes.
-pub fn check_output(root: &Path, sources: &[Source], out: &Path, shown: &Path) -> Vec<Diagnostic> {
+pub(crate) fn check_output(root: &Path, sources: &[Source], out: &Path, shown: &Path) -> Vec<Diagnostic> {
     let real = |p: &Path| std::fs::canonicalize(p).ok();
     // The output folder may not exist yet: compare its nearest existing ancestor.
     let real_out = out
@@ -172,7 +172,7 @@ fn repositories<'a>(root: &Path, sources: &'a [Source]) -> Vec<Repository<'a>> {
 /// Git histories of `files` (relative to the root), each read in the repository of its
 /// source: one pass over each repository. Notes about file times say which source they
 /// are about when it is not the knowledge base's own repository.
-pub fn history(root: &Path, sources: &[Source], files: &[PathBuf]) -> crate::history::HistoryReport {
+pub(crate) fn history(root: &Path, sources: &[Source], files: &[PathBuf]) -> crate::history::HistoryReport {
     let repos = repositories(root, sources);
     let mut report = crate::history::HistoryReport::default();
     let mut notes = Vec::new();

@@ -12,19 +12,25 @@ use std::collections::{BTreeSet, HashMap};
 /// A dimension with a page per value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Dim {
+    /// A postmortem's `services`: pages under `services/`.
     Services,
+    /// A postmortem's `teams`: pages under `teams/`.
     Teams,
+    /// Its `severity`: pages under `severities/`.
     Severities,
+    /// The year of its `date`: pages under `years/`.
     Years,
+    /// Its `tags`: pages under `tags/`.
     Tags,
+    /// Its `authors`: pages under `authors/`.
     Authors,
     /// Action item owners: pages under /actions/owners/, not an incident index.
     Owners,
 }
 
 impl Dim {
-    pub const ALL: [Dim; 6] = [Dim::Services, Dim::Teams, Dim::Severities, Dim::Years, Dim::Tags, Dim::Authors];
-    pub fn dir(self) -> &'static str {
+    pub(crate) const ALL: [Dim; 6] = [Dim::Services, Dim::Teams, Dim::Severities, Dim::Years, Dim::Tags, Dim::Authors];
+    pub(crate) fn dir(self) -> &'static str {
         match self {
             Dim::Services => "services",
             Dim::Teams => "teams",
@@ -35,7 +41,7 @@ impl Dim {
             Dim::Owners => "actions/owners",
         }
     }
-    pub fn title(self) -> &'static str {
+    pub(crate) fn title(self) -> &'static str {
         match self {
             Dim::Services => "Services",
             Dim::Teams => "Teams",
@@ -46,7 +52,7 @@ impl Dim {
             Dim::Owners => "Owners",
         }
     }
-    pub fn singular(self) -> &'static str {
+    pub(crate) fn singular(self) -> &'static str {
         match self {
             Dim::Services => "Service",
             Dim::Teams => "Team",
@@ -67,7 +73,7 @@ pub struct Slugs {
 }
 
 impl Slugs {
-    pub fn new(names: impl Fn(Dim) -> Vec<String>) -> Slugs {
+    pub(crate) fn new(names: impl Fn(Dim) -> Vec<String>) -> Slugs {
         let mut map: HashMap<Dim, HashMap<String, String>> = HashMap::new();
         for dim in Dim::ALL.into_iter().chain([Dim::Owners]) {
             let mut used: BTreeSet<String> = BTreeSet::new();
@@ -91,7 +97,7 @@ impl Slugs {
     }
     /// A hash of the names whose slug is not plainly their own (`slugify`'s, or `x` for
     /// none): what can change a link to an existing name when other names come or go.
-    pub fn exceptions_hash(&self) -> u64 {
+    pub(crate) fn exceptions_hash(&self) -> u64 {
         use std::hash::{Hash, Hasher};
         let mut odd: Vec<(usize, &str, &str)> = Vec::new();
         for (d, dim) in Dim::ALL.into_iter().chain([Dim::Owners]).enumerate() {
@@ -108,11 +114,11 @@ impl Slugs {
         h.finish()
     }
 
-    pub fn get(&self, dim: Dim, name: &str) -> String {
+    pub(crate) fn get(&self, dim: Dim, name: &str) -> String {
         self.map.get(&dim).and_then(|m| m.get(name)).cloned().unwrap_or_else(|| crate::names::slugify(name))
     }
     /// Root-relative URL of a value's page.
-    pub fn url(&self, dim: Dim, name: &str) -> String {
+    pub(crate) fn url(&self, dim: Dim, name: &str) -> String {
         term_url(dim, &self.get(dim, name))
     }
 }
@@ -140,48 +146,48 @@ const SEGMENT: &AsciiSet = &CONTROLS
     .add(b'|')
     .add(b'}');
 
-pub const HOME: &str = "index.html";
-pub const NOT_FOUND: &str = "404.html";
-pub const FACTORS: &str = "factors/index.html";
-pub const SEARCH: &str = "search/index.html";
-pub const ACTIONS: &str = "actions/index.html";
-pub const PATTERNS: &str = "patterns/index.html";
-pub const METRICS: &str = "metrics/index.html";
+pub(crate) const HOME: &str = "index.html";
+pub(crate) const NOT_FOUND: &str = "404.html";
+pub(crate) const FACTORS: &str = "factors/index.html";
+pub(crate) const SEARCH: &str = "search/index.html";
+pub(crate) const ACTIONS: &str = "actions/index.html";
+pub(crate) const PATTERNS: &str = "patterns/index.html";
+pub(crate) const METRICS: &str = "metrics/index.html";
 /// Postmortems waiting for their review meeting (`status: review`).
-pub const IN_REVIEW: &str = "in-review/index.html";
-pub const IN_REVIEW_URL: &str = "in-review/";
+pub(crate) const IN_REVIEW: &str = "in-review/index.html";
+pub(crate) const IN_REVIEW_URL: &str = "in-review/";
 /// The writing guide: `_index.md` from its first `##` heading on.
-pub const GUIDE: &str = "guide/index.html";
-pub const GUIDE_URL: &str = "guide/";
-pub const ATOM: &str = "atom.xml";
-pub const SITEMAP: &str = "sitemap.xml";
+pub(crate) const GUIDE: &str = "guide/index.html";
+pub(crate) const GUIDE_URL: &str = "guide/";
+pub(crate) const ATOM: &str = "atom.xml";
+pub(crate) const SITEMAP: &str = "sitemap.xml";
 
 /// The sitemap protocol's limit of URLs in one file (sitemaps.org): past it, `sitemap.xml`
 /// is an index of numbered parts, which is what search engines read.
-pub const SITEMAP_URLS: usize = 50_000;
+pub(crate) const SITEMAP_URLS: usize = 50_000;
 
 /// Part `n` (from 1) of a sitemap too long for one file; `sitemap.xml` then indexes them.
-pub fn sitemap_part(n: usize) -> String {
+pub(crate) fn sitemap_part(n: usize) -> String {
     format!("sitemap-{n}.xml")
 }
-pub const ROBOTS: &str = "robots.txt";
-pub const API_POSTMORTEMS: &str = "api/postmortems.json";
-pub const API_ACTIONS_JSON: &str = "api/actions.json";
-pub const API_ACTIONS_CSV: &str = "api/actions.csv";
+pub(crate) const ROBOTS: &str = "robots.txt";
+pub(crate) const API_POSTMORTEMS: &str = "api/postmortems.json";
+pub(crate) const API_ACTIONS_JSON: &str = "api/actions.json";
+pub(crate) const API_ACTIONS_CSV: &str = "api/actions.csv";
 
 /// One path segment, percent-encoded.
-pub fn segment(s: &str) -> String {
+pub(crate) fn segment(s: &str) -> String {
     utf8_percent_encode(s, SEGMENT).to_string()
 }
 
 /// A `/`-separated path with every segment percent-encoded.
-pub fn encode_path(path: &str) -> String {
+pub(crate) fn encode_path(path: &str) -> String {
     path.split('/').map(segment).collect::<Vec<_>>().join("/")
 }
 
 /// The root-relative URL of an output path: a folder's `index.html` is linked as the
 /// folder (`incidents/x/`), as every static host serves it.
-pub fn url(path: &str) -> String {
+pub(crate) fn url(path: &str) -> String {
     let folder = match path.strip_suffix("index.html") {
         Some(dir) if dir.is_empty() || dir.ends_with('/') => dir,
         _ => path,
@@ -190,57 +196,57 @@ pub fn url(path: &str) -> String {
 }
 
 /// An absolute URL: `base` (site.toml's `base_url`, ending in `/`) and an output path.
-pub fn absolute(base: &str, path: &str) -> String {
+pub(crate) fn absolute(base: &str, path: &str) -> String {
     format!("{base}{}", url(path))
 }
 
 /// A postmortem's page.
-pub fn incident(id: &str) -> String {
+pub(crate) fn incident(id: &str) -> String {
     format!("incidents/{id}/index.html")
 }
 
-pub fn incident_url(id: &str) -> String {
+pub(crate) fn incident_url(id: &str) -> String {
     url(&incident(id))
 }
 
 /// The list of a dimension's values (`services/index.html`).
-pub fn terms(dim: Dim) -> String {
+pub(crate) fn terms(dim: Dim) -> String {
     format!("{}/index.html", dim.dir())
 }
 
-pub fn terms_url(dim: Dim) -> String {
+pub(crate) fn terms_url(dim: Dim) -> String {
     url(&terms(dim))
 }
 
 /// A dimension value's page, by its slug (`render::Slugs`); owners' pages are under
 /// `actions/owners/`.
-pub fn term(dim: Dim, slug: &str) -> String {
+pub(crate) fn term(dim: Dim, slug: &str) -> String {
     format!("{}/{slug}/index.html", dim.dir())
 }
 
-pub fn term_url(dim: Dim, slug: &str) -> String {
+pub(crate) fn term_url(dim: Dim, slug: &str) -> String {
     url(&term(dim, slug))
 }
 
 /// The Atom feed of a service's or team's page.
-pub fn term_feed(dim: Dim, slug: &str) -> String {
+pub(crate) fn term_feed(dim: Dim, slug: &str) -> String {
     format!("{}/{slug}/{ATOM}", dim.dir())
 }
 
-pub fn factor(id: &str) -> String {
+pub(crate) fn factor(id: &str) -> String {
     format!("factors/{id}/index.html")
 }
 
-pub fn factor_url(id: &str) -> String {
+pub(crate) fn factor_url(id: &str) -> String {
     url(&factor(id))
 }
 
 /// A team's action items, by the team's slug.
-pub fn actions_team(slug: &str) -> String {
+pub(crate) fn actions_team(slug: &str) -> String {
     format!("actions/teams/{slug}/index.html")
 }
 
-pub fn actions_team_url(slug: &str) -> String {
+pub(crate) fn actions_team_url(slug: &str) -> String {
     url(&actions_team(slug))
 }
 
@@ -249,7 +255,7 @@ const QUERY_VALUE: &AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').
 
 /// `/actions/` with its in-page filters set (`actions/?service=checkout-api`), as
 /// `actions.js` reads them from the address.
-pub fn actions_filtered_url(filters: &[(&str, &str)]) -> String {
+pub(crate) fn actions_filtered_url(filters: &[(&str, &str)]) -> String {
     let query: Vec<String> =
         filters.iter().map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, QUERY_VALUE))).collect();
     format!("{}?{}", url(ACTIONS), query.join("&"))
@@ -259,7 +265,7 @@ pub fn actions_filtered_url(filters: &[(&str, &str)]) -> String {
 /// (`severities/sev3/index.html` -> `severities/sev3/page/2/index.html`). Page 1 keeps
 /// the list's own URL, so links to a list never break when it grows a second page.
 /// Slugs are single segments, so `page/` under a list's folder can name no other page.
-pub fn list_page(first: &str, n: u32) -> String {
+pub(crate) fn list_page(first: &str, n: u32) -> String {
     match (n, first.strip_suffix("index.html")) {
         (0 | 1, _) | (_, None) => first.to_string(),
         (n, Some(dir)) => format!("{dir}page/{n}/index.html"),
@@ -267,21 +273,23 @@ pub fn list_page(first: &str, n: u32) -> String {
 }
 
 /// A file published from `content/`, by its path under `content/` (`2024/graph.png`).
-pub fn file(under_content: &str) -> String {
+pub(crate) fn file(under_content: &str) -> String {
     format!("files/{under_content}")
 }
 
-pub fn file_url(under_content: &str) -> String {
+/// The URL of a file published from `content/` (`file`), percent-encoded.
+#[cfg(test)]
+pub(crate) fn file_url(under_content: &str) -> String {
     url(&file(under_content))
 }
 
 /// The URL of an attachment (`attachment`), percent-encoded.
-pub fn attachment_url(asset: &std::path::Path) -> String {
+pub(crate) fn attachment_url(asset: &std::path::Path) -> String {
     url(&attachment(asset))
 }
 
 /// A theme asset (`style.css`).
-pub fn asset(name: &str) -> String {
+pub(crate) fn asset(name: &str) -> String {
     format!("assets/{name}")
 }
 
@@ -294,16 +302,19 @@ pub fn attachment(asset: &std::path::Path) -> String {
 /// The forge a repository is hosted on, which decides the shape of its edit and
 /// history URLs (site.toml `repo_kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RepoKind {
+pub(crate) enum RepoKind {
+    /// github.com and GitHub Enterprise: `/edit/B/P` and `/commits/B/P`.
     GitHub,
+    /// `/-/edit/B/P` and `/-/commits/B/P`; the guess for an unknown host.
     GitLab,
+    /// Gitea, Forgejo and Codeberg: `/_edit/B/P` and `/commits/branch/B/P`.
     Gitea,
 }
 
 impl RepoKind {
-    pub const NAMES: &'static str = "github, gitlab or gitea";
+    pub(crate) const NAMES: &'static str = "github, gitlab or gitea";
 
-    pub fn parse(s: &str) -> Option<RepoKind> {
+    pub(crate) fn parse(s: &str) -> Option<RepoKind> {
         match s.trim().to_ascii_lowercase().as_str() {
             "github" => Some(RepoKind::GitHub),
             "gitlab" => Some(RepoKind::GitLab),
@@ -315,7 +326,7 @@ impl RepoKind {
     /// The kind a repository URL's host suggests. Self-hosted forges rarely say what
     /// they are, and GitLab is the most common of them, so it is the guess for any other
     /// host (and the shape pmsite always used).
-    pub fn guess(repo_url: &str) -> RepoKind {
+    pub(crate) fn guess(repo_url: &str) -> RepoKind {
         let host = repo_url.split("://").nth(1).unwrap_or(repo_url).split(['/', ':']).next().unwrap_or("");
         let host = host.rsplit('@').next().unwrap_or(host).to_ascii_lowercase();
         if host == "github.com" || host.ends_with(".github.com") || host.starts_with("github.") {
@@ -330,20 +341,20 @@ impl RepoKind {
 
 /// Where a file of a repository is edited and its history shown, on the web.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RepoFile<'a> {
+pub(crate) struct RepoFile<'a> {
     /// The repository's web address, without a trailing `/`.
-    pub repo_url: &'a str,
-    pub kind: RepoKind,
-    pub branch: &'a str,
+    pub(crate) repo_url: &'a str,
+    pub(crate) kind: RepoKind,
+    pub(crate) branch: &'a str,
     /// `/`-separated, from the repository's root.
-    pub path: &'a str,
+    pub(crate) path: &'a str,
 }
 
 impl RepoFile<'_> {
     /// The forge's editor for the file: GitHub `/edit/B/P`, GitLab `/-/edit/B/P`, Gitea
     /// `/_edit/B/P`. A branch's `/` separates segments as the forges expect; every
     /// segment of branch and path is percent-encoded.
-    pub fn edit_url(&self) -> String {
+    pub(crate) fn edit_url(&self) -> String {
         let at = match self.kind {
             RepoKind::GitHub => "edit",
             RepoKind::GitLab => "-/edit",
@@ -354,7 +365,7 @@ impl RepoFile<'_> {
 
     /// The file's commits: GitHub `/commits/B/P`, GitLab `/-/commits/B/P`, Gitea
     /// `/commits/branch/B/P`.
-    pub fn history_url(&self) -> String {
+    pub(crate) fn history_url(&self) -> String {
         let at = match self.kind {
             RepoKind::GitHub => "commits",
             RepoKind::GitLab => "-/commits",

@@ -12,7 +12,7 @@ const INLINE_IMAGES: [&str; 5] = ["png", "jpeg", "gif", "webp", "avif"];
 /// The scheme of `url` as a browser's URL parser sees it, lowercased: the parser drops
 /// ASCII tab and newline anywhere and spaces and control characters at either end, so
 /// ` JaVa\tScRiPt:` is `javascript`. None for a relative URL.
-pub fn scheme(url: &str) -> Option<String> {
+pub(crate) fn scheme(url: &str) -> Option<String> {
     let trimmed = url.trim_matches(|c: char| c <= ' ');
     let mut scheme = String::new();
     for c in trimmed.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')) {
@@ -27,7 +27,7 @@ pub fn scheme(url: &str) -> Option<String> {
 }
 
 /// Why `url` must not be a link (`href`), or the source of an image when `image`.
-pub fn unsafe_reason(url: &str, image: bool) -> Option<String> {
+pub(crate) fn unsafe_reason(url: &str, image: bool) -> Option<String> {
     let scheme = scheme(url)?;
     if SCRIPT_SCHEMES.contains(&scheme.as_str()) {
         return Some(format!("a `{scheme}:` URL runs script when clicked"));
@@ -50,7 +50,7 @@ pub fn unsafe_reason(url: &str, image: bool) -> Option<String> {
 
 /// Why `url` is not usable as site.toml's `repo_url` or `base_url`: an absolute http(s)
 /// URL with a host and nothing a header, feed or attribute would have to escape.
-pub fn http_url_problem(url: &str) -> Option<&'static str> {
+pub(crate) fn http_url_problem(url: &str) -> Option<&'static str> {
     let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
     let rest = if lower.starts_with("https://") {
         &url[8..]

@@ -1,18 +1,31 @@
 //! `pmsite init` and `pmsite new`: start a knowledge base, start a postmortem.
 
 use crate::config::SiteConfig;
-pub use crate::names::slugify;
+pub(crate) use crate::names::slugify;
 use jiff::civil::Date;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+/// Why `init` or `new_postmortem` stopped. Files written before it stay; none is
+/// ever overwritten.
 #[derive(Debug, thiserror::Error)]
 pub enum ScaffoldError {
     #[error("{path} already exists; pmsite never overwrites a file (choose another title or --date, or delete it)")]
-    Exists { path: PathBuf },
+    /// A file to be written is already there; nothing is overwritten.
+    Exists {
+        /// That file.
+        path: PathBuf,
+    },
     #[error("cannot write {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    /// A file or folder could not be created or written.
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
     #[error("the title must contain at least one letter or digit")]
+    /// The title has no letter or digit to make a file name from.
     EmptySlug,
 }
 
@@ -31,6 +44,7 @@ fn write_new(path: &Path, text: &str) -> Result<(), ScaffoldError> {
         .map_err(|source| ScaffoldError::Io { path: path.to_path_buf(), source })
 }
 
+/// The site.toml `pmsite init` writes: the title and the lint phrase lists.
 pub const DEFAULT_SITE_TOML: &str = r#"# pmsite knowledge base settings. The format is documented in docs/format.md.
 title = "Postmortems"
 base_url = "/"
@@ -156,11 +170,17 @@ pub fn init(dir: &Path, today: Date) -> Result<Vec<PathBuf>, ScaffoldError> {
     Ok(written)
 }
 
+/// What `pmsite new` was told about the postmortem to start.
 pub struct NewPostmortem<'a> {
+    /// The incident's title; its slug names the file.
     pub title: &'a str,
+    /// Service names written into `services`.
     pub services: &'a [String],
+    /// Team names written into `teams`.
     pub teams: &'a [String],
+    /// A level of site.toml's `severities`; None writes the least severe one.
     pub severity: Option<&'a str>,
+    /// The incident's date; the file is `content/<year>/<date>-<slug>.md`.
     pub date: Date,
 }
 
@@ -189,7 +209,7 @@ fn yaml_list(items: &[String]) -> String {
 }
 
 /// The template `new` writes: every field of the format, with guidance in comments.
-pub fn postmortem_template(
+pub(crate) fn postmortem_template(
     config: &SiteConfig,
     title: &str,
     services: &[String],

@@ -12,15 +12,18 @@ use std::time::{Duration, Instant};
 /// The index `pmsite search` queries, and what it took to get it.
 #[derive(Debug)]
 pub struct Ensured {
+    /// The index, current with the sources, under `.pmsite/search-index/`.
     pub index: SearchIndex,
     /// Set when the index was missing or stale and was built now.
     pub built: Option<Rebuild>,
 }
 
+/// A rebuild `ensure_index` had to do first.
 #[derive(Debug)]
 pub struct Rebuild {
     /// Whether an index existed (stale) or not (missing).
     pub was_stale: bool,
+    /// Wall time of loading, checking and indexing.
     pub took: Duration,
     /// Errors found while loading; the files that could be read are still indexed.
     pub errors: usize,

@@ -19,41 +19,46 @@ use std::path::{Component, Path, PathBuf};
 use toml::Spanned;
 
 /// The folder every knowledge base has.
-pub const CONTENT: &str = "content";
+pub(crate) const CONTENT: &str = "content";
 
 /// Values a file of this source gets when it does not give its own.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Defaults {
-    pub teams: Vec<String>,
-    pub services: Vec<String>,
+pub(crate) struct Defaults {
+    /// `teams` for a file that leaves it out or empty.
+    pub(crate) teams: Vec<String>,
+    /// `services` for a file that leaves it out or empty; it is then not required.
+    pub(crate) services: Vec<String>,
 }
 
+/// One folder postmortems are read from: site.toml's `[[sources]]`, or `content/`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Source {
     /// As written in site.toml, normalised: relative to the knowledge base root
     /// (`content`, `teams/payments`), or outside it (`../team-payments`, an absolute path).
     /// Files of the source are named by this path joined with theirs.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Its repository's web address (no trailing `/`); None: the site's `repo_url`.
-    pub repo_url: Option<String>,
+    pub(crate) repo_url: Option<String>,
     /// Where the folder sits in its repository's work tree (`` for the top), found by
     /// `check_on_disk` for a source with its own `repo_url`.
-    pub repo_path: Option<PathBuf>,
+    pub(crate) repo_path: Option<PathBuf>,
     /// The branch edit and history links name; None: the site's `repo_branch`, else the
     /// branch checked out in the source's repository.
-    pub branch: Option<String>,
+    pub(crate) branch: Option<String>,
     /// `repo_kind` of this source; None: the site's, else guessed from the URL.
-    pub kind: Option<crate::routes::RepoKind>,
+    pub(crate) kind: Option<crate::routes::RepoKind>,
     /// The branch checked out in the repository holding the folder, found by
     /// `check_on_disk`: the branch links name when none is configured.
-    pub checked_out: Option<String>,
-    pub defaults: Defaults,
+    pub(crate) checked_out: Option<String>,
+    /// `teams` and `services` its files get when they give none.
+    pub(crate) defaults: Defaults,
     /// (line, column, width) of `path` in site.toml; 0 for the implicit `content/`.
-    pub at: (usize, usize, usize),
+    pub(crate) at: (usize, usize, usize),
 }
 
 impl Source {
-    pub fn content() -> Source {
+    /// `content/`, with no defaults and the site's repository settings.
+    pub(crate) fn content() -> Source {
         Source {
             path: PathBuf::from(CONTENT),
             repo_url: None,
@@ -68,7 +73,7 @@ impl Source {
 
     /// Whether the folder is outside the knowledge base (`../x` or absolute): read-only,
     /// and published under its own folder name.
-    pub fn is_outside(&self) -> bool {
+    pub(crate) fn is_outside(&self) -> bool {
         is_outside(&self.path)
     }
 
@@ -76,7 +81,7 @@ impl Source {
     /// inside the knowledge base, `<folder name>/…` for one outside it, so attachments
     /// are published under `files/team-payments/…` and never under a `..` or a CI
     /// runner's absolute path.
-    pub fn site_path(&self, file: &Path) -> PathBuf {
+    pub(crate) fn site_path(&self, file: &Path) -> PathBuf {
         match (self.is_outside(), self.path.file_name(), file.strip_prefix(&self.path)) {
             (true, Some(name), Ok(inside)) => Path::new(name).join(inside),
             _ => file.to_path_buf(),
@@ -84,7 +89,7 @@ impl Source {
     }
 
     /// Whether `file` (relative to the root) is in this source's folder.
-    pub fn holds(&self, file: &Path) -> bool {
+    pub(crate) fn holds(&self, file: &Path) -> bool {
         file.starts_with(&self.path)
     }
 
@@ -92,7 +97,7 @@ impl Source {
     /// its path there, or in the site's (`site`) at the path from the root. A source
     /// outside the knowledge base without a `repo_url` of its own has no place in the
     /// site's repository, so its pages get no such links.
-    pub fn edit_target(&self, site: &SiteRepo<'_>, file: &Path) -> Option<EditTarget> {
+    pub(crate) fn edit_target(&self, site: &SiteRepo<'_>, file: &Path) -> Option<EditTarget> {
         let slash = |p: &Path| p.to_string_lossy().replace('\\', "/");
         let main = || "main".to_string();
         let (repo_url, path, branch) = match (&self.repo_url, &self.repo_path) {
@@ -115,46 +120,46 @@ impl Source {
 
 /// Whether a source path as `parse` keeps it (`..` only at its start) leads out of the
 /// knowledge base.
-pub fn is_outside(path: &Path) -> bool {
+pub(crate) fn is_outside(path: &Path) -> bool {
     path.is_absolute() || path.starts_with("..")
 }
 
 /// The site's own repository, as site.toml describes it.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct SiteRepo<'a> {
-    pub repo_url: Option<&'a str>,
-    pub branch: Option<&'a str>,
-    pub kind: Option<crate::routes::RepoKind>,
+pub(crate) struct SiteRepo<'a> {
+    pub(crate) repo_url: Option<&'a str>,
+    pub(crate) branch: Option<&'a str>,
+    pub(crate) kind: Option<crate::routes::RepoKind>,
 }
 
 /// The repository, branch and path a page's edit and history links name.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EditTarget {
-    pub repo_url: String,
-    pub kind: crate::routes::RepoKind,
-    pub branch: String,
-    pub path: String,
+pub(crate) struct EditTarget {
+    pub(crate) repo_url: String,
+    pub(crate) kind: crate::routes::RepoKind,
+    pub(crate) branch: String,
+    pub(crate) path: String,
 }
 
 impl EditTarget {
-    pub fn file(&self) -> crate::routes::RepoFile<'_> {
+    pub(crate) fn file(&self) -> crate::routes::RepoFile<'_> {
         crate::routes::RepoFile { repo_url: &self.repo_url, kind: self.kind, branch: &self.branch, path: &self.path }
     }
 }
 
 /// The path the site knows `file` by (`Source::site_path`).
-pub fn site_path(sources: &[Source], file: &Path) -> PathBuf {
+pub(crate) fn site_path(sources: &[Source], file: &Path) -> PathBuf {
     source_of(sources, file).map_or_else(|| file.to_path_buf(), |s| s.site_path(file))
 }
 
 /// The source holding `file`, if any (sources never overlap).
-pub fn source_of<'a>(sources: &'a [Source], file: &Path) -> Option<&'a Source> {
+pub(crate) fn source_of<'a>(sources: &'a [Source], file: &Path) -> Option<&'a Source> {
     sources.iter().find(|s| s.holds(file))
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawSource {
+pub(crate) struct RawSource {
     path: Spanned<String>,
     repo_url: Option<Spanned<String>>,
     branch: Option<Spanned<String>>,
@@ -228,11 +233,11 @@ fn path_problem(p: &str) -> Option<String> {
     None
 }
 
-pub const BRANCH_HELP: &str = "give the branch's name as git shows it, such as \"main\" or \"release/2024\"";
+pub(crate) const BRANCH_HELP: &str = "give the branch's name as git shows it, such as \"main\" or \"release/2024\"";
 
 /// Why a branch name from site.toml cannot be put in an edit link: git's own rules
 /// (`git check-ref-format --branch`), which also keep it a plain path in a URL.
-pub fn branch_problem(b: &str) -> Option<&'static str> {
+pub(crate) fn branch_problem(b: &str) -> Option<&'static str> {
     if b.is_empty() {
         return Some("is empty");
     }
@@ -251,7 +256,7 @@ pub fn branch_problem(b: &str) -> Option<&'static str> {
 /// The sources of site.toml: `content/` first (with the settings of a `[[sources]]` entry
 /// for it, if there is one), then the others in their order. Each bad entry is handed to
 /// `err` (its span in site.toml, the message, a suggestion) and left out.
-pub fn parse(
+pub(crate) fn parse(
     raw: Vec<Spanned<RawSource>>,
     text: &str,
     err: &mut dyn FnMut(std::ops::Range<usize>, String, &str),

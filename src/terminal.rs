@@ -35,7 +35,7 @@ pub fn safe_lines(s: &str) -> String {
 
 /// `safe`, cut to at most `max` characters of `s` with an ellipsis: one message may
 /// quote a whole line of a file, and that line may be a megabyte.
-pub fn safe_short(s: &str, max: usize) -> Cow<'_, str> {
+pub(crate) fn safe_short(s: &str, max: usize) -> Cow<'_, str> {
     match s.char_indices().nth(max) {
         None => safe(s),
         Some((cut, _)) => Cow::Owned(format!("{}…", safe(&s[..cut]))),
@@ -57,12 +57,12 @@ const SHOWN: usize = 120;
 
 /// Part of one source line, safe to print, with where its caret goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Excerpt {
-    pub text: String,
+pub(crate) struct Excerpt {
+    pub(crate) text: String,
     /// Characters of `text` before the caret.
-    pub caret_at: usize,
+    pub(crate) caret_at: usize,
     /// Carets to print (at least 1).
-    pub carets: usize,
+    pub(crate) carets: usize,
 }
 
 /// A file's text with its line starts, for showing many diagnostics in one pass. Every
@@ -70,7 +70,7 @@ pub struct Excerpt {
 /// line, so 64,000 warnings in a 1.8 MB file cost minutes: lines are indexed once, and a
 /// cursor remembers how far into the current line the last excerpt began (diagnostics
 /// come sorted by line and column, so it only moves forward).
-pub struct SourceView<'a> {
+pub(crate) struct SourceView<'a> {
     text: &'a str,
     starts: Vec<usize>,
     /// (line, characters, bytes) into that line where the last window began.
@@ -78,13 +78,13 @@ pub struct SourceView<'a> {
 }
 
 impl<'a> SourceView<'a> {
-    pub fn new(text: &'a str) -> Self {
+    pub(crate) fn new(text: &'a str) -> Self {
         let starts = std::iter::once(0).chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1)).collect();
         SourceView { text, starts, cursor: (0, 0, 0) }
     }
 
     /// Line `n` (1-based) as `str::lines` gives it: without `\n` or `\r\n`.
-    pub fn line(&self, n: usize) -> Option<&'a str> {
+    pub(crate) fn line(&self, n: usize) -> Option<&'a str> {
         let start = *self.starts.get(n.checked_sub(1)?)?;
         if start == self.text.len() && n > 1 || self.text.is_empty() {
             return None;
@@ -96,7 +96,7 @@ impl<'a> SourceView<'a> {
 
     /// A window of line `n` around character column `col` (1-based), with `width`
     /// characters underlined. Tabs show as one space, unsafe characters as escapes.
-    pub fn excerpt(&mut self, n: usize, col: usize, width: usize) -> Option<Excerpt> {
+    pub(crate) fn excerpt(&mut self, n: usize, col: usize, width: usize) -> Option<Excerpt> {
         let line = self.line(n)?;
         let col = col.max(1) - 1;
         // A line that fits is shown whole; `nth` looks at no more than SHOWN characters.

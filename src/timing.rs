@@ -4,13 +4,13 @@
 use std::time::Instant;
 
 /// Prints a stage's time when `PMSITE_TIMINGS` is set.
-pub fn stage_timing(stage: &str, since: Instant) {
+pub(crate) fn stage_timing(stage: &str, since: Instant) {
     if enabled() {
         eprintln!("timing: {stage:<22} {:>8.1} ms", since.elapsed().as_secs_f64() * 1000.0);
     }
 }
 
 /// Whether timings were asked for.
-pub fn enabled() -> bool {
+pub(crate) fn enabled() -> bool {
     std::env::var_os("PMSITE_TIMINGS").is_some()
 }

@@ -14,7 +14,7 @@ use ignore::gitignore::Gitignore;
 use std::path::{Path, PathBuf};
 
 /// True for names editors and operating systems write beside real files.
-pub fn is_noise_name(name: &str) -> bool {
+pub(crate) fn is_noise_name(name: &str) -> bool {
     name.starts_with('.')
         || name.starts_with('#')
         || name.ends_with('~')
@@ -27,17 +27,17 @@ pub fn is_noise_name(name: &str) -> bool {
 /// What a walk found: the files (absolute paths, sorted by name within each folder) and
 /// the folders or ignore files it could not read, each with why.
 #[derive(Debug, Default)]
-pub struct Walked {
+pub(crate) struct Walked {
     /// Every input file, in a stable order.
-    pub files: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
     /// Paths that could not be read (or `.gitignore` lines that could not be parsed).
-    pub problems: Vec<(PathBuf, String)>,
+    pub(crate) problems: Vec<(PathBuf, String)>,
 }
 
 /// Every input file under `dir`. `base` is where ignore rules start: the knowledge base
 /// root for folders inside it, or `dir` itself for a source checked out elsewhere.
 /// A missing `dir` is an empty walk: whether it must exist is the caller's business.
-pub fn files(base: &Path, dir: &Path) -> Walked {
+pub(crate) fn files(base: &Path, dir: &Path) -> Walked {
     let mut out = Walked::default();
     if !dir.exists() {
         return out;
@@ -75,7 +75,7 @@ pub fn files(base: &Path, dir: &Path) -> Walked {
 /// True when `path` (under `base`) would be left out of a walk from `base`: the watcher's
 /// question for one changed file. Reads the `.gitignore` files on the way down, which is
 /// cheap for one path and keeps no state that could go stale when they change.
-pub fn is_ignored(base: &Path, path: &Path, is_dir: bool) -> bool {
+pub(crate) fn is_ignored(base: &Path, path: &Path, is_dir: bool) -> bool {
     let Ok(rel) = path.strip_prefix(base) else {
         return true;
     };
@@ -90,7 +90,7 @@ pub fn is_ignored(base: &Path, path: &Path, is_dir: bool) -> bool {
 }
 
 /// True for the ignore files themselves: a change to one changes the set of inputs.
-pub fn is_rules_file(path: &Path) -> bool {
+pub(crate) fn is_rules_file(path: &Path) -> bool {
     path.file_name().is_some_and(|n| n == ".gitignore")
 }
 

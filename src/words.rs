@@ -3,7 +3,7 @@
 
 /// Whether `word` occurs in `hay` as a whole word; a trailing `*` in `word` matches any
 /// ending ("restart*" matches "restarting"). Both are expected in lowercase.
-pub fn has_word(hay: &str, word: &str) -> bool {
+pub(crate) fn has_word(hay: &str, word: &str) -> bool {
     let (word, prefix) = match word.strip_suffix('*') {
         Some(w) => (w, true),
         None => (word, false),
@@ -42,7 +42,7 @@ const CHANGE_WORDS: &[&str] = &[
 
 /// Whether an event's text describes a change to the system (a deploy, a config push, a
 /// rollout, a migration) rather than an observation.
-pub fn describes_change(text: &str) -> bool {
+pub(crate) fn describes_change(text: &str) -> bool {
     let lower = text.to_lowercase();
     CHANGE_WORDS.iter().any(|w| has_word(&lower, w))
 }

@@ -10,37 +10,51 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 /// Position of a node in the document, 1-based, relative to the YAML text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Pos {
+    /// 1-based line.
     pub line: usize,
+    /// 1-based column, in characters.
     pub col: usize,
 }
 
+/// What a node holds.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     /// Plain (unquoted) scalars may be numbers, booleans or null; quoted ones are strings.
     Scalar {
+        /// The value with quotes and escapes resolved.
         text: String,
+        /// Quoted (or tagged `!!str`), so a string whatever it looks like.
         quoted: bool,
     },
+    /// A list, in order.
     Seq(Vec<Node>),
+    /// A mapping's key and value pairs, in document order, duplicates kept.
     Map(Vec<(Node, Node)>),
+    /// An empty value, or a plain `~` or `null` (`Null`, `NULL`).
     Null,
 }
 
+/// One value of the document, with where it starts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
-    pub value: Value,
-    pub pos: Pos,
+    /// What it holds; an alias holds a copy of its anchor's value.
+    pub(crate) value: Value,
+    /// Where it starts (for an alias: where the alias is).
+    pub(crate) pos: Pos,
     /// Length of the scalar in characters on its line, for underlining.
-    pub width: usize,
+    pub(crate) width: usize,
 }
 
+/// Why the text is not a YAML document pmsite reads, and where.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyntaxError {
-    pub message: String,
+    /// The parser's reason, or which limit was crossed.
+    pub(crate) message: String,
+    /// Where the parser stopped.
     pub pos: Pos,
     /// The text is valid YAML, but its aliases expand past `MAX_ALIAS_NODES` or
     /// `MAX_ALIAS_BYTES`: a different fix than a syntax error, so a different code.
-    pub too_large: bool,
+    pub(crate) too_large: bool,
 }
 
 impl SyntaxError {
@@ -50,16 +64,18 @@ impl SyntaxError {
 }
 
 impl Node {
-    pub fn as_str(&self) -> Option<&str> {
+    /// The text of a scalar, quoted or not; None for lists, mappings and null.
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Scalar { text, .. } => Some(text),
             _ => None,
         }
     }
-    pub fn is_null(&self) -> bool {
+    /// Whether the value is empty, `~` or `null`.
+    pub(crate) fn is_null(&self) -> bool {
         matches!(self.value, Value::Null)
     }
-    pub fn kind_name(&self) -> &'static str {
+    pub(crate) fn kind_name(&self) -> &'static str {
         match &self.value {
             Value::Scalar { .. } => "a text value",
             Value::Seq(_) => "a list",
@@ -68,7 +84,7 @@ impl Node {
         }
     }
     /// Looks up a key in a mapping node.
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
             Value::Map(entries) => entries.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v),
             _ => None,
@@ -76,7 +92,7 @@ impl Node {
     }
 
     /// Converts to JSON for `extra` (unknown keys passed to templates).
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;
         match &self.value {
             Value::Null => J::Null,
@@ -117,18 +133,18 @@ fn pos(span: &Span) -> Pos {
 /// Deepest nesting accepted. Front matter needs four or five levels; the limit exists
 /// because every consumer of the tree (drop, clone, `to_json`) recurses, and a file of
 /// `- - - - …` or `[[[[…` must get a diagnostic, not overflow the stack of a worker thread.
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// How many nodes aliases may copy in one document. An alias is expanded by cloning its
 /// anchored node, so ten aliases of ten aliases of … ("billion laughs") would otherwise
 /// build an exponentially large tree from a few hundred bytes.
-pub const MAX_ALIAS_NODES: usize = 10_000;
+pub(crate) const MAX_ALIAS_NODES: usize = 10_000;
 
 /// How many bytes of text aliases may copy in one document. Counting nodes alone let
 /// one 90 KB string aliased 8,000 times through a few lists build 700 MB of values (and
 /// 5 GB of memory by the time pages were written). Real front matter never aliases a
 /// megabyte; the tree stays within the file's own size plus this.
-pub const MAX_ALIAS_BYTES: usize = 1 << 20;
+pub(crate) const MAX_ALIAS_BYTES: usize = 1 << 20;
 
 /// A container still being filled, with the size and height of what it holds so far.
 struct Open {
@@ -300,7 +316,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
 /// anywhere in the tree. saphyr keeps both entries and `Node::get` takes the first, so
 /// without this the second value is silently dropped. A duplicate inside an anchored
 /// value is reported once, not once per alias.
-pub fn duplicate_keys(root: &Node, found: &mut dyn FnMut(&Node, &Node, &str)) {
+pub(crate) fn duplicate_keys(root: &Node, found: &mut dyn FnMut(&Node, &Node, &str)) {
     let mut reported = std::collections::HashSet::new();
     walk_duplicates(root, &mut reported, found);
 }

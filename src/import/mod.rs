@@ -54,27 +54,47 @@ pub struct Options {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// Written to `target` (in a dry run: would be).
-    Imported { target: PathBuf },
+    Imported {
+        /// The new postmortem's path, under `Options::into`.
+        target: PathBuf,
+    },
     /// A postmortem with the same id already exists there; nothing was written.
-    Exists { existing: PathBuf },
+    Exists {
+        /// The postmortem file already there.
+        existing: PathBuf,
+    },
     /// Not a postmortem to import: a licence, a README, a template, not Markdown.
-    Skipped { reason: String },
+    Skipped {
+        /// Why, for the report.
+        reason: String,
+    },
     /// Could not be read or written.
-    Failed { reason: String },
+    Failed {
+        /// The error, for the report.
+        reason: String,
+    },
 }
 
 /// One source file's result.
 #[derive(Debug, Clone)]
 pub struct FileReport {
+    /// The source file, as found under the paths given to `import`.
     pub source: PathBuf,
+    /// Whether it was written, and where or why not.
     pub outcome: Outcome,
-    pub title: Option<String>,
-    pub date: Option<Date>,
+    /// The converted title; None when the file was not converted.
+    pub(crate) title: Option<String>,
+    /// The converted incident date; None when the file was not converted.
+    pub(crate) date: Option<Date>,
     /// Kinds of the timeline events mapped, in time order.
-    pub events: Vec<EventKind>,
-    pub action_items: usize,
+    pub(crate) events: Vec<EventKind>,
+    /// Action items converted.
+    pub(crate) action_items: usize,
+    /// Notes on what was read and from where (`title "..." (first heading)`).
     pub mapped: Vec<String>,
+    /// Notes on what was guessed, for a person to check.
     pub guessed: Vec<String>,
+    /// Notes on what the source lacked or what was left out.
     pub unmapped: Vec<String>,
     /// The converted file (front matter and body).
     pub text: Option<String>,
@@ -100,26 +120,30 @@ impl FileReport {
 /// The result of an import run.
 #[derive(Debug, Clone)]
 pub struct Report {
+    /// One per source file, sorted by path.
     pub files: Vec<FileReport>,
-    pub dry_run: bool,
+    /// Nothing was written (`--dry-run`).
+    pub(crate) dry_run: bool,
 }
 
 impl Report {
     fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
         self.files.iter().filter(|r| f(&r.outcome)).count()
     }
+    /// Files written (in a dry run: that would be).
     pub fn imported(&self) -> usize {
         self.count(|o| matches!(o, Outcome::Imported { .. }))
     }
+    /// Files that could not be read or written.
     pub fn failed(&self) -> usize {
         self.count(|o| matches!(o, Outcome::Failed { .. }))
     }
     /// Timeline events in imported files.
-    pub fn events(&self) -> usize {
+    pub(crate) fn events(&self) -> usize {
         self.imported_files().map(|f| f.events.len()).sum()
     }
     /// Action items in imported files.
-    pub fn action_items(&self) -> usize {
+    pub(crate) fn action_items(&self) -> usize {
         self.imported_files().map(|f| f.action_items).sum()
     }
     fn imported_files(&self) -> impl Iterator<Item = &FileReport> {
@@ -129,55 +153,77 @@ impl Report {
 
 /// A timeline event as it will be written.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Event {
+pub(crate) struct Event {
     /// RFC 3339, with an offset when the source named a zone, else local (site zone).
-    pub at: String,
-    pub kind: EventKind,
-    pub text: String,
+    pub(crate) at: String,
+    /// Given by the source, else guessed from the event's words.
+    pub(crate) kind: EventKind,
+    /// What happened, as plain text.
+    pub(crate) text: String,
 }
 
 /// An action item as it will be written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
+    /// What is to be done.
     pub title: String,
-    pub owner: Option<String>,
+    /// Who owns it, when the source says.
+    pub(crate) owner: Option<String>,
+    /// When it is due, when the source gives a date.
     pub due: Option<Date>,
+    /// Open unless the source says otherwise (a ticked box, a status column or word).
     pub status: ActionStatus,
-    pub ticket: Option<String>,
+    /// A ticket reference the source names.
+    pub(crate) ticket: Option<String>,
 }
 
 /// One postmortem, converted.
 #[derive(Debug, Clone)]
 pub struct Converted {
-    pub title: String,
-    pub date: Date,
-    pub severity: String,
+    /// From the front matter, else the first heading, else the file name.
+    pub(crate) title: String,
+    /// The incident's date: from the front matter, a `Date:` line, the file name or the
+    /// text; `convert`'s `fallback_date` when none gives one.
+    pub(crate) date: Date,
+    /// A level of site.toml's `severities`; the least severe when the source names none.
+    pub(crate) severity: String,
     /// `published` unless foreign front matter said `draft: true` (or a status of the format's).
-    pub status: Status,
+    pub(crate) status: Status,
     /// Empty: the placeholder `unknown-service` is written.
-    pub services: Vec<String>,
-    pub teams: Vec<String>,
-    pub authors: Vec<String>,
-    pub tags: Vec<String>,
-    pub summary: Option<String>,
-    pub impact: Option<String>,
-    pub timeline: Vec<Event>,
+    pub(crate) services: Vec<String>,
+    /// Team slugs from the front matter or a labelled line (`Team:`, `Owning team:`).
+    pub(crate) teams: Vec<String>,
+    /// Names from the front matter or a labelled line (`Author:`, `Written by:`), as
+    /// written.
+    pub(crate) authors: Vec<String>,
+    /// Tag slugs from the front matter or a labelled line (`Tags:`, `Labels:`).
+    pub(crate) tags: Vec<String>,
+    /// From the front matter, a `Summary:` line or a Summary section.
+    pub(crate) summary: Option<String>,
+    /// From the front matter, an `Impact:` line or an Impact section.
+    pub(crate) impact: Option<String>,
+    /// Events from the timeline table or list, in time order.
+    pub(crate) timeline: Vec<Event>,
+    /// Items from the action items section.
     pub action_items: Vec<Item>,
     /// The Markdown body: the source without its title heading.
-    pub body: String,
+    pub(crate) body: String,
     /// The source file's name, kept as `imported_from`.
-    pub source_name: String,
+    pub(crate) source_name: String,
     /// Foreign front matter keys with no place in the format, written as extra fields.
-    pub extra: Vec<(String, serde_json::Value)>,
-    pub mapped: Vec<String>,
-    pub guessed: Vec<String>,
-    pub unmapped: Vec<String>,
+    pub(crate) extra: Vec<(String, serde_json::Value)>,
+    /// Notes on what was read and from where, for the report.
+    pub(crate) mapped: Vec<String>,
+    /// Notes on what was guessed, for a person to check.
+    pub(crate) guessed: Vec<String>,
+    /// Notes on what the source lacked or what was left out.
+    pub(crate) unmapped: Vec<String>,
     date_comment: Option<String>,
     severity_comment: Option<String>,
 }
 
 /// The placeholder service for postmortems that name none.
-pub const UNKNOWN_SERVICE: &str = "unknown-service";
+pub(crate) const UNKNOWN_SERVICE: &str = "unknown-service";
 
 /// Converts one Markdown postmortem. `source_name` is its file name (for the title,
 /// the date and `imported_from`); `fallback_date` is used when no date can be read.
@@ -500,7 +546,7 @@ pub fn convert(text: &str, source_name: &str, config: &SiteConfig, fallback_date
 
 impl Converted {
     /// `<date>-<slug>`: the id the file will have.
-    pub fn id(&self) -> String {
+    pub(crate) fn id(&self) -> String {
         let slug = slugify(&self.title);
         let slug = if slug.is_empty() { slugify(md_stem(&self.source_name)) } else { slug };
         let slug = if slug.is_empty() { "imported".to_string() } else { slug };

@@ -71,11 +71,11 @@ pub(super) fn setext_level(line: &str) -> Option<usize> {
 /// A heading in the document.
 #[derive(Debug, Clone)]
 pub(super) struct Heading {
-    pub line: usize,
+    pub(crate) line: usize,
     /// Lines the heading takes (2 for setext).
-    pub lines: usize,
-    pub level: usize,
-    pub text: String,
+    pub(crate) lines: usize,
+    pub(crate) level: usize,
+    pub(crate) text: String,
 }
 
 pub(super) fn headings(lines: &[&str], code: &[bool]) -> Vec<Heading> {
@@ -143,9 +143,9 @@ pub(super) fn split_row(line: &str) -> Vec<String> {
 /// A table: its header cells and body rows (with their line numbers).
 #[derive(Debug, Clone)]
 pub(super) struct Table {
-    pub header_line: usize,
-    pub header: Vec<String>,
-    pub rows: Vec<(usize, Vec<String>)>,
+    pub(crate) header_line: usize,
+    pub(crate) header: Vec<String>,
+    pub(crate) rows: Vec<(usize, Vec<String>)>,
 }
 
 impl Table {
@@ -217,12 +217,12 @@ pub(super) fn list_marker(line: &str) -> Option<(usize, usize)> {
 /// One list item (its first line).
 #[derive(Debug, Clone)]
 pub(super) struct ListItem {
-    pub line: usize,
-    pub indent: usize,
+    pub(crate) line: usize,
+    pub(crate) indent: usize,
     /// The text after the marker (and after a task box).
-    pub text: String,
+    pub(crate) text: String,
     /// `Some(done)` for a task list item `- [ ]` / `- [x]`.
-    pub task: Option<bool>,
+    pub(crate) task: Option<bool>,
 }
 
 pub(super) fn list_items(lines: &[&str], code: &[bool], range: std::ops::Range<usize>) -> Vec<ListItem> {

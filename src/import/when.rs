@@ -230,11 +230,11 @@ fn year_at(b: &[u8], i: usize) -> Option<(i32, usize)> {
 /// A date found in running text, with its byte range.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct FoundDate {
-    pub start: usize,
-    pub end: usize,
-    pub date: Date,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) date: Date,
     /// A numeric day/month order was assumed (04/03/2021).
-    pub assumed_order: bool,
+    pub(crate) assumed_order: bool,
 }
 
 /// Every date written in `text`, in order of appearance. A date must start a word:
@@ -470,8 +470,8 @@ fn placeholder_time_at(s: &str) -> Option<(Option<i8>, usize)> {
 /// A time zone someone named in text, and how it was written.
 #[derive(Debug, Clone)]
 pub(super) struct Zone {
-    pub tz: TimeZone,
-    pub label: String,
+    pub(crate) tz: TimeZone,
+    pub(crate) label: String,
 }
 
 /// Abbreviations people write, and what they mean. Abbreviations of standard time
@@ -607,16 +607,16 @@ pub(super) fn zone_named_in(text: &str) -> Option<Zone> {
 /// A point in a timeline as written: any of a date, a time and a zone.
 #[derive(Debug, Clone, Default)]
 pub(super) struct When {
-    pub date: Option<Date>,
-    pub time: Option<(i8, i8, i8)>,
-    pub zone: Option<Zone>,
+    pub(crate) date: Option<Date>,
+    pub(crate) time: Option<(i8, i8, i8)>,
+    pub(crate) zone: Option<Zone>,
     /// Written as approximate (`~14:00`, `14:??`), or a placeholder stood for the time.
-    pub approximate: bool,
+    pub(crate) approximate: bool,
     /// A placeholder (`HH:mm`) stood where the time should be.
-    pub placeholder: bool,
+    pub(crate) placeholder: bool,
     /// A month and day written without a year (`Mar 3, 9:05 PM`): the year is the
     /// incident's, see `resolved_date`.
-    pub month_day: Option<(i8, i8)>,
+    pub(crate) month_day: Option<(i8, i8)>,
 }
 
 /// A timeline time at the start of `s`, and the bytes it took. Handles a leading `~`,

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 /// Entries per feed: enough for any reader's backlog, small enough to poll.
 const FEED_LEN: usize = 50;
 
-pub fn all(site: &Site) -> Vec<OutputFile> {
+pub(crate) fn all(site: &Site) -> Vec<OutputFile> {
     let kb = site.kb;
     let published: Vec<usize> = kb.visible_ids().filter(|&i| kb.postmortems[i].status == Status::Published).collect();
     // Make the per-postmortem and per-action pieces on every core first; the files below

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A service needs this many known times to detect to be ranked by its median.
-pub const MIN_RANK_N: usize = 3;
+pub(crate) const MIN_RANK_N: usize = 3;
 
 /// A year at least this much earlier than the next (or later than the previous) one
 /// may be an outlier...

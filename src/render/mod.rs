@@ -7,16 +7,16 @@
 
 mod api;
 mod attention;
-pub mod feeds;
+pub(crate) mod feeds;
 mod guide;
 mod incident;
 pub mod metrics;
 mod pages_actions;
-pub mod paging;
+pub(crate) mod paging;
 mod patterns_view;
 mod sections;
 mod service;
-pub mod theme;
+pub(crate) mod theme;
 mod tickets;
 mod timeline_table;
 mod value;
@@ -28,7 +28,7 @@ use crate::markdown::RenderedBody;
 use crate::output::OutputFile;
 use crate::routes;
 use rayon::prelude::*;
-pub use service::owner_with_page;
+pub(crate) use service::owner_with_page;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 pub use theme::Theme;
@@ -39,19 +39,31 @@ pub use crate::routes::{Dim, Slugs};
 /// see `paging`): page 1 at the list's own URL with its summary, the rest under `page/N/`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Page {
+    /// The home page, `index.html`.
     Home,
+    /// A postmortem's page, by its index in `KnowledgeBase::postmortems`.
     Incident(usize),
+    /// The list of a dimension's values (`services/`).
     Terms(Dim),
+    /// The incidents of one value of a dimension (`services/checkout-api/`), by name.
     Term(Dim, String, u32),
+    /// The contributing factors index, `factors/`.
     Factors,
+    /// The incidents one factor contributed to, by factor id.
     Factor(String, u32),
+    /// The search page, `search/`.
     Search,
+    /// `404.html`, for hosts that serve it for unknown paths.
     NotFound,
     /// Open action items of every postmortem.
     Actions(u32),
+    /// One owner's action items (`actions/owners/<slug>/`), by owner name.
     ActionsOwner(String, u32),
+    /// The action items of one team's incidents (`actions/teams/<slug>/`), by team.
     ActionsTeam(String, u32),
+    /// Patterns across teams and recurrences, `patterns/`.
     Patterns,
+    /// Response figures across incidents, `metrics/`.
     Metrics,
     /// Postmortems with `status: review`, paginated like every list.
     InReview(u32),
@@ -61,7 +73,7 @@ pub enum Page {
 
 impl Page {
     /// What kind of page this is, for timings.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Page::Home => "home",
             Page::Incident(_) => "incident",
@@ -84,7 +96,7 @@ impl Page {
 
 /// Every page of the site, in a stable order. `check` lists them too, to find files
 /// that would take a page's place.
-pub fn pages(kb: &KnowledgeBase) -> Vec<Page> {
+pub(crate) fn pages(kb: &KnowledgeBase) -> Vec<Page> {
     pages_with(kb, &pages_actions::ActionLists::new(&crate::actions::all(kb)))
 }
 
@@ -121,7 +133,7 @@ fn pages_with(kb: &KnowledgeBase, lists: &pages_actions::ActionLists) -> Vec<Pag
 }
 
 /// Where `page` is written, relative to the output folder.
-pub fn page_path(kb: &KnowledgeBase, slugs: &Slugs, page: &Page) -> String {
+pub(crate) fn page_path(kb: &KnowledgeBase, slugs: &Slugs, page: &Page) -> String {
     match page {
         Page::Home => routes::HOME.into(),
         Page::Incident(i) => routes::incident(&kb.postmortems[*i].id),
@@ -141,7 +153,7 @@ pub fn page_path(kb: &KnowledgeBase, slugs: &Slugs, page: &Page) -> String {
 
 /// For a page of a paginated list: the output path of the list's first page, and which
 /// page this is.
-pub fn list_first_page(slugs: &Slugs, page: &Page) -> Option<(String, u32)> {
+pub(crate) fn list_first_page(slugs: &Slugs, page: &Page) -> Option<(String, u32)> {
     Some(match page {
         Page::Term(d, name, n) => (routes::term(*d, &slugs.get(*d, name)), *n),
         Page::Factor(id, n) => (routes::factor(id), *n),
@@ -162,28 +174,28 @@ pub struct RenderOptions {
 
 /// Everything rendering needs, computed once per build.
 pub struct Site<'a> {
-    pub kb: &'a KnowledgeBase,
-    pub theme: &'a Theme,
-    pub bodies: Vec<Arc<RenderedBody>>,
-    pub slugs: Slugs,
-    pub options: RenderOptions,
+    pub(crate) kb: &'a KnowledgeBase,
+    pub(crate) theme: &'a Theme,
+    pub(crate) bodies: Vec<Arc<RenderedBody>>,
+    pub(crate) slugs: Slugs,
+    pub(crate) options: RenderOptions,
     /// `site` in every template's context.
     site_value: tera::Value,
     rows: Rows<'a>,
-    pub actions: Vec<crate::actions::ActionRow<'a>>,
+    pub(crate) actions: Vec<crate::actions::ActionRow<'a>>,
     /// Which actions each action list shows.
     action_lists: pages_actions::ActionLists,
     /// Each action's view for `action_row.html`, index-aligned with `actions`: made once
     /// and shared by the rows rendered at each folder depth.
     action_views: Vec<OnceLock<tera::Value>>,
     /// Similar incidents per postmortem (from `search`), set by the build before rendering.
-    pub similar: Vec<Vec<crate::search::Similar>>,
+    pub(crate) similar: Vec<Vec<crate::search::Similar>>,
     /// Each postmortem's git history (or file dates), set by the build before rendering.
-    pub history: Vec<Option<crate::history::FileHistory>>,
+    pub(crate) history: Vec<Option<crate::history::FileHistory>>,
     /// Postmortems whose rows `/patterns/` showed, set when it renders. With the same
     /// structure and action statuses it shows the same ones, so a rebuild need re-render
     /// it only when one of these changes (see `incremental`).
-    pub patterns_shown: OnceLock<Vec<usize>>,
+    pub(crate) patterns_shown: OnceLock<Vec<usize>>,
     /// Each visible postmortem's list row as HTML for pages two folders deep (every term
     /// and factor page), rendered once and reused by every list it appears in.
     /// Per-postmortem fragments (`PmFragment`), index-aligned with the postmortems.
@@ -196,7 +208,7 @@ pub struct Site<'a> {
 }
 
 /// Relative prefix from a page at `path` back to the site root ("../../").
-pub fn root_prefix(path: &str) -> String {
+pub(crate) fn root_prefix(path: &str) -> String {
     "../".repeat(path.matches('/').count())
 }
 
@@ -208,7 +220,7 @@ impl<'a> Site<'a> {
 
     /// Like `new`, but takes a body from `reuse` where it has one (serve's rebuilds keep
     /// the bodies of unchanged postmortems).
-    pub fn reusing(
+    pub(crate) fn reusing(
         kb: &'a KnowledgeBase,
         theme: &'a Theme,
         options: RenderOptions,
@@ -247,7 +259,7 @@ impl<'a> Site<'a> {
     }
 
     /// The site-wide summary of each response figure, computed on first use.
-    pub fn site_figures(&self) -> &[crate::figures::Summary; 4] {
+    pub(crate) fn site_figures(&self) -> &[crate::figures::Summary; 4] {
         self.site_figures.get_or_init(|| {
             crate::figures::NAMES
                 .map(|(key, _)| crate::figures::Summary::of(self.kb.visible_ids().map(|i| self.kb.figures[i].get(key))))
@@ -260,7 +272,7 @@ impl<'a> Site<'a> {
     }
 
     /// Which rows of its list a paginated page shows.
-    pub fn paging(&self, page: &Page) -> Option<paging::Paging> {
+    pub(crate) fn paging(&self, page: &Page) -> Option<paging::Paging> {
         let per_page = self.kb.config.per_page;
         let (rows, n) = match page {
             Page::Term(dim, name, n) => (self.kb.ids_of(*dim, name).map_or(0, Vec::len), *n),
@@ -274,13 +286,13 @@ impl<'a> Site<'a> {
         Some(paging::Paging::new(n, rows, per_page))
     }
 
-    pub fn path(&self, page: &Page) -> String {
+    pub(crate) fn path(&self, page: &Page) -> String {
         page_path(self.kb, &self.slugs, page)
     }
 
     /// Postmortems whose content the page shows. A page must be re-rendered when one of
     /// these changes, or when the set itself changes (a new postmortem in its list).
-    pub fn depends_on(&self, page: &Page) -> Vec<usize> {
+    pub(crate) fn depends_on(&self, page: &Page) -> Vec<usize> {
         let kb = self.kb;
         match page {
             Page::Incident(i) => {
@@ -323,6 +335,8 @@ impl<'a> Site<'a> {
         }
     }
 
+    /// Renders `page` with the theme's template for it, at its output path. Fails with a
+    /// `template` diagnostic when the template does.
     pub fn render(&self, page: &Page) -> Result<OutputFile, Diagnostic> {
         let path = self.path(page);
         let root = root_prefix(&path);
@@ -333,7 +347,7 @@ impl<'a> Site<'a> {
     }
 
     /// Renders `row.html` for postmortem `i` on a page whose root prefix is `root`.
-    pub fn row_html(&self, i: usize, root: &str) -> Result<String, Diagnostic> {
+    pub(crate) fn row_html(&self, i: usize, root: &str) -> Result<String, Diagnostic> {
         let mut ctx = tera::Context::new();
         ctx.insert_value("r", self.rows[i].clone());
         ctx.insert_value("root", root.into());
@@ -343,7 +357,7 @@ impl<'a> Site<'a> {
     /// The concatenated rows of `ids` for a page whose root prefix is `root`; at the
     /// depths of term and factor pages (and their later pages) each row is rendered once
     /// per build however many lists it appears in.
-    pub fn rows_html(&self, ids: &[usize], root: &str) -> Result<String, Diagnostic> {
+    pub(crate) fn rows_html(&self, ids: &[usize], root: &str) -> Result<String, Diagnostic> {
         let kind = match root {
             "../../" => PmFragment::Row,
             "../../../../" => PmFragment::RowDeep,
@@ -358,7 +372,7 @@ impl<'a> Site<'a> {
 
     /// `seen.html` for postmortem `i`: an earlier incident and its action items, as listed
     /// under "Seen before". Made once, however many later incidents list it.
-    pub fn seen_html(&self, i: usize) -> Result<&str, Diagnostic> {
+    pub(crate) fn seen_html(&self, i: usize) -> Result<&str, Diagnostic> {
         self.pm_fragment(PmFragment::Seen, i, || {
             let kb = self.kb;
             let items: Vec<tera::Value> = kb.postmortems[i]
@@ -379,7 +393,7 @@ impl<'a> Site<'a> {
     }
 
     /// Renders `action_row.html` for action `k` (an index into `actions`).
-    pub fn action_row_html(&self, k: usize, root: &str) -> Result<String, Diagnostic> {
+    pub(crate) fn action_row_html(&self, k: usize, root: &str) -> Result<String, Diagnostic> {
         let mut ctx = tera::Context::new();
         let view = self.action_views[k].get_or_init(|| pages_actions::action_view(self, &self.actions[k]));
         ctx.insert_value("a", view.clone());
@@ -388,7 +402,7 @@ impl<'a> Site<'a> {
     }
 
     /// The concatenated rows of actions `ks`, cached for the depths action pages have.
-    pub fn actions_html(&self, ks: &[usize], root: &str) -> Result<String, Diagnostic> {
+    pub(crate) fn actions_html(&self, ks: &[usize], root: &str) -> Result<String, Diagnostic> {
         let kind = match root {
             "../../../" => ActionFragment::Deep,
             "../" => ActionFragment::Top,
@@ -403,7 +417,7 @@ impl<'a> Site<'a> {
     }
 
     /// Gets or makes a per-postmortem fragment; made once per build, reused across pages.
-    pub fn pm_fragment(
+    pub(crate) fn pm_fragment(
         &self,
         kind: PmFragment,
         i: usize,
@@ -413,7 +427,7 @@ impl<'a> Site<'a> {
     }
 
     /// Gets or makes a per-action fragment.
-    pub fn action_fragment(
+    pub(crate) fn action_fragment(
         &self,
         kind: ActionFragment,
         k: usize,
@@ -423,7 +437,7 @@ impl<'a> Site<'a> {
     }
 
     /// Fragments made so far, to carry into the next build (see `prefill`).
-    pub fn fragments(&self) -> Fragments {
+    pub(crate) fn fragments(&self) -> Fragments {
         let take = |v: &Vec<OnceLock<Arc<str>>>| v.iter().map(|c| c.get().cloned()).collect();
         Fragments {
             pm: std::array::from_fn(|k| take(&self.pm_frags[k])),
@@ -433,7 +447,7 @@ impl<'a> Site<'a> {
 
     /// Seeds the fragment caches from a previous build: `pm(i, kind)` and `action(k, kind)`
     /// return a fragment when what it shows did not change.
-    pub fn prefill(
+    pub(crate) fn prefill(
         &self,
         pm: &(dyn Fn(usize, usize) -> Option<Arc<str>> + Sync),
         action: &(dyn Fn(usize, usize) -> Option<Arc<str>> + Sync),
@@ -470,7 +484,7 @@ impl<'a> Site<'a> {
 
 /// Each postmortem's list row (`views::row`), made when a page first needs it: a save
 /// under `serve` renders a few pages, which need a few rows, not ten thousand.
-pub struct Rows<'a> {
+pub(crate) struct Rows<'a> {
     kb: &'a KnowledgeBase,
     /// The site's, for the links a row makes (its services').
     slugs: Slugs,
@@ -486,14 +500,14 @@ impl std::ops::Index<usize> for Rows<'_> {
 
 /// Rendered fragments of one build, index-aligned with its postmortems and actions.
 #[derive(Debug, Clone, Default)]
-pub struct Fragments {
-    pub pm: [Vec<Option<Arc<str>>>; PM_FRAGMENTS],
-    pub actions: [Vec<Option<Arc<str>>>; ACTION_FRAGMENTS],
+pub(crate) struct Fragments {
+    pub(crate) pm: [Vec<Option<Arc<str>>>; PM_FRAGMENTS],
+    pub(crate) actions: [Vec<Option<Arc<str>>>; ACTION_FRAGMENTS],
 }
 
 /// Pieces of output made once per postmortem and reused by every page or file that shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PmFragment {
+pub(crate) enum PmFragment {
     /// `row.html` for pages two folders deep.
     Row,
     /// `row.html` four folders deep (page 2 and later of a term or factor list).
@@ -505,11 +519,11 @@ pub enum PmFragment {
     /// `seen.html`: how it is listed under "Seen before" on later incidents' pages.
     Seen,
 }
-pub const PM_FRAGMENTS: usize = 5;
+pub(crate) const PM_FRAGMENTS: usize = 5;
 
 /// Pieces of output made once per action item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ActionFragment {
+pub(crate) enum ActionFragment {
     /// `action_row.html` three folders deep (owner and team pages, later pages of `/actions/`).
     Deep,
     /// `action_row.html` five folders deep (later pages of owner and team lists).
@@ -521,7 +535,7 @@ pub enum ActionFragment {
     /// Its line in `/api/actions.csv`.
     Csv,
 }
-pub const ACTION_FRAGMENTS: usize = 5;
+pub(crate) const ACTION_FRAGMENTS: usize = 5;
 
 /// Gets or renders a cached fragment; a render error is returned, not cached.
 fn cached(cell: &OnceLock<Arc<str>>, render: impl FnOnce() -> Result<String, Diagnostic>) -> Result<&str, Diagnostic> {

@@ -7,11 +7,11 @@ use std::ops::Range;
 
 /// Page `current` (from 1) of a list of `rows` rows, `per_page` to a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Paging {
-    pub current: u32,
-    pub total: u32,
-    pub per_page: usize,
-    pub rows: usize,
+pub(crate) struct Paging {
+    pub(crate) current: u32,
+    pub(crate) total: u32,
+    pub(crate) per_page: usize,
+    pub(crate) rows: usize,
 }
 
 /// Pages linked by number on either side of the current one; the first and last are
@@ -20,30 +20,30 @@ const WINDOW: u32 = 2;
 
 impl Paging {
     /// How many pages `rows` rows take: an empty list still has its one page.
-    pub fn count(rows: usize, per_page: usize) -> u32 {
+    pub(crate) fn count(rows: usize, per_page: usize) -> u32 {
         let per_page = per_page.max(1);
         u32::try_from(rows.div_ceil(per_page).max(1)).unwrap_or(u32::MAX)
     }
 
-    pub fn new(current: u32, rows: usize, per_page: usize) -> Paging {
+    pub(crate) fn new(current: u32, rows: usize, per_page: usize) -> Paging {
         let per_page = per_page.max(1);
         let total = Paging::count(rows, per_page);
         Paging { current: current.clamp(1, total), total, per_page, rows }
     }
 
     /// The rows this page shows, as a range of the whole list.
-    pub fn range(&self) -> Range<usize> {
+    pub(crate) fn range(&self) -> Range<usize> {
         let start = (self.current as usize - 1).saturating_mul(self.per_page).min(self.rows);
         start..(start.saturating_add(self.per_page)).min(self.rows)
     }
 
-    pub fn slice<'a, T>(&self, items: &'a [T]) -> &'a [T] {
+    pub(crate) fn slice<'a, T>(&self, items: &'a [T]) -> &'a [T] {
         &items[self.range()]
     }
 
     /// The `paginator` of docs/templates.md. URLs are root-relative, like every URL a
     /// view gives templates; `first` is the output path of the list's first page.
-    pub fn view(&self, first: &str) -> tera::Value {
+    pub(crate) fn view(&self, first: &str) -> tera::Value {
         let url = |n: u32| routes::url(&routes::list_page(first, n));
         let mut pages = Vec::new();
         let mut last_linked = 0;

@@ -17,7 +17,7 @@ pub(super) const CO_FAILING_SHOWN: usize = 10;
 /// The catalog owner of `service` when it has a team page to link to. Whether it does
 /// depends on postmortems other than the service's own, so the page's fingerprint
 /// includes it (`incremental::fingerprint`).
-pub fn owner_with_page<'k>(kb: &'k KnowledgeBase, service: &str) -> Option<&'k str> {
+pub(crate) fn owner_with_page<'k>(kb: &'k KnowledgeBase, service: &str) -> Option<&'k str> {
     let owner = kb.config.services.get(service)?.owner.as_deref()?;
     kb.ids_of(Dim::Teams, owner).is_some_and(|ids| !ids.is_empty()).then_some(owner)
 }

@@ -45,14 +45,16 @@ const STATIC: &[(&str, &str)] = embed![
     "static/favicon.svg"
 ];
 
+/// The built-in templates and assets with the knowledge base's overrides, templates
+/// compiled.
 pub struct Theme {
-    pub tera: Tera,
+    pub(crate) tera: Tera,
     /// Output path (under the site root) -> bytes.
-    pub assets: BTreeMap<String, Vec<u8>>,
+    pub(crate) assets: BTreeMap<String, Vec<u8>>,
     /// Where each template came from, for error messages.
-    pub sources: BTreeMap<String, PathBuf>,
+    pub(crate) sources: BTreeMap<String, PathBuf>,
     /// Hash of every template and asset: a theme edit changes every page.
-    pub fingerprint: u64,
+    pub(crate) fingerprint: u64,
 }
 
 /// A Tera error as a diagnostic at the template's file, line and column when Tera knows
@@ -85,7 +87,7 @@ fn template_error(sources: &BTreeMap<String, PathBuf>, fallback: &Path, e: &tera
 
 /// The names of the theme's files under `assets/`, without reading them: what `check`
 /// compares static/ with. The same walk as `Theme::load`'s, so both name the same files.
-pub fn asset_names(root: &Path, name: &str) -> std::collections::BTreeSet<String> {
+pub(crate) fn asset_names(root: &Path, name: &str) -> std::collections::BTreeSet<String> {
     let mut names: std::collections::BTreeSet<String> =
         STATIC.iter().map(|(p, _)| p.trim_start_matches("static/").to_string()).collect();
     names.insert("syntax.css".into());
@@ -167,7 +169,7 @@ impl Theme {
         Ok(Theme { tera, assets, sources, fingerprint: h.digest() })
     }
 
-    pub fn render(&self, template: &str, ctx: &tera::Context) -> Result<String, Diagnostic> {
+    pub(crate) fn render(&self, template: &str, ctx: &tera::Context) -> Result<String, Diagnostic> {
         self.tera.render(template, ctx).map_err(|e| {
             let file = self.sources.get(template).cloned().unwrap_or_else(|| PathBuf::from(template));
             template_error(&self.sources, &file, &e)

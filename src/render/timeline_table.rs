@@ -12,21 +12,21 @@ use jiff::tz::{Offset, TimeZone};
 /// One row's derived cells, in the order of the events given.
 pub(super) struct Row {
     /// The local date, only when it differs from the previous row's.
-    pub date: Option<String>,
+    pub(crate) date: Option<String>,
     /// Local "14:02".
-    pub time: String,
+    pub(crate) time: String,
     /// "T+0", "T+12 min", "T+2 h 5 min"; "T−3 min" before the first signal.
-    pub t_plus: String,
+    pub(crate) t_plus: String,
     /// "13:02" in UTC, with the date when the UTC date differs from the local one.
-    pub utc: String,
+    pub(crate) utc: String,
 }
 
 pub(super) struct Table {
-    pub rows: Vec<Row>,
+    pub(crate) rows: Vec<Row>,
     /// The zone's offsets over the timeline, earliest first, without repeats.
-    pub offsets: Vec<Offset>,
+    pub(crate) offsets: Vec<Offset>,
     /// What T+0 is: "first signal", or "first event" when no signal is written.
-    pub t0_from: &'static str,
+    pub(crate) t0_from: &'static str,
 }
 
 pub(super) fn rows(events: &[TimelineEvent], tz: &TimeZone) -> Table {

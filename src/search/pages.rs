@@ -81,7 +81,7 @@ pub fn query_terms(query: &str) -> Vec<String> {
     terms_of(&words.join(" "))
 }
 
-/// The pages `query` names, at most [`MAX_NAMED`], in [`pages`] order.
+/// The pages `query` names, at most `MAX_NAMED`, in [`pages`] order.
 pub fn named_in<'a>(pages: &'a [PageLink], query: &str) -> Vec<&'a PageLink> {
     let words = query_terms(query);
     if words.is_empty() {

@@ -14,8 +14,8 @@
 
 mod host;
 mod http;
-pub mod snapshot;
-pub mod watch;
+pub(crate) mod snapshot;
+pub(crate) mod watch;
 
 use crate::build::BuildOptions;
 use crate::diagnostics::{self, Diagnostic, Format};
@@ -33,14 +33,19 @@ use tokio::sync::broadcast;
 /// How many ports after the requested one are tried when it is in use.
 const PORT_TRIES: u16 = 20;
 
+/// How `pmsite serve` serves a knowledge base.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
-    pub root: PathBuf,
+    /// The knowledge base root, holding site.toml.
+    pub(crate) root: PathBuf,
+    /// The address to listen on (`--bind`).
     pub bind: IpAddr,
     /// 0 picks any free port.
     pub port: u16,
+    /// Include postmortems with `status: draft`, each shown with a banner.
     pub drafts: bool,
-    pub today: Date,
+    /// The day overdue items and ages are judged on (`--today`).
+    pub(crate) today: Date,
     /// Print builds and errors to stderr (the command line); tests turn it off.
     pub verbose: bool,
     /// Colour terminal diagnostics.
@@ -50,6 +55,8 @@ pub struct ServeOptions {
 }
 
 impl ServeOptions {
+    /// Serving `root` on 127.0.0.1:1111 with drafts, quietly, without colour, in the
+    /// internal edition.
     pub fn new(root: impl Into<PathBuf>, today: Date) -> ServeOptions {
         ServeOptions {
             root: root.into(),
@@ -64,23 +71,47 @@ impl ServeOptions {
     }
 }
 
+/// Why `start` could not start serving.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    /// Listening failed for a reason other than the port being taken.
+    Bind {
+        /// The address tried.
+        addr: SocketAddr,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
     #[error("ports {first} to {last} on {ip} are all in use; stop the other server or pass --port with a free port")]
-    PortsInUse { ip: IpAddr, first: u16, last: u16 },
+    /// The requested port and each one tried after it were in use.
+    PortsInUse {
+        /// The address listened on.
+        ip: IpAddr,
+        /// The requested port.
+        first: u16,
+        /// The last port tried.
+        last: u16,
+    },
     #[error("cannot watch {root} for changes: {source}")]
-    Watch { root: PathBuf, source: notify::Error },
+    /// The knowledge base could not be watched for changes.
+    Watch {
+        /// The knowledge base root.
+        root: PathBuf,
+        /// The watcher's reason.
+        source: notify::Error,
+    },
     #[error("cannot start the server: {0}")]
+    /// The listener, the async runtime or a thread could not be set up.
     Runtime(std::io::Error),
 }
 
 /// A message to open pages. `name` is the SSE event name, `data` its JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveEvent {
-    pub name: &'static str,
-    pub data: String,
+    /// `reload`, `css`, `ok`, `error` or `hello`.
+    pub(crate) name: &'static str,
+    /// A JSON object: the paths to reload or the errors to show (`{}` for the others).
+    pub(crate) data: String,
 }
 
 impl LiveEvent {
@@ -130,6 +161,7 @@ pub(crate) struct Shared {
 
 /// A running server. Dropping it without `shutdown` leaves it running until exit.
 pub struct ServerHandle {
+    /// The address being served, with the port actually taken.
     pub addr: SocketAddr,
     /// Set when the requested port was in use and a later one was taken.
     pub port_in_use: Option<u16>,

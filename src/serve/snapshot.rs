@@ -11,43 +11,44 @@ use std::collections::{BTreeSet, HashMap};
 
 /// One served file.
 #[derive(Debug, Clone)]
-pub struct Entry {
-    pub bytes: Bytes,
-    pub content_type: &'static str,
-    pub hash: u64,
+pub(crate) struct Entry {
+    pub(crate) bytes: Bytes,
+    pub(crate) content_type: &'static str,
+    pub(crate) hash: u64,
 }
 
 /// Output path (`incidents/x/index.html`, no leading slash) -> file.
 #[derive(Debug, Default)]
-pub struct SiteSnapshot {
-    pub files: HashMap<String, Entry>,
+pub(crate) struct SiteSnapshot {
+    pub(crate) files: HashMap<String, Entry>,
 }
 
 /// What changed between two snapshots, as output paths, sorted.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Changes {
-    pub paths: BTreeSet<String>,
+pub(crate) struct Changes {
+    pub(crate) paths: BTreeSet<String>,
 }
 
 impl Changes {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.paths.is_empty()
     }
     /// True when every change is a stylesheet: the page can swap it without reloading.
-    pub fn css_only(&self) -> bool {
+    pub(crate) fn css_only(&self) -> bool {
         !self.paths.is_empty() && self.paths.iter().all(|p| p.ends_with(".css"))
     }
 }
 
 impl SiteSnapshot {
-    pub fn new(files: Vec<OutputFile>) -> SiteSnapshot {
+    #[cfg(test)]
+    pub(crate) fn new(files: Vec<OutputFile>) -> SiteSnapshot {
         SiteSnapshot::default().next(files)
     }
 
     /// The snapshot of a new build. A file the build reused from the previous one shares
     /// its bytes, so its hash is taken over rather than computed again (at 10,000
     /// postmortems that is half a gigabyte not re-read on every save).
-    pub fn next(&self, files: Vec<OutputFile>) -> SiteSnapshot {
+    pub(crate) fn next(&self, files: Vec<OutputFile>) -> SiteSnapshot {
         use rayon::prelude::*;
         let files = files
             .into_par_iter()
@@ -68,7 +69,7 @@ impl SiteSnapshot {
     }
 
     /// Paths added, removed or whose bytes differ (by hash) from `self` to `next`.
-    pub fn diff(&self, next: &SiteSnapshot) -> Changes {
+    pub(crate) fn diff(&self, next: &SiteSnapshot) -> Changes {
         let mut paths = BTreeSet::new();
         for (p, e) in &next.files {
             if self.files.get(p).is_none_or(|old| old.hash != e.hash) {
@@ -79,14 +80,14 @@ impl SiteSnapshot {
         Changes { paths }
     }
 
-    pub fn get(&self, path: &str) -> Option<&Entry> {
+    pub(crate) fn get(&self, path: &str) -> Option<&Entry> {
         self.files.get(path)
     }
 }
 
 /// What a request path resolves to.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Resolved {
+pub(crate) enum Resolved {
     /// Serve this output path.
     File(String),
     /// A folder asked for without its trailing slash: redirect, so relative links work.
@@ -98,7 +99,7 @@ pub enum Resolved {
 ///
 /// Decoding happens once, then `.` and `..` segments are resolved without ever
 /// climbing above the site root; the result is only ever used as a map key.
-pub fn resolve(snapshot: &SiteSnapshot, raw_path: &str) -> Resolved {
+pub(crate) fn resolve(snapshot: &SiteSnapshot, raw_path: &str) -> Resolved {
     let Some(decoded) = percent_encoding::percent_decode_str(raw_path).decode_utf8().ok() else {
         return Resolved::NotFound;
     };
@@ -132,7 +133,7 @@ pub fn resolve(snapshot: &SiteSnapshot, raw_path: &str) -> Resolved {
 }
 
 /// The content type for an output path, by extension.
-pub fn content_type(path: &str) -> &'static str {
+pub(crate) fn content_type(path: &str) -> &'static str {
     let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
     match ext.as_str() {
         "html" | "htm" => "text/html; charset=utf-8",

@@ -11,24 +11,25 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// How long the tree must be quiet before a batch of changes is handed on.
-pub const QUIET: Duration = Duration::from_millis(50);
+pub(crate) const QUIET: Duration = Duration::from_millis(50);
 /// A batch is handed on after this long even if events keep coming.
 const MAX_WAIT: Duration = Duration::from_millis(500);
 
 /// True for files editors write beside the real one, and hidden files.
-pub fn is_noise(path: &Path) -> bool {
+pub(crate) fn is_noise(path: &Path) -> bool {
     path.file_name().and_then(|n| n.to_str()).is_none_or(crate::walk::is_noise_name)
 }
 
 /// True for paths a build reads: under content/, themes/ or static/, or site.toml.
-pub fn is_input(root: &Path, path: &Path) -> bool {
+#[cfg(test)]
+pub(crate) fn is_input(root: &Path, path: &Path) -> bool {
     is_input_of(root, &[], path)
 }
 
 /// `is_input`, with the folders of `[[sources]]` (relative to the root) read too.
 /// Postmortem folders follow the loader's rules (`crate::walk`), `.gitignore` included;
 /// a `.gitignore` there is an input itself, since it changes which files are.
-pub fn is_input_of(root: &Path, sources: &[PathBuf], path: &Path) -> bool {
+pub(crate) fn is_input_of(root: &Path, sources: &[PathBuf], path: &Path) -> bool {
     // A source beside the knowledge base (`../team`) or elsewhere (`/srv/team`) is
     // watched at `root.join(source)`, so its events name paths under that; as in the
     // loader, its ignore rules start at its own folder. This comes first because
@@ -84,7 +85,7 @@ fn source_folders(root: &Path) -> Vec<PathBuf> {
 /// an editor that replaces it by rename is still seen.
 const FOLDERS: [&str; 3] = ["content", "themes", "static"];
 
-pub struct Watch {
+pub(crate) struct Watch {
     stop: mpsc::Sender<Message>,
     thread: std::thread::JoinHandle<()>,
 }
@@ -92,7 +93,7 @@ pub struct Watch {
 impl Watch {
     /// Stops watching. The batching thread owns the watcher and the sender of batches:
     /// it ending ends the rebuild loop.
-    pub fn stop(self) {
+    pub(crate) fn stop(self) {
         let _ = self.stop.send(Message::Stop);
         let _ = self.thread.join();
     }
@@ -104,7 +105,7 @@ enum Message {
 }
 
 /// Starts watching `root`; every batch of changed input paths is sent to `batches`.
-pub fn start(root: &Path, batches: mpsc::Sender<Vec<PathBuf>>) -> Result<Watch, notify::Error> {
+pub(crate) fn start(root: &Path, batches: mpsc::Sender<Vec<PathBuf>>) -> Result<Watch, notify::Error> {
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let (tx, rx) = mpsc::channel::<Message>();
     let events = tx.clone();

@@ -33,26 +33,26 @@ const PLOT_H: f64 = 200.0;
 
 /// Points of [`lines`] summarising fewer incidents than this are drawn hollow and the
 /// legend says so: a median of one or two incidents is an anecdote, not a trend.
-pub const MIN_N_SOLID: u32 = 3;
+pub(crate) const MIN_N_SOLID: u32 = 3;
 
 /// The smallest sample a 90th percentile is drawn for (see [`Series::min_n`]): below
 /// five incidents the p90 is just the largest one.
-pub const MIN_N_P90: u32 = 5;
+pub(crate) const MIN_N_P90: u32 = 5;
 
 /// One series of a chart: its name (legend, tooltips) and the CSS class that colours it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Series {
-    pub name: String,
+pub(crate) struct Series {
+    pub(crate) name: String,
     /// e.g. `pm-sev-1`..`pm-sev-5`, `pm-series-median`, `pm-series-p90`, `pm-series-1`..`pm-series-8`.
-    pub class: String,
+    pub(crate) class: String,
     /// [`lines`] leaves this series out at points whose sample `n` is smaller (and the
     /// legend prints "n ≥ 5"); 0 draws it wherever it has a value. Bars ignore it.
-    pub min_n: u32,
+    pub(crate) min_n: u32,
 }
 
 impl Series {
     /// A series drawn wherever it has a value.
-    pub fn new(name: impl Into<String>, class: impl Into<String>) -> Self {
+    pub(crate) fn new(name: impl Into<String>, class: impl Into<String>) -> Self {
         Series { name: name.into(), class: class.into(), min_n: 0 }
     }
 }
@@ -60,35 +60,35 @@ impl Series {
 /// One x position of [`lines`]: its label, the size of the sample its values summarise
 /// (written under the axis as "n = 4"), and one value per series (`None`: a gap).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Point {
-    pub label: String,
-    pub n: u32,
-    pub values: Vec<Option<f64>>,
+pub(crate) struct Point {
+    pub(crate) label: String,
+    pub(crate) n: u32,
+    pub(crate) values: Vec<Option<f64>>,
 }
 
 /// One row of [`hbars`]: label, value, the sample behind the value (printed after it
 /// as "n = 4"), and where the row links to.
 #[derive(Debug, Clone, PartialEq)]
-pub struct HRow {
-    pub label: String,
-    pub value: f64,
-    pub n: Option<u32>,
-    pub href: Option<String>,
+pub(crate) struct HRow {
+    pub(crate) label: String,
+    pub(crate) value: f64,
+    pub(crate) n: Option<u32>,
+    pub(crate) href: Option<String>,
 }
 
 /// One bar of [`stacked_bars`]: a label on the x axis, one value per series (in the
 /// order of the `series` slice, bottom segment first), and where the bar links to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Bar {
-    pub label: String,
-    pub values: Vec<u32>,
+pub(crate) struct Bar {
+    pub(crate) label: String,
+    pub(crate) values: Vec<u32>,
     /// A page listing the incidents behind this bar.
-    pub href: Option<String>,
+    pub(crate) href: Option<String>,
 }
 
 /// What the numbers of a chart measure, for tick and value labels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum YUnit {
+pub(crate) enum YUnit {
     /// Seconds, labelled "15 min", "2 h".
     Duration,
     /// Plain numbers.
@@ -97,9 +97,9 @@ pub enum YUnit {
 
 /// Axis titles; an empty string leaves that axis untitled.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Axes<'a> {
-    pub x: &'a str,
-    pub y: &'a str,
+pub(crate) struct Axes<'a> {
+    pub(crate) x: &'a str,
+    pub(crate) y: &'a str,
 }
 
 /// The plot area, in viewBox units.
@@ -147,7 +147,7 @@ impl Scale {
 /// invisible hit area, so even a short bar is easy to click. X labels are thinned when
 /// they would collide. `notes` are written under the chart (the sample it is based on,
 /// what it leaves out). Returns `""` when `bars` is empty.
-pub fn stacked_bars(title: &str, axes: &Axes, bars: &[Bar], series: &[Series], notes: &[String]) -> String {
+pub(crate) fn stacked_bars(title: &str, axes: &Axes, bars: &[Bar], series: &[Series], notes: &[String]) -> String {
     if bars.is_empty() {
         return String::new();
     }
@@ -253,7 +253,14 @@ pub fn stacked_bars(title: &str, axes: &Axes, bars: &[Bar], series: &[Series], n
 /// scale described in the module docs (the y axis title says "log scale"); counts on a
 /// linear one from zero. `notes` are written under the chart. Returns `""` when there
 /// is no value to draw.
-pub fn lines(title: &str, axes: &Axes, points: &[Point], series: &[Series], y_unit: YUnit, notes: &[String]) -> String {
+pub(crate) fn lines(
+    title: &str,
+    axes: &Axes,
+    points: &[Point],
+    series: &[Series],
+    y_unit: YUnit,
+    notes: &[String],
+) -> String {
     let known = |p: &Point, s: usize| {
         let min_n = series.get(s).map_or(0, |ser| ser.min_n);
         p.values.get(s).copied().flatten().filter(|v| v.is_finite() && p.n >= min_n)
@@ -379,7 +386,7 @@ pub fn lines(title: &str, axes: &Axes, points: &[Point], series: &[Series], y_un
 }
 
 /// Duration buckets of [`histogram`]: exclusive upper bound in seconds, and label.
-pub const HISTOGRAM_BUCKETS: [(f64, &str); 9] = [
+pub(crate) const HISTOGRAM_BUCKETS: [(f64, &str); 9] = [
     (300.0, "<5 min"),
     (900.0, "5–15 min"),
     (1800.0, "15–30 min"),
@@ -396,7 +403,7 @@ pub const HISTOGRAM_BUCKETS: [(f64, &str); 9] = [
 /// not including, its own), with the count written above every bar. Negative and
 /// non-finite values are not counted. `notes` are written under the chart. Returns `""`
 /// when nothing is counted.
-pub fn histogram(title: &str, axes: &Axes, values_secs: &[f64], notes: &[String]) -> String {
+pub(crate) fn histogram(title: &str, axes: &Axes, values_secs: &[f64], notes: &[String]) -> String {
     let mut counts = [0u32; HISTOGRAM_BUCKETS.len()];
     for &v in values_secs {
         if !v.is_finite() || v < 0.0 {
@@ -451,7 +458,7 @@ pub fn histogram(title: &str, axes: &Axes, values_secs: &[f64], notes: &[String]
 /// keeps them whole). Negative and non-finite values draw as zero. `notes` are written
 /// under the chart (the minimum sample a row needs, say). Returns `""` when `rows` is
 /// empty.
-pub fn hbars(title: &str, axes: &Axes, rows: &[HRow], unit: YUnit, notes: &[String]) -> String {
+pub(crate) fn hbars(title: &str, axes: &Axes, rows: &[HRow], unit: YUnit, notes: &[String]) -> String {
     const ROW_H: f64 = 20.0;
     const MAX_LABEL: usize = 28;
     if rows.is_empty() {

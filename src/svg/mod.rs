@@ -15,13 +15,11 @@
 //! so it scales with its container), has `role="group"` (it may contain links), an `aria-label` summarising
 //! it and a `<title>`, and escapes every piece of text it was given.
 
-pub mod charts;
-pub mod sparkline;
+pub(crate) mod charts;
+pub(crate) mod sparkline;
 pub mod timeline;
 
-pub use charts::{
-    Axes, Bar, HRow, MIN_N_P90, MIN_N_SOLID, Point, Series, YUnit, hbars, histogram, lines, stacked_bars,
-};
+pub(crate) use charts::{Axes, Bar, HRow, MIN_N_P90, Point, Series, YUnit, hbars, histogram, lines, stacked_bars};
 
 /// Appends `s` escaped for XML text and attribute values. Characters XML 1.0 cannot
 /// carry at all (most C0 controls) become U+FFFD, so the output always parses.

@@ -10,7 +10,7 @@ const H: f64 = 18.0;
 
 /// `counts` per year, one for each year from `first` on (so gaps are zeros, never
 /// skipped). The label says the range and the total for screen readers.
-pub fn years(first: i16, counts: &[usize], what: &str) -> String {
+pub(crate) fn years(first: i16, counts: &[usize], what: &str) -> String {
     let mut out = String::with_capacity(160 + counts.len() * 90);
     let width = (counts.len() as f64 * (BAR_W + GAP) - GAP).max(BAR_W);
     let total: usize = counts.iter().sum();

@@ -38,7 +38,7 @@ const BREAK_MIN_GAP: f64 = 3.0 * 3600.0;
 /// ... and than this many times the median gap between consecutive events.
 const BREAK_FACTOR: f64 = 8.0;
 /// At most this many episodes; more gaps than that are drawn at scale.
-pub const MAX_EPISODES: usize = 6;
+pub(crate) const MAX_EPISODES: usize = 6;
 /// Width of an axis break, in viewBox units.
 const BREAK_W: f64 = 36.0;
 const DAY: i64 = 86_400;
@@ -103,7 +103,7 @@ struct Placed {
 ///
 /// Long quiet gaps (over 3 h and 8 times the median gap between consecutive events)
 /// break the axis: each episode is drawn at its own scale with its own time labels, at
-/// most [`MAX_EPISODES`] of them. Events too close to tell apart are stacked in lanes.
+/// most `MAX_EPISODES` of them. Events too close to tell apart are stacked in lanes.
 /// Colours are CSS classes (`pm-tl-phase-*`, `pm-tl-ev-*`), defined in
 /// `themes/default/static/svg.css`.
 pub fn render(events: &[TimelineEvent], tz: &TimeZone, tz_name: &str, id_prefix: &str) -> String {

@@ -11,17 +11,22 @@ const SITE_TOML: &str = "site.toml";
 /// Where the ticket snapshot is read from and written to unless site.toml says `tickets`.
 pub const DEFAULT_SNAPSHOT: &str = ".pmsite/tickets.json";
 /// A snapshot older than this many days is reported by `pmsite check`.
-pub const DEFAULT_MAX_AGE_DAYS: u32 = 7;
+pub(crate) const DEFAULT_MAX_AGE_DAYS: u32 = 7;
 
+/// A `[[trackers]]` entry's `kind`: whose API and ticket forms it uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
+pub(crate) enum Kind {
+    /// GitHub or GitHub Enterprise Server issues, `owner/repo#123`.
     Github,
+    /// GitLab issues, `group/project#123`.
     Gitlab,
+    /// Jira issues, `PAY-101`.
     Jira,
 }
 
 impl Kind {
-    pub fn as_str(self) -> &'static str {
+    /// The name site.toml's `kind` uses.
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Kind::Github => "github",
             Kind::Gitlab => "gitlab",
@@ -32,17 +37,18 @@ impl Kind {
 
 /// One tracker of site.toml, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tracker {
-    pub kind: Kind,
+pub(crate) struct Tracker {
+    /// Which API and ticket forms it uses.
+    pub(crate) kind: Kind,
     /// The web address tickets link to, without a trailing `/`.
-    pub url: String,
+    pub(crate) url: String,
     /// The API base, without a trailing `/`.
-    pub api: String,
+    pub(crate) api: String,
     /// Names of environment variables: the values are secrets and are never stored.
-    pub token_env: Option<String>,
-    pub email_env: Option<String>,
+    pub(crate) token_env: Option<String>,
+    pub(crate) email_env: Option<String>,
     /// Jira project keys, or `group/project` paths for GitHub and GitLab.
-    pub owns: Vec<String>,
+    pub(crate) owns: Vec<String>,
 }
 
 impl Tracker {
@@ -63,10 +69,11 @@ impl Tracker {
 /// Settings around the snapshot that are not per tracker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
-    pub trackers: Vec<Tracker>,
+    /// `[[trackers]]`, in site.toml's order.
+    pub(crate) trackers: Vec<Tracker>,
     /// The snapshot file, relative to the knowledge base root.
     pub snapshot: String,
-    pub max_age_days: u32,
+    pub(crate) max_age_days: u32,
 }
 
 impl Default for Settings {
@@ -77,7 +84,7 @@ impl Default for Settings {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawTracker {
+pub(crate) struct RawTracker {
     kind: Spanned<String>,
     url: Spanned<String>,
     api: Option<Spanned<String>>,
@@ -87,10 +94,10 @@ pub struct RawTracker {
 }
 
 /// The raw values site.toml holds for these settings.
-pub struct Raw {
-    pub trackers: Vec<RawTracker>,
-    pub tickets: Option<Spanned<String>>,
-    pub max_age_days: Option<Spanned<i64>>,
+pub(crate) struct Raw {
+    pub(crate) trackers: Vec<RawTracker>,
+    pub(crate) tickets: Option<Spanned<String>>,
+    pub(crate) max_age_days: Option<Spanned<i64>>,
 }
 
 fn error(text: &str, span: std::ops::Range<usize>, msg: String, help: &str) -> Diagnostic {
@@ -101,7 +108,7 @@ fn error(text: &str, span: std::ops::Range<usize>, msg: String, help: &str) -> D
 }
 
 /// A Jira project key: an upper-case letter, then upper-case letters, digits or `_`.
-pub fn is_project_key(s: &str) -> bool {
+pub(crate) fn is_project_key(s: &str) -> bool {
     let mut b = s.bytes();
     b.next().is_some_and(|c| c.is_ascii_uppercase())
         && b.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
@@ -127,7 +134,7 @@ fn is_env_name(s: &str) -> bool {
 }
 
 /// Checks the raw values; a tracker with a bad value is left out, with an error at the value.
-pub fn parse(raw: Raw, text: &str, diags: &mut Vec<Diagnostic>) -> Settings {
+pub(crate) fn parse(raw: Raw, text: &str, diags: &mut Vec<Diagnostic>) -> Settings {
     let mut settings = Settings::default();
     if let Some(t) = raw.tickets {
         let path = t.get_ref();

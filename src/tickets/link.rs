@@ -8,16 +8,16 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 const TICKET: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// The placeholder `ticket_url` must hold.
-pub const PLACEHOLDER: &str = "{ticket}";
+pub(crate) const PLACEHOLDER: &str = "{ticket}";
 
 /// A validated `ticket_url` template.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TicketUrl(String);
+pub(crate) struct TicketUrl(String);
 
 impl TicketUrl {
     /// Checks a template: it must hold `{ticket}` and, with the ticket filled in, be an
     /// http(s) URL with a host. The error is the problem in words.
-    pub fn parse(template: &str) -> Result<TicketUrl, String> {
+    pub(crate) fn parse(template: &str) -> Result<TicketUrl, String> {
         if !template.contains(PLACEHOLDER) {
             return Err(format!("has no {PLACEHOLDER} placeholder"));
         }
@@ -29,19 +29,15 @@ impl TicketUrl {
     }
 
     /// The template with `ticket` percent-encoded into every `{ticket}`.
-    pub fn expand(&self, ticket: &str) -> String {
+    pub(crate) fn expand(&self, ticket: &str) -> String {
         self.0.replace(PLACEHOLDER, &utf8_percent_encode(ticket.trim(), TICKET).to_string())
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 }
 
 /// The link for a ticket as a postmortem wrote it, first match wins: a full http(s) URL
 /// links to itself; a ticket a `[[trackers]]` entry claims links to that tracker's page
 /// for it; any other ticket goes through `ticket_url`; None without one.
-pub fn link(ticket: &str, trackers: &[Tracker], template: Option<&TicketUrl>) -> Option<String> {
+pub(crate) fn link(ticket: &str, trackers: &[Tracker], template: Option<&TicketUrl>) -> Option<String> {
     let t = ticket.trim();
     if t.is_empty() {
         return None;
@@ -56,7 +52,7 @@ pub fn link(ticket: &str, trackers: &[Tracker], template: Option<&TicketUrl>) ->
 }
 
 /// Whole days an open item is past its due date on `today`; None unless it is overdue.
-pub fn days_overdue(overdue: bool, due: Option<jiff::civil::Date>, today: jiff::civil::Date) -> Option<i64> {
+pub(crate) fn days_overdue(overdue: bool, due: Option<jiff::civil::Date>, today: jiff::civil::Date) -> Option<i64> {
     let due = due.filter(|_| overdue)?;
     due.until(today).ok().map(|s| s.get_days() as i64).filter(|&d| d > 0)
 }

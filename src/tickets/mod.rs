@@ -4,10 +4,10 @@
 //! talking to the trackers is `crate::trackers`. docs/trackers.md describes it.
 
 pub mod config;
-pub mod link;
-pub mod reconcile;
-pub mod refs;
+pub(crate) mod link;
+pub(crate) mod reconcile;
+pub(crate) mod refs;
 pub mod snapshot;
 
-pub use reconcile::{Drift, Reconciled, Source, reconcile};
+pub(crate) use reconcile::{Drift, Reconciled, Source, reconcile};
 pub use snapshot::Tickets;

@@ -9,7 +9,7 @@ use serde::Serialize;
 /// How the file and the tracker disagree, the most important first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Drift {
+pub(crate) enum Drift {
     /// Open or in progress in the postmortem, closed in the tracker.
     OpenHereClosedThere,
     /// Done or won't-do in the postmortem, still open in the tracker.
@@ -19,7 +19,7 @@ pub enum Drift {
 }
 
 impl Drift {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Drift::OpenHereClosedThere => "open_here_closed_there",
             Drift::DoneHereOpenThere => "done_here_open_there",
@@ -28,7 +28,7 @@ impl Drift {
         }
     }
     /// For a reader of the site.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Drift::OpenHereClosedThere => "open here, closed in the tracker",
             Drift::DoneHereOpenThere => "closed here, open in the tracker",
@@ -41,13 +41,13 @@ impl Drift {
 /// Which view a judgement (overdue, done, days to complete) was made from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Source {
+pub(crate) enum Source {
     File,
     Tracker,
 }
 
 impl Source {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Source::File => "file",
             Source::Tracker => "tracker",
@@ -57,18 +57,18 @@ impl Source {
 
 /// An action item as reports judge it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Reconciled<'a> {
-    pub status: ActionStatus,
-    pub completed: Option<Date>,
-    pub due: Option<Date>,
-    pub source: Source,
+pub(crate) struct Reconciled<'a> {
+    pub(crate) status: ActionStatus,
+    pub(crate) completed: Option<Date>,
+    pub(crate) due: Option<Date>,
+    pub(crate) source: Source,
     /// The ticket's key and the snapshot's entry, when the tracker answered for it.
-    pub tracker: Option<(&'a str, &'a Entry, &'a TicketState)>,
-    pub drift: Option<Drift>,
+    pub(crate) tracker: Option<(&'a str, &'a Entry, &'a TicketState)>,
+    pub(crate) drift: Option<Drift>,
 }
 
 impl Reconciled<'_> {
-    pub fn is_overdue(&self, today: Date) -> bool {
+    pub(crate) fn is_overdue(&self, today: Date) -> bool {
         !self.status.is_closed() && self.due.is_some_and(|d| d < today)
     }
 }
@@ -79,7 +79,7 @@ fn same_person(owner: &str, assignee: &str) -> bool {
 
 /// The tracker decides open or closed when it knows the ticket (it is where the work is
 /// followed); the file decides otherwise, and for the finer status (in progress, won't do).
-pub fn reconcile<'a>(
+pub(crate) fn reconcile<'a>(
     item: &ActionItem,
     tickets: Option<&'a Tickets>,
     trackers: &[super::config::Tracker],

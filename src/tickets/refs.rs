@@ -5,7 +5,7 @@ use super::config::{Kind, Tracker, is_project_key};
 
 /// A ticket in a tracker's own terms.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TicketRef {
+pub(crate) enum TicketRef {
     /// A Jira issue key, `PAY-101`.
     Jira { key: String },
     /// An issue of a GitHub repository or GitLab project: `acme/ops#123`.
@@ -14,7 +14,7 @@ pub enum TicketRef {
 
 impl TicketRef {
     /// The snapshot's key: the short form, whatever way the postmortem wrote it.
-    pub fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         match self {
             TicketRef::Jira { key } => key.clone(),
             TicketRef::Repo { path, number } => format!("{path}#{number}"),
@@ -22,7 +22,7 @@ impl TicketRef {
     }
 
     /// The ticket's page on the tracker's web site.
-    pub fn web_url(&self, tracker: &Tracker) -> String {
+    pub(crate) fn web_url(&self, tracker: &Tracker) -> String {
         let enc = |s: &str| crate::routes::encode_path(s);
         match (self, tracker.kind) {
             (TicketRef::Jira { key }, _) => format!("{}/browse/{}", tracker.url, enc(key)),
@@ -90,7 +90,7 @@ fn from_url(tracker: &Tracker, url: &str) -> Option<TicketRef> {
 
 /// The tracker (its position in `trackers`) that answers for `ticket`, and the ticket in
 /// its terms; None when no tracker owns it. The first tracker that owns it wins.
-pub fn resolve(ticket: &str, trackers: &[Tracker]) -> Option<(usize, TicketRef)> {
+pub(crate) fn resolve(ticket: &str, trackers: &[Tracker]) -> Option<(usize, TicketRef)> {
     let ticket = ticket.trim();
     if ticket.starts_with("https://") || ticket.starts_with("http://") {
         return trackers

@@ -10,17 +10,17 @@ use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::path::Path;
 
-pub const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum State {
+pub(crate) enum State {
     Open,
     Closed,
 }
 
 impl State {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             State::Open => "open",
             State::Closed => "closed",
@@ -30,47 +30,47 @@ impl State {
 
 /// A ticket as the tracker last answered for it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct TicketState {
-    pub state: State,
+pub(crate) struct TicketState {
+    pub(crate) state: State,
     /// The tracker's own word for it ("In Progress", "closed as not planned").
-    pub status: String,
-    pub closed: Option<Date>,
-    pub assignee: Option<String>,
-    pub due: Option<Date>,
+    pub(crate) status: String,
+    pub(crate) closed: Option<Date>,
+    pub(crate) assignee: Option<String>,
+    pub(crate) due: Option<Date>,
 }
 
 /// Why the last sync could not refresh a ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Failure {
-    pub at: Timestamp,
-    pub reason: String,
+pub(crate) struct Failure {
+    pub(crate) at: Timestamp,
+    pub(crate) reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// The tracker's web address (site.toml `url`).
-    pub tracker: String,
+    pub(crate) tracker: String,
     /// The ticket's page.
-    pub url: String,
+    pub(crate) url: String,
     /// The last known state; None when the tracker never answered for it.
     #[serde(default)]
-    pub last_known: Option<TicketState>,
+    pub(crate) last_known: Option<TicketState>,
     /// When `last_known` was last confirmed.
     #[serde(default)]
-    pub seen: Option<Timestamp>,
+    pub(crate) seen: Option<Timestamp>,
     /// GitHub's ETag for a conditional re-sync.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub etag: Option<String>,
+    pub(crate) etag: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure: Option<Failure>,
+    pub(crate) failure: Option<Failure>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Snapshot {
-    pub version: u32,
-    pub synced_at: Option<Timestamp>,
+pub(crate) struct Snapshot {
+    pub(crate) version: u32,
+    pub(crate) synced_at: Option<Timestamp>,
     /// By ticket key (`PAY-101`, `acme/ops#12`).
-    pub tickets: BTreeMap<String, Entry>,
+    pub(crate) tickets: BTreeMap<String, Entry>,
 }
 
 impl Default for Snapshot {
@@ -82,21 +82,21 @@ impl Default for Snapshot {
 /// A snapshot read for a build, with the hash of its bytes (a build input).
 #[derive(Debug, Clone)]
 pub struct Tickets {
-    pub snapshot: Snapshot,
-    pub hash: u64,
+    pub(crate) snapshot: Snapshot,
+    pub(crate) hash: u64,
     /// Relative to the knowledge base root, as site.toml names it.
-    pub path: String,
+    pub(crate) path: String,
 }
 
 impl Snapshot {
-    pub fn to_json(&self) -> String {
+    pub(crate) fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
     }
 }
 
 /// Reads the snapshot at `rel`: None when there is none (no sync has run), an error
 /// naming the place when it cannot be understood.
-pub fn read(root: &Path, rel: &str) -> Result<Option<Tickets>, Diagnostic> {
+pub(crate) fn read(root: &Path, rel: &str) -> Result<Option<Tickets>, Diagnostic> {
     let bytes = match std::fs::read(root.join(rel)) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -149,7 +149,7 @@ fn value_start(bytes: &[u8], line: usize, column: usize) -> usize {
 }
 
 /// Writes the snapshot whole or not at all: a killed sync leaves the previous one.
-pub fn write(root: &Path, rel: &str, snapshot: &Snapshot) -> std::io::Result<()> {
+pub(crate) fn write(root: &Path, rel: &str, snapshot: &Snapshot) -> std::io::Result<()> {
     let path = root.join(rel);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;

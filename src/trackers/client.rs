@@ -37,16 +37,16 @@ impl Default for Limits {
 }
 
 pub(super) struct Request {
-    pub post: bool,
-    pub url: String,
-    pub headers: Vec<(&'static str, String)>,
-    pub body: Option<String>,
+    pub(crate) post: bool,
+    pub(crate) url: String,
+    pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) body: Option<String>,
 }
 
 pub(super) struct Response {
-    pub status: u16,
-    pub etag: Option<String>,
-    pub body: String,
+    pub(crate) status: u16,
+    pub(crate) etag: Option<String>,
+    pub(crate) body: String,
 }
 
 /// Request headers that carry credentials.
@@ -54,13 +54,13 @@ pub(super) type Headers = Vec<(&'static str, String)>;
 
 /// Everything a service module needs to ask one tracker.
 pub(super) struct Conn<'a> {
-    pub client: &'a Client,
-    pub api: &'a str,
-    pub auth: &'a [(&'static str, String)],
+    pub(crate) client: &'a Client,
+    pub(crate) api: &'a str,
+    pub(crate) auth: &'a [(&'static str, String)],
     /// Dates are days in the site's timezone.
-    pub tz: &'a jiff::tz::TimeZone,
+    pub(crate) tz: &'a jiff::tz::TimeZone,
     /// Named in messages about credentials.
-    pub token_env: Option<&'a str>,
+    pub(crate) token_env: Option<&'a str>,
 }
 
 /// One answer before it is judged.

@@ -1,7 +1,7 @@
 //! GitHub: `GET /repos/{owner}/{repo}/issues/{number}`, one ticket per request, made
 //! conditional with the ETag of the last answer so an unchanged ticket costs no rate limit
-//! (https://docs.github.com/en/rest/issues/issues#get-an-issue and
-//! https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate).
+//! (<https://docs.github.com/en/rest/issues/issues#get-an-issue> and
+//! <https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate>).
 
 use super::client::{Conn, Outcome, Request, day, refused};
 use crate::tickets::snapshot::{State, TicketState};

@@ -1,5 +1,5 @@
 //! GitLab: `GET /projects/:id/issues?iids[]=…`, up to 100 issues of one project per
-//! request (https://docs.gitlab.com/api/issues/#list-project-issues).
+//! request (<https://docs.gitlab.com/api/issues/#list-project-issues>).
 
 use super::client::{Conn, Outcome, Request, day, refused};
 use crate::tickets::snapshot::{State, TicketState};

@@ -1,5 +1,5 @@
 //! Jira Cloud: `POST /rest/api/3/search/jql` with `key in (…)`, 100 keys per request
-//! (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-search/#api-rest-api-3-search-jql-post).
+//! (<https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-search/#api-rest-api-3-search-jql-post>).
 
 use super::client::{Conn, Outcome, Request, day, refused};
 use crate::tickets::snapshot::{State, TicketState};

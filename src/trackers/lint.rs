@@ -5,7 +5,7 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::kb::KnowledgeBase;
 use jiff::civil::Date;
 
-pub fn check(kb: &KnowledgeBase) -> Vec<Diagnostic> {
+pub(crate) fn check(kb: &KnowledgeBase) -> Vec<Diagnostic> {
     let settings = &kb.config.tickets;
     let mut out = Vec::new();
     if settings.trackers.is_empty() {

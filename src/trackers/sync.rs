@@ -15,10 +15,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use super::client::Limits as SyncLimits;
 
+/// What one `pmsite sync` run did.
 #[derive(Debug, Default)]
 pub struct Report {
     /// Tickets asked about.
     pub asked: usize,
+    /// Tickets whose state the tracker sent and the snapshot now holds.
     pub fetched: usize,
     /// Answered "not modified" (GitHub's conditional requests).
     pub unchanged: usize,
@@ -64,7 +66,7 @@ fn credentials(t: &Tracker, env: &dyn Fn(&str) -> Option<String>) -> Result<(Hea
 }
 
 /// Every ticket the knowledge base names that a tracker owns, by key.
-pub fn named_tickets(kb: &KnowledgeBase) -> (BTreeMap<String, (usize, TicketRef)>, usize) {
+pub(crate) fn named_tickets(kb: &KnowledgeBase) -> (BTreeMap<String, (usize, TicketRef)>, usize) {
     let trackers = &kb.config.tickets.trackers;
     let mut out = BTreeMap::new();
     let mut unowned = std::collections::BTreeSet::new();
