@@ -8,7 +8,6 @@
 #![warn(missing_docs)]
 
 pub mod actions;
-#[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod build;
 #[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod cache;
