@@ -12,7 +12,6 @@ pub mod build;
 #[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod cache;
 pub(crate) mod catalog;
-#[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod check;
 pub mod config;
 mod contrast;
