@@ -45,7 +45,6 @@ pub mod repositories;
 pub mod routes;
 pub(crate) mod safe_url;
 pub mod scaffold;
-#[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod search;
 pub mod search_command;
 pub mod serve;
