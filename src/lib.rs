@@ -25,7 +25,6 @@ pub mod history;
 pub mod import;
 #[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod incremental;
-#[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod kb;
 pub(crate) mod lines;
 pub(crate) mod linkcheck;
