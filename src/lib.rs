@@ -33,7 +33,6 @@ pub mod lint;
 #[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod load;
 pub mod markdown;
-#[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod model;
 pub(crate) mod names;
 pub mod output;
