@@ -81,7 +81,8 @@ pub(crate) fn query_terms(query: &str) -> Vec<String> {
     terms_of(&words.join(" "))
 }
 
-/// The pages `query` names, at most `MAX_NAMED`, in [`pages`] order.
+/// The entries of `pages` that `query` names, at most `MAX_NAMED`, in their order
+/// (from the index or the site: factors, then services, then teams, each by name).
 pub fn named_in<'a>(pages: &'a [PageLink], query: &str) -> Vec<&'a PageLink> {
     let words = query_terms(query);
     if words.is_empty() {
