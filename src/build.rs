@@ -155,11 +155,17 @@ pub fn build(root: &Path, opts: &BuildOptions, progress: &(dyn Fn(u64) + Sync)) 
     // The parts (bodies and fragments) are read only now: a build with nothing to do
     // never needs them.
     let mut previous_parts = None;
+    let config_text = std::fs::read_to_string(root.join(crate::config::FILE)).ok();
+    let parsed_with = cache::parsed_with(config_text.as_deref(), opts.edition);
     if let Some(mut stored) = stored {
         let t = Instant::now();
         notes.extend(cache::read_parts(root, &mut stored.state));
         stage_timing("cache parts", t);
         previous_parts = Some(stored.state.parts.clone());
+        if let Some(inputs) = inputs.as_ref().filter(|_| stored.state.parsed_with == parsed_with) {
+            let parsed = std::mem::take(&mut stored.state.parsed);
+            session.seed_parses(config_text.clone(), cache::reusable_parses(inputs, parsed));
+        }
         session.restore(stored.state);
     }
     let rendered = session.rebuild_to(progress, staging.as_ref());
@@ -193,7 +199,9 @@ pub fn build(root: &Path, opts: &BuildOptions, progress: &(dyn Fn(u64) + Sync)) 
             }
         }
     }
-    if ok && let (Some(inputs), Some(state)) = (inputs, session.stored.take()) {
+    if ok && let (Some(inputs), Some(mut state)) = (inputs, session.stored.take()) {
+        state.parsed = cache::parses_to_keep(&inputs, session.parses());
+        state.parsed_with = parsed_with;
         let report = cache::Report {
             postmortems,
             pages: rendered.pages,

@@ -206,10 +206,38 @@ impl ParseCache {
     }
 }
 
+/// What loading one file gives: the postmortem (None when unusable) and its diagnostics.
+pub type FileParse = (Option<std::sync::Arc<Postmortem>>, Vec<Diagnostic>);
+
 struct CachedFile {
     len: u64,
     modified: Option<SystemTime>,
-    result: (Option<std::sync::Arc<Postmortem>>, Vec<Diagnostic>),
+    result: FileParse,
+}
+
+impl ParseCache {
+    /// Fills the cache with parses an earlier process made (`crate::cache`), each for a
+    /// file that still has the given length and modification time; `config_text` and
+    /// `edition` are what they were parsed with, so a different site.toml discards them.
+    pub fn seed(
+        &mut self,
+        config_text: Option<String>,
+        edition: Edition,
+        files: Vec<(PathBuf, u64, SystemTime, FileParse)>,
+    ) {
+        self.config_text = config_text;
+        self.edition = edition;
+        self.files = files
+            .into_iter()
+            .map(|(path, len, modified, result)| (path, CachedFile { len, modified: Some(modified), result }))
+            .collect();
+    }
+
+    /// Every file's last parse, by path relative to the root, with the length and
+    /// modification time the file had when it was read.
+    pub fn parses(&self) -> impl Iterator<Item = (&PathBuf, u64, Option<SystemTime>, &FileParse)> {
+        self.files.iter().map(|(p, f)| (p, f.len, f.modified, &f.result))
+    }
 }
 
 /// Loads the whole knowledge base at `root`.

@@ -23,6 +23,7 @@ pub enum Status {
 }
 
 impl Status {
+    pub(crate) const ALL: [&'static str; 3] = ["draft", "review", "published"];
     pub(crate) fn parse(s: &str) -> Option<Self> {
         match s {
             "draft" => Some(Status::Draft),
@@ -53,6 +54,7 @@ pub enum Visibility {
 }
 
 impl Visibility {
+    pub(crate) const ALL: [&'static str; 2] = ["public", "internal"];
     pub(crate) fn parse(s: &str) -> Option<Visibility> {
         match s {
             "public" => Some(Visibility::Public),
@@ -283,11 +285,11 @@ pub struct Postmortem {
     pub(crate) lines: FieldLines,
     /// Hash of the file's text: what incremental rebuilds compare.
     #[serde(skip)]
-    pub(crate) source_hash: u64,
+    pub source_hash: u64,
     /// Hash of the front matter alone: every page but the postmortem's own reads only
     /// that, so an edit to the body re-renders one page.
     #[serde(skip)]
-    pub(crate) front_hash: u64,
+    pub front_hash: u64,
 }
 
 /// Where fields sit in the file, for diagnostics that point at them.

@@ -15,8 +15,70 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod parsed;
 mod parts;
 pub use parts::read_parts;
+
+/// One file's parse as a build made it, with the content hash it was made from.
+#[derive(Debug, Clone)]
+pub struct ParsedFile {
+    /// Relative to the root, `/`-separated (as in `InputFile::path`).
+    pub path: String,
+    pub hash: u64,
+    pub result: crate::load::FileParse,
+}
+
+/// The stored parses still true of the files as `inputs` found them, as the parse cache
+/// takes them: only a file whose stamp `hash_inputs` kept (not one written in the last
+/// moments) and whose content hash is the one parsed.
+pub fn reusable_parses(
+    inputs: &Inputs,
+    parsed: Vec<ParsedFile>,
+) -> Vec<(PathBuf, u64, std::time::SystemTime, crate::load::FileParse)> {
+    let current: std::collections::HashMap<&str, &InputFile> =
+        inputs.files.iter().map(|f| (f.path.as_str(), f)).collect();
+    parsed
+        .into_iter()
+        .filter_map(|p| {
+            let f = current.get(p.path.as_str())?;
+            let (len, mtime, _, _) = f.stamp;
+            let modified = modified_at(mtime)?;
+            (f.hash == p.hash && f.stamp != (0, 0, 0, 0)).then(|| (PathBuf::from(&p.path), len, modified, p.result))
+        })
+        .collect()
+}
+
+/// The parses of this build worth keeping: those of files read with the stamp
+/// `hash_inputs` saw, so that the bytes parsed are the bytes hashed.
+pub fn parses_to_keep<'a>(
+    inputs: &Inputs,
+    parses: impl Iterator<Item = (&'a PathBuf, u64, Option<std::time::SystemTime>, &'a crate::load::FileParse)>,
+) -> Vec<ParsedFile> {
+    let current: std::collections::HashMap<&str, &InputFile> =
+        inputs.files.iter().map(|f| (f.path.as_str(), f)).collect();
+    parses
+        .filter_map(|(path, len, modified, result)| {
+            let path = path.to_string_lossy().replace('\\', "/");
+            let f = current.get(path.as_str())?;
+            let seen = f.stamp != (0, 0, 0, 0) && f.stamp.0 == len && modified_at(f.stamp.1) == modified;
+            seen.then(|| ParsedFile { path, hash: f.hash, result: result.clone() })
+        })
+        .collect()
+}
+
+fn modified_at(mtime_ns: i64) -> Option<std::time::SystemTime> {
+    let ns = u64::try_from(mtime_ns).ok()?;
+    Some(std::time::UNIX_EPOCH + std::time::Duration::from_nanos(ns))
+}
+
+/// `State::parsed_with` for a build with this site.toml text and edition.
+pub fn parsed_with(config_text: Option<&str>, edition: crate::edition::Edition) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(format!("{edition:?}").as_bytes());
+    h.update(&[config_text.is_some() as u8]);
+    h.update(config_text.unwrap_or("").as_bytes());
+    h.digest()
+}
 
 /// The cache folder, relative to the knowledge base root.
 pub const DIR: &str = ".pmsite/cache";
@@ -118,6 +180,12 @@ pub struct State {
     pub action_frags: Vec<(String, Vec<Vec<Option<Arc<str>>>>)>,
     /// The key of each part file as the index expects it (`parts::key`); 0 for none.
     pub parts: Vec<u64>,
+    /// Every file's parse, stored in the parts too.
+    #[serde(skip)]
+    pub parsed: Vec<ParsedFile>,
+    /// What the parses were made with (site.toml's text and the edition); they are
+    /// used only by a build with the same.
+    pub parsed_with: u64,
     /// Output path, page fingerprint, hash of the bytes written.
     pub pages: Vec<(String, u64, u64)>,
     /// Every other file of the site (feeds, search index, assets) and its hash.
@@ -140,6 +208,8 @@ impl State {
             refs: self.refs.clone(),
             action_frags: Vec::new(),
             parts: self.parts.clone(),
+            parsed: Vec::new(),
+            parsed_with: self.parsed_with,
             pages: self.pages.clone(),
             others: self.others.clone(),
             patterns_shown: self.patterns_shown.clone(),

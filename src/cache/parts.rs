@@ -8,7 +8,8 @@
 //! the index names the key it expects, so a part left by a build killed before its
 //! index was written, or one from another build, is never read as this one's.
 
-use super::{State, decode_value, encode_value, write_atomically};
+use super::parsed::Parsed;
+use super::{ParsedFile, State, decode_value, encode_value, write_atomically};
 use crate::markdown::RenderedBody;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,19 @@ struct PartRef<'a> {
     bodies: Vec<&'a (String, Arc<RenderedBody>)>,
     pm_frags: Vec<&'a (String, Frags)>,
     action_frags: Vec<&'a (String, Vec<Frags>)>,
+    /// Converted only when the part is written (`encoded`).
+    #[serde(skip)]
+    files: Vec<&'a ParsedFile>,
+    parsed: Vec<Parsed>,
+}
+
+impl PartRef<'_> {
+    fn encoded(&mut self) -> Vec<u8> {
+        self.parsed = self.files.iter().map(|f| Parsed::of(f.path.clone(), f.hash, &f.result)).collect();
+        let bytes = encode_value(&*self);
+        self.parsed = Vec::new();
+        bytes
+    }
 }
 
 /// A part as read (the same encoding as `PartRef`).
@@ -47,12 +61,20 @@ struct Part {
     bodies: Vec<(String, Arc<RenderedBody>)>,
     pm_frags: Vec<(String, Frags)>,
     action_frags: Vec<(String, Vec<Frags>)>,
+    parsed: Vec<Parsed>,
 }
 
 /// The state's bodies and fragments grouped into parts, each sorted by id and keyed.
 fn split(state: &State) -> Vec<PartRef<'_>> {
     let mut parts: Vec<PartRef> = (0..PARTS)
-        .map(|_| PartRef { key: 0, bodies: Vec::new(), pm_frags: Vec::new(), action_frags: Vec::new() })
+        .map(|_| PartRef {
+            key: 0,
+            bodies: Vec::new(),
+            pm_frags: Vec::new(),
+            action_frags: Vec::new(),
+            files: Vec::new(),
+            parsed: Vec::new(),
+        })
         .collect();
     for b in &state.bodies {
         parts[part_of(&b.0)].bodies.push(b);
@@ -63,13 +85,17 @@ fn split(state: &State) -> Vec<PartRef<'_>> {
     for f in &state.action_frags {
         parts[part_of(&f.0)].action_frags.push(f);
     }
+    for f in &state.parsed {
+        parts[part_of(&f.path)].files.push(f);
+    }
     let hashes: HashMap<&str, u64> = state.hashes.iter().map(|(id, h)| (id.as_str(), *h)).collect();
     let refs: HashMap<&str, u64> = state.refs.iter().map(|(id, h)| (id.as_str(), *h)).collect();
     for p in &mut parts {
         p.bodies.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         p.pm_frags.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         p.action_frags.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        p.key = key(state.structure, p, &hashes, &refs);
+        p.files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        p.key = key(state, p, &hashes, &refs);
     }
     parts
 }
@@ -77,9 +103,17 @@ fn split(state: &State) -> Vec<PartRef<'_>> {
 /// What decides a part's contents. The session reuses a body or fragment only for a
 /// postmortem whose content (and, for its API object, references) hash is unchanged
 /// under the same global hash, so equal keys mean equal parts.
-fn key(structure: u64, p: &PartRef, hashes: &HashMap<&str, u64>, refs: &HashMap<&str, u64>) -> u64 {
+/// A file's parse depends only on its bytes and what it was parsed with.
+fn key(state: &State, p: &PartRef, hashes: &HashMap<&str, u64>, refs: &HashMap<&str, u64>) -> u64 {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
-    h.write_u64(structure);
+    h.write_u64(state.structure);
+    h.write_u64(state.parsed_with);
+    for f in &p.files {
+        h.write_u8(4);
+        h.write(f.path.as_bytes());
+        h.write_u8(0);
+        h.write_u64(f.hash);
+    }
     let mut member = |kind: u8, id: &str, present: &mut dyn Iterator<Item = bool>| {
         h.write_u8(kind);
         h.write(id.as_bytes());
@@ -106,15 +140,15 @@ fn key(structure: u64, p: &PartRef, hashes: &HashMap<&str, u64>, refs: &HashMap<
 /// Writes the parts whose key differs from `previous` (or whose file is gone) and returns
 /// every part's key, for the index.
 pub(super) fn write(dir: &Path, state: &State, previous: Option<&[u64]>) -> std::io::Result<Vec<u64>> {
-    let parts = split(state);
+    let mut parts = split(state);
     parts
-        .par_iter()
+        .par_iter_mut()
         .enumerate()
         .map(|(i, p)| {
             let name = file_name(i);
             let same = previous.and_then(|v| v.get(i)) == Some(&p.key);
             if !(same && dir.join(&name).is_file()) {
-                write_atomically(dir, &name, &encode_value(p))?;
+                write_atomically(dir, &name, &p.encoded())?;
             }
             Ok(p.key)
         })
@@ -129,7 +163,8 @@ pub fn read_parts(root: &Path, state: &mut State) -> Option<String> {
     if state.parts.len() != PARTS {
         state.parts = vec![0; PARTS];
     }
-    let read: Vec<Result<Part, (String, &'static str)>> = state
+    type Read = (Part, Vec<ParsedFile>);
+    let read: Vec<Result<Read, (String, &'static str)>> = state
         .parts
         .par_iter()
         .enumerate()
@@ -141,16 +176,26 @@ pub fn read_parts(root: &Path, state: &mut State) -> Option<String> {
             if part.key != want {
                 return Err((shown, "is not the part the cache's index expects"));
             }
-            Ok(part)
+            let mut part = part;
+            // A parse naming a diagnostic this version lacks is only not reused.
+            let files = std::mem::take(&mut part.parsed)
+                .into_iter()
+                .filter_map(|f| {
+                    let (path, hash) = (f.path.clone(), f.hash);
+                    f.result().map(|result| ParsedFile { path, hash, result })
+                })
+                .collect();
+            Ok((part, files))
         })
         .collect();
     let mut failed = Vec::new();
     for (i, r) in read.into_iter().enumerate() {
         match r {
-            Ok(p) => {
+            Ok((p, files)) => {
                 state.bodies.extend(p.bodies);
                 state.pm_frags.extend(p.pm_frags);
                 state.action_frags.extend(p.action_frags);
+                state.parsed.extend(files);
             }
             Err(why) => {
                 state.parts[i] = 0;

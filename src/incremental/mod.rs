@@ -152,6 +152,22 @@ impl Session {
         r
     }
 
+    /// Parses an earlier process made, for the next rebuild (`ParseCache::seed`).
+    pub fn seed_parses(
+        &mut self,
+        config_text: Option<String>,
+        files: Vec<(PathBuf, u64, std::time::SystemTime, crate::load::FileParse)>,
+    ) {
+        self.parse.parse.seed(config_text, self.opts.edition, files);
+    }
+
+    /// The last rebuild's parses (`ParseCache::parses`).
+    pub fn parses(
+        &self,
+    ) -> impl Iterator<Item = (&PathBuf, u64, Option<std::time::SystemTime>, &crate::load::FileParse)> {
+        self.parse.parse.parses()
+    }
+
     /// Starts from what an earlier process stored (see `crate::cache`): its pages are
     /// reused only where the output folder still holds exactly what it wrote.
     pub fn restore(&mut self, state: crate::cache::State) {

@@ -72,6 +72,8 @@ impl Previous {
                 .map(|(id, items)| (id, items.into_iter().map(Vec::from).collect()))
                 .collect(),
             parts: Vec::new(),
+            parsed: Vec::new(),
+            parsed_with: 0,
             pages,
             others,
             patterns_shown: self.patterns_shown,
