@@ -11,14 +11,20 @@ use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+/// The outcome of one `pmsite build`: what it made, what it found, and whether the
+/// output folder now holds the new site.
 #[derive(Debug)]
 pub struct BuildReport {
-    pub postmortems: usize,
+    pub(crate) postmortems: usize,
+    /// HTML pages the site has, rendered by this build or reused from the last.
     pub pages: usize,
+    /// Every file of the site: the pages plus feeds, search index, attachments and static files.
     pub files: usize,
+    /// Files whose bytes were written to the output folder; unchanged ones are left alone.
     pub written: usize,
+    /// Every error and warning, those about the knowledge base and any from writing the output.
     pub diagnostics: Vec<Diagnostic>,
-    pub elapsed: Duration,
+    pub(crate) elapsed: Duration,
     /// One-line remarks for the user (see `Rendered::notes`).
     pub notes: Vec<String>,
     /// False when errors stopped the build; the output folder was not touched.
@@ -44,6 +50,8 @@ impl BuildReport {
         BuildReport { diagnostics: vec![d], elapsed: start.elapsed(), ..BuildReport::empty() }
     }
 
+    /// The last line `pmsite build` prints: counts and time on success, else the
+    /// error and warning counts and that nothing was written.
     pub fn summary_line(&self) -> String {
         let errors = diagnostics::count_errors(&self.diagnostics);
         let warnings = self.diagnostics.len() - errors;

@@ -6,25 +6,34 @@ use crate::load;
 use jiff::civil::Date;
 use std::path::{Path, PathBuf};
 
+/// What a check is asked to do, from the command line.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// `--strict`: every warning is reported as an error, so it fails the check.
     pub strict: bool,
+    /// Drafts are linked and checked as if published (`--drafts`).
     pub drafts: bool,
+    /// The day overdue action items are judged against (`--today`, else today in the
+    /// site's timezone, see [`today`]).
     pub today: Date,
 }
 
 /// The checked model and every diagnostic, sorted by file and line.
 pub struct Checked {
+    /// The linked knowledge base; it is built even when there are errors.
     pub kb: KnowledgeBase,
+    /// Errors and warnings of every stage, sorted by file and line.
     pub diagnostics: Vec<Diagnostic>,
     /// The files of `static/` that were checked: what a build copies, listed once.
-    pub statics: Vec<crate::publish::StaticFile>,
+    pub(crate) statics: Vec<crate::publish::StaticFile>,
 }
 
 impl Checked {
+    /// How many diagnostics are errors; any fails the check.
     pub fn errors(&self) -> usize {
         diagnostics::count_errors(&self.diagnostics)
     }
+    /// How many diagnostics are warnings (none under `--strict`, which makes them errors).
     pub fn warnings(&self) -> usize {
         self.diagnostics.len() - self.errors()
     }
@@ -38,12 +47,12 @@ pub fn check(root: &Path, opts: &Options) -> Checked {
 /// What one check keeps for the next: parsed files and what linking derived from them.
 #[derive(Default)]
 pub struct Cache {
-    pub parse: load::ParseCache,
-    pub link: kb::LinkCache,
+    pub(crate) parse: load::ParseCache,
+    pub(crate) link: kb::LinkCache,
 }
 
 /// `check`, reusing the parse of files that did not change since `cache` was filled.
-pub fn check_cached(root: &Path, opts: &Options, cache: &mut Cache) -> Checked {
+pub(crate) fn check_cached(root: &Path, opts: &Options, cache: &mut Cache) -> Checked {
     check_cached_in(root, opts, crate::edition::Edition::Internal, cache)
 }
 
@@ -83,7 +92,7 @@ pub fn report(root: &Path, diags: &[Diagnostic], format: Format, color: bool) ->
 
 /// Warnings a build lists in full; past this it prints a tally per code instead (at
 /// 10,000 postmortems a build had 8.7 MB of warnings to print, burying the errors).
-pub const BUILD_WARNINGS_IN_FULL: usize = 10;
+pub(crate) const BUILD_WARNINGS_IN_FULL: usize = 10;
 
 /// What `pmsite build` prints: every error with its source, and the warnings in full when
 /// there are few of them (or `verbose`), else a tally per code with its first places.
@@ -99,7 +108,7 @@ pub fn build_report(root: &Path, diags: &[Diagnostic], verbose: bool, color: boo
 }
 
 /// Warnings counted per code, most frequent first, each with its first `places`.
-pub fn warning_tally(diags: &[Diagnostic], places: usize) -> String {
+pub(crate) fn warning_tally(diags: &[Diagnostic], places: usize) -> String {
     use std::collections::BTreeMap;
     let mut by_code: BTreeMap<&'static str, Vec<&Diagnostic>> = BTreeMap::new();
     for d in diags.iter().filter(|d| d.level != diagnostics::Level::Error) {

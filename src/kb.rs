@@ -18,57 +18,73 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 /// Postmortem positions in `KnowledgeBase::postmortems`, newest first.
-pub type Ids = Vec<usize>;
+pub(crate) type Ids = Vec<usize>;
 
 /// An earlier incident that shares a service and a factor with this one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recurrence {
+    /// Position of the earlier incident in `KnowledgeBase::postmortems`.
     pub earlier: usize,
-    pub services: Vec<String>,
+    pub(crate) services: Vec<String>,
+    /// Ids of the factors shared together with a shared service, sorted.
     pub factors: Vec<String>,
 }
 
+/// The visible postmortems naming each value of a dimension, newest first; a value
+/// that only hidden postmortems (drafts without `--drafts`) name is absent.
 #[derive(Debug, Clone, Default)]
 pub struct Indexes {
+    /// By service name.
     pub services: BTreeMap<String, Ids>,
+    /// By team name.
     pub teams: BTreeMap<String, Ids>,
+    /// By factor id.
     pub factors: BTreeMap<String, Ids>,
+    /// By severity level as written in the front matter.
     pub severities: BTreeMap<String, Ids>,
-    pub years: BTreeMap<i16, Ids>,
-    pub tags: BTreeMap<String, Ids>,
-    pub authors: BTreeMap<String, Ids>,
-    pub owners: BTreeMap<String, Ids>,
+    pub(crate) years: BTreeMap<i16, Ids>,
+    pub(crate) tags: BTreeMap<String, Ids>,
+    pub(crate) authors: BTreeMap<String, Ids>,
+    pub(crate) owners: BTreeMap<String, Ids>,
 }
 
+/// Every postmortem of the site with its cross-indexes and derived figures: what
+/// checks, pages, feeds and search read.
 #[derive(Debug, Clone)]
 pub struct KnowledgeBase {
-    pub root: PathBuf,
+    pub(crate) root: PathBuf,
+    /// The site's settings from site.toml (all defaults when it cannot be read).
     pub config: SiteConfig,
     /// Every loaded postmortem, newest first (date descending, then id).
     /// Shared with the parse cache (`load::ParseCache`): linking changes few of them.
     pub postmortems: Vec<Arc<Postmortem>>,
     /// Whether each postmortem is on the site (drafts only with `--drafts`).
     pub visible: Vec<bool>,
+    /// Position in `postmortems` of each id; of two files with one id, the one whose
+    /// path sorts first.
     pub by_id: HashMap<String, usize>,
-    pub figures: Vec<Figures>,
+    pub(crate) figures: Vec<Figures>,
     /// Visible postmortems whose `related` or body links name this one.
-    pub referenced_by: Vec<Ids>,
+    pub(crate) referenced_by: Vec<Ids>,
     /// Shared, so that a rebuild whose services, factors and dates did not change reuses them.
     pub recurrences: Arc<Vec<Vec<Recurrence>>>,
     /// Over visible postmortems only, so every listed page exists.
     pub indexes: Indexes,
-    pub home_text: Option<String>,
+    pub(crate) home_text: Option<String>,
     /// Attachments under content/ that a visible postmortem links to: the ones published.
     pub assets: Vec<PathBuf>,
     /// Postmortem files this edition leaves out: a link to one is shown as plain text.
-    pub withheld: std::collections::HashSet<PathBuf>,
+    pub(crate) withheld: std::collections::HashSet<PathBuf>,
     /// What the trackers said at the last `pmsite sync`; None without a snapshot.
     pub tickets: Option<Arc<crate::tickets::Tickets>>,
-    pub today: Date,
+    pub(crate) today: Date,
 }
 
+/// What linking needs besides the files.
 pub struct Options {
+    /// The day overdue action items, ages and recent recurrences are measured from.
     pub today: Date,
+    /// Drafts are visible, listed and linked like published postmortems (`--drafts`).
     pub include_drafts: bool,
 }
 
@@ -77,13 +93,13 @@ pub struct Options {
 /// more than the rest of linking, and a save that changes a title or a body leaves them as
 /// they were.
 #[derive(Default)]
-pub struct LinkCache {
+pub(crate) struct LinkCache {
     recurrences: Option<(u64, Arc<Vec<Vec<Recurrence>>>)>,
 }
 
 impl KnowledgeBase {
     /// The postmortems listing `name` in this dimension, looked up without listing all values.
-    pub fn ids_of(&self, dim: Dim, name: &str) -> Option<&Vec<usize>> {
+    pub(crate) fn ids_of(&self, dim: Dim, name: &str) -> Option<&Vec<usize>> {
         let ix = &self.indexes;
         match dim {
             Dim::Services => ix.services.get(name),
@@ -97,7 +113,7 @@ impl KnowledgeBase {
     }
 
     /// The values of this dimension and their postmortems, in display order.
-    pub fn entries_of(&self, dim: Dim) -> Vec<(String, &Vec<usize>)> {
+    pub(crate) fn entries_of(&self, dim: Dim) -> Vec<(String, &Vec<usize>)> {
         let ix = &self.indexes;
         match dim {
             Dim::Services => ix.services.iter().map(|(k, v)| (k.clone(), v)).collect(),
@@ -115,12 +131,12 @@ impl KnowledgeBase {
 
     /// 1 for the most severe level (0 for one site.toml does not list); used for CSS
     /// classes (`sev-1`) and sorting.
-    pub fn severity_rank(&self, s: &str) -> usize {
+    pub(crate) fn severity_rank(&self, s: &str) -> usize {
         self.config.severities.iter().position(|x| x == s).map_or(0, |p| p + 1)
     }
 
     /// URL slugs of every dimension value.
-    pub fn slugs(&self) -> Slugs {
+    pub(crate) fn slugs(&self) -> Slugs {
         Slugs::new(|dim| self.entries_of(dim).into_iter().map(|(name, _)| name).collect())
     }
 }
@@ -132,7 +148,7 @@ impl KnowledgeBase {
     }
 
     /// `link`, reusing what `cache` holds when its inputs did not change.
-    pub fn link_cached(
+    pub(crate) fn link_cached(
         loaded: Loaded,
         opts: &Options,
         diags: &mut Vec<Diagnostic>,
@@ -313,6 +329,7 @@ impl KnowledgeBase {
         (0..self.postmortems.len()).filter(|&i| self.visible[i])
     }
 
+    /// The postmortem with this id, visible or not.
     pub fn get(&self, id: &str) -> Option<&Postmortem> {
         self.by_id.get(id).map(|&i| &*self.postmortems[i])
     }
@@ -339,7 +356,7 @@ fn linked_assets(postmortems: &[Arc<Postmortem>], visible: &[bool], assets: Vec<
 }
 
 /// Resolves a relative link from the file `from` into a root-relative path.
-pub fn resolve(from: &Path, target: &str) -> Option<PathBuf> {
+pub(crate) fn resolve(from: &Path, target: &str) -> Option<PathBuf> {
     let target = percent_decode(target);
     let mut out: Vec<Component> = from.parent().map(|p| p.components().collect()).unwrap_or_default();
     for c in Path::new(&target).components() {

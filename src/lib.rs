@@ -8,12 +8,10 @@
 #![warn(missing_docs)]
 
 pub mod actions;
-#[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod build;
 #[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod cache;
 pub(crate) mod catalog;
-#[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod check;
 pub mod config;
 mod contrast;
@@ -27,7 +25,6 @@ pub mod history;
 pub mod import;
 #[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod incremental;
-#[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod kb;
 pub(crate) mod lines;
 pub(crate) mod linkcheck;
@@ -36,7 +33,6 @@ pub mod lint;
 #[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod load;
 pub mod markdown;
-#[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod model;
 pub(crate) mod names;
 pub mod output;
@@ -47,7 +43,6 @@ pub mod repositories;
 pub mod routes;
 pub(crate) mod safe_url;
 pub mod scaffold;
-#[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod search;
 pub mod search_command;
 pub mod serve;

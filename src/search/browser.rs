@@ -33,11 +33,11 @@ use tantivy::fieldnorm::FieldNormReader;
 
 /// Target size of a shard file. Smaller shards mean fewer bytes per query and more
 /// files; a term whose postings alone exceed it gets a shard to itself.
-pub const SHARD_BYTES: usize = 16 * 1024;
+pub(crate) const SHARD_BYTES: usize = 16 * 1024;
 
 /// Format version, bumped on any incompatible change; search.js refuses any other.
 /// 2: terms are English stems, `meta.pages` lists the pages a query can name.
-pub const FORMAT: u32 = 2;
+pub(crate) const FORMAT: u32 = 2;
 
 /// The browser index of every visible postmortem; see the module docs.
 pub fn browser_index(kb: &KnowledgeBase, texts: &[String]) -> Vec<OutputFile> {
@@ -45,7 +45,7 @@ pub fn browser_index(kb: &KnowledgeBase, texts: &[String]) -> Vec<OutputFile> {
 }
 
 /// Wraps a JSON payload in the registration call every index file makes.
-pub fn script(key: &str, payload: &impl Serialize) -> Vec<u8> {
+pub(crate) fn script(key: &str, payload: &impl Serialize) -> Vec<u8> {
     let mut out = b"window.pmSearch.register(".to_vec();
     serde_json::to_writer(&mut out, key).expect("strings serialise");
     out.push(b',');
@@ -55,7 +55,7 @@ pub fn script(key: &str, payload: &impl Serialize) -> Vec<u8> {
 }
 
 /// Result records per file in `search/docs-<hash>/`.
-pub const DOC_CHUNK: usize = 8;
+pub(crate) const DOC_CHUNK: usize = 8;
 
 /// [`browser_index`] over an existing analysis.
 pub fn browser_index_in(a: &Analysis) -> Vec<OutputFile> {
@@ -127,7 +127,7 @@ pub fn browser_index_in(a: &Analysis) -> Vec<OutputFile> {
 }
 
 /// The key of a shard's list of pages; no term holds `#`.
-pub const PAGES_KEY: &str = "#pages";
+pub(crate) const PAGES_KEY: &str = "#pages";
 
 /// Files each page a query can name in the shard of the first term of its id and of
 /// its title, as `[kind, name, url]` with the title after when it is not the name.

@@ -14,7 +14,7 @@ const SCHEMA_VERSION: &str = "pmsite-search-1";
 
 /// Hash of site.toml, every postmortem file (path and bytes), the pmsite version
 /// and whether drafts are in the index.
-pub fn source_fingerprint(root: &Path, drafts: bool) -> Result<String, SearchError> {
+pub(crate) fn source_fingerprint(root: &Path, drafts: bool) -> Result<String, SearchError> {
     let mut h = StableHasher::default();
     h.write_field(SCHEMA_VERSION.as_bytes());
     h.write_field(env!("CARGO_PKG_VERSION").as_bytes());

@@ -20,7 +20,7 @@ use tantivy::schema::{
 use tantivy::{DateTime, Index, IndexWriter, TantivyDocument};
 
 /// Where the index lives, relative to the knowledge base root.
-pub const INDEX_DIR: &str = ".pmsite/search-index";
+pub(crate) const INDEX_DIR: &str = ".pmsite/search-index";
 const STAMP: &str = "pmsite-stamp.json";
 /// The factor, service and team pages, for suggestions without loading the sources.
 const PAGES: &str = "pmsite-pages.json";
@@ -37,8 +37,10 @@ pub fn index_dir(root: &Path) -> PathBuf {
 /// An index on disk, current for the knowledge base it was built or checked against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchIndex {
+    /// The folder holding the index.
     pub dir: PathBuf,
-    pub fingerprint: String,
+    pub(crate) fingerprint: String,
+    /// How many postmortems it holds: the visible ones when it was built.
     pub documents: usize,
     /// False when the existing index was already current and left alone.
     pub rebuilt: bool,
@@ -55,17 +57,17 @@ struct Stamp {
 
 /// The schema's fields, by role.
 pub(crate) struct Fields {
-    pub schema: Schema,
-    pub id: Field,
+    pub(crate) schema: Schema,
+    pub(crate) id: Field,
     /// In [`TextField::ALL`] order.
-    pub text: [Field; analysis::FIELDS],
-    pub service: Field,
-    pub team: Field,
-    pub factor: Field,
-    pub tag: Field,
-    pub severity: Field,
-    pub year: Field,
-    pub date: Field,
+    pub(crate) text: [Field; analysis::FIELDS],
+    pub(crate) service: Field,
+    pub(crate) team: Field,
+    pub(crate) factor: Field,
+    pub(crate) tag: Field,
+    pub(crate) severity: Field,
+    pub(crate) year: Field,
+    pub(crate) date: Field,
 }
 
 impl Fields {
@@ -143,12 +145,12 @@ fn drafts_included(kb: &KnowledgeBase) -> bool {
 }
 
 /// Whether `dir` holds an index built from sources with this fingerprint.
-pub fn is_fresh(dir: &Path, fingerprint: &str) -> bool {
+pub(crate) fn is_fresh(dir: &Path, fingerprint: &str) -> bool {
     read_stamp(dir).is_some_and(|s| s.fingerprint == fingerprint) && dir.join("meta.json").is_file()
 }
 
 /// How many postmortems the index in `dir` holds, from its stamp.
-pub fn read_documents(dir: &Path) -> Option<usize> {
+pub(crate) fn read_documents(dir: &Path) -> Option<usize> {
     read_stamp(dir).map(|s| s.documents)
 }
 

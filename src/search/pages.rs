@@ -16,14 +16,14 @@ pub(super) const MAX_NAMED: usize = 6;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum PageKind {
+pub(crate) enum PageKind {
     Factor,
     Service,
     Team,
 }
 
 impl PageKind {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             PageKind::Factor => "factor",
             PageKind::Service => "service",
@@ -35,17 +35,17 @@ impl PageKind {
 /// A page a query can name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PageLink {
-    pub kind: PageKind,
+    pub(crate) kind: PageKind,
     /// The id postmortems use: `checkout-api`, `retry-storm`.
-    pub name: String,
+    pub(crate) name: String,
     /// The page's title: a factor's title from site.toml, else the name.
-    pub title: String,
+    pub(crate) title: String,
     /// Root-relative, from [`routes`].
-    pub url: String,
+    pub(crate) url: String,
 }
 
 /// Every factor, service and team page the site has, factors first, each kind by name.
-pub fn pages(kb: &KnowledgeBase) -> Vec<PageLink> {
+pub(crate) fn pages(kb: &KnowledgeBase) -> Vec<PageLink> {
     let slugs = kb.slugs();
     let mut out: Vec<PageLink> = kb
         .indexes
@@ -72,7 +72,7 @@ pub fn pages(kb: &KnowledgeBase) -> Vec<PageLink> {
 
 /// The terms of a query's words, in order: `-word` exclusions left out, a
 /// `field:value` counted by its value (`service:checkout-api` names the service).
-pub fn query_terms(query: &str) -> Vec<String> {
+pub(crate) fn query_terms(query: &str) -> Vec<String> {
     let words: Vec<&str> = query
         .split_whitespace()
         .filter(|w| !w.starts_with('-'))
@@ -81,7 +81,8 @@ pub fn query_terms(query: &str) -> Vec<String> {
     terms_of(&words.join(" "))
 }
 
-/// The pages `query` names, at most `MAX_NAMED`, in [`pages`] order.
+/// The entries of `pages` that `query` names, at most `MAX_NAMED`, in their order
+/// (from the index or the site: factors, then services, then teams, each by name).
 pub fn named_in<'a>(pages: &'a [PageLink], query: &str) -> Vec<&'a PageLink> {
     let words = query_terms(query);
     if words.is_empty() {

@@ -23,9 +23,13 @@ use tantivy::{DateTime, Order, ReloadPolicy, TantivyDocument, Term};
 /// alternatives (`--service a --service b`: either); kinds combine with AND.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filters {
+    /// Service names, compared without regard to case; empty for any service.
     pub services: Vec<String>,
+    /// Factor ids (`retry-storm`), compared without regard to case; empty for any factor.
     pub factors: Vec<String>,
+    /// Team names, compared without regard to case; empty for any team.
     pub teams: Vec<String>,
+    /// Severity levels as site.toml names them, compared without regard to case; empty for any.
     pub severities: Vec<String>,
     /// Incidents on or after this day.
     pub since: Option<Date>,
@@ -34,22 +38,25 @@ pub struct Filters {
 /// One search result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Hit {
+    /// The postmortem's id (its file name without `.md`).
     pub id: String,
-    pub title: String,
-    pub severity: String,
-    pub date: Date,
-    pub services: Vec<String>,
+    pub(crate) title: String,
+    pub(crate) severity: String,
+    pub(crate) date: Date,
+    pub(crate) services: Vec<String>,
     /// BM25 relevance; 0 when the query was empty and results are newest first.
     pub score: f32,
+    /// From the first of summary, body, timeline and action items where a query word
+    /// occurs; else the start of the summary.
     pub snippet: Snippet,
 }
 
 /// A short excerpt with the matched words marked.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Snippet {
-    pub text: String,
+    pub(crate) text: String,
     /// Byte ranges of `text` (UTF-8) holding matched words, in order.
-    pub highlights: Vec<[usize; 2]>,
+    pub(crate) highlights: Vec<[usize; 2]>,
 }
 
 impl Snippet {
