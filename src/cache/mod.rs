@@ -17,6 +17,9 @@ use std::sync::Arc;
 
 mod parsed;
 mod parts;
+
+/// One postmortem's or action item's fragments, by kind (`None` where none was made).
+pub type Frags = Vec<Option<Arc<str>>>;
 pub use parts::read_parts;
 
 /// One file's parse as a build made it, with the content hash it was made from.
@@ -174,10 +177,10 @@ pub struct State {
     #[serde(skip)]
     pub bodies: Vec<(String, Arc<RenderedBody>)>,
     #[serde(skip)]
-    pub pm_frags: Vec<(String, Vec<Option<Arc<str>>>)>,
+    pub pm_frags: Vec<(String, Frags)>,
     pub refs: Vec<(String, u64)>,
     #[serde(skip)]
-    pub action_frags: Vec<(String, Vec<Vec<Option<Arc<str>>>>)>,
+    pub action_frags: Vec<(String, Vec<Frags>)>,
     /// The key of each part file as the index expects it (`parts::key`); 0 for none.
     pub parts: Vec<u64>,
     /// Every file's parse, stored in the parts too.

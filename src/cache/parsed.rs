@@ -82,9 +82,21 @@ pub(super) struct StoredPostmortem {
     body_line: usize,
     links: Vec<(String, usize, usize, usize)>,
     refs: Vec<(StoredTarget, usize, usize, usize, bool)>,
-    lines: (usize, usize, usize, usize, Option<usize>, Vec<(usize, usize, usize)>, bool),
+    lines: StoredLines,
     source_hash: u64,
     front_hash: u64,
+}
+
+/// `FieldLines`, field for field.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StoredLines {
+    title: usize,
+    summary: usize,
+    impact: usize,
+    timeline: usize,
+    timeline_unordered: Option<usize>,
+    related: Vec<(usize, usize, usize)>,
+    timeline_incomplete: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -165,15 +177,15 @@ impl StoredPostmortem {
                     (target, r.line, r.column, r.width, r.image)
                 })
                 .collect(),
-            lines: (
-                l.title,
-                l.summary,
-                l.impact,
-                l.timeline,
-                l.timeline_unordered,
-                l.related.clone(),
-                l.timeline_incomplete,
-            ),
+            lines: StoredLines {
+                title: l.title,
+                summary: l.summary,
+                impact: l.impact,
+                timeline: l.timeline,
+                timeline_unordered: l.timeline_unordered,
+                related: l.related.clone(),
+                timeline_incomplete: l.timeline_incomplete,
+            },
             source_hash: pm.source_hash,
             front_hash: pm.front_hash,
         }
@@ -181,7 +193,7 @@ impl StoredPostmortem {
 
     fn into_postmortem(self) -> Option<Postmortem> {
         let name = |all: &'static [&'static str], i: u8| all.get(i as usize).copied();
-        let (title, summary, impact, timeline, timeline_unordered, related, timeline_incomplete) = self.lines;
+        let l = self.lines;
         Some(Postmortem {
             id: self.id,
             path: self.path,
@@ -250,7 +262,15 @@ impl StoredPostmortem {
                     image,
                 })
                 .collect(),
-            lines: FieldLines { title, summary, impact, timeline, timeline_unordered, related, timeline_incomplete },
+            lines: FieldLines {
+                title: l.title,
+                summary: l.summary,
+                impact: l.impact,
+                timeline: l.timeline,
+                timeline_unordered: l.timeline_unordered,
+                related: l.related,
+                timeline_incomplete: l.timeline_incomplete,
+            },
             source_hash: self.source_hash,
             front_hash: self.front_hash,
         })

@@ -9,7 +9,7 @@
 //! index was written, or one from another build, is never read as this one's.
 
 use super::parsed::Parsed;
-use super::{ParsedFile, State, decode_value, encode_value, write_atomically};
+use super::{Frags, ParsedFile, State, decode_value, encode_value, write_atomically};
 use crate::markdown::RenderedBody;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -21,8 +21,6 @@ use std::sync::Arc;
 /// Enough that one edit rewrites under 2% of the cache, few enough that a build does not
 /// spend its time creating files.
 pub(super) const PARTS: usize = 64;
-
-type Frags = Vec<Option<Arc<str>>>;
 
 fn part_of(id: &str) -> usize {
     (xxhash_rust::xxh3::xxh3_64(id.as_bytes()) % PARTS as u64) as usize
