@@ -239,6 +239,7 @@ impl Session {
             return Rendered::failed(checked, diags);
         }
         let t = Instant::now();
+        let t0 = t;
         let theme = match Theme::load(&self.root, &checked.kb.config.theme) {
             Ok(t) => t,
             Err(d) => {
@@ -246,6 +247,8 @@ impl Session {
                 return Rendered::failed(checked, diags);
             }
         };
+        stage_timing("  theme", t);
+        let t = Instant::now();
         let kb = &checked.kb;
         let global = global_hash(&self.root, kb, &theme, opts, self.render_opts.live_reload);
         let membership = membership_hash(kb);
@@ -264,6 +267,8 @@ impl Session {
                 report.files
             }
         };
+        stage_timing("  global hash, history", t);
+        let t = Instant::now();
         let content = fingerprint::content_hashes(kb, &history);
         let unchanged_at: Vec<bool> = (0..kb.postmortems.len())
             .into_par_iter()
@@ -276,7 +281,11 @@ impl Session {
             }
             prev.and_then(|p| p.bodies.get(&kb.postmortems[i].id).cloned())
         };
+        stage_timing("  content hashes", t);
+        let t = Instant::now();
         let mut site = Site::reusing(kb, &theme, self.render_opts.clone(), &reuse_body);
+        stage_timing("  site", t);
+        let t = Instant::now();
         let refs_hash = |i: usize| fingerprint::refs_hash(kb, i);
         if let Some(p) = prev {
             let pm_frag = |i: usize, kind: usize| {
@@ -298,7 +307,8 @@ impl Session {
             };
             site.prefill(&pm_frag, &action_frag);
         }
-        stage_timing("markdown", t);
+        stage_timing("  prefill", t);
+        stage_timing("markdown", t0);
 
         let live = self.render_opts.live_reload;
         let kept = prev.filter(|_| live && !complete);
