@@ -119,7 +119,10 @@ pub fn build(root: &Path, opts: &BuildOptions, progress: &(dyn Fn(u64) + Sync)) 
         cache::hash_inputs(root, stored.as_ref().map(|s| &s.inputs), extra)
     });
     stage_timing("inputs", t);
-    let (staging, refused) = match output::Staging::begin(&out) {
+    let t = Instant::now();
+    let begun = output::Staging::begin(&out);
+    stage_timing("output folder", t);
+    let (staging, refused) = match begun {
         Ok(s) => (Some(s), None),
         // Still check and render, so the report lists the knowledge base's problems too.
         Err(e) => (None, Some(Diagnostic::error(Code::Io, &opts.output, 0, 0, e.to_string()))),

@@ -31,13 +31,6 @@ impl Edition {
             _ => None,
         }
     }
-    /// The name `parse` reads.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Edition::Internal => "internal",
-            Edition::Public => "public",
-        }
-    }
 }
 
 /// The public edition's `link-to-internal` warning, naming both files: (message,

@@ -9,7 +9,6 @@
 
 pub mod actions;
 pub mod build;
-#[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod cache;
 pub(crate) mod catalog;
 pub mod check;
@@ -23,14 +22,12 @@ mod fingerprint;
 pub mod frontmatter;
 pub mod history;
 pub mod import;
-#[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod incremental;
 pub mod kb;
 pub(crate) mod lines;
 pub(crate) mod linkcheck;
 pub mod links;
 pub mod lint;
-#[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod load;
 pub mod markdown;
 pub mod model;

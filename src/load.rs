@@ -15,7 +15,9 @@ use std::time::SystemTime;
 /// Everything read from disk, before cross-linking.
 #[derive(Debug, Clone)]
 pub struct Loaded {
+    /// The knowledge base root (the folder of site.toml).
     pub root: PathBuf,
+    /// site.toml as read (defaults where it is missing or unreadable).
     pub config: SiteConfig,
     /// Shared with `serve`'s parse cache, so a save does not copy every unchanged one.
     pub postmortems: Vec<std::sync::Arc<Postmortem>>,
@@ -32,6 +34,7 @@ pub struct Loaded {
     pub withheld: Vec<PathBuf>,
     /// The ticket snapshot (`pmsite sync`), when there is one.
     pub tickets: Option<std::sync::Arc<crate::tickets::Tickets>>,
+    /// Every problem found while reading, in no particular order.
     pub diagnostics: Vec<Diagnostic>,
 }
 

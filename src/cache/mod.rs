@@ -27,7 +27,9 @@ pub use parts::read_parts;
 pub struct ParsedFile {
     /// Relative to the root, `/`-separated (as in `InputFile::path`).
     pub path: String,
+    /// The content hash `hash_inputs` gave the bytes that were parsed.
     pub hash: u64,
+    /// The parse itself, as `load` made it.
     pub result: crate::load::FileParse,
 }
 
@@ -93,8 +95,11 @@ const FORMAT: u32 = 3;
 /// One build's memory.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Stored {
+    /// What the build read, to tell the next build what changed.
     pub inputs: Inputs,
+    /// What the build reported, to report again when nothing changed.
     pub report: Report,
+    /// What the incremental session reuses.
     pub state: State,
 }
 
@@ -102,24 +107,35 @@ pub struct Stored {
 /// file is not read again), and the digest of all of them with the build's options.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Inputs {
+    /// All files' hashes and the build's options in one value: equal means nothing changed.
     pub digest: u64,
+    /// Sorted by path.
     pub files: Vec<InputFile>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One input file as the last build saw it.
 pub struct InputFile {
+    /// Relative to the root, `/`-separated.
     pub path: String,
+    /// (length, mtime ns, ctime ns, inode); all 0 when not to be trusted (see `hash_inputs`).
     pub stamp: (u64, i64, i64, u64),
+    /// xxh3 of the file's bytes; 0 when it could not be read.
     pub hash: u64,
 }
 
 /// What the build reported, to report again when nothing changed.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Report {
+    /// Visible postmortems built.
     pub postmortems: usize,
+    /// HTML pages in the site.
     pub pages: usize,
+    /// Every file in the site, pages included.
     pub files: usize,
+    /// The one-line remarks the build printed.
     pub notes: Vec<String>,
+    /// Every diagnostic, in the order printed.
     pub diagnostics: Vec<StoredDiagnostic>,
 }
 
@@ -137,6 +153,7 @@ pub struct StoredDiagnostic {
 }
 
 impl StoredDiagnostic {
+    /// The stored form of `d`.
     pub fn of(d: &Diagnostic) -> StoredDiagnostic {
         StoredDiagnostic {
             error: d.level == Level::Error,
@@ -177,9 +194,12 @@ pub struct State {
     #[serde(skip)]
     pub bodies: Vec<(String, Arc<RenderedBody>)>,
     #[serde(skip)]
+    /// Postmortem id -> its fragments (`PmFragment` order).
     pub pm_frags: Vec<(String, Frags)>,
+    /// Postmortem id -> hash of the ids that refer to it (its API object lists them).
     pub refs: Vec<(String, u64)>,
     #[serde(skip)]
+    /// Postmortem id -> per action item (by position), its fragments.
     pub action_frags: Vec<(String, Vec<Frags>)>,
     /// The key of each part file as the index expects it (`parts::key`); 0 for none.
     pub parts: Vec<u64>,
@@ -193,6 +213,7 @@ pub struct State {
     pub pages: Vec<(String, u64, u64)>,
     /// Every other file of the site (feeds, search index, assets) and its hash.
     pub others: Vec<(String, u64)>,
+    /// The postmortems `/patterns/` showed, by position, while the membership is the same.
     pub patterns_shown: Option<Vec<usize>>,
     /// Postmortems whose dates came from file times, not commits: their stamps are
     /// inputs too (see `digest_with_file_times`).
@@ -232,6 +253,7 @@ fn unusable(path: &Path, why: &str) -> String {
     format!("{}: {why}; building without it", crate::diagnostics::display_path(path))
 }
 
+/// The cache index's path under `root`.
 pub fn path(root: &Path) -> PathBuf {
     root.join(DIR).join(FILE)
 }

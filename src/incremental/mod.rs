@@ -35,11 +35,17 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[derive(Debug, Clone)]
+/// What a build makes and how (the `pmsite build` flags).
 pub struct BuildOptions {
+    /// The output folder, relative to the root unless absolute.
     pub output: PathBuf,
+    /// `--base-url`, replacing site.toml's `base_url`.
     pub base_url: Option<String>,
+    /// `--drafts`: drafts get pages too.
     pub drafts: bool,
+    /// `--strict`: warnings fail the build.
     pub strict: bool,
+    /// The date overdue items and "N days ago" are counted from.
     pub today: Date,
     /// Read and write `.pmsite/cache/` (one-shot builds; `pmsite build --no-cache` turns it off).
     pub cache: bool,
@@ -49,12 +55,15 @@ pub struct BuildOptions {
 
 /// Everything a build produces, in memory, before any byte is written.
 pub struct Rendered {
+    /// The knowledge base the site was made from.
     pub checked: Checked,
     /// The files made, except those already handed to a writer by a one-shot build.
     pub files: Vec<OutputFile>,
     /// How many files the site has, whether or not they are in `files`.
     pub file_count: usize,
+    /// How many HTML pages the site has.
     pub pages: usize,
+    /// Every diagnostic, sorted by file and line.
     pub diagnostics: Vec<Diagnostic>,
     /// Things worth one line to the user that are not problems in the knowledge base
     /// (e.g. "no git history: using file dates").
@@ -126,6 +135,7 @@ pub struct Session {
 }
 
 impl Session {
+    /// A session with nothing to reuse yet: its first rebuild renders everything.
     pub fn new(root: &Path, opts: BuildOptions, render_opts: RenderOptions) -> Session {
         Session {
             root: root.to_path_buf(),

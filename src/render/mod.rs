@@ -29,7 +29,6 @@ use crate::output::OutputFile;
 use crate::routes;
 use rayon::prelude::*;
 pub(crate) use service::owner_with_page;
-use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 pub use theme::Theme;
 
@@ -468,18 +467,6 @@ impl<'a> Site<'a> {
             });
         }
     }
-
-    /// Term pages by dimension, for feeds and sitemaps.
-    pub fn term_paths(&self) -> BTreeMap<(Dim, String), String> {
-        let mut out = BTreeMap::new();
-        for dim in Dim::ALL {
-            for (name, _) in self.kb.entries_of(dim) {
-                let url = self.slugs.url(dim, &name);
-                out.insert((dim, name), url);
-            }
-        }
-        out
-    }
 }
 
 /// Each postmortem's list row (`views::row`), made when a page first needs it: a save
@@ -544,11 +531,6 @@ fn cached(cell: &OnceLock<Arc<str>>, render: impl FnOnce() -> Result<String, Dia
     }
     let v: Arc<str> = render()?.into();
     Ok(cell.get_or_init(|| v))
-}
-
-/// Plain text of a body for search, from the one parse the page already did.
-pub fn plain_text<'s>(site: &'s Site, i: usize) -> &'s str {
-    &site.bodies[i].text
 }
 
 #[cfg(test)]

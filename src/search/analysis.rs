@@ -35,10 +35,15 @@ pub const STOP_WORDS: &[&str] = &[
 /// The text fields, in the order of their bit in the browser index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
+    /// The Markdown body, as plain text.
     Body,
+    /// The front matter's `title`.
     Title,
+    /// The front matter's `summary` and `impact`.
     Summary,
+    /// The timeline events' text.
     Timeline,
+    /// The action items' titles and outcomes.
     Actions,
     /// Services, teams, tags, factor ids and titles, severity: free text finds an
     /// incident by the names it is filed under even when the prose never says them.
@@ -49,9 +54,11 @@ pub enum Field {
 pub const FIELDS: usize = 6;
 
 impl Field {
+    /// Every field, in bit order.
     pub const ALL: [Field; FIELDS] =
         [Field::Body, Field::Title, Field::Summary, Field::Timeline, Field::Actions, Field::Keywords];
 
+    /// The field's name in the tantivy schema and the browser index.
     pub fn name(self) -> &'static str {
         match self {
             Field::Body => "body",
@@ -153,7 +160,9 @@ pub fn field_values<'a>(kb: &'a KnowledgeBase, pm: &'a Postmortem, body: &'a str
 /// One term of one document: how often it occurs in each field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DocTerm {
+    /// The term's id in `Analysis::terms`.
     pub term: u32,
+    /// Occurrences in each field, in `Field::ALL` order (saturating).
     pub tf: [u16; FIELDS],
 }
 
@@ -163,8 +172,11 @@ pub struct DocTerm {
 /// ones; `docs[d]` is the position in `kb.postmortems`. Term ids follow the terms'
 /// sorted order (by UTF-16 code units, the order JavaScript compares strings in).
 pub struct Analysis<'a> {
+    /// The knowledge base analysed.
     pub kb: &'a KnowledgeBase,
+    /// Per document, its position in `kb.postmortems`.
     pub docs: Vec<usize>,
+    /// Every stemmed term, in UTF-16 order (ids are positions here).
     pub terms: Vec<String>,
     /// Per document, its terms sorted by id.
     pub doc_terms: Vec<Vec<DocTerm>>,
@@ -288,10 +300,12 @@ impl<'a> Analysis<'a> {
         Analysis { kb, docs, terms: sorted_terms, doc_terms, lengths }
     }
 
+    /// How many documents (visible postmortems) were analysed.
     pub fn len(&self) -> usize {
         self.docs.len()
     }
 
+    /// Whether no postmortem was visible.
     pub fn is_empty(&self) -> bool {
         self.docs.is_empty()
     }

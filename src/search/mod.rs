@@ -18,7 +18,6 @@
 //! body to these functions (index-aligned with `kb.postmortems`). [`plain_text`] is
 //! the reference extraction, used by `pmsite search` when it has to rebuild.
 
-#[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 pub mod analysis;
 pub(crate) mod browser;
 mod encode;
@@ -26,7 +25,6 @@ mod fingerprint;
 mod index;
 mod pages;
 mod query;
-#[allow(missing_docs, reason = "documented separately: being restructured for issue 15")]
 mod similar;
 
 pub use analysis::{Analysis, Field};

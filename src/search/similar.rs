@@ -42,7 +42,9 @@ const MIN_SCORE: f32 = 0.08;
 pub struct Similar {
     /// Position in `kb.postmortems`.
     pub index: usize,
+    /// The other postmortem's id.
     pub id: String,
+    /// Text similarity plus shared-value bonuses; higher is more alike.
     pub score: f32,
     /// Services both incidents name.
     pub services: Vec<String>,

@@ -195,10 +195,6 @@ impl ServerHandle {
     pub fn caught_up(&self) -> bool {
         !self.shared.behind.load(Ordering::SeqCst)
     }
-    /// Receives every event sent to open pages from now on (for tests and tools).
-    pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
-        self.shared.events.subscribe()
-    }
     /// Stops watching and serving, and waits for the threads to end.
     pub fn shutdown(mut self) {
         self.stop_all();
