@@ -213,7 +213,7 @@ pub fn build(root: &Path, opts: &BuildOptions, progress: &(dyn Fn(u64) + Sync)) 
             diagnostics: diags.iter().map(cache::StoredDiagnostic::of).collect(),
         };
         let t = Instant::now();
-        if let Err(e) = cache::write(root, &cache::Stored { inputs, report, state }, previous_parts.as_deref()) {
+        if let Err(e) = cache::write(root, cache::Stored { inputs, report, state }, previous_parts.as_deref()) {
             notes.push(format!(
                 "the build cache in {} was not updated ({e}); the next build does all its work",
                 cache::DIR

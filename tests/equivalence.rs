@@ -480,7 +480,7 @@ fn a_cached_build_takes_an_unchanged_file_s_parse_from_the_cache_and_parses_a_ch
     };
     forge(&mut stored, &kept, "Forged title of an unchanged file");
     forge(&mut stored, &edited, "Forged title of an edited file");
-    pmsite::cache::write(root, &stored, None).unwrap();
+    pmsite::cache::write(root, stored, None).unwrap();
     apply(root, &Edit::Body(shown[1], 7), 0);
     let r = pmsite::build::build(root, &opts(&out, true), &|_| {});
     assert!(r.ok, "{:?}", r.diagnostics);

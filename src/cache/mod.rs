@@ -33,6 +33,12 @@ pub struct ParsedFile {
     pub result: crate::load::FileParse,
 }
 
+impl Inputs {
+    fn by_path(&self) -> std::collections::HashMap<&str, &InputFile> {
+        self.files.iter().map(|f| (f.path.as_str(), f)).collect()
+    }
+}
+
 /// The stored parses still true of the files as `inputs` found them, as the parse cache
 /// takes them: only a file whose stamp `hash_inputs` kept (not one written in the last
 /// moments) and whose content hash is the one parsed.
@@ -40,8 +46,7 @@ pub fn reusable_parses(
     inputs: &Inputs,
     parsed: Vec<ParsedFile>,
 ) -> Vec<(PathBuf, u64, std::time::SystemTime, crate::load::FileParse)> {
-    let current: std::collections::HashMap<&str, &InputFile> =
-        inputs.files.iter().map(|f| (f.path.as_str(), f)).collect();
+    let current = inputs.by_path();
     parsed
         .into_iter()
         .filter_map(|p| {
@@ -59,8 +64,7 @@ pub fn parses_to_keep<'a>(
     inputs: &Inputs,
     parses: impl Iterator<Item = (&'a PathBuf, u64, Option<std::time::SystemTime>, &'a crate::load::FileParse)>,
 ) -> Vec<ParsedFile> {
-    let current: std::collections::HashMap<&str, &InputFile> =
-        inputs.files.iter().map(|f| (f.path.as_str(), f)).collect();
+    let current = inputs.by_path();
     parses
         .filter_map(|(path, len, modified, result)| {
             let path = path.to_string_lossy().replace('\\', "/");
@@ -220,34 +224,6 @@ pub struct State {
     pub file_times: Vec<String>,
 }
 
-impl State {
-    /// Everything but what the parts hold.
-    fn index_only(&self) -> State {
-        State {
-            structure: self.structure,
-            membership: self.membership,
-            hashes: self.hashes.clone(),
-            bodies: Vec::new(),
-            pm_frags: Vec::new(),
-            refs: self.refs.clone(),
-            action_frags: Vec::new(),
-            parts: self.parts.clone(),
-            parsed: Vec::new(),
-            parsed_with: self.parsed_with,
-            pages: self.pages.clone(),
-            others: self.others.clone(),
-            patterns_shown: self.patterns_shown.clone(),
-            file_times: self.file_times.clone(),
-        }
-    }
-}
-
-impl Stored {
-    fn clone_index(&self) -> Stored {
-        Stored { inputs: self.inputs.clone(), report: self.report.clone(), state: self.state.index_only() }
-    }
-}
-
 /// Why a cache file was not used, for the one note a build prints.
 fn unusable(path: &Path, why: &str) -> String {
     format!("{}: {why}; building without it", crate::diagnostics::display_path(path))
@@ -350,11 +326,11 @@ fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()>
 /// Writes the cache: first the parts whose postmortems changed since `previous` (the
 /// parts the cache that was read had; `None` writes every part), then the index. A build
 /// killed part-way leaves parts the old index does not name, which are ignored.
-pub fn write(root: &Path, stored: &Stored, previous: Option<&[u64]>) -> std::io::Result<()> {
+pub fn write(root: &Path, mut stored: Stored, previous: Option<&[u64]>) -> std::io::Result<()> {
     let dir = prepare_dir(root)?;
-    let keys = parts::write(&dir, &stored.state, previous)?;
-    let index = Stored { state: State { parts: keys, ..stored.state.index_only() }, ..stored.clone_index() };
-    write_atomically(&dir, FILE, &encode(&index))
+    stored.state.parts = parts::write(&dir, &stored.state, previous)?;
+    // What the parts hold is `#[serde(skip)]` in `State`: the index encodes without it.
+    write_atomically(&dir, FILE, &encode(&stored))
 }
 
 /// Writes only the index (`stored` as read, its parts untouched on disk).
@@ -383,8 +359,7 @@ fn prepare_dir(root: &Path) -> std::io::Result<PathBuf> {
 pub fn hash_inputs(root: &Path, previous: Option<&Inputs>, extra: u64) -> Inputs {
     use rayon::prelude::*;
     use std::collections::HashMap;
-    let known: HashMap<&str, &InputFile> =
-        previous.map(|p| p.files.iter().map(|f| (f.path.as_str(), f)).collect()).unwrap_or_default();
+    let known: HashMap<&str, &InputFile> = previous.map(Inputs::by_path).unwrap_or_default();
     // The root's `.gitignore` decides which postmortems load (`crate::walk`).
     let mut paths: Vec<PathBuf> = vec![PathBuf::from(crate::config::FILE), PathBuf::from(".gitignore")];
     // The tracker snapshot (`pmsite sync` writes it): the default place and the one

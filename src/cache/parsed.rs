@@ -159,7 +159,7 @@ impl StoredPostmortem {
                 })
                 .collect(),
             related: pm.related.clone(),
-            visibility: index_of(&Visibility::ALL, Visibility::ALL[pm.visibility as usize]),
+            visibility: pm.visibility as u8,
             internal_fields: pm.internal_fields.clone(),
             extra: serde_json::to_string(&pm.extra).unwrap_or_default(),
             body: pm.body.to_string(),
