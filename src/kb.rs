@@ -11,7 +11,6 @@ use crate::load::Loaded;
 use crate::model::{Postmortem, Status};
 use crate::routes::{Dim, Slugs};
 use jiff::civil::Date;
-use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 use std::path::{Component, Path, PathBuf};
@@ -20,15 +19,7 @@ use std::sync::Arc;
 /// Postmortem positions in `KnowledgeBase::postmortems`, newest first.
 pub(crate) type Ids = Vec<usize>;
 
-/// An earlier incident that shares a service and a factor with this one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recurrence {
-    /// Position of the earlier incident in `KnowledgeBase::postmortems`.
-    pub earlier: usize,
-    pub(crate) services: Vec<String>,
-    /// Ids of the factors shared together with a shared service, sorted.
-    pub factors: Vec<String>,
-}
+pub use crate::recurrences::{Recurrence, Recurrences};
 
 /// The visible postmortems naming each value of a dimension, newest first; a value
 /// that only hidden postmortems (drafts without `--drafts`) name is absent.
@@ -67,7 +58,7 @@ pub struct KnowledgeBase {
     /// Visible postmortems whose `related` or body links name this one.
     pub(crate) referenced_by: Vec<Ids>,
     /// Shared, so that a rebuild whose services, factors and dates did not change reuses them.
-    pub recurrences: Arc<Vec<Vec<Recurrence>>>,
+    pub recurrences: Arc<Recurrences>,
     /// Over visible postmortems only, so every listed page exists.
     pub indexes: Indexes,
     pub(crate) home_text: Option<String>,
@@ -94,7 +85,7 @@ pub struct Options {
 /// they were.
 #[derive(Default)]
 pub(crate) struct LinkCache {
-    recurrences: Option<(u64, Arc<Vec<Vec<Recurrence>>>)>,
+    recurrences: Option<(u64, Arc<Recurrences>)>,
 }
 
 impl KnowledgeBase {
@@ -303,7 +294,7 @@ impl KnowledgeBase {
         let key = recurrence_key(&postmortems, &visible);
         let recurrences = match &cache.recurrences {
             Some((k, r)) if *k == key => r.clone(),
-            _ => Arc::new(recurrences(&postmortems, &visible)),
+            _ => Arc::new(Recurrences::new(&postmortems, &visible)),
         };
         cache.recurrences = Some((key, recurrences.clone()));
         KnowledgeBase {
@@ -429,54 +420,6 @@ fn recurrence_key(pms: &[Arc<Postmortem>], visible: &[bool]) -> u64 {
         pm.factors.iter().for_each(|f| f.id.hash(&mut h));
     }
     h.finish()
-}
-
-/// For each postmortem, the earlier visible ones sharing a (service, factor) pair.
-fn recurrences(pms: &[Arc<Postmortem>], visible: &[bool]) -> Vec<Vec<Recurrence>> {
-    // Every (service, factor) pair and the visible postmortems naming it, newest first
-    // (the order of `pms`); then each postmortem independently, so in parallel.
-    let mut by_pair: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-    for i in (0..pms.len()).filter(|&i| visible[i]) {
-        for s in &pms[i].services {
-            for f in &pms[i].factors {
-                let list = by_pair.entry((s.as_str(), f.id.as_str())).or_default();
-                if list.last() != Some(&i) {
-                    list.push(i);
-                }
-            }
-        }
-    }
-    (0..pms.len())
-        .into_par_iter()
-        .map(|i| {
-            if !visible[i] {
-                return Vec::new();
-            }
-            let pm = &pms[i];
-            let mut found: BTreeMap<usize, (BTreeSet<&str>, BTreeSet<&str>)> = BTreeMap::new();
-            for s in &pm.services {
-                for f in &pm.factors {
-                    let list = &by_pair[&(s.as_str(), f.id.as_str())];
-                    // Larger positions are older incidents: the ones after `i` came before it.
-                    let older = list.partition_point(|&j| j <= i);
-                    for &j in &list[older..] {
-                        let e = found.entry(j).or_default();
-                        e.0.insert(s);
-                        e.1.insert(&f.id);
-                    }
-                }
-            }
-            // Nearest earlier incidents first: larger index = older, so ascending.
-            found
-                .into_iter()
-                .map(|(j, (s, f))| Recurrence {
-                    earlier: j,
-                    services: s.into_iter().map(String::from).collect(),
-                    factors: f.into_iter().map(String::from).collect(),
-                })
-                .collect()
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -35,6 +35,7 @@ pub(crate) mod names;
 pub mod output;
 pub mod patterns;
 pub mod publish;
+pub mod recurrences;
 pub mod render;
 pub mod repositories;
 pub mod routes;

@@ -65,10 +65,23 @@ pub struct RecurredDespiteFix<'a> {
     pub later: usize,
     /// Index of the earlier incident, whose done action item did not prevent it.
     pub earlier: usize,
-    /// The services and factors the two incidents share.
-    pub(crate) services: &'a [String],
-    /// The factor ids the two incidents share.
-    pub(crate) factors: &'a [String],
+    /// The services the two incidents share, sorted.
+    pub(crate) services: Vec<&'a str>,
+    /// The factor ids the two incidents share, sorted.
+    pub(crate) factors: Vec<&'a str>,
+}
+
+/// The incidents one later incident recurred despite their fixes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecurredGroup<'a> {
+    /// Index of the later incident.
+    pub later: usize,
+    /// The nearest earlier incidents first, as many as were asked for.
+    pub members: Vec<RecurredDespiteFix<'a>>,
+    /// How many earlier incidents there are in all.
+    pub count: usize,
+    /// Every factor id shared with them, sorted, with how many of them share it.
+    pub factors: Vec<(&'a str, usize)>,
 }
 
 impl<'a> RecurredDespiteFix<'a> {
@@ -98,9 +111,10 @@ fn done<'a>(kb: &'a KnowledgeBase, x: &crate::model::ActionItem) -> Option<crate
     (r.status == ActionStatus::Done).then_some(r)
 }
 
-/// Newest later incident first (the knowledge base's order). Borrows from the model:
-/// a large knowledge base has over a hundred thousand recurrences to look through.
-pub fn recurred_despite_fix(kb: &KnowledgeBase) -> Vec<RecurredDespiteFix<'_>> {
+/// Newest later incident first (the knowledge base's order), each with its nearest
+/// `keep` earlier incidents listed. The pairs are counted as they are found, never all
+/// held: at 100,000 generated postmortems there are millions.
+pub fn recurred_despite_fix(kb: &KnowledgeBase, keep: usize) -> Vec<RecurredGroup<'_>> {
     // Done before the later incident began (an item with no completion date is taken as
     // done by then, since it was marked done in the earlier write-up). Per earlier
     // incident, the earliest such date answers that for every later one at once.
@@ -115,13 +129,14 @@ pub fn recurred_despite_fix(kb: &KnowledgeBase) -> Vec<RecurredDespiteFix<'_>> {
             })
         })
         .collect();
-    let visible: Vec<usize> = kb.visible_ids().collect();
-    let per_later: Vec<Vec<RecurredDespiteFix<'_>>> = visible
+    let visible: Vec<usize> = kb.visible_ids().filter(|&i| kb.recurrences.count(i) > 0).collect();
+    let groups: Vec<Option<RecurredGroup<'_>>> = visible
         .par_iter()
         .map(|&later| {
-            let mut out = Vec::new();
             let b = &kb.postmortems[later];
-            for r in &kb.recurrences[later] {
+            let mut group = RecurredGroup { later, members: Vec::new(), count: 0, factors: Vec::new() };
+            let mut factors: BTreeMap<&str, usize> = BTreeMap::new();
+            for r in kb.recurrences.all(b, later) {
                 let done_by_then = match first_done[r.earlier] {
                     None => false,
                     Some(None) => true,
@@ -130,10 +145,22 @@ pub fn recurred_despite_fix(kb: &KnowledgeBase) -> Vec<RecurredDespiteFix<'_>> {
                 if !done_by_then {
                     continue;
                 }
-                out.push(RecurredDespiteFix { later, earlier: r.earlier, services: &r.services, factors: &r.factors });
+                group.count += 1;
+                for f in &r.factors {
+                    *factors.entry(f).or_default() += 1;
+                }
+                if group.members.len() < keep {
+                    group.members.push(RecurredDespiteFix {
+                        later,
+                        earlier: r.earlier,
+                        services: r.services,
+                        factors: r.factors,
+                    });
+                }
             }
-            out
+            group.factors = factors.into_iter().collect();
+            (group.count > 0).then_some(group)
         })
         .collect();
-    per_later.into_iter().flatten().collect()
+    groups.into_iter().flatten().collect()
 }

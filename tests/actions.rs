@@ -105,18 +105,20 @@ fn recurrence_and_recurred_despite_a_completed_fix() {
     let kb = &c.kb;
     let b = kb.by_id["2024-05-01-b"];
     let a = kb.by_id["2023-01-10-a"];
-    assert_eq!(kb.recurrences[b].len(), 1);
-    assert_eq!(kb.recurrences[b][0].earlier, a);
-    assert_eq!(kb.recurrences[b][0].factors, ["retry-storm"]);
-    assert!(kb.recurrences[a].is_empty(), "the earlier incident is not a recurrence");
-    assert!(
-        kb.recurrences[kb.by_id["2024-06-01-c"]].is_empty(),
+    assert_eq!(kb.recurrences.count(b), 1);
+    assert_eq!(kb.recurrences.nearest(b)[0].earlier, a);
+    assert_eq!(kb.recurrences.nearest(b)[0].factors, ["retry-storm"]);
+    assert_eq!(kb.recurrences.count(a), 0, "the earlier incident is not a recurrence");
+    assert_eq!(
+        kb.recurrences.count(kb.by_id["2024-06-01-c"]),
+        0,
         "a shared factor in another service is not a recurrence"
     );
-    let r = pmsite::patterns::recurred_despite_fix(kb);
+    let r = pmsite::patterns::recurred_despite_fix(kb, 5);
     assert_eq!(r.len(), 1);
-    assert_eq!((r[0].later, r[0].earlier), (b, a));
-    assert_eq!(r[0].done_items(kb), ["Cap retries at 2 with jittered backoff"]);
+    assert_eq!((r[0].later, r[0].count, r[0].factors.clone()), (b, 1, vec![("retry-storm", 1)]));
+    assert_eq!((r[0].members[0].later, r[0].members[0].earlier), (b, a));
+    assert_eq!(r[0].members[0].done_items(kb), ["Cap retries at 2 with jittered backoff"]);
 }
 
 #[test]
@@ -125,8 +127,8 @@ fn no_recurred_despite_fix_when_the_fix_was_completed_after() {
     let a = std::fs::read_to_string(t.path().join("content/2023/2023-01-10-a.md")).unwrap();
     write(t.path(), "content/2023/2023-01-10-a.md", &a.replace("completed: 2023-02-10", "completed: 2024-06-01"));
     let c = kb(t.path(), "2024-08-01");
-    assert!(pmsite::patterns::recurred_despite_fix(&c.kb).is_empty());
-    assert_eq!(c.kb.recurrences[c.kb.by_id["2024-05-01-b"]].len(), 1, "still a recurrence");
+    assert!(pmsite::patterns::recurred_despite_fix(&c.kb, 5).is_empty());
+    assert_eq!(c.kb.recurrences.count(c.kb.by_id["2024-05-01-b"]), 1, "still a recurrence");
 }
 
 #[test]

@@ -78,7 +78,7 @@ fn page_lists_hash(site: &Site, page: &Page, membership: u64) -> u64 {
         Page::Factors | Page::Patterns => membership.hash(&mut h),
         // The figure cards show the site's median and n beside the incident's own.
         Page::Incident(i) => {
-            kb.recurrences[*i].len().hash(&mut h);
+            kb.recurrences.count(*i).hash(&mut h);
             for f in site.site_figures() {
                 (f.count, f.median_secs.map(f64::to_bits)).hash(&mut h);
             }

@@ -25,7 +25,7 @@ pub(super) fn recent_recurrences(site: &Site) -> Vec<usize> {
     let since = kb.today.saturating_sub(jiff::Span::new().days(RECENT_DAYS));
     kb.visible_ids()
         .filter(|&i| kb.postmortems[i].date >= since && kb.postmortems[i].date <= kb.today)
-        .filter(|&i| kb.recurrences[i].iter().any(|r| kb.visible[r.earlier]))
+        .filter(|&i| kb.recurrences.nearest(i).iter().any(|r| kb.visible[r.earlier]))
         .collect()
 }
 
@@ -40,7 +40,7 @@ pub(super) fn view(site: &Site, rows: &super::Rows) -> tera::Value {
         .take(RECURRENCES_LISTED)
         .map(|&i| {
             // The nearest earlier incident it recurs, which is listed first.
-            let earlier = kb.recurrences[i].iter().find(|r| kb.visible[r.earlier]).expect("filtered on it");
+            let earlier = kb.recurrences.nearest(i).iter().find(|r| kb.visible[r.earlier]).expect("filtered on it");
             obj! {
                 "incident" => rows[i].clone(),
                 "earlier" => rows[earlier.earlier].clone(),

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use tera::Context;
 
 /// Earlier incidents listed under "Seen before"; the count says how many there are.
-pub(super) const RECURRENCES_SHOWN: usize = 10;
+pub(super) const RECURRENCES_SHOWN: usize = crate::recurrences::NEAREST;
 
 pub(super) fn fill(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows) -> Result<(), Diagnostic> {
     let kb = site.kb;
@@ -81,7 +81,9 @@ pub(super) fn fill(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows)
         .filter(|&&j| kb.visible[j] && j != i)
         .map(|&j| rows[j].clone())
         .collect();
-    let recurrences = kb.recurrences[i]
+    let recurrences = kb
+        .recurrences
+        .nearest(i)
         .iter()
         .take(RECURRENCES_SHOWN)
         .map(|r| {
@@ -178,7 +180,7 @@ pub(super) fn fill(site: &Site, i: usize, ctx: &mut Context, rows: &super::Rows)
         "connections" => connections,
         "timeline_svg" => crate::svg::timeline::render(&pm.timeline, tz, &kb.config.timezone_name, "ev-"),
         "related" => related, "referenced_by" => rows_of(rows, &kb.referenced_by[i]), "recurrences" => recurrences,
-        "recurrence_count" => kb.recurrences[i].len(),
+        "recurrence_count" => kb.recurrences.count(i),
         "newer" => newer, "older" => older,
         "edit_url" => edit.as_ref().map(|e| e.file().edit_url()),
         "history_url" => edit.as_ref().map(|e| e.file().history_url()),
@@ -274,7 +276,7 @@ fn connections(site: &Site, i: usize, rows: &super::Rows) -> Result<Vec<tera::Va
     // Per earlier incident this one recurs: what they share, as links (the template draws
     // it in place of the first reason), and that incident's action items.
     let mut recurs: BTreeMap<usize, (tera::Value, &str)> = BTreeMap::new();
-    for r in kb.recurrences[i].iter().take(RECURRENCES_SHOWN) {
+    for r in kb.recurrences.nearest(i).iter().take(RECURRENCES_SHOWN) {
         if !kb.visible[r.earlier] {
             continue;
         }

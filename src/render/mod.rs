@@ -298,7 +298,7 @@ impl<'a> Site<'a> {
                 let mut d = vec![*i];
                 d.extend(kb.referenced_by[*i].iter().copied());
                 // Only the recurrences shown; the count is part of the structure hash.
-                d.extend(kb.recurrences[*i].iter().take(incident::RECURRENCES_SHOWN).map(|r| r.earlier));
+                d.extend(kb.recurrences.nearest(*i).iter().take(incident::RECURRENCES_SHOWN).map(|r| r.earlier));
                 d.extend(kb.postmortems[*i].related.iter().filter_map(|r| kb.by_id.get(r).copied()));
                 d
             }

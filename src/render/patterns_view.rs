@@ -9,7 +9,7 @@
 //! (a deploy, a hardware fault): a trigger recurs by nature, a design flaw should not.
 
 use super::{Dim, Site};
-use crate::patterns::{self, RecurredDespiteFix};
+use crate::patterns::{self, RecurredGroup};
 use crate::routes;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -122,12 +122,11 @@ pub(super) fn fill(site: &Site, ctx: &mut Context, rows: &super::Rows) {
         .map(|(a, b, n)| json!({ "a": factor_title(&a), "a_url": routes::factor_url(&a), "b": factor_title(&b), "b_url": routes::factor_url(&b), "count": n }))
         .collect();
 
-    let all_recurred = patterns::recurred_despite_fix(kb);
-    let groups = group_by_later(&all_recurred, &is_trigger);
+    let groups = group_by_later(patterns::recurred_despite_fix(kb, EARLIER_SHOWN), &is_trigger);
     let mut by_factor: BTreeMap<&str, usize> = BTreeMap::new();
-    for r in &all_recurred {
-        for f in r.factors {
-            *by_factor.entry(f.as_str()).or_default() += 1;
+    for g in &groups {
+        for (f, n) in &g.recurred.factors {
+            *by_factor.entry(f).or_default() += n;
         }
     }
     let mut by_factor: Vec<(&str, usize)> = by_factor.into_iter().collect();
@@ -136,9 +135,9 @@ pub(super) fn fill(site: &Site, ctx: &mut Context, rows: &super::Rows) {
         .iter()
         .map(|(f, n)| json!({ "name": factor_title(f), "url": routes::factor_url(f), "count": n, "trigger": is_trigger(f) }))
         .collect();
-    let factor_links = |ids: &mut Vec<&String>| -> Vec<Value> {
+    let factor_links = |ids: &mut Vec<&str>| -> Vec<Value> {
         // Design and operational factors first, then triggers.
-        ids.sort_by_key(|f| (is_trigger(f), f.to_string()));
+        ids.sort_by_key(|f| (is_trigger(f), *f));
         ids.dedup();
         ids.iter()
             .map(|f| json!({ "name": factor_title(f), "url": routes::factor_url(f), "trigger": is_trigger(f) }))
@@ -149,6 +148,7 @@ pub(super) fn fill(site: &Site, ctx: &mut Context, rows: &super::Rows) {
         .take(RECURRED_SHOWN)
         .map(|g| {
             let earlier: Vec<Value> = g
+                .recurred
                 .members
                 .iter()
                 .take(EARLIER_SHOWN)
@@ -157,19 +157,19 @@ pub(super) fn fill(site: &Site, ctx: &mut Context, rows: &super::Rows) {
                     json!({
                         "incident": rows[r.earlier],
                         "services": r.services.iter().map(|s| json!({ "name": s, "url": site.slugs.url(Dim::Services, s) })).collect::<Vec<_>>(),
-                        "factors": factor_links(&mut r.factors.iter().collect()),
+                        "factors": factor_links(&mut r.factors.clone()),
                         "done_items": done.iter().take(DONE_SHOWN).collect::<Vec<_>>(),
                         "more_done": done.len().saturating_sub(DONE_SHOWN),
                     })
                 })
                 .collect();
             json!({
-                "later": rows[g.later],
-                "factors": factor_links(&mut g.members.iter().flat_map(|r| r.factors.iter()).collect()),
+                "later": rows[g.recurred.later],
+                "factors": factor_links(&mut g.recurred.factors.iter().map(|(f, _)| *f).collect()),
                 "triggers_only": g.triggers_only,
                 "earlier": earlier,
-                "earlier_count": g.members.len(),
-                "more_earlier": g.members.len().saturating_sub(EARLIER_SHOWN),
+                "earlier_count": g.recurred.count,
+                "more_earlier": g.recurred.count.saturating_sub(EARLIER_SHOWN),
             })
         })
         .collect();
@@ -180,13 +180,13 @@ pub(super) fn fill(site: &Site, ctx: &mut Context, rows: &super::Rows) {
         groups
             .iter()
             .take(RECURRED_SHOWN)
-            .flat_map(|g| g.members.iter().take(EARLIER_SHOWN).flat_map(|r| [r.later, r.earlier])),
+            .flat_map(|g| g.recurred.members.iter().take(EARLIER_SHOWN).flat_map(|r| [r.later, r.earlier])),
     );
     shown.sort_unstable();
     shown.dedup();
     let _ = site.patterns_shown.set(shown);
     ctx.insert("recurred_total", &groups.len());
-    ctx.insert("recurred_pairs", &all_recurred.len());
+    ctx.insert("recurred_pairs", &groups.iter().map(|g| g.recurred.count).sum::<usize>());
     ctx.insert("recurred_by_factor", &recurred_by_factor);
     ctx.insert("title", "Patterns across teams");
     ctx.insert("teams", &teams);
@@ -198,27 +198,23 @@ pub(super) fn fill(site: &Site, ctx: &mut Context, rows: &super::Rows) {
     ctx.insert("recurred", &recurred);
 }
 
-/// The recurrences of one later incident.
-struct Group<'r, 'k> {
-    later: usize,
-    members: Vec<&'r RecurredDespiteFix<'k>>,
+/// The recurrences of one later incident, and whether they are by triggers only.
+struct Group<'k> {
+    recurred: RecurredGroup<'k>,
     /// Every factor it shares with the earlier incidents is a trigger.
     triggers_only: bool,
 }
 
-/// Recurrences by later incident, those sharing a design or operational factor first,
-/// newest first within each (the order `recurred_despite_fix` gives).
-fn group_by_later<'r, 'k>(all: &'r [RecurredDespiteFix<'k>], is_trigger: &dyn Fn(&str) -> bool) -> Vec<Group<'r, 'k>> {
-    let mut groups: Vec<Group> = Vec::new();
-    for r in all {
-        match groups.last_mut() {
-            Some(g) if g.later == r.later => g.members.push(r),
-            _ => groups.push(Group { later: r.later, members: vec![r], triggers_only: true }),
-        }
-    }
-    for g in &mut groups {
-        g.triggers_only = g.members.iter().flat_map(|r| r.factors.iter()).all(|f| is_trigger(f));
-    }
+/// Groups sharing a design or operational factor first, newest first within each half
+/// (the order `recurred_despite_fix` gives).
+fn group_by_later<'k>(all: Vec<RecurredGroup<'k>>, is_trigger: &dyn Fn(&str) -> bool) -> Vec<Group<'k>> {
+    let mut groups: Vec<Group> = all
+        .into_iter()
+        .map(|recurred| {
+            let triggers_only = recurred.factors.iter().all(|(f, _)| is_trigger(f));
+            Group { recurred, triggers_only }
+        })
+        .collect();
     // Stable: the date order stays within each half.
     groups.sort_by_key(|g| g.triggers_only);
     groups
@@ -253,22 +249,21 @@ mod tests {
 
     #[test]
     fn groups_put_design_and_operational_recurrences_before_triggers() {
-        let deploy = vec!["bad-deploy".to_string()];
-        let design = vec!["retry-storm".to_string()];
-        let s = vec!["api".to_string()];
-        let r = |later, earlier, factors: &'static Vec<String>| RecurredDespiteFix {
+        let group = |later, factors: &[(&'static str, usize)]| RecurredGroup {
             later,
-            earlier,
-            services: Box::leak(Box::new(s.clone())),
-            factors,
+            members: Vec::new(),
+            count: factors.iter().map(|f| f.1).max().unwrap_or(0),
+            factors: factors.to_vec(),
         };
-        let deploy: &'static Vec<String> = Box::leak(Box::new(deploy));
-        let design: &'static Vec<String> = Box::leak(Box::new(design));
         // Newest first: incident 0 recurred by trigger only, 1 by design (twice), 2 by both.
-        let all = [r(0, 5, deploy), r(1, 6, design), r(1, 7, design), r(2, 8, deploy), r(2, 9, design)];
-        let groups = group_by_later(&all, &|f| f == "bad-deploy");
+        let all = vec![
+            group(0, &[("bad-deploy", 1)]),
+            group(1, &[("retry-storm", 2)]),
+            group(2, &[("bad-deploy", 1), ("retry-storm", 1)]),
+        ];
+        let groups = group_by_later(all, &|f| f == "bad-deploy");
         let order: Vec<(usize, usize, bool)> =
-            groups.iter().map(|g| (g.later, g.members.len(), g.triggers_only)).collect();
-        assert_eq!(order, [(1, 2, false), (2, 2, false), (0, 1, true)]);
+            groups.iter().map(|g| (g.recurred.later, g.recurred.count, g.triggers_only)).collect();
+        assert_eq!(order, [(1, 2, false), (2, 1, false), (0, 1, true)]);
     }
 }
