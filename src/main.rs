@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 // A build allocates millions of short-lived strings and JSON values on every core; glibc's
 // allocator spent a fifth of a 10,000-postmortem build in malloc and free (see BENCHMARKS.md).
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -7,9 +7,11 @@ use std::time::Instant;
 pub(crate) fn stage_timing(stage: &str, since: Instant) {
     if enabled() {
         let ms = since.elapsed().as_secs_f64() * 1000.0;
-        match peak_memory_mb() {
-            Some(mb) => eprintln!("timing: {stage:<22} {ms:>8.1} ms   peak {mb:>6} MB"),
-            None => eprintln!("timing: {stage:<22} {ms:>8.1} ms"),
+        match (memory_mb("VmRSS:"), memory_mb("VmHWM:")) {
+            (Some(now), Some(peak)) => {
+                eprintln!("timing: {stage:<22} {ms:>8.1} ms   now {now:>6} MB, peak {peak:>6} MB")
+            }
+            _ => eprintln!("timing: {stage:<22} {ms:>8.1} ms"),
         }
     }
 }
@@ -19,11 +21,11 @@ pub(crate) fn enabled() -> bool {
     std::env::var_os("PMSITE_TIMINGS").is_some()
 }
 
-/// The process's peak resident memory so far (Linux `VmHWM`), so that a timing line also
-/// says which stage raised the peak.
-fn peak_memory_mb() -> Option<u64> {
+/// The process's resident memory now (`VmRSS:`) or at its peak so far (`VmHWM:`), from
+/// Linux's /proc, so that a timing line also says which stage raised the peak.
+fn memory_mb(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024)
 }

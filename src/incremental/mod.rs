@@ -325,8 +325,8 @@ impl Session {
         self.deferred = kept.is_some();
         // Plain text of every body, for the analysis. (`pmsite search` keeps its own index
         // current when it runs: a build does not pay for it.)
-        let texts: Option<Vec<String>> =
-            (kept.is_none() || !live).then(|| site.bodies.iter().map(|b| b.text.clone()).collect());
+        let texts: Option<Vec<&str>> =
+            (kept.is_none() || !live).then(|| site.bodies.iter().map(|b| b.text.as_str()).collect());
         // Serve keeps the last similar lists and search index while only text changes:
         // they cost ~0.4 s at 10,000 postmortems, and a writer previews one page.
         let texts_ref = texts.as_ref();
@@ -413,6 +413,7 @@ impl Session {
         let t = Instant::now();
         let ((analysis, similar), mut results): (_, Vec<(String, u64, PageOutcome)>) =
             rayon::join(analyse, || other_pages.par_iter().map(|page| render_one(&site, page)).collect());
+        drop(texts);
         site.similar = similar;
         stage_timing("search and other pages", t);
 

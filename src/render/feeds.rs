@@ -15,16 +15,6 @@ const FEED_LEN: usize = 50;
 pub(crate) fn all(site: &Site) -> Vec<OutputFile> {
     let kb = site.kb;
     let published: Vec<usize> = kb.visible_ids().filter(|&i| kb.postmortems[i].status == Status::Published).collect();
-    // Make the per-postmortem and per-action pieces on every core first; the files below
-    // then only concatenate them (and reuse them on serve's next rebuild).
-    published.par_iter().for_each(|&i| {
-        let _ = site.pm_fragment(PmFragment::Atom, i, || Ok(atom_entry(site, i)));
-        let _ = site.pm_fragment(PmFragment::Api, i, || Ok(api_item(site, i)));
-    });
-    (0..site.actions.len()).into_par_iter().for_each(|k| {
-        let _ = site.action_fragment(ActionFragment::Json, k, || Ok(action_json(site, k)));
-        let _ = site.action_fragment(ActionFragment::Csv, k, || Ok(actions::csv_line(&site.actions[k])));
-    });
     // (feed path, title, the page it is the feed of, entries)
     let mut feeds: Vec<(String, String, String, Vec<usize>)> = Vec::new();
     feeds.push((routes::ATOM.into(), kb.config.title.clone(), routes::HOME.into(), published.clone()));
@@ -37,6 +27,21 @@ pub(crate) fn all(site: &Site) -> Vec<OutputFile> {
             feeds.push((routes::term_feed(dim, &slug), title, routes::term(dim, &slug), ids));
         }
     }
+    // Make the per-postmortem and per-action pieces on every core first; the files below
+    // then only concatenate them (and reuse them on serve's next rebuild). An Atom entry
+    // only for the postmortems some feed lists: each feed has the newest few.
+    let mut in_a_feed = vec![false; kb.postmortems.len()];
+    feeds.iter().flat_map(|f| f.3.iter().take(FEED_LEN)).for_each(|&i| in_a_feed[i] = true);
+    published.par_iter().for_each(|&i| {
+        if in_a_feed[i] {
+            let _ = site.pm_fragment(PmFragment::Atom, i, || Ok(atom_entry(site, i)));
+        }
+        let _ = site.pm_fragment(PmFragment::Api, i, || Ok(api_item(site, i)));
+    });
+    (0..site.actions.len()).into_par_iter().for_each(|k| {
+        let _ = site.action_fragment(ActionFragment::Json, k, || Ok(action_json(site, k)));
+        let _ = site.action_fragment(ActionFragment::Csv, k, || Ok(actions::csv_line(&site.actions[k])));
+    });
     let mut out: Vec<OutputFile> = feeds
         .par_iter()
         .map(|(path, title, alt, ids)| OutputFile::new(path.clone(), atom(site, title, path, alt, ids)))
@@ -157,15 +162,23 @@ fn sitemap_files(base: &str, urls: &[String], limit: usize) -> Vec<(String, Stri
 /// Every published postmortem's front matter plus derived figures (docs/api.md).
 fn api(site: &Site, ids: &[usize]) -> String {
     let kb = site.kb;
-    let mut out = format!(
+    let items: Vec<&str> = ids
+        .iter()
+        .map(|&i| site.pm_fragment(PmFragment::Api, i, || Ok(api_item(site, i))).unwrap_or_default())
+        .collect();
+    // Sized once: at 100,000 postmortems the file is a quarter of a gigabyte, and growing
+    // it by doubling held up to twice that.
+    let mut out = String::with_capacity(256 + items.iter().map(|s| s.len() + 2).sum::<usize>());
+    let _ = write!(
+        out,
         "{{\n\"version\": 1,\n\"site\": {},\n\"postmortems\": [\n",
         serde_json::to_string(&kb.config.title).unwrap_or_default()
     );
-    for (n, &i) in ids.iter().enumerate() {
+    for (n, item) in items.iter().enumerate() {
         if n > 0 {
             out.push_str(",\n");
         }
-        out.push_str(site.pm_fragment(PmFragment::Api, i, || Ok(api_item(site, i))).unwrap_or_default());
+        out.push_str(item);
     }
     out.push_str("\n]\n}\n");
     out
@@ -179,25 +192,32 @@ fn api_item(site: &Site, i: usize) -> String {
 fn actions_json(site: &Site) -> String {
     let rows: Vec<&ActionRow> = site.actions.iter().collect();
     let health = serde_json::to_string(&actions::health_in(site.kb, &rows)).unwrap_or_default();
-    let mut out =
-        format!("{{\"version\": 1, \"today\": \"{}\", \"health\": {health}, \"action_items\": [\n", site.kb.today);
-    for k in 0..site.actions.len() {
+    let items: Vec<&str> = (0..site.actions.len())
+        .map(|k| site.action_fragment(ActionFragment::Json, k, || Ok(action_json(site, k))).unwrap_or_default())
+        .collect();
+    let mut out = String::with_capacity(256 + health.len() + items.iter().map(|s| s.len() + 2).sum::<usize>());
+    let _ =
+        write!(out, "{{\"version\": 1, \"today\": \"{}\", \"health\": {health}, \"action_items\": [\n", site.kb.today);
+    for (k, item) in items.iter().enumerate() {
         if k > 0 {
             out.push_str(",\n");
         }
-        let item = site.action_fragment(ActionFragment::Json, k, || Ok(action_json(site, k)));
-        out.push_str(item.unwrap_or_default());
+        out.push_str(item);
     }
     out.push_str("\n]}\n");
     out
 }
 
 fn actions_csv(site: &Site) -> String {
-    let mut out = actions::csv_header(site.kb.tickets.is_some());
-    for k in 0..site.actions.len() {
-        let line = site.action_fragment(ActionFragment::Csv, k, || Ok(actions::csv_line(&site.actions[k])));
-        out.push_str(line.unwrap_or_default());
-    }
+    let lines: Vec<&str> = (0..site.actions.len())
+        .map(|k| {
+            site.action_fragment(ActionFragment::Csv, k, || Ok(actions::csv_line(&site.actions[k]))).unwrap_or_default()
+        })
+        .collect();
+    let header = actions::csv_header(site.kb.tickets.is_some());
+    let mut out = String::with_capacity(header.len() + lines.iter().map(|s| s.len()).sum::<usize>());
+    out.push_str(&header);
+    lines.iter().for_each(|l| out.push_str(l));
     out
 }
 

@@ -91,15 +91,10 @@ pub(super) fn base_context(site: &Site, path: &str, root: &str) -> Context {
 }
 
 /// Counts by severity, most severe first, for the list header.
-fn severity_counts(kb: &KnowledgeBase, ids: &[usize]) -> Vec<Value> {
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for &i in ids {
-        *counts.entry(kb.postmortems[i].severity.as_str()).or_default() += 1;
-    }
-    kb.config
-        .severities
-        .iter()
-        .filter_map(|s| counts.get(s.as_str()).map(|&n| json!({ "name": s, "count": n, "rank": kb.severity_rank(s) })))
+fn severity_counts(site: &Site, ids: &[usize]) -> Vec<Value> {
+    site.severity_counts(ids)
+        .into_iter()
+        .map(|(s, n)| json!({ "name": s, "count": n, "rank": site.kb.severity_rank(s) }))
         .collect()
 }
 
@@ -179,7 +174,7 @@ pub(super) fn fill(
                     "overdue_actions": overdue,
                 }),
             );
-            ctx.insert("severity_counts", &severity_counts(kb, &visible));
+            ctx.insert("severity_counts", &severity_counts(site, &visible));
             ctx.insert("figures", &figure_blocks(kb, &visible));
             ctx.insert(
                 "dims",
@@ -220,7 +215,7 @@ pub(super) fn fill(
             ctx.insert("name", name);
             ctx.insert("dim", dim.dir());
             ctx.insert("dim_title", dim.title());
-            ctx.insert("severity_counts", &severity_counts(kb, &ids));
+            ctx.insert("severity_counts", &severity_counts(site, &ids));
             ctx.insert("factor", &Value::Null);
             let has_feed = matches!(dim, Dim::Services | Dim::Teams);
             // Relative to this page: the feed sits beside the list's first page.
@@ -290,7 +285,7 @@ pub(super) fn fill(
             ctx.insert("dim", "factors");
             ctx.insert("dim_title", "Factors");
             ctx.insert("factor", &f);
-            ctx.insert("severity_counts", &severity_counts(kb, &ids));
+            ctx.insert("severity_counts", &severity_counts(site, &ids));
             ctx.insert("feed", &Value::Null);
             let summary = paging.current == 1;
             let ids_summarised: &[usize] = if summary { &ids } else { &[] };
@@ -319,11 +314,15 @@ pub(super) fn fill(
                 })
                 .collect();
             ctx.insert("factor_years", &years);
-            let id_set: BTreeSet<usize> = ids_summarised.iter().copied().collect();
+            // Later pages list no items: they are not looked for (each factor page used
+            // to go through every action item of the knowledge base).
+            let mut member = vec![false; if ids_summarised.is_empty() { 0 } else { kb.postmortems.len() }];
+            ids_summarised.iter().for_each(|&i| member[i] = true);
             let items: Vec<Value> = site
                 .actions
                 .iter()
-                .filter(|r| id_set.contains(&r.pm))
+                .take_while(|_| !member.is_empty())
+                .filter(|r| member[r.pm])
                 .take(200)
                 .map(|r| json!({ "title": r.title, "status": r.status.as_str(), "overdue": r.overdue, "owner": r.owner, "type": r.kind, "incident_url": incident_url(r.incident), "incident_title": r.incident_title }))
                 .collect();
@@ -355,7 +354,7 @@ pub(super) fn fill(
             let visible: Vec<usize> = kb.visible_ids().collect();
             ctx.insert("title", "Response metrics");
             ctx.insert("figures", &figure_blocks(kb, &visible));
-            ctx.insert("severity_counts", &severity_counts(kb, &visible));
+            ctx.insert("severity_counts", &severity_counts(site, &visible));
             ctx.insert("charts", &super::metrics::blocks(site, &visible, &root, true));
             ctx.insert("count", &visible.len());
             "metrics.html"

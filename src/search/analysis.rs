@@ -192,7 +192,7 @@ struct ChunkResult {
 impl<'a> Analysis<'a> {
     /// Analyses every visible postmortem; `texts[i]` is the plain text of
     /// `kb.postmortems[i]`'s body (a missing entry counts as an empty body).
-    pub fn new(kb: &'a KnowledgeBase, texts: &[String]) -> Analysis<'a> {
+    pub fn new<T: AsRef<str> + Sync>(kb: &'a KnowledgeBase, texts: &[T]) -> Analysis<'a> {
         let docs: Vec<usize> = kb.visible_ids().collect();
         // Each chunk interns its own terms, so threads share nothing while tokenizing.
         let chunks: Vec<ChunkResult> = docs
@@ -210,7 +210,7 @@ impl<'a> Analysis<'a> {
                 let mut touched: Vec<u32> = Vec::new();
                 for &i in chunk {
                     let pm = &kb.postmortems[i];
-                    let body = texts.get(i).map(String::as_str).unwrap_or("");
+                    let body = texts.get(i).map_or("", |t| t.as_ref());
                     let values = field_values(kb, pm, body);
                     let mut lengths = [0u32; FIELDS];
                     for (f, vals) in values.iter().enumerate() {
