@@ -40,7 +40,7 @@ fn main() {
     for f in &files {
         let path = out.join(&f.path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &f.bytes).unwrap();
+        std::fs::write(&path, f.bytes.as_slice()).unwrap();
     }
     let write_ms = ms(t);
 

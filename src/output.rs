@@ -29,14 +29,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub struct OutputFile {
     /// Relative to the output root, `/`-separated, no leading slash (`incidents/x/index.html`).
     pub path: String,
-    /// Shared, so that serve's rebuilds keep unchanged pages without copying them.
-    pub bytes: std::sync::Arc<[u8]>,
+    /// Shared, so that serve's rebuilds keep unchanged pages without copying them. A
+    /// `Vec` behind the `Arc`, because making an `Arc<[u8]>` copies the bytes, and at
+    /// 100,000 postmortems `/api/postmortems.json` alone is a quarter of a gigabyte.
+    pub bytes: std::sync::Arc<Vec<u8>>,
 }
 
 impl OutputFile {
     /// A file at `path` (relative, `/`-separated) with these bytes.
     pub(crate) fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
-        OutputFile { path: path.into(), bytes: bytes.into().into() }
+        OutputFile { path: path.into(), bytes: std::sync::Arc::new(bytes.into()) }
     }
 }
 

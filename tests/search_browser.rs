@@ -26,7 +26,7 @@ fn site() -> tempfile::TempDir {
     for f in search::browser_index(&checked.kb, &texts) {
         let path = out.path().join(&f.path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, &f.bytes).unwrap();
+        std::fs::write(path, f.bytes.as_slice()).unwrap();
     }
     let assets = out.path().join("assets");
     std::fs::create_dir_all(&assets).unwrap();

@@ -429,19 +429,33 @@ impl Session {
             (None, None) => Vec::new(),
         };
         let t = Instant::now();
-        let (incident_results, others_made): (Vec<(String, u64, PageOutcome)>, _) = rayon::join(
+        // Each feed and API file goes to the writer as soon as it is made: (path, hash
+        // when the cache wants it, what delivering it gave).
+        type Delivered = (String, u64, Result<Option<OutputFile>, Diagnostic>);
+        let feed_files: std::sync::Mutex<Vec<Delivered>> = Default::default();
+        let persist = self.persist;
+        let emit = |f: OutputFile| {
+            let h = if persist { crate::output::hash(&f.bytes) } else { 0 };
+            let path = f.path.clone();
+            let r = deliver(sink, keep, f);
+            feed_files.lock().unwrap_or_else(|e| e.into_inner()).push((path, h, r));
+        };
+        let (incident_results, search_files): (Vec<(String, u64, PageOutcome)>, _) = rayon::join(
             || incident_pages.par_iter().map(|page| render_one(&site, page)).collect(),
             // Feeds and the browser's search index need nothing from the pages either.
             || {
-                rayon::join(browser_index, || {
+                let (search_files, ()) = rayon::join(browser_index, || {
                     let t = Instant::now();
-                    let f = feeds::all(&site);
+                    feeds::all(&site, &emit);
                     stage_timing("feeds", t);
-                    f
-                })
+                });
+                search_files
             },
         );
-        let (search_files, feed_files) = others_made;
+        // Hundreds of megabytes at 100,000 postmortems, and nothing below reads it.
+        drop(analysis);
+        let mut feed_files = feed_files.into_inner().unwrap_or_else(|e| e.into_inner());
+        feed_files.sort_by(|a, b| a.0.cmp(&b.0));
         results.extend(incident_results);
         let Gathered { mut files, fingerprints, on_disk, rendered, pages: page_count } =
             Gathered::from(results, prev, &mut diags);
@@ -451,8 +465,7 @@ impl Session {
             eprintln!("timing:   {kind:<14} {ms:>8.1} ms in {n} pages (summed over threads)");
         }
         let t = Instant::now();
-        let mut others = feed_files;
-        others.extend(search_files.iter().cloned());
+        let mut others: Vec<OutputFile> = search_files.to_vec();
         for (path, bytes) in &theme.assets {
             others.push(OutputFile::new(crate::routes::asset(path), bytes.clone()));
         }
@@ -460,13 +473,18 @@ impl Session {
             Ok(extra) => others.extend(extra),
             Err(d) => diags.push(d),
         }
-        let file_count = page_count + others.len();
+        let file_count = page_count + feed_files.len() + others.len();
         let other_hashes: Vec<(String, u64)> = match self.persist {
-            true => others.iter().map(|f| (f.path.clone(), crate::output::hash(&f.bytes))).collect(),
+            true => feed_files
+                .iter()
+                .map(|(path, h, _)| (path.clone(), *h))
+                .chain(others.iter().map(|f| (f.path.clone(), crate::output::hash(&f.bytes))))
+                .collect(),
             false => Vec::new(),
         };
-        let delivered: Vec<Result<Option<OutputFile>, Diagnostic>> =
-            others.into_par_iter().map(|f| deliver(sink, keep, f)).collect();
+        let mut delivered: Vec<Result<Option<OutputFile>, Diagnostic>> =
+            feed_files.into_iter().map(|(_, _, r)| r).collect();
+        delivered.extend(others.into_par_iter().map(|f| deliver(sink, keep, f)).collect::<Vec<_>>());
         for d in delivered {
             match d {
                 Ok(f) => files.extend(f),

@@ -12,7 +12,10 @@ use std::fmt::Write as _;
 /// Entries per feed: enough for any reader's backlog, small enough to poll.
 const FEED_LEN: usize = 50;
 
-pub(crate) fn all(site: &Site) -> Vec<OutputFile> {
+/// Makes every such file and hands each to `emit` as soon as it is made: the API files
+/// are made one after another, so that at 100,000 postmortems only one of them (up to a
+/// quarter of a gigabyte) is in memory at a time when `emit` writes them out.
+pub(crate) fn all(site: &Site, emit: &(dyn Fn(OutputFile) + Sync)) {
     let kb = site.kb;
     let published: Vec<usize> = kb.visible_ids().filter(|&i| kb.postmortems[i].status == Status::Published).collect();
     // (feed path, title, the page it is the feed of, entries)
@@ -42,23 +45,17 @@ pub(crate) fn all(site: &Site) -> Vec<OutputFile> {
         let _ = site.action_fragment(ActionFragment::Json, k, || Ok(action_json(site, k)));
         let _ = site.action_fragment(ActionFragment::Csv, k, || Ok(actions::csv_line(&site.actions[k])));
     });
-    let mut out: Vec<OutputFile> = feeds
+    feeds
         .par_iter()
-        .map(|(path, title, alt, ids)| OutputFile::new(path.clone(), atom(site, title, path, alt, ids)))
-        .collect();
-    let ((sitemap, api), (actions_json, actions_csv)) = rayon::join(
-        || rayon::join(|| sitemap(site), || api(site, &published)),
-        || rayon::join(|| actions_json(site), || actions_csv(site)),
-    );
-    out.extend(sitemap.into_iter().map(|(path, text)| OutputFile::new(path, text)));
-    out.push(OutputFile::new(
+        .for_each(|(path, title, alt, ids)| emit(OutputFile::new(path.clone(), atom(site, title, path, alt, ids))));
+    sitemap(site).into_iter().for_each(|(path, text)| emit(OutputFile::new(path, text)));
+    emit(OutputFile::new(
         routes::ROBOTS,
         format!("User-agent: *\nAllow: /\nSitemap: {}\n", routes::absolute(&kb.config.base_url, routes::SITEMAP)),
     ));
-    out.push(OutputFile::new(routes::API_POSTMORTEMS, api));
-    out.push(OutputFile::new(routes::API_ACTIONS_JSON, actions_json));
-    out.push(OutputFile::new(routes::API_ACTIONS_CSV, actions_csv));
-    out
+    emit(OutputFile::new(routes::API_POSTMORTEMS, api(site, &published)));
+    emit(OutputFile::new(routes::API_ACTIONS_JSON, actions_json(site)));
+    emit(OutputFile::new(routes::API_ACTIONS_CSV, actions_csv(site)));
 }
 
 fn action_json(site: &Site, k: usize) -> String {

@@ -184,9 +184,6 @@ pub struct Site<'a> {
     pub(crate) actions: Vec<crate::actions::ActionRow<'a>>,
     /// Which actions each action list shows.
     action_lists: pages_actions::ActionLists,
-    /// Each action's view for `action_row.html`, index-aligned with `actions`: made once
-    /// and shared by the rows rendered at each folder depth.
-    action_views: Vec<OnceLock<tera::Value>>,
     /// Similar incidents per postmortem (from `search`), set by the build before rendering.
     pub(crate) similar: Vec<Vec<crate::search::Similar>>,
     /// Each postmortem's git history (or file dates), set by the build before rendering.
@@ -249,7 +246,6 @@ impl<'a> Site<'a> {
             options,
             site_value: views::site_value(kb),
             rows,
-            action_views: (0..actions_len).map(|_| OnceLock::new()).collect(),
             action_lists: pages_actions::ActionLists::new(&actions),
             actions,
             similar: Vec::new(),
@@ -418,8 +414,9 @@ impl<'a> Site<'a> {
     /// Renders `action_row.html` for action `k` (an index into `actions`).
     pub(crate) fn action_row_html(&self, k: usize, root: &str) -> Result<String, Diagnostic> {
         let mut ctx = tera::Context::new();
-        let view = self.action_views[k].get_or_init(|| pages_actions::action_view(self, &self.actions[k]));
-        ctx.insert_value("a", view.clone());
+        // Made for each depth the row is rendered at (two, mostly), not kept: at 100,000
+        // postmortems the views of 240,000 items held hundreds of megabytes.
+        ctx.insert_value("a", pages_actions::action_view(self, &self.actions[k]));
         ctx.insert_value("root", root.into());
         self.theme.render("action_row.html", &ctx)
     }
@@ -461,6 +458,17 @@ impl<'a> Site<'a> {
 
     /// Fragments made so far, to carry into the next build (see `prefill`).
     pub(crate) fn fragments(&self) -> Fragments {
+        if crate::timing::enabled() {
+            let mb =
+                |v: &Vec<OnceLock<Arc<str>>>| v.iter().filter_map(|c| c.get()).map(|s| s.len()).sum::<usize>() >> 20;
+            let pm: Vec<usize> = self.pm_frags.iter().map(mb).collect();
+            let actions: Vec<usize> = self.action_frags.iter().map(mb).collect();
+            let bodies: usize = self.bodies.iter().map(|b| b.html.len() + b.text.len()).sum::<usize>() >> 20;
+            eprintln!(
+                "timing: fragments MB: postmortems {pm:?}, actions {actions:?} ({} items), bodies {bodies}",
+                self.actions.len()
+            );
+        }
         let take = |v: &Vec<OnceLock<Arc<str>>>| v.iter().map(|c| c.get().cloned()).collect();
         Fragments {
             pm: std::array::from_fn(|k| take(&self.pm_frags[k])),

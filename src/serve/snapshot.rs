@@ -60,7 +60,7 @@ impl SiteSnapshot {
                 let entry = Entry {
                     content_type: content_type(&f.path),
                     hash: reused.map_or_else(|| xxhash_rust::xxh3::xxh3_64(&f.bytes), |old| old.hash),
-                    bytes: Bytes::from_owner(f.bytes),
+                    bytes: Bytes::from_owner(SharedBytes(f.bytes)),
                 };
                 (f.path, entry)
             })
@@ -224,5 +224,14 @@ mod tests {
         assert_eq!(content_type("atom.xml"), "application/xml; charset=utf-8");
         assert_eq!(content_type("x.PNG"), "image/png");
         assert_eq!(content_type("noext"), "application/octet-stream");
+    }
+}
+
+/// A file's shared bytes as `Bytes` can own them (an `Arc<Vec<u8>>` is not `AsRef<[u8]>`).
+struct SharedBytes(std::sync::Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for SharedBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
     }
 }
