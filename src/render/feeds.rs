@@ -194,7 +194,7 @@ fn actions_json(site: &Site) -> String {
         .collect();
     let mut out = String::with_capacity(256 + health.len() + items.iter().map(|s| s.len() + 2).sum::<usize>());
     let _ =
-        write!(out, "{{\"version\": 1, \"today\": \"{}\", \"health\": {health}, \"action_items\": [\n", site.kb.today);
+        writeln!(out, "{{\"version\": 1, \"today\": \"{}\", \"health\": {health}, \"action_items\": [", site.kb.today);
     for (k, item) in items.iter().enumerate() {
         if k > 0 {
             out.push_str(",\n");

@@ -156,6 +156,15 @@ pub(crate) fn content_type(path: &str) -> &'static str {
     }
 }
 
+/// A file's shared bytes as `Bytes` can own them (an `Arc<Vec<u8>>` is not `AsRef<[u8]>`).
+struct SharedBytes(std::sync::Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for SharedBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,14 +233,5 @@ mod tests {
         assert_eq!(content_type("atom.xml"), "application/xml; charset=utf-8");
         assert_eq!(content_type("x.PNG"), "image/png");
         assert_eq!(content_type("noext"), "application/octet-stream");
-    }
-}
-
-/// A file's shared bytes as `Bytes` can own them (an `Arc<Vec<u8>>` is not `AsRef<[u8]>`).
-struct SharedBytes(std::sync::Arc<Vec<u8>>);
-
-impl AsRef<[u8]> for SharedBytes {
-    fn as_ref(&self) -> &[u8] {
-        &self.0
     }
 }
