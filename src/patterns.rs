@@ -136,28 +136,29 @@ pub fn recurred_despite_fix(kb: &KnowledgeBase, keep: usize) -> Vec<RecurredGrou
             let b = &kb.postmortems[later];
             let mut group = RecurredGroup { later, members: Vec::new(), count: 0, factors: Vec::new() };
             let mut factors: BTreeMap<&str, usize> = BTreeMap::new();
-            for r in kb.recurrences.all(b, later) {
-                let done_by_then = match first_done[r.earlier] {
+            let mut these: Vec<&str> = Vec::new();
+            kb.recurrences.each(b, later, &mut |earlier, pairs| {
+                let done_by_then = match first_done[earlier] {
                     None => false,
                     Some(None) => true,
                     Some(Some(d)) => d <= b.date,
                 };
                 if !done_by_then {
-                    continue;
+                    return;
                 }
                 group.count += 1;
-                for f in &r.factors {
+                these.clear();
+                these.extend(pairs.iter().map(|p| p.1));
+                these.sort_unstable();
+                these.dedup();
+                for f in &these {
                     *factors.entry(f).or_default() += 1;
                 }
                 if group.members.len() < keep {
-                    group.members.push(RecurredDespiteFix {
-                        later,
-                        earlier: r.earlier,
-                        services: r.services,
-                        factors: r.factors,
-                    });
+                    let r = crate::recurrences::shared(earlier, pairs);
+                    group.members.push(RecurredDespiteFix { later, earlier, services: r.services, factors: r.factors });
                 }
-            }
+            });
             group.factors = factors.into_iter().collect();
             (group.count > 0).then_some(group)
         })

@@ -38,6 +38,13 @@ pub struct Shared<'a> {
     pub factors: Vec<&'a str>,
 }
 
+/// What two incidents share, from the (service, factor) pairs they have in common.
+pub fn shared<'a>(earlier: usize, pairs: &[(&'a str, &'a str)]) -> Shared<'a> {
+    let services: BTreeSet<&str> = pairs.iter().map(|p| p.0).collect();
+    let factors: BTreeSet<&str> = pairs.iter().map(|p| p.1).collect();
+    Shared { earlier, services: services.into_iter().collect(), factors: factors.into_iter().collect() }
+}
+
 /// Every incident's recurrences, as counts, nearest ones and the index they come from.
 #[derive(Debug, Default)]
 pub struct Recurrences {
@@ -90,26 +97,31 @@ impl Recurrences {
 
     /// Every earlier incident that `pm`, at position `i`, recurs, nearest first.
     pub fn all<'a>(&self, pm: &'a Postmortem, i: usize) -> Vec<Shared<'a>> {
+        let mut out = Vec::new();
+        self.each(pm, i, &mut |earlier, pairs| out.push(shared(earlier, pairs)));
+        out
+    }
+
+    /// Calls `found` with each earlier incident that `pm`, at position `i`, recurs,
+    /// nearest first, and the (service, factor) pairs they share, sorted. Nothing is
+    /// allocated per recurrence: `/patterns/` goes through millions of them.
+    pub fn each<'a>(&self, pm: &'a Postmortem, i: usize, found: &mut dyn FnMut(usize, &[(&'a str, &'a str)])) {
         let mut hits: Vec<(usize, &'a str, &'a str)> = Vec::new();
         for (s, f, earlier) in self.tails(pm, i) {
             hits.extend(earlier.iter().map(|&j| (j, s, f)));
         }
         hits.sort_unstable();
-        let mut out: Vec<Shared<'a>> = Vec::new();
+        hits.dedup();
+        let mut pairs: Vec<(&'a str, &'a str)> = Vec::new();
         let mut k = 0;
         while k < hits.len() {
             let j = hits[k].0;
             let end = k + hits[k..].partition_point(|h| h.0 == j);
-            let services: BTreeSet<&str> = hits[k..end].iter().map(|h| h.1).collect();
-            let factors: BTreeSet<&str> = hits[k..end].iter().map(|h| h.2).collect();
-            out.push(Shared {
-                earlier: j,
-                services: services.into_iter().collect(),
-                factors: factors.into_iter().collect(),
-            });
+            pairs.clear();
+            pairs.extend(hits[k..end].iter().map(|h| (h.1, h.2)));
+            found(j, &pairs);
             k = end;
         }
-        out
     }
 
     /// For each (service, factor) of `pm`: the incidents naming both that are older than
