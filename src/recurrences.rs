@@ -38,8 +38,11 @@ pub struct Shared<'a> {
     pub factors: Vec<&'a str>,
 }
 
+/// A (service, factor id) pair two incidents both name.
+pub type Pair<'a> = (&'a str, &'a str);
+
 /// What two incidents share, from the (service, factor) pairs they have in common.
-pub fn shared<'a>(earlier: usize, pairs: &[(&'a str, &'a str)]) -> Shared<'a> {
+pub fn shared<'a>(earlier: usize, pairs: &[Pair<'a>]) -> Shared<'a> {
     let services: BTreeSet<&str> = pairs.iter().map(|p| p.0).collect();
     let factors: BTreeSet<&str> = pairs.iter().map(|p| p.1).collect();
     Shared { earlier, services: services.into_iter().collect(), factors: factors.into_iter().collect() }
@@ -105,14 +108,14 @@ impl Recurrences {
     /// Calls `found` with each earlier incident that `pm`, at position `i`, recurs,
     /// nearest first, and the (service, factor) pairs they share, sorted. Nothing is
     /// allocated per recurrence: `/patterns/` goes through millions of them.
-    pub fn each<'a>(&self, pm: &'a Postmortem, i: usize, found: &mut dyn FnMut(usize, &[(&'a str, &'a str)])) {
+    pub fn each<'a>(&self, pm: &'a Postmortem, i: usize, found: &mut dyn FnMut(usize, &[Pair<'a>])) {
         let mut hits: Vec<(usize, &'a str, &'a str)> = Vec::new();
         for (s, f, earlier) in self.tails(pm, i) {
             hits.extend(earlier.iter().map(|&j| (j, s, f)));
         }
         hits.sort_unstable();
         hits.dedup();
-        let mut pairs: Vec<(&'a str, &'a str)> = Vec::new();
+        let mut pairs: Vec<Pair<'a>> = Vec::new();
         let mut k = 0;
         while k < hits.len() {
             let j = hits[k].0;
