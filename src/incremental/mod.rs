@@ -298,22 +298,29 @@ impl Session {
         let t = Instant::now();
         let refs_hash = |i: usize| fingerprint::refs_hash(kb, i);
         if let Some(p) = prev {
+            // One lookup by id per postmortem, not one per fragment and action item.
+            let n = kb.postmortems.len();
+            let (frags, api_ok): (Vec<_>, Vec<bool>) = (0..n)
+                .into_par_iter()
+                .map(|i| {
+                    let id = &kb.postmortems[i].id;
+                    let frags = unchanged(i).then(|| p.pm_frags.get(id)).flatten();
+                    (frags, frags.is_some() && p.refs.get(id) == Some(&refs_hash(i)))
+                })
+                .unzip();
+            let action_frags: Vec<_> = (0..n)
+                .into_par_iter()
+                .map(|i| unchanged(i).then(|| p.action_frags.get(kb.postmortems[i].id.as_str())).flatten())
+                .collect();
             let pm_frag = |i: usize, kind: usize| {
-                let id = &kb.postmortems[i].id;
-                if !unchanged(i) || (kind == PmFragment::Api as usize && p.refs.get(id) != Some(&refs_hash(i))) {
+                if kind == PmFragment::Api as usize && !api_ok[i] {
                     return None;
                 }
-                p.pm_frags.get(id).and_then(|f| f[kind].clone())
+                frags[i].and_then(|f| f[kind].clone())
             };
             let action_frag = |k: usize, kind: usize| {
-                if !unchanged(site.actions[k].pm) {
-                    return None;
-                }
                 let a = &site.actions[k];
-                p.action_frags
-                    .get(kb.postmortems[a.pm].id.as_str())
-                    .and_then(|v| v.get(a.item))
-                    .and_then(|f| f[kind].clone())
+                action_frags[a.pm].and_then(|v| v.get(a.item)).and_then(|f| f[kind].clone())
             };
             site.prefill(&pm_frag, &action_frag);
         }
