@@ -182,6 +182,7 @@ impl KnowledgeBase {
                 }
             }
         }
+        let t = std::time::Instant::now();
         postmortems.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.id.cmp(&b.id)));
 
         let mut by_id: HashMap<String, usize> = HashMap::with_capacity(postmortems.len());
@@ -215,6 +216,8 @@ impl KnowledgeBase {
                 by_id.insert(pm.id.clone(), i);
             }
         }
+        crate::timing::stage_timing("    link: ids", t);
+        let t = std::time::Instant::now();
         let path_to_id: HashMap<&Path, usize> =
             postmortems.iter().enumerate().map(|(i, p)| (p.path.as_path(), i)).collect();
 
@@ -284,19 +287,28 @@ impl KnowledgeBase {
                 }
             }
         }
+        crate::timing::stage_timing("    link: references", t);
+        let t = std::time::Instant::now();
         let referenced_by =
             referenced_by.into_iter().map(|s| s.into_iter().filter(|&i| visible[i]).collect()).collect();
 
         // A draft's attachments, and files nothing links to, stay off the site.
         let assets = linked_assets(&postmortems, &visible, assets);
+        crate::timing::stage_timing("    link: assets", t);
+        let t = std::time::Instant::now();
         let figures = postmortems.iter().map(|p| Figures::from_timeline(&p.timeline)).collect();
+        crate::timing::stage_timing("    link: figures", t);
+        let t = std::time::Instant::now();
         let indexes = build_indexes(&postmortems, &visible);
+        crate::timing::stage_timing("    link: indexes", t);
+        let t = std::time::Instant::now();
         let key = recurrence_key(&postmortems, &visible);
         let recurrences = match &cache.recurrences {
             Some((k, r)) if *k == key => r.clone(),
             _ => Arc::new(Recurrences::new(&postmortems, &visible)),
         };
         cache.recurrences = Some((key, recurrences.clone()));
+        crate::timing::stage_timing("    link: recurrences", t);
         KnowledgeBase {
             root,
             config,
