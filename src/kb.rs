@@ -19,7 +19,7 @@ use std::sync::Arc;
 /// Postmortem positions in `KnowledgeBase::postmortems`, newest first.
 pub(crate) type Ids = Vec<usize>;
 
-pub use crate::recurrences::{Recurrence, Recurrences};
+use crate::recurrences::Recurrences;
 
 /// The visible postmortems naming each value of a dimension, newest first; a value
 /// that only hidden postmortems (drafts without `--drafts`) name is absent.

@@ -4,8 +4,8 @@
 //! The pairs themselves grow with the square of the knowledge base (at 100,000 generated
 //! postmortems there are tens of millions), so they are not stored. What is stored is,
 //! per (service, factor), the incidents naming it; from those each incident's count and
-//! its nearest earlier incidents are kept, and the whole list of one incident is made
-//! when a report asks for it (`Recurrences::all`).
+//! its nearest earlier incidents are kept, and the whole list of one incident is gone
+//! through when a report asks for it (`Recurrences::each`).
 
 use crate::model::Postmortem;
 use rayon::prelude::*;
@@ -27,7 +27,7 @@ pub struct Recurrence {
     pub factors: Vec<String>,
 }
 
-/// One recurrence as `Recurrences::all` makes it: borrowed from the later incident.
+/// What one recurrence shares (`shared`), borrowed from the later incident.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shared<'a> {
     /// Position of the earlier incident.
@@ -96,13 +96,6 @@ impl Recurrences {
     /// The nearest earlier incidents it recurs (at most `NEAREST`), nearest first.
     pub fn nearest(&self, i: usize) -> &[Recurrence] {
         self.nearest.get(i).map_or(&[], Vec::as_slice)
-    }
-
-    /// Every earlier incident that `pm`, at position `i`, recurs, nearest first.
-    pub fn all<'a>(&self, pm: &'a Postmortem, i: usize) -> Vec<Shared<'a>> {
-        let mut out = Vec::new();
-        self.each(pm, i, &mut |earlier, pairs| out.push(shared(earlier, pairs)));
-        out
     }
 
     /// Calls `found` with each earlier incident that `pm`, at position `i`, recurs,
@@ -204,7 +197,7 @@ mod tests {
         Arc::new(pm)
     }
 
-    /// What `all` and the kept counts must agree with: every earlier visible incident
+    /// What `each` and the kept counts must agree with: every earlier visible incident
     /// checked against every later one.
     fn by_brute_force(pms: &[Arc<Postmortem>], visible: &[bool], i: usize) -> Vec<(usize, Vec<String>, Vec<String>)> {
         (i + 1..pms.len())
@@ -240,20 +233,14 @@ mod tests {
         for i in 0..pms.len() {
             let expected = by_brute_force(&pms, &visible, i);
             assert_eq!(r.count(i), expected.len(), "count of {i}");
-            let all: Vec<(usize, Vec<String>, Vec<String>)> = match visible[i] {
-                true => r
-                    .all(&pms[i], i)
-                    .into_iter()
-                    .map(|s| {
-                        (
-                            s.earlier,
-                            s.services.iter().map(|x| x.to_string()).collect(),
-                            s.factors.iter().map(|x| x.to_string()).collect(),
-                        )
-                    })
-                    .collect(),
-                false => Vec::new(),
-            };
+            let mut all: Vec<(usize, Vec<String>, Vec<String>)> = Vec::new();
+            if visible[i] {
+                r.each(&pms[i], i, &mut |earlier, pairs| {
+                    let s = shared(earlier, pairs);
+                    let owned = |v: &[&str]| v.iter().map(|x| x.to_string()).collect();
+                    all.push((s.earlier, owned(&s.services), owned(&s.factors)));
+                });
+            }
             assert_eq!(all, expected, "all of {i}");
             let nearest: Vec<(usize, Vec<String>, Vec<String>)> =
                 r.nearest(i).iter().map(|n| (n.earlier, n.services.clone(), n.factors.clone())).collect();

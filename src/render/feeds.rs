@@ -158,27 +158,12 @@ fn sitemap_files(base: &str, urls: &[String], limit: usize) -> Vec<(String, Stri
 
 /// Every published postmortem's front matter plus derived figures (docs/api.md).
 fn api(site: &Site, ids: &[usize]) -> String {
-    let kb = site.kb;
     let items: Vec<&str> = ids
         .iter()
         .map(|&i| site.pm_fragment(PmFragment::Api, i, || Ok(api_item(site, i))).unwrap_or_default())
         .collect();
-    // Sized once: at 100,000 postmortems the file is a quarter of a gigabyte, and growing
-    // it by doubling held up to twice that.
-    let mut out = String::with_capacity(256 + items.iter().map(|s| s.len() + 2).sum::<usize>());
-    let _ = write!(
-        out,
-        "{{\n\"version\": 1,\n\"site\": {},\n\"postmortems\": [\n",
-        serde_json::to_string(&kb.config.title).unwrap_or_default()
-    );
-    for (n, item) in items.iter().enumerate() {
-        if n > 0 {
-            out.push_str(",\n");
-        }
-        out.push_str(item);
-    }
-    out.push_str("\n]\n}\n");
-    out
+    let title = serde_json::to_string(&site.kb.config.title).unwrap_or_default();
+    joined(&format!("{{\n\"version\": 1,\n\"site\": {title},\n\"postmortems\": [\n"), &items, ",\n", "\n]\n}\n")
 }
 
 fn api_item(site: &Site, i: usize) -> String {
@@ -192,17 +177,9 @@ fn actions_json(site: &Site) -> String {
     let items: Vec<&str> = (0..site.actions.len())
         .map(|k| site.action_fragment(ActionFragment::Json, k, || Ok(action_json(site, k))).unwrap_or_default())
         .collect();
-    let mut out = String::with_capacity(256 + health.len() + items.iter().map(|s| s.len() + 2).sum::<usize>());
-    let _ =
-        writeln!(out, "{{\"version\": 1, \"today\": \"{}\", \"health\": {health}, \"action_items\": [", site.kb.today);
-    for (k, item) in items.iter().enumerate() {
-        if k > 0 {
-            out.push_str(",\n");
-        }
-        out.push_str(item);
-    }
-    out.push_str("\n]}\n");
-    out
+    let head =
+        format!("{{\"version\": 1, \"today\": \"{}\", \"health\": {health}, \"action_items\": [\n", site.kb.today);
+    joined(&head, &items, ",\n", "\n]}\n")
 }
 
 fn actions_csv(site: &Site) -> String {
@@ -211,10 +188,23 @@ fn actions_csv(site: &Site) -> String {
             site.action_fragment(ActionFragment::Csv, k, || Ok(actions::csv_line(&site.actions[k]))).unwrap_or_default()
         })
         .collect();
-    let header = actions::csv_header(site.kb.tickets.is_some());
-    let mut out = String::with_capacity(header.len() + lines.iter().map(|s| s.len()).sum::<usize>());
-    out.push_str(&header);
-    lines.iter().for_each(|l| out.push_str(l));
+    joined(&actions::csv_header(site.kb.tickets.is_some()), &lines, "", "")
+}
+
+/// `head`, the parts with `sep` between them, and `tail`, in a string sized once: at
+/// 100,000 postmortems an API file is a quarter of a gigabyte, and growing it by
+/// doubling held up to twice that.
+fn joined(head: &str, parts: &[&str], sep: &str, tail: &str) -> String {
+    let len = head.len() + tail.len() + parts.iter().map(|p| p.len() + sep.len()).sum::<usize>();
+    let mut out = String::with_capacity(len);
+    out.push_str(head);
+    for (n, p) in parts.iter().enumerate() {
+        if n > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(p);
+    }
+    out.push_str(tail);
     out
 }
 

@@ -201,10 +201,10 @@ pub struct Site<'a> {
     /// Each response figure's median and n over the visible postmortems, in
     /// `figures::NAMES` order: every incident page shows them beside its own.
     site_figures: OnceLock<[crate::figures::Summary; 4]>,
-    /// Each postmortem's severity as its place in site.toml's list (`u16::MAX` if not
-    /// there): every page of a term counts its severities, and comparing names for each
-    /// of 40,000 members on each of 400 pages was a tenth of a 100,000-postmortem build.
-    severity_places: OnceLock<Vec<u16>>,
+    /// Each postmortem's `KnowledgeBase::severity_rank`: every page of a term counts its
+    /// severities, and comparing names for each of 40,000 members on each of 400 pages
+    /// was a tenth of a 100,000-postmortem build.
+    severity_ranks: OnceLock<Vec<usize>>,
 }
 
 /// Relative prefix from a page at `path` back to the site root ("../../").
@@ -254,27 +254,20 @@ impl<'a> Site<'a> {
             pm_frags: std::array::from_fn(|_| (0..kb.postmortems.len()).map(|_| OnceLock::new()).collect()),
             action_frags: std::array::from_fn(|_| (0..actions_len).map(|_| OnceLock::new()).collect()),
             site_figures: OnceLock::new(),
-            severity_places: OnceLock::new(),
+            severity_ranks: OnceLock::new(),
         }
     }
 
     /// How many of `ids` have each severity site.toml lists, in its order.
     pub(crate) fn severity_counts(&self, ids: &[usize]) -> Vec<(&'a str, usize)> {
-        let severities = &self.kb.config.severities;
-        let places = self.severity_places.get_or_init(|| {
-            let mut place: std::collections::HashMap<&str, u16> = std::collections::HashMap::new();
-            for (n, s) in severities.iter().enumerate() {
-                place.entry(s.as_str()).or_insert(n.min(u16::MAX as usize - 1) as u16);
-            }
-            self.kb.postmortems.iter().map(|pm| place.get(pm.severity.as_str()).copied().unwrap_or(u16::MAX)).collect()
-        });
-        let mut counts = vec![0usize; severities.len()];
-        for &i in ids {
-            if let Some(c) = counts.get_mut(places[i] as usize) {
-                *c += 1;
-            }
-        }
-        severities.iter().zip(counts).filter(|(_, n)| *n > 0).map(|(s, n)| (s.as_str(), n)).collect()
+        let kb = self.kb;
+        let ranks = self
+            .severity_ranks
+            .get_or_init(|| kb.postmortems.iter().map(|pm| kb.severity_rank(&pm.severity)).collect());
+        // Rank 0 is a severity site.toml does not list.
+        let mut counts = vec![0usize; kb.config.severities.len() + 1];
+        ids.iter().for_each(|&i| counts[ranks[i]] += 1);
+        kb.config.severities.iter().zip(&counts[1..]).filter(|(_, n)| **n > 0).map(|(s, n)| (s.as_str(), *n)).collect()
     }
 
     /// The site-wide summary of each response figure, computed on first use.
