@@ -49,6 +49,7 @@ pub fn check(root: &Path, opts: &Options) -> Checked {
 pub struct Cache {
     pub(crate) parse: load::ParseCache,
     pub(crate) link: kb::LinkCache,
+    generated: crate::publish::LastGenerated,
 }
 
 /// `check`, reusing the parse of files that did not change since `cache` was filled.
@@ -68,7 +69,7 @@ pub fn check_cached_in(root: &Path, opts: &Options, edition: crate::edition::Edi
     crate::timing::stage_timing("  link", t);
     let t = std::time::Instant::now();
     let statics = crate::publish::static_files(root);
-    let generated = crate::publish::Generated::new(&kb);
+    let generated = crate::publish::Generated::reusing(&kb, &mut cache.generated);
     diags.extend(crate::publish::check(&kb, &statics, &generated));
     diags.extend(crate::linkcheck::check(&kb, &statics, &generated));
     diags.extend(crate::trackers::lint::check(&kb));

@@ -54,13 +54,18 @@ pub struct KnowledgeBase {
     /// Position in `postmortems` of each id; of two files with one id, the one whose
     /// path sorts first.
     pub by_id: HashMap<String, usize>,
-    pub(crate) figures: Vec<Figures>,
+    pub(crate) figures: Arc<Vec<Figures>>,
     /// Visible postmortems whose `related` or body links name this one.
     pub(crate) referenced_by: Vec<Ids>,
     /// Shared, so that a rebuild whose services, factors and dates did not change reuses them.
     pub recurrences: Arc<Recurrences>,
     /// Over visible postmortems only, so every listed page exists.
-    pub indexes: Indexes,
+    pub indexes: Arc<Indexes>,
+    /// The URL slug of every value of every dimension.
+    pub(crate) slugs: Arc<Slugs>,
+    /// A hash of the settings and of every postmortem's place, id, path, visibility and
+    /// front matter: what is derived from those alone may be reused while it is the same.
+    pub(crate) front_key: u64,
     pub(crate) home_text: Option<String>,
     /// Attachments under content/ that a visible postmortem links to: the ones published.
     pub assets: Vec<PathBuf>,
@@ -79,13 +84,25 @@ pub struct Options {
     pub include_drafts: bool,
 }
 
-/// Recurrences of the last link and the hash of what they were computed from: every
-/// (service, factor) pair meets every earlier one, so at 10,000 postmortems they cost
-/// more than the rest of linking, and a save that changes a title or a body leaves them as
-/// they were.
+/// What the last link derived, with the hash of what it was derived from. Recurrences:
+/// every (service, factor) pair meets every earlier one, so at 10,000 postmortems they
+/// cost more than the rest of linking, and a save that changes a title or a body leaves
+/// them as they were. The rest (`FrontDerived`) follows from front matter alone, which a
+/// save of the write-up leaves as it was.
 #[derive(Default)]
 pub(crate) struct LinkCache {
     recurrences: Option<(u64, Arc<Recurrences>)>,
+    front: Option<(u64, FrontDerived)>,
+}
+
+/// What linking derives from the order, ids, visibility and front matter of the
+/// postmortems alone (`front_key`).
+#[derive(Clone)]
+struct FrontDerived {
+    indexes: Arc<Indexes>,
+    figures: Arc<Vec<Figures>>,
+    slugs: Arc<Slugs>,
+    recurrences: Arc<Recurrences>,
 }
 
 impl KnowledgeBase {
@@ -105,19 +122,7 @@ impl KnowledgeBase {
 
     /// The values of this dimension and their postmortems, in display order.
     pub(crate) fn entries_of(&self, dim: Dim) -> Vec<(String, &Vec<usize>)> {
-        let ix = &self.indexes;
-        match dim {
-            Dim::Services => ix.services.iter().map(|(k, v)| (k.clone(), v)).collect(),
-            Dim::Teams => ix.teams.iter().map(|(k, v)| (k.clone(), v)).collect(),
-            Dim::Tags => ix.tags.iter().map(|(k, v)| (k.clone(), v)).collect(),
-            Dim::Authors => ix.authors.iter().map(|(k, v)| (k.clone(), v)).collect(),
-            Dim::Owners => ix.owners.iter().map(|(k, v)| (k.clone(), v)).collect(),
-            Dim::Years => ix.years.iter().rev().map(|(k, v)| (k.to_string(), v)).collect(),
-            // Most severe first, as site.toml lists them.
-            Dim::Severities => {
-                self.config.severities.iter().filter_map(|s| ix.severities.get(s).map(|v| (s.clone(), v))).collect()
-            }
-        }
+        entries_of(&self.indexes, &self.config, dim)
     }
 
     /// 1 for the most severe level (0 for one site.toml does not list); used for CSS
@@ -127,8 +132,8 @@ impl KnowledgeBase {
     }
 
     /// URL slugs of every dimension value.
-    pub(crate) fn slugs(&self) -> Slugs {
-        Slugs::new(|dim| self.entries_of(dim).into_iter().map(|(name, _)| name).collect())
+    pub(crate) fn slugs(&self) -> Arc<Slugs> {
+        self.slugs.clone()
     }
 }
 
@@ -145,8 +150,18 @@ impl KnowledgeBase {
         diags: &mut Vec<Diagnostic>,
         cache: &mut LinkCache,
     ) -> KnowledgeBase {
-        let Loaded { root, config, mut postmortems, home_text, assets, unusable, withheld, tickets, diagnostics } =
-            loaded;
+        let Loaded {
+            root,
+            config,
+            mut postmortems,
+            home_text,
+            assets,
+            unusable,
+            withheld,
+            tickets,
+            diagnostics,
+            settings,
+        } = loaded;
         // Files this edition leaves out are named like files with errors: not unknown.
         let unusable_ids: std::collections::HashSet<String> = unusable
             .iter()
@@ -296,19 +311,32 @@ impl KnowledgeBase {
         let assets = linked_assets(&postmortems, &visible, assets);
         crate::timing::stage_timing("    link: assets", t);
         let t = std::time::Instant::now();
-        let figures = postmortems.iter().map(|p| Figures::from_timeline(&p.timeline)).collect();
-        crate::timing::stage_timing("    link: figures", t);
-        let t = std::time::Instant::now();
-        let indexes = build_indexes(&postmortems, &visible);
-        crate::timing::stage_timing("    link: indexes", t);
-        let t = std::time::Instant::now();
-        let key = recurrence_key(&postmortems, &visible);
-        let recurrences = match &cache.recurrences {
-            Some((k, r)) if *k == key => r.clone(),
-            _ => Arc::new(Recurrences::new(&postmortems, &visible)),
+        let front = front_key(settings, &postmortems, &visible);
+        let derived = match &cache.front {
+            Some((k, d)) if *k == front => d.clone(),
+            _ => {
+                let figures = Arc::new(postmortems.iter().map(|p| Figures::from_timeline(&p.timeline)).collect());
+                crate::timing::stage_timing("    link: figures", t);
+                let t = std::time::Instant::now();
+                let indexes = Arc::new(build_indexes(&postmortems, &visible));
+                crate::timing::stage_timing("    link: indexes", t);
+                let t = std::time::Instant::now();
+                let slugs = Arc::new(Slugs::new(|dim| {
+                    entries_of(&indexes, &config, dim).into_iter().map(|(n, _)| n).collect()
+                }));
+                let key = recurrence_key(&postmortems, &visible);
+                let recurrences = match &cache.recurrences {
+                    Some((k, r)) if *k == key => r.clone(),
+                    _ => Arc::new(Recurrences::new(&postmortems, &visible)),
+                };
+                cache.recurrences = Some((key, recurrences.clone()));
+                crate::timing::stage_timing("    link: recurrences", t);
+                FrontDerived { indexes, figures, slugs, recurrences }
+            }
         };
-        cache.recurrences = Some((key, recurrences.clone()));
-        crate::timing::stage_timing("    link: recurrences", t);
+        cache.front = Some((front, derived.clone()));
+        crate::timing::stage_timing("    link: from front matter", t);
+        let FrontDerived { indexes, figures, slugs, recurrences } = derived;
         KnowledgeBase {
             root,
             config,
@@ -319,6 +347,8 @@ impl KnowledgeBase {
             referenced_by,
             recurrences,
             indexes,
+            slugs,
+            front_key: front,
             home_text,
             assets,
             withheld: withheld.into_iter().collect(),
@@ -335,6 +365,22 @@ impl KnowledgeBase {
     /// The postmortem with this id, visible or not.
     pub fn get(&self, id: &str) -> Option<&Postmortem> {
         self.by_id.get(id).map(|&i| &*self.postmortems[i])
+    }
+}
+
+/// The values of a dimension and their postmortems, in display order.
+fn entries_of<'a>(ix: &'a Indexes, config: &SiteConfig, dim: Dim) -> Vec<(String, &'a Vec<usize>)> {
+    match dim {
+        Dim::Services => ix.services.iter().map(|(k, v)| (k.clone(), v)).collect(),
+        Dim::Teams => ix.teams.iter().map(|(k, v)| (k.clone(), v)).collect(),
+        Dim::Tags => ix.tags.iter().map(|(k, v)| (k.clone(), v)).collect(),
+        Dim::Authors => ix.authors.iter().map(|(k, v)| (k.clone(), v)).collect(),
+        Dim::Owners => ix.owners.iter().map(|(k, v)| (k.clone(), v)).collect(),
+        Dim::Years => ix.years.iter().rev().map(|(k, v)| (k.to_string(), v)).collect(),
+        // Most severe first, as site.toml lists them.
+        Dim::Severities => {
+            config.severities.iter().filter_map(|s| ix.severities.get(s).map(|v| (s.clone(), v))).collect()
+        }
     }
 }
 
@@ -422,6 +468,17 @@ fn build_indexes(pms: &[Arc<Postmortem>], visible: &[bool]) -> Indexes {
         authors: done(authors),
         owners: done(owners),
     }
+}
+
+/// What everything `FrontDerived` holds is a function of: the settings every file was
+/// parsed under, and each postmortem's place, id, path, visibility and front matter text.
+fn front_key(settings: u64, pms: &[Arc<Postmortem>], visible: &[bool]) -> u64 {
+    let mut h = crate::fingerprint::hasher();
+    settings.hash(&mut h);
+    for (pm, v) in pms.iter().zip(visible) {
+        (v, &pm.id, &pm.path, pm.front_hash).hash(&mut h);
+    }
+    h.finish()
 }
 
 /// Everything `recurrences` reads: the order, visibility, services and factors.

@@ -36,6 +36,9 @@ pub struct Loaded {
     pub tickets: Option<std::sync::Arc<crate::tickets::Tickets>>,
     /// Every problem found while reading, in no particular order.
     pub diagnostics: Vec<Diagnostic>,
+    /// A hash of what every file was parsed under (site.toml's text and the edition):
+    /// what linking may reuse from the last link is keyed by it.
+    pub settings: u64,
 }
 
 /// The folder holding site.toml: `start` or its nearest ancestor.
@@ -257,6 +260,12 @@ pub fn load_cached(root: &Path, cache: &mut ParseCache) -> Loaded {
 pub fn load_cached_in(root: &Path, cache: &mut ParseCache, edition: Edition) -> Loaded {
     let (config, mut diagnostics) = load_config(root);
     let config_text = std::fs::read_to_string(root.join(config::FILE)).ok();
+    let settings = {
+        use std::hash::{Hash, Hasher};
+        let mut h = crate::fingerprint::hasher();
+        (&config_text, edition).hash(&mut h);
+        h.finish()
+    };
     if cache.config_text != config_text || cache.edition != edition {
         cache.files.clear();
         cache.config_text = config_text;
@@ -351,5 +360,6 @@ pub fn load_cached_in(root: &Path, cache: &mut ParseCache, edition: Edition) -> 
         withheld,
         tickets,
         diagnostics,
+        settings,
     }
 }

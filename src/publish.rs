@@ -43,7 +43,31 @@ pub struct Generated {
     pub(crate) paths: BTreeMap<String, &'static str>,
 }
 
+/// The last `Generated` and the hash of what it was made from (`Generated::reusing`).
+pub(crate) type LastGenerated = Option<(u64, std::sync::Arc<Generated>)>;
+
 impl Generated {
+    /// `new`, or the last one while everything `new` reads is the same: the front matter,
+    /// order and visibility of every postmortem (`KnowledgeBase::front_key`), today, the
+    /// ticket snapshot, the home page's text and the theme's files. Listing every page
+    /// costs tens of milliseconds at 10,000 postmortems, and a save of a write-up
+    /// changes none of them.
+    pub(crate) fn reusing(kb: &KnowledgeBase, last: &mut LastGenerated) -> std::sync::Arc<Generated> {
+        use std::hash::{Hash, Hasher};
+        let mut h = crate::fingerprint::hasher();
+        (kb.front_key, kb.today, kb.tickets.as_ref().map(|t| t.hash), &kb.home_text, &kb.root).hash(&mut h);
+        render::theme::asset_names(&kb.root, &kb.config.theme).hash(&mut h);
+        let key = h.finish();
+        match last {
+            Some((k, g)) if *k == key => g.clone(),
+            _ => {
+                let g = std::sync::Arc::new(Generated::new(kb));
+                *last = Some((key, g.clone()));
+                g
+            }
+        }
+    }
+
     /// The paths of `kb`'s pages, feeds, sitemap parts, API files and theme assets; the
     /// search index's names are matched by `at`.
     pub fn new(kb: &KnowledgeBase) -> Generated {

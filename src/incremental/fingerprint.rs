@@ -12,9 +12,8 @@ use crate::fingerprint::hasher;
 use crate::kb::KnowledgeBase;
 use crate::render::{Page, Site, Theme};
 use rayon::prelude::*;
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// What every page may show that is not a postmortem: when it changes nothing is reused.
 pub(super) fn global_hash(root: &Path, kb: &KnowledgeBase, theme: &Theme, opts: &BuildOptions, live: bool) -> u64 {
@@ -105,11 +104,14 @@ fn page_deps(site: &Site, page: &Page) -> Vec<usize> {
 
 /// What every page's fingerprint is made from, computed once per build.
 pub(super) struct Inputs<'a> {
-    kb: &'a KnowledgeBase,
     global: u64,
     membership: u64,
     /// Per postmortem: its text, history and link targets' visibility (`content_hashes`).
     content: &'a [u64],
+    /// Per postmortem, its id with its front matter, and its id with its content: what a
+    /// page that reads it hashes, made once rather than once per page that reads it.
+    front_keys: Vec<u64>,
+    content_keys: Vec<u64>,
     /// Every visible postmortem's id and front matter: for pages that read all of them.
     all: u64,
     /// The action items' statuses and completion dates, which `/patterns/` selects by.
@@ -134,11 +136,20 @@ impl<'a> Inputs<'a> {
             (&p.id, p.front_hash).hash(&mut all);
             p.action_items.iter().for_each(|a| (a.status, a.completed).hash(&mut states));
         }
+        let keyed = |i: usize, what: u64| {
+            let mut h = hasher();
+            (&kb.postmortems[i].id, what).hash(&mut h);
+            h.finish()
+        };
+        let n = kb.postmortems.len();
+        let front_keys = (0..n).into_par_iter().map(|i| keyed(i, kb.postmortems[i].front_hash)).collect();
+        let content_keys = (0..n).into_par_iter().map(|i| keyed(i, content[i])).collect();
         Inputs {
-            kb,
             global,
             membership,
             content,
+            front_keys,
+            content_keys,
             all: all.finish(),
             action_states: states.finish(),
             visible_count: kb.visible_ids().count(),
@@ -148,7 +159,6 @@ impl<'a> Inputs<'a> {
 
     /// The fingerprint of `page`, whose output path is `path`.
     pub(super) fn page(&self, site: &Site, page: &Page, path: &str) -> u64 {
-        let kb = self.kb;
         let deps = match (page, self.patterns_shown) {
             (Page::Patterns, Some(shown)) => shown.to_vec(),
             _ => page_deps(site, page),
@@ -182,8 +192,8 @@ impl<'a> Inputs<'a> {
             }
         } else {
             deps.iter().for_each(|&i| {
-                let text = if Some(i) == own { self.content[i] } else { kb.postmortems[i].front_hash };
-                (&kb.postmortems[i].id, text).hash(&mut h)
+                let key = if Some(i) == own { self.content_keys[i] } else { self.front_keys[i] };
+                h.write_u64(key)
             });
         }
         h.finish()
@@ -193,7 +203,7 @@ impl<'a> Inputs<'a> {
 /// Per postmortem, what it contributes to its own page and feeds: its text, its history,
 /// and whether the postmortems its body links to are shown (a link to a hidden one is
 /// text only).
-pub(super) fn content_hashes(kb: &KnowledgeBase, history: &HashMap<PathBuf, crate::history::FileHistory>) -> Vec<u64> {
+pub(super) fn content_hashes(kb: &KnowledgeBase, history: &[Option<crate::history::FileHistory>]) -> Vec<u64> {
     let mut links_to: Vec<Vec<usize>> = vec![Vec::new(); kb.postmortems.len()];
     for (j, linkers) in kb.referenced_by.iter().enumerate() {
         linkers.iter().for_each(|&i| links_to[i].push(j));
@@ -201,10 +211,11 @@ pub(super) fn content_hashes(kb: &KnowledgeBase, history: &HashMap<PathBuf, crat
     kb.postmortems
         .par_iter()
         .zip(&links_to)
-        .map(|(pm, targets)| {
+        .zip(history)
+        .map(|((pm, targets), history)| {
             let mut h = hasher();
             pm.source_hash.hash(&mut h);
-            history.get(&pm.path).map(|f| (f.first_commit, f.last_commit, f.revisions)).hash(&mut h);
+            history.as_ref().map(|f| (f.first_commit, f.last_commit, f.revisions)).hash(&mut h);
             targets.iter().for_each(|&j| (&kb.postmortems[j].id, kb.visible[j]).hash(&mut h));
             h.finish()
         })

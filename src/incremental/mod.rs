@@ -32,6 +32,7 @@ use rayon::prelude::*;
 use reuse::{PageFile, Pending, Previous};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Debug, Clone)]
@@ -261,25 +262,34 @@ impl Session {
         let t = Instant::now();
         let kb = &checked.kb;
         let global = global_hash(&self.root, kb, &theme, opts, self.render_opts.live_reload);
-        let membership = membership_hash(kb);
+        // From front matter alone: the last one holds while no front matter changed.
+        let membership = match &self.previous {
+            Some(p) if p.front_key == Some(kb.front_key) => p.membership,
+            _ => membership_hash(kb),
+        };
         // Nothing is reused across a change of site.toml, the theme or the options.
         let prev = self.previous.as_ref().filter(|p| p.global == global);
         let same_members = prev.is_some_and(|p| p.membership == membership);
         let mut notes = Vec::new();
         // Serve keeps the history of its first build: saves change files, not commits.
         let complete = std::mem::take(&mut self.complete_next);
-        let history: HashMap<PathBuf, FileHistory> = match prev.filter(|_| self.render_opts.live_reload && !complete) {
-            Some(p) => p.history.clone(),
-            None => {
-                let files: Vec<PathBuf> = kb.visible_ids().map(|i| kb.postmortems[i].path.clone()).collect();
-                let report = crate::repositories::history(&self.root, &kb.config.sources, &files);
-                notes.extend(report.fallback);
-                report.files
-            }
-        };
+        // Shared, not copied: a save in serve reuses it whole.
+        let history: Arc<HashMap<PathBuf, FileHistory>> =
+            match prev.filter(|_| self.render_opts.live_reload && !complete) {
+                Some(p) => p.history.clone(),
+                None => {
+                    let files: Vec<PathBuf> = kb.visible_ids().map(|i| kb.postmortems[i].path.clone()).collect();
+                    let report = crate::repositories::history(&self.root, &kb.config.sources, &files);
+                    notes.extend(report.fallback);
+                    Arc::new(report.files)
+                }
+            };
+        // One lookup by path per postmortem (paths hash slowly), for the hashes and the pages.
+        let pm_history: Vec<Option<FileHistory>> =
+            kb.postmortems.par_iter().map(|pm| history.get(&pm.path).cloned()).collect();
         stage_timing("  global hash, history", t);
         let t = Instant::now();
-        let content = fingerprint::content_hashes(kb, &history);
+        let content = fingerprint::content_hashes(kb, &pm_history);
         let unchanged_at: Vec<bool> = (0..kb.postmortems.len())
             .into_par_iter()
             .map(|i| prev.is_some_and(|p| p.hashes.get(&kb.postmortems[i].id) == Some(&content[i])))
@@ -359,7 +369,7 @@ impl Session {
             };
             (analysis, similar)
         };
-        site.history = kb.postmortems.iter().map(|pm| history.get(&pm.path).cloned()).collect();
+        site.history = pm_history;
         let pages = site.pages();
         let timings = std::env::var_os("PMSITE_TIMINGS").is_some();
         // Render time summed per kind of page, across threads (so CPU time, not wall time).
@@ -528,6 +538,7 @@ impl Session {
         let pending = Pending {
             global,
             membership,
+            front_key: kb.front_key,
             ids: kb.postmortems.iter().map(|p| p.id.clone()).collect(),
             visible: kb.visible.clone(),
             refs: (0..kb.postmortems.len()).map(|i| if kb.visible[i] { refs_hash(i) } else { 0 }).collect(),

@@ -24,6 +24,9 @@ pub(super) struct Previous {
     /// Every visible postmortem's list fields (`membership_hash`): positions such as
     /// `patterns_shown` are only valid while it is the same.
     pub(super) membership: u64,
+    /// The knowledge base's `front_key` that `membership` was computed under (None when
+    /// restored from disk).
+    pub(super) front_key: Option<u64>,
     /// Postmortem id -> text hash.
     pub(super) hashes: HashMap<String, u64>,
     pub(super) bodies: HashMap<String, std::sync::Arc<RenderedBody>>,
@@ -39,7 +42,7 @@ pub(super) struct Previous {
     /// that leave the structure alone (see `search_results`).
     pub(super) similar: HashMap<String, Vec<crate::search::Similar>>,
     pub(super) search_files: Vec<OutputFile>,
-    pub(super) history: HashMap<PathBuf, FileHistory>,
+    pub(super) history: Arc<HashMap<PathBuf, FileHistory>>,
     /// Postmortems `/patterns/` showed (positions; valid while the structure is the same).
     pub(super) patterns_shown: Option<Vec<usize>>,
 }
@@ -118,6 +121,7 @@ impl Previous {
         Previous {
             global: s.structure,
             membership: s.membership,
+            front_key: None,
             hashes: s.hashes.into_iter().collect(),
             bodies: s.bodies.into_iter().collect(),
             pm_frags: s.pm_frags.into_iter().map(|(id, f)| (id, arcs(f))).collect(),
@@ -130,7 +134,7 @@ impl Previous {
             pages: s.pages.into_iter().map(|(path, fp, h)| (path, (fp, PageFile::OnDisk(h)))).collect(),
             similar: HashMap::new(),
             search_files: Vec::new(),
-            history: HashMap::new(),
+            history: Arc::default(),
             patterns_shown: s.patterns_shown,
         }
     }
@@ -141,6 +145,7 @@ impl Previous {
 pub(super) struct Pending {
     pub(super) global: u64,
     pub(super) membership: u64,
+    pub(super) front_key: u64,
     pub(super) ids: Vec<String>,
     pub(super) visible: Vec<bool>,
     pub(super) content: Vec<u64>,
@@ -153,19 +158,20 @@ pub(super) struct Pending {
     /// Output path, fingerprint and file of every page kept.
     pub(super) pages: Vec<(String, u64, PageFile)>,
     pub(super) search_files: Vec<OutputFile>,
-    pub(super) history: HashMap<PathBuf, FileHistory>,
+    pub(super) history: Arc<HashMap<PathBuf, FileHistory>>,
     pub(super) patterns_shown: Option<Vec<usize>>,
 }
 
 impl Pending {
     pub(super) fn settle(self) -> Previous {
         let Pending {
-            global, membership, ids, visible, content, refs, similar, bodies, fragments, actions, pages, ..
+            global, membership, front_key, ids, visible, content, refs, similar, bodies, fragments, actions, pages, ..
         } = self;
         let Fragments { pm: mut pm_frags, actions: mut action_frags } = fragments;
         let mut next = Previous {
             global,
             membership,
+            front_key: Some(front_key),
             hashes: ids.iter().cloned().zip(content).collect(),
             bodies: HashMap::new(),
             pm_frags: HashMap::new(),

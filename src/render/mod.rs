@@ -176,7 +176,7 @@ pub struct Site<'a> {
     pub(crate) kb: &'a KnowledgeBase,
     pub(crate) theme: &'a Theme,
     pub(crate) bodies: Vec<Arc<RenderedBody>>,
-    pub(crate) slugs: Slugs,
+    pub(crate) slugs: Arc<Slugs>,
     pub(crate) options: RenderOptions,
     /// `site` in every template's context.
     site_value: tera::Value,
@@ -499,7 +499,7 @@ impl<'a> Site<'a> {
 pub(crate) struct Rows<'a> {
     kb: &'a KnowledgeBase,
     /// The site's, for the links a row makes (its services').
-    slugs: Slugs,
+    slugs: Arc<Slugs>,
     cells: Vec<OnceLock<tera::Value>>,
 }
 

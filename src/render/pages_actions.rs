@@ -69,20 +69,10 @@ impl ActionLists {
                 lists.all.push(k);
             }
             if let Some(o) = r.owner {
-                lists.owners.entry(o.to_string()).or_default().push(k);
+                add(&mut lists.owners, o, k);
             }
-            for t in r.teams {
-                let items = lists.teams.entry(t.clone()).or_default();
-                if items.last() != Some(&k) {
-                    items.push(k);
-                }
-            }
-            for s in r.services {
-                let items = lists.services.entry(s.clone()).or_default();
-                if items.last() != Some(&k) {
-                    items.push(k);
-                }
-            }
+            r.teams.iter().for_each(|t| add(&mut lists.teams, t, k));
+            r.services.iter().for_each(|s| add(&mut lists.services, s, k));
         }
         lists
     }
@@ -171,4 +161,16 @@ pub(super) fn fill(
         site.kb.indexes.owners.keys().map(|o| json!({ "name": o, "url": site.slugs.url(Dim::Owners, o) })).collect();
     ctx.insert("owner_links", &owner_links);
     Ok(())
+}
+
+/// Lists item `k` under `name` once; the name is copied only the first time (tens of
+/// thousands of items on every serve rebuild).
+fn add(map: &mut HashMap<String, Vec<usize>>, name: &str, k: usize) {
+    match map.get_mut(name) {
+        Some(items) if items.last() == Some(&k) => {}
+        Some(items) => items.push(k),
+        None => {
+            map.insert(name.to_string(), vec![k]);
+        }
+    }
 }

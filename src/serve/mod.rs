@@ -372,6 +372,7 @@ impl Builder {
             self.session.expect_only(changed);
         }
         let rendered = self.session.rebuild(&|_| {});
+        crate::timing::stage_timing("serve: rebuild", start);
         // Rebuilds that saves caused; follow-ups are not counted.
         self.shared.rebuilds.fetch_add(1, Ordering::SeqCst);
         self.shared.behind.store(self.session.deferred, Ordering::SeqCst);
@@ -411,9 +412,11 @@ impl Builder {
             }
             return;
         }
+        let t = Instant::now();
         let next = self.shared.snapshot.load().next(rendered.files);
         let changes = self.shared.snapshot.load().diff(&next);
         self.shared.snapshot.store(Arc::new(next));
+        crate::timing::stage_timing("serve: snapshot", t);
         if self.broken {
             self.broken = false;
             if let Ok(mut e) = self.shared.current_error.lock() {

@@ -26,6 +26,7 @@ pub(crate) fn diagnose(text: &str, config: &SiteConfig, linter: &Linter, body: i
         withheld: vec![],
         tickets: None,
         diagnostics: vec![],
+        settings: 0,
     };
     let options = pmsite::kb::Options { today: "2026-01-01".parse().unwrap(), include_drafts: true };
     pmsite::kb::KnowledgeBase::link(loaded, &options, &mut diags);
