@@ -15,6 +15,7 @@
 
 mod fingerprint;
 mod outcome;
+mod pages;
 mod reuse;
 
 use crate::check::Cache as CheckCache;
@@ -23,14 +24,14 @@ use crate::diagnostics::Code;
 use crate::diagnostics::{self, Diagnostic};
 use crate::history::FileHistory;
 use crate::output::{OutputFile, Staging};
-use crate::render::{Page, PmFragment, RenderOptions, Site, Theme, feeds};
+use crate::render::{PmFragment, RenderOptions, Site, Theme};
 use crate::timing::stage_timing;
 use fingerprint::{global_hash, membership_hash};
 use jiff::civil::Date;
-use outcome::{Gathered, PageOutcome};
+use outcome::Gathered;
 use rayon::prelude::*;
 use reuse::{PageFile, Pending, Previous};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -215,13 +216,101 @@ impl Session {
     /// As `rebuild`, handing every file to `sink` as soon as it is made, so that writing
     /// overlaps rendering. A one-shot session (`keep == false`) then holds no file in
     /// memory: `Rendered::files` lists only what was not handed over.
+    ///
+    /// The stages, each a function below: check (load and link), `prepare` (what may be
+    /// reused), `site` (bodies and fragments), the page pass (`pages::PagePass`: pages,
+    /// similar incidents, search index, feeds), `inputs` (attachments, static files,
+    /// theme assets), and `keep` (what the next rebuild reuses).
     pub fn rebuild_to(&mut self, progress: &(dyn Fn(u64) + Sync), sink: Option<&Staging>) -> Rendered {
         self.settle();
         // Set again below when this rebuild carries something over; a failed one has
         // nothing to catch up on.
         self.deferred = false;
+        let checked = self.check();
+        let mut diags = checked.diagnostics.clone();
+        if diagnostics::count_errors(&diags) > 0 {
+            return Rendered::failed(checked, diags);
+        }
+        let t0 = Instant::now();
         let t = Instant::now();
-        let keep = self.keep;
+        let theme = match Theme::load(&self.root, &checked.kb.config.theme) {
+            Ok(t) => t,
+            Err(d) => {
+                diags.extend(d);
+                return Rendered::failed(checked, diags);
+            }
+        };
+        stage_timing("  theme", t);
+        let kb = &checked.kb;
+        let complete = std::mem::take(&mut self.complete_next);
+        let mut prep = self.prepare(kb, &theme, complete);
+        let notes = std::mem::take(&mut prep.notes);
+        let prev = self.previous.as_ref().filter(|p| p.global == prep.global);
+        let mut site = self.site(kb, &theme, prev, &prep);
+        site.history = std::mem::take(&mut prep.pm_history);
+        stage_timing("markdown", t0);
+
+        let live = self.render_opts.live_reload;
+        let kept = prev.filter(|_| live && !complete);
+        self.deferred = kept.is_some();
+        // Serve keeps the last similar lists and search index while only text changes: they
+        // cost ~0.4 s at 10,000 postmortems, and a writer previews one page.
+        let shown = prev.filter(|_| prep.same_members).and_then(|p| p.patterns_shown.as_deref());
+        let pass = pages::PagePass {
+            prev,
+            sink,
+            inputs: fingerprint::Inputs::new(kb, prep.global, prep.membership, &prep.content, shown),
+            keep: self.keep,
+            persist: self.persist,
+            kept,
+            progress,
+        };
+        let made = pass.run(&mut site);
+        let Gathered { mut files, fingerprints, on_disk, rendered, pages: page_count } =
+            Gathered::from(made.pages, prev, &mut diags);
+        let kept_pages = files.len();
+
+        let t = Instant::now();
+        let (other_hashes, file_count) =
+            self.inputs(&checked, &theme, sink, made.feeds, &made.search_files, &mut files, &mut diags);
+        let file_count = file_count + page_count;
+        stage_timing("others", t);
+        self.last_rendered = rendered;
+        diagnostics::sort(&mut diags);
+        if diagnostics::count_errors(&diags) > 0 {
+            files.clear();
+            drop(site);
+            return Rendered { checked, files, file_count: 0, pages: 0, diagnostics: diags, notes };
+        }
+        if !self.keep && !self.persist {
+            // A one-shot build: nothing to carry over, so hold no second set of fragments.
+            drop(site);
+        } else {
+            let t = Instant::now();
+            let pages_kept: Vec<(String, u64, PageFile)> = match self.keep {
+                true => fingerprints
+                    .into_iter()
+                    .zip(&files[..kept_pages])
+                    .map(|((path, fp), f)| (path, fp, PageFile::Bytes(f.clone())))
+                    .collect(),
+                false => on_disk.into_iter().map(|(path, fp, h)| (path, fp, PageFile::OnDisk(h))).collect(),
+            };
+            let last_shown = prev.filter(|_| prep.same_members).and_then(|p| p.patterns_shown.clone());
+            let pending = keep_for_next(site, prep, pages_kept, made.search_files, last_shown);
+            if self.keep {
+                self.pending = Some(pending);
+            } else {
+                self.stored = Some(pending.settle().into_state(other_hashes));
+            }
+            stage_timing("keep", t);
+        }
+        Rendered { checked, files, file_count, pages: page_count, diagnostics: diags, notes }
+    }
+
+    /// The check stage: load and link (reusing the parse and link caches), then
+    /// `--base-url`, which replaces site.toml's.
+    fn check(&mut self) -> Checked {
+        let t = Instant::now();
         let opts = &self.opts;
         let mut checked = check::check_cached_in(
             &self.root,
@@ -245,34 +334,23 @@ impl Session {
             }
         }
         stage_timing("check", t);
-        let mut diags = checked.diagnostics.clone();
-        if diagnostics::count_errors(&diags) > 0 {
-            return Rendered::failed(checked, diags);
-        }
+        checked
+    }
+
+    /// What this build may reuse of the last: the global and membership hashes, git
+    /// history (serve keeps its first build's: saves change files, not commits) and each
+    /// postmortem's content hash.
+    fn prepare(&mut self, kb: &crate::kb::KnowledgeBase, theme: &Theme, complete: bool) -> Prepared {
         let t = Instant::now();
-        let t0 = t;
-        let theme = match Theme::load(&self.root, &checked.kb.config.theme) {
-            Ok(t) => t,
-            Err(d) => {
-                diags.extend(d);
-                return Rendered::failed(checked, diags);
-            }
-        };
-        stage_timing("  theme", t);
-        let t = Instant::now();
-        let kb = &checked.kb;
-        let global = global_hash(&self.root, kb, &theme, opts, self.render_opts.live_reload);
+        let global = global_hash(&self.root, kb, theme, &self.opts, self.render_opts.live_reload);
         // From front matter alone: the last one holds while no front matter changed.
         let membership = match &self.previous {
             Some(p) if p.front_key == Some(kb.front_key) => p.membership,
             _ => membership_hash(kb),
         };
-        // Nothing is reused across a change of site.toml, the theme or the options.
         let prev = self.previous.as_ref().filter(|p| p.global == global);
         let same_members = prev.is_some_and(|p| p.membership == membership);
         let mut notes = Vec::new();
-        // Serve keeps the history of its first build: saves change files, not commits.
-        let complete = std::mem::take(&mut self.complete_next);
         // Shared, not copied: a save in serve reuses it whole.
         let history: Arc<HashMap<PathBuf, FileHistory>> =
             match prev.filter(|_| self.render_opts.live_reload && !complete) {
@@ -290,23 +368,34 @@ impl Session {
         stage_timing("  global hash, history", t);
         let t = Instant::now();
         let content = fingerprint::content_hashes(kb, &pm_history);
-        let unchanged_at: Vec<bool> = (0..kb.postmortems.len())
+        let unchanged = (0..kb.postmortems.len())
             .into_par_iter()
             .map(|i| prev.is_some_and(|p| p.hashes.get(&kb.postmortems[i].id) == Some(&content[i])))
             .collect();
-        let unchanged = |i: usize| unchanged_at[i];
+        stage_timing("  content hashes", t);
+        Prepared { global, membership, same_members, history, pm_history, content, unchanged, notes }
+    }
+
+    /// The site to render: bodies whose postmortem is unchanged are reused, the rest
+    /// rendered; fragments whose postmortem is unchanged are copied over.
+    fn site<'a>(
+        &self,
+        kb: &'a crate::kb::KnowledgeBase,
+        theme: &'a Theme,
+        prev: Option<&Previous>,
+        prep: &Prepared,
+    ) -> Site<'a> {
+        let t = Instant::now();
+        let unchanged = |i: usize| prep.unchanged[i];
         let reuse_body = |i: usize| {
             if !unchanged(i) {
                 return None;
             }
             prev.and_then(|p| p.bodies.get(&kb.postmortems[i].id).cloned())
         };
-        stage_timing("  content hashes", t);
-        let t = Instant::now();
-        let mut site = Site::reusing(kb, &theme, self.render_opts.clone(), &reuse_body);
+        let site = Site::reusing(kb, theme, self.render_opts.clone(), &reuse_body);
         stage_timing("  site", t);
         let t = Instant::now();
-        let refs_hash = |i: usize| fingerprint::refs_hash(kb, i);
         if let Some(p) = prev {
             // One lookup by id per postmortem, not one per fragment and action item.
             let n = kb.postmortems.len();
@@ -315,7 +404,7 @@ impl Session {
                 .map(|i| {
                     let id = &kb.postmortems[i].id;
                     let frags = unchanged(i).then(|| p.pm_frags.get(id)).flatten();
-                    (frags, frags.is_some() && p.refs.get(id) == Some(&refs_hash(i)))
+                    (frags, frags.is_some() && p.refs.get(id) == Some(&fingerprint::refs_hash(kb, i)))
                 })
                 .unzip();
             let action_frags: Vec<_> = (0..n)
@@ -335,153 +424,24 @@ impl Session {
             site.prefill(&pm_frag, &action_frag);
         }
         stage_timing("  prefill", t);
-        stage_timing("markdown", t0);
+        site
+    }
 
-        let live = self.render_opts.live_reload;
-        let kept = prev.filter(|_| live && !complete);
-        self.deferred = kept.is_some();
-        // Plain text of every body, for the analysis. (`pmsite search` keeps its own index
-        // current when it runs: a build does not pay for it.)
-        let texts: Option<Vec<&str>> =
-            (kept.is_none() || !live).then(|| site.bodies.iter().map(|b| b.text.as_str()).collect());
-        // Serve keeps the last similar lists and search index while only text changes:
-        // they cost ~0.4 s at 10,000 postmortems, and a writer previews one page.
-        let texts_ref = texts.as_ref();
-        let analyse = || {
-            let analysis = match kept {
-                Some(_) => None,
-                None => {
-                    let t = Instant::now();
-                    let a = crate::search::Analysis::new(kb, texts_ref.expect("made above"));
-                    stage_timing("  analysis", t);
-                    Some(a)
-                }
-            };
-            let similar = match (kept, &analysis) {
-                (Some(p), _) => p.similar_in(kb),
-                (None, Some(a)) => {
-                    let t = Instant::now();
-                    let sim = crate::search::similar_in(a);
-                    stage_timing("  similar", t);
-                    sim
-                }
-                (None, None) => unreachable!("an analysis is made when nothing is kept"),
-            };
-            (analysis, similar)
-        };
-        site.history = pm_history;
-        let pages = site.pages();
-        let timings = std::env::var_os("PMSITE_TIMINGS").is_some();
-        // Render time summed per kind of page, across threads (so CPU time, not wall time).
-        let by_kind: std::sync::Mutex<BTreeMap<&'static str, (f64, usize)>> = Default::default();
-        // One page: reused when its fingerprint is unchanged, else rendered. Takes the site
-        // as an argument because the similar lists are filled in between the two groups.
-        let shown = prev.filter(|_| same_members).and_then(|p| p.patterns_shown.as_deref());
-        let inputs = fingerprint::Inputs::new(kb, global, membership, &content, shown);
-        let render_one = |site: &Site, page: &Page| -> (String, u64, PageOutcome) {
-            let path = site.path(page);
-            let fp = inputs.page(site, page, &path);
-            let reused = prev.and_then(|p| p.pages.get(&path)).filter(|(f, _)| *f == fp);
-            let kept = match (reused, sink) {
-                (Some((_, PageFile::OnDisk(h))), Some(sink)) => match sink.keep(&path, *h) {
-                    Ok(true) => Some(PageOutcome::Kept(*h)),
-                    Ok(false) => None,
-                    Err(e) => {
-                        Some(PageOutcome::Failed(Diagnostic::error(Code::Io, Path::new(&path), 0, 0, e.to_string())))
-                    }
-                },
-                _ => None,
-            };
-            let outcome = match (kept, reused) {
-                (Some(outcome), _) => outcome,
-                (None, Some((_, PageFile::Bytes(f)))) => match deliver(sink, false, f.clone()) {
-                    Ok(_) => PageOutcome::Reused,
-                    Err(d) => PageOutcome::Failed(d),
-                },
-                (None, _) => {
-                    let t = Instant::now();
-                    let r = site.render(page);
-                    if timings {
-                        let mut m = by_kind.lock().unwrap_or_else(|e| e.into_inner());
-                        let e = m.entry(page.kind()).or_default();
-                        e.0 += t.elapsed().as_secs_f64() * 1000.0;
-                        e.1 += 1;
-                    }
-                    if timings && t.elapsed().as_millis() >= 5 {
-                        eprintln!("timing:   {:>6.1} ms {path}", t.elapsed().as_secs_f64() * 1000.0);
-                    }
-                    match r.and_then(|f| {
-                        let h = crate::output::hash(&f.bytes);
-                        deliver(sink, keep, f).map(|f| (f, h))
-                    }) {
-                        Ok((Some(f), _)) => PageOutcome::Rendered(f),
-                        Ok((None, h)) => PageOutcome::Written(h),
-                        Err(d) => PageOutcome::Failed(d),
-                    }
-                }
-            };
-            progress(1);
-            (path, fp, outcome)
-        };
-        // Only incident pages show similar incidents: every other page renders while the
-        // analysis finds them.
-        let (incident_pages, other_pages): (Vec<Page>, Vec<Page>) =
-            pages.into_iter().partition(|p| matches!(p, Page::Incident(_)));
-        let t = Instant::now();
-        let ((analysis, similar), mut results): (_, Vec<(String, u64, PageOutcome)>) =
-            rayon::join(analyse, || other_pages.par_iter().map(|page| render_one(&site, page)).collect());
-        drop(texts);
-        site.similar = similar;
-        stage_timing("search and other pages", t);
-
-        // The browser index is written while pages render: pages do not read it.
-        let browser_index = || match (kept, &analysis) {
-            (Some(p), _) => p.search_files.clone(),
-            (_, Some(a)) => {
-                let t = Instant::now();
-                let b = crate::search::browser_index_in(a);
-                stage_timing("browser", t);
-                b
-            }
-            (None, None) => Vec::new(),
-        };
-        let t = Instant::now();
-        // Each feed and API file goes to the writer as soon as it is made: (path, hash
-        // when the cache wants it, what delivering it gave).
-        type Delivered = (String, u64, Result<Option<OutputFile>, Diagnostic>);
-        let feed_files: std::sync::Mutex<Vec<Delivered>> = Default::default();
-        let persist = self.persist;
-        let emit = |f: OutputFile| {
-            let h = if persist { crate::output::hash(&f.bytes) } else { 0 };
-            let path = f.path.clone();
-            let r = deliver(sink, keep, f);
-            feed_files.lock().unwrap_or_else(|e| e.into_inner()).push((path, h, r));
-        };
-        let (incident_results, search_files): (Vec<(String, u64, PageOutcome)>, _) = rayon::join(
-            || incident_pages.par_iter().map(|page| render_one(&site, page)).collect(),
-            // Feeds and the browser's search index need nothing from the pages either.
-            || {
-                let (search_files, ()) = rayon::join(browser_index, || {
-                    let t = Instant::now();
-                    feeds::all(&site, &emit);
-                    stage_timing("feeds", t);
-                });
-                search_files
-            },
-        );
-        // Hundreds of megabytes at 100,000 postmortems, and nothing below reads it.
-        drop(analysis);
-        let mut feed_files = feed_files.into_inner().unwrap_or_else(|e| e.into_inner());
-        feed_files.sort_by(|a, b| a.0.cmp(&b.0));
-        results.extend(incident_results);
-        let Gathered { mut files, fingerprints, on_disk, rendered, pages: page_count } =
-            Gathered::from(results, prev, &mut diags);
-        let kept_pages = files.len();
-        stage_timing("incident pages", t);
-        for (kind, (ms, n)) in by_kind.into_inner().unwrap_or_else(|e| e.into_inner()) {
-            eprintln!("timing:   {kind:<14} {ms:>8.1} ms in {n} pages (summed over threads)");
-        }
-        let t = Instant::now();
+    /// Attachments, static files, theme assets and the search index, handed to the writer
+    /// with the feeds; returns their hashes when the cache wants them, and how many files
+    /// they are.
+    #[allow(clippy::too_many_arguments, reason = "the outputs of the stages before it, each used once")]
+    fn inputs(
+        &self,
+        checked: &Checked,
+        theme: &Theme,
+        sink: Option<&Staging>,
+        feeds: Vec<pages::Delivered>,
+        search_files: &[OutputFile],
+        files: &mut Vec<OutputFile>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> (Vec<(String, u64)>, usize) {
+        let kb = &checked.kb;
         let mut others: Vec<OutputFile> = search_files.to_vec();
         for (path, bytes) in &theme.assets {
             others.push(OutputFile::new(crate::routes::asset(path), bytes.clone()));
@@ -490,18 +450,17 @@ impl Session {
             Ok(extra) => others.extend(extra),
             Err(d) => diags.push(d),
         }
-        let file_count = page_count + feed_files.len() + others.len();
-        let other_hashes: Vec<(String, u64)> = match self.persist {
-            true => feed_files
+        let count = feeds.len() + others.len();
+        let hashes: Vec<(String, u64)> = match self.persist {
+            true => feeds
                 .iter()
                 .map(|(path, h, _)| (path.clone(), *h))
                 .chain(others.iter().map(|f| (f.path.clone(), crate::output::hash(&f.bytes))))
                 .collect(),
             false => Vec::new(),
         };
-        let mut delivered: Vec<Result<Option<OutputFile>, Diagnostic>> =
-            feed_files.into_iter().map(|(_, _, r)| r).collect();
-        delivered.extend(others.into_par_iter().map(|f| deliver(sink, keep, f)).collect::<Vec<_>>());
+        let mut delivered: Vec<Result<Option<OutputFile>, Diagnostic>> = feeds.into_iter().map(|(_, _, r)| r).collect();
+        delivered.extend(others.into_par_iter().map(|f| deliver(sink, self.keep, f)).collect::<Vec<_>>());
         for d in delivered {
             match d {
                 Ok(f) => files.extend(f),
@@ -509,61 +468,53 @@ impl Session {
                 Err(_) => {}
             }
         }
-        stage_timing("others", t);
-        self.last_rendered = rendered;
-        if diagnostics::count_errors(&diags) > 0 {
-            files.clear();
-            diagnostics::sort(&mut diags);
-            drop(site);
-            return Rendered { checked, files, file_count: 0, pages: 0, diagnostics: diags, notes };
-        }
-        if !self.keep && !self.persist {
-            // A one-shot build: nothing to carry over, so hold no second set of fragments.
-            drop(site);
-            diagnostics::sort(&mut diags);
-            return Rendered { checked, files, file_count, pages: page_count, diagnostics: diags, notes };
-        }
-
-        // Keep what this build made for the next one: moved out now, indexed by id in
-        // `settle`, which serve runs after the browser has been told to reload.
-        let t = Instant::now();
-        let pages_kept: Vec<(String, u64, PageFile)> = match self.keep {
-            true => fingerprints
-                .into_iter()
-                .zip(&files[..kept_pages])
-                .map(|((path, fp), f)| (path, fp, PageFile::Bytes(f.clone())))
-                .collect(),
-            false => on_disk.into_iter().map(|(path, fp, h)| (path, fp, PageFile::OnDisk(h))).collect(),
-        };
-        let pending = Pending {
-            global,
-            membership,
-            front_key: kb.front_key,
-            ids: kb.postmortems.iter().map(|p| p.id.clone()).collect(),
-            visible: kb.visible.clone(),
-            refs: (0..kb.postmortems.len()).map(|i| if kb.visible[i] { refs_hash(i) } else { 0 }).collect(),
-            content,
-            similar: std::mem::take(&mut site.similar),
-            bodies: std::mem::take(&mut site.bodies),
-            fragments: site.fragments(),
-            actions: site.actions.iter().map(|a| (a.pm, a.item)).collect(),
-            pages: pages_kept,
-            search_files,
-            history,
-            // Kept from the previous build when the page was reused this time.
-            patterns_shown: site
-                .patterns_shown
-                .take()
-                .or_else(|| prev.filter(|_| same_members).and_then(|p| p.patterns_shown.clone())),
-        };
-        drop(site);
-        if self.keep {
-            self.pending = Some(pending);
-        } else {
-            self.stored = Some(pending.settle().into_state(other_hashes));
-        }
-        stage_timing("keep", t);
-        diagnostics::sort(&mut diags);
-        Rendered { checked, files, file_count, pages: page_count, diagnostics: diags, notes }
+        (hashes, count)
     }
+}
+
+/// What this build leaves for the next one: moved out now, indexed by id in `settle`,
+/// which serve runs after the browser has been told to reload. `last_shown` is what
+/// `/patterns/` showed last time, kept when the page was reused this time.
+fn keep_for_next(
+    mut site: Site,
+    prep: Prepared,
+    pages: Vec<(String, u64, PageFile)>,
+    search_files: Vec<OutputFile>,
+    last_shown: Option<Vec<usize>>,
+) -> Pending {
+    let kb = site.kb;
+    Pending {
+        global: prep.global,
+        membership: prep.membership,
+        front_key: kb.front_key,
+        ids: kb.postmortems.iter().map(|p| p.id.clone()).collect(),
+        visible: kb.visible.clone(),
+        refs: (0..kb.postmortems.len())
+            .map(|i| if kb.visible[i] { fingerprint::refs_hash(kb, i) } else { 0 })
+            .collect(),
+        content: prep.content,
+        similar: std::mem::take(&mut site.similar),
+        bodies: std::mem::take(&mut site.bodies),
+        fragments: site.fragments(),
+        actions: site.actions.iter().map(|a| (a.pm, a.item)).collect(),
+        pages,
+        search_files,
+        history: prep.history,
+        patterns_shown: site.patterns_shown.take().or(last_shown),
+    }
+}
+
+/// What `prepare` found this build may reuse.
+struct Prepared {
+    global: u64,
+    membership: u64,
+    /// Whether every postmortem is in the same lists as last time.
+    same_members: bool,
+    history: Arc<HashMap<PathBuf, FileHistory>>,
+    /// Each postmortem's history (moved into the site).
+    pm_history: Vec<Option<FileHistory>>,
+    content: Vec<u64>,
+    /// Whether each postmortem's content hash is the last build's.
+    unchanged: Vec<bool>,
+    notes: Vec<String>,
 }

@@ -165,7 +165,19 @@ pub(super) struct Pending {
 impl Pending {
     pub(super) fn settle(self) -> Previous {
         let Pending {
-            global, membership, front_key, ids, visible, content, refs, similar, bodies, fragments, actions, pages, ..
+            global,
+            membership,
+            front_key,
+            ids,
+            visible,
+            content,
+            refs,
+            similar,
+            bodies,
+            fragments,
+            actions,
+            pages,
+            ..
         } = self;
         let Fragments { pm: mut pm_frags, actions: mut action_frags } = fragments;
         let mut next = Previous {
