@@ -258,6 +258,7 @@ pub fn load_cached(root: &Path, cache: &mut ParseCache) -> Loaded {
 
 /// `load_cached` for one edition (`crate::edition`).
 pub fn load_cached_in(root: &Path, cache: &mut ParseCache, edition: Edition) -> Loaded {
+    let t = std::time::Instant::now();
     let (config, mut diagnostics) = load_config(root);
     let config_text = std::fs::read_to_string(root.join(config::FILE)).ok();
     let settings = {
@@ -284,7 +285,10 @@ pub fn load_cached_in(root: &Path, cache: &mut ParseCache, edition: Edition) -> 
             (files, assets)
         }
     };
-    let linter = Linter::new(&config);
+    crate::timing::stage_timing("    load: config, walk", t);
+    let t = std::time::Instant::now();
+    // Only a file that is parsed needs it, and a save parses one.
+    let linter = std::sync::OnceLock::new();
     let stamp = |rel: &Path| {
         std::fs::metadata(root.join(rel)).map(|m| (m.len(), m.modified().ok())).unwrap_or((u64::MAX, None))
     };
@@ -300,15 +304,18 @@ pub fn load_cached_in(root: &Path, cache: &mut ParseCache, edition: Edition) -> 
             match cache.files.get(rel) {
                 Some(c) if c.len == len && c.modified == modified && modified.is_some() => (c.result.clone(), None),
                 _ => {
-                    let (pm, diags) = load_file_in(root, rel, &config, &linter, edition);
+                    let (pm, diags) = load_file_in(root, rel, &config, linter.get_or_init(|| Linter::new(&config)), edition);
                     let result = (pm.map(std::sync::Arc::new), diags);
                     (result.clone(), Some(CachedFile { len, modified, result }))
                 }
             }
         })
         .collect();
-    let keep: std::collections::HashSet<&PathBuf> = files.iter().collect();
-    cache.files.retain(|p, _| keep.contains(p));
+    // After a walk, forget the files that are gone; `only` means the walk is the last one.
+    if only.is_none() {
+        let keep: std::collections::HashSet<&PathBuf> = files.iter().collect();
+        cache.files.retain(|p, _| keep.contains(p));
+    }
     let results: Vec<_> = files
         .iter()
         .zip(results)
@@ -337,6 +344,8 @@ pub fn load_cached_in(root: &Path, cache: &mut ParseCache, edition: Edition) -> 
             None => unusable.push(rel),
         }
     }
+    crate::timing::stage_timing("    load: files", t);
+    let t = std::time::Instant::now();
     let home = Path::new("content/_index.md");
     let home_text = std::fs::read_to_string(root.join(home)).ok().map(|text| {
         let (shown, diags) = edition::blocks(&text, 0, home, edition);
@@ -350,6 +359,7 @@ pub fn load_cached_in(root: &Path, cache: &mut ParseCache, edition: Edition) -> 
             None
         }
     };
+    crate::timing::stage_timing("    load: home, tickets", t);
     Loaded {
         root: root.to_path_buf(),
         config,

@@ -70,12 +70,15 @@ impl Dim {
 pub struct Slugs {
     /// Per dimension, so that a lookup by `&str` needs no owned key.
     map: HashMap<Dim, HashMap<String, String>>,
+    /// `exceptions_hash`, made with the map: every global hash reads it.
+    exceptions: u64,
 }
 
 impl Slugs {
     pub(crate) fn new(names: impl Fn(Dim) -> Vec<String>) -> Slugs {
         let mut map: HashMap<Dim, HashMap<String, String>> = HashMap::new();
-        for dim in Dim::ALL.into_iter().chain([Dim::Owners]) {
+        let mut odd: Vec<(usize, String, String)> = Vec::new();
+        for (d, dim) in Dim::ALL.into_iter().chain([Dim::Owners]).enumerate() {
             let mut used: BTreeSet<String> = BTreeSet::new();
             let slugs = map.entry(dim).or_default();
             for name in names(dim) {
@@ -90,28 +93,25 @@ impl Slugs {
                     n += 1;
                     slug = format!("{base}-{n}");
                 }
+                if slug != base {
+                    odd.push((d, name.clone(), slug.clone()));
+                }
                 slugs.insert(name, slug);
             }
         }
-        Slugs { map }
+        odd.sort_unstable();
+        let exceptions = {
+            use std::hash::{Hash, Hasher};
+            let mut h = crate::fingerprint::hasher();
+            odd.hash(&mut h);
+            h.finish()
+        };
+        Slugs { map, exceptions }
     }
     /// A hash of the names whose slug is not plainly their own (`slugify`'s, or `x` for
     /// none): what can change a link to an existing name when other names come or go.
     pub(crate) fn exceptions_hash(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut odd: Vec<(usize, &str, &str)> = Vec::new();
-        for (d, dim) in Dim::ALL.into_iter().chain([Dim::Owners]).enumerate() {
-            for (name, slug) in self.map.get(&dim).into_iter().flatten() {
-                let plain = crate::names::slugify(name);
-                if *slug != plain && !(plain.is_empty() && slug == "x") {
-                    odd.push((d, name, slug));
-                }
-            }
-        }
-        odd.sort_unstable();
-        let mut h = crate::fingerprint::hasher();
-        odd.hash(&mut h);
-        h.finish()
+        self.exceptions
     }
 
     pub(crate) fn get(&self, dim: Dim, name: &str) -> String {

@@ -7,6 +7,9 @@ use crate::markdown::RenderedBody;
 use crate::output::OutputFile;
 use crate::render::{ACTION_FRAGMENTS, Fragments, PM_FRAGMENTS};
 use std::collections::HashMap;
+
+/// A map by postmortem id or output path: tens of thousands of lookups on every save.
+pub(super) type ById<V> = HashMap<String, V, foldhash::fast::RandomState>;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -28,19 +31,19 @@ pub(super) struct Previous {
     /// restored from disk).
     pub(super) front_key: Option<u64>,
     /// Postmortem id -> text hash.
-    pub(super) hashes: HashMap<String, u64>,
-    pub(super) bodies: HashMap<String, std::sync::Arc<RenderedBody>>,
+    pub(super) hashes: ById<u64>,
+    pub(super) bodies: ById<std::sync::Arc<RenderedBody>>,
     /// Postmortem id -> its fragments (`PmFragment` order).
-    pub(super) pm_frags: HashMap<String, [Option<Arc<str>>; PM_FRAGMENTS]>,
+    pub(super) pm_frags: ById<[Option<Arc<str>>; PM_FRAGMENTS]>,
     /// Postmortem id -> hash of the ids that refer to it (its API object lists them).
-    pub(super) refs: HashMap<String, u64>,
+    pub(super) refs: ById<u64>,
     /// Postmortem id -> per action item (by position), its fragments (`ActionFragment` order).
-    pub(super) action_frags: HashMap<String, Vec<[Option<Arc<str>>; ACTION_FRAGMENTS]>>,
+    pub(super) action_frags: ById<Vec<[Option<Arc<str>>; ACTION_FRAGMENTS]>>,
     /// Output path -> (fingerprint, file).
-    pub(super) pages: HashMap<String, (u64, PageFile)>,
+    pub(super) pages: ById<(u64, PageFile)>,
     /// Similar incidents (by id) and the browser search index, kept by serve for edits
     /// that leave the structure alone (see `search_results`).
-    pub(super) similar: HashMap<String, Vec<crate::search::Similar>>,
+    pub(super) similar: ById<Vec<crate::search::Similar>>,
     pub(super) search_files: Vec<OutputFile>,
     pub(super) history: Arc<HashMap<PathBuf, FileHistory>>,
     /// Postmortems `/patterns/` showed (positions; valid while the structure is the same).
@@ -132,7 +135,7 @@ impl Previous {
                 .map(|(id, items)| (id, items.into_iter().map(arcs).collect()))
                 .collect(),
             pages: s.pages.into_iter().map(|(path, fp, h)| (path, (fp, PageFile::OnDisk(h)))).collect(),
-            similar: HashMap::new(),
+            similar: ById::default(),
             search_files: Vec::new(),
             history: Arc::default(),
             patterns_shown: s.patterns_shown,
@@ -185,10 +188,10 @@ impl Pending {
             membership,
             front_key: Some(front_key),
             hashes: ids.iter().cloned().zip(content).collect(),
-            bodies: HashMap::new(),
-            pm_frags: HashMap::new(),
-            refs: HashMap::new(),
-            action_frags: HashMap::new(),
+            bodies: ById::default(),
+            pm_frags: ById::default(),
+            refs: ById::default(),
+            action_frags: ById::default(),
             pages: pages.into_iter().map(|(path, fp, f)| (path, (fp, f))).collect(),
             similar: ids.iter().cloned().zip(similar).collect(),
             search_files: self.search_files,
