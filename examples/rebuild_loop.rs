@@ -5,7 +5,6 @@
 //! Usage: cargo run --release --example rebuild_loop -- KB_DIR [EDITS]
 //! (with `PMSITE_TIMINGS=1` for the stages; under `perf record` for the functions)
 
-
 // The allocator `pmsite` itself uses (src/main.rs): what a user of `pmsite serve` gets.
 #[cfg(not(feature = "system-allocator"))]
 #[global_allocator]

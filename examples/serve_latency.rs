@@ -6,7 +6,6 @@
 //! (`title` edits the front matter, which every list shows; `body` edits the write-up;
 //! `new` adds a postmortem and `delete` removes one, each time.)
 
-
 // The allocator `pmsite` itself uses (src/main.rs): what a user of `pmsite serve` gets.
 #[cfg(not(feature = "system-allocator"))]
 #[global_allocator]

@@ -304,7 +304,8 @@ pub fn load_cached_in(root: &Path, cache: &mut ParseCache, edition: Edition) -> 
             match cache.files.get(rel) {
                 Some(c) if c.len == len && c.modified == modified && modified.is_some() => (c.result.clone(), None),
                 _ => {
-                    let (pm, diags) = load_file_in(root, rel, &config, linter.get_or_init(|| Linter::new(&config)), edition);
+                    let (pm, diags) =
+                        load_file_in(root, rel, &config, linter.get_or_init(|| Linter::new(&config)), edition);
                     let result = (pm.map(std::sync::Arc::new), diags);
                     (result.clone(), Some(CachedFile { len, modified, result }))
                 }
