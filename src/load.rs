@@ -312,7 +312,8 @@ pub fn load_cached_in(root: &Path, cache: &mut ParseCache, edition: Edition) -> 
             }
         })
         .collect();
-    // After a walk, forget the files that are gone; `only` means the walk is the last one.
+    // After a walk, forget the files that are gone. With `only` the list is the last
+    // walk's, which the cache already matches.
     if only.is_none() {
         let keep: std::collections::HashSet<&PathBuf> = files.iter().collect();
         cache.files.retain(|p, _| keep.contains(p));

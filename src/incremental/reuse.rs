@@ -7,11 +7,11 @@ use crate::markdown::RenderedBody;
 use crate::output::OutputFile;
 use crate::render::{ACTION_FRAGMENTS, Fragments, PM_FRAGMENTS};
 use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 /// A map by postmortem id or output path: tens of thousands of lookups on every save.
 pub(super) type ById<V> = HashMap<String, V, foldhash::fast::RandomState>;
-use std::path::PathBuf;
-use std::sync::Arc;
 
 /// A page the previous build made: its bytes (serve), or only their hash when they are
 /// in the output folder (a build restored from `.pmsite/cache/`).
