@@ -2,7 +2,7 @@
 //! edits of one postmortem, each rebuilt the way `pmsite serve` rebuilds a save (told
 //! which file changed, live reload on, follow-up rebuilds never run).
 //!
-//! Usage: cargo run --release --example rebuild_loop -- KB_DIR [EDITS]
+//! Usage: cargo run --release --example rebuild_loop -- KB_DIR [EDITS] [body|title]
 //! (with `PMSITE_TIMINGS=1` for the stages; under `perf record` for the functions)
 
 // The allocator `pmsite` itself uses (src/main.rs): what a user of `pmsite serve` gets.
@@ -19,6 +19,9 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let root = PathBuf::from(args.next().expect("usage: rebuild_loop KB_DIR [EDITS]"));
     let edits: usize = args.next().map(|s| s.parse().expect("EDITS is a number")).unwrap_or(20);
+    // `title` edits the front matter, which every list shows; `body` only the write-up.
+    let mode = args.next().unwrap_or_else(|| "body".into());
+    assert!(["body", "title"].contains(&mode.as_str()), "the edit is `body` or `title`, not `{mode}`");
     let opts = BuildOptions {
         output: PathBuf::new(),
         base_url: Some("http://127.0.0.1:1111/".into()),
@@ -44,7 +47,11 @@ fn main() {
     let original = std::fs::read_to_string(&target).unwrap();
     let mut times = Vec::new();
     for i in 0..edits {
-        std::fs::write(&target, format!("{original}\nEdit {i}: one more sentence of the write-up.\n")).unwrap();
+        let text = match mode.as_str() {
+            "title" => original.replacen("title: ", &format!("title: Edit {i} "), 1),
+            _ => format!("{original}\nEdit {i}: one more sentence of the write-up.\n"),
+        };
+        std::fs::write(&target, text).unwrap();
         // Serve indexes the last build's work after the reload event: not part of a save.
         session.settle();
         let t = Instant::now();
@@ -55,5 +62,5 @@ fn main() {
     }
     std::fs::write(&target, original).unwrap();
     times.sort_by(f64::total_cmp);
-    eprintln!("{edits} body edits: rebuild median {:.0} ms, min {:.0} ms", times[times.len() / 2], times[0]);
+    eprintln!("{edits} {mode} edits: rebuild median {:.0} ms, min {:.0} ms", times[times.len() / 2], times[0]);
 }

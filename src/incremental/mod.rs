@@ -16,6 +16,7 @@
 mod fingerprint;
 mod outcome;
 mod pages;
+mod remade;
 mod reuse;
 
 use crate::check::Cache as CheckCache;
@@ -249,7 +250,7 @@ impl Session {
         let mut prep = self.prepare(kb, &theme, complete);
         let notes = std::mem::take(&mut prep.notes);
         let prev = self.previous.as_ref().filter(|p| p.global == prep.global);
-        let mut site = self.site(kb, &theme, prev, &prep);
+        let (mut site, remade) = self.site(kb, &theme, prev, &prep);
         site.history = std::mem::take(&mut prep.pm_history);
         stage_timing("markdown", t0);
 
@@ -259,16 +260,28 @@ impl Session {
         // Serve keeps the last similar lists and search index while only text changes: they
         // cost ~0.4 s at 10,000 postmortems, and a writer previews one page.
         let shown = prev.filter(|_| prep.same_members).and_then(|p| p.patterns_shown.as_deref());
+        let mut inputs = fingerprint::Inputs::new(kb, prep.global, prep.membership, &prep.content, shown);
+        // Same global hash and front matter, similar lists carried over: only content moved.
+        if let Some(p) = kept.filter(|p| p.front_key == Some(kb.front_key) && p.referrers == prep.referrers) {
+            debug_assert!(p.global == prep.global);
+            inputs = inputs.carried(&prep.unchanged);
+        }
         let pass = pages::PagePass {
             prev,
             sink,
-            inputs: fingerprint::Inputs::new(kb, prep.global, prep.membership, &prep.content, shown),
+            inputs,
             keep: self.keep,
             persist: self.persist,
             kept,
+            last_feeds: prev.zip(remade.as_ref()).map(|(p, r)| (p.feeds.as_slice(), r)),
             progress,
         };
         let made = pass.run(&mut site);
+        // Serve's next rebuild may hand these over again (`remade`).
+        let feed_files: Vec<OutputFile> = match self.keep {
+            true => made.feeds.iter().filter_map(|(_, _, r)| r.as_ref().ok().cloned().flatten()).collect(),
+            false => Vec::new(),
+        };
         let Gathered { mut files, fingerprints, on_disk, rendered, pages: page_count } =
             Gathered::from(made.pages, prev, &mut diags);
         let kept_pages = files.len();
@@ -302,7 +315,7 @@ impl Session {
                 false => on_disk.into_iter().map(|(path, fp, h)| (path, fp, PageFile::OnDisk(h))).collect(),
             };
             let last_shown = prev.filter(|_| prep.same_members).and_then(|p| p.patterns_shown.clone());
-            let pending = keep_for_next(site, prep, pages_kept, made.search_files, last_shown);
+            let pending = keep_for_next(site, prep, pages_kept, made.search_files, feed_files, last_shown);
             if self.keep {
                 self.pending = Some(pending);
             } else {
@@ -380,7 +393,8 @@ impl Session {
             .map(|i| prev.is_some_and(|p| p.hashes.get(&kb.postmortems[i].id) == Some(&content[i])))
             .collect();
         stage_timing("  content hashes", t);
-        Prepared { global, membership, same_members, history, pm_history, content, unchanged, notes }
+        let referrers = fingerprint::referrers_key(kb);
+        Prepared { global, membership, same_members, history, pm_history, content, unchanged, referrers, notes }
     }
 
     /// The site to render: bodies whose postmortem is unchanged are reused, the rest
@@ -391,7 +405,7 @@ impl Session {
         theme: &'a Theme,
         prev: Option<&Previous>,
         prep: &Prepared,
-    ) -> Site<'a> {
+    ) -> (Site<'a>, Option<remade::Remade>) {
         let t = Instant::now();
         let unchanged = |i: usize| prep.unchanged[i];
         let reuse_body = |i: usize| {
@@ -403,21 +417,22 @@ impl Session {
         let site = Site::reusing(kb, theme, self.render_opts.clone(), &reuse_body);
         stage_timing("  site", t);
         let t = Instant::now();
+        let mut remade = None;
         if let Some(p) = prev {
             // One lookup by id per postmortem, not one per fragment and action item.
             let n = kb.postmortems.len();
-            let (frags, api_ok): (Vec<_>, Vec<bool>) = (0..n)
+            let (last_frags, api_ok): (Vec<_>, Vec<bool>) = (0..n)
                 .into_par_iter()
                 .map(|i| {
                     let id = &kb.postmortems[i].id;
-                    let frags = unchanged(i).then(|| p.pm_frags.get(id)).flatten();
+                    let frags = p.pm_frags.get(id);
                     (frags, frags.is_some() && p.refs.get(id) == Some(&fingerprint::refs_hash(kb, i)))
                 })
                 .unzip();
-            let action_frags: Vec<_> = (0..n)
-                .into_par_iter()
-                .map(|i| unchanged(i).then(|| p.action_frags.get(kb.postmortems[i].id.as_str())).flatten())
-                .collect();
+            let last_action_frags: Vec<_> =
+                (0..n).into_par_iter().map(|i| p.action_frags.get(kb.postmortems[i].id.as_str())).collect();
+            let frags: Vec<_> = (0..n).map(|i| last_frags[i].filter(|_| unchanged(i))).collect();
+            let action_frags: Vec<_> = (0..n).map(|i| last_action_frags[i].filter(|_| unchanged(i))).collect();
             let pm_frag = |i: usize, kind: usize| {
                 if kind == PmFragment::Api as usize && !api_ok[i] {
                     return None;
@@ -429,9 +444,18 @@ impl Session {
                 action_frags[a.pm].and_then(|v| v.get(a.item)).and_then(|f| f[kind].clone())
             };
             site.prefill(&pm_frag, &action_frag);
+            // Serve reuses the last feed files while the structure is the same.
+            if self.keep && p.front_key == Some(kb.front_key) && Arc::ptr_eq(&p.history, &prep.history) {
+                let last_pm = |i: usize, kind: PmFragment| last_frags[i].and_then(|f| f[kind as usize].clone());
+                let last_action = |k: usize, kind: crate::render::ActionFragment| {
+                    let a = &site.actions[k];
+                    last_action_frags[a.pm].and_then(|v| v.get(a.item)).and_then(|f| f[kind as usize].clone())
+                };
+                remade = Some(remade::Remade::after_prefill(&site, &last_pm, &last_action));
+            }
         }
         stage_timing("  prefill", t);
-        site
+        (site, remade)
     }
 
     /// Attachments, static files, theme assets and the search index, handed to the writer
@@ -487,6 +511,7 @@ fn keep_for_next(
     prep: Prepared,
     pages: Vec<(String, u64, PageFile)>,
     search_files: Vec<OutputFile>,
+    feeds: Vec<OutputFile>,
     last_shown: Option<Vec<usize>>,
 ) -> Pending {
     let kb = site.kb;
@@ -494,6 +519,7 @@ fn keep_for_next(
         global: prep.global,
         membership: prep.membership,
         front_key: kb.front_key,
+        referrers: prep.referrers,
         ids: kb.postmortems.iter().map(|p| p.id.clone()).collect(),
         visible: kb.visible.clone(),
         refs: (0..kb.postmortems.len())
@@ -506,6 +532,7 @@ fn keep_for_next(
         actions: site.actions.iter().map(|a| (a.pm, a.item)).collect(),
         pages,
         search_files,
+        feeds,
         history: prep.history,
         patterns_shown: site.patterns_shown.take().or(last_shown),
     }
@@ -523,5 +550,7 @@ struct Prepared {
     content: Vec<u64>,
     /// Whether each postmortem's content hash is the last build's.
     unchanged: Vec<bool>,
+    /// `fingerprint::referrers_key`.
+    referrers: u64,
     notes: Vec<String>,
 }

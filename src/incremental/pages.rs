@@ -5,6 +5,7 @@
 use super::deliver;
 use super::fingerprint::Inputs;
 use super::outcome::PageOutcome;
+use super::remade::Remade;
 use super::reuse::{PageFile, Previous};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::output::{OutputFile, Staging};
@@ -32,6 +33,8 @@ pub(super) struct PagePass<'a> {
     pub(super) persist: bool,
     /// Set when serve carries the similar lists and search index over unchanged.
     pub(super) kept: Option<&'a Previous>,
+    /// The last feed and API files, with what may have changed in them (`remade`).
+    pub(super) last_feeds: Option<(&'a [OutputFile], &'a Remade)>,
     pub(super) progress: &'a (dyn Fn(u64) + Sync),
 }
 
@@ -97,7 +100,24 @@ impl PagePass<'_> {
             || {
                 let (search_files, ()) = rayon::join(browser_index, || {
                     let t = Instant::now();
-                    feeds::all(site, &emit);
+                    let made = feeds::fragments(site);
+                    match self.last_feeds.filter(|(_, r)| r.unchanged(site)) {
+                        Some((last, _)) => {
+                            // The rule in `remade`, checked wherever tests run.
+                            #[cfg(debug_assertions)]
+                            {
+                                let fresh: Mutex<Vec<OutputFile>> = Default::default();
+                                feeds::files(site, made, &|f| fresh.lock().unwrap_or_else(|e| e.into_inner()).push(f));
+                                let mut fresh = fresh.into_inner().unwrap_or_else(|e| e.into_inner());
+                                fresh.sort_by(|a, b| a.path.cmp(&b.path));
+                                let mut last = last.to_vec();
+                                last.sort_by(|a, b| a.path.cmp(&b.path));
+                                assert!(fresh == last, "feed files carried over differ from those made again");
+                            }
+                            last.iter().for_each(|f| emit(f.clone()));
+                        }
+                        None => feeds::files(site, made, &emit),
+                    }
                     stage_timing("feeds", t);
                 });
                 search_files
@@ -123,8 +143,9 @@ impl PagePass<'_> {
         by_kind: Option<&Mutex<BTreeMap<&'static str, (f64, usize)>>>,
     ) -> PageResult {
         let path = site.path(page);
-        let fp = self.inputs.page(site, page, &path);
-        let reused = self.prev.and_then(|p| p.pages.get(&path)).filter(|(f, _)| *f == fp);
+        let last = self.prev.and_then(|p| p.pages.get(&path));
+        let fp = self.inputs.page(site, page, &path, last.map(|(f, _)| *f));
+        let reused = last.filter(|(f, _)| *f == fp);
         let kept = match (reused, self.sink) {
             (Some((_, PageFile::OnDisk(h))), Some(sink)) => match sink.keep(&path, *h) {
                 Ok(true) => Some(PageOutcome::Kept(*h)),
@@ -173,7 +194,7 @@ fn analyse<'k>(
     kb: &'k crate::kb::KnowledgeBase,
     kept: Option<&Previous>,
     texts: Option<&[&str]>,
-) -> (Option<crate::search::Analysis<'k>>, Vec<Vec<crate::search::Similar>>) {
+) -> (Option<crate::search::Analysis<'k>>, std::sync::Arc<Vec<Vec<crate::search::Similar>>>) {
     if let Some(p) = kept {
         return (None, p.similar_in(kb));
     }
@@ -183,5 +204,5 @@ fn analyse<'k>(
     let t = Instant::now();
     let similar = crate::search::similar_in(&a);
     stage_timing("  similar", t);
-    (Some(a), similar)
+    (Some(a), similar.into())
 }

@@ -30,6 +30,8 @@ pub(super) struct Previous {
     /// The knowledge base's `front_key` that `membership` was computed under (None when
     /// restored from disk).
     pub(super) front_key: Option<u64>,
+    /// `fingerprint::referrers_key` under that `front_key`.
+    pub(super) referrers: u64,
     /// Postmortem id -> text hash.
     pub(super) hashes: ById<u64>,
     pub(super) bodies: ById<std::sync::Arc<RenderedBody>>,
@@ -43,8 +45,12 @@ pub(super) struct Previous {
     pub(super) pages: ById<(u64, PageFile)>,
     /// Similar incidents (by id) and the browser search index, kept by serve for edits
     /// that leave the structure alone (see `search_results`).
-    pub(super) similar: ById<Vec<crate::search::Similar>>,
+    pub(super) similar: Arc<Vec<Vec<crate::search::Similar>>>,
+    /// The ids of the postmortems `similar` is index-aligned with.
+    pub(super) similar_ids: Arc<Vec<String>>,
     pub(super) search_files: Vec<OutputFile>,
+    /// The feed and API files serve made (`remade`); empty after a one-shot build.
+    pub(super) feeds: Vec<OutputFile>,
     pub(super) history: Arc<HashMap<PathBuf, FileHistory>>,
     /// Postmortems `/patterns/` showed (positions; valid while the structure is the same).
     pub(super) patterns_shown: Option<Vec<usize>>,
@@ -96,13 +102,19 @@ impl Previous {
         }
     }
 
-    /// The last similar lists, for this build's postmortems: carried over by id, since
-    /// positions move when a postmortem comes or goes.
-    pub(super) fn similar_in(&self, kb: &crate::kb::KnowledgeBase) -> Vec<Vec<crate::search::Similar>> {
-        kb.postmortems
+    /// The last similar lists, for this build's postmortems: shared while every
+    /// postmortem is where it was, else carried over by id.
+    pub(super) fn similar_in(&self, kb: &crate::kb::KnowledgeBase) -> Arc<Vec<Vec<crate::search::Similar>>> {
+        if self.front_key == Some(kb.front_key) {
+            return self.similar.clone();
+        }
+        let last: HashMap<&str, usize, foldhash::fast::RandomState> =
+            self.similar_ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+        let lists = kb
+            .postmortems
             .iter()
             .map(|pm| {
-                let mut list = self.similar.get(&pm.id).cloned().unwrap_or_default();
+                let mut list = last.get(pm.id.as_str()).map(|&i| self.similar[i].clone()).unwrap_or_default();
                 list.retain_mut(|s| match kb.by_id.get(&s.id) {
                     Some(&j) => {
                         s.index = j;
@@ -112,7 +124,8 @@ impl Previous {
                 });
                 list
             })
-            .collect()
+            .collect();
+        Arc::new(lists)
     }
 
     /// The reverse of `into_state`: what the incremental session reuses, from disk.
@@ -125,6 +138,7 @@ impl Previous {
             global: s.structure,
             membership: s.membership,
             front_key: None,
+            referrers: 0,
             hashes: s.hashes.into_iter().collect(),
             bodies: s.bodies.into_iter().collect(),
             pm_frags: s.pm_frags.into_iter().map(|(id, f)| (id, arcs(f))).collect(),
@@ -135,8 +149,10 @@ impl Previous {
                 .map(|(id, items)| (id, items.into_iter().map(arcs).collect()))
                 .collect(),
             pages: s.pages.into_iter().map(|(path, fp, h)| (path, (fp, PageFile::OnDisk(h)))).collect(),
-            similar: ById::default(),
+            similar: Arc::default(),
+            similar_ids: Arc::default(),
             search_files: Vec::new(),
+            feeds: Vec::new(),
             history: Arc::default(),
             patterns_shown: s.patterns_shown,
         }
@@ -149,11 +165,12 @@ pub(super) struct Pending {
     pub(super) global: u64,
     pub(super) membership: u64,
     pub(super) front_key: u64,
+    pub(super) referrers: u64,
     pub(super) ids: Vec<String>,
     pub(super) visible: Vec<bool>,
     pub(super) content: Vec<u64>,
     pub(super) refs: Vec<u64>,
-    pub(super) similar: Vec<Vec<crate::search::Similar>>,
+    pub(super) similar: Arc<Vec<Vec<crate::search::Similar>>>,
     pub(super) bodies: Vec<Arc<RenderedBody>>,
     pub(super) fragments: Fragments,
     /// Per action (in `Site::actions` order): its postmortem and position there.
@@ -161,6 +178,7 @@ pub(super) struct Pending {
     /// Output path, fingerprint and file of every page kept.
     pub(super) pages: Vec<(String, u64, PageFile)>,
     pub(super) search_files: Vec<OutputFile>,
+    pub(super) feeds: Vec<OutputFile>,
     pub(super) history: Arc<HashMap<PathBuf, FileHistory>>,
     pub(super) patterns_shown: Option<Vec<usize>>,
 }
@@ -171,6 +189,7 @@ impl Pending {
             global,
             membership,
             front_key,
+            referrers,
             ids,
             visible,
             content,
@@ -187,14 +206,17 @@ impl Pending {
             global,
             membership,
             front_key: Some(front_key),
+            referrers,
             hashes: ids.iter().cloned().zip(content).collect(),
             bodies: ById::default(),
             pm_frags: ById::default(),
             refs: ById::default(),
             action_frags: ById::default(),
             pages: pages.into_iter().map(|(path, fp, f)| (path, (fp, f))).collect(),
-            similar: ids.iter().cloned().zip(similar).collect(),
+            similar,
+            similar_ids: Arc::new(ids.clone()),
             search_files: self.search_files,
+            feeds: self.feeds,
             history: self.history,
             patterns_shown: self.patterns_shown,
         };

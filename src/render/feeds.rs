@@ -12,30 +12,25 @@ use std::fmt::Write as _;
 /// Entries per feed: enough for any reader's backlog, small enough to poll.
 const FEED_LEN: usize = 50;
 
-/// Makes every such file and hands each to `emit` as soon as it is made: the API files
-/// are made one after another, so that at 100,000 postmortems only one of them (up to a
-/// quarter of a gigabyte) is in memory at a time when `emit` writes them out.
-pub(crate) fn all(site: &Site, emit: &(dyn Fn(OutputFile) + Sync)) {
+/// The per-postmortem and per-action fragments the files below are made of: what they
+/// read besides the front matter, the options and the site's structure.
+pub(crate) const PM_KINDS: [PmFragment; 2] = [PmFragment::Atom, PmFragment::Api];
+/// See `PM_KINDS`.
+pub(crate) const ACTION_KINDS: [ActionFragment; 2] = [ActionFragment::Json, ActionFragment::Csv];
+
+/// The Atom feeds to make: (feed path, title, the page it is the feed of, entries).
+pub(crate) struct Feeds(Vec<(String, String, String, Vec<usize>)>);
+
+/// Makes every fragment of the kinds `PM_KINDS` and `ACTION_KINDS` name that the files
+/// will use, on every core: `files` then only concatenates them (and serve's next
+/// rebuild reuses them). An Atom entry only for the postmortems some feed lists.
+pub(crate) fn fragments(site: &Site) -> Feeds {
     let kb = site.kb;
-    let published: Vec<usize> = kb.visible_ids().filter(|&i| kb.postmortems[i].status == Status::Published).collect();
-    // (feed path, title, the page it is the feed of, entries)
-    let mut feeds: Vec<(String, String, String, Vec<usize>)> = Vec::new();
-    feeds.push((routes::ATOM.into(), kb.config.title.clone(), routes::HOME.into(), published.clone()));
-    for dim in [Dim::Services, Dim::Teams] {
-        for (name, ids) in kb.entries_of(dim) {
-            let ids: Vec<usize> =
-                ids.iter().copied().filter(|&i| kb.postmortems[i].status == Status::Published).collect();
-            let slug = site.slugs.get(dim, &name);
-            let title = format!("{}: {} {name}", kb.config.title, dim.singular().to_lowercase());
-            feeds.push((routes::term_feed(dim, &slug), title, routes::term(dim, &slug), ids));
-        }
-    }
-    // Make the per-postmortem and per-action pieces on every core first; the files below
-    // then only concatenate them (and reuse them on serve's next rebuild). An Atom entry
-    // only for the postmortems some feed lists: each feed has the newest few.
+    let feeds = feeds(site);
     let mut in_a_feed = vec![false; kb.postmortems.len()];
     feeds.iter().flat_map(|f| f.3.iter().take(FEED_LEN)).for_each(|&i| in_a_feed[i] = true);
-    published.par_iter().for_each(|&i| {
+    // The site-wide feed's entries are every published postmortem: the API file's too.
+    feeds[0].3.par_iter().for_each(|&i| {
         if in_a_feed[i] {
             let _ = site.pm_fragment(PmFragment::Atom, i, || Ok(atom_entry(site, i)));
         }
@@ -45,6 +40,33 @@ pub(crate) fn all(site: &Site, emit: &(dyn Fn(OutputFile) + Sync)) {
         let _ = site.action_fragment(ActionFragment::Json, k, || Ok(action_json(site, k)));
         let _ = site.action_fragment(ActionFragment::Csv, k, || Ok(actions::csv_line(&site.actions[k])));
     });
+    Feeds(feeds)
+}
+
+/// (feed path, title, the page it is the feed of, entries) of every Atom feed.
+fn feeds(site: &Site) -> Vec<(String, String, String, Vec<usize>)> {
+    let kb = site.kb;
+    let published: Vec<usize> = kb.visible_ids().filter(|&i| kb.postmortems[i].status == Status::Published).collect();
+    let mut feeds = Vec::new();
+    feeds.push((routes::ATOM.into(), kb.config.title.clone(), routes::HOME.into(), published));
+    for dim in [Dim::Services, Dim::Teams] {
+        for (name, ids) in kb.entries_of(dim) {
+            let ids: Vec<usize> =
+                ids.iter().copied().filter(|&i| kb.postmortems[i].status == Status::Published).collect();
+            let slug = site.slugs.get(dim, &name);
+            let title = format!("{}: {} {name}", kb.config.title, dim.singular().to_lowercase());
+            feeds.push((routes::term_feed(dim, &slug), title, routes::term(dim, &slug), ids));
+        }
+    }
+    feeds
+}
+
+/// Makes every such file from the fragments (`fragments` first) and hands each to
+/// `emit` as soon as it is made: the API files are made one after another, so that at
+/// 100,000 postmortems only one of them (up to a quarter of a gigabyte) is in memory at
+/// a time when `emit` writes them out.
+pub(crate) fn files(site: &Site, Feeds(feeds): Feeds, emit: &(dyn Fn(OutputFile) + Sync)) {
+    let kb = site.kb;
     feeds
         .par_iter()
         .for_each(|(path, title, alt, ids)| emit(OutputFile::new(path.clone(), atom(site, title, path, alt, ids))));
@@ -53,7 +75,7 @@ pub(crate) fn all(site: &Site, emit: &(dyn Fn(OutputFile) + Sync)) {
         routes::ROBOTS,
         format!("User-agent: *\nAllow: /\nSitemap: {}\n", routes::absolute(&kb.config.base_url, routes::SITEMAP)),
     ));
-    emit(OutputFile::new(routes::API_POSTMORTEMS, api(site, &published)));
+    emit(OutputFile::new(routes::API_POSTMORTEMS, api(site, &feeds[0].3)));
     emit(OutputFile::new(routes::API_ACTIONS_JSON, actions_json(site)));
     emit(OutputFile::new(routes::API_ACTIONS_CSV, actions_csv(site)));
 }

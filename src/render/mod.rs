@@ -185,7 +185,8 @@ pub struct Site<'a> {
     /// Which actions each action list shows.
     action_lists: pages_actions::ActionLists,
     /// Similar incidents per postmortem (from `search`), set by the build before rendering.
-    pub(crate) similar: Vec<Vec<crate::search::Similar>>,
+    /// Shared, so that serve carries the last lists over without copying them.
+    pub(crate) similar: Arc<Vec<Vec<crate::search::Similar>>>,
     /// Each postmortem's git history (or file dates), set by the build before rendering.
     pub(crate) history: Vec<Option<crate::history::FileHistory>>,
     /// Postmortems whose rows `/patterns/` showed, set when it renders. With the same
@@ -248,7 +249,7 @@ impl<'a> Site<'a> {
             rows,
             action_lists: pages_actions::ActionLists::new(&actions),
             actions,
-            similar: Vec::new(),
+            similar: Arc::default(),
             history: Vec::new(),
             patterns_shown: OnceLock::new(),
             pm_frags: std::array::from_fn(|_| (0..kb.postmortems.len()).map(|_| OnceLock::new()).collect()),
@@ -447,6 +448,16 @@ impl<'a> Site<'a> {
         make: impl FnOnce() -> Result<String, Diagnostic>,
     ) -> Result<&str, Diagnostic> {
         cached(&self.action_frags[kind as usize][k], make)
+    }
+
+    /// A per-postmortem fragment if it was made or prefilled, without making it.
+    pub(crate) fn pm_fragment_made(&self, kind: PmFragment, i: usize) -> Option<&Arc<str>> {
+        self.pm_frags[kind as usize][i].get()
+    }
+
+    /// A per-action fragment if it was made or prefilled, without making it.
+    pub(crate) fn action_fragment_made(&self, kind: ActionFragment, k: usize) -> Option<&Arc<str>> {
+        self.action_frags[kind as usize][k].get()
     }
 
     /// Fragments made so far, to carry into the next build (see `prefill`).
