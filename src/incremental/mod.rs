@@ -204,7 +204,7 @@ impl Session {
     pub fn settle(&mut self) {
         if let Some(p) = self.pending.take() {
             let t = Instant::now();
-            self.previous = Some(p.settle());
+            self.previous = Some(p.settle(self.previous.take()));
             stage_timing("settle", t);
         }
     }
@@ -319,7 +319,7 @@ impl Session {
             if self.keep {
                 self.pending = Some(pending);
             } else {
-                self.stored = Some(pending.settle().into_state(other_hashes));
+                self.stored = Some(pending.settle(self.previous.take()).into_state(other_hashes));
             }
             stage_timing("keep", t);
         }
@@ -403,7 +403,7 @@ impl Session {
         &self,
         kb: &'a crate::kb::KnowledgeBase,
         theme: &'a Theme,
-        prev: Option<&Previous>,
+        prev: Option<&'a Previous>,
         prep: &Prepared,
     ) -> (Site<'a>, Option<remade::Remade>) {
         let t = Instant::now();
@@ -437,11 +437,11 @@ impl Session {
                 if kind == PmFragment::Api as usize && !api_ok[i] {
                     return None;
                 }
-                frags[i].and_then(|f| f[kind].clone())
+                frags[i].and_then(|f| f[kind].as_ref())
             };
             let action_frag = |k: usize, kind: usize| {
                 let a = &site.actions[k];
-                action_frags[a.pm].and_then(|v| v.get(a.item)).and_then(|f| f[kind].clone())
+                action_frags[a.pm].and_then(|v| v.get(a.item)).and_then(|f| f[kind].as_ref())
             };
             site.prefill(&pm_frag, &action_frag);
             // Serve reuses the last feed files while the structure is the same.

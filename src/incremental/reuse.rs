@@ -5,7 +5,7 @@
 use crate::history::FileHistory;
 use crate::markdown::RenderedBody;
 use crate::output::OutputFile;
-use crate::render::{ACTION_FRAGMENTS, Fragments, PM_FRAGMENTS};
+use crate::render::{ACTION_FRAGMENTS, Fragments, Kept, PM_FRAGMENTS};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -184,7 +184,9 @@ pub(super) struct Pending {
 }
 
 impl Pending {
-    pub(super) fn settle(self) -> Previous {
+    /// Indexes this build's work by id. `last` is the build before it, whose fragments
+    /// this one showed where they were (`Kept::Last`): they are moved over, not copied.
+    pub(super) fn settle(self, last: Option<Previous>) -> Previous {
         let Pending {
             global,
             membership,
@@ -202,6 +204,10 @@ impl Pending {
             ..
         } = self;
         let Fragments { pm: mut pm_frags, actions: mut action_frags } = fragments;
+        let (mut last_pm, mut last_actions) = match last {
+            Some(l) => (l.pm_frags, l.action_frags),
+            None => Default::default(),
+        };
         let mut next = Previous {
             global,
             membership,
@@ -225,16 +231,33 @@ impl Pending {
                 let id = ids[i].clone();
                 next.refs.insert(id.clone(), refs[i]);
                 next.bodies.insert(id.clone(), body);
-                next.pm_frags.insert(id, std::array::from_fn(|kind| pm_frags[kind][i].take()));
+                let mut was = last_pm.remove(&id);
+                let frags = std::array::from_fn(|kind| {
+                    kept(&mut pm_frags[kind][i], || was.as_mut().and_then(|w| w[kind].take()))
+                });
+                next.pm_frags.insert(id, frags);
             }
         }
         for (k, &(pm, item)) in actions.iter().enumerate() {
+            let mut was = last_actions.get_mut(&ids[pm]).and_then(|v| v.get_mut(item));
+            let frags: [Option<Arc<str>>; ACTION_FRAGMENTS] = std::array::from_fn(|kind| {
+                kept(&mut action_frags[kind][k], || was.as_mut().and_then(|w| w[kind].take()))
+            });
             let items = next.action_frags.entry(ids[pm].clone()).or_default();
             if items.len() <= item {
                 items.resize_with(item + 1, Default::default);
             }
-            items[item] = std::array::from_fn(|kind| action_frags[kind][k].take());
+            items[item] = frags;
         }
         next
+    }
+}
+
+/// A fragment for the next build: made by this one, or the last one's that it showed.
+fn kept(k: &mut Kept, last: impl FnOnce() -> Option<Arc<str>>) -> Option<Arc<str>> {
+    match std::mem::replace(k, Kept::Empty) {
+        Kept::Empty => None,
+        Kept::Last => last(),
+        Kept::Made(a) => Some(a),
     }
 }

@@ -196,9 +196,9 @@ pub struct Site<'a> {
     /// Each visible postmortem's list row as HTML for pages two folders deep (every term
     /// and factor page), rendered once and reused by every list it appears in.
     /// Per-postmortem fragments (`PmFragment`), index-aligned with the postmortems.
-    pm_frags: [Vec<OnceLock<Arc<str>>>; PM_FRAGMENTS],
+    pm_frags: [Vec<OnceLock<Frag<'a>>>; PM_FRAGMENTS],
     /// Per-action fragments (`ActionFragment`), index-aligned with `actions`.
-    action_frags: [Vec<OnceLock<Arc<str>>>; ACTION_FRAGMENTS],
+    action_frags: [Vec<OnceLock<Frag<'a>>>; ACTION_FRAGMENTS],
     /// Each response figure's median and n over the visible postmortems, in
     /// `figures::NAMES` order: every incident page shows them beside its own.
     site_figures: OnceLock<[crate::figures::Summary; 4]>,
@@ -452,19 +452,20 @@ impl<'a> Site<'a> {
 
     /// A per-postmortem fragment if it was made or prefilled, without making it.
     pub(crate) fn pm_fragment_made(&self, kind: PmFragment, i: usize) -> Option<&Arc<str>> {
-        self.pm_frags[kind as usize][i].get()
+        self.pm_frags[kind as usize][i].get().map(Frag::get)
     }
 
     /// A per-action fragment if it was made or prefilled, without making it.
     pub(crate) fn action_fragment_made(&self, kind: ActionFragment, k: usize) -> Option<&Arc<str>> {
-        self.action_frags[kind as usize][k].get()
+        self.action_frags[kind as usize][k].get().map(Frag::get)
     }
 
-    /// Fragments made so far, to carry into the next build (see `prefill`).
+    /// Fragments made so far, to carry into the next build (see `prefill`): those made
+    /// now, and where the last build's were shown, only that (`Kept::Last`).
     pub(crate) fn fragments(&self) -> Fragments {
         if crate::timing::enabled() {
             let mb =
-                |v: &Vec<OnceLock<Arc<str>>>| v.iter().filter_map(|c| c.get()).map(|s| s.len()).sum::<usize>() >> 20;
+                |v: &Vec<OnceLock<Frag>>| v.iter().filter_map(|c| c.get()).map(|s| s.get().len()).sum::<usize>() >> 20;
             let pm: Vec<usize> = self.pm_frags.iter().map(mb).collect();
             let actions: Vec<usize> = self.action_frags.iter().map(mb).collect();
             let bodies: usize = self.bodies.iter().map(|b| b.html.len() + b.text.len()).sum::<usize>() >> 20;
@@ -473,7 +474,15 @@ impl<'a> Site<'a> {
                 self.actions.len()
             );
         }
-        let take = |v: &Vec<OnceLock<Arc<str>>>| v.iter().map(|c| c.get().cloned()).collect();
+        let take = |v: &Vec<OnceLock<Frag>>| {
+            v.iter()
+                .map(|c| match c.get() {
+                    None => Kept::Empty,
+                    Some(Frag::Last(_)) => Kept::Last,
+                    Some(Frag::Made(a)) => Kept::Made(a.clone()),
+                })
+                .collect()
+        };
         Fragments {
             pm: std::array::from_fn(|k| take(&self.pm_frags[k])),
             actions: std::array::from_fn(|k| take(&self.action_frags[k])),
@@ -481,24 +490,26 @@ impl<'a> Site<'a> {
     }
 
     /// Seeds the fragment caches from a previous build: `pm(i, kind)` and `action(k, kind)`
-    /// return a fragment when what it shows did not change.
+    /// return a fragment when what it shows did not change. They are read where they
+    /// are, not copied: at 10,000 postmortems that is 170,000 shared strings, and
+    /// touching each one's count was a tenth of a save in serve.
     pub(crate) fn prefill(
         &self,
-        pm: &(dyn Fn(usize, usize) -> Option<Arc<str>> + Sync),
-        action: &(dyn Fn(usize, usize) -> Option<Arc<str>> + Sync),
+        pm: &(dyn Fn(usize, usize) -> Option<&'a Arc<str>> + Sync),
+        action: &(dyn Fn(usize, usize) -> Option<&'a Arc<str>> + Sync),
     ) {
         // Hundreds of thousands of lookups at 10,000 postmortems, on every serve rebuild.
         for (kind, cells) in self.pm_frags.iter().enumerate() {
             cells.par_iter().enumerate().for_each(|(i, c)| {
                 if let Some(h) = pm(i, kind) {
-                    let _ = c.set(h);
+                    let _ = c.set(Frag::Last(h));
                 }
             });
         }
         for (kind, cells) in self.action_frags.iter().enumerate() {
             cells.par_iter().enumerate().for_each(|(k, c)| {
                 if let Some(h) = action(k, kind) {
-                    let _ = c.set(h);
+                    let _ = c.set(Frag::Last(h));
                 }
             });
         }
@@ -524,8 +535,34 @@ impl std::ops::Index<usize> for Rows<'_> {
 /// Rendered fragments of one build, index-aligned with its postmortems and actions.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Fragments {
-    pub(crate) pm: [Vec<Option<Arc<str>>>; PM_FRAGMENTS],
-    pub(crate) actions: [Vec<Option<Arc<str>>>; ACTION_FRAGMENTS],
+    pub(crate) pm: [Vec<Kept>; PM_FRAGMENTS],
+    pub(crate) actions: [Vec<Kept>; ACTION_FRAGMENTS],
+}
+
+/// One fragment of a build, for the next (`Site::fragments`).
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Kept {
+    /// Not made: nothing showed it.
+    #[default]
+    Empty,
+    /// The last build's, shown as it was: the next build takes it from there.
+    Last,
+    Made(Arc<str>),
+}
+
+/// A fragment in this build's cache: made now, or the last build's, read in place.
+enum Frag<'a> {
+    Last(&'a Arc<str>),
+    Made(Arc<str>),
+}
+
+impl Frag<'_> {
+    fn get(&self) -> &Arc<str> {
+        match self {
+            Frag::Last(a) => a,
+            Frag::Made(a) => a,
+        }
+    }
 }
 
 /// Pieces of output made once per postmortem and reused by every page or file that shows it.
@@ -561,12 +598,15 @@ pub(crate) enum ActionFragment {
 pub(crate) const ACTION_FRAGMENTS: usize = 5;
 
 /// Gets or renders a cached fragment; a render error is returned, not cached.
-fn cached(cell: &OnceLock<Arc<str>>, render: impl FnOnce() -> Result<String, Diagnostic>) -> Result<&str, Diagnostic> {
+fn cached<'c>(
+    cell: &'c OnceLock<Frag<'_>>,
+    render: impl FnOnce() -> Result<String, Diagnostic>,
+) -> Result<&'c str, Diagnostic> {
     if let Some(v) = cell.get() {
-        return Ok(v);
+        return Ok(v.get());
     }
-    let v: Arc<str> = render()?.into();
-    Ok(cell.get_or_init(|| v))
+    let v = Frag::Made(render()?.into());
+    Ok(cell.get_or_init(|| v).get())
 }
 
 #[cfg(test)]
