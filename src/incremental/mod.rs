@@ -414,7 +414,9 @@ impl Session {
             }
             prev.and_then(|p| p.bodies.get(&kb.postmortems[i].id).cloned())
         };
-        let site = Site::reusing(kb, theme, self.render_opts.clone(), &reuse_body);
+        // The actions' order follows from what the global hash and `front_key` cover.
+        let last_actions = prev.filter(|p| p.front_key == Some(kb.front_key)).and_then(|p| p.action_index.clone());
+        let site = Site::reusing(kb, theme, self.render_opts.clone(), &reuse_body, last_actions);
         stage_timing("  site", t);
         let t = Instant::now();
         let mut remade = None;
@@ -530,6 +532,7 @@ fn keep_for_next(
         bodies: std::mem::take(&mut site.bodies),
         fragments: site.fragments(),
         actions: site.actions.iter().map(|a| (a.pm, a.item)).collect(),
+        action_index: site.action_index(),
         pages,
         search_files,
         feeds,

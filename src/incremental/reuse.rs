@@ -51,6 +51,8 @@ pub(super) struct Previous {
     pub(super) search_files: Vec<OutputFile>,
     /// The feed and API files serve made (`remade`); empty after a one-shot build.
     pub(super) feeds: Vec<OutputFile>,
+    /// The actions' order and lists, valid under `front_key` (None when restored).
+    pub(super) action_index: Option<Arc<crate::render::ActionIndex>>,
     pub(super) history: Arc<HashMap<PathBuf, FileHistory>>,
     /// Postmortems `/patterns/` showed (positions; valid while the structure is the same).
     pub(super) patterns_shown: Option<Vec<usize>>,
@@ -153,6 +155,7 @@ impl Previous {
             similar_ids: Arc::default(),
             search_files: Vec::new(),
             feeds: Vec::new(),
+            action_index: None,
             history: Arc::default(),
             patterns_shown: s.patterns_shown,
         }
@@ -175,6 +178,7 @@ pub(super) struct Pending {
     pub(super) fragments: Fragments,
     /// Per action (in `Site::actions` order): its postmortem and position there.
     pub(super) actions: Vec<(usize, usize)>,
+    pub(super) action_index: Arc<crate::render::ActionIndex>,
     /// Output path, fingerprint and file of every page kept.
     pub(super) pages: Vec<(String, u64, PageFile)>,
     pub(super) search_files: Vec<OutputFile>,
@@ -223,6 +227,7 @@ impl Pending {
             similar_ids: Arc::new(ids.clone()),
             search_files: self.search_files,
             feeds: self.feeds,
+            action_index: Some(self.action_index),
             history: self.history,
             patterns_shown: self.patterns_shown,
         };

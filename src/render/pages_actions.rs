@@ -103,7 +103,7 @@ pub(super) fn fill(
         _ => ("Action items".to_string(), List::All),
     };
     let all_items = !matches!(list, List::All);
-    let shown_ids = site.action_lists.get(&list);
+    let shown_ids = site.action_index.lists.get(&list);
     let paging = site.paging(page).expect("an action list is paginated");
     let first = super::list_first_page(&site.slugs, page).map(|(p, _)| p).unwrap_or_default();
     let on_page = paging.slice(shown_ids);
@@ -137,7 +137,7 @@ pub(super) fn fill(
             .teams
             .keys()
             .map(|t| {
-                let rows: Vec<&ActionRow> = site.action_lists.get(&List::Team(t)).iter().map(|&k| &site.actions[k]).collect();
+                let rows: Vec<&ActionRow> = site.action_index.lists.get(&List::Team(t)).iter().map(|&k| &site.actions[k]).collect();
                 json!({ "name": t, "url": routes::actions_team_url(&site.slugs.get(Dim::Teams, t)), "health": health_view(&actions::health(&rows)) })
             })
             .collect()

@@ -67,8 +67,14 @@ fn facts(site: &Site, name: &str, open_count: usize) -> Value {
 /// The service's items that are not done or won't-do (as the tracker sees them, with a
 /// ticket snapshot), overdue first, and how many there are.
 fn open_actions(site: &Site, name: &str) -> (Vec<Value>, usize) {
-    let open: Vec<&crate::actions::ActionRow> =
-        site.action_lists.of_service(name).iter().map(|&k| &site.actions[k]).filter(|r| !r.state.is_closed()).collect();
+    let open: Vec<&crate::actions::ActionRow> = site
+        .action_index
+        .lists
+        .of_service(name)
+        .iter()
+        .map(|&k| &site.actions[k])
+        .filter(|r| !r.state.is_closed())
+        .collect();
     let shown = open
         .iter()
         .take(OPEN_ACTIONS_SHOWN)
