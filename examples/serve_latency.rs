@@ -66,6 +66,7 @@ fn main() {
     assert_eq!(next_event(), "hello");
 
     let mut times = Vec::new();
+    let mut removed: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
     for i in 0..edits {
         // A title edit changes the page and every list that shows it; a body edit (what a
         // writer mostly does) changes the page alone.
@@ -81,7 +82,11 @@ fn main() {
             )
             .unwrap(),
             // Files late in the list: the last ones are the newest, which nothing links to.
-            _ => std::fs::remove_file(&all[all.len() - 1 - i]).unwrap(),
+            _ => {
+                let gone = &all[all.len() - 1 - i];
+                removed.push((gone.clone(), std::fs::read(gone).unwrap()));
+                std::fs::remove_file(gone).unwrap()
+            }
         }
         loop {
             let name = next_event();
@@ -100,7 +105,14 @@ fn main() {
         std::thread::sleep(Duration::from_millis(50));
         while rx.try_recv().is_ok() {}
     }
+    // Leave the knowledge base as it was, so that the next run measures the same edits.
     std::fs::write(&target, &original).unwrap();
+    for i in 0..edits {
+        let _ = std::fs::remove_file(target.with_file_name(format!("added-{i}.md")));
+    }
+    for (path, bytes) in removed {
+        std::fs::write(path, bytes).unwrap();
+    }
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let median = ms(times[times.len() / 2]);
