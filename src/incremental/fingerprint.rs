@@ -64,10 +64,14 @@ fn page_lists_hash(site: &Site, page: &Page, membership: u64) -> u64 {
                 crate::render::owner_with_page(kb, name).hash(&mut h);
             }
         }
-        // Every action list links every owner's page.
+        // Every action list links every owner's page, and counts the items it leaves
+        // out. A later page reads only its rows' postmortems (`depends_on`): which
+        // item of each it shows is hashed here.
         Page::Actions(_) | Page::ActionsOwner(..) | Page::ActionsTeam(..) => {
             site.paging(page).map(|p| (p.rows, p.total)).hash(&mut h);
             kb.indexes.owners.keys().for_each(|o| o.hash(&mut h));
+            site.actions.len().hash(&mut h);
+            site.actions_shown(page).iter().for_each(|&k| site.actions[k].item.hash(&mut h));
         }
         Page::Terms(dim) => {
             for (name, ids) in kb.entries_of(*dim) {

@@ -317,6 +317,18 @@ impl<'a> Site<'a> {
         Some(paging::Paging::new(n, rows, per_page))
     }
 
+    /// The action items a page of an action list shows (indexes into `actions`).
+    pub(crate) fn actions_shown(&self, page: &Page) -> &[usize] {
+        let list = match page {
+            Page::Actions(_) => pages_actions::List::All,
+            Page::ActionsOwner(o, _) => pages_actions::List::Owner(o),
+            Page::ActionsTeam(t, _) => pages_actions::List::Team(t),
+            _ => return &[],
+        };
+        let ids = self.action_index.lists.get(&list);
+        self.paging(page).map_or(&[], |p| p.slice(ids))
+    }
+
     pub(crate) fn path(&self, page: &Page) -> String {
         page_path(self.kb, &self.slugs, page)
     }
@@ -347,8 +359,14 @@ impl<'a> Site<'a> {
             }
             // Names, counts and latest dates only: all part of the structure hash.
             Page::Search | Page::NotFound | Page::Terms(_) | Page::Factors | Page::Guide => Vec::new(),
-            // Which items each page of an action list shows depends on every item's
-            // status, so these read their postmortems' whole front matter.
+            // A later page of an action list shows its own rows and the list's length;
+            // which rows those are is the action order (`ActionIndex`), which the
+            // fingerprint covers by the items' places (`fingerprint::page_lists_hash`).
+            Page::Actions(2..) | Page::ActionsOwner(_, 2..) | Page::ActionsTeam(_, 2..) => {
+                self.actions_shown(page).iter().map(|&k| self.actions[k].pm).collect()
+            }
+            // Page 1 sums up the whole list, and which items each page shows depends
+            // on every item's status: these read their postmortems' whole front matter.
             Page::ActionsOwner(o, _) => kb.indexes.owners.get(o).cloned().unwrap_or_default(),
             Page::ActionsTeam(t, _) => kb.indexes.teams.get(t).cloned().unwrap_or_default(),
             // In review: which postmortems are is every visible one's status.
