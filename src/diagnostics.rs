@@ -329,7 +329,7 @@ impl std::fmt::Display for Diagnostic {
 }
 
 /// Sort by file, line, column, then code, so output is stable across parallel runs.
-pub fn sort(diags: &mut [Diagnostic]) {
+pub fn sort(diags: &mut Vec<Diagnostic>) {
     use rayon::slice::ParallelSliceMut;
     // Tens of thousands of warnings in a large knowledge base, on every serve rebuild,
     // and comparing paths splits them into components every time: so the few thousand
@@ -348,29 +348,13 @@ pub fn sort(diags: &mut [Diagnostic]) {
         rank.insert(f.as_os_str(), place);
     }
     let ranks: Vec<u32> = diags.iter().map(|d| rank[d.file.as_os_str()]).collect();
-    let key = |i: usize| (ranks[i], diags[i].line, diags[i].column, diags[i].code, &diags[i].message);
-    // Stable, like the sort it replaces: equal keys keep their order.
-    let mut order: Vec<usize> = (0..diags.len()).collect();
-    order.par_sort_by(|&i, &j| key(i).cmp(&key(j)));
     drop(rank);
-    permute(diags, &mut order);
-}
-
-/// Puts `items[order[k]]` at `k` for every k, in place, one cycle of the permutation at
-/// a time (`order` is used up).
-fn permute<T>(items: &mut [T], order: &mut [usize]) {
-    for start in 0..items.len() {
-        let mut at = start;
-        while order[at] != at {
-            let from = order[at];
-            order[at] = at;
-            if from == start {
-                break;
-            }
-            items.swap(at, from);
-            at = from;
-        }
-    }
+    let mut ranked: Vec<(u32, Diagnostic)> = ranks.into_iter().zip(std::mem::take(diags)).collect();
+    // Stable, like the sort it replaces: equal keys keep their order.
+    ranked.par_sort_by(|(ra, a), (rb, b)| {
+        (ra, a.line, a.column, a.code, &a.message).cmp(&(rb, b.line, b.column, b.code, &b.message))
+    });
+    diags.extend(ranked.into_iter().map(|(_, d)| d));
 }
 
 /// How many of `diags` are errors.

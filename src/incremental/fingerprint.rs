@@ -167,9 +167,10 @@ impl<'a> Inputs<'a> {
 
     /// Lets `page` carry a page's last fingerprint over. Only for a build whose global
     /// hash, `front_key` and `referrers_key` are the last build's, and whose similar
-    /// lists are the last ones: then everything a fingerprint is made of is the same except `content`,
-    /// which only an incident page's own postmortem contributes (`unchanged` says where
-    /// it is the same). A body edit in serve then hashes one page, not ten thousand.
+    /// lists are the last ones: then everything a fingerprint is made of is the same
+    /// except `content`, which only an incident page's own postmortem contributes
+    /// (`unchanged` says where it is the same). A body edit in serve then hashes one
+    /// page, not ten thousand.
     pub(super) fn carried(mut self, unchanged: &'a [bool]) -> Self {
         self.carry = Some(unchanged);
         self

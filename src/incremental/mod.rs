@@ -262,7 +262,7 @@ impl Session {
         let shown = prev.filter(|_| prep.same_members).and_then(|p| p.patterns_shown.as_deref());
         let mut inputs = fingerprint::Inputs::new(kb, prep.global, prep.membership, &prep.content, shown);
         // Same global hash and front matter, similar lists carried over: only content moved.
-        if let Some(p) = kept.filter(|p| p.front_key == Some(kb.front_key) && p.referrers == prep.referrers) {
+        if let Some(p) = kept.filter(|p| p.same_front(kb) && p.referrers == prep.referrers) {
             debug_assert!(p.global == prep.global);
             inputs = inputs.carried(&prep.unchanged);
         }
@@ -365,7 +365,7 @@ impl Session {
         stage_timing("  global hash", t);
         // From front matter alone: the last one holds while no front matter changed.
         let membership = match &self.previous {
-            Some(p) if p.front_key == Some(kb.front_key) => p.membership,
+            Some(p) if p.same_front(kb) => p.membership,
             _ => membership_hash(kb),
         };
         let prev = self.previous.as_ref().filter(|p| p.global == global);
@@ -415,7 +415,7 @@ impl Session {
             prev.and_then(|p| p.bodies.get(&kb.postmortems[i].id).cloned())
         };
         // The actions' order follows from what the global hash and `front_key` cover.
-        let last_actions = prev.filter(|p| p.front_key == Some(kb.front_key)).and_then(|p| p.action_index.clone());
+        let last_actions = prev.filter(|p| p.same_front(kb)).and_then(|p| p.action_index.clone());
         let site = Site::reusing(kb, theme, self.render_opts.clone(), &reuse_body, last_actions);
         stage_timing("  site", t);
         let t = Instant::now();
@@ -433,21 +433,22 @@ impl Session {
                 .unzip();
             let last_action_frags: Vec<_> =
                 (0..n).into_par_iter().map(|i| p.action_frags.get(kb.postmortems[i].id.as_str())).collect();
-            let frags: Vec<_> = (0..n).map(|i| last_frags[i].filter(|_| unchanged(i))).collect();
-            let action_frags: Vec<_> = (0..n).map(|i| last_action_frags[i].filter(|_| unchanged(i))).collect();
+            // A fragment is shown as it was while its postmortem is unchanged (and for an
+            // API object, while the same postmortems refer to it).
             let pm_frag = |i: usize, kind: usize| {
-                if kind == PmFragment::Api as usize && !api_ok[i] {
+                if !unchanged(i) || (kind == PmFragment::Api as usize && !api_ok[i]) {
                     return None;
                 }
-                frags[i].and_then(|f| f[kind].as_ref())
+                last_frags[i].and_then(|f| f[kind].as_ref())
             };
             let action_frag = |k: usize, kind: usize| {
                 let a = &site.actions[k];
-                action_frags[a.pm].and_then(|v| v.get(a.item)).and_then(|f| f[kind].as_ref())
+                let items = last_action_frags[a.pm].filter(|_| unchanged(a.pm))?;
+                items.get(a.item).and_then(|f| f[kind].as_ref())
             };
             site.prefill(&pm_frag, &action_frag);
             // Serve reuses the last feed files while the structure is the same.
-            if self.keep && p.front_key == Some(kb.front_key) && Arc::ptr_eq(&p.history, &prep.history) {
+            if self.keep && p.same_front(kb) && Arc::ptr_eq(&p.history, &prep.history) {
                 let last_pm = |i: usize, kind: PmFragment| last_frags[i].and_then(|f| f[kind as usize].clone());
                 let last_action = |k: usize, kind: crate::render::ActionFragment| {
                     let a = &site.actions[k];
@@ -531,7 +532,6 @@ fn keep_for_next(
         similar: std::mem::take(&mut site.similar),
         bodies: std::mem::take(&mut site.bodies),
         fragments: site.fragments(),
-        actions: site.actions.iter().map(|a| (a.pm, a.item)).collect(),
         action_index: site.action_index(),
         pages,
         search_files,

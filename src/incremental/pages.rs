@@ -103,17 +103,8 @@ impl PagePass<'_> {
                     let made = feeds::fragments(site);
                     match self.last_feeds.filter(|(_, r)| r.unchanged(site)) {
                         Some((last, _)) => {
-                            // The rule in `remade`, checked wherever tests run.
                             #[cfg(debug_assertions)]
-                            {
-                                let fresh: Mutex<Vec<OutputFile>> = Default::default();
-                                feeds::files(site, made, &|f| fresh.lock().unwrap_or_else(|e| e.into_inner()).push(f));
-                                let mut fresh = fresh.into_inner().unwrap_or_else(|e| e.into_inner());
-                                fresh.sort_by(|a, b| a.path.cmp(&b.path));
-                                let mut last = last.to_vec();
-                                last.sort_by(|a, b| a.path.cmp(&b.path));
-                                assert!(fresh == last, "feed files carried over differ from those made again");
-                            }
+                            super::remade::assert_same(site, made, last);
                             last.iter().for_each(|f| emit(f.clone()));
                         }
                         None => feeds::files(site, made, &emit),

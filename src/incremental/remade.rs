@@ -48,3 +48,16 @@ impl Remade {
             && self.actions.iter().all(|(kind, k, last)| same(site.action_fragment_made(*kind, *k), last))
     }
 }
+
+/// The rule above, checked wherever tests run: the files made again from `made` are the
+/// ones carried over, or a file read something `Remade` does not account for.
+#[cfg(debug_assertions)]
+pub(super) fn assert_same(site: &Site, made: feeds::Feeds, last: &[crate::output::OutputFile]) {
+    let fresh: std::sync::Mutex<Vec<crate::output::OutputFile>> = Default::default();
+    feeds::files(site, made, &|f| fresh.lock().unwrap_or_else(|e| e.into_inner()).push(f));
+    let mut fresh = fresh.into_inner().unwrap_or_else(|e| e.into_inner());
+    fresh.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut last = last.to_vec();
+    last.sort_by(|a, b| a.path.cmp(&b.path));
+    assert!(fresh == last, "feed files carried over differ from those made again");
+}

@@ -104,10 +104,17 @@ impl Previous {
         }
     }
 
+    /// Whether `kb` has the same postmortems in the same places with the same front
+    /// matter as this build: what follows from those alone (the membership, the action
+    /// order, the similar lists' positions) is then this build's.
+    pub(super) fn same_front(&self, kb: &crate::kb::KnowledgeBase) -> bool {
+        self.front_key == Some(kb.front_key)
+    }
+
     /// The last similar lists, for this build's postmortems: shared while every
     /// postmortem is where it was, else carried over by id.
     pub(super) fn similar_in(&self, kb: &crate::kb::KnowledgeBase) -> Arc<Vec<Vec<crate::search::Similar>>> {
-        if self.front_key == Some(kb.front_key) {
+        if self.same_front(kb) {
             return self.similar.clone();
         }
         let last: HashMap<&str, usize, foldhash::fast::RandomState> =
@@ -176,8 +183,7 @@ pub(super) struct Pending {
     pub(super) similar: Arc<Vec<Vec<crate::search::Similar>>>,
     pub(super) bodies: Vec<Arc<RenderedBody>>,
     pub(super) fragments: Fragments,
-    /// Per action (in `Site::actions` order): its postmortem and position there.
-    pub(super) actions: Vec<(usize, usize)>,
+    /// The actions' order (`Site::actions`) and lists.
     pub(super) action_index: Arc<crate::render::ActionIndex>,
     /// Output path, fingerprint and file of every page kept.
     pub(super) pages: Vec<(String, u64, PageFile)>,
@@ -203,7 +209,7 @@ impl Pending {
             similar,
             bodies,
             fragments,
-            actions,
+            action_index,
             pages,
             ..
         } = self;
@@ -224,10 +230,10 @@ impl Pending {
             action_frags: ById::default(),
             pages: pages.into_iter().map(|(path, fp, f)| (path, (fp, f))).collect(),
             similar,
-            similar_ids: Arc::new(ids.clone()),
+            similar_ids: Arc::default(),
             search_files: self.search_files,
             feeds: self.feeds,
-            action_index: Some(self.action_index),
+            action_index: None,
             history: self.history,
             patterns_shown: self.patterns_shown,
         };
@@ -243,7 +249,7 @@ impl Pending {
                 next.pm_frags.insert(id, frags);
             }
         }
-        for (k, &(pm, item)) in actions.iter().enumerate() {
+        for (k, &(pm, item)) in action_index.order().iter().enumerate() {
             let mut was = last_actions.get_mut(&ids[pm]).and_then(|v| v.get_mut(item));
             let frags: [Option<Arc<str>>; ACTION_FRAGMENTS] = std::array::from_fn(|kind| {
                 kept(&mut action_frags[kind][k], || was.as_mut().and_then(|w| w[kind].take()))
@@ -254,6 +260,8 @@ impl Pending {
             }
             items[item] = frags;
         }
+        next.action_index = Some(action_index);
+        next.similar_ids = Arc::new(ids);
         next
     }
 }

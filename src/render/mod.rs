@@ -217,6 +217,13 @@ pub(crate) struct ActionIndex {
     lists: pages_actions::ActionLists,
 }
 
+impl ActionIndex {
+    /// Each action's (postmortem, position among its action items), in `Site::actions` order.
+    pub(crate) fn order(&self) -> &[(usize, usize)] {
+        &self.order
+    }
+}
+
 /// Relative prefix from a page at `path` back to the site root ("../../").
 pub(crate) fn root_prefix(path: &str) -> String {
     "../".repeat(path.matches('/').count())
